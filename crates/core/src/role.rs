@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// What a person may do in one postmortem. Granted by the invite link's token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// The SRE who runs the meeting: everything an author can, plus the phase bar.

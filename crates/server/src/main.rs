@@ -1,1 +1,164 @@
-fn main() {}
+//! `casebook`: the Casebook server binary.
+
+use anyhow::Context;
+use casebook_server::auth::{random_token, Auth};
+use casebook_server::commit::GroupCommit;
+use casebook_server::room::{CloseReason, RoomConfig, Rooms};
+use casebook_server::store::{SledStore, Store};
+use casebook_server::{router, AppState, ServerConfig};
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(name = "casebook", version, about = "Casebook: the postmortem writing meeting, in the browser")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (embedded sled storage; nothing else to start).
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "CASEBOOK_BIND", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Directory of the sled database (created if missing).
+    #[arg(long, env = "CASEBOOK_DATA_DIR", default_value = "./casebook-data")]
+    data_dir: PathBuf,
+    /// Directory of the built browser bundle (`cargo xtask run` builds it).
+    #[arg(long, env = "CASEBOOK_WEB_DIR", default_value = "web/dist")]
+    web_dir: PathBuf,
+    /// Base URL for printed links and invite links [default: http://<bind>].
+    #[arg(long, env = "CASEBOOK_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Admin token; generated and kept in the data directory when not set.
+    #[arg(long, env = "CASEBOOK_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Days an invite link stays valid.
+    #[arg(long, env = "CASEBOOK_TOKEN_TTL_DAYS", default_value_t = 30)]
+    token_ttl_days: u64,
+    /// Largest WebSocket message accepted, in bytes; larger ones close the socket (1009).
+    #[arg(long, env = "CASEBOOK_MAX_FRAME_BYTES", default_value_t = 16 << 20)]
+    max_frame_bytes: usize,
+    /// Seconds a document with no sockets stays in memory.
+    #[arg(long, env = "CASEBOOK_IDLE_UNLOAD_SECS", default_value_t = 30)]
+    idle_unload_secs: u64,
+    /// Log entries after which a document's snapshot is rewritten.
+    #[arg(long, env = "CASEBOOK_SNAPSHOT_EVERY", default_value_t = 1000)]
+    snapshot_every: u64,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CASEBOOK_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    match Cli::parse().command {
+        Command::Serve(args) => serve(args).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let store: Arc<dyn Store> = Arc::new(SledStore::open(&args.data_dir).with_context(|| {
+        format!(
+            "cannot open the data directory {} (is another casebook using it, or is it not a Casebook data directory?)",
+            args.data_dir.display()
+        )
+    })?);
+    let signing_key = store
+        .secret("token-signing-key", &|| rand::random::<[u8; 32]>().to_vec())
+        .context("reading the token signing key")?;
+    let admin_token = match args.admin_token {
+        Some(token) if !token.trim().is_empty() => token.trim().to_owned(),
+        _ => {
+            let stored = store
+                .secret("admin-token", &|| random_token().into_bytes())
+                .context("reading the admin token")?;
+            String::from_utf8(stored).context("the stored admin token is not text")?
+        }
+    };
+    let public_url = args
+        .public_url
+        .unwrap_or_else(|| format!("http://{}", args.bind))
+        .trim_end_matches('/')
+        .to_owned();
+    let auth = Arc::new(Auth::new(
+        signing_key,
+        admin_token,
+        Duration::from_secs(args.token_ttl_days * 86_400),
+    ));
+    let commit = GroupCommit::start(Arc::clone(&store));
+    let rooms = Rooms::new(
+        Arc::clone(&store),
+        commit,
+        RoomConfig {
+            idle_unload: Duration::from_secs(args.idle_unload_secs),
+            snapshot_every: args.snapshot_every,
+            ..RoomConfig::default()
+        },
+    );
+    let config = Arc::new(ServerConfig {
+        public_url,
+        web_dir: args.web_dir,
+        max_frame_bytes: args.max_frame_bytes,
+    });
+    let state = AppState {
+        store,
+        auth: Arc::clone(&auth),
+        rooms: Arc::clone(&rooms),
+        config: Arc::clone(&config),
+    };
+    tokio::spawn({
+        let rooms = Arc::clone(&rooms);
+        async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                rooms.expire_awareness();
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.bind))?;
+    tracing::info!(bind = %args.bind, data_dir = %args.data_dir.display(), "casebook listening");
+    println!(
+        "Casebook is running. Admin link (keep it private):\n  {}/?token={}",
+        config.public_url,
+        auth.admin_token()
+    );
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown(Arc::clone(&rooms)))
+        .await
+        .context("server error")?;
+    Ok(())
+}
+
+/// Waits for Ctrl-C or SIGTERM, then asks every socket to reconnect later.
+async fn shutdown(rooms: Arc<Rooms>) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutting down: closing sockets");
+    rooms.close_all(CloseReason::new(1012, "the server is restarting"));
+}

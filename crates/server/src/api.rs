@@ -1,0 +1,146 @@
+//! The command API (`/api/…`): JSON in, JSON out, the token on every request.
+
+use crate::auth::{now_secs, Access};
+use crate::error::{parse_json, ApiError, RawBody};
+use crate::store::PostmortemRecord;
+use crate::{bearer_or_query_token, AppState, TokenQuery};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use casebook_core::Role;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Longest title accepted, in characters.
+const MAX_TITLE_CHARS: usize = 200;
+
+#[derive(Deserialize)]
+pub struct NewPostmortem {
+    title: String,
+}
+
+#[derive(Serialize)]
+pub struct Created {
+    id: String,
+    title: String,
+    tokens: BTreeMap<Role, String>,
+    links: BTreeMap<Role, String>,
+}
+
+/// Runs a blocking store call off the async runtime.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, crate::store::StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| ApiError::internal("storage call interrupted"))?
+        .map_err(ApiError::from)
+}
+
+/// A new random postmortem id: 12 characters of `[a-z0-9]`, URL-safe.
+fn new_id() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    (0..12)
+        .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+pub async fn create_postmortem(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+    body: RawBody,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    app.auth
+        .require_admin(bearer_or_query_token(&headers, &query).as_deref())?;
+    let body: NewPostmortem = parse_json(body)?;
+    let title = body.title.trim().to_owned();
+    if title.is_empty() {
+        return Err(ApiError::bad_request("the title must not be empty"));
+    }
+    if title.chars().count() > MAX_TITLE_CHARS {
+        return Err(ApiError::bad_request(format!(
+            "the title is longer than {MAX_TITLE_CHARS} characters"
+        )));
+    }
+    let record = PostmortemRecord {
+        id: new_id(),
+        title,
+        created_at: now_secs(),
+    };
+    let store = Arc::clone(&app.store);
+    let stored = record.clone();
+    blocking(move || store.create_postmortem(&stored)).await?;
+    tracing::info!(id = %record.id, "postmortem created");
+    let tokens: BTreeMap<Role, String> = Role::ALL
+        .into_iter()
+        .map(|role| (role, app.auth.mint(&record.id, role)))
+        .collect();
+    let links = tokens
+        .iter()
+        .map(|(role, token)| (*role, app.config.page_link(&record.id, token)))
+        .collect();
+    Ok((
+        StatusCode::CREATED,
+        Json(Created {
+            id: record.id,
+            title: record.title,
+            tokens,
+            links,
+        }),
+    ))
+}
+
+pub async fn list_postmortems(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    app.auth
+        .require_admin(bearer_or_query_token(&headers, &query).as_deref())?;
+    let store = Arc::clone(&app.store);
+    let all = blocking(move || store.postmortems()).await?;
+    Ok(Json(
+        all.into_iter()
+            .map(|pm| json!({"id": pm.id, "title": pm.title, "created_at": pm.created_at, "phase": "drafting"}))
+            .collect(),
+    ))
+}
+
+pub async fn get_postmortem(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let access = app
+        .auth
+        .require_member(bearer_or_query_token(&headers, &query).as_deref(), &id)?;
+    let store = Arc::clone(&app.store);
+    let lookup = id.clone();
+    let record = blocking(move || store.postmortem(&lookup))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no postmortem {id:?}")))?;
+    Ok(Json(json!({
+        "id": record.id,
+        "title": record.title,
+        "created_at": record.created_at,
+        "phase": "drafting",
+        "timer": null,
+        "role": Access::name(access),
+        "counts": {
+            "connected": app.rooms.connections(&record.id),
+            "comments": 0,
+            "kudos": 0,
+        },
+    })))
+}
+
+pub async fn healthz(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let store = Arc::clone(&app.store);
+    // A read proves the store answers.
+    blocking(move || store.postmortem("")).await?;
+    Ok(Json(json!({"status": "ok", "rooms_loaded": app.rooms.loaded()})))
+}

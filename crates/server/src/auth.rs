@@ -1,0 +1,217 @@
+//! Invite tokens and the admin token.
+//!
+//! An invite token is `base64url(claims).base64url(HMAC-SHA256(claims))`: a
+//! signed, expiring capability for one postmortem and one role. The signing
+//! key and the admin token are kept in the data directory (the admin token can
+//! also come from `CASEBOOK_ADMIN_TOKEN`).
+
+use crate::error::ApiError;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
+use casebook_core::Role;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use subtle::ConstantTimeEq;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// What an invite token grants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// Postmortem id.
+    pub pm: String,
+    pub role: Role,
+    /// Expiry, Unix seconds.
+    pub exp: u64,
+}
+
+/// Why a token was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("the token is not a Casebook token")]
+    Malformed,
+    #[error("the token's signature does not match")]
+    BadSignature,
+    #[error("the token expired; ask the facilitator for a new link")]
+    Expired,
+}
+
+/// Who a request speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Admin,
+    Member(Role),
+}
+
+impl Access {
+    pub fn name(self) -> &'static str {
+        match self {
+            Access::Admin => "admin",
+            Access::Member(role) => role.as_str(),
+        }
+    }
+}
+
+pub struct Auth {
+    key: Vec<u8>,
+    admin_token: String,
+    ttl: Duration,
+}
+
+pub fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl Auth {
+    pub fn new(key: Vec<u8>, admin_token: String, ttl: Duration) -> Self {
+        Auth {
+            key,
+            admin_token,
+            ttl,
+        }
+    }
+
+    pub fn admin_token(&self) -> &str {
+        &self.admin_token
+    }
+
+    fn mac(&self) -> HmacSha256 {
+        HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length")
+    }
+
+    /// A token for `role` in postmortem `pm`, valid for the configured time.
+    pub fn mint(&self, pm: &str, role: Role) -> String {
+        self.mint_claims(&Claims {
+            pm: pm.to_owned(),
+            role,
+            exp: now_secs() + self.ttl.as_secs(),
+        })
+    }
+
+    /// Signs arbitrary claims (tests mint expired tokens with this).
+    pub fn mint_claims(&self, claims: &Claims) -> String {
+        let payload = serde_json::to_vec(claims).expect("claims always serialise");
+        let mut mac = self.mac();
+        mac.update(&payload);
+        let signature = mac.finalize().into_bytes();
+        format!("{}.{}", B64.encode(&payload), B64.encode(signature))
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let (payload, signature) = token.split_once('.').ok_or(TokenError::Malformed)?;
+        let payload = B64.decode(payload).map_err(|_| TokenError::Malformed)?;
+        let signature = B64.decode(signature).map_err(|_| TokenError::Malformed)?;
+        let mut mac = self.mac();
+        mac.update(&payload);
+        mac.verify_slice(&signature)
+            .map_err(|_| TokenError::BadSignature)?;
+        let claims: Claims = serde_json::from_slice(&payload).map_err(|_| TokenError::Malformed)?;
+        if claims.exp <= now_secs() {
+            return Err(TokenError::Expired);
+        }
+        Ok(claims)
+    }
+
+    pub fn is_admin(&self, token: &str) -> bool {
+        bool::from(token.as_bytes().ct_eq(self.admin_token.as_bytes()))
+    }
+
+    /// Requires the admin token.
+    pub fn require_admin(&self, token: Option<&str>) -> Result<(), ApiError> {
+        let token = token.ok_or_else(missing)?;
+        if self.is_admin(token) {
+            Ok(())
+        } else {
+            Err(ApiError::unauthorized("this needs the admin token"))
+        }
+    }
+
+    /// Requires the admin token or a valid token for postmortem `pm`.
+    pub fn require_member(&self, token: Option<&str>, pm: &str) -> Result<Access, ApiError> {
+        let token = token.ok_or_else(missing)?;
+        if self.is_admin(token) {
+            return Ok(Access::Admin);
+        }
+        let claims = self
+            .verify(token)
+            .map_err(|e| ApiError::unauthorized(e.to_string()))?;
+        if claims.pm != pm {
+            return Err(ApiError::forbidden(
+                "this token is for another postmortem",
+            ));
+        }
+        Ok(Access::Member(claims.role))
+    }
+}
+
+fn missing() -> ApiError {
+    ApiError::unauthorized("missing token: send `Authorization: Bearer TOKEN` or `?token=TOKEN`")
+}
+
+/// A fresh random token of 32 URL-safe characters.
+pub fn random_token() -> String {
+    let bytes: [u8; 24] = rand::random();
+    B64.encode(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth() -> Auth {
+        Auth::new(b"key".to_vec(), "admin".into(), Duration::from_secs(60))
+    }
+
+    #[test]
+    fn a_minted_token_verifies_for_its_postmortem_and_role() {
+        let auth = auth();
+        let token = auth.mint("pm1", Role::Author);
+        assert_eq!(
+            auth.require_member(Some(&token), "pm1").unwrap(),
+            Access::Member(Role::Author)
+        );
+        assert_eq!(
+            auth.require_member(Some(&token), "pm2").unwrap_err().status,
+            403
+        );
+    }
+
+    #[test]
+    fn tampered_expired_and_foreign_tokens_are_refused() {
+        let auth = auth();
+        let token = auth.mint("pm1", Role::Viewer);
+        // Claim a stronger role with the old signature.
+        let (_, sig) = token.split_once('.').unwrap();
+        let forged = format!(
+            "{}.{sig}",
+            B64.encode(br#"{"pm":"pm1","role":"facilitator","exp":99999999999}"#)
+        );
+        assert_eq!(auth.verify(&forged), Err(TokenError::BadSignature));
+        let expired = auth.mint_claims(&Claims {
+            pm: "pm1".into(),
+            role: Role::Author,
+            exp: now_secs() - 1,
+        });
+        assert_eq!(auth.verify(&expired), Err(TokenError::Expired));
+        let other_key = Auth::new(b"other".to_vec(), "x".into(), Duration::from_secs(60));
+        assert_eq!(
+            auth.verify(&other_key.mint("pm1", Role::Author)),
+            Err(TokenError::BadSignature)
+        );
+        assert_eq!(auth.verify("nonsense"), Err(TokenError::Malformed));
+        assert_eq!(auth.require_member(None, "pm1").unwrap_err().status, 401);
+    }
+
+    #[test]
+    fn only_the_admin_token_is_admin() {
+        let auth = auth();
+        assert!(auth.require_admin(Some("admin")).is_ok());
+        assert_eq!(auth.require_admin(Some("admin2")).unwrap_err().status, 401);
+        let member = auth.mint("pm1", Role::Facilitator);
+        assert_eq!(auth.require_admin(Some(&member)).unwrap_err().status, 401);
+    }
+}

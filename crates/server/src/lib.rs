@@ -1,0 +1,87 @@
+//! Casebook's server: thin glue between HTTP/WebSocket and the domain.
+//!
+//! - [`sync`]: `GET /sync/{id}`, the y-websocket protocol, one [`room`] per document.
+//! - [`api`]: the JSON command API; [`auth`]: invite and admin tokens.
+//! - [`store`]: sled storage behind a trait; [`commit`]: group commit.
+//! - [`web`]: serves the browser bundle.
+
+pub mod api;
+pub mod auth;
+pub mod commit;
+pub mod error;
+pub mod room;
+pub mod store;
+pub mod sync;
+pub mod web;
+
+use auth::Auth;
+use axum::http::{header, HeaderMap};
+use axum::routing::{get, post};
+use axum::Router;
+use room::Rooms;
+use serde::Deserialize;
+use std::path::PathBuf;
+use std::sync::Arc;
+use store::Store;
+use tower_http::services::ServeDir;
+
+/// Settings the handlers need.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Base of the links the server prints and hands out, without a trailing `/`.
+    pub public_url: String,
+    pub web_dir: PathBuf,
+    pub max_frame_bytes: usize,
+}
+
+impl ServerConfig {
+    /// The page of a postmortem, opened with `token`.
+    pub fn page_link(&self, id: &str, token: &str) -> String {
+        format!("{}/p/{id}?token={token}", self.public_url)
+    }
+}
+
+/// Everything the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub auth: Arc<Auth>,
+    pub rooms: Arc<Rooms>,
+    pub config: Arc<ServerConfig>,
+}
+
+/// `?token=…` as the y-websocket client sends it.
+#[derive(Debug, Default, Deserialize)]
+pub struct TokenQuery {
+    pub token: Option<String>,
+}
+
+/// The bearer token of a request, else its `?token=`.
+pub fn bearer_or_query_token(headers: &HeaderMap, query: &TokenQuery) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned())
+        .or_else(|| query.token.clone())
+}
+
+/// Largest JSON body the API reads.
+const MAX_JSON_BYTES: usize = 1 << 20;
+
+pub fn router(state: AppState) -> Router {
+    let assets = ServeDir::new(&state.config.web_dir);
+    Router::new()
+        .route("/healthz", get(api::healthz))
+        .route(
+            "/api/postmortems",
+            post(api::create_postmortem).get(api::list_postmortems),
+        )
+        .route("/api/postmortems/{id}", get(api::get_postmortem))
+        .route("/sync/{id}", get(sync::sync_handler))
+        .route("/", get(web::index))
+        .route("/p/{id}", get(web::index))
+        .fallback_service(assets)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .with_state(state)
+}

@@ -1,0 +1,550 @@
+//! Document rooms: one live yrs document per postmortem with its sockets.
+//!
+//! A room applies an accepted update to its `Doc`, hands it to the group
+//! committer, and broadcasts it only once it is durable. A joiner's sync
+//! step 2 goes through the committer as a barrier, so a joiner never sees an
+//! update that a crash could still lose. Rooms with no sockets leave memory
+//! after a grace period (writing a snapshot first) and load again on the next
+//! join from snapshot + log tail.
+
+use crate::commit::{GroupCommit, Pending};
+use crate::store::{LogEntry, Store, StoreError};
+use casebook_core::document::new_doc;
+use casebook_core::protocol::{self, Message};
+use std::collections::{HashMap, HashSet};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use tokio::sync::OnceCell;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+use tokio::sync::{broadcast, OwnedSemaphorePermit};
+use yrs::block::ClientID;
+use yrs::sync::awareness::AwarenessUpdate;
+use yrs::sync::Awareness;
+use yrs::updates::decoder::Decode;
+use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
+
+/// Identifies one socket within the server.
+pub type ConnId = u64;
+
+/// A WebSocket close: code and the reason shown to the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseReason {
+    pub code: u16,
+    pub reason: String,
+}
+
+impl CloseReason {
+    pub fn new(code: u16, reason: impl Into<String>) -> Self {
+        CloseReason {
+            code,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// What a room sends to its sockets, in the order it happened.
+#[derive(Debug, Clone)]
+pub enum RoomEvent {
+    /// A frame for every socket but `from`.
+    Frame {
+        from: Option<ConnId>,
+        frame: Arc<[u8]>,
+    },
+    /// A frame for one socket only.
+    Direct { to: ConnId, frame: Arc<[u8]> },
+    /// Every socket must close.
+    Close(CloseReason),
+}
+
+/// Settings that shape rooms.
+#[derive(Debug, Clone)]
+pub struct RoomConfig {
+    /// How long a room with no sockets stays loaded.
+    pub idle_unload: Duration,
+    /// Log entries after which the room writes a snapshot.
+    pub snapshot_every: u64,
+    /// Awareness states not renewed for this long are removed (Yjs: 30 s).
+    pub awareness_timeout: Duration,
+    /// Events a socket may fall behind before it is closed.
+    pub broadcast_capacity: usize,
+}
+
+impl Default for RoomConfig {
+    fn default() -> Self {
+        RoomConfig {
+            idle_unload: Duration::from_secs(30),
+            snapshot_every: 1000,
+            awareness_timeout: Duration::from_secs(30),
+            broadcast_capacity: 4096,
+        }
+    }
+}
+
+/// Why a room could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("stored update {seq} of document {doc_id} cannot be applied: {reason}")]
+    BadUpdate {
+        doc_id: String,
+        seq: String,
+        reason: String,
+    },
+    #[error("loading the document was interrupted")]
+    Interrupted,
+}
+
+/// Why an update from a socket was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("update could not be applied: {0}")]
+    Invalid(String),
+    #[error("the document is being reloaded after a storage error")]
+    Failed,
+}
+
+struct RoomState {
+    awareness: Awareness,
+    next_seq: u64,
+    /// Sequence number covered by the newest snapshot (exclusive upper bound).
+    snapshot_next_seq: u64,
+    /// Sync step 2 for a joiner with an empty document, while unchanged.
+    full_state_frame: Option<Arc<[u8]>>,
+    /// Awareness client ids each socket announced.
+    clients_of: HashMap<ConnId, HashSet<ClientID>>,
+    connections: usize,
+    unloaded: bool,
+    failed: bool,
+}
+
+pub struct Room {
+    pub id: String,
+    state: Mutex<RoomState>,
+    events: broadcast::Sender<RoomEvent>,
+    compacting: AtomicBool,
+    snapshot_every: u64,
+    rooms: Weak<Rooms>,
+}
+
+fn awareness_frame(update: AwarenessUpdate) -> Arc<[u8]> {
+    protocol::encode(&Message::Awareness(update)).into()
+}
+
+impl Room {
+    fn lock(&self) -> MutexGuard<'_, RoomState> {
+        // A panic while holding the lock is caught and the room marked failed;
+        // the state itself stays usable for reads and for unloading.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Subscribes a socket and returns what it must be sent first (server
+    /// sync step 1, and everyone's awareness). Returned with the receiver
+    /// under one lock, so no event is missed in between.
+    pub fn subscribe(&self) -> (broadcast::Receiver<RoomEvent>, Vec<Arc<[u8]>>) {
+        let state = self.lock();
+        let receiver = self.events.subscribe();
+        let txn = state.awareness.doc().transact();
+        let mut first: Vec<Arc<[u8]>> = vec![protocol::encode(&protocol::sync_step1(&txn)).into()];
+        drop(txn);
+        if let Ok(update) = state.awareness.update() {
+            if !update.clients.is_empty() {
+                first.push(awareness_frame(update));
+            }
+        }
+        (receiver, first)
+    }
+
+    /// Whether the document has any content at all (tests and metrics).
+    pub fn doc(&self) -> Doc {
+        self.lock().awareness.doc().clone()
+    }
+
+    /// A socket's sync step 1: the answer is queued behind every update that is
+    /// not durable yet, and sent to that socket alone once they are.
+    pub fn sync_step1(self: &Arc<Self>, conn: ConnId, remote: &StateVector, commit: &GroupCommit) {
+        let mut state = self.lock();
+        let frame = if remote.is_empty() {
+            if state.full_state_frame.is_none() {
+                let txn = state.awareness.doc().transact();
+                let frame: Arc<[u8]> =
+                    protocol::encode(&protocol::sync_step2(&txn, remote)).into();
+                drop(txn);
+                state.full_state_frame = Some(frame);
+            }
+            state.full_state_frame.clone().expect("just filled")
+        } else {
+            let txn = state.awareness.doc().transact();
+            protocol::encode(&protocol::sync_step2(&txn, remote)).into()
+        };
+        let events = self.events.clone();
+        commit.submit(Pending {
+            entry: None,
+            then: Box::new(move |result| {
+                if result.is_ok() {
+                    let _ = events.send(RoomEvent::Direct { to: conn, frame });
+                }
+            }),
+        });
+    }
+
+    /// Applies an update from a writer socket, then makes it durable, then
+    /// broadcasts it to every other socket. `permit` bounds how many of one
+    /// socket's updates may wait for the disk at once.
+    pub fn apply_update(
+        self: &Arc<Self>,
+        conn: ConnId,
+        update: Update,
+        raw: Vec<u8>,
+        commit: &GroupCommit,
+        permit: OwnedSemaphorePermit,
+    ) -> Result<(), ApplyError> {
+        let mut state = self.lock();
+        if state.failed {
+            return Err(ApplyError::Failed);
+        }
+        let applied = catch_unwind(AssertUnwindSafe(|| {
+            let mut txn = state.awareness.doc().transact_mut_with(conn);
+            txn.apply_update(update)
+        }));
+        match applied {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(ApplyError::Invalid(e.to_string())),
+            Err(_) => {
+                // yrs panicked half-way: the in-memory document cannot be
+                // trusted, but nothing of it was stored. Reload from disk.
+                state.failed = true;
+                drop(state);
+                self.fail(CloseReason::new(1011, "document reloaded after a bad update"));
+                return Err(ApplyError::Invalid("the update broke the document".into()));
+            }
+        }
+        let seq = state.next_seq;
+        state.next_seq += 1;
+        state.full_state_frame = None;
+        let due_for_snapshot = seq + 1 - state.snapshot_next_seq >= self.snapshot_every;
+        let frame: Arc<[u8]> = protocol::encode(&protocol::update(raw.clone())).into();
+        let room = Arc::clone(self);
+        commit.submit(Pending {
+            entry: Some(LogEntry {
+                doc_id: self.id.clone(),
+                seq,
+                update: raw,
+            }),
+            then: Box::new(move |result| {
+                match result {
+                    Ok(()) => {
+                        let _ = room.events.send(RoomEvent::Frame {
+                            from: Some(conn),
+                            frame,
+                        });
+                    }
+                    Err(e) => room.fail(CloseReason::new(1011, format!("storage error: {e}"))),
+                }
+                drop(permit);
+            }),
+        });
+        drop(state);
+        if due_for_snapshot {
+            self.spawn_snapshot();
+        }
+        Ok(())
+    }
+
+    /// Applies a socket's awareness update and relays it to the others.
+    pub fn apply_awareness(&self, conn: ConnId, update: AwarenessUpdate) {
+        let mut state = self.lock();
+        state
+            .clients_of
+            .entry(conn)
+            .or_default()
+            .extend(update.clients.keys().copied());
+        let frame = awareness_frame(update.clone());
+        if state.awareness.apply_update(update).is_ok() {
+            let _ = self.events.send(RoomEvent::Frame {
+                from: Some(conn),
+                frame,
+            });
+        }
+    }
+
+    /// Sends everyone's awareness to one socket that asked for it.
+    pub fn send_awareness_to(&self, conn: ConnId) {
+        let state = self.lock();
+        let update = state.awareness.update().unwrap_or(AwarenessUpdate {
+            clients: HashMap::new(),
+        });
+        let _ = self.events.send(RoomEvent::Direct {
+            to: conn,
+            frame: awareness_frame(update),
+        });
+    }
+
+    /// Removes awareness states and tells everyone.
+    fn remove_awareness(&self, state: &mut RoomState, clients: impl IntoIterator<Item = ClientID>) {
+        let clients: Vec<ClientID> = clients.into_iter().collect();
+        if clients.is_empty() {
+            return;
+        }
+        for client in &clients {
+            state.awareness.remove_state(*client);
+        }
+        if let Ok(update) = state.awareness.update_with_clients(clients) {
+            let _ = self.events.send(RoomEvent::Frame {
+                from: None,
+                frame: awareness_frame(update),
+            });
+        }
+    }
+
+    /// Drops awareness states that were not renewed in time.
+    pub fn expire_awareness(&self, timeout: Duration) {
+        let now = now_millis();
+        let mut state = self.lock();
+        let stale: Vec<ClientID> = state
+            .awareness
+            .iter()
+            .filter(|(_, s)| s.data.is_some() && now.saturating_sub(s.last_updated) > timeout.as_millis() as u64)
+            .map(|(id, _)| id)
+            .collect();
+        self.remove_awareness(&mut state, stale);
+    }
+
+    /// Marks the room failed: every socket closes and the next join reloads
+    /// the document from storage. Clients keep their edits and resend them.
+    fn fail(&self, reason: CloseReason) {
+        let mut state = self.lock();
+        state.failed = true;
+        state.unloaded = true;
+        drop(state);
+        tracing::warn!(doc = %self.id, reason = %reason.reason, "room failed; it reloads on the next join");
+        let _ = self.events.send(RoomEvent::Close(reason));
+        if let Some(rooms) = self.rooms.upgrade() {
+            rooms.forget(&self.id, self);
+        }
+    }
+
+    /// Writes a snapshot in the background unless one is being written.
+    fn spawn_snapshot(self: &Arc<Self>) {
+        if self.compacting.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let room = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = room.write_snapshot() {
+                tracing::error!(doc = %room.id, error = %e, "snapshot failed; the log keeps everything");
+            }
+            room.compacting.store(false, Ordering::Release);
+        });
+    }
+
+    /// Snapshot of everything applied so far. Blocking.
+    fn write_snapshot(&self) -> Result<(), StoreError> {
+        let (upto_exclusive, state_bytes) = {
+            let state = self.lock();
+            if state.failed || state.next_seq == state.snapshot_next_seq {
+                return Ok(());
+            }
+            let txn = state.awareness.doc().transact();
+            (state.next_seq, txn.encode_state_as_update_v1(&StateVector::default()))
+        };
+        let Some(rooms) = self.rooms.upgrade() else {
+            return Ok(());
+        };
+        // Updates below `upto_exclusive` were all applied before we encoded; the
+        // ones not yet flushed are in the snapshot, so it may run ahead of the
+        // log, never behind it.
+        rooms
+            .store
+            .write_snapshot(&self.id, upto_exclusive - 1, &state_bytes)?;
+        self.lock().snapshot_next_seq = upto_exclusive;
+        Ok(())
+    }
+}
+
+fn now_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Every loaded room, by document id.
+pub struct Rooms {
+    store: Arc<dyn Store>,
+    commit: GroupCommit,
+    config: RoomConfig,
+    slots: Mutex<HashMap<String, Arc<OnceCell<Arc<Room>>>>>,
+    next_conn: AtomicU64,
+}
+
+impl Rooms {
+    pub fn new(store: Arc<dyn Store>, commit: GroupCommit, config: RoomConfig) -> Arc<Self> {
+        Arc::new(Rooms {
+            store,
+            commit,
+            config,
+            slots: Mutex::new(HashMap::new()),
+            next_conn: AtomicU64::new(1),
+        })
+    }
+
+    pub fn commit(&self) -> &GroupCommit {
+        &self.commit
+    }
+
+    fn slots(&self) -> MutexGuard<'_, HashMap<String, Arc<OnceCell<Arc<Room>>>>> {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Number of rooms in memory.
+    pub fn loaded(&self) -> usize {
+        self.slots().values().filter(|c| c.initialized()).count()
+    }
+
+    /// Sockets connected to a document (0 when it is not loaded).
+    pub fn connections(&self, doc_id: &str) -> usize {
+        let slot = self.slots().get(doc_id).cloned();
+        slot.and_then(|s| s.get().map(|room| room.lock().connections))
+            .unwrap_or(0)
+    }
+
+    /// Joins a socket to a document's room, loading it when needed.
+    pub async fn join(self: &Arc<Self>, doc_id: &str) -> Result<(Arc<Room>, ConnId), LoadError> {
+        loop {
+            let slot = Arc::clone(self.slots().entry(doc_id.to_owned()).or_default());
+            let room = slot
+                .get_or_try_init(|| async {
+                    let rooms = Arc::clone(self);
+                    let id = doc_id.to_owned();
+                    tokio::task::spawn_blocking(move || rooms.load(&id))
+                        .await
+                        .map_err(|_| LoadError::Interrupted)?
+                })
+                .await?;
+            let mut state = room.lock();
+            if state.unloaded {
+                // Lost a race with unloading; the slot is gone, take a new one.
+                continue;
+            }
+            state.connections += 1;
+            drop(state);
+            let conn = self.next_conn.fetch_add(1, Ordering::Relaxed);
+            return Ok((Arc::clone(room), conn));
+        }
+    }
+
+    /// A socket left: its awareness states go, and an empty room is unloaded
+    /// after the grace period.
+    pub fn leave(self: &Arc<Self>, room: &Arc<Room>, conn: ConnId) {
+        let mut state = room.lock();
+        let clients = state.clients_of.remove(&conn).unwrap_or_default();
+        room.remove_awareness(&mut state, clients);
+        state.connections -= 1;
+        if state.connections > 0 {
+            return;
+        }
+        drop(state);
+        let rooms = Arc::clone(self);
+        let room = Arc::clone(room);
+        let grace = self.config.idle_unload;
+        tokio::spawn(async move {
+            tokio::time::sleep(grace).await;
+            rooms.unload_if_idle(room).await;
+        });
+    }
+
+    async fn unload_if_idle(self: &Arc<Self>, room: Arc<Room>) {
+        if room.lock().connections > 0 {
+            return;
+        }
+        let writer = Arc::clone(&room);
+        let snapshot = tokio::task::spawn_blocking(move || writer.write_snapshot()).await;
+        if !matches!(snapshot, Ok(Ok(()))) {
+            tracing::warn!(doc = %room.id, "snapshot before unloading failed; keeping the room loaded");
+            return;
+        }
+        let mut slots = self.slots();
+        let mut state = room.lock();
+        // Someone joined, or wrote, while the snapshot was written.
+        if state.connections > 0 || state.unloaded || state.next_seq != state.snapshot_next_seq {
+            return;
+        }
+        state.unloaded = true;
+        drop(state);
+        slots.remove(&room.id);
+        tracing::debug!(doc = %room.id, "room unloaded");
+    }
+
+    /// Drops a failed room so the next join reloads it.
+    fn forget(&self, doc_id: &str, room: &Room) {
+        let mut slots = self.slots();
+        let same = slots
+            .get(doc_id)
+            .and_then(|slot| slot.get())
+            .is_some_and(|loaded| std::ptr::eq(Arc::as_ptr(loaded), room));
+        if same {
+            slots.remove(doc_id);
+        }
+    }
+
+    /// Tells every socket of every room to close (server shutdown).
+    pub fn close_all(&self, reason: CloseReason) {
+        for slot in self.slots().values() {
+            if let Some(room) = slot.get() {
+                let _ = room.events.send(RoomEvent::Close(reason.clone()));
+            }
+        }
+    }
+
+    /// Drops stale awareness in every loaded room.
+    pub fn expire_awareness(&self) {
+        let rooms: Vec<Arc<Room>> = self.slots().values().filter_map(|s| s.get().cloned()).collect();
+        for room in rooms {
+            room.expire_awareness(self.config.awareness_timeout);
+        }
+    }
+
+    /// Rebuilds a document from its snapshot and log. Blocking; never writes.
+    fn load(self: &Arc<Self>, doc_id: &str) -> Result<Arc<Room>, LoadError> {
+        let stored = self.store.load_doc(doc_id)?;
+        let doc = new_doc();
+        let bad = |seq: String, reason: String| LoadError::BadUpdate {
+            doc_id: doc_id.to_owned(),
+            seq,
+            reason,
+        };
+        let snapshot = stored.snapshot.as_ref().map(|s| (format!("snapshot<={}", s.upto), &s.state));
+        let tail = stored.tail.iter().map(|(seq, u)| (seq.to_string(), u));
+        for (seq, bytes) in snapshot.into_iter().chain(tail) {
+            let update = Update::decode_v1(bytes).map_err(|e| bad(seq.clone(), e.to_string()))?;
+            let applied = catch_unwind(AssertUnwindSafe(|| doc.transact_mut().apply_update(update)));
+            match applied {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(bad(seq, e.to_string())),
+                Err(_) => return Err(bad(seq, "yrs panicked applying it".into())),
+            }
+        }
+        let next_seq = stored.next_seq();
+        let snapshot_next_seq = stored.snapshot.as_ref().map_or(0, |s| s.upto + 1);
+        tracing::debug!(doc = %doc_id, log = stored.tail.len(), "room loaded");
+        let (events, _) = broadcast::channel(self.config.broadcast_capacity);
+        Ok(Arc::new(Room {
+            id: doc_id.to_owned(),
+            state: Mutex::new(RoomState {
+                awareness: Awareness::new(doc),
+                next_seq,
+                snapshot_next_seq,
+                full_state_frame: None,
+                clients_of: HashMap::new(),
+                connections: 0,
+                unloaded: false,
+                failed: false,
+            }),
+            events,
+            compacting: AtomicBool::new(false),
+            snapshot_every: self.config.snapshot_every.max(1),
+            rooms: Arc::downgrade(self),
+        }))
+    }
+}

@@ -1,0 +1,293 @@
+//! Durable storage: postmortem records, each document's update log and
+//! snapshot, and the server's secrets.
+//!
+//! [`Store`] is the seam where a shared store could be added; [`SledStore`] is
+//! the embedded default (one data directory, nothing else to run). Writes of
+//! document updates are *not* durable until [`Store::flush`]: the group
+//! committer in `commit` batches them so one flush serves many updates.
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// What went wrong in storage. Never silent: every write that fails is
+/// refused to its sender.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage failed: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("stored record {key} is corrupt: {reason}")]
+    Corrupt { key: String, reason: String },
+}
+
+/// A postmortem as stored (the document itself lives in the update log).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PostmortemRecord {
+    pub id: String,
+    pub title: String,
+    /// Unix seconds.
+    pub created_at: u64,
+}
+
+/// One document update in the log, numbered per document.
+#[derive(Debug, Clone)]
+pub struct LogEntry {
+    pub doc_id: String,
+    pub seq: u64,
+    pub update: Vec<u8>,
+}
+
+/// Everything needed to rebuild a document: the newest snapshot (covering log
+/// entries up to and including `upto`) and the log entries after it, in order.
+#[derive(Debug, Default)]
+pub struct StoredDoc {
+    pub snapshot: Option<Snapshot>,
+    pub tail: Vec<(u64, Vec<u8>)>,
+}
+
+#[derive(Debug)]
+pub struct Snapshot {
+    pub upto: u64,
+    pub state: Vec<u8>,
+}
+
+impl StoredDoc {
+    /// The sequence number the next update of this document gets.
+    pub fn next_seq(&self) -> u64 {
+        let snap = self.snapshot.as_ref().map_or(0, |s| s.upto + 1);
+        let tail = self.tail.last().map_or(0, |(seq, _)| seq + 1);
+        snap.max(tail)
+    }
+}
+
+/// Storage behind the server. Every method is blocking; callers on the async
+/// runtime use `spawn_blocking` or the group-commit thread.
+pub trait Store: Send + Sync + 'static {
+    /// Stores a new postmortem durably (flushed before returning).
+    fn create_postmortem(&self, record: &PostmortemRecord) -> Result<(), StoreError>;
+    fn postmortem(&self, id: &str) -> Result<Option<PostmortemRecord>, StoreError>;
+    /// Every postmortem, newest first.
+    fn postmortems(&self) -> Result<Vec<PostmortemRecord>, StoreError>;
+    /// Reads a document's snapshot and log tail. Never writes.
+    fn load_doc(&self, doc_id: &str) -> Result<StoredDoc, StoreError>;
+    /// Appends updates to their documents' logs; durable after [`Store::flush`].
+    fn append_updates(&self, entries: &[LogEntry]) -> Result<(), StoreError>;
+    /// Makes every write so far durable.
+    fn flush(&self) -> Result<(), StoreError>;
+    /// Durably stores a snapshot that covers the log up to `upto`, then drops
+    /// those log entries. A snapshot older than the stored one is ignored.
+    fn write_snapshot(&self, doc_id: &str, upto: u64, state: &[u8]) -> Result<(), StoreError>;
+    /// A secret by name, created with `make` (and stored durably) on first use.
+    fn secret(&self, name: &str, make: &dyn Fn() -> Vec<u8>) -> Result<Vec<u8>, StoreError>;
+}
+
+/// The embedded sled store.
+pub struct SledStore {
+    db: sled::Db,
+    postmortems: sled::Tree,
+    log: sled::Tree,
+    snapshots: sled::Tree,
+    secrets: sled::Tree,
+}
+
+/// Log keys are `doc_id`, a 0 byte, then the big-endian sequence number, so a
+/// prefix scan returns one document's log in order.
+fn log_prefix(doc_id: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(doc_id.len() + 9);
+    key.extend_from_slice(doc_id.as_bytes());
+    key.push(0);
+    key
+}
+
+fn log_key(doc_id: &str, seq: u64) -> Vec<u8> {
+    let mut key = log_prefix(doc_id);
+    key.extend_from_slice(&seq.to_be_bytes());
+    key
+}
+
+fn corrupt(key: impl Into<String>, reason: impl ToString) -> StoreError {
+    StoreError::Corrupt {
+        key: key.into(),
+        reason: reason.to_string(),
+    }
+}
+
+impl SledStore {
+    /// Opens (or creates) the data directory. Fails with a clear error when
+    /// the directory cannot be read or is not a sled database.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let db = sled::Config::new().path(dir).open()?;
+        Ok(SledStore {
+            postmortems: db.open_tree("postmortems")?,
+            log: db.open_tree("doc_log")?,
+            snapshots: db.open_tree("doc_snapshots")?,
+            secrets: db.open_tree("secrets")?,
+            db,
+        })
+    }
+
+    fn decode_snapshot(doc_id: &str, raw: &[u8]) -> Result<Snapshot, StoreError> {
+        if raw.len() < 8 {
+            return Err(corrupt(format!("snapshot {doc_id}"), "shorter than its header"));
+        }
+        let (upto, state) = raw.split_at(8);
+        let upto = u64::from_be_bytes(upto.try_into().expect("split at 8"));
+        Ok(Snapshot {
+            upto,
+            state: state.to_vec(),
+        })
+    }
+}
+
+impl Store for SledStore {
+    fn create_postmortem(&self, record: &PostmortemRecord) -> Result<(), StoreError> {
+        let value = serde_json::to_vec(record).expect("a record always serialises");
+        self.postmortems.insert(record.id.as_bytes(), value)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    fn postmortem(&self, id: &str) -> Result<Option<PostmortemRecord>, StoreError> {
+        let Some(raw) = self.postmortems.get(id.as_bytes())? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&raw)
+            .map(Some)
+            .map_err(|e| corrupt(format!("postmortem {id}"), e))
+    }
+
+    fn postmortems(&self) -> Result<Vec<PostmortemRecord>, StoreError> {
+        let mut all = Vec::new();
+        for item in self.postmortems.iter() {
+            let (key, raw) = item?;
+            let record: PostmortemRecord = serde_json::from_slice(&raw)
+                .map_err(|e| corrupt(String::from_utf8_lossy(&key), e))?;
+            all.push(record);
+        }
+        all.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
+        Ok(all)
+    }
+
+    fn load_doc(&self, doc_id: &str) -> Result<StoredDoc, StoreError> {
+        let snapshot = match self.snapshots.get(doc_id.as_bytes())? {
+            Some(raw) => Some(Self::decode_snapshot(doc_id, &raw)?),
+            None => None,
+        };
+        let prefix = log_prefix(doc_id);
+        let after = snapshot.as_ref().map(|s| s.upto);
+        let mut tail = Vec::new();
+        for item in self.log.scan_prefix(&prefix) {
+            let (key, value) = item?;
+            let seq_bytes: [u8; 8] = key[prefix.len()..]
+                .try_into()
+                .map_err(|_| corrupt(format!("log of {doc_id}"), "bad key length"))?;
+            let seq = u64::from_be_bytes(seq_bytes);
+            if after.is_some_and(|upto| seq <= upto) {
+                continue;
+            }
+            tail.push((seq, value.to_vec()));
+        }
+        Ok(StoredDoc { snapshot, tail })
+    }
+
+    fn append_updates(&self, entries: &[LogEntry]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for entry in entries {
+            batch.insert(log_key(&entry.doc_id, entry.seq), entry.update.as_slice());
+        }
+        self.log.apply_batch(batch)?;
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    fn write_snapshot(&self, doc_id: &str, upto: u64, state: &[u8]) -> Result<(), StoreError> {
+        if let Some(old) = self.snapshots.get(doc_id.as_bytes())? {
+            if Self::decode_snapshot(doc_id, &old)?.upto >= upto {
+                return Ok(());
+            }
+        }
+        let mut value = Vec::with_capacity(8 + state.len());
+        value.extend_from_slice(&upto.to_be_bytes());
+        value.extend_from_slice(state);
+        self.snapshots.insert(doc_id.as_bytes(), value)?;
+        // The snapshot is durable before any log entry it replaces goes away.
+        self.db.flush()?;
+        let mut batch = sled::Batch::default();
+        for item in self
+            .log
+            .range(log_key(doc_id, 0)..=log_key(doc_id, upto))
+            .keys()
+        {
+            batch.remove(item?);
+        }
+        self.log.apply_batch(batch)?;
+        Ok(())
+    }
+
+    fn secret(&self, name: &str, make: &dyn Fn() -> Vec<u8>) -> Result<Vec<u8>, StoreError> {
+        if let Some(value) = self.secrets.get(name.as_bytes())? {
+            return Ok(value.to_vec());
+        }
+        let value = make();
+        self.secrets.insert(name.as_bytes(), value.as_slice())?;
+        self.db.flush()?;
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(doc: &str, seq: u64, byte: u8) -> LogEntry {
+        LogEntry {
+            doc_id: doc.into(),
+            seq,
+            update: vec![byte],
+        }
+    }
+
+    #[test]
+    fn a_document_loads_from_its_snapshot_and_log_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        store
+            .append_updates(&[entry("a", 0, 1), entry("a", 1, 2), entry("ab", 0, 9)])
+            .unwrap();
+        store.write_snapshot("a", 0, b"snap").unwrap();
+        store.append_updates(&[entry("a", 2, 3)]).unwrap();
+        store.flush().unwrap();
+        drop(store);
+
+        let store = SledStore::open(dir.path()).unwrap();
+        let doc = store.load_doc("a").unwrap();
+        let snapshot = doc.snapshot.as_ref().unwrap();
+        assert_eq!((snapshot.upto, snapshot.state.as_slice()), (0, &b"snap"[..]));
+        assert_eq!(doc.tail, vec![(1, vec![2]), (2, vec![3])]);
+        assert_eq!(doc.next_seq(), 3);
+        // "ab" shares a prefix with "a" but is another document.
+        assert_eq!(store.load_doc("ab").unwrap().tail, vec![(0, vec![9])]);
+    }
+
+    #[test]
+    fn an_older_snapshot_never_replaces_a_newer_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        store.write_snapshot("a", 5, b"new").unwrap();
+        store.write_snapshot("a", 3, b"old").unwrap();
+        let snapshot = store.load_doc("a").unwrap().snapshot.unwrap();
+        assert_eq!((snapshot.upto, snapshot.state.as_slice()), (5, &b"new"[..]));
+    }
+
+    #[test]
+    fn secrets_are_made_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let first = store.secret("k", &|| vec![1, 2, 3]).unwrap();
+        let second = store.secret("k", &|| vec![4]).unwrap();
+        assert_eq!(first, second);
+    }
+}

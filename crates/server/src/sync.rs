@@ -1,0 +1,220 @@
+//! `GET /sync/{id}`: the y-websocket protocol on one socket.
+//!
+//! The token is checked before the upgrade. After it, the socket gets the
+//! server's sync step 1 and everyone's awareness, then relays in both
+//! directions: frames from the client are decoded whole (one bad message
+//! refuses the whole frame), updates go to the room, and room events go out
+//! one y-sync message per frame. A viewer's socket closes on its first write.
+
+use crate::auth::Access;
+use crate::error::ApiError;
+use crate::room::{CloseReason, ConnId, Room, RoomEvent, Rooms};
+use crate::{bearer_or_query_token, AppState, TokenQuery};
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use casebook_core::protocol::{self, Message, SyncMessage};
+use casebook_core::Role;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, Semaphore};
+use tokio::time::Instant;
+use yrs::sync::awareness::AwarenessUpdate;
+use yrs::{StateVector, Update};
+
+/// How often an idle socket gets a ping and a keep-alive message (the JS
+/// client reconnects after 30 s without a message).
+const KEEPALIVE: Duration = Duration::from_secs(10);
+/// A socket that sent nothing, not even a pong, for this long is dead.
+const DEAD_AFTER: Duration = Duration::from_secs(35);
+/// Updates of one socket that may wait for the disk at once.
+const MAX_IN_FLIGHT: usize = 256;
+
+pub async fn sync_handler(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    let token = bearer_or_query_token(&headers, &query);
+    let access = app.auth.require_member(token.as_deref(), &id)?;
+    let role = match access {
+        Access::Admin => Role::Viewer,
+        Access::Member(role) => role,
+    };
+    let store = Arc::clone(&app.store);
+    let lookup_id = id.clone();
+    let exists = tokio::task::spawn_blocking(move || store.postmortem(&lookup_id))
+        .await
+        .map_err(|_| ApiError::internal("lookup interrupted"))??;
+    if exists.is_none() {
+        return Err(ApiError::not_found(format!("no postmortem {id:?}")));
+    }
+    let upgrade = upgrade.map_err(|r| ApiError::bad_request(format!("expected a WebSocket upgrade: {r}")))?;
+    let (room, conn) = app.rooms.join(&id).await.map_err(|e| {
+        tracing::error!(doc = %id, error = %e, "document could not be loaded");
+        ApiError::internal(format!("the document could not be loaded: {e}"))
+    })?;
+    let rooms = Arc::clone(&app.rooms);
+    let max = app.config.max_frame_bytes;
+    Ok(upgrade
+        .max_message_size(max)
+        .max_frame_size(max)
+        .on_failed_upgrade({
+            let (rooms, room) = (Arc::clone(&rooms), Arc::clone(&room));
+            move |_| rooms.leave(&room, conn)
+        })
+        .on_upgrade(move |socket| run(socket, rooms, room, conn, role)))
+}
+
+async fn run(mut socket: WebSocket, rooms: Arc<Rooms>, room: Arc<Room>, conn: ConnId, role: Role) {
+    let close = serve(&mut socket, &rooms, &room, conn, role).await;
+    rooms.leave(&room, conn);
+    if let Some(close) = close {
+        tracing::debug!(doc = %room.id, conn, code = close.code, reason = %close.reason, "closing socket");
+        let frame = CloseFrame {
+            code: close.code,
+            reason: truncate_reason(&close.reason).into(),
+        };
+        let _ = socket.send(WsMessage::Close(Some(frame))).await;
+    }
+}
+
+/// Close reasons travel in a control frame: at most 123 bytes.
+fn truncate_reason(reason: &str) -> String {
+    let mut end = reason.len().min(123);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    reason[..end].to_owned()
+}
+
+/// Relays until the socket ends; returns how to close it, if it is still open.
+async fn serve(
+    socket: &mut WebSocket,
+    rooms: &Arc<Rooms>,
+    room: &Arc<Room>,
+    conn: ConnId,
+    role: Role,
+) -> Option<CloseReason> {
+    let (mut events, first) = room.subscribe();
+    for frame in first {
+        send(socket, &frame).await.ok()?;
+    }
+    let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    let keepalive_frame = protocol::encode(&Message::Awareness(AwarenessUpdate {
+        clients: Default::default(),
+    }));
+    let mut ticker = tokio::time::interval_at(Instant::now() + KEEPALIVE, KEEPALIVE);
+    let mut last_seen = Instant::now();
+    loop {
+        tokio::select! {
+            incoming = socket.recv() => {
+                let message = match incoming {
+                    None => return None,
+                    Some(Ok(message)) => message,
+                    Some(Err(e)) => return too_large(&e),
+                };
+                last_seen = Instant::now();
+                match message {
+                    WsMessage::Binary(frame) => {
+                        if let Err(close) = handle_frame(&frame, rooms, room, conn, role, &permits).await {
+                            return Some(close);
+                        }
+                    }
+                    WsMessage::Text(_) => {
+                        return Some(CloseReason::new(1003, "text frames are not part of the y-websocket protocol"));
+                    }
+                    WsMessage::Close(_) => return None,
+                    WsMessage::Ping(_) | WsMessage::Pong(_) => {}
+                }
+            }
+            event = events.recv() => match event {
+                Ok(RoomEvent::Frame { from, frame }) if from != Some(conn) => send(socket, &frame).await.ok()?,
+                Ok(RoomEvent::Direct { to, frame }) if to == conn => send(socket, &frame).await.ok()?,
+                Ok(RoomEvent::Close(reason)) => return Some(reason),
+                Ok(_) => {}
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::info!(doc = %room.id, conn, missed, "socket fell behind the room");
+                    return Some(CloseReason::new(4008, "fell behind the room; reconnect to resync"));
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            },
+            _ = ticker.tick() => {
+                if last_seen.elapsed() > DEAD_AFTER {
+                    tracing::debug!(doc = %room.id, conn, "socket silent too long; dropping it");
+                    return None;
+                }
+                socket.send(WsMessage::Ping(Default::default())).await.ok()?;
+                send(socket, &keepalive_frame).await.ok()?;
+            }
+        }
+    }
+}
+
+async fn send(socket: &mut WebSocket, frame: &[u8]) -> Result<(), axum::Error> {
+    socket.send(WsMessage::Binary(frame.to_vec().into())).await
+}
+
+/// A read error: a message over the limit gets 1009, anything else means the
+/// connection is gone.
+fn too_large(error: &axum::Error) -> Option<CloseReason> {
+    let text = error.to_string();
+    (text.contains("too long") || text.contains("Space limit"))
+        .then(|| CloseReason::new(1009, format!("message too large: {text}")))
+}
+
+/// One step of a frame, validated before any of them is carried out.
+enum Step {
+    SyncStep1(StateVector),
+    Update(Update, Vec<u8>),
+    Awareness(AwarenessUpdate),
+    AwarenessQuery,
+}
+
+async fn handle_frame(
+    frame: &[u8],
+    rooms: &Arc<Rooms>,
+    room: &Arc<Room>,
+    conn: ConnId,
+    role: Role,
+    permits: &Arc<Semaphore>,
+) -> Result<(), CloseReason> {
+    let messages = protocol::decode_frame(frame).map_err(|e| CloseReason::new(1003, e.to_string()))?;
+    let mut steps = Vec::with_capacity(messages.len());
+    for message in messages {
+        match message {
+            Message::Sync(SyncMessage::SyncStep1(sv)) => steps.push(Step::SyncStep1(sv)),
+            Message::Sync(SyncMessage::SyncStep2(raw)) | Message::Sync(SyncMessage::Update(raw)) => {
+                let update = protocol::decode_update(&raw)
+                    .map_err(|e| CloseReason::new(1003, format!("undecodable update: {e}")))?;
+                let Some(update) = update else { continue };
+                if !role.can_edit_document() {
+                    return Err(CloseReason::new(1008, "read-only: a viewer cannot change the document"));
+                }
+                steps.push(Step::Update(update, raw));
+            }
+            Message::Awareness(update) => steps.push(Step::Awareness(update)),
+            Message::AwarenessQuery => steps.push(Step::AwarenessQuery),
+            Message::Auth(_) | Message::Custom(..) => {}
+        }
+    }
+    for step in steps {
+        match step {
+            Step::SyncStep1(sv) => room.sync_step1(conn, &sv, rooms.commit()),
+            Step::Update(update, raw) => {
+                let permit = Arc::clone(permits)
+                    .acquire_owned()
+                    .await
+                    .expect("the semaphore is never closed");
+                room.apply_update(conn, update, raw, rooms.commit(), permit)
+                    .map_err(|e| CloseReason::new(1003, e.to_string()))?;
+            }
+            Step::Awareness(update) => room.apply_awareness(conn, update),
+            Step::AwarenessQuery => room.send_awareness_to(conn),
+        }
+    }
+    Ok(())
+}
