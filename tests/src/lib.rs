@@ -1,1 +1,478 @@
-//! placeholder
+//! Test support for Casebook's end-to-end tests: the real `casebook` binary on
+//! a loopback port with a sled directory in a temp folder ([`Server`]), and a
+//! real y-websocket client built on yrs ([`Client`]).
+//!
+//! The binary is found through `CASEBOOK_BIN`, else `target/debug/casebook`
+//! (`cargo xtask test` builds it first).
+
+use anyhow::{anyhow, bail, Context, Result};
+use casebook_core::document::{new_doc, BODY};
+use casebook_core::protocol::{self, Message, SyncMessage};
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use yrs::sync::Awareness;
+use yrs::updates::decoder::Decode;
+use yrs::{Doc, GetString, Origin, ReadTxn, Text, TextRef, Transact, TransactionMut, Update};
+
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+
+/// Path of the server binary under test.
+pub fn casebook_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("CASEBOOK_BIN") {
+        return bin.into();
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
+    root.join("target/debug/casebook")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A running `casebook serve` on its own data directory.
+pub struct Server {
+    pub port: u16,
+    pub data_dir: PathBuf,
+    extra_args: Vec<String>,
+    child: Option<Child>,
+    _temp: Option<tempfile::TempDir>,
+    pub http: reqwest::Client,
+}
+
+/// `POST /api/postmortems`'s answer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Created {
+    pub id: String,
+    pub title: String,
+    pub tokens: BTreeMap<String, String>,
+    pub links: BTreeMap<String, String>,
+}
+
+impl Created {
+    pub fn token(&self, role: &str) -> &str {
+        &self.tokens[role]
+    }
+}
+
+impl Server {
+    /// Starts a server on a fresh temp data directory.
+    pub async fn start() -> Result<Self> {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts a server with extra `casebook serve` arguments.
+    pub async fn start_with(extra: &[&str]) -> Result<Self> {
+        let temp = tempfile::tempdir()?;
+        let mut server = Server {
+            port: free_port(),
+            data_dir: temp.path().join("data"),
+            extra_args: extra.iter().map(|s| s.to_string()).collect(),
+            child: None,
+            _temp: Some(temp),
+            http: reqwest::Client::new(),
+        };
+        server.spawn().await?;
+        Ok(server)
+    }
+
+    async fn spawn(&mut self) -> Result<()> {
+        let bin = casebook_bin();
+        if !bin.exists() {
+            bail!("{} is missing: build it with `cargo build -p casebook-server` (cargo xtask test does)", bin.display());
+        }
+        let log = std::fs::File::create(self.data_dir.with_extension("log")).ok();
+        let child = Command::new(&bin)
+            .arg("serve")
+            .args(["--bind", &format!("127.0.0.1:{}", self.port)])
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .args(["--web-dir", "/nonexistent"])
+            .args(&self.extra_args)
+            .env("CASEBOOK_ADMIN_TOKEN", ADMIN_TOKEN)
+            .env("CASEBOOK_LOG", "casebook=debug,casebook_server=debug,info")
+            .stdout(Stdio::null())
+            .stderr(log.map(Stdio::from).unwrap_or_else(Stdio::null))
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        self.child = Some(child);
+        for _ in 0..200 {
+            if let Ok(r) = self.http.get(self.url("/healthz")).send().await {
+                if r.status().is_success() {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        bail!("casebook did not become healthy; log: {}", self.log())
+    }
+
+    /// The server's log so far (for failure messages).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.data_dir.with_extension("log")).unwrap_or_default()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn ws_url(&self, doc_id: &str, token: &str) -> String {
+        format!("ws://127.0.0.1:{}/sync/{doc_id}?token={token}", self.port)
+    }
+
+    /// Kills the process with SIGKILL: no shutdown code runs.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Stops with SIGTERM and waits for the process to end.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill").arg(child.id().to_string()).status();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same data directory and port.
+    pub async fn restart(&mut self) -> Result<()> {
+        self.stop();
+        self.spawn().await
+    }
+
+    /// Starts it again after [`Server::kill9`].
+    pub async fn start_again(&mut self) -> Result<()> {
+        self.spawn().await
+    }
+
+    pub async fn create_postmortem(&self, title: &str) -> Result<Created> {
+        let response = self
+            .http
+            .post(self.url("/api/postmortems"))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&serde_json::json!({ "title": title }))
+            .send()
+            .await?;
+        if response.status() != 201 {
+            bail!("create answered {}: {}", response.status(), response.text().await?);
+        }
+        Ok(response.json().await?)
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.doc.unobserve_update_v1(LOCAL_UPDATES);
+        self.close();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// How a socket ended, as the client saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closed {
+    pub code: u16,
+    pub reason: String,
+}
+
+/// A y-websocket client on a yrs `Doc`, like a browser tab.
+pub struct Client {
+    pub doc: Doc,
+    pub awareness: Arc<Mutex<Awareness>>,
+    out: mpsc::UnboundedSender<WsMessage>,
+    synced: watch::Receiver<bool>,
+    closed: watch::Receiver<Option<Closed>>,
+    changed: watch::Receiver<u64>,
+}
+
+const REMOTE: &str = "remote";
+/// Key of the observer that sends local edits.
+const LOCAL_UPDATES: &str = "send-local-updates";
+
+impl Client {
+    /// Connects and waits until the server's sync step 2 has arrived.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let client = Self::connect_unsynced(url).await?;
+        client.wait_synced().await?;
+        Ok(client)
+    }
+
+    /// Connects without waiting for the handshake.
+    pub async fn connect_unsynced(url: &str) -> Result<Self> {
+        Self::connect_with_doc(url, new_doc()).await
+    }
+
+    /// Connects an existing replica (a reconnect: the doc keeps its edits).
+    pub async fn connect_with_doc(url: &str, doc: Doc) -> Result<Self> {
+        let (socket, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .map_err(|e| anyhow!("connect {url}: {e}"))?;
+        let (mut sink, mut stream) = socket.split();
+        let (out, mut outgoing) = mpsc::unbounded_channel::<WsMessage>();
+        let (synced_tx, synced) = watch::channel(false);
+        let (closed_tx, closed) = watch::channel(None);
+        let (changed_tx, changed) = watch::channel(0u64);
+        let awareness = Arc::new(Mutex::new(Awareness::new(doc.clone())));
+
+        // Local edits go out as updates; remote ones are not echoed.
+        let local_out = out.clone();
+        doc.observe_update_v1(LOCAL_UPDATES, move |txn: &TransactionMut, event| {
+                let remote = txn.origin() == Some(&Origin::from(REMOTE));
+                if !remote {
+                    let frame = protocol::encode(&protocol::update(event.update.clone()));
+                    let _ = local_out.send(WsMessage::Binary(frame.into()));
+                }
+            })
+            .map_err(|e| anyhow!("observe: {e}"))?;
+
+        // Handshake: our sync step 1.
+        let step1 = protocol::encode(&protocol::sync_step1(&doc.transact()));
+        out.send(WsMessage::Binary(step1.into()))?;
+
+        tokio::spawn(async move {
+            while let Some(message) = outgoing.recv().await {
+                let closing = matches!(message, WsMessage::Close(_));
+                if sink.send(message).await.is_err() || closing {
+                    break;
+                }
+            }
+        });
+        let reader_doc = doc.clone();
+        let reader_awareness = Arc::clone(&awareness);
+        let reader_out = out.clone();
+        tokio::spawn(async move {
+            let mut seen = 0u64;
+            while let Some(message) = stream.next().await {
+                let frame = match message {
+                    Ok(WsMessage::Binary(frame)) => frame,
+                    Ok(WsMessage::Close(frame)) => {
+                        let closed = frame.map(|f| Closed {
+                            code: u16::from(f.code),
+                            reason: f.reason.to_string(),
+                        });
+                        let _ = closed_tx.send(Some(closed.unwrap_or(Closed {
+                            code: u16::from(CloseCode::Status),
+                            reason: String::new(),
+                        })));
+                        return;
+                    }
+                    Ok(_) => continue,
+                    Err(_) => break,
+                };
+                let Ok(messages) = protocol::decode_frame(&frame) else {
+                    continue;
+                };
+                for message in messages {
+                    let completes_handshake = matches!(message, Message::Sync(SyncMessage::SyncStep2(_)));
+                    match message {
+                        Message::Sync(SyncMessage::SyncStep1(sv)) => {
+                            let step2 = protocol::encode(&protocol::sync_step2(&reader_doc.transact(), &sv));
+                            let _ = reader_out.send(WsMessage::Binary(step2.into()));
+                        }
+                        Message::Sync(SyncMessage::SyncStep2(u)) | Message::Sync(SyncMessage::Update(u)) => {
+                            if let Ok(update) = Update::decode_v1(&u) {
+                                let mut txn = reader_doc.transact_mut_with(REMOTE);
+                                let _ = txn.apply_update(update);
+                            }
+                        }
+                        Message::Awareness(update) => {
+                            let _ = reader_awareness.lock().unwrap().apply_update(update);
+                        }
+                        _ => {}
+                    }
+                    if completes_handshake {
+                        let _ = synced_tx.send(true);
+                    }
+                }
+                seen += 1;
+                let _ = changed_tx.send(seen);
+            }
+            let _ = closed_tx.send(Some(Closed {
+                code: u16::from(CloseCode::Abnormal),
+                reason: "connection lost".into(),
+            }));
+        });
+        Ok(Client {
+            doc,
+            awareness,
+            out,
+            synced,
+            closed,
+            changed,
+        })
+    }
+
+    async fn wait_synced(&self) -> Result<()> {
+        let mut synced = self.synced.clone();
+        tokio::time::timeout(Duration::from_secs(10), synced.wait_for(|s| *s))
+            .await
+            .map_err(|_| anyhow!("no sync step 2 within 10 s (closed: {:?})", self.closed()))?
+            .map_err(|_| anyhow!("socket ended before sync: {:?}", self.closed()))?;
+        Ok(())
+    }
+
+    pub fn body(&self) -> TextRef {
+        self.doc.get_or_insert_text(BODY)
+    }
+
+    /// The body's text.
+    pub fn text(&self) -> String {
+        let body = self.body();
+        let txn = self.doc.transact();
+        body.get_string(&txn)
+    }
+
+    /// Inserts at a UTF-16 offset (clamped to the end).
+    pub fn insert(&self, index: u32, chunk: &str) {
+        let body = self.body();
+        let mut txn = self.doc.transact_mut();
+        let index = index.min(body.len(&txn));
+        body.insert(&mut txn, index, chunk);
+    }
+
+    pub fn push(&self, chunk: &str) {
+        let body = self.body();
+        let mut txn = self.doc.transact_mut();
+        body.push(&mut txn, chunk);
+    }
+
+    /// Body length in UTF-16 code units.
+    pub fn len(&self) -> u32 {
+        let body = self.body();
+        let txn = self.doc.transact();
+        body.len(&txn)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Deletes a UTF-16 range (clamped).
+    pub fn delete(&self, index: u32, len: u32) {
+        let body = self.body();
+        let mut txn = self.doc.transact_mut();
+        let total = body.len(&txn);
+        let index = index.min(total);
+        let len = len.min(total - index);
+        if len > 0 {
+            body.remove_range(&mut txn, index, len);
+        }
+    }
+
+    /// Sends raw bytes as one binary frame (for malformed-input tests).
+    pub fn send_raw(&self, frame: Vec<u8>) -> Result<()> {
+        self.out.send(WsMessage::Binary(frame.into()))?;
+        Ok(())
+    }
+
+    /// Sends a text frame.
+    pub fn send_text(&self, text: &str) -> Result<()> {
+        self.out.send(WsMessage::Text(text.into()))?;
+        Ok(())
+    }
+
+    /// Sets this client's awareness state and announces it.
+    pub fn announce(&self, state: serde_json::Value) -> Result<()> {
+        let mut awareness = self.awareness.lock().unwrap();
+        awareness.set_local_state(state)?;
+        let update = awareness.update_with_clients([awareness.client_id()])?;
+        let frame = protocol::encode(&Message::Awareness(update));
+        self.out.send(WsMessage::Binary(frame.into()))?;
+        Ok(())
+    }
+
+    /// Names in other clients' awareness states (`user.name`).
+    pub fn names_present(&self) -> Vec<String> {
+        let awareness = self.awareness.lock().unwrap();
+        let mut names: Vec<String> = awareness
+            .iter()
+            .filter_map(|(_, state)| {
+                let json: serde_json::Value = serde_json::from_str(state.data.as_deref()?).ok()?;
+                Some(json["user"]["name"].as_str()?.to_owned())
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Closes the socket politely.
+    pub fn close(&self) {
+        let _ = self.out.send(WsMessage::Close(None));
+    }
+
+    /// How the server closed the socket, if it did.
+    pub fn closed(&self) -> Option<Closed> {
+        self.closed.borrow().clone()
+    }
+
+    /// Waits until the server closes the socket.
+    pub async fn wait_closed(&self, within: Duration) -> Result<Closed> {
+        let mut closed = self.closed.clone();
+        let result = tokio::time::timeout(within, closed.wait_for(|c| c.is_some()))
+            .await
+            .map_err(|_| anyhow!("socket still open after {within:?}"))?
+            .map_err(|_| anyhow!("client task ended"))?;
+        Ok(result.clone().expect("waited for Some"))
+    }
+
+    /// Waits until `check` holds for this client, re-checking after every frame.
+    pub async fn wait_until(&self, within: Duration, check: impl Fn(&Client) -> bool) -> Result<()> {
+        let mut changed = self.changed.clone();
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if check(self) {
+                return Ok(());
+            }
+            match tokio::time::timeout_at(deadline, changed.changed()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => bail!("client ended; closed: {:?}", self.closed()),
+                Err(_) => bail!("condition not met within {within:?}; text now {:?}", self.text()),
+            }
+        }
+    }
+
+    /// Waits until the body reads `expected`.
+    pub async fn wait_text(&self, expected: &str, within: Duration) -> Result<()> {
+        self.wait_until(within, |c| c.text() == expected).await
+    }
+}
+
+/// The state of the body as seen by a fresh client (what the server has).
+pub async fn server_text(server: &Server, created: &Created) -> Result<String> {
+    let probe = Client::connect(&server.ws_url(&created.id, created.token("viewer"))).await?;
+    let text = probe.text();
+    probe.close();
+    Ok(text)
+}
+
+/// A frame carrying one update message.
+pub fn update_frame(update_v1: Vec<u8>) -> Vec<u8> {
+    protocol::encode(&protocol::update(update_v1))
+}
+
+/// An encoded update that inserts `text` into the body of a fresh replica.
+pub fn standalone_insert(text: &str) -> Vec<u8> {
+    let doc = new_doc();
+    let body = doc.get_or_insert_text(BODY);
+    body.insert(&mut doc.transact_mut(), 0, text);
+    let txn = doc.transact();
+    txn.encode_state_as_update_v1(&Default::default())
+}

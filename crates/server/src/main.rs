@@ -45,6 +45,9 @@ struct ServeArgs {
     /// Days an invite link stays valid.
     #[arg(long, env = "CASEBOOK_TOKEN_TTL_DAYS", default_value_t = 30)]
     token_ttl_days: u64,
+    /// Seconds an invite link stays valid; overrides --token-ttl-days (short-lived links, tests).
+    #[arg(long, env = "CASEBOOK_TOKEN_TTL_SECS")]
+    token_ttl_secs: Option<u64>,
     /// Largest WebSocket message accepted, in bytes; larger ones close the socket (1009).
     #[arg(long, env = "CASEBOOK_MAX_FRAME_BYTES", default_value_t = 16 << 20)]
     max_frame_bytes: usize,
@@ -96,7 +99,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let auth = Arc::new(Auth::new(
         signing_key,
         admin_token,
-        Duration::from_secs(args.token_ttl_days * 86_400),
+        Duration::from_secs(
+            args.token_ttl_secs
+                .unwrap_or(args.token_ttl_days.saturating_mul(86_400)),
+        ),
     ));
     let commit = GroupCommit::start(Arc::clone(&store));
     let rooms = Rooms::new(

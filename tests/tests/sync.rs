@@ -1,0 +1,175 @@
+//! Rust y-websocket clients against the real server: convergence, Japanese
+//! and emoji, presence, and the durability of what was broadcast.
+
+use casebook_e2e::{server_text, Client, Server};
+use rand::{Rng, SeedableRng};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+#[tokio::test]
+async fn clients_converge_after_concurrent_random_edits_in_japanese_and_emoji() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("DB 障害").await.unwrap();
+    let url = server.ws_url(&pm.id, pm.token("participant"));
+    let mut clients = Vec::new();
+    for _ in 0..4 {
+        clients.push(Client::connect(&url).await.unwrap());
+    }
+    let words = ["障害", "😀", "ポストモーテム", "cause ", "🇯🇵", "é", "\n", "対策"];
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    for round in 0..60 {
+        for client in &clients {
+            let len = client.len();
+            if len > 20 && rng.random_bool(0.25) {
+                // Delete whole characters only: find a char boundary by text.
+                let text = client.text();
+                let chars: Vec<char> = text.chars().collect();
+                let at = rng.random_range(0..chars.len() - 1);
+                let start: u32 = chars[..at].iter().map(|c| c.len_utf16() as u32).sum();
+                let width = chars[at].len_utf16() as u32;
+                client.delete(start, width);
+            } else {
+                let text = client.text();
+                let chars: Vec<char> = text.chars().collect();
+                let at = rng.random_range(0..=chars.len());
+                let index: u32 = chars[..at].iter().map(|c| c.len_utf16() as u32).sum();
+                client.insert(index, words[rng.random_range(0..words.len())]);
+            }
+        }
+        if round % 10 == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    let expected_len = clients[0].len();
+    assert!(expected_len > 0);
+    // Everyone ends with the same text, and so does the server.
+    let first = &clients[0];
+    for client in &clients {
+        client
+            .wait_until(WAIT, |c| c.text() == first.text())
+            .await
+            .unwrap();
+    }
+    for client in &clients[1..] {
+        first.wait_until(WAIT, |c| c.text() == client.text()).await.unwrap();
+    }
+    let final_text = first.text();
+    assert!(final_text.chars().all(|c| c != '\u{FFFD}'), "no broken surrogate: {final_text:?}");
+    assert_eq!(server_text(&server, &pm).await.unwrap(), final_text);
+}
+
+#[tokio::test]
+async fn a_late_joiner_gets_the_whole_document() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("late").await.unwrap();
+    let url = server.ws_url(&pm.id, pm.token("author"));
+    let writer = Client::connect(&url).await.unwrap();
+    for i in 0..200 {
+        writer.push(&format!("line {i} 行\n"));
+    }
+    let expected = writer.text();
+    let late = Client::connect(&url).await.unwrap();
+    late.wait_text(&expected, WAIT).await.unwrap();
+}
+
+#[tokio::test]
+async fn presence_is_shared_and_leaves_when_the_socket_closes() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("presence").await.unwrap();
+    let url = server.ws_url(&pm.id, pm.token("participant"));
+    let alice = Client::connect(&url).await.unwrap();
+    let bob = Client::connect(&url).await.unwrap();
+    alice
+        .announce(serde_json::json!({"user": {"name": "Alice 有紀", "color": "#ff0000"}}))
+        .unwrap();
+    bob.wait_until(WAIT, |c| c.names_present() == ["Alice 有紀"])
+        .await
+        .unwrap();
+    // A newcomer learns who is here on joining.
+    let carol = Client::connect(&url).await.unwrap();
+    carol
+        .wait_until(WAIT, |c| c.names_present() == ["Alice 有紀"])
+        .await
+        .unwrap();
+    alice.close();
+    bob.wait_until(WAIT, |c| c.names_present().is_empty())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn edits_survive_a_graceful_restart() {
+    let mut server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("restart").await.unwrap();
+    let url = server.ws_url(&pm.id, pm.token("author"));
+    let author = Client::connect(&url).await.unwrap();
+    author.push("原因: ");
+    author.push("設定ミス 🙈");
+    let expected = author.text();
+    let reader = Client::connect(&url).await.unwrap();
+    reader.wait_text(&expected, WAIT).await.unwrap();
+    server.restart().await.unwrap();
+    assert_eq!(server_text(&server, &pm).await.unwrap(), expected);
+}
+
+#[tokio::test]
+async fn kill_9_right_after_a_broadcast_loses_nothing_that_was_seen() {
+    let mut server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("crash").await.unwrap();
+    let url = server.ws_url(&pm.id, pm.token("participant"));
+    let writer = Client::connect(&url).await.unwrap();
+    let observer = Client::connect(&url).await.unwrap();
+    for i in 0..300 {
+        writer.push(&format!("{i}:影響 "));
+    }
+    // The moment the observer has seen everything, the server dies.
+    let expected = writer.text();
+    observer.wait_text(&expected, WAIT).await.unwrap();
+    server.kill9();
+    server.start_again().await.unwrap();
+    assert_eq!(server_text(&server, &pm).await.unwrap(), expected);
+}
+
+#[tokio::test]
+async fn a_document_unloaded_from_memory_comes_back_from_its_snapshot_and_log() {
+    // Unload after 1 s idle; snapshot every 50 updates so both paths are used.
+    let mut server = Server::start_with(&["--idle-unload-secs", "1", "--snapshot-every", "50"])
+        .await
+        .unwrap();
+    let pm = server.create_postmortem("unload").await.unwrap();
+    let url = server.ws_url(&pm.id, pm.token("author"));
+    let author = Client::connect(&url).await.unwrap();
+    for i in 0..175 {
+        author.push(&format!("{i},"));
+    }
+    let expected = author.text();
+    let observer = Client::connect(&url).await.unwrap();
+    observer.wait_text(&expected, WAIT).await.unwrap();
+    author.close();
+    observer.close();
+    // Wait until the room left memory.
+    let mut unloaded = false;
+    for _ in 0..100 {
+        let health: serde_json::Value = server
+            .http
+            .get(server.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if health["rooms_loaded"] == 0 {
+            unloaded = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(unloaded, "the idle room never left memory; log:\n{}", server.log());
+    assert_eq!(server_text(&server, &pm).await.unwrap(), expected);
+    // And after a crash on top of it.
+    server.kill9();
+    server.start_again().await.unwrap();
+    assert_eq!(server_text(&server, &pm).await.unwrap(), expected);
+}
