@@ -1,0 +1,216 @@
+//! Tokens, roles and bad input: everything refused is refused clearly, changes
+//! nothing, and never disturbs other sockets.
+
+use casebook_e2e::{server_text, standalone_insert, update_frame, Client, Server, ADMIN_TOKEN};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::http::StatusCode;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// The HTTP status with which a WebSocket upgrade was refused.
+async fn refused_status(url: &str) -> u16 {
+    match tokio_tungstenite::connect_async(url).await {
+        Ok(_) => panic!("{url} was accepted"),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+        Err(e) => panic!("{url}: unexpected error {e}"),
+    }
+}
+
+#[tokio::test]
+async fn sockets_without_a_valid_token_for_that_postmortem_are_refused_before_the_upgrade() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("one").await.unwrap();
+    let other = server.create_postmortem("two").await.unwrap();
+    let base = format!("ws://127.0.0.1:{}/sync/{}", server.port, pm.id);
+    assert_eq!(refused_status(&base).await, 401);
+    assert_eq!(refused_status(&format!("{base}?token=garbage")).await, 401);
+    // A real token, for another postmortem.
+    assert_eq!(
+        refused_status(&server.ws_url(&pm.id, other.token("facilitator"))).await,
+        403
+    );
+    // A tampered token: the claims of one postmortem with the signature of another.
+    let (_, signature) = other.token("viewer").split_once('.').unwrap();
+    let (claims, _) = pm.token("facilitator").split_once('.').unwrap();
+    assert_eq!(
+        refused_status(&server.ws_url(&pm.id, &format!("{claims}.{signature}"))).await,
+        401
+    );
+    // Unknown postmortem with the admin token.
+    assert_eq!(
+        refused_status(&server.ws_url("nosuchthing", ADMIN_TOKEN)).await,
+        404
+    );
+}
+
+#[tokio::test]
+async fn an_expired_link_is_refused() {
+    let server = Server::start_with(&["--token-ttl-secs", "1"]).await.unwrap();
+    let pm = server.create_postmortem("short-lived").await.unwrap();
+    let url = server.ws_url(&pm.id, pm.token("participant"));
+    Client::connect(&url).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(refused_status(&url).await, 401);
+    let api = server
+        .http
+        .get(server.url(&format!("/api/postmortems/{}", pm.id)))
+        .bearer_auth(pm.token("participant"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
+    let body: serde_json::Value = api.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("expired"), "{body}");
+}
+
+#[tokio::test]
+async fn a_viewer_socket_is_read_only() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("read only").await.unwrap();
+    let author = Client::connect(&server.ws_url(&pm.id, pm.token("author")))
+        .await
+        .unwrap();
+    author.push("事実のみ");
+    let viewer = Client::connect(&server.ws_url(&pm.id, pm.token("viewer")))
+        .await
+        .unwrap();
+    viewer.wait_text("事実のみ", WAIT).await.unwrap();
+    // A viewer still receives live edits.
+    author.push("。");
+    viewer.wait_text("事実のみ。", WAIT).await.unwrap();
+    viewer.push(" vandalism");
+    let closed = viewer.wait_closed(WAIT).await.unwrap();
+    assert_eq!(closed.code, 1008, "{closed:?}");
+    assert!(closed.reason.contains("read-only"), "{closed:?}");
+    // Nothing of it reached the document or the author.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(author.text(), "事実のみ。");
+    assert_eq!(server_text(&server, &pm).await.unwrap(), "事実のみ。");
+}
+
+#[tokio::test]
+async fn malformed_and_oversized_frames_close_only_that_socket() {
+    let server = Server::start_with(&["--max-frame-bytes", "65536"]).await.unwrap();
+    let pm = server.create_postmortem("bad input").await.unwrap();
+    let url = server.ws_url(&pm.id, pm.token("participant"));
+    let good = Client::connect(&url).await.unwrap();
+    good.push("before");
+
+    let cases: Vec<(&str, Box<dyn Fn(&Client)>, u16)> = vec![
+        ("garbage bytes", Box::new(|c| c.send_raw(vec![0x00, 0x02, 0xff, 0xff, 0xff]).unwrap()), 1003),
+        ("unknown sync type", Box::new(|c| c.send_raw(vec![0x00, 0x09, 0x00]).unwrap()), 1003),
+        ("empty frame", Box::new(|c| c.send_raw(vec![]).unwrap()), 1003),
+        ("undecodable update", Box::new(|c| c.send_raw(update_frame(vec![0x05, 0x80, 0x80])).unwrap()), 1003),
+        ("text frame", Box::new(|c| c.send_text("hello").unwrap()), 1003),
+        (
+            "oversized frame",
+            Box::new(|c| c.send_raw(update_frame(standalone_insert(&"x".repeat(100_000)))).unwrap()),
+            1009,
+        ),
+    ];
+    for (name, send_bad, code) in cases {
+        let bad = Client::connect(&url).await.unwrap();
+        send_bad(&bad);
+        let closed = bad.wait_closed(WAIT).await.unwrap();
+        assert_eq!(closed.code, code, "{name}: {closed:?}");
+        assert!(!closed.reason.is_empty(), "{name}: a close reason is given");
+        // The good socket keeps working throughout.
+        good.push(".");
+        let expected = good.text();
+        let check = Client::connect(&url).await.unwrap();
+        check.wait_text(&expected, WAIT).await.unwrap();
+        assert!(good.closed().is_none(), "{name} closed an innocent socket");
+    }
+    // A bad frame that starts with a valid update applies nothing.
+    let sneaky = Client::connect(&url).await.unwrap();
+    let mut frame = update_frame(standalone_insert("injected"));
+    frame.extend_from_slice(&[0x00, 0x02, 0xff]);
+    sneaky.send_raw(frame).unwrap();
+    assert_eq!(sneaky.wait_closed(WAIT).await.unwrap().code, 1003);
+    let expected = good.text();
+    assert!(!expected.contains("injected"));
+    assert_eq!(server_text(&server, &pm).await.unwrap(), expected);
+}
+
+#[tokio::test]
+async fn the_api_answers_json_errors_and_checks_the_token_first() {
+    let server = Server::start().await.unwrap();
+    let http = &server.http;
+    let create = server.url("/api/postmortems");
+
+    let no_token = http.post(&create).body("{not json").send().await.unwrap();
+    assert_eq!(no_token.status(), 401);
+    let body: serde_json::Value = no_token.json().await.unwrap();
+    assert!(body["error"].is_string());
+
+    let bad_json = http
+        .post(&create)
+        .bearer_auth(ADMIN_TOKEN)
+        .body("{\"title\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_json.status(), 400);
+    assert!(bad_json.json::<serde_json::Value>().await.unwrap()["error"].is_string());
+
+    let empty_title = http
+        .post(&create)
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&serde_json::json!({"title": "   "}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty_title.status(), 400);
+
+    let too_large = http
+        .post(&create)
+        .bearer_auth(ADMIN_TOKEN)
+        .body(format!("{{\"title\": \"{}\"}}", "x".repeat(2 << 20)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_large.status(), 413);
+
+    let pm = server.create_postmortem("インシデント #42 🔥").await.unwrap();
+    assert_eq!(pm.title, "インシデント #42 🔥");
+    assert!(pm.id.chars().all(|c| c.is_ascii_alphanumeric()), "{}", pm.id);
+    for role in ["facilitator", "author", "participant", "viewer"] {
+        assert!(pm.links[role].contains(&format!("/p/{}?token=", pm.id)));
+    }
+    // Invite tokens cannot create or list postmortems.
+    let as_facilitator = http
+        .post(&create)
+        .bearer_auth(pm.token("facilitator"))
+        .json(&serde_json::json!({"title": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(as_facilitator.status(), 401);
+    let list = http.get(&create).bearer_auth(pm.token("author")).send().await.unwrap();
+    assert_eq!(list.status(), 401);
+
+    let get = |token: String, id: String| {
+        let url = server.url(&format!("/api/postmortems/{id}"));
+        async move { http.get(url).bearer_auth(token).send().await.unwrap() }
+    };
+    let info: serde_json::Value = get(pm.token("viewer").into(), pm.id.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["title"], "インシデント #42 🔥");
+    assert_eq!(info["role"], "viewer");
+    assert_eq!(get(ADMIN_TOKEN.into(), "missing".into()).await.status(), 404);
+
+    // Only the one postmortem exists after all of that.
+    let all: Vec<serde_json::Value> = http
+        .get(&create)
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1);
+}
