@@ -30,7 +30,9 @@ pub fn casebook_bin() -> PathBuf {
     if let Some(bin) = std::env::var_os("CASEBOOK_BIN") {
         return bin.into();
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root");
     root.join("target/debug/casebook")
 }
 
@@ -167,7 +169,11 @@ impl Server {
             .send()
             .await?;
         if response.status() != 201 {
-            bail!("create answered {}: {}", response.status(), response.text().await?);
+            bail!(
+                "create answered {}: {}",
+                response.status(),
+                response.text().await?
+            );
         }
         Ok(response.json().await?)
     }
@@ -235,13 +241,13 @@ impl Client {
         // Local edits go out as updates; remote ones are not echoed.
         let local_out = out.clone();
         doc.observe_update_v1(LOCAL_UPDATES, move |txn: &TransactionMut, event| {
-                let remote = txn.origin() == Some(&Origin::from(REMOTE));
-                if !remote {
-                    let frame = protocol::encode(&protocol::update(event.update.clone()));
-                    let _ = local_out.send(WsMessage::Binary(frame.into()));
-                }
-            })
-            .map_err(|e| anyhow!("observe: {e}"))?;
+            let remote = txn.origin() == Some(&Origin::from(REMOTE));
+            if !remote {
+                let frame = protocol::encode(&protocol::update(event.update.clone()));
+                let _ = local_out.send(WsMessage::Binary(frame.into()));
+            }
+        })
+        .map_err(|e| anyhow!("observe: {e}"))?;
 
         // Handshake: our sync step 1.
         let step1 = protocol::encode(&protocol::sync_step1(&doc.transact()));
@@ -281,13 +287,18 @@ impl Client {
                     continue;
                 };
                 for message in messages {
-                    let completes_handshake = matches!(message, Message::Sync(SyncMessage::SyncStep2(_)));
+                    let completes_handshake =
+                        matches!(message, Message::Sync(SyncMessage::SyncStep2(_)));
                     match message {
                         Message::Sync(SyncMessage::SyncStep1(sv)) => {
-                            let step2 = protocol::encode(&protocol::sync_step2(&reader_doc.transact(), &sv));
+                            let step2 = protocol::encode(&protocol::sync_step2(
+                                &reader_doc.transact(),
+                                &sv,
+                            ));
                             let _ = reader_out.send(WsMessage::Binary(step2.into()));
                         }
-                        Message::Sync(SyncMessage::SyncStep2(u)) | Message::Sync(SyncMessage::Update(u)) => {
+                        Message::Sync(SyncMessage::SyncStep2(u))
+                        | Message::Sync(SyncMessage::Update(u)) => {
                             if let Ok(update) = Update::decode_v1(&u) {
                                 let mut txn = reader_doc.transact_mut_with(REMOTE);
                                 let _ = txn.apply_update(update);
@@ -434,7 +445,11 @@ impl Client {
     }
 
     /// Waits until `check` holds for this client, re-checking after every frame.
-    pub async fn wait_until(&self, within: Duration, check: impl Fn(&Client) -> bool) -> Result<()> {
+    pub async fn wait_until(
+        &self,
+        within: Duration,
+        check: impl Fn(&Client) -> bool,
+    ) -> Result<()> {
         let mut changed = self.changed.clone();
         let deadline = tokio::time::Instant::now() + within;
         loop {
@@ -444,7 +459,10 @@ impl Client {
             match tokio::time::timeout_at(deadline, changed.changed()).await {
                 Ok(Ok(())) => {}
                 Ok(Err(_)) => bail!("client ended; closed: {:?}", self.closed()),
-                Err(_) => bail!("condition not met within {within:?}; text now {:?}", self.text()),
+                Err(_) => bail!(
+                    "condition not met within {within:?}; text now {:?}",
+                    self.text()
+                ),
             }
         }
     }

@@ -7,6 +7,9 @@ use tokio_tungstenite::tungstenite::http::StatusCode;
 
 const WAIT: Duration = Duration::from_secs(10);
 
+/// Sends one kind of bad input on a socket.
+type BadInput = Box<dyn Fn(&Client)>;
+
 /// The HTTP status with which a WebSocket upgrade was refused.
 async fn refused_status(url: &str) -> u16 {
     match tokio_tungstenite::connect_async(url).await {
@@ -45,7 +48,9 @@ async fn sockets_without_a_valid_token_for_that_postmortem_are_refused_before_th
 
 #[tokio::test]
 async fn an_expired_link_is_refused() {
-    let server = Server::start_with(&["--token-ttl-secs", "1"]).await.unwrap();
+    let server = Server::start_with(&["--token-ttl-secs", "1"])
+        .await
+        .unwrap();
     let pm = server.create_postmortem("short-lived").await.unwrap();
     let url = server.ws_url(&pm.id, pm.token("participant"));
     Client::connect(&url).await.unwrap();
@@ -60,7 +65,10 @@ async fn an_expired_link_is_refused() {
         .unwrap();
     assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
     let body: serde_json::Value = api.json().await.unwrap();
-    assert!(body["error"].as_str().unwrap().contains("expired"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("expired"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -90,21 +98,46 @@ async fn a_viewer_socket_is_read_only() {
 
 #[tokio::test]
 async fn malformed_and_oversized_frames_close_only_that_socket() {
-    let server = Server::start_with(&["--max-frame-bytes", "65536"]).await.unwrap();
+    let server = Server::start_with(&["--max-frame-bytes", "65536"])
+        .await
+        .unwrap();
     let pm = server.create_postmortem("bad input").await.unwrap();
     let url = server.ws_url(&pm.id, pm.token("participant"));
     let good = Client::connect(&url).await.unwrap();
     good.push("before");
 
-    let cases: Vec<(&str, Box<dyn Fn(&Client)>, u16)> = vec![
-        ("garbage bytes", Box::new(|c| c.send_raw(vec![0x00, 0x02, 0xff, 0xff, 0xff]).unwrap()), 1003),
-        ("unknown sync type", Box::new(|c| c.send_raw(vec![0x00, 0x09, 0x00]).unwrap()), 1003),
-        ("empty frame", Box::new(|c| c.send_raw(vec![]).unwrap()), 1003),
-        ("undecodable update", Box::new(|c| c.send_raw(update_frame(vec![0x05, 0x80, 0x80])).unwrap()), 1003),
-        ("text frame", Box::new(|c| c.send_text("hello").unwrap()), 1003),
+    let cases: Vec<(&str, BadInput, u16)> = vec![
+        (
+            "garbage bytes",
+            Box::new(|c| c.send_raw(vec![0x00, 0x02, 0xff, 0xff, 0xff]).unwrap()),
+            1003,
+        ),
+        (
+            "unknown sync type",
+            Box::new(|c| c.send_raw(vec![0x00, 0x09, 0x00]).unwrap()),
+            1003,
+        ),
+        (
+            "empty frame",
+            Box::new(|c| c.send_raw(vec![]).unwrap()),
+            1003,
+        ),
+        (
+            "undecodable update",
+            Box::new(|c| c.send_raw(update_frame(vec![0x05, 0x80, 0x80])).unwrap()),
+            1003,
+        ),
+        (
+            "text frame",
+            Box::new(|c| c.send_text("hello").unwrap()),
+            1003,
+        ),
         (
             "oversized frame",
-            Box::new(|c| c.send_raw(update_frame(standalone_insert(&"x".repeat(100_000)))).unwrap()),
+            Box::new(|c| {
+                c.send_raw(update_frame(standalone_insert(&"x".repeat(100_000))))
+                    .unwrap()
+            }),
             1009,
         ),
     ];
@@ -171,9 +204,16 @@ async fn the_api_answers_json_errors_and_checks_the_token_first() {
         .unwrap();
     assert_eq!(too_large.status(), 413);
 
-    let pm = server.create_postmortem("インシデント #42 🔥").await.unwrap();
+    let pm = server
+        .create_postmortem("インシデント #42 🔥")
+        .await
+        .unwrap();
     assert_eq!(pm.title, "インシデント #42 🔥");
-    assert!(pm.id.chars().all(|c| c.is_ascii_alphanumeric()), "{}", pm.id);
+    assert!(
+        pm.id.chars().all(|c| c.is_ascii_alphanumeric()),
+        "{}",
+        pm.id
+    );
     for role in ["facilitator", "author", "participant", "viewer"] {
         assert!(pm.links[role].contains(&format!("/p/{}?token=", pm.id)));
     }
@@ -186,7 +226,12 @@ async fn the_api_answers_json_errors_and_checks_the_token_first() {
         .await
         .unwrap();
     assert_eq!(as_facilitator.status(), 401);
-    let list = http.get(&create).bearer_auth(pm.token("author")).send().await.unwrap();
+    let list = http
+        .get(&create)
+        .bearer_auth(pm.token("author"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(list.status(), 401);
 
     let get = |token: String, id: String| {
@@ -200,7 +245,10 @@ async fn the_api_answers_json_errors_and_checks_the_token_first() {
         .unwrap();
     assert_eq!(info["title"], "インシデント #42 🔥");
     assert_eq!(info["role"], "viewer");
-    assert_eq!(get(ADMIN_TOKEN.into(), "missing".into()).await.status(), 404);
+    assert_eq!(
+        get(ADMIN_TOKEN.into(), "missing".into()).await.status(),
+        404
+    );
 
     // Only the one postmortem exists after all of that.
     let all: Vec<serde_json::Value> = http

@@ -5,9 +5,9 @@
 //! browser client, the tests and the load tool all use it. The message types
 //! and the lib0 encoding are yrs' own (`yrs::sync`).
 
-pub use yrs::sync::{Message, SyncMessage};
 use yrs::encoding::read::Cursor;
 use yrs::sync::MessageReader;
+pub use yrs::sync::{Message, SyncMessage};
 use yrs::updates::decoder::{Decode, DecoderV1};
 use yrs::updates::encoder::Encode;
 use yrs::{ReadTxn, StateVector, Update};
@@ -53,7 +53,9 @@ pub fn sync_step1(txn: &impl ReadTxn) -> Message {
 
 /// Sync step 2: everything in `txn`'s document that `remote` lacks.
 pub fn sync_step2(txn: &impl ReadTxn, remote: &StateVector) -> Message {
-    Message::Sync(SyncMessage::SyncStep2(txn.encode_state_as_update_v1(remote)))
+    Message::Sync(SyncMessage::SyncStep2(
+        txn.encode_state_as_update_v1(remote),
+    ))
 }
 
 /// Wraps an encoded v1 update as an update message.
@@ -84,7 +86,10 @@ mod tests {
         frame.extend(encode(&sync_step2(&txn, &StateVector::default())));
         let messages = decode_frame(&frame).unwrap();
         assert_eq!(messages.len(), 2);
-        assert!(matches!(messages[1], Message::Sync(SyncMessage::SyncStep2(_))));
+        assert!(matches!(
+            messages[1],
+            Message::Sync(SyncMessage::SyncStep2(_))
+        ));
     }
 
     #[test]
@@ -102,7 +107,9 @@ mod tests {
     #[test]
     fn an_empty_update_is_recognised() {
         let doc = new_doc();
-        let empty = doc.transact().encode_state_as_update_v1(&StateVector::default());
+        let empty = doc
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
         assert!(decode_update(&empty).unwrap().is_none());
         assert!(decode_update(&[0xff, 0xff, 0xff]).is_err());
     }

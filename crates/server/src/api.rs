@@ -142,5 +142,7 @@ pub async fn healthz(State(app): State<AppState>) -> Result<Json<Value>, ApiErro
     let store = Arc::clone(&app.store);
     // A read proves the store answers.
     blocking(move || store.postmortem("")).await?;
-    Ok(Json(json!({"status": "ok", "rooms_loaded": app.rooms.loaded()})))
+    Ok(Json(
+        json!({"status": "ok", "rooms_loaded": app.rooms.loaded()}),
+    ))
 }

@@ -140,9 +140,7 @@ impl Auth {
             .verify(token)
             .map_err(|e| ApiError::unauthorized(e.to_string()))?;
         if claims.pm != pm {
-            return Err(ApiError::forbidden(
-                "this token is for another postmortem",
-            ));
+            return Err(ApiError::forbidden("this token is for another postmortem"));
         }
         Ok(Access::Member(claims.role))
     }

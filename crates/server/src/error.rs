@@ -2,10 +2,10 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use serde::de::DeserializeOwned;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::de::DeserializeOwned;
 
 /// An error answer. Handlers return `Result<_, ApiError>` and use `?`.
 #[derive(Debug)]
@@ -45,7 +45,6 @@ impl IntoResponse for ApiError {
     }
 }
 
-
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         tracing::error!(error = %e, "storage error answering a request");
@@ -61,9 +60,10 @@ pub type RawBody = Result<Bytes, BytesRejection>;
 /// expected JSON.
 pub fn parse_json<T: DeserializeOwned>(body: RawBody) -> Result<T, ApiError> {
     let bytes = body.map_err(|rejection| match rejection.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "the request body is too large")
-        }
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the request body is too large",
+        ),
         _ => ApiError::bad_request(rejection.body_text()),
     })?;
     serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request(format!("bad JSON body: {e}")))

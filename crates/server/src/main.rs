@@ -13,7 +13,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(name = "casebook", version, about = "Casebook: the postmortem writing meeting, in the browser")]
+#[command(
+    name = "casebook",
+    version,
+    about = "Casebook: the postmortem writing meeting, in the browser"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

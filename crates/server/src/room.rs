@@ -14,9 +14,9 @@ use casebook_core::protocol::{self, Message};
 use std::collections::{HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use tokio::sync::OnceCell;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
+use tokio::sync::OnceCell;
 use tokio::sync::{broadcast, OwnedSemaphorePermit};
 use yrs::block::ClientID;
 use yrs::sync::awareness::AwarenessUpdate;
@@ -168,8 +168,7 @@ impl Room {
         let frame = if remote.is_empty() {
             if state.full_state_frame.is_none() {
                 let txn = state.awareness.doc().transact();
-                let frame: Arc<[u8]> =
-                    protocol::encode(&protocol::sync_step2(&txn, remote)).into();
+                let frame: Arc<[u8]> = protocol::encode(&protocol::sync_step2(&txn, remote)).into();
                 drop(txn);
                 state.full_state_frame = Some(frame);
             }
@@ -216,7 +215,10 @@ impl Room {
                 // trusted, but nothing of it was stored. Reload from disk.
                 state.failed = true;
                 drop(state);
-                self.fail(CloseReason::new(1011, "document reloaded after a bad update"));
+                self.fail(CloseReason::new(
+                    1011,
+                    "document reloaded after a bad update",
+                ));
                 return Err(ApplyError::Invalid("the update broke the document".into()));
             }
         }
@@ -305,7 +307,9 @@ impl Room {
         let stale: Vec<ClientID> = state
             .awareness
             .iter()
-            .filter(|(_, s)| s.data.is_some() && now.saturating_sub(s.last_updated) > timeout.as_millis() as u64)
+            .filter(|(_, s)| {
+                s.data.is_some() && now.saturating_sub(s.last_updated) > timeout.as_millis() as u64
+            })
             .map(|(id, _)| id)
             .collect();
         self.remove_awareness(&mut state, stale);
@@ -347,7 +351,10 @@ impl Room {
                 return Ok(());
             }
             let txn = state.awareness.doc().transact();
-            (state.next_seq, txn.encode_state_as_update_v1(&StateVector::default()))
+            (
+                state.next_seq,
+                txn.encode_state_as_update_v1(&StateVector::default()),
+            )
         };
         let Some(rooms) = self.rooms.upgrade() else {
             return Ok(());
@@ -499,7 +506,11 @@ impl Rooms {
 
     /// Drops stale awareness in every loaded room.
     pub fn expire_awareness(&self) {
-        let rooms: Vec<Arc<Room>> = self.slots().values().filter_map(|s| s.get().cloned()).collect();
+        let rooms: Vec<Arc<Room>> = self
+            .slots()
+            .values()
+            .filter_map(|s| s.get().cloned())
+            .collect();
         for room in rooms {
             room.expire_awareness(self.config.awareness_timeout);
         }
@@ -514,11 +525,15 @@ impl Rooms {
             seq,
             reason,
         };
-        let snapshot = stored.snapshot.as_ref().map(|s| (format!("snapshot<={}", s.upto), &s.state));
+        let snapshot = stored
+            .snapshot
+            .as_ref()
+            .map(|s| (format!("snapshot<={}", s.upto), &s.state));
         let tail = stored.tail.iter().map(|(seq, u)| (seq.to_string(), u));
         for (seq, bytes) in snapshot.into_iter().chain(tail) {
             let update = Update::decode_v1(bytes).map_err(|e| bad(seq.clone(), e.to_string()))?;
-            let applied = catch_unwind(AssertUnwindSafe(|| doc.transact_mut().apply_update(update)));
+            let applied =
+                catch_unwind(AssertUnwindSafe(|| doc.transact_mut().apply_update(update)));
             match applied {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => return Err(bad(seq, e.to_string())),

@@ -127,7 +127,10 @@ impl SledStore {
 
     fn decode_snapshot(doc_id: &str, raw: &[u8]) -> Result<Snapshot, StoreError> {
         if raw.len() < 8 {
-            return Err(corrupt(format!("snapshot {doc_id}"), "shorter than its header"));
+            return Err(corrupt(
+                format!("snapshot {doc_id}"),
+                "shorter than its header",
+            ));
         }
         let (upto, state) = raw.split_at(8);
         let upto = u64::from_be_bytes(upto.try_into().expect("split at 8"));
@@ -265,7 +268,10 @@ mod tests {
         let store = SledStore::open(dir.path()).unwrap();
         let doc = store.load_doc("a").unwrap();
         let snapshot = doc.snapshot.as_ref().unwrap();
-        assert_eq!((snapshot.upto, snapshot.state.as_slice()), (0, &b"snap"[..]));
+        assert_eq!(
+            (snapshot.upto, snapshot.state.as_slice()),
+            (0, &b"snap"[..])
+        );
         assert_eq!(doc.tail, vec![(1, vec![2]), (2, vec![3])]);
         assert_eq!(doc.next_seq(), 3);
         // "ab" shares a prefix with "a" but is another document.

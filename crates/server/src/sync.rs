@@ -52,7 +52,8 @@ pub async fn sync_handler(
     if exists.is_none() {
         return Err(ApiError::not_found(format!("no postmortem {id:?}")));
     }
-    let upgrade = upgrade.map_err(|r| ApiError::bad_request(format!("expected a WebSocket upgrade: {r}")))?;
+    let upgrade =
+        upgrade.map_err(|r| ApiError::bad_request(format!("expected a WebSocket upgrade: {r}")))?;
     let (room, conn) = app.rooms.join(&id).await.map_err(|e| {
         tracing::error!(doc = %id, error = %e, "document could not be loaded");
         ApiError::internal(format!("the document could not be loaded: {e}"))
@@ -182,17 +183,22 @@ async fn handle_frame(
     role: Role,
     permits: &Arc<Semaphore>,
 ) -> Result<(), CloseReason> {
-    let messages = protocol::decode_frame(frame).map_err(|e| CloseReason::new(1003, e.to_string()))?;
+    let messages =
+        protocol::decode_frame(frame).map_err(|e| CloseReason::new(1003, e.to_string()))?;
     let mut steps = Vec::with_capacity(messages.len());
     for message in messages {
         match message {
             Message::Sync(SyncMessage::SyncStep1(sv)) => steps.push(Step::SyncStep1(sv)),
-            Message::Sync(SyncMessage::SyncStep2(raw)) | Message::Sync(SyncMessage::Update(raw)) => {
+            Message::Sync(SyncMessage::SyncStep2(raw))
+            | Message::Sync(SyncMessage::Update(raw)) => {
                 let update = protocol::decode_update(&raw)
                     .map_err(|e| CloseReason::new(1003, format!("undecodable update: {e}")))?;
                 let Some(update) = update else { continue };
                 if !role.can_edit_document() {
-                    return Err(CloseReason::new(1008, "read-only: a viewer cannot change the document"));
+                    return Err(CloseReason::new(
+                        1008,
+                        "read-only: a viewer cannot change the document",
+                    ));
                 }
                 steps.push(Step::Update(update, raw));
             }

@@ -1,0 +1,100 @@
+//! `cargo xtask test`: every test, on a fresh machine as on a developer's.
+//!
+//! Sets up what the tests need (wasm bundle, server binary, npm packages from
+//! the lockfile, Chromium via apt-get when missing and allowed), then runs,
+//! in order: formatting and clippy, the Rust unit and end-to-end tests, the
+//! reference Yjs client and browser tests in `tests/js`. Stops at the first
+//! failure and says which step failed.
+
+use crate::web::build_web;
+use anyhow::{bail, Context, Result};
+use std::path::Path;
+use std::process::Command;
+
+/// Chromium as Debian installs it.
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+pub fn run(root: &Path) -> Result<()> {
+    let web_dir = build_web(root)?;
+    step(root, "cargo fmt --check", "cargo", &["fmt", "--all", "--", "--check"])?;
+    step(
+        root,
+        "clippy (native crates)",
+        "cargo",
+        &["clippy", "--all-targets", "--", "-D", "warnings"],
+    )?;
+    step(
+        root,
+        "clippy (web, wasm32)",
+        "cargo",
+        &[
+            "clippy",
+            "-p",
+            "casebook-web",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    step(root, "build casebook", "cargo", &["build", "-p", "casebook-server"])?;
+    let bin = root.join("target/debug/casebook");
+    let mut rust_tests = Command::new("cargo");
+    rust_tests.current_dir(root).arg("test").env("CASEBOOK_BIN", &bin);
+    run_step("Rust unit and end-to-end tests", &mut rust_tests)?;
+
+    let js = root.join("tests/js");
+    ensure_chromium()?;
+    step(&js, "npm ci (tests/js)", "npm", &["ci", "--no-audit", "--no-fund"])?;
+    let mut js_tests = Command::new("npm");
+    js_tests
+        .current_dir(&js)
+        .arg("test")
+        .env("CASEBOOK_BIN", &bin)
+        .env("CASEBOOK_WEB_DIR", &web_dir)
+        .env("CHROMIUM", CHROMIUM);
+    run_step("Yjs client and browser tests (tests/js)", &mut js_tests)?;
+    println!("xtask test: every step passed");
+    Ok(())
+}
+
+fn step(dir: &Path, name: &str, program: &str, args: &[&str]) -> Result<()> {
+    let mut command = Command::new(program);
+    command.current_dir(dir).args(args);
+    run_step(name, &mut command)
+}
+
+fn run_step(name: &str, command: &mut Command) -> Result<()> {
+    println!("xtask test: {name}");
+    let status = command
+        .status()
+        .with_context(|| format!("{name}: could not start {:?}", command.get_program()))?;
+    if !status.success() {
+        bail!("{name} failed ({status})");
+    }
+    Ok(())
+}
+
+/// Installs Debian's Chromium and chromedriver when they are missing and we
+/// are root (as on CI); otherwise says how to install them.
+fn ensure_chromium() -> Result<()> {
+    if Path::new(CHROMIUM).exists() {
+        return Ok(());
+    }
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !is_root {
+        bail!("the browser tests need Chromium: run `sudo apt-get install -y chromium chromium-driver`");
+    }
+    let mut update = Command::new("apt-get");
+    update.arg("update").env("DEBIAN_FRONTEND", "noninteractive");
+    run_step("apt-get update", &mut update)?;
+    let mut install = Command::new("apt-get");
+    install
+        .args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"])
+        .env("DEBIAN_FRONTEND", "noninteractive");
+    run_step("install Chromium", &mut install)
+}
