@@ -1,1 +1,123 @@
-//! placeholder
+//! Casebook's browser client: a leptos (CSR) app compiled to wasm32.
+//!
+//! Two pages, chosen from `window.location` (README "Pages"):
+//! - `/?token=ADMIN` ([`admin`]): list postmortems, create one, hand out its
+//!   role links;
+//! - `/p/{id}?token=ROLE` ([`page`]): the postmortem body co-edited live in a
+//!   textarea, with presence.
+//!
+//! The live document is a yrs `Doc` created by `casebook_core::document`,
+//! synced over the y-websocket protocol framed by `casebook_core::protocol`
+//! ([`sync`]); the textarea binding lives in [`editor`] and [`diff`]. Every
+//! user-facing string is in [`i18n`] (English and Japanese). User text is
+//! only ever rendered as text, never as HTML.
+
+mod admin;
+mod api;
+mod diff;
+mod editor;
+mod i18n;
+mod page;
+mod presence;
+mod storage;
+mod sync;
+
+use casebook_core::Role;
+use i18n::{t, Key, Lang};
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+
+/// Entry point, run by `init()` in index.html.
+#[wasm_bindgen(start)]
+pub fn start() {
+    mount_to_body(App);
+}
+
+/// Which page the address asks for.
+enum Route {
+    Admin,
+    Postmortem(String),
+    NotFound,
+}
+
+fn route(path: &str) -> Route {
+    let path = path.trim_end_matches('/');
+    if path.is_empty() || path == "/index.html" {
+        return Route::Admin;
+    }
+    match path.strip_prefix("/p/") {
+        Some(id) if !id.is_empty() && !id.contains('/') => Route::Postmortem(
+            js_sys::decode_uri_component(id)
+                .map(String::from)
+                .unwrap_or_else(|_| id.to_owned()),
+        ),
+        _ => Route::NotFound,
+    }
+}
+
+/// The `token` query parameter.
+fn token(search: &str) -> Option<String> {
+    web_sys::UrlSearchParams::new_with_str(search)
+        .ok()?
+        .get("token")
+}
+
+#[component]
+fn App() -> impl IntoView {
+    let lang = RwSignal::new(Lang::detect());
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("lang", lang.get().code());
+        }
+    });
+    let location = window().location();
+    let path = location.pathname().unwrap_or_default();
+    let token = token(&location.search().unwrap_or_default());
+    let content = match route(&path) {
+        Route::Admin => view! { <admin::AdminHome token lang/> }.into_any(),
+        Route::Postmortem(id) => view! { <page::PostmortemPage id token lang/> }.into_any(),
+        Route::NotFound => view! { <Notice lang key=Key::PageNotFound/> }.into_any(),
+    };
+    view! {
+        <header class="titlebar">
+            <span class="brand">"Casebook"</span>
+            <LangSwitch lang/>
+        </header>
+        <main class="content">{content}</main>
+    }
+}
+
+/// The EN/日本語 switch.
+#[component]
+fn LangSwitch(lang: RwSignal<Lang>) -> impl IntoView {
+    let choose = move |choice: Lang| {
+        choice.save();
+        lang.set(choice);
+    };
+    view! {
+        <div class="lang-switch" role="group" aria-label="Language">
+            <button type="button" class:active=move || lang.get() == Lang::En on:click=move |_| choose(Lang::En)>
+                "EN"
+            </button>
+            <button type="button" class:active=move || lang.get() == Lang::Ja on:click=move |_| choose(Lang::Ja)>
+                "日本語"
+            </button>
+        </div>
+    }
+}
+
+/// A full-width message that explains what to do.
+#[component]
+fn Notice(lang: RwSignal<Lang>, key: Key) -> impl IntoView {
+    view! { <p class="card notice">{move || t(lang.get(), key)}</p> }
+}
+
+/// The i18n key naming `role`.
+fn role_key(role: Role) -> Key {
+    match role {
+        Role::Facilitator => Key::RoleFacilitator,
+        Role::Author => Key::RoleAuthor,
+        Role::Participant => Key::RoleParticipant,
+        Role::Viewer => Key::RoleViewer,
+    }
+}

@@ -1,1 +1,100 @@
-fn main() {}
+//! `cargo xtask`: the project's two commands and their helpers.
+//!
+//! - `cargo xtask run [-- ARGS]`: build the browser bundle and the server,
+//!   then start `casebook serve --web-dir web/dist ARGS`.
+//! - `cargo xtask build-web`: only build the browser bundle into `web/dist`.
+//! - `cargo xtask test` / `cargo xtask bench`: not wired yet.
+//!
+//! Each subcommand is a function in its own module; `main` only dispatches.
+
+mod web;
+
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "usage: cargo xtask <run [-- casebook serve args] | build-web | test | bench>";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let subcommand = args.next();
+    let rest: Vec<String> = args.collect();
+    let root = workspace_root();
+    let result = match subcommand.as_deref() {
+        Some("run") => run(&root, &rest),
+        Some("build-web") => web::build_web(&root).map(|_| ExitCode::SUCCESS),
+        Some("test") => not_wired("test"),
+        Some("bench") => not_wired("bench"),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            Ok(ExitCode::from(2))
+        }
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("xtask: error: {e:#}");
+        ExitCode::FAILURE
+    })
+}
+
+/// The workspace root: this crate lives in `<root>/crates/xtask`.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/xtask has two parents")
+        .to_path_buf()
+}
+
+/// `cargo xtask run [-- ARGS]`: build everything, then serve in the
+/// foreground with the terminal's stdio and return its exit code.
+fn run(root: &Path, args: &[String]) -> Result<ExitCode> {
+    let args = match args.first().map(String::as_str) {
+        Some("--") => &args[1..],
+        _ => args,
+    };
+    let dist = web::build_web(root)?;
+    println!("xtask: building the server (release)");
+    cargo(root, &["build", "-p", "casebook-server", "--release"])?;
+    let binary = root.join("target/release/casebook");
+    println!("xtask: starting {} serve", binary.display());
+    let status = Command::new(&binary)
+        .arg("serve")
+        .arg("--web-dir")
+        .arg(&dist)
+        .args(args)
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("could not start {}", binary.display()))?;
+    Ok(exit_code(status))
+}
+
+fn not_wired(what: &str) -> Result<ExitCode> {
+    eprintln!("cargo xtask {what}: not yet wired");
+    Ok(ExitCode::FAILURE)
+}
+
+/// Runs `cargo ARGS` in `root`, failing if it fails.
+pub(crate) fn cargo(root: &Path, args: &[&str]) -> Result<()> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(args)
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("could not run cargo {}", args.join(" ")))?;
+    if !status.success() {
+        bail!("cargo {} failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
+
+/// The child's exit code, or 1 if it was killed by a signal.
+fn exit_code(status: std::process::ExitStatus) -> ExitCode {
+    match status.code() {
+        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        None => ExitCode::FAILURE,
+    }
+}

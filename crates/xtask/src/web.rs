@@ -1,0 +1,143 @@
+//! Builds the browser bundle (`web/`, leptos + yrs on wasm32) into
+//! `web/dist`, setting up the toolchain on a fresh machine first.
+//!
+//! No trunk or cargo-leptos: they download binaries, which fails on closed
+//! networks (see TOOLCHAIN.md). Instead: `cargo build --target
+//! wasm32-unknown-unknown --profile wasm-release`, then the wasm-bindgen CLI
+//! at exactly the version in Cargo.lock.
+
+use crate::cargo;
+use anyhow::{bail, Context, Result};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const TARGET: &str = "wasm32-unknown-unknown";
+const PROFILE: &str = "wasm-release";
+
+/// Builds `web/` into `<root>/web/dist` and returns that directory:
+/// `pkg/casebook_web.js` + `pkg/casebook_web_bg.wasm`, `index.html`,
+/// `style.css`.
+pub fn build_web(root: &Path) -> Result<PathBuf> {
+    ensure_wasm_target()?;
+    ensure_wasm_bindgen(root)?;
+    println!("xtask: building casebook-web for {TARGET} ({PROFILE})");
+    cargo(
+        root,
+        &[
+            "build",
+            "-p",
+            "casebook-web",
+            "--target",
+            TARGET,
+            "--profile",
+            PROFILE,
+        ],
+    )?;
+    let wasm = root.join(format!("target/{TARGET}/{PROFILE}/casebook_web.wasm"));
+    let dist = root.join("web/dist");
+    let pkg = dist.join("pkg");
+    let bundle = pkg.join("casebook_web_bg.wasm");
+    if is_newer(&bundle, &wasm) {
+        println!("xtask: {} is up to date", bundle.display());
+    } else {
+        println!("xtask: wasm-bindgen → {}", pkg.display());
+        run(Command::new("wasm-bindgen")
+            .args(["--target", "web", "--no-typescript"])
+            .args(["--remove-name-section", "--remove-producers-section"])
+            .arg("--out-dir")
+            .arg(&pkg)
+            .arg(&wasm))?;
+    }
+    fs::create_dir_all(&dist).with_context(|| format!("could not create {}", dist.display()))?;
+    for file in ["index.html", "style.css"] {
+        fs::copy(root.join("web").join(file), dist.join(file))
+            .with_context(|| format!("could not copy web/{file} into {}", dist.display()))?;
+    }
+    let size = fs::metadata(&bundle).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "xtask: web bundle ready in {} ({} KB wasm)",
+        dist.display(),
+        size / 1024
+    );
+    Ok(dist)
+}
+
+/// `rustup target add wasm32-unknown-unknown` unless it is installed.
+fn ensure_wasm_target() -> Result<()> {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))
+        .context("rustup is needed to add the wasm32 target")?;
+    if installed.lines().any(|l| l.trim() == TARGET) {
+        return Ok(());
+    }
+    println!("xtask: rustup target add {TARGET}");
+    run(Command::new("rustup").args(["target", "add", TARGET]))
+}
+
+/// Installs the wasm-bindgen CLI at the crate's version from Cargo.lock,
+/// unless that exact version is already on the PATH. (No `--locked`: the
+/// CLI's own lockfile wants a crate version the registry lacks.)
+fn ensure_wasm_bindgen(root: &Path) -> Result<()> {
+    let wanted = locked_version(root, "wasm-bindgen")?;
+    let found = output(Command::new("wasm-bindgen").arg("--version")).ok();
+    // `wasm-bindgen 0.2.130`
+    let found = found.as_deref().and_then(|v| v.split_whitespace().nth(1));
+    if found == Some(wanted.as_str()) {
+        return Ok(());
+    }
+    match found {
+        Some(v) => {
+            println!("xtask: wasm-bindgen CLI is {v}, Cargo.lock wants {wanted}: installing")
+        }
+        None => println!("xtask: installing wasm-bindgen-cli {wanted} (about 2 minutes)"),
+    }
+    cargo(root, &["install", "wasm-bindgen-cli", "--version", &wanted])
+}
+
+/// The version of `package` in `<root>/Cargo.lock`.
+fn locked_version(root: &Path, package: &str) -> Result<String> {
+    let lock = fs::read_to_string(root.join("Cargo.lock")).context("could not read Cargo.lock")?;
+    let name_line = format!("name = \"{package}\"");
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == name_line {
+            let version = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = \""))
+                .and_then(|v| v.strip_suffix('"'));
+            if let Some(version) = version {
+                return Ok(version.to_owned());
+            }
+        }
+    }
+    bail!("{package} is not in Cargo.lock; build casebook-web once to add it")
+}
+
+/// Whether `output` exists and is at least as new as `input`.
+fn is_newer(output: &Path, input: &Path) -> bool {
+    let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (modified(output), modified(input)) {
+        (Some(out), Some(inp)) => out >= inp,
+        _ => false,
+    }
+}
+
+fn run(command: &mut Command) -> Result<()> {
+    let status = command
+        .status()
+        .with_context(|| format!("could not run {:?}", command.get_program()))?;
+    if !status.success() {
+        bail!("{:?} failed ({status})", command.get_program());
+    }
+    Ok(())
+}
+
+fn output(command: &mut Command) -> Result<String> {
+    let out = command
+        .output()
+        .with_context(|| format!("could not run {:?}", command.get_program()))?;
+    if !out.status.success() {
+        bail!("{:?} failed ({})", command.get_program(), out.status);
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}

@@ -1,0 +1,137 @@
+//! The server's JSON API (README "API"), called with the page's bearer token.
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Request, RequestInit, Response};
+
+/// Why an API call gave no answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// 401: no token, a bad one or an expired one.
+    Unauthorized,
+    /// 404: no postmortem with that id.
+    NotFound,
+    /// Any other error status, with the server's `error` text.
+    Status(u16, String),
+    /// The request never got an answer (server down, network gone).
+    Network(String),
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ApiError::Unauthorized => f.write_str("401 unauthorized"),
+            ApiError::NotFound => f.write_str("404 not found"),
+            ApiError::Status(code, text) => write!(f, "{code} {text}"),
+            ApiError::Network(text) => f.write_str(text),
+        }
+    }
+}
+
+/// One row of `GET /api/postmortems`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Summary {
+    pub id: String,
+    pub title: String,
+    /// Unix seconds or an RFC 3339 string; shown through `Date`.
+    #[serde(default)]
+    pub created_at: serde_json::Value,
+    #[serde(default)]
+    pub phase: serde_json::Value,
+}
+
+/// The answer of `POST /api/postmortems`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Created {
+    pub id: String,
+    pub title: String,
+    /// Role name → URL of the page for that role.
+    pub links: BTreeMap<String, String>,
+}
+
+/// The answer of `GET /api/postmortems/{id}` (the parts the page shows).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Details {
+    pub id: String,
+    pub title: String,
+    /// A role name, or `"admin"`.
+    pub role: String,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: String,
+}
+
+fn js_text(value: JsValue) -> String {
+    value
+        .as_string()
+        .or_else(|| js_sys::JSON::stringify(&value).ok().map(String::from))
+        .unwrap_or_else(|| "unknown error".to_owned())
+}
+
+async fn call<T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<String>,
+) -> Result<T, ApiError> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(body) = &body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    let request =
+        Request::new_with_str_and_init(path, &init).map_err(|e| ApiError::Network(js_text(e)))?;
+    let headers = request.headers();
+    let auth = format!("Bearer {token}");
+    headers
+        .set("Authorization", &auth)
+        .map_err(|e| ApiError::Network(js_text(e)))?;
+    if body.is_some() {
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(|e| ApiError::Network(js_text(e)))?;
+    }
+    let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
+    let response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|e| ApiError::Network(js_text(e)))?;
+    let response: Response = response.unchecked_into();
+    let text = match response.text() {
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|t| t.as_string()),
+        Err(_) => None,
+    }
+    .unwrap_or_default();
+    match response.status() {
+        200..=299 => serde_json::from_str(&text).map_err(|e| ApiError::Network(e.to_string())),
+        401 => Err(ApiError::Unauthorized),
+        404 => Err(ApiError::NotFound),
+        status => {
+            let message = serde_json::from_str::<ErrorBody>(&text)
+                .map(|b| b.error)
+                .unwrap_or(text);
+            Err(ApiError::Status(status, message))
+        }
+    }
+}
+
+pub async fn list_postmortems(token: &str) -> Result<Vec<Summary>, ApiError> {
+    call("GET", "/api/postmortems", token, None).await
+}
+
+pub async fn create_postmortem(token: &str, title: &str) -> Result<Created, ApiError> {
+    let body = serde_json::json!({ "title": title }).to_string();
+    call("POST", "/api/postmortems", token, Some(body)).await
+}
+
+pub async fn postmortem(id: &str, token: &str) -> Result<Details, ApiError> {
+    let path = format!("/api/postmortems/{}", js_sys::encode_uri_component(id));
+    call("GET", &path, token, None).await
+}

@@ -1,0 +1,20 @@
+//! localStorage: the display name, its colour and the language choice.
+//!
+//! Storage can be unavailable (private windows, disabled cookies); then
+//! nothing is remembered and nothing fails.
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The saved value of `key`, if any.
+pub fn load(key: &str) -> Option<String> {
+    local_storage()?.get_item(key).ok().flatten()
+}
+
+/// Saves `value` under `key`, silently doing nothing without storage.
+pub fn save(key: &str, value: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(key, value);
+    }
+}
