@@ -89,8 +89,8 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
     match (lang, key) {
         (En, Loading) => "Loading…",
         (Ja, Loading) => "読み込み中…",
-        (En, NeedAdminLink) => "This page needs the admin link. Open the link that `casebook serve` printed when it started (it ends in ?token=…).",
-        (Ja, NeedAdminLink) => "このページには管理者リンクが必要です。`casebook serve` の起動時に表示されたリンク（末尾が ?token=…）を開いてください。",
+        (En, NeedAdminLink) => "This page needs the admin link. Open the link that casebook serve printed when it started (it ends in ?token=…).",
+        (Ja, NeedAdminLink) => "このページには管理者リンクが必要です。casebook serve の起動時に表示されたリンク（末尾が ?token=…）を開いてください。",
         (En, AdminLinkRefused) => "The server refused this admin link. Use the admin link the server printed at start (it changes if the data directory changes).",
         (Ja, AdminLinkRefused) => "サーバーがこの管理者リンクを拒否しました。サーバー起動時に表示された管理者リンクを使ってください（データディレクトリが変わるとリンクも変わります）。",
         (En, Postmortems) => "Postmortems",

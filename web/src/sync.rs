@@ -348,6 +348,7 @@ impl Client {
                 self.apply_remote(&update);
                 inner.link.borrow_mut().attempt = 0;
                 inner.status.set(Status::Synced);
+                self.refresh_peers();
             }
             Message::Sync(SyncMessage::Update(update)) => self.apply_remote(&update),
             Message::Awareness(update) => {
@@ -387,6 +388,7 @@ impl Client {
         let inner = &self.0;
         inner.link.borrow_mut().socket = None;
         inner.status.set(Status::Offline);
+        self.refresh_peers();
         if code == 1008 {
             warn("casebook: the server refused a write from this read-only link");
         }
@@ -467,8 +469,13 @@ impl Client {
     fn refresh_peers(&self) {
         let awareness = self.0.awareness.borrow();
         let me = awareness.client_id();
-        let peers = Peer::all(&awareness, me);
+        let mut peers = Peer::all(&awareness, me);
         drop(awareness);
+        // Offline we cannot know who is still here (y-websocket forgets them
+        // too); their states come back, or expire, once we reconnect.
+        if self.0.status.get_untracked() == Status::Offline {
+            peers.retain(|p| p.me);
+        }
         self.0.peers.set(peers);
     }
 
@@ -500,6 +507,7 @@ impl Client {
             // handler, so reconnect here.
             inner.link.borrow_mut().socket = None;
             inner.status.set(Status::Offline);
+            self.refresh_peers();
             self.schedule_reconnect(Some(Duration::ZERO));
         }
     }
