@@ -1,0 +1,283 @@
+// Shared support for Casebook's JS end-to-end tests (mirrors tests/src/lib.rs):
+// the real `casebook` binary on a free loopback port with a fresh temp data
+// directory, a reference y-websocket client, polling waits, and headless
+// Chromium through playwright-core.
+//
+// Environment:
+//   CASEBOOK_BIN          server binary        (default ../../target/debug/casebook)
+//   CASEBOOK_WEB_DIR      built browser bundle (default ../../web/dist)
+//   CASEBOOK_LOG          server log filter    (default: debug for casebook crates)
+//   CHROMIUM              browser executable   (default /usr/bin/chromium)
+//   CASEBOOK_SKIP_BROWSER=1  skip browser tests instead of failing without Chromium
+//   CASEBOOK_TEST_VERBOSE=1  echo the server's log to stderr live
+
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, createWriteStream, readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import WebSocket from 'ws'
+
+export const HERE = dirname(fileURLToPath(import.meta.url))
+export const ADMIN_TOKEN = 'js-test-admin-token'
+/** Generous default for every wait: CI is a shared 2-core machine. */
+export const WAIT_MS = 20_000
+
+export const casebookBin = () =>
+  resolve(process.env.CASEBOOK_BIN || join(HERE, '../../target/debug/casebook'))
+export const webDir = () =>
+  resolve(process.env.CASEBOOK_WEB_DIR || join(HERE, '../../web/dist'))
+export const chromiumPath = () => process.env.CHROMIUM || '/usr/bin/chromium'
+export const skipBrowser = () => process.env.CASEBOOK_SKIP_BROWSER === '1'
+
+/** A free loopback port (bind to 0, read it, release it). */
+export function freePort () {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer()
+    probe.unref()
+    probe.on('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address()
+      probe.close(() => resolvePort(port))
+    })
+  })
+}
+
+/** Polls `check` (sync or async) until it returns a truthy value; returns it.
+ * On timeout throws with `describe()`'s output, to show what was seen last. */
+export async function waitFor (check, { timeout = WAIT_MS, interval = 50, what = 'condition', describe } = {}) {
+  const deadline = Date.now() + timeout
+  let lastError
+  for (;;) {
+    try {
+      const value = await check()
+      if (value) return value
+      lastError = undefined
+    } catch (e) {
+      lastError = e
+    }
+    if (Date.now() > deadline) {
+      let seen = ''
+      try { seen = describe ? `; last seen: ${describe()}` : '' } catch {}
+      throw new Error(`timed out after ${timeout} ms waiting for ${what}${seen}` +
+        (lastError ? `; last error: ${lastError.stack || lastError}` : ''))
+    }
+    await new Promise((resolveTick) => setTimeout(resolveTick, interval))
+  }
+}
+
+// Every server still running when the process exits gets SIGKILL, so a
+// crashed or interrupted test never leaves one behind.
+const running = new Set()
+process.on('exit', () => {
+  for (const child of running) {
+    try { child.kill('SIGKILL') } catch {}
+  }
+})
+
+/** A running `casebook serve` on its own temp data directory. */
+export class Server {
+  static async start ({ extraArgs = [], web = webDir() } = {}) {
+    const bin = casebookBin()
+    if (!existsSync(bin)) {
+      throw new Error(`${bin} is missing: build it with \`cargo build -p casebook-server\` (or set CASEBOOK_BIN)`)
+    }
+    const server = new Server()
+    server.temp = mkdtempSync(join(tmpdir(), 'casebook-js-'))
+    server.dataDir = join(server.temp, 'data')
+    server.logPath = join(server.temp, 'server.log')
+    server.port = await freePort()
+    server.base = `http://127.0.0.1:${server.port}`
+    const logFile = createWriteStream(server.logPath)
+    const child = spawn(bin, [
+      'serve',
+      '--bind', `127.0.0.1:${server.port}`,
+      '--data-dir', server.dataDir,
+      '--web-dir', web,
+      ...extraArgs
+    ], {
+      env: {
+        ...process.env,
+        CASEBOOK_ADMIN_TOKEN: ADMIN_TOKEN,
+        NO_COLOR: '1', // plain server log lines in failure messages
+        CASEBOOK_LOG: process.env.CASEBOOK_LOG || 'casebook=debug,casebook_server=debug,info'
+      },
+      // tracing logs to stdout; panics go to stderr: keep both.
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    server.child = child
+    running.add(child)
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.on('data', (chunk) => {
+        logFile.write(chunk)
+        if (process.env.CASEBOOK_TEST_VERBOSE === '1') process.stderr.write(chunk)
+      })
+    }
+    child.on('exit', (code, signal) => {
+      running.delete(child)
+      server.exited = { code, signal }
+    })
+    try {
+      await waitFor(async () => {
+        if (server.exited) throw new Error(`casebook exited early: ${JSON.stringify(server.exited)}`)
+        const r = await fetch(server.url('/healthz'), { headers: { Connection: 'close' } }).catch(() => null)
+        return r && r.status === 200
+      }, { what: 'GET /healthz = 200', interval: 50 })
+    } catch (e) {
+      await server.stop()
+      throw new Error(`casebook did not become healthy: ${e.message}\nserver log:\n${server.log()}`)
+    }
+    return server
+  }
+
+  url (path) { return `${this.base}${path}` }
+  /** Base URL for `new WebsocketProvider(base, id, …)`. */
+  get wsBase () { return `ws://127.0.0.1:${this.port}/sync` }
+
+  /** The server's output so far (for failure messages and reports). */
+  log () {
+    try { return readFileSync(this.logPath, 'utf8') } catch { return '' }
+  }
+
+  /** POST /api/postmortems as admin; returns {id, title, tokens, links}. */
+  async createPostmortem (title) {
+    const response = await fetch(this.url('/api/postmortems'), {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json', Connection: 'close' },
+      body: JSON.stringify({ title })
+    })
+    const text = await response.text()
+    if (response.status !== 201) throw new Error(`create answered ${response.status}: ${text}`)
+    return JSON.parse(text)
+  }
+
+  /** Kills the server (SIGKILL) and removes its data directory. Idempotent. */
+  async stop () {
+    const child = this.child
+    if (child && !this.exited) {
+      const gone = new Promise((resolveExit) => child.once('exit', resolveExit))
+      child.kill('SIGKILL')
+      let timer
+      await Promise.race([gone, new Promise((resolveTimeout) => { timer = setTimeout(resolveTimeout, 5000) })])
+      clearTimeout(timer)
+    }
+    if (this.temp && process.env.CASEBOOK_KEEP_DATA !== '1') {
+      rmSync(this.temp, { recursive: true, force: true })
+      this.temp = undefined
+    }
+  }
+}
+
+/** A reference y-websocket client: its own Y.Doc and WebsocketProvider. */
+export function connectClient (server, id, token, opts = {}) {
+  const doc = new Y.Doc()
+  const provider = new WebsocketProvider(server.wsBase, id, doc, {
+    WebSocketPolyfill: WebSocket,
+    params: { token },
+    // Node 20 has a global BroadcastChannel: without this, providers in one
+    // process would sync with each other without the server.
+    disableBc: true,
+    ...opts
+  })
+  const body = doc.getText('body')
+  const closes = []
+  provider.on('connection-close', (event) => {
+    if (event) closes.push({ code: event.code, reason: event.reason })
+  })
+  return {
+    doc,
+    provider,
+    body,
+    /** Close codes the server sent to this client. */
+    closes,
+    text: () => body.toString(),
+    synced: () => waitForSynced(provider),
+    destroy () {
+      provider.destroy()
+      doc.destroy()
+    }
+  }
+}
+
+/** Resolves once the provider has received the server's sync step 2. */
+export function waitForSynced (provider, timeout = WAIT_MS) {
+  if (provider.synced) return Promise.resolve()
+  return new Promise((resolveSync, reject) => {
+    const timer = setTimeout(() => {
+      provider.off('sync', onSync)
+      reject(new Error(`provider for ${provider.url} not synced within ${timeout} ms`))
+    }, timeout)
+    const onSync = (state) => {
+      if (!state) return
+      clearTimeout(timer)
+      provider.off('sync', onSync)
+      resolveSync()
+    }
+    provider.on('sync', onSync)
+  })
+}
+
+/** Seeded PRNG (mulberry32): the edit choices come from the seed (remote
+ * timing still varies, so the seed narrows a failure down rather than replaying it). */
+export function prng (seed) {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** UTF-16 offsets of the grapheme boundaries of `text` (0 and length included),
+ * so edits never split a surrogate pair or a ZWJ sequence. */
+export function graphemeBoundaries (text) {
+  const out = [0]
+  for (const { index, segment } of new Intl.Segmenter('en', { granularity: 'grapheme' }).segment(text)) {
+    out.push(index + segment.length)
+  }
+  return out
+}
+
+/** True if `text` contains a lone (unpaired) surrogate. */
+export const hasLoneSurrogate = (text) =>
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text)
+
+/** Launches headless Chromium via playwright-core, or throws a clear error. */
+export async function launchChromium () {
+  const executablePath = chromiumPath()
+  if (!existsSync(executablePath)) {
+    throw new Error(`Chromium not found at ${executablePath}: install it (apt-get install -y chromium chromium-driver), ` +
+      'set CHROMIUM=/path/to/chromium, or set CASEBOOK_SKIP_BROWSER=1 to skip the browser tests')
+  }
+  const { chromium } = await import('playwright-core')
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'
+    ]
+  })
+}
+
+/** Runs a test body; on failure appends the tail of the server's log to the
+ * error, so a CI failure shows what the server saw. */
+export function withServerLog (getServer, body) {
+  return async (t) => {
+    try {
+      await body(t)
+    } catch (e) {
+      const log = getServer()?.log() || ''
+      const tail = log.split('\n').slice(-80).join('\n')
+      if (e && typeof e === 'object') {
+        e.message = `${e.message}\n--- casebook log (last 80 lines) ---\n${tail}`
+      }
+      throw e
+    }
+  }
+}
