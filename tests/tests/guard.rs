@@ -97,6 +97,35 @@ async fn a_viewer_socket_is_read_only() {
 }
 
 #[tokio::test]
+async fn a_viewer_reconnecting_with_a_document_that_has_deletions_stays_connected() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("viewer reconnect").await.unwrap();
+    let author = Client::connect(&server.ws_url(&pm.id, pm.token("author")))
+        .await
+        .unwrap();
+    author.push("原因は設定ミスではない");
+    author.delete(5, 2);
+    let url = server.ws_url(&pm.id, pm.token("viewer"));
+    let viewer = Client::connect(&url).await.unwrap();
+    viewer.wait_text("原因は設定ではない", WAIT).await.unwrap();
+    let replica = viewer.doc.clone();
+    viewer.close();
+    drop(viewer);
+    // Its sync step 2 now repeats the delete set: nothing new, so no write.
+    let again = Client::connect_with_doc(&url, replica).await.unwrap();
+    author.push("。");
+    again.wait_text("原因は設定ではない。", WAIT).await.unwrap();
+    assert_eq!(again.closed(), None);
+    // A real write still closes it.
+    again.delete(0, 1);
+    assert_eq!(again.wait_closed(WAIT).await.unwrap().code, 1008);
+    assert_eq!(
+        server_text(&server, &pm).await.unwrap(),
+        "原因は設定ではない。"
+    );
+}
+
+#[tokio::test]
 async fn malformed_and_oversized_frames_close_only_that_socket() {
     let server = Server::start_with(&["--max-frame-bytes", "65536"])
         .await

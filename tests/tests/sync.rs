@@ -7,6 +7,11 @@ use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
 
+fn tail(log: &str) -> String {
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(30)..].join("\n")
+}
+
 #[tokio::test]
 async fn clients_converge_after_concurrent_random_edits_in_japanese_and_emoji() {
     let server = Server::start().await.unwrap();
@@ -16,7 +21,16 @@ async fn clients_converge_after_concurrent_random_edits_in_japanese_and_emoji() 
     for _ in 0..4 {
         clients.push(Client::connect(&url).await.unwrap());
     }
-    let words = ["障害", "😀", "ポストモーテム", "cause ", "🇯🇵", "é", "\n", "対策"];
+    let words = [
+        "障害",
+        "😀",
+        "ポストモーテム",
+        "cause ",
+        "🇯🇵",
+        "é",
+        "\n",
+        "対策",
+    ];
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     for round in 0..60 {
         for client in &clients {
@@ -52,10 +66,16 @@ async fn clients_converge_after_concurrent_random_edits_in_japanese_and_emoji() 
             .unwrap();
     }
     for client in &clients[1..] {
-        first.wait_until(WAIT, |c| c.text() == client.text()).await.unwrap();
+        first
+            .wait_until(WAIT, |c| c.text() == client.text())
+            .await
+            .unwrap();
     }
     let final_text = first.text();
-    assert!(final_text.chars().all(|c| c != '\u{FFFD}'), "no broken surrogate: {final_text:?}");
+    assert!(
+        final_text.chars().all(|c| c != '\u{FFFD}'),
+        "no broken surrogate: {final_text:?}"
+    );
     assert_eq!(server_text(&server, &pm).await.unwrap(), final_text);
 }
 
@@ -166,10 +186,76 @@ async fn a_document_unloaded_from_memory_comes_back_from_its_snapshot_and_log() 
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(unloaded, "the idle room never left memory; log:\n{}", server.log());
+    assert!(
+        unloaded,
+        "the idle room never left memory; log:\n{}",
+        server.log()
+    );
     assert_eq!(server_text(&server, &pm).await.unwrap(), expected);
     // And after a crash on top of it.
     server.kill9();
     server.start_again().await.unwrap();
     assert_eq!(server_text(&server, &pm).await.unwrap(), expected);
+}
+
+#[tokio::test]
+async fn a_client_that_falls_behind_is_closed_and_resyncs_without_slowing_the_room() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let server = Server::start_with(&["--socket-backlog", "512"])
+        .await
+        .unwrap();
+    let pm = server.create_postmortem("slow reader").await.unwrap();
+    let url = server.ws_url(&pm.id, pm.token("participant"));
+    // A reader that stops reading: its TCP buffers fill, then its backlog.
+    // A fixed small receive buffer stops the kernel from growing it to 32 MB.
+    let tcp = tokio::net::TcpSocket::new_v4().unwrap();
+    tcp.set_recv_buffer_size(8192).unwrap();
+    let stream = tcp
+        .connect(format!("127.0.0.1:{}", server.port).parse().unwrap())
+        .await
+        .unwrap();
+    let (mut stalled, _) = tokio_tungstenite::client_async(url.as_str(), stream)
+        .await
+        .unwrap();
+    let writer = Client::connect(&url).await.unwrap();
+    let observer = Client::connect(&url).await.unwrap();
+    // ~9 MB in 2,000 frames: more than the server's send buffer (4 MB at
+    // most) and the stalled reader's receive buffer hold, and more frames than
+    // its backlog (512, above the 256 updates a writer may have in flight).
+    // (Prepended: appending walks the whole UTF-16 text each time.)
+    let paragraph = "遅延 lag ".repeat(400);
+    for _ in 0..2000 {
+        writer.insert(0, &paragraph);
+    }
+    // The room kept going for everyone else.
+    let expected = writer.text();
+    let expected_len = writer.len();
+    observer
+        .wait_until(Duration::from_secs(60), |c| c.len() == expected_len)
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "{e}; expected {expected_len}; log:\n{}",
+                tail(&server.log())
+            )
+        });
+    assert_eq!(observer.text(), expected);
+    // The stalled reader, once it reads again, finds it was closed with 4008.
+    let close = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(message) = stalled.next().await {
+            if let Ok(Message::Close(frame)) = message {
+                return frame;
+            }
+        }
+        None
+    })
+    .await
+    .expect("the stalled socket is closed")
+    .expect("with a close frame");
+    assert_eq!(u16::from(close.code), 4008, "{close:?}");
+    // Reconnecting resyncs it.
+    let again = Client::connect(&url).await.unwrap();
+    assert_eq!(again.text(), expected);
 }

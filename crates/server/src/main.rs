@@ -58,6 +58,9 @@ struct ServeArgs {
     /// Seconds a document with no sockets stays in memory.
     #[arg(long, env = "CASEBOOK_IDLE_UNLOAD_SECS", default_value_t = 30)]
     idle_unload_secs: u64,
+    /// Room events a socket may fall behind before it is closed (4008) to resync.
+    #[arg(long, env = "CASEBOOK_SOCKET_BACKLOG", default_value_t = 4096)]
+    socket_backlog: usize,
     /// Log entries after which a document's snapshot is rewritten.
     #[arg(long, env = "CASEBOOK_SNAPSHOT_EVERY", default_value_t = 1000)]
     snapshot_every: u64,
@@ -70,6 +73,7 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_env("CASEBOOK_LOG")
                 .unwrap_or_else(|_| "info".into()),
         )
+        .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
@@ -115,6 +119,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         RoomConfig {
             idle_unload: Duration::from_secs(args.idle_unload_secs),
             snapshot_every: args.snapshot_every,
+            broadcast_capacity: args.socket_backlog.max(1),
             ..RoomConfig::default()
         },
     );

@@ -254,6 +254,29 @@ impl Room {
         Ok(())
     }
 
+    /// Whether `update` would change the document: a block the room does not
+    /// have, or a deletion it has not applied. A read-only client's sync
+    /// step 2 repeats the document's whole delete set, which changes nothing.
+    pub fn would_change(&self, update: &Update) -> bool {
+        let state = self.lock();
+        let txn = state.awareness.doc().transact();
+        let have = txn.state_vector();
+        let new_block = update.insertions(true).iter().any(|(client, ranges)| {
+            let known = have.get(client);
+            ranges.iter().any(|r| r.end > known)
+        });
+        if new_block {
+            return true;
+        }
+        let deleted = txn.snapshot().delete_set;
+        update.delete_set().iter().any(|(client, ranges)| {
+            ranges.iter().any(|r| {
+                r.clone()
+                    .any(|clock| !deleted.contains(&yrs::ID::new(*client, clock)))
+            })
+        })
+    }
+
     /// Applies a socket's awareness update and relays it to the others.
     pub fn apply_awareness(&self, conn: ConnId, update: AwarenessUpdate) {
         let mut state = self.lock();

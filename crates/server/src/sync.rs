@@ -111,7 +111,21 @@ async fn serve(
     let mut ticker = tokio::time::interval_at(Instant::now() + KEEPALIVE, KEEPALIVE);
     let mut last_seen = Instant::now();
     loop {
+        // Room events first: a socket forwards what it owes before it reads
+        // more, so a fast writer cannot outrun its own backlog.
         tokio::select! {
+            biased;
+            event = events.recv() => match event {
+                Ok(RoomEvent::Frame { from, frame }) if from != Some(conn) => send(socket, &frame).await.ok()?,
+                Ok(RoomEvent::Direct { to, frame }) if to == conn => send(socket, &frame).await.ok()?,
+                Ok(RoomEvent::Close(reason)) => return Some(reason),
+                Ok(_) => {}
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::info!(doc = %room.id, conn, missed, "socket fell behind the room");
+                    return Some(CloseReason::new(4008, "fell behind the room; reconnect to resync"));
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            },
             incoming = socket.recv() => {
                 let message = match incoming {
                     None => return None,
@@ -132,17 +146,6 @@ async fn serve(
                     WsMessage::Ping(_) | WsMessage::Pong(_) => {}
                 }
             }
-            event = events.recv() => match event {
-                Ok(RoomEvent::Frame { from, frame }) if from != Some(conn) => send(socket, &frame).await.ok()?,
-                Ok(RoomEvent::Direct { to, frame }) if to == conn => send(socket, &frame).await.ok()?,
-                Ok(RoomEvent::Close(reason)) => return Some(reason),
-                Ok(_) => {}
-                Err(broadcast::error::RecvError::Lagged(missed)) => {
-                    tracing::info!(doc = %room.id, conn, missed, "socket fell behind the room");
-                    return Some(CloseReason::new(4008, "fell behind the room; reconnect to resync"));
-                }
-                Err(broadcast::error::RecvError::Closed) => return None,
-            },
             _ = ticker.tick() => {
                 if last_seen.elapsed() > DEAD_AFTER {
                     tracing::debug!(doc = %room.id, conn, "socket silent too long; dropping it");
@@ -194,7 +197,7 @@ async fn handle_frame(
                 let update = protocol::decode_update(&raw)
                     .map_err(|e| CloseReason::new(1003, format!("undecodable update: {e}")))?;
                 let Some(update) = update else { continue };
-                if !role.can_edit_document() {
+                if !role.can_edit_document() && room.would_change(&update) {
                     return Err(CloseReason::new(
                         1008,
                         "read-only: a viewer cannot change the document",

@@ -3,17 +3,18 @@
 //! - `cargo xtask run [-- ARGS]`: build the browser bundle and the server,
 //!   then start `casebook serve --web-dir web/dist ARGS`.
 //! - `cargo xtask build-web`: only build the browser bundle into `web/dist`.
-//! - `cargo xtask test` / `cargo xtask bench`: not wired yet.
+//! - `cargo xtask test`: set up and run every test (see `test.rs`).
 //!
 //! Each subcommand is a function in its own module; `main` only dispatches.
 
+mod test;
 mod web;
 
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask <run [-- casebook serve args] | build-web | test | bench>";
+const USAGE: &str = "usage: cargo xtask <run [-- casebook serve args] | build-web | test>";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -23,8 +24,7 @@ fn main() -> ExitCode {
     let result = match subcommand.as_deref() {
         Some("run") => run(&root, &rest),
         Some("build-web") => web::build_web(&root).map(|_| ExitCode::SUCCESS),
-        Some("test") => not_wired("test"),
-        Some("bench") => not_wired("bench"),
+        Some("test") => test::run(&root).map(|()| ExitCode::SUCCESS),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
@@ -70,11 +70,6 @@ fn run(root: &Path, args: &[String]) -> Result<ExitCode> {
         .status()
         .with_context(|| format!("could not start {}", binary.display()))?;
     Ok(exit_code(status))
-}
-
-fn not_wired(what: &str) -> Result<ExitCode> {
-    eprintln!("cargo xtask {what}: not yet wired");
-    Ok(ExitCode::FAILURE)
 }
 
 /// Runs `cargo ARGS` in `root`, failing if it fails.

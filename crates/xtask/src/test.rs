@@ -16,7 +16,12 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 
 pub fn run(root: &Path) -> Result<()> {
     let web_dir = build_web(root)?;
-    step(root, "cargo fmt --check", "cargo", &["fmt", "--all", "--", "--check"])?;
+    step(
+        root,
+        "cargo fmt --check",
+        "cargo",
+        &["fmt", "--all", "--", "--check"],
+    )?;
     step(
         root,
         "clippy (native crates)",
@@ -38,15 +43,28 @@ pub fn run(root: &Path) -> Result<()> {
             "warnings",
         ],
     )?;
-    step(root, "build casebook", "cargo", &["build", "-p", "casebook-server"])?;
+    step(
+        root,
+        "build casebook",
+        "cargo",
+        &["build", "-p", "casebook-server"],
+    )?;
     let bin = root.join("target/debug/casebook");
     let mut rust_tests = Command::new("cargo");
-    rust_tests.current_dir(root).arg("test").env("CASEBOOK_BIN", &bin);
+    rust_tests
+        .current_dir(root)
+        .arg("test")
+        .env("CASEBOOK_BIN", &bin);
     run_step("Rust unit and end-to-end tests", &mut rust_tests)?;
 
     let js = root.join("tests/js");
     ensure_chromium()?;
-    step(&js, "npm ci (tests/js)", "npm", &["ci", "--no-audit", "--no-fund"])?;
+    step(
+        &js,
+        "npm ci (tests/js)",
+        "npm",
+        &["ci", "--no-audit", "--no-fund"],
+    )?;
     let mut js_tests = Command::new("npm");
     js_tests
         .current_dir(&js)
@@ -90,11 +108,19 @@ fn ensure_chromium() -> Result<()> {
         bail!("the browser tests need Chromium: run `sudo apt-get install -y chromium chromium-driver`");
     }
     let mut update = Command::new("apt-get");
-    update.arg("update").env("DEBIAN_FRONTEND", "noninteractive");
+    update
+        .arg("update")
+        .env("DEBIAN_FRONTEND", "noninteractive");
     run_step("apt-get update", &mut update)?;
     let mut install = Command::new("apt-get");
     install
-        .args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"])
+        .args([
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "chromium",
+            "chromium-driver",
+        ])
         .env("DEBIAN_FRONTEND", "noninteractive");
     run_step("install Chromium", &mut install)
 }
