@@ -141,7 +141,7 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, NetworkError) => "サーバーに接続できませんでした:",
         (En, YourName) => "Your name",
         (Ja, YourName) => "表示名",
-        (En, NamePrompt) => "Choose the name the others will see next to your cursor.",
+        (En, NamePrompt) => "Choose the name the others will see in the list of people here.",
         (Ja, NamePrompt) => "他の参加者に表示される名前を入力してください。",
         (En, Join) => "Join",
         (Ja, Join) => "参加",
