@@ -119,6 +119,30 @@ async fn presence_is_shared_and_leaves_when_the_socket_closes() {
 }
 
 #[tokio::test]
+async fn presence_that_is_not_renewed_expires() {
+    let server = Server::start_with(&["--awareness-timeout-secs", "2"])
+        .await
+        .unwrap();
+    let pm = server.create_postmortem("stale presence").await.unwrap();
+    let url = server.ws_url(&pm.id, pm.token("participant"));
+    let quiet = Client::connect(&url).await.unwrap();
+    let watcher = Client::connect(&url).await.unwrap();
+    quiet
+        .announce(serde_json::json!({"user": {"name": "Quiet 静か"}}))
+        .unwrap();
+    watcher
+        .wait_until(WAIT, |c| c.names_present() == ["Quiet 静か"])
+        .await
+        .unwrap();
+    // Still connected, but it never renews its state: it goes after ~2 s.
+    watcher
+        .wait_until(WAIT, |c| c.names_present().is_empty())
+        .await
+        .unwrap();
+    assert!(quiet.closed().is_none());
+}
+
+#[tokio::test]
 async fn edits_survive_a_graceful_restart() {
     let mut server = Server::start().await.unwrap();
     let pm = server.create_postmortem("restart").await.unwrap();

@@ -61,6 +61,9 @@ struct ServeArgs {
     /// Room events a socket may fall behind before it is closed (4008) to resync.
     #[arg(long, env = "CASEBOOK_SOCKET_BACKLOG", default_value_t = 4096)]
     socket_backlog: usize,
+    /// Seconds after which a presence (awareness) state that was not renewed is dropped.
+    #[arg(long, env = "CASEBOOK_AWARENESS_TIMEOUT_SECS", default_value_t = 30)]
+    awareness_timeout_secs: u64,
     /// Log entries after which a document's snapshot is rewritten.
     #[arg(long, env = "CASEBOOK_SNAPSHOT_EVERY", default_value_t = 1000)]
     snapshot_every: u64,
@@ -120,7 +123,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             idle_unload: Duration::from_secs(args.idle_unload_secs),
             snapshot_every: args.snapshot_every,
             broadcast_capacity: args.socket_backlog.max(1),
-            ..RoomConfig::default()
+            awareness_timeout: Duration::from_secs(args.awareness_timeout_secs.max(1)),
         },
     );
     let config = Arc::new(ServerConfig {
@@ -136,8 +139,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     tokio::spawn({
         let rooms = Arc::clone(&rooms);
+        let every = Duration::from_secs((args.awareness_timeout_secs / 6).clamp(1, 5));
         async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            let mut tick = tokio::time::interval(every);
             loop {
                 tick.tick().await;
                 rooms.expire_awareness();
