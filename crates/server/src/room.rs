@@ -9,6 +9,7 @@
 
 use crate::commit::{GroupCommit, Pending};
 use crate::store::{LogEntry, Store, StoreError};
+use axum::body::Bytes;
 use casebook_core::document::new_doc;
 use casebook_core::protocol::{self, Message};
 use std::collections::{HashMap, HashSet};
@@ -47,12 +48,9 @@ impl CloseReason {
 #[derive(Debug, Clone)]
 pub enum RoomEvent {
     /// A frame for every socket but `from`.
-    Frame {
-        from: Option<ConnId>,
-        frame: Arc<[u8]>,
-    },
+    Frame { from: Option<ConnId>, frame: Bytes },
     /// A frame for one socket only.
-    Direct { to: ConnId, frame: Arc<[u8]> },
+    Direct { to: ConnId, frame: Bytes },
     /// Every socket must close.
     Close(CloseReason),
 }
@@ -111,7 +109,7 @@ struct RoomState {
     /// Sequence number covered by the newest snapshot (exclusive upper bound).
     snapshot_next_seq: u64,
     /// Sync step 2 for a joiner with an empty document, while unchanged.
-    full_state_frame: Option<Arc<[u8]>>,
+    full_state_frame: Option<Bytes>,
     /// Awareness client ids each socket announced.
     clients_of: HashMap<ConnId, HashSet<ClientID>>,
     connections: usize,
@@ -128,7 +126,7 @@ pub struct Room {
     rooms: Weak<Rooms>,
 }
 
-fn awareness_frame(update: AwarenessUpdate) -> Arc<[u8]> {
+fn awareness_frame(update: AwarenessUpdate) -> Bytes {
     protocol::encode(&Message::Awareness(update)).into()
 }
 
@@ -142,11 +140,11 @@ impl Room {
     /// Subscribes a socket and returns what it must be sent first (server
     /// sync step 1, and everyone's awareness). Returned with the receiver
     /// under one lock, so no event is missed in between.
-    pub fn subscribe(&self) -> (broadcast::Receiver<RoomEvent>, Vec<Arc<[u8]>>) {
+    pub fn subscribe(&self) -> (broadcast::Receiver<RoomEvent>, Vec<Bytes>) {
         let state = self.lock();
         let receiver = self.events.subscribe();
         let txn = state.awareness.doc().transact();
-        let mut first: Vec<Arc<[u8]>> = vec![protocol::encode(&protocol::sync_step1(&txn)).into()];
+        let mut first: Vec<Bytes> = vec![protocol::encode(&protocol::sync_step1(&txn)).into()];
         drop(txn);
         if let Ok(update) = state.awareness.update() {
             if !update.clients.is_empty() {
@@ -168,7 +166,7 @@ impl Room {
         let frame = if remote.is_empty() {
             if state.full_state_frame.is_none() {
                 let txn = state.awareness.doc().transact();
-                let frame: Arc<[u8]> = protocol::encode(&protocol::sync_step2(&txn, remote)).into();
+                let frame: Bytes = protocol::encode(&protocol::sync_step2(&txn, remote)).into();
                 drop(txn);
                 state.full_state_frame = Some(frame);
             }
@@ -226,7 +224,7 @@ impl Room {
         state.next_seq += 1;
         state.full_state_frame = None;
         let due_for_snapshot = seq + 1 - state.snapshot_next_seq >= self.snapshot_every;
-        let frame: Arc<[u8]> = protocol::encode(&protocol::update(raw.clone())).into();
+        let frame: Bytes = protocol::encode(&protocol::update(raw.clone())).into();
         let room = Arc::clone(self);
         commit.submit(Pending {
             entry: Some(LogEntry {

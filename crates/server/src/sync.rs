@@ -10,6 +10,7 @@ use crate::auth::Access;
 use crate::error::ApiError;
 use crate::room::{CloseReason, ConnId, Room, RoomEvent, Rooms};
 use crate::{bearer_or_query_token, AppState, TokenQuery};
+use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -102,12 +103,12 @@ async fn serve(
 ) -> Option<CloseReason> {
     let (mut events, first) = room.subscribe();
     for frame in first {
-        send(socket, &frame).await.ok()?;
+        send(socket, frame).await.ok()?;
     }
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
-    let keepalive_frame = protocol::encode(&Message::Awareness(AwarenessUpdate {
+    let keepalive_frame = Bytes::from(protocol::encode(&Message::Awareness(AwarenessUpdate {
         clients: Default::default(),
-    }));
+    })));
     let mut ticker = tokio::time::interval_at(Instant::now() + KEEPALIVE, KEEPALIVE);
     let mut last_seen = Instant::now();
     loop {
@@ -116,8 +117,8 @@ async fn serve(
         tokio::select! {
             biased;
             event = events.recv() => match event {
-                Ok(RoomEvent::Frame { from, frame }) if from != Some(conn) => send(socket, &frame).await.ok()?,
-                Ok(RoomEvent::Direct { to, frame }) if to == conn => send(socket, &frame).await.ok()?,
+                Ok(RoomEvent::Frame { from, frame }) if from != Some(conn) => send(socket, frame).await.ok()?,
+                Ok(RoomEvent::Direct { to, frame }) if to == conn => send(socket, frame).await.ok()?,
                 Ok(RoomEvent::Close(reason)) => return Some(reason),
                 Ok(_) => {}
                 Err(broadcast::error::RecvError::Lagged(missed)) => {
@@ -152,14 +153,15 @@ async fn serve(
                     return None;
                 }
                 socket.send(WsMessage::Ping(Default::default())).await.ok()?;
-                send(socket, &keepalive_frame).await.ok()?;
+                send(socket, keepalive_frame.clone()).await.ok()?;
             }
         }
     }
 }
 
-async fn send(socket: &mut WebSocket, frame: &[u8]) -> Result<(), axum::Error> {
-    socket.send(WsMessage::Binary(frame.to_vec().into())).await
+/// Sends one frame; `Bytes` is shared, so a broadcast is never copied per socket.
+async fn send(socket: &mut WebSocket, frame: Bytes) -> Result<(), axum::Error> {
+    socket.send(WsMessage::Binary(frame)).await
 }
 
 /// A read error: a message over the limit gets 1009, anything else means the
