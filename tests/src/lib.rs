@@ -60,6 +60,8 @@ pub struct Created {
     pub title: String,
     pub tokens: BTreeMap<String, String>,
     pub links: BTreeMap<String, String>,
+    /// Invite id behind each role's token.
+    pub invites: BTreeMap<String, String>,
 }
 
 impl Created {

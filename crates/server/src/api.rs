@@ -1,9 +1,10 @@
 //! The command API (`/api/…`): JSON in, JSON out, the token on every request.
 
-use crate::auth::{now_secs, Access};
+use crate::auth::now_secs;
 use crate::error::{parse_json, ApiError, RawBody};
+use crate::invite::{self, InviteView};
 use crate::store::PostmortemRecord;
-use crate::{bearer_or_query_token, AppState, TokenQuery};
+use crate::{bearer_or_query_token, blocking, AppState, TokenQuery};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -27,16 +28,8 @@ pub struct Created {
     title: String,
     tokens: BTreeMap<Role, String>,
     links: BTreeMap<Role, String>,
-}
-
-/// Runs a blocking store call off the async runtime.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, crate::store::StoreError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|_| ApiError::internal("storage call interrupted"))?
-        .map_err(ApiError::from)
+    /// The invite ids behind the tokens (to revoke them).
+    invites: BTreeMap<Role, String>,
 }
 
 /// A new random postmortem id: 12 characters of `[a-z0-9]`, URL-safe.
@@ -74,23 +67,22 @@ pub async fn create_postmortem(
     let stored = record.clone();
     blocking(move || store.create_postmortem(&stored)).await?;
     tracing::info!(id = %record.id, "postmortem created");
-    let tokens: BTreeMap<Role, String> = Role::ALL
-        .into_iter()
-        .map(|role| (role, app.auth.mint(&record.id, role)))
-        .collect();
-    let links = tokens
-        .iter()
-        .map(|(role, token)| (*role, app.config.page_link(&record.id, token)))
-        .collect();
-    Ok((
-        StatusCode::CREATED,
-        Json(Created {
-            id: record.id,
-            title: record.title,
-            tokens,
-            links,
-        }),
-    ))
+    let mut created = Created {
+        id: record.id.clone(),
+        title: record.title,
+        tokens: BTreeMap::new(),
+        links: BTreeMap::new(),
+        invites: BTreeMap::new(),
+    };
+    for role in Role::ALL {
+        let InviteView {
+            id, token, link, ..
+        } = invite::mint(&app, &record.id, role, app.auth.ttl().as_secs()).await?;
+        created.invites.insert(role, id);
+        created.tokens.insert(role, token.unwrap_or_default());
+        created.links.insert(role, link.unwrap_or_default());
+    }
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 pub async fn list_postmortems(
@@ -115,9 +107,12 @@ pub async fn get_postmortem(
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let access = app
-        .auth
-        .require_member(bearer_or_query_token(&headers, &query).as_deref(), &id)?;
+    let access = invite::authorize(
+        &app,
+        bearer_or_query_token(&headers, &query).as_deref(),
+        &id,
+    )
+    .await?;
     let store = Arc::clone(&app.store);
     let lookup = id.clone();
     let record = blocking(move || store.postmortem(&lookup))
@@ -129,7 +124,7 @@ pub async fn get_postmortem(
         "created_at": record.created_at,
         "phase": "drafting",
         "timer": null,
-        "role": Access::name(access),
+        "role": access.name(),
         "counts": {
             "connected": app.rooms.connections(&record.id),
             "comments": 0,

@@ -25,6 +25,8 @@ pub struct Claims {
     pub role: Role,
     /// Expiry, Unix seconds.
     pub exp: u64,
+    /// The invite this token belongs to (revoking it revokes the token).
+    pub jti: String,
 }
 
 /// Why a token was refused.
@@ -39,17 +41,29 @@ pub enum TokenError {
 }
 
 /// Who a request speaks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Access {
     Admin,
-    Member(Role),
+    /// Holder of an invite: its role and the invite's id.
+    Member {
+        role: Role,
+        invite: String,
+    },
 }
 
 impl Access {
-    pub fn name(self) -> &'static str {
+    pub fn name(&self) -> &'static str {
         match self {
             Access::Admin => "admin",
-            Access::Member(role) => role.as_str(),
+            Access::Member { role, .. } => role.as_str(),
+        }
+    }
+
+    /// The role this access acts with; the admin acts as facilitator.
+    pub fn role(&self) -> Role {
+        match self {
+            Access::Admin => Role::Facilitator,
+            Access::Member { role, .. } => *role,
         }
     }
 }
@@ -79,20 +93,16 @@ impl Auth {
         &self.admin_token
     }
 
+    /// How long new invite links stay valid by default.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
     fn mac(&self) -> HmacSha256 {
         HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length")
     }
 
-    /// A token for `role` in postmortem `pm`, valid for the configured time.
-    pub fn mint(&self, pm: &str, role: Role) -> String {
-        self.mint_claims(&Claims {
-            pm: pm.to_owned(),
-            role,
-            exp: now_secs() + self.ttl.as_secs(),
-        })
-    }
-
-    /// Signs arbitrary claims (tests mint expired tokens with this).
+    /// Signs claims into a token.
     pub fn mint_claims(&self, claims: &Claims) -> String {
         let payload = serde_json::to_vec(claims).expect("claims always serialise");
         let mut mac = self.mac();
@@ -130,7 +140,9 @@ impl Auth {
         }
     }
 
-    /// Requires the admin token or a valid token for postmortem `pm`.
+    /// Requires the admin token or a valid, signed token for postmortem
+    /// `pm`. Whether its invite was revoked is checked by the caller, which
+    /// has the store (`invite::authorize`).
     pub fn require_member(&self, token: Option<&str>, pm: &str) -> Result<Access, ApiError> {
         let token = token.ok_or_else(missing)?;
         if self.is_admin(token) {
@@ -142,7 +154,10 @@ impl Auth {
         if claims.pm != pm {
             return Err(ApiError::forbidden("this token is for another postmortem"));
         }
-        Ok(Access::Member(claims.role))
+        Ok(Access::Member {
+            role: claims.role,
+            invite: claims.jti,
+        })
     }
 }
 
@@ -164,13 +179,25 @@ mod tests {
         Auth::new(b"key".to_vec(), "admin".into(), Duration::from_secs(60))
     }
 
+    fn mint(auth: &Auth, pm: &str, role: Role) -> String {
+        auth.mint_claims(&Claims {
+            pm: pm.into(),
+            role,
+            exp: now_secs() + 60,
+            jti: "inv1".into(),
+        })
+    }
+
     #[test]
     fn a_minted_token_verifies_for_its_postmortem_and_role() {
         let auth = auth();
-        let token = auth.mint("pm1", Role::Author);
+        let token = mint(&auth, "pm1", Role::Author);
         assert_eq!(
             auth.require_member(Some(&token), "pm1").unwrap(),
-            Access::Member(Role::Author)
+            Access::Member {
+                role: Role::Author,
+                invite: "inv1".into()
+            }
         );
         assert_eq!(
             auth.require_member(Some(&token), "pm2").unwrap_err().status,
@@ -181,23 +208,24 @@ mod tests {
     #[test]
     fn tampered_expired_and_foreign_tokens_are_refused() {
         let auth = auth();
-        let token = auth.mint("pm1", Role::Viewer);
+        let token = mint(&auth, "pm1", Role::Viewer);
         // Claim a stronger role with the old signature.
         let (_, sig) = token.split_once('.').unwrap();
         let forged = format!(
             "{}.{sig}",
-            B64.encode(br#"{"pm":"pm1","role":"facilitator","exp":99999999999}"#)
+            B64.encode(br#"{"pm":"pm1","role":"facilitator","exp":99999999999,"jti":"inv1"}"#)
         );
         assert_eq!(auth.verify(&forged), Err(TokenError::BadSignature));
         let expired = auth.mint_claims(&Claims {
             pm: "pm1".into(),
             role: Role::Author,
             exp: now_secs() - 1,
+            jti: "inv1".into(),
         });
         assert_eq!(auth.verify(&expired), Err(TokenError::Expired));
         let other_key = Auth::new(b"other".to_vec(), "x".into(), Duration::from_secs(60));
         assert_eq!(
-            auth.verify(&other_key.mint("pm1", Role::Author)),
+            auth.verify(&mint(&other_key, "pm1", Role::Author)),
             Err(TokenError::BadSignature)
         );
         assert_eq!(auth.verify("nonsense"), Err(TokenError::Malformed));
@@ -209,7 +237,7 @@ mod tests {
         let auth = auth();
         assert!(auth.require_admin(Some("admin")).is_ok());
         assert_eq!(auth.require_admin(Some("admin2")).unwrap_err().status, 401);
-        let member = auth.mint("pm1", Role::Facilitator);
+        let member = mint(&auth, "pm1", Role::Facilitator);
         assert_eq!(auth.require_admin(Some(&member)).unwrap_err().status, 401);
     }
 }

@@ -1,7 +1,8 @@
 //! Casebook's server: thin glue between HTTP/WebSocket and the domain.
 //!
 //! - [`sync`]: `GET /sync/{id}`, the y-websocket protocol, one [`room`] per document.
-//! - [`api`]: the JSON command API; [`auth`]: invite and admin tokens.
+//! - [`api`]: the JSON command API; [`auth`]: token signing; [`invite`]:
+//!   invite links and the check every request and socket goes through.
 //! - [`store`]: sled storage behind a trait; [`commit`]: group commit.
 //! - [`web`]: serves the browser bundle.
 
@@ -9,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod commit;
 pub mod error;
+pub mod invite;
 pub mod room;
 pub mod store;
 pub mod sync;
@@ -66,6 +68,16 @@ pub fn bearer_or_query_token(headers: &HeaderMap, query: &TokenQuery) -> Option<
         .or_else(|| query.token.clone())
 }
 
+/// Runs a blocking store call off the async runtime.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, store::StoreError> + Send + 'static,
+) -> Result<T, error::ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| error::ApiError::internal("storage call interrupted"))?
+        .map_err(error::ApiError::from)
+}
+
 /// Largest JSON body the API reads.
 const MAX_JSON_BYTES: usize = 1 << 20;
 
@@ -78,6 +90,14 @@ pub fn router(state: AppState) -> Router {
             post(api::create_postmortem).get(api::list_postmortems),
         )
         .route("/api/postmortems/{id}", get(api::get_postmortem))
+        .route(
+            "/api/postmortems/{id}/invites",
+            post(invite::create).get(invite::list),
+        )
+        .route(
+            "/api/postmortems/{id}/invites/{invite}",
+            axum::routing::delete(invite::revoke),
+        )
         .route("/sync/{id}", get(sync::sync_handler))
         .route("/", get(web::index))
         .route("/p/{id}", get(web::index))

@@ -53,6 +53,8 @@ pub enum RoomEvent {
     Direct { to: ConnId, frame: Bytes },
     /// Every socket must close.
     Close(CloseReason),
+    /// Sockets opened with this invite must close (it was revoked).
+    CloseInvite { invite: String, reason: CloseReason },
 }
 
 /// Settings that shape rooms.
@@ -522,6 +524,20 @@ impl Rooms {
             if let Some(room) = slot.get() {
                 let _ = room.events.send(RoomEvent::Close(reason.clone()));
             }
+        }
+    }
+
+    /// Closes the sockets opened with a revoked invite, if its room is loaded.
+    pub fn close_invite(&self, doc_id: &str, invite: &str, reason: CloseReason) {
+        let room = self
+            .slots()
+            .get(doc_id)
+            .and_then(|slot| slot.get().cloned());
+        if let Some(room) = room {
+            let _ = room.events.send(RoomEvent::CloseInvite {
+                invite: invite.to_owned(),
+                reason,
+            });
         }
     }
 

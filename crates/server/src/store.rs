@@ -28,6 +28,21 @@ pub struct PostmortemRecord {
     pub created_at: u64,
 }
 
+/// An invite link: a role in one postmortem, until it expires or is revoked.
+/// The token itself is not stored; it is re-signed from these fields.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct InviteRecord {
+    pub id: String,
+    pub postmortem: String,
+    pub role: casebook_core::Role,
+    /// Unix seconds.
+    pub created_at: u64,
+    /// Unix seconds.
+    pub expires_at: u64,
+    /// Unix seconds, once revoked.
+    pub revoked_at: Option<u64>,
+}
+
 /// One document update in the log, numbered per document.
 #[derive(Debug, Clone)]
 pub struct LogEntry {
@@ -76,6 +91,11 @@ pub trait Store: Send + Sync + 'static {
     /// Durably stores a snapshot that covers the log up to `upto`, then drops
     /// those log entries. A snapshot older than the stored one is ignored.
     fn write_snapshot(&self, doc_id: &str, upto: u64, state: &[u8]) -> Result<(), StoreError>;
+    /// Stores (or replaces) an invite durably.
+    fn put_invite(&self, invite: &InviteRecord) -> Result<(), StoreError>;
+    fn invite(&self, postmortem: &str, id: &str) -> Result<Option<InviteRecord>, StoreError>;
+    /// A postmortem's invites, oldest first.
+    fn invites(&self, postmortem: &str) -> Result<Vec<InviteRecord>, StoreError>;
     /// A secret by name, created with `make` (and stored durably) on first use.
     fn secret(&self, name: &str, make: &dyn Fn() -> Vec<u8>) -> Result<Vec<u8>, StoreError>;
 }
@@ -87,10 +107,12 @@ pub struct SledStore {
     log: sled::Tree,
     snapshots: sled::Tree,
     secrets: sled::Tree,
+    invites: sled::Tree,
 }
 
 /// Log keys are `doc_id`, a 0 byte, then the big-endian sequence number, so a
-/// prefix scan returns one document's log in order.
+/// prefix scan returns one document's log in order. Invite keys use the same
+/// prefix followed by the invite id.
 fn log_prefix(doc_id: &str) -> Vec<u8> {
     let mut key = Vec::with_capacity(doc_id.len() + 9);
     key.extend_from_slice(doc_id.as_bytes());
@@ -121,6 +143,7 @@ impl SledStore {
             log: db.open_tree("doc_log")?,
             snapshots: db.open_tree("doc_snapshots")?,
             secrets: db.open_tree("secrets")?,
+            invites: db.open_tree("invites")?,
             db,
         })
     }
@@ -228,6 +251,40 @@ impl Store for SledStore {
         }
         self.log.apply_batch(batch)?;
         Ok(())
+    }
+
+    fn put_invite(&self, invite: &InviteRecord) -> Result<(), StoreError> {
+        let key = log_prefix(&invite.postmortem)
+            .into_iter()
+            .chain(invite.id.bytes())
+            .collect::<Vec<u8>>();
+        let value = serde_json::to_vec(invite).expect("an invite always serialises");
+        self.invites.insert(key, value)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    fn invite(&self, postmortem: &str, id: &str) -> Result<Option<InviteRecord>, StoreError> {
+        let mut key = log_prefix(postmortem);
+        key.extend_from_slice(id.as_bytes());
+        let Some(raw) = self.invites.get(key)? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&raw)
+            .map(Some)
+            .map_err(|e| corrupt(format!("invite {id}"), e))
+    }
+
+    fn invites(&self, postmortem: &str) -> Result<Vec<InviteRecord>, StoreError> {
+        let mut all = Vec::new();
+        for item in self.invites.scan_prefix(log_prefix(postmortem)) {
+            let (key, raw) = item?;
+            let invite: InviteRecord = serde_json::from_slice(&raw)
+                .map_err(|e| corrupt(String::from_utf8_lossy(&key), e))?;
+            all.push(invite);
+        }
+        all.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        Ok(all)
     }
 
     fn secret(&self, name: &str, make: &dyn Fn() -> Vec<u8>) -> Result<Vec<u8>, StoreError> {

@@ -9,7 +9,7 @@
 use crate::auth::Access;
 use crate::error::ApiError;
 use crate::room::{CloseReason, ConnId, Room, RoomEvent, Rooms};
-use crate::{bearer_or_query_token, AppState, TokenQuery};
+use crate::{bearer_or_query_token, invite, AppState, TokenQuery};
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
@@ -40,10 +40,11 @@ pub async fn sync_handler(
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let token = bearer_or_query_token(&headers, &query);
-    let access = app.auth.require_member(token.as_deref(), &id)?;
-    let role = match access {
-        Access::Admin => Role::Viewer,
-        Access::Member(role) => role,
+    let access = invite::authorize(&app, token.as_deref(), &id).await?;
+    // The admin looks in read-only; invite holders act with their role.
+    let (role, invite) = match access {
+        Access::Admin => (Role::Viewer, None),
+        Access::Member { role, invite } => (role, Some(invite)),
     };
     let store = Arc::clone(&app.store);
     let lookup_id = id.clone();
@@ -68,11 +69,20 @@ pub async fn sync_handler(
             let (rooms, room) = (Arc::clone(&rooms), Arc::clone(&room));
             move |_| rooms.leave(&room, conn)
         })
-        .on_upgrade(move |socket| run(socket, rooms, room, conn, role)))
+        .on_upgrade(move |socket| run(socket, rooms, room, Peer { conn, role, invite })))
 }
 
-async fn run(mut socket: WebSocket, rooms: Arc<Rooms>, room: Arc<Room>, conn: ConnId, role: Role) {
-    let close = serve(&mut socket, &rooms, &room, conn, role).await;
+/// Who is on the other end of one socket.
+struct Peer {
+    conn: ConnId,
+    role: Role,
+    /// The invite its token belongs to (none for the admin).
+    invite: Option<String>,
+}
+
+async fn run(mut socket: WebSocket, rooms: Arc<Rooms>, room: Arc<Room>, peer: Peer) {
+    let conn = peer.conn;
+    let close = serve(&mut socket, &rooms, &room, &peer).await;
     rooms.leave(&room, conn);
     if let Some(close) = close {
         tracing::debug!(doc = %room.id, conn, code = close.code, reason = %close.reason, "closing socket");
@@ -98,9 +108,9 @@ async fn serve(
     socket: &mut WebSocket,
     rooms: &Arc<Rooms>,
     room: &Arc<Room>,
-    conn: ConnId,
-    role: Role,
+    peer: &Peer,
 ) -> Option<CloseReason> {
+    let Peer { conn, role, .. } = *peer;
     let (mut events, first) = room.subscribe();
     for frame in first {
         send(socket, frame).await.ok()?;
@@ -120,6 +130,9 @@ async fn serve(
                 Ok(RoomEvent::Frame { from, frame }) if from != Some(conn) => send(socket, frame).await.ok()?,
                 Ok(RoomEvent::Direct { to, frame }) if to == conn => send(socket, frame).await.ok()?,
                 Ok(RoomEvent::Close(reason)) => return Some(reason),
+                Ok(RoomEvent::CloseInvite { invite, reason }) if peer.invite.as_ref() == Some(&invite) => {
+                    return Some(reason);
+                }
                 Ok(_) => {}
                 Err(broadcast::error::RecvError::Lagged(missed)) => {
                     tracing::info!(doc = %room.id, conn, missed, "socket fell behind the room");

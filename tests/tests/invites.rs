@@ -1,0 +1,217 @@
+//! The facilitator mints and revokes invite links; a revoked link stops
+//! working everywhere at once, including sockets already open with it.
+
+use casebook_e2e::{Client, Server, ADMIN_TOKEN};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn call(
+    server: &Server,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = server
+        .http
+        .request(method, server.url(path))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn the_facilitator_mints_a_link_and_revoking_it_closes_its_sockets() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("invites").await.unwrap();
+    let invites = format!("/api/postmortems/{}/invites", pm.id);
+    let facilitator = pm.token("facilitator");
+
+    let (status, minted) = call(
+        &server,
+        reqwest::Method::POST,
+        &invites,
+        facilitator,
+        Some(json!({"role": "participant", "expires_in_days": 2})),
+    )
+    .await;
+    assert_eq!(status, 201, "{minted}");
+    assert_eq!(minted["role"], "participant");
+    let token = minted["token"].as_str().unwrap().to_owned();
+    let invite_id = minted["id"].as_str().unwrap().to_owned();
+    let lifetime = minted["expires_at"].as_u64().unwrap() - minted["created_at"].as_u64().unwrap();
+    assert_eq!(lifetime, 2 * 86_400);
+    assert!(minted["link"].as_str().unwrap().ends_with(&token));
+
+    // The new link works, for the socket and the API.
+    let url = server.ws_url(&pm.id, &token);
+    let guest = Client::connect(&url).await.unwrap();
+    let author = Client::connect(&server.ws_url(&pm.id, pm.token("author")))
+        .await
+        .unwrap();
+    guest.push("ゲスト");
+    author.wait_text("ゲスト", WAIT).await.unwrap();
+    let info = call(
+        &server,
+        reqwest::Method::GET,
+        &format!("/api/postmortems/{}", pm.id),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(info.0, 200);
+    assert_eq!(info.1["role"], "participant");
+
+    // The four links made with the postmortem plus the new one are listed.
+    let (_, list) = call(&server, reqwest::Method::GET, &invites, facilitator, None).await;
+    assert_eq!(list.as_array().unwrap().len(), 5);
+
+    // Revoke: the open socket closes, the link no longer opens anything.
+    let (status, revoked) = call(
+        &server,
+        reqwest::Method::DELETE,
+        &format!("{invites}/{invite_id}"),
+        facilitator,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{revoked}");
+    assert!(revoked["revoked_at"].is_u64());
+    assert!(
+        revoked["token"].is_null(),
+        "a revoked invite no longer shows its token"
+    );
+    let closed = guest.wait_closed(WAIT).await.unwrap();
+    assert_eq!(closed.code, 4003, "{closed:?}");
+    assert!(author.closed().is_none(), "others stay connected");
+    let info = call(
+        &server,
+        reqwest::Method::GET,
+        &format!("/api/postmortems/{}", pm.id),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(info.0, 401);
+    assert!(info.1["error"].as_str().unwrap().contains("revoked"));
+    match tokio_tungstenite::connect_async(&url).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status(), 401),
+        other => panic!("a revoked link must be refused: {other:?}"),
+    }
+    // Revoking again answers the same; an unknown invite is 404.
+    let again = call(
+        &server,
+        reqwest::Method::DELETE,
+        &format!("{invites}/{invite_id}"),
+        facilitator,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (again.0, &again.1["revoked_at"]),
+        (200, &revoked["revoked_at"])
+    );
+    let unknown = call(
+        &server,
+        reqwest::Method::DELETE,
+        &format!("{invites}/nope"),
+        facilitator,
+        None,
+    )
+    .await;
+    assert_eq!(unknown.0, 404);
+    // What the guest wrote before stays.
+    assert_eq!(author.text(), "ゲスト");
+}
+
+#[tokio::test]
+async fn only_the_facilitator_and_the_admin_manage_invites() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("who mints").await.unwrap();
+    let other = server.create_postmortem("other").await.unwrap();
+    let invites = format!("/api/postmortems/{}/invites", pm.id);
+    let body = json!({"role": "facilitator"});
+    for role in ["author", "participant", "viewer"] {
+        let (status, _) = call(
+            &server,
+            reqwest::Method::POST,
+            &invites,
+            pm.token(role),
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(status, 403, "{role} minted a link");
+        let (status, _) = call(
+            &server,
+            reqwest::Method::GET,
+            &invites,
+            pm.token(role),
+            None,
+        )
+        .await;
+        assert_eq!(status, 403, "{role} listed links");
+        let revoke = format!("{invites}/{}", pm.invites["facilitator"]);
+        let (status, _) = call(
+            &server,
+            reqwest::Method::DELETE,
+            &revoke,
+            pm.token(role),
+            None,
+        )
+        .await;
+        assert_eq!(status, 403, "{role} revoked a link");
+    }
+    // Another postmortem's facilitator is a stranger here.
+    let (status, _) = call(
+        &server,
+        reqwest::Method::POST,
+        &invites,
+        other.token("facilitator"),
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Bad input is refused and mints nothing.
+    for bad in [
+        json!({"role": "admin"}),
+        json!({"role": "viewer", "expires_in_days": 0}),
+        json!({"role": "viewer", "expires_in_days": 9999}),
+    ] {
+        let (status, _) = call(
+            &server,
+            reqwest::Method::POST,
+            &invites,
+            pm.token("facilitator"),
+            Some(bad.clone()),
+        )
+        .await;
+        assert_eq!(status, 400, "{bad}");
+    }
+    let (_, list) = call(&server, reqwest::Method::GET, &invites, ADMIN_TOKEN, None).await;
+    assert_eq!(list.as_array().unwrap().len(), 4, "nothing was minted");
+    // The admin may.
+    let (status, _) = call(
+        &server,
+        reqwest::Method::POST,
+        &invites,
+        ADMIN_TOKEN,
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, _) = call(
+        &server,
+        reqwest::Method::POST,
+        "/api/postmortems/missing/invites",
+        ADMIN_TOKEN,
+        Some(json!({"role": "viewer"})),
+    )
+    .await;
+    assert_eq!(status, 404);
+}
