@@ -21,7 +21,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use yrs::sync::Awareness;
 use yrs::updates::decoder::Decode;
-use yrs::{Doc, GetString, Origin, ReadTxn, Text, TextRef, Transact, TransactionMut, Update};
+use yrs::{Doc, GetString, Map, Origin, ReadTxn, Text, TextRef, Transact, TransactionMut, Update};
 
 pub const ADMIN_TOKEN: &str = "test-admin-token";
 
@@ -133,6 +133,14 @@ impl Server {
 
     pub fn ws_url(&self, doc_id: &str, token: &str) -> String {
         format!("ws://127.0.0.1:{}/sync/{doc_id}?token={token}", self.port)
+    }
+
+    /// The read-only meeting room of a postmortem.
+    pub fn meeting_url(&self, doc_id: &str, token: &str) -> String {
+        format!(
+            "ws://127.0.0.1:{}/sync/{doc_id}/meeting?token={token}",
+            self.port
+        )
     }
 
     /// Kills the process with SIGKILL: no shutdown code runs.
@@ -388,6 +396,15 @@ impl Client {
         if len > 0 {
             body.remove_range(&mut txn, index, len);
         }
+    }
+
+    /// A root map entry's value parsed as JSON (the meeting room's values are
+    /// JSON text).
+    pub fn map_json(&self, map: &str, key: &str) -> Option<serde_json::Value> {
+        let map = self.doc.get_or_insert_map(map);
+        let txn = self.doc.transact();
+        let text = map.get(&txn, key)?.to_string(&txn);
+        serde_json::from_str(&text).ok()
     }
 
     /// Sends raw bytes as one binary frame (for malformed-input tests).

@@ -138,6 +138,6 @@ pub async fn healthz(State(app): State<AppState>) -> Result<Json<Value>, ApiErro
     // A read proves the store answers.
     blocking(move || store.postmortem("")).await?;
     Ok(Json(
-        json!({"status": "ok", "rooms_loaded": app.rooms.loaded()}),
+        json!({"status": "ok", "rooms_loaded": app.rooms.loaded_count()}),
     ))
 }

@@ -1,6 +1,8 @@
 //! Casebook's server: thin glue between HTTP/WebSocket and the domain.
 //!
-//! - [`sync`]: `GET /sync/{id}`, the y-websocket protocol, one [`room`] per document.
+//! - [`sync`]: `GET /sync/{id}` and `/sync/{id}/meeting`, the y-websocket
+//!   protocol, one [`room`] per document; [`meeting_room`]: what the server
+//!   projects into the read-only meeting room.
 //! - [`api`]: the JSON command API; [`auth`]: token signing; [`invite`]:
 //!   invite links and the check every request and socket goes through.
 //! - [`store`]: sled storage behind a trait; [`commit`]: group commit.
@@ -11,6 +13,7 @@ pub mod auth;
 pub mod commit;
 pub mod error;
 pub mod invite;
+pub mod meeting_room;
 pub mod room;
 pub mod store;
 pub mod sync;
@@ -99,6 +102,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::delete(invite::revoke),
         )
         .route("/sync/{id}", get(sync::sync_handler))
+        .route("/sync/{id}/meeting", get(sync::meeting_handler))
         .route("/", get(web::index))
         .route("/p/{id}", get(web::index))
         .fallback_service(assets)

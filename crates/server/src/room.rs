@@ -121,6 +121,8 @@ struct RoomState {
 
 pub struct Room {
     pub id: String,
+    /// No socket may write (the meeting room: only the server writes).
+    pub read_only: bool,
     state: Mutex<RoomState>,
     events: broadcast::Sender<RoomEvent>,
     compacting: AtomicBool,
@@ -222,6 +224,46 @@ impl Room {
                 return Err(ApplyError::Invalid("the update broke the document".into()));
             }
         }
+        self.log_and_broadcast(state, Some(conn), raw, commit, Some(permit));
+        Ok(())
+    }
+
+    /// A change made by the server itself (the meeting room's projection):
+    /// applied, logged and broadcast like a client's update. `change` gets a
+    /// transaction (root types come from it, never from the `Doc`, whose own
+    /// transaction would wait for this one); nothing is sent if it changes
+    /// nothing.
+    pub fn apply_server_change(
+        self: &Arc<Self>,
+        commit: &GroupCommit,
+        change: impl FnOnce(&mut yrs::TransactionMut),
+    ) -> Result<(), ApplyError> {
+        let state = self.lock();
+        if state.failed {
+            return Err(ApplyError::Failed);
+        }
+        let raw = {
+            let mut txn = state.awareness.doc().transact_mut();
+            change(&mut txn);
+            txn.encode_update_v1()
+        };
+        if protocol::decode_update(&raw).ok().flatten().is_none() {
+            return Ok(());
+        }
+        self.log_and_broadcast(state, None, raw, commit, None);
+        Ok(())
+    }
+
+    /// Logs an applied update through the group committer; once it is
+    /// durable, broadcasts it to every socket but `from`.
+    fn log_and_broadcast(
+        self: &Arc<Self>,
+        mut state: MutexGuard<'_, RoomState>,
+        from: Option<ConnId>,
+        raw: Vec<u8>,
+        commit: &GroupCommit,
+        permit: Option<OwnedSemaphorePermit>,
+    ) {
         let seq = state.next_seq;
         state.next_seq += 1;
         state.full_state_frame = None;
@@ -237,10 +279,7 @@ impl Room {
             then: Box::new(move |result| {
                 match result {
                     Ok(()) => {
-                        let _ = room.events.send(RoomEvent::Frame {
-                            from: Some(conn),
-                            frame,
-                        });
+                        let _ = room.events.send(RoomEvent::Frame { from, frame });
                     }
                     Err(e) => room.fail(CloseReason::new(1011, format!("storage error: {e}"))),
                 }
@@ -251,7 +290,6 @@ impl Room {
         if due_for_snapshot {
             self.spawn_snapshot();
         }
-        Ok(())
     }
 
     /// Whether `update` would change the document: a block the room does not
@@ -399,6 +437,19 @@ fn now_millis() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
+/// Suffix of the document id under which a postmortem's meeting room is kept.
+const MEETING_SUFFIX: &str = "/meeting";
+
+/// The document id of postmortem `pm`'s meeting room (postmortem ids never
+/// contain `/`).
+pub fn meeting_doc_id(pm: &str) -> String {
+    format!("{pm}{MEETING_SUFFIX}")
+}
+
+fn is_meeting_doc(doc_id: &str) -> bool {
+    doc_id.ends_with(MEETING_SUFFIX)
+}
+
 /// Every loaded room, by document id.
 pub struct Rooms {
     store: Arc<dyn Store>,
@@ -428,8 +479,14 @@ impl Rooms {
     }
 
     /// Number of rooms in memory.
-    pub fn loaded(&self) -> usize {
+    pub fn loaded_count(&self) -> usize {
         self.slots().values().filter(|c| c.initialized()).count()
+    }
+
+    /// The room of a document, if it is in memory.
+    pub fn loaded(&self, doc_id: &str) -> Option<Arc<Room>> {
+        let slot = self.slots().get(doc_id).cloned();
+        slot.and_then(|s| s.get().cloned())
     }
 
     /// Sockets connected to a document (0 when it is not loaded).
@@ -583,6 +640,7 @@ impl Rooms {
         let (events, _) = broadcast::channel(self.config.broadcast_capacity);
         Ok(Arc::new(Room {
             id: doc_id.to_owned(),
+            read_only: is_meeting_doc(doc_id),
             state: Mutex::new(RoomState {
                 awareness: Awareness::new(doc),
                 next_seq,

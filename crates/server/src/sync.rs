@@ -8,9 +8,13 @@
 
 use crate::auth::Access;
 use crate::error::ApiError;
+use crate::meeting_room;
+use crate::room::meeting_doc_id;
 use crate::room::{CloseReason, ConnId, Room, RoomEvent, Rooms};
-use crate::{bearer_or_query_token, invite, AppState, TokenQuery};
+use crate::store::PostmortemRecord;
+use crate::{bearer_or_query_token, blocking, invite, AppState, TokenQuery};
 use axum::body::Bytes;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -32,34 +36,83 @@ const DEAD_AFTER: Duration = Duration::from_secs(35);
 /// Updates of one socket that may wait for the disk at once.
 const MAX_IN_FLIGHT: usize = 256;
 
+/// `GET /sync/{id}`: the postmortem's document.
 pub async fn sync_handler(
     State(app): State<AppState>,
     Path(id): Path<String>,
     Query(query): Query<TokenQuery>,
     headers: HeaderMap,
-    upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
-    let token = bearer_or_query_token(&headers, &query);
-    let access = invite::authorize(&app, token.as_deref(), &id).await?;
+    let (peer, _) = admit(&app, &id, &headers, &query).await?;
+    connect(&app, &id, peer, upgrade).await
+}
+
+/// `GET /sync/{id}/meeting`: the meeting room, read-only for every client.
+pub async fn meeting_handler(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    let (peer, record) = admit(&app, &id, &headers, &query).await?;
+    let doc_id = meeting_doc_id(&id);
+    let response = connect(&app, &doc_id, peer, upgrade).await?;
+    // Catch the room up with the meeting's state (a no-op when it is).
+    if let Some(room) = app.rooms.loaded(&doc_id) {
+        let projection = meeting_room::projection(&record);
+        room.apply_server_change(app.rooms.commit(), |txn| {
+            meeting_room::write_projection(txn, &projection)
+        })
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    }
+    Ok(response)
+}
+
+/// Checks the token (before any upgrade) and that the postmortem exists.
+async fn admit(
+    app: &AppState,
+    id: &str,
+    headers: &HeaderMap,
+    query: &TokenQuery,
+) -> Result<(Peer, PostmortemRecord), ApiError> {
+    let token = bearer_or_query_token(headers, query);
+    let access = invite::authorize(app, token.as_deref(), id).await?;
     // The admin looks in read-only; invite holders act with their role.
     let (role, invite) = match access {
         Access::Admin => (Role::Viewer, None),
         Access::Member { role, invite } => (role, Some(invite)),
     };
     let store = Arc::clone(&app.store);
-    let lookup_id = id.clone();
-    let exists = tokio::task::spawn_blocking(move || store.postmortem(&lookup_id))
-        .await
-        .map_err(|_| ApiError::internal("lookup interrupted"))??;
-    if exists.is_none() {
-        return Err(ApiError::not_found(format!("no postmortem {id:?}")));
-    }
+    let lookup_id = id.to_owned();
+    let record = blocking(move || store.postmortem(&lookup_id))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no postmortem {id:?}")))?;
+    Ok((
+        Peer {
+            conn: 0,
+            role,
+            invite,
+        },
+        record,
+    ))
+}
+
+/// Joins the room of `doc_id` and upgrades the socket into it.
+async fn connect(
+    app: &AppState,
+    doc_id: &str,
+    mut peer: Peer,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
     let upgrade =
         upgrade.map_err(|r| ApiError::bad_request(format!("expected a WebSocket upgrade: {r}")))?;
-    let (room, conn) = app.rooms.join(&id).await.map_err(|e| {
-        tracing::error!(doc = %id, error = %e, "document could not be loaded");
+    let (room, conn) = app.rooms.join(doc_id).await.map_err(|e| {
+        tracing::error!(doc = %doc_id, error = %e, "document could not be loaded");
         ApiError::internal(format!("the document could not be loaded: {e}"))
     })?;
+    peer.conn = conn;
     let rooms = Arc::clone(&app.rooms);
     let max = app.config.max_frame_bytes;
     Ok(upgrade
@@ -69,7 +122,7 @@ pub async fn sync_handler(
             let (rooms, room) = (Arc::clone(&rooms), Arc::clone(&room));
             move |_| rooms.leave(&room, conn)
         })
-        .on_upgrade(move |socket| run(socket, rooms, room, Peer { conn, role, invite })))
+        .on_upgrade(move |socket| run(socket, rooms, room, peer)))
 }
 
 /// Who is on the other end of one socket.
@@ -212,13 +265,17 @@ async fn handle_frame(
                 let update = protocol::decode_update(&raw)
                     .map_err(|e| CloseReason::new(1003, format!("undecodable update: {e}")))?;
                 let Some(update) = update else { continue };
-                if !role.can_edit_document() && room.would_change(&update) {
-                    return Err(CloseReason::new(
-                        1008,
-                        "read-only: a viewer cannot change the document",
-                    ));
+                if role.can_edit_document() && !room.read_only {
+                    steps.push(Step::Update(update, raw));
+                } else if room.would_change(&update) {
+                    let reason = if room.read_only {
+                        "read-only: the meeting room changes only through commands"
+                    } else {
+                        "read-only: a viewer cannot change the document"
+                    };
+                    return Err(CloseReason::new(1008, reason));
                 }
-                steps.push(Step::Update(update, raw));
+                // Otherwise a read-only socket repeated what the room has: nothing to do.
             }
             Message::Awareness(update) => steps.push(Step::Awareness(update)),
             Message::AwarenessQuery => steps.push(Step::AwarenessQuery),
