@@ -96,6 +96,17 @@ pub trait Store: Send + Sync + 'static {
     fn invite(&self, postmortem: &str, id: &str) -> Result<Option<InviteRecord>, StoreError>;
     /// A postmortem's invites, oldest first.
     fn invites(&self, postmortem: &str) -> Result<Vec<InviteRecord>, StoreError>;
+    /// Appends a postmortem's meeting events (JSON) durably, numbered from
+    /// `first_seq`. The caller numbers them from [`Store::meeting_events`]'s
+    /// length and serialises appends per postmortem.
+    fn append_meeting_events(
+        &self,
+        postmortem: &str,
+        first_seq: u64,
+        events: &[Vec<u8>],
+    ) -> Result<(), StoreError>;
+    /// A postmortem's meeting events, in order.
+    fn meeting_events(&self, postmortem: &str) -> Result<Vec<Vec<u8>>, StoreError>;
     /// A secret by name, created with `make` (and stored durably) on first use.
     fn secret(&self, name: &str, make: &dyn Fn() -> Vec<u8>) -> Result<Vec<u8>, StoreError>;
 }
@@ -108,6 +119,7 @@ pub struct SledStore {
     snapshots: sled::Tree,
     secrets: sled::Tree,
     invites: sled::Tree,
+    meeting_events: sled::Tree,
 }
 
 /// Log keys are `doc_id`, a 0 byte, then the big-endian sequence number, so a
@@ -144,6 +156,7 @@ impl SledStore {
             snapshots: db.open_tree("doc_snapshots")?,
             secrets: db.open_tree("secrets")?,
             invites: db.open_tree("invites")?,
+            meeting_events: db.open_tree("meeting_events")?,
             db,
         })
     }
@@ -287,6 +300,29 @@ impl Store for SledStore {
         Ok(all)
     }
 
+    fn append_meeting_events(
+        &self,
+        postmortem: &str,
+        first_seq: u64,
+        events: &[Vec<u8>],
+    ) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for (seq, event) in (first_seq..).zip(events) {
+            batch.insert(log_key(postmortem, seq), event.as_slice());
+        }
+        self.meeting_events.apply_batch(batch)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    fn meeting_events(&self, postmortem: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.meeting_events
+            .scan_prefix(log_prefix(postmortem))
+            .values()
+            .map(|v| Ok(v?.to_vec()))
+            .collect()
+    }
+
     fn secret(&self, name: &str, make: &dyn Fn() -> Vec<u8>) -> Result<Vec<u8>, StoreError> {
         if let Some(value) = self.secrets.get(name.as_bytes())? {
             return Ok(value.to_vec());
@@ -343,6 +379,28 @@ mod tests {
         store.write_snapshot("a", 3, b"old").unwrap();
         let snapshot = store.load_doc("a").unwrap().snapshot.unwrap();
         assert_eq!((snapshot.upto, snapshot.state.as_slice()), (5, &b"new"[..]));
+    }
+
+    #[test]
+    fn meeting_events_come_back_in_order_per_postmortem() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        store
+            .append_meeting_events("a", 0, &[b"one".to_vec(), b"two".to_vec()])
+            .unwrap();
+        store
+            .append_meeting_events("ab", 0, &[b"x".to_vec()])
+            .unwrap();
+        store
+            .append_meeting_events("a", 2, &[b"three".to_vec()])
+            .unwrap();
+        drop(store);
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(
+            store.meeting_events("a").unwrap(),
+            vec![b"one".to_vec(), b"two".to_vec(), b"three".to_vec()]
+        );
+        assert_eq!(store.meeting_events("ab").unwrap(), vec![b"x".to_vec()]);
     }
 
     #[test]
