@@ -215,3 +215,123 @@ async fn only_the_facilitator_and_the_admin_manage_invites() {
     .await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn joining_with_a_name_gives_a_personal_token_that_revocation_still_reaches() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("join").await.unwrap();
+    let join = format!("/api/postmortems/{}/join", pm.id);
+    let shared = pm.token("participant");
+
+    let (status, aiko) = call(
+        &server,
+        reqwest::Method::POST,
+        &join,
+        shared,
+        Some(json!({"name": " Aiko 藍子 "})),
+    )
+    .await;
+    assert_eq!(status, 200, "{aiko}");
+    assert_eq!(aiko["role"], "participant");
+    assert_eq!(aiko["person"]["name"], "Aiko 藍子");
+    let (_, ben) = call(
+        &server,
+        reqwest::Method::POST,
+        &join,
+        shared,
+        Some(json!({"name": "Ben"})),
+    )
+    .await;
+    assert_ne!(
+        aiko["person"]["id"], ben["person"]["id"],
+        "one link, two people"
+    );
+    let personal = aiko["token"].as_str().unwrap();
+
+    // The personal token opens what the shared one opens.
+    let info = call(
+        &server,
+        reqwest::Method::GET,
+        &format!("/api/postmortems/{}", pm.id),
+        personal,
+        None,
+    )
+    .await;
+    assert_eq!((info.0, &info.1["role"]), (200, &json!("participant")));
+    Client::connect(&server.ws_url(&pm.id, personal))
+        .await
+        .unwrap();
+
+    // Renaming keeps the person.
+    let (status, renamed) = call(
+        &server,
+        reqwest::Method::POST,
+        &join,
+        personal,
+        Some(json!({"name": "藍子"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(renamed["person"]["id"], aiko["person"]["id"]);
+    assert_eq!(renamed["person"]["name"], "藍子");
+
+    // Bad names and the admin are refused.
+    for bad in [
+        json!({"name": "  "}),
+        json!({"name": "x".repeat(61)}),
+        json!({"name": "a\u{7}b"}),
+        json!({}),
+    ] {
+        let (status, _) = call(
+            &server,
+            reqwest::Method::POST,
+            &join,
+            shared,
+            Some(bad.clone()),
+        )
+        .await;
+        assert_eq!(status, 400, "{bad}");
+    }
+    let (status, _) = call(
+        &server,
+        reqwest::Method::POST,
+        &join,
+        ADMIN_TOKEN,
+        Some(json!({"name": "root"})),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // Revoking the shared link revokes every personal token made from it.
+    let revoke = format!(
+        "/api/postmortems/{}/invites/{}",
+        pm.id, pm.invites["participant"]
+    );
+    let (status, _) = call(
+        &server,
+        reqwest::Method::DELETE,
+        &revoke,
+        pm.token("facilitator"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let info = call(
+        &server,
+        reqwest::Method::GET,
+        &format!("/api/postmortems/{}", pm.id),
+        personal,
+        None,
+    )
+    .await;
+    assert_eq!(info.0, 401);
+    let (status, _) = call(
+        &server,
+        reqwest::Method::POST,
+        &join,
+        shared,
+        Some(json!({"name": "late"})),
+    )
+    .await;
+    assert_eq!(status, 401);
+}

@@ -27,6 +27,18 @@ pub struct Claims {
     pub exp: u64,
     /// The invite this token belongs to (revoking it revokes the token).
     pub jti: String,
+    /// Set on personal tokens (`POST /api/postmortems/{id}/join`): who.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<Person>,
+}
+
+/// One person in one postmortem, as a personal token names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    /// Random, stable for this person across renames.
+    pub id: String,
+    /// Display name, as shown to the others.
+    pub name: String,
 }
 
 /// Why a token was refused.
@@ -44,10 +56,12 @@ pub enum TokenError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Access {
     Admin,
-    /// Holder of an invite: its role and the invite's id.
+    /// Holder of an invite: its role, the invite's id, and who they are
+    /// once they joined with a name.
     Member {
         role: Role,
         invite: String,
+        person: Option<Person>,
     },
 }
 
@@ -157,6 +171,7 @@ impl Auth {
         Ok(Access::Member {
             role: claims.role,
             invite: claims.jti,
+            person: claims.person,
         })
     }
 }
@@ -185,6 +200,7 @@ mod tests {
             role,
             exp: now_secs() + 60,
             jti: "inv1".into(),
+            person: None,
         })
     }
 
@@ -196,7 +212,8 @@ mod tests {
             auth.require_member(Some(&token), "pm1").unwrap(),
             Access::Member {
                 role: Role::Author,
-                invite: "inv1".into()
+                invite: "inv1".into(),
+                person: None,
             }
         );
         assert_eq!(
@@ -221,6 +238,7 @@ mod tests {
             role: Role::Author,
             exp: now_secs() - 1,
             jti: "inv1".into(),
+            person: None,
         });
         assert_eq!(auth.verify(&expired), Err(TokenError::Expired));
         let other_key = Auth::new(b"other".to_vec(), "x".into(), Duration::from_secs(60));

@@ -2,7 +2,7 @@
 //! request and socket goes through (signature, postmortem, expiry, and
 //! whether the invite was revoked).
 
-use crate::auth::{now_secs, random_token, Access, Claims};
+use crate::auth::{now_secs, random_token, Access, Claims, Person};
 use crate::error::{parse_json, ApiError, RawBody};
 use crate::room::CloseReason;
 use crate::store::InviteRecord;
@@ -72,6 +72,7 @@ fn token_of(app: &AppState, invite: &InviteRecord) -> String {
         role: invite.role,
         exp: invite.expires_at,
         jti: invite.id.clone(),
+        person: None,
     })
 }
 
@@ -193,4 +194,78 @@ pub async fn revoke(
         tracing::info!(postmortem = %pm, invite = %invite.id, "invite revoked");
     }
     Ok(Json(InviteView::of(&app, invite)))
+}
+
+/// Longest display name, in characters.
+const MAX_NAME_CHARS: usize = 60;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinRequest {
+    name: String,
+}
+
+#[derive(Serialize)]
+pub struct Joined {
+    /// The personal token: the invite's role, postmortem, expiry and
+    /// revocation, plus who this is.
+    token: String,
+    role: Role,
+    person: Person,
+    expires_at: u64,
+}
+
+/// `POST /api/postmortems/{id}/join` `{"name"}`: trades an invite token for a
+/// personal one. With a personal token it renames and keeps the person's id.
+pub async fn join(
+    State(app): State<AppState>,
+    Path(pm): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+    body: RawBody,
+) -> Result<Json<Joined>, ApiError> {
+    let token = bearer_or_query_token(&headers, &query);
+    let access = authorize(&app, token.as_deref(), &pm).await?;
+    let Access::Member {
+        role,
+        invite,
+        person,
+    } = access
+    else {
+        return Err(ApiError::forbidden(
+            "the admin link cannot join a meeting; open one of the role links",
+        ));
+    };
+    let request: JoinRequest = parse_json(body)?;
+    let name = request.name.trim().to_owned();
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
+        return Err(ApiError::bad_request(format!(
+            "the name must be 1 to {MAX_NAME_CHARS} characters, without control characters"
+        )));
+    }
+    let store = Arc::clone(&app.store);
+    let (key_pm, key_id) = (pm.clone(), invite.clone());
+    let record = blocking(move || store.invite(&key_pm, &key_id))
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("this invite link is unknown"))?;
+    let person = Person {
+        id: person.map_or_else(|| random_token()[..16].to_owned(), |p| p.id),
+        name,
+    };
+    let token = app.auth.mint_claims(&Claims {
+        pm,
+        role,
+        exp: record.expires_at,
+        jti: invite,
+        person: Some(person.clone()),
+    });
+    Ok(Json(Joined {
+        token,
+        role,
+        person,
+        expires_at: record.expires_at,
+    }))
 }

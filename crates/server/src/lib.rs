@@ -97,6 +97,7 @@ pub fn router(state: AppState) -> Router {
             "/api/postmortems/{id}/invites",
             post(invite::create).get(invite::list),
         )
+        .route("/api/postmortems/{id}/join", post(invite::join))
         .route(
             "/api/postmortems/{id}/invites/{invite}",
             axum::routing::delete(invite::revoke),

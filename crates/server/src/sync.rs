@@ -82,7 +82,7 @@ async fn admit(
     // The admin looks in read-only; invite holders act with their role.
     let (role, invite) = match access {
         Access::Admin => (Role::Viewer, None),
-        Access::Member { role, invite } => (role, Some(invite)),
+        Access::Member { role, invite, .. } => (role, Some(invite)),
     };
     let store = Arc::clone(&app.store);
     let lookup_id = id.to_owned();
