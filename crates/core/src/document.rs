@@ -2,11 +2,120 @@
 //!
 //! Every replica creates its `Doc` through [`new_doc`] so that text offsets are
 //! UTF-16 code units everywhere, as in Yjs and in the browser's textarea.
+//!
+//! The postmortem is a template of sections ([`TEMPLATE`]), each the root
+//! `Text` named [`section_text_name`]`(id)` holding Markdown. The template is
+//! what a reader who was not in the room needs, in order: what happened, the
+//! system (purpose, design, middleware), impact, timeline, causes,
+//! countermeasures with their constraints, lessons, the Q&A written down in
+//! the meeting, kudos and a glossary. (The single root `Text` [`BODY`] is the
+//! draft area the first browser page edits.)
 
 use yrs::{Doc, OffsetKind, Options};
 
-/// Name of the root `Text` that holds the postmortem body (Markdown).
+/// Name of the root `Text` that holds the free draft body (Markdown).
 pub const BODY: &str = "body";
+
+/// One section of the postmortem template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SectionTemplate {
+    /// Stable id; the section's text is `section_text_name(id)`.
+    pub id: &'static str,
+    pub title_en: &'static str,
+    pub title_ja: &'static str,
+    /// What the section must let a reader understand.
+    pub guide_en: &'static str,
+    pub guide_ja: &'static str,
+}
+
+/// The postmortem template, in reading order.
+pub const TEMPLATE: [SectionTemplate; 10] = [
+    SectionTemplate {
+        id: "summary",
+        title_en: "Summary",
+        title_ja: "概要",
+        guide_en: "What happened, in a few sentences a newcomer understands.",
+        guide_ja: "何が起きたかを、初めて読む人にも分かる数文で。",
+    },
+    SectionTemplate {
+        id: "system",
+        title_en: "System overview",
+        title_ja: "システム概要",
+        guide_en: "What the system is for, how it is designed, and the middleware and services it depends on.",
+        guide_ja: "システムの目的、設計、依存するミドルウェアやサービス。",
+    },
+    SectionTemplate {
+        id: "impact",
+        title_en: "Impact",
+        title_ja: "影響",
+        guide_en: "Who was affected and how much: users, duration, errors, money.",
+        guide_ja: "誰にどれだけ影響したか（ユーザー数、時間、エラー数、金額など）。",
+    },
+    SectionTemplate {
+        id: "timeline",
+        title_en: "Timeline",
+        title_ja: "タイムライン",
+        guide_en: "What happened when, with times and time zone.",
+        guide_ja: "いつ何が起きたか（時刻とタイムゾーン付き）。",
+    },
+    SectionTemplate {
+        id: "causes",
+        title_en: "Causes",
+        title_ja: "原因",
+        guide_en: "The causes, technical and organisational, and how they were found.",
+        guide_ja: "技術的・組織的な原因と、その特定方法。",
+    },
+    SectionTemplate {
+        id: "countermeasures",
+        title_en: "Countermeasures",
+        title_ja: "対策",
+        guide_en: "Each countermeasure: the cause it addresses, why it was chosen, and the alternatives ruled out and why.",
+        guide_ja: "各対策について、対応する原因、選んだ理由、検討して退けた代替案とその理由。",
+    },
+    SectionTemplate {
+        id: "lessons",
+        title_en: "Lessons learned",
+        title_ja: "教訓",
+        guide_en: "What others can take from this case.",
+        guide_ja: "他のチームがこの事例から学べること。",
+    },
+    SectionTemplate {
+        id: "qa",
+        title_en: "Q&A",
+        title_ja: "Q&A",
+        guide_en: "Questions asked in the meeting and their answers, written down.",
+        guide_ja: "会議で出た質問と回答の記録。",
+    },
+    SectionTemplate {
+        id: "kudos",
+        title_en: "Kudos",
+        title_ja: "称賛",
+        guide_en: "People who did great during the incident, and what they did.",
+        guide_ja: "インシデント対応で活躍した人と、その行動。",
+    },
+    SectionTemplate {
+        id: "glossary",
+        title_en: "Glossary",
+        title_ja: "用語集",
+        guide_en: "Abbreviations and in-house terms used above.",
+        guide_ja: "本文で使った略語や社内用語。",
+    },
+];
+
+/// Id of the section that collects the meeting's questions and answers.
+pub const QA_SECTION: &str = "qa";
+/// Id of the section that collects kudos.
+pub const KUDOS_SECTION: &str = "kudos";
+
+/// Name of the root `Text` that holds section `id`.
+pub fn section_text_name(id: &str) -> String {
+    format!("section:{id}")
+}
+
+/// The template section with this id.
+pub fn template_section(id: &str) -> Option<&'static SectionTemplate> {
+    TEMPLATE.iter().find(|s| s.id == id)
+}
 
 /// A document with UTF-16 offsets and a fresh random client id.
 pub fn new_doc() -> Doc {
@@ -29,6 +138,28 @@ pub fn new_doc_with_client_id(client_id: u64) -> Doc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_template_has_unique_ids_and_both_languages() {
+        for (i, section) in TEMPLATE.iter().enumerate() {
+            assert!(
+                TEMPLATE[..i].iter().all(|s| s.id != section.id),
+                "{}",
+                section.id
+            );
+            for text in [
+                section.title_en,
+                section.title_ja,
+                section.guide_en,
+                section.guide_ja,
+            ] {
+                assert!(!text.trim().is_empty(), "{}", section.id);
+            }
+        }
+        assert!(template_section(QA_SECTION).is_some());
+        assert!(template_section(KUDOS_SECTION).is_some());
+        assert_eq!(section_text_name("qa"), "section:qa");
+    }
     use yrs::{GetString, Text, Transact};
 
     #[test]
