@@ -4,9 +4,13 @@
 //!   then start `casebook serve --web-dir web/dist ARGS`.
 //! - `cargo xtask build-web`: only build the browser bundle into `web/dist`.
 //! - `cargo xtask test`: set up and run every test (see `test.rs`).
+//! - `cargo xtask bench [--quick] [--scenario NAME] [--runs N] [--criterion]`:
+//!   the load tool against the real server and the reference Node server
+//!   (see `bench.rs`).
 //!
 //! Each subcommand is a function in its own module; `main` only dispatches.
 
+mod bench;
 mod test;
 mod web;
 
@@ -14,7 +18,7 @@ use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask <run [-- casebook serve args] | build-web | test>";
+const USAGE: &str = "usage: cargo xtask <run [-- casebook serve args] | build-web | test | bench [--quick] [--scenario NAME] [--runs N] [--criterion]>";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -25,6 +29,7 @@ fn main() -> ExitCode {
         Some("run") => run(&root, &rest),
         Some("build-web") => web::build_web(&root).map(|_| ExitCode::SUCCESS),
         Some("test") => test::run(&root).map(|()| ExitCode::SUCCESS),
+        Some("bench") => bench::run(&root, &rest).map(|()| ExitCode::SUCCESS),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)

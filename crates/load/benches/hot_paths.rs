@@ -1,0 +1,124 @@
+//! Criterion micro-benchmarks of the server's hot paths:
+//!
+//! - decoding a one-character update frame and applying it to a document of
+//!   about 100 KB (what a room does per edit);
+//! - encoding sync step 2 for an empty joiner of that document (a join);
+//! - appending one update to `SledStore` and flushing (one group commit of
+//!   one update), and a batch of 256 with one flush.
+//!
+//! `cargo bench -p casebook-load` or `cargo xtask bench --criterion`.
+
+use casebook_core::document::{new_doc, BODY};
+use casebook_core::protocol::{self, Message, SyncMessage};
+use casebook_server::store::{LogEntry, SledStore, Store};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use yrs::updates::decoder::Decode;
+use yrs::{Doc, ReadTxn, StateVector, Text, Transact, Update};
+
+/// A document of about 100 KB typed in 1 KB pieces.
+fn document() -> Doc {
+    let doc = new_doc();
+    let body = doc.get_or_insert_text(BODY);
+    let chunk = "incident timeline ".repeat(57);
+    for i in 0..100u32 {
+        let mut txn = doc.transact_mut();
+        let at = (i * 7919) % (body.len(&txn) + 1);
+        body.insert(&mut txn, at, &chunk);
+    }
+    doc
+}
+
+/// One keystroke from another replica of `doc`, as a framed update message.
+fn keystroke_frame(doc: &Doc) -> Vec<u8> {
+    let other = new_doc();
+    let state = doc
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
+    other
+        .transact_mut()
+        .apply_update(Update::decode_v1(&state).expect("own state decodes"))
+        .expect("own state applies");
+    let body = other.get_or_insert_text(BODY);
+    let mut txn = other.transact_mut();
+    body.insert(&mut txn, 500, "x");
+    protocol::encode(&protocol::update(txn.encode_update_v1()))
+}
+
+fn decode_and_apply(c: &mut Criterion) {
+    let doc = document();
+    let frame = keystroke_frame(&doc);
+    c.bench_function("decode + apply one keystroke update (100 KB doc)", |b| {
+        b.iter_batched(
+            || {
+                let copy = new_doc();
+                let state = doc
+                    .transact()
+                    .encode_state_as_update_v1(&StateVector::default());
+                copy.transact_mut()
+                    .apply_update(Update::decode_v1(&state).expect("decodes"))
+                    .expect("applies");
+                copy
+            },
+            |copy| {
+                let messages = protocol::decode_frame(&frame).expect("frame decodes");
+                for message in messages {
+                    if let Message::Sync(SyncMessage::Update(raw)) = message {
+                        let update = protocol::decode_update(&raw)
+                            .expect("decodes")
+                            .expect("not empty");
+                        copy.transact_mut().apply_update(update).expect("applies");
+                    }
+                }
+                copy
+            },
+            BatchSize::LargeInput,
+        )
+    });
+}
+
+fn sync_step2(c: &mut Criterion) {
+    let doc = document();
+    c.bench_function("encode sync step 2 for an empty joiner (100 KB doc)", |b| {
+        b.iter(|| {
+            protocol::encode(&protocol::sync_step2(
+                &doc.transact(),
+                &StateVector::default(),
+            ))
+        })
+    });
+}
+
+fn storage_append(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SledStore::open(dir.path()).expect("sled opens");
+    let update = vec![7u8; 40];
+    let mut seq = 0u64;
+    let entry = |seq: &mut u64| {
+        *seq += 1;
+        LogEntry {
+            doc_id: "bench".into(),
+            seq: *seq,
+            update: update.clone(),
+        }
+    };
+    c.bench_function("sled append 1 update + flush", |b| {
+        b.iter(|| {
+            store.append_updates(&[entry(&mut seq)]).expect("append");
+            store.flush().expect("flush");
+        })
+    });
+    c.bench_function("sled append 256 updates + one flush", |b| {
+        b.iter(|| {
+            let batch: Vec<LogEntry> = (0..256).map(|_| entry(&mut seq)).collect();
+            store.append_updates(&batch).expect("append");
+            store.flush().expect("flush");
+        })
+    });
+}
+
+criterion_group! {
+    name = hot_paths;
+    config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(3));
+    targets = decode_and_apply, sync_step2, storage_append
+}
+criterion_main!(hot_paths);
