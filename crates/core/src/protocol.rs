@@ -39,11 +39,34 @@ pub fn decode_frame(frame: &[u8]) -> Result<Vec<Message>, FrameError> {
     // The reader stops quietly at the end of the buffer, also in the middle of
     // a message; lib0's encoding is canonical, so the lengths of the messages
     // it read tell whether it consumed the whole frame.
-    let consumed: usize = messages.iter().map(|m| m.encode_v1().len()).sum();
+    let consumed: usize = messages.iter().map(encoded_len).sum();
     if consumed != frame.len() {
         return Err(FrameError::Truncated);
     }
     Ok(messages)
+}
+
+/// Length of a lib0 variable-length unsigned integer.
+fn var_len(mut n: usize) -> usize {
+    let mut len = 1;
+    while n >= 0x80 {
+        n >>= 7;
+        len += 1;
+    }
+    len
+}
+
+/// Encoded length of a message, without copying update payloads.
+fn encoded_len(message: &Message) -> usize {
+    let buf = |len: usize| var_len(len) + len;
+    match message {
+        Message::Sync(SyncMessage::SyncStep2(u)) | Message::Sync(SyncMessage::Update(u)) => {
+            2 + buf(u.len())
+        }
+        Message::Custom(_, data) => 1 + buf(data.len()),
+        // Small messages: encoding them is the simplest exact answer.
+        other => other.encode_v1().len(),
+    }
 }
 
 /// Sync step 1 announcing what `txn`'s document already has.
@@ -102,6 +125,25 @@ mod tests {
         assert!(decode_frame(&frame).is_err());
         assert!(decode_frame(&[]).is_err());
         assert!(decode_frame(&[0, 7]).is_err());
+    }
+
+    #[test]
+    fn encoded_lengths_match_the_encoding() {
+        let doc = new_doc();
+        let body = doc.get_or_insert_text(BODY);
+        // Payloads around the one- and two-byte length boundaries.
+        for size in [0, 1, 100, 127, 128, 20_000] {
+            body.insert(&mut doc.transact_mut(), 0, &"x".repeat(size));
+            let txn = doc.transact();
+            for message in [
+                sync_step1(&txn),
+                sync_step2(&txn, &StateVector::default()),
+                update(vec![7; size]),
+                Message::Custom(9, vec![1; size]),
+            ] {
+                assert_eq!(encoded_len(&message), message.encode_v1().len(), "{size}");
+            }
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `casebook`: the Casebook server binary.
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use casebook_server::auth::{random_token, Auth};
 use casebook_server::commit::GroupCommit;
 use casebook_server::room::{CloseReason, RoomConfig, Rooms};
@@ -59,7 +60,7 @@ struct ServeArgs {
     #[arg(long, env = "CASEBOOK_IDLE_UNLOAD_SECS", default_value_t = 30)]
     idle_unload_secs: u64,
     /// Room events a socket may fall behind before it is closed (4008) to resync.
-    #[arg(long, env = "CASEBOOK_SOCKET_BACKLOG", default_value_t = 4096)]
+    #[arg(long, env = "CASEBOOK_SOCKET_BACKLOG", default_value_t = 1024)]
     socket_backlog: usize,
     /// Seconds after which a presence (awareness) state that was not renewed is dropped.
     #[arg(long, env = "CASEBOOK_AWARENESS_TIMEOUT_SECS", default_value_t = 30)]
@@ -157,6 +158,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         config.public_url,
         auth.admin_token()
     );
+    // Every frame is small and latency-bound: no Nagle delay on any socket.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown(Arc::clone(&rooms)))
         .await

@@ -33,6 +33,8 @@ use yrs::{StateVector, Update};
 const KEEPALIVE: Duration = Duration::from_secs(10);
 /// A socket that sent nothing, not even a pong, for this long is dead.
 const DEAD_AFTER: Duration = Duration::from_secs(35);
+/// Bytes read from a socket at a time.
+const SOCKET_READ_BUFFER: usize = 4096;
 /// Updates of one socket that may wait for the disk at once.
 const MAX_IN_FLIGHT: usize = 256;
 
@@ -118,6 +120,10 @@ async fn connect(
     Ok(upgrade
         .max_message_size(max)
         .max_frame_size(max)
+        // tungstenite's 128 KiB defaults would cost every idle socket that much;
+        // reads grow past this as needed, and every send is flushed at once.
+        .read_buffer_size(SOCKET_READ_BUFFER)
+        .write_buffer_size(0)
         .on_failed_upgrade({
             let (rooms, room) = (Arc::clone(&rooms), Arc::clone(&room));
             move |_| rooms.leave(&room, conn)
