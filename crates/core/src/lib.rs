@@ -7,6 +7,8 @@
 //! (server, browser, tests, load tool) speaks.
 
 pub mod document;
+pub mod permission;
+pub mod phase;
 pub mod protocol;
 pub mod role;
 
