@@ -6,6 +6,7 @@
 //! framing of the y-websocket protocol ([`protocol`]) that every replica
 //! (server, browser, tests, load tool) speaks.
 
+pub mod anchor;
 pub mod document;
 pub mod permission;
 pub mod phase;
