@@ -1,16 +1,34 @@
 //! Casebook's domain, shared by the server, the browser client and the tests.
 //!
 //! Pure Rust with no I/O and no async runtime, so it builds for the server and
-//! for `wasm32-unknown-unknown`. Rules about *who may do what* live here
-//! ([`role`]), as do the shape of the shared document ([`document`]) and the
-//! framing of the y-websocket protocol ([`protocol`]) that every replica
-//! (server, browser, tests, load tool) speaks.
+//! for `wasm32-unknown-unknown`. What lives here:
+//!
+//! - *Who may do what*: [`role`] (the four roles) and [`permission`] (the
+//!   role × phase × action table the server enforces and the browser uses to
+//!   hide controls).
+//! - *The meeting*: [`phase`] (order, legal moves, default timers), [`timer`],
+//!   [`comment`] (questions, suggestions, threads, answers, decisions,
+//!   resolutions, kudos), [`survey`] (anonymous ratings and their aggregate)
+//!   and [`meeting`], the event-sourced reducer that ties them together:
+//!   `decide` turns a client's command into events, `apply` folds events into
+//!   state, `replay` rebuilds a meeting from its log.
+//! - *The document*: [`document`] (every replica's `Doc`, the section
+//!   template) and [`anchor`] (comment anchors that follow their words).
+//! - *The wire*: [`protocol`], the y-websocket framing every replica (server,
+//!   browser, tests, load tool) speaks.
 
 pub mod anchor;
+pub mod comment;
 pub mod document;
+pub mod meeting;
 pub mod permission;
 pub mod phase;
 pub mod protocol;
 pub mod role;
+pub mod survey;
+pub mod timer;
 
+pub use meeting::{Actor, Command, CommandKind, Event, Meeting, MeetingError};
+pub use permission::{allowed, Action};
+pub use phase::Phase;
 pub use role::Role;

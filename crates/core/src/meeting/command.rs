@@ -1,0 +1,136 @@
+//! Commands: what a client asks the meeting to do, as JSON.
+//!
+//! A command is a client-chosen `command_id` plus a `type` and its fields,
+//! all at the top level:
+//!
+//! ```json
+//! {"command_id": "7f3a…", "type": "move_phase", "to": "q_and_a"}
+//! {"command_id": "7f3b…", "type": "decline_suggestion", "comment_id": "c9", "reason": "out of scope"}
+//! ```
+//!
+//! Commands are client input: nothing about them is trusted until
+//! [`super::Meeting::decide`] has checked it.
+
+use crate::anchor::Anchor;
+use crate::comment::CommentKind;
+use crate::permission::Action;
+use crate::phase::Phase;
+use crate::survey::Ratings;
+use serde::{Deserialize, Serialize};
+
+/// Longest command id, comment id or participant id, in characters.
+pub const MAX_ID_CHARS: usize = 128;
+/// Longest display name.
+pub const MAX_NAME_CHARS: usize = 80;
+/// Longest comment, reply or survey free text.
+pub const MAX_TEXT_CHARS: usize = 4000;
+/// Longest recorded answer.
+pub const MAX_ANSWER_CHARS: usize = 8000;
+/// Longest decline reason or resolution note.
+pub const MAX_REASON_CHARS: usize = 2000;
+/// Longest kudos card text.
+pub const MAX_KUDOS_CHARS: usize = 2000;
+/// Longest name on a kudos card.
+pub const MAX_KUDOS_TO_CHARS: usize = 100;
+/// Longest section name in an anchor.
+pub const MAX_SECTION_CHARS: usize = 200;
+/// Longest quote in an anchor.
+pub const MAX_QUOTE_CHARS: usize = 2000;
+/// Longest timer duration or extension: three hours.
+pub const MAX_TIMER_SECS: u64 = 3 * 60 * 60;
+
+/// A client's request, identified by its `command_id` for retries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Command {
+    pub command_id: String,
+    #[serde(flatten)]
+    pub kind: CommandKind,
+}
+
+/// What the command asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CommandKind {
+    /// Move one step forward or back; into `published` is publishing, out of
+    /// it is reopening.
+    MovePhase {
+        to: Phase,
+    },
+    /// With `seconds`: restart the timer with that duration. Without: start
+    /// or resume the current phase's timer.
+    StartTimer {
+        #[serde(default)]
+        seconds: Option<u64>,
+    },
+    PauseTimer,
+    ExtendTimer {
+        seconds: u64,
+    },
+    MarkDoneReading,
+    UndoDoneReading,
+    PostComment {
+        kind: CommentKind,
+        anchor: Anchor,
+        text: String,
+    },
+    Reply {
+        comment_id: String,
+        text: String,
+    },
+    Spotlight {
+        comment_id: String,
+    },
+    ClearSpotlight,
+    AnswerQuestion {
+        comment_id: String,
+        text: String,
+    },
+    AcceptSuggestion {
+        comment_id: String,
+    },
+    DeclineSuggestion {
+        comment_id: String,
+        reason: String,
+    },
+    Resolve {
+        comment_id: String,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    PostKudos {
+        to: String,
+        text: String,
+    },
+    AnswerSurvey {
+        ratings: Ratings,
+        #[serde(default)]
+        comment: Option<String>,
+    },
+}
+
+impl CommandKind {
+    /// The permission this command needs when the meeting is in `phase`.
+    pub fn action(&self, phase: Phase) -> Action {
+        match self {
+            CommandKind::MovePhase { .. } if phase == Phase::Published => Action::Reopen,
+            CommandKind::MovePhase {
+                to: Phase::Published,
+            } => Action::Publish,
+            CommandKind::MovePhase { .. } => Action::MovePhase,
+            CommandKind::StartTimer { .. }
+            | CommandKind::PauseTimer
+            | CommandKind::ExtendTimer { .. } => Action::ControlTimer,
+            CommandKind::MarkDoneReading | CommandKind::UndoDoneReading => Action::MarkDoneReading,
+            CommandKind::PostComment { .. } => Action::Comment,
+            CommandKind::Reply { .. } => Action::Reply,
+            CommandKind::Spotlight { .. } | CommandKind::ClearSpotlight => Action::Spotlight,
+            CommandKind::AnswerQuestion { .. } => Action::Answer,
+            CommandKind::AcceptSuggestion { .. } | CommandKind::DeclineSuggestion { .. } => {
+                Action::DecideSuggestion
+            }
+            CommandKind::Resolve { .. } => Action::Resolve,
+            CommandKind::PostKudos { .. } => Action::PostKudos,
+            CommandKind::AnswerSurvey { .. } => Action::AnswerSurvey,
+        }
+    }
+}

@@ -1,0 +1,335 @@
+//! [`Meeting::decide`]: checks a command against the permission table and
+//! the meeting's state, and says what happens, without changing anything.
+
+use super::command::*;
+use super::{Actor, Change, Event, Meeting, MeetingError, Origin};
+use crate::comment::{Comment, CommentKind, Person};
+use crate::permission::allowed;
+
+impl Meeting {
+    /// The events `command` from `actor` at `now_ms` produces, or why it is
+    /// refused. `new_id` names new comments, replies and kudos cards. Never
+    /// changes `self`; see the module docs for idempotency and error order.
+    pub fn decide(
+        &self,
+        actor: &Actor,
+        command: &Command,
+        now_ms: u64,
+        new_id: &mut impl FnMut() -> String,
+    ) -> Result<Vec<Event>, MeetingError> {
+        if self.has_processed(&actor.participant_id, &command.command_id) {
+            return Ok(Vec::new());
+        }
+        check_id("command_id", &command.command_id)?;
+        check_id("participant_id", &actor.participant_id)?;
+        let person = Person {
+            participant_id: actor.participant_id.clone(),
+            display_name: text("display name", &actor.display_name, MAX_NAME_CHARS)?,
+        };
+        let action = command.kind.action(self.phase);
+        if !allowed(actor.role, self.phase, action) {
+            return Err(MeetingError::Forbidden(format!(
+                "a {} may not {} during {}",
+                actor.role,
+                action.as_str().replace('_', " "),
+                self.phase.as_str().replace('_', " ")
+            )));
+        }
+        let changes = self.changes(person, &command.kind, new_id)?;
+        let origin = Origin {
+            participant_id: actor.participant_id.clone(),
+            command_id: command.command_id.clone(),
+        };
+        Ok(changes
+            .into_iter()
+            .map(|change| Event {
+                at_ms: now_ms,
+                // The survey's answer must not say whose it is.
+                origin: (!matches!(change, Change::SurveyAnswered { .. })).then(|| origin.clone()),
+                change,
+            })
+            .collect())
+    }
+
+    fn changes(
+        &self,
+        person: Person,
+        kind: &CommandKind,
+        new_id: &mut impl FnMut() -> String,
+    ) -> Result<Vec<Change>, MeetingError> {
+        let change = match kind {
+            CommandKind::MovePhase { to } => {
+                if *to == self.phase {
+                    return Ok(Vec::new());
+                }
+                if !self.phase.can_move_to(*to) {
+                    return Err(MeetingError::Conflict(format!(
+                        "the meeting is in {} and moves one step at a time; it cannot go to {}",
+                        self.phase, to
+                    )));
+                }
+                Change::PhaseMoved {
+                    from: self.phase,
+                    to: *to,
+                    by: person,
+                }
+            }
+            CommandKind::StartTimer { seconds: Some(s) } => Change::TimerStarted {
+                duration_ms: timer_ms(*s)?,
+            },
+            CommandKind::StartTimer { seconds: None } => {
+                if self.timer.duration_ms.is_none() {
+                    return Err(MeetingError::BadInput(format!(
+                        "{} has no timer; say how many seconds to set",
+                        self.phase
+                    )));
+                }
+                if self.timer.is_running() {
+                    return Ok(Vec::new());
+                }
+                Change::TimerResumed
+            }
+            CommandKind::PauseTimer => {
+                if !self.timer.is_running() {
+                    return Ok(Vec::new());
+                }
+                Change::TimerPaused
+            }
+            CommandKind::ExtendTimer { seconds } => {
+                let by_ms = timer_ms(*seconds)?;
+                if self.timer.duration_ms.is_none() {
+                    return Err(MeetingError::Conflict(
+                        "there is no timer to extend; start one first".into(),
+                    ));
+                }
+                Change::TimerExtended { by_ms }
+            }
+            CommandKind::MarkDoneReading => {
+                if self.done_reading.contains(&person.participant_id) {
+                    return Ok(Vec::new());
+                }
+                Change::DoneReading {
+                    participant_id: person.participant_id,
+                }
+            }
+            CommandKind::UndoDoneReading => {
+                if !self.done_reading.contains(&person.participant_id) {
+                    return Ok(Vec::new());
+                }
+                Change::NotDoneReading {
+                    participant_id: person.participant_id,
+                }
+            }
+            CommandKind::PostComment {
+                kind,
+                anchor,
+                text: body,
+            } => {
+                let text = text("comment", body, MAX_TEXT_CHARS)?;
+                if anchor.section.is_empty() || anchor.section.chars().count() > MAX_SECTION_CHARS {
+                    return Err(bad(format!(
+                        "the anchor's section must be 1 to {MAX_SECTION_CHARS} characters"
+                    )));
+                }
+                if anchor.quote.is_empty() || anchor.quote.chars().count() > MAX_QUOTE_CHARS {
+                    return Err(bad(format!(
+                        "the anchor's quote must be 1 to {MAX_QUOTE_CHARS} characters"
+                    )));
+                }
+                anchor
+                    .check_indexes()
+                    .map_err(|e| bad(format!("bad anchor: {e}")))?;
+                Change::CommentPosted {
+                    comment_id: new_id(),
+                    kind: *kind,
+                    anchor: anchor.clone(),
+                    text,
+                    author: person,
+                }
+            }
+            CommandKind::Reply {
+                comment_id,
+                text: body,
+            } => {
+                let comment = self.find(comment_id)?;
+                Change::Replied {
+                    comment_id: comment.id.clone(),
+                    text: text("reply", body, MAX_TEXT_CHARS)?,
+                    reply_id: new_id(),
+                    author: person,
+                }
+            }
+            CommandKind::Spotlight { comment_id } => {
+                let comment = self.find_kind(comment_id, CommentKind::Question)?;
+                if self.spotlight.as_deref() == Some(comment.id.as_str()) {
+                    return Ok(Vec::new());
+                }
+                Change::Spotlighted {
+                    comment_id: comment.id.clone(),
+                }
+            }
+            CommandKind::ClearSpotlight => {
+                if self.spotlight.is_none() {
+                    return Ok(Vec::new());
+                }
+                Change::SpotlightCleared
+            }
+            CommandKind::AnswerQuestion {
+                comment_id,
+                text: body,
+            } => {
+                let comment = self.find_kind(comment_id, CommentKind::Question)?;
+                let text = text("answer", body, MAX_ANSWER_CHARS)?;
+                if comment.answer.is_some() {
+                    return Err(MeetingError::Conflict(format!(
+                        "question {} is already answered; edit the Q&A section of the document to change the answer",
+                        comment.id
+                    )));
+                }
+                Change::QuestionAnswered {
+                    comment_id: comment.id.clone(),
+                    text,
+                    by: person,
+                }
+            }
+            CommandKind::AcceptSuggestion { comment_id } => {
+                let comment = self.find_kind(comment_id, CommentKind::Suggestion)?;
+                ensure_undecided(comment)?;
+                Change::SuggestionAccepted {
+                    comment_id: comment.id.clone(),
+                    by: person,
+                }
+            }
+            CommandKind::DeclineSuggestion { comment_id, reason } => {
+                let comment = self.find_kind(comment_id, CommentKind::Suggestion)?;
+                let reason = text("reason for declining", reason, MAX_REASON_CHARS)?;
+                ensure_undecided(comment)?;
+                Change::SuggestionDeclined {
+                    comment_id: comment.id.clone(),
+                    reason,
+                    by: person,
+                }
+            }
+            CommandKind::Resolve { comment_id, note } => {
+                let comment = self.find(comment_id)?;
+                let note = optional_text("note", note.as_deref(), MAX_REASON_CHARS)?;
+                if comment.resolution.is_some() {
+                    return Err(MeetingError::Conflict(format!(
+                        "comment {} is already resolved",
+                        comment.id
+                    )));
+                }
+                Change::CommentResolved {
+                    comment_id: comment.id.clone(),
+                    note,
+                    by: person,
+                }
+            }
+            CommandKind::PostKudos { to, text: body } => Change::KudosPosted {
+                to: text("name on the card", to, MAX_KUDOS_TO_CHARS)?,
+                text: text("kudos", body, MAX_KUDOS_CHARS)?,
+                kudos_id: new_id(),
+                from: person,
+            },
+            CommandKind::AnswerSurvey { ratings, comment } => {
+                if let Some(question) = ratings.out_of_range() {
+                    return Err(bad(format!(
+                        "the rating for \"{}\" must be 1 to 5",
+                        question.prompt()
+                    )));
+                }
+                let comment = optional_text("survey comment", comment.as_deref(), MAX_TEXT_CHARS)?;
+                if self.survey.answered_by.contains(&person.participant_id) {
+                    return Err(MeetingError::Conflict(
+                        "you have already answered the survey".into(),
+                    ));
+                }
+                return Ok(vec![
+                    Change::SurveyTaken {
+                        participant_id: person.participant_id,
+                    },
+                    Change::SurveyAnswered {
+                        ratings: *ratings,
+                        comment,
+                    },
+                ]);
+            }
+        };
+        Ok(vec![change])
+    }
+
+    fn find(&self, comment_id: &str) -> Result<&Comment, MeetingError> {
+        self.comment(comment_id)
+            .ok_or_else(|| MeetingError::NotFound(format!("no comment {comment_id:?}")))
+    }
+
+    fn find_kind(&self, comment_id: &str, kind: CommentKind) -> Result<&Comment, MeetingError> {
+        let comment = self.find(comment_id)?;
+        if comment.kind != kind {
+            let (is, wanted) = match kind {
+                CommentKind::Question => ("a suggestion", "a question"),
+                CommentKind::Suggestion => ("a question", "a suggestion"),
+            };
+            return Err(bad(format!(
+                "comment {comment_id} is {is}; this needs {wanted}"
+            )));
+        }
+        Ok(comment)
+    }
+}
+
+fn ensure_undecided(comment: &Comment) -> Result<(), MeetingError> {
+    if comment.decision.is_some() {
+        return Err(MeetingError::Conflict(format!(
+            "suggestion {} is already decided",
+            comment.id
+        )));
+    }
+    Ok(())
+}
+
+fn bad(message: String) -> MeetingError {
+    MeetingError::BadInput(message)
+}
+
+fn check_id(what: &str, id: &str) -> Result<(), MeetingError> {
+    if id.is_empty() || id.chars().count() > MAX_ID_CHARS {
+        return Err(bad(format!(
+            "{what} must be 1 to {MAX_ID_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Trimmed, non-empty, at most `max` characters.
+fn text(what: &str, value: &str, max: usize) -> Result<String, MeetingError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(bad(format!("the {what} is empty")));
+    }
+    if value.chars().count() > max {
+        return Err(bad(format!("the {what} is longer than {max} characters")));
+    }
+    Ok(value.to_owned())
+}
+
+/// Like [`text`], but empty or missing is `None`.
+fn optional_text(
+    what: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, MeetingError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(value) => text(what, value, max).map(Some),
+    }
+}
+
+fn timer_ms(seconds: u64) -> Result<u64, MeetingError> {
+    if seconds == 0 || seconds > MAX_TIMER_SECS {
+        return Err(bad(format!(
+            "a timer is 1 to {MAX_TIMER_SECS} seconds, not {seconds}"
+        )));
+    }
+    Ok(seconds * 1000)
+}

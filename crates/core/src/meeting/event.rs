@@ -1,0 +1,114 @@
+//! Events: what happened, as stored in the meeting's log and replayed.
+//!
+//! An event is a time, an optional origin (who sent the command and its id,
+//! which makes retries idempotent) and a `type` with its fields, all at the
+//! top level of its JSON:
+//!
+//! ```json
+//! {"at_ms": 1700000000000, "origin": {"participant_id": "p1", "command_id": "7f3a…"},
+//!  "type": "phase_moved", "from": "silent_reading", "to": "q_and_a", "by": {…}}
+//! ```
+//!
+//! Events hold everything [`super::Meeting::apply`] needs (generated ids,
+//! trimmed texts), so replaying a log never calls a clock or an id source.
+//! The survey's answer is the one event without an origin: who answered is
+//! recorded by a separate `survey_taken` event.
+
+use crate::anchor::Anchor;
+use crate::comment::{CommentKind, Person};
+use crate::phase::Phase;
+use crate::survey::Ratings;
+use serde::{Deserialize, Serialize};
+
+/// One thing that happened in the meeting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub at_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+/// The command an event came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    pub participant_id: String,
+    pub command_id: String,
+}
+
+/// The change an event makes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Change {
+    PhaseMoved {
+        from: Phase,
+        to: Phase,
+        by: Person,
+    },
+    TimerStarted {
+        duration_ms: u64,
+    },
+    TimerResumed,
+    TimerPaused,
+    TimerExtended {
+        by_ms: u64,
+    },
+    DoneReading {
+        participant_id: String,
+    },
+    NotDoneReading {
+        participant_id: String,
+    },
+    CommentPosted {
+        comment_id: String,
+        kind: CommentKind,
+        anchor: Anchor,
+        text: String,
+        author: Person,
+    },
+    Replied {
+        comment_id: String,
+        reply_id: String,
+        text: String,
+        author: Person,
+    },
+    Spotlighted {
+        comment_id: String,
+    },
+    SpotlightCleared,
+    QuestionAnswered {
+        comment_id: String,
+        text: String,
+        by: Person,
+    },
+    SuggestionAccepted {
+        comment_id: String,
+        by: Person,
+    },
+    SuggestionDeclined {
+        comment_id: String,
+        reason: String,
+        by: Person,
+    },
+    CommentResolved {
+        comment_id: String,
+        note: Option<String>,
+        by: Person,
+    },
+    KudosPosted {
+        kudos_id: String,
+        to: String,
+        text: String,
+        from: Person,
+    },
+    /// Who answered the survey (so they answer once).
+    SurveyTaken {
+        participant_id: String,
+    },
+    /// What was answered, with nobody's name.
+    SurveyAnswered {
+        ratings: Ratings,
+        comment: Option<String>,
+    },
+}

@@ -1,0 +1,296 @@
+//! The meeting engine: a pure, event-sourced reducer.
+//!
+//! The meeting is server-authoritative. A client sends a [`Command`]; the
+//! server calls [`Meeting::decide`], which checks the permission table and
+//! the meeting's state and returns [`Event`]s without changing anything;
+//! the server appends the events to its log, then [`Meeting::apply`]s them
+//! and projects the new state into the meeting room. Loading a meeting is
+//! [`Meeting::replay`] of its log: `apply` needs no clock and no id source,
+//! so a replay rebuilds exactly the same state.
+//!
+//! ```text
+//! Command ─▶ decide(actor, now, new_id) ─▶ Vec<Event> ─▶ store ─▶ apply ─▶ project
+//! ```
+//!
+//! **Idempotency.** Every command carries a client-chosen `command_id`. The
+//! meeting remembers, per participant, the ids of commands that produced
+//! events. Deciding a command whose id that participant already used returns
+//! `Ok(vec![])`: no new events and no error, whatever the command now says;
+//! the server answers it as a success with the current state. A command that
+//! failed, or changed nothing (marking done twice, pausing a paused timer),
+//! leaves no trace, so its retry is decided afresh.
+//!
+//! **Errors.** `decide` checks, in order: the ids and the actor's name
+//! ([`MeetingError::BadInput`]), the permission table for the actor's role
+//! in the current phase (`Forbidden`), the comment named (`NotFound`), the
+//! command's fields (`BadInput`) and the state (`Conflict`).
+//!
+//! Modules: [`command`] and [`event`] are the wire types; `decide` and
+//! `views` hold the two halves of the logic; [`error`] the refusal kinds.
+
+pub mod command;
+mod decide;
+pub mod error;
+pub mod event;
+#[cfg(test)]
+mod tests;
+mod views;
+
+pub use command::{Command, CommandKind};
+pub use error::{ErrorKind, MeetingError};
+pub use event::{Change, Event, Origin};
+pub use views::{Counts, PhaseDuration, ReadingProgress};
+
+use crate::comment::{Answer, Comment, Decision, Kudos, Outcome, Person, Reply, Resolution};
+use crate::phase::Phase;
+use crate::role::Role;
+use crate::survey::{Survey, SurveyAnswer};
+use crate::timer::Timer;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Who sends a command, as the server knows them from their token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// Stable per person (the token's subject): survey once-only and
+    /// idempotency are keyed on it.
+    pub participant_id: String,
+    pub role: Role,
+    /// Shown next to what they write.
+    pub display_name: String,
+}
+
+/// When the meeting entered a phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhaseEntry {
+    pub phase: Phase,
+    pub entered_at_ms: u64,
+}
+
+/// When and by whom the case was published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Publication {
+    pub at_ms: u64,
+    pub by: Person,
+}
+
+/// The whole state of one postmortem's meeting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meeting {
+    pub phase: Phase,
+    pub timer: Timer,
+    /// Every phase entered, oldest first; starts with drafting at creation.
+    pub history: Vec<PhaseEntry>,
+    /// In the order they were posted.
+    pub comments: Vec<Comment>,
+    /// The question in the spotlight during Q&A.
+    pub spotlight: Option<String>,
+    /// Participant ids of those done reading.
+    pub done_reading: BTreeSet<String>,
+    pub kudos: Vec<Kudos>,
+    pub survey: Survey,
+    pub published: Option<Publication>,
+    /// Participant id → command ids that produced events.
+    pub processed_commands: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Meeting {
+    /// A meeting in drafting, created at `created_at_ms`.
+    pub fn new(created_at_ms: u64) -> Meeting {
+        Meeting {
+            phase: Phase::Drafting,
+            timer: Timer::for_phase(Phase::Drafting),
+            history: vec![PhaseEntry {
+                phase: Phase::Drafting,
+                entered_at_ms: created_at_ms,
+            }],
+            comments: Vec::new(),
+            spotlight: None,
+            done_reading: BTreeSet::new(),
+            kudos: Vec::new(),
+            survey: Survey::default(),
+            published: None,
+            processed_commands: BTreeMap::new(),
+        }
+    }
+
+    /// Rebuilds a meeting from its log.
+    pub fn replay<'a>(created_at_ms: u64, events: impl IntoIterator<Item = &'a Event>) -> Meeting {
+        let mut meeting = Meeting::new(created_at_ms);
+        for event in events {
+            meeting.apply(event);
+        }
+        meeting
+    }
+
+    /// Decides and applies at once; returns the events to store. For callers
+    /// that store after applying (tests, a single-threaded tool).
+    pub fn execute(
+        &mut self,
+        actor: &Actor,
+        command: &Command,
+        now_ms: u64,
+        new_id: &mut impl FnMut() -> String,
+    ) -> Result<Vec<Event>, MeetingError> {
+        let events = self.decide(actor, command, now_ms, new_id)?;
+        for event in &events {
+            self.apply(event);
+        }
+        Ok(events)
+    }
+
+    /// Whether `participant_id` already sent a command with this id.
+    pub fn has_processed(&self, participant_id: &str, command_id: &str) -> bool {
+        self.processed_commands
+            .get(participant_id)
+            .is_some_and(|ids| ids.contains(command_id))
+    }
+
+    pub fn comment(&self, comment_id: &str) -> Option<&Comment> {
+        self.comments.iter().find(|c| c.id == comment_id)
+    }
+
+    fn comment_mut(&mut self, comment_id: &str) -> Option<&mut Comment> {
+        self.comments.iter_mut().find(|c| c.id == comment_id)
+    }
+
+    /// Applies one event. Never fails: an event naming a comment that does
+    /// not exist (which `decide` never produces) changes nothing.
+    pub fn apply(&mut self, event: &Event) {
+        if let Some(origin) = &event.origin {
+            self.processed_commands
+                .entry(origin.participant_id.clone())
+                .or_default()
+                .insert(origin.command_id.clone());
+        }
+        let at_ms = event.at_ms;
+        match &event.change {
+            Change::PhaseMoved { to, by, .. } => {
+                self.phase = *to;
+                self.timer = Timer::for_phase(*to);
+                self.history.push(PhaseEntry {
+                    phase: *to,
+                    entered_at_ms: at_ms,
+                });
+                self.spotlight = None;
+                self.published = (*to == Phase::Published).then(|| Publication {
+                    at_ms,
+                    by: by.clone(),
+                });
+            }
+            Change::TimerStarted { duration_ms } => self.timer.start(*duration_ms, at_ms),
+            Change::TimerResumed => self.timer.resume(at_ms),
+            Change::TimerPaused => self.timer.pause(at_ms),
+            Change::TimerExtended { by_ms } => self.timer.extend(*by_ms),
+            Change::DoneReading { participant_id } => {
+                self.done_reading.insert(participant_id.clone());
+            }
+            Change::NotDoneReading { participant_id } => {
+                self.done_reading.remove(participant_id);
+            }
+            Change::CommentPosted {
+                comment_id,
+                kind,
+                anchor,
+                text,
+                author,
+            } => self.comments.push(Comment {
+                id: comment_id.clone(),
+                kind: *kind,
+                anchor: anchor.clone(),
+                text: text.clone(),
+                author: author.clone(),
+                at_ms,
+                replies: Vec::new(),
+                answer: None,
+                decision: None,
+                resolution: None,
+            }),
+            Change::Replied {
+                comment_id,
+                reply_id,
+                text,
+                author,
+            } => {
+                if let Some(comment) = self.comment_mut(comment_id) {
+                    comment.replies.push(Reply {
+                        id: reply_id.clone(),
+                        author: author.clone(),
+                        text: text.clone(),
+                        at_ms,
+                    });
+                }
+            }
+            Change::Spotlighted { comment_id } => self.spotlight = Some(comment_id.clone()),
+            Change::SpotlightCleared => self.spotlight = None,
+            Change::QuestionAnswered {
+                comment_id,
+                text,
+                by,
+            } => {
+                if let Some(comment) = self.comment_mut(comment_id) {
+                    comment.answer = Some(Answer {
+                        text: text.clone(),
+                        by: by.clone(),
+                        at_ms,
+                    });
+                }
+            }
+            Change::SuggestionAccepted { comment_id, by } => {
+                self.decide_suggestion(comment_id, Outcome::Accepted, by, at_ms)
+            }
+            Change::SuggestionDeclined {
+                comment_id,
+                reason,
+                by,
+            } => {
+                let outcome = Outcome::Declined {
+                    reason: reason.clone(),
+                };
+                self.decide_suggestion(comment_id, outcome, by, at_ms)
+            }
+            Change::CommentResolved {
+                comment_id,
+                note,
+                by,
+            } => {
+                if let Some(comment) = self.comment_mut(comment_id) {
+                    comment.resolution = Some(Resolution {
+                        note: note.clone(),
+                        by: by.clone(),
+                        at_ms,
+                    });
+                }
+            }
+            Change::KudosPosted {
+                kudos_id,
+                to,
+                text,
+                from,
+            } => self.kudos.push(Kudos {
+                id: kudos_id.clone(),
+                to: to.clone(),
+                text: text.clone(),
+                from: from.clone(),
+                at_ms,
+            }),
+            Change::SurveyTaken { participant_id } => {
+                self.survey.answered_by.insert(participant_id.clone());
+            }
+            Change::SurveyAnswered { ratings, comment } => self.survey.answers.push(SurveyAnswer {
+                ratings: *ratings,
+                comment: comment.clone(),
+            }),
+        }
+    }
+
+    fn decide_suggestion(&mut self, comment_id: &str, outcome: Outcome, by: &Person, at_ms: u64) {
+        if let Some(comment) = self.comment_mut(comment_id) {
+            comment.decision = Some(Decision {
+                outcome,
+                by: by.clone(),
+                at_ms,
+            });
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Read-only views of a meeting: counts for the phase bar and the API,
+//! reading progress, the real duration of each phase, the survey aggregate,
+//! and the state that everyone may see.
+
+use super::Meeting;
+use crate::comment::{Comment, CommentKind};
+use crate::phase::Phase;
+use crate::survey::SurveyAggregate;
+use serde::{Deserialize, Serialize};
+
+/// How much there is, and how much of it is done.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub comments: u32,
+    pub questions: u32,
+    /// Questions neither answered nor resolved.
+    pub open_questions: u32,
+    pub suggestions: u32,
+    pub accepted: u32,
+    pub declined: u32,
+    pub resolved: u32,
+    pub kudos: u32,
+    pub survey_answers: u32,
+}
+
+/// Done reading, out of those present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadingProgress {
+    pub done: u32,
+    pub present: u32,
+}
+
+/// How long the meeting really spent in a phase, over all its visits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhaseDuration {
+    pub phase: Phase,
+    pub total_ms: u64,
+    pub visits: u32,
+}
+
+fn count<'a>(items: impl Iterator<Item = &'a Comment>, pred: impl Fn(&Comment) -> bool) -> u32 {
+    let n = items.filter(|c| pred(c)).count();
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl Meeting {
+    pub fn counts(&self) -> Counts {
+        let c = || self.comments.iter();
+        Counts {
+            comments: count(c(), |_| true),
+            questions: count(c(), |c| c.kind == CommentKind::Question),
+            open_questions: count(c(), Comment::is_open_question),
+            suggestions: count(c(), |c| c.kind == CommentKind::Suggestion),
+            accepted: count(c(), Comment::is_accepted),
+            declined: count(c(), Comment::is_declined),
+            resolved: count(c(), |c| c.resolution.is_some()),
+            kudos: u32::try_from(self.kudos.len()).unwrap_or(u32::MAX),
+            survey_answers: u32::try_from(self.survey.answers.len()).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// How many of the people `present` (participant ids, as the server
+    /// knows them from the meeting room) are done reading.
+    pub fn reading_progress<S: AsRef<str>>(
+        &self,
+        present: impl IntoIterator<Item = S>,
+    ) -> ReadingProgress {
+        let mut ids: Vec<S> = present.into_iter().collect();
+        ids.sort_by(|a, b| a.as_ref().cmp(b.as_ref()));
+        ids.dedup_by(|a, b| a.as_ref() == b.as_ref());
+        let done = ids
+            .iter()
+            .filter(|id| self.done_reading.contains(id.as_ref()))
+            .count();
+        ReadingProgress {
+            done: u32::try_from(done).unwrap_or(u32::MAX),
+            present: u32::try_from(ids.len()).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The real time spent in every phase, in meeting order; the current
+    /// phase counts up to `now_ms`.
+    pub fn phase_durations(&self, now_ms: u64) -> Vec<PhaseDuration> {
+        let mut durations: Vec<PhaseDuration> = Phase::ALL
+            .into_iter()
+            .map(|phase| PhaseDuration {
+                phase,
+                total_ms: 0,
+                visits: 0,
+            })
+            .collect();
+        let ends = self
+            .history
+            .iter()
+            .skip(1)
+            .map(|next| next.entered_at_ms)
+            .chain([now_ms]);
+        for (entry, end) in self.history.iter().zip(ends) {
+            let slot = &mut durations[entry.phase.index()];
+            slot.total_ms = slot
+                .total_ms
+                .saturating_add(end.saturating_sub(entry.entered_at_ms));
+            slot.visits += 1;
+        }
+        durations
+    }
+
+    /// Accepted suggestions not yet resolved: the author's to-do list.
+    pub fn revision_todos(&self) -> Vec<&Comment> {
+        self.comments
+            .iter()
+            .filter(|c| c.is_accepted() && c.resolution.is_none())
+            .collect()
+    }
+
+    /// The survey's anonymous aggregate (for the facilitator only; see
+    /// `Action::SeeSurveyAggregate`).
+    pub fn survey_aggregate(&self) -> SurveyAggregate {
+        self.survey.aggregate()
+    }
+
+    /// The state everyone in the meeting room may see: without the survey's
+    /// answers (the facilitator reads them through
+    /// [`Meeting::survey_aggregate`]) and without the command ids.
+    pub fn public_view(&self) -> Meeting {
+        let mut view = self.clone();
+        view.survey.answers.clear();
+        view.processed_commands.clear();
+        view
+    }
+}
