@@ -1,0 +1,146 @@
+//! Questions, suggestions and their answers, decisions and resolutions.
+
+use super::*;
+
+#[test]
+fn empty_or_oversized_text_is_bad_input() {
+    let mut run = Run::new();
+    assert_eq!(run.refused(&reader(), question("   ")), ErrorKind::BadInput);
+    assert_eq!(
+        run.refused(
+            &reader(),
+            question(&"x".repeat(command::MAX_TEXT_CHARS + 1))
+        ),
+        ErrorKind::BadInput
+    );
+    run.post(&reader(), question(&"字".repeat(command::MAX_TEXT_CHARS)));
+    let q = run.meeting.comments[0].id.clone();
+    let empty_reply = CommandKind::Reply {
+        comment_id: q,
+        text: "\n".into(),
+    };
+    assert_eq!(run.refused(&reader(), empty_reply), ErrorKind::BadInput);
+    let nameless = Actor {
+        display_name: " ".into(),
+        ..reader()
+    };
+    assert_eq!(
+        run.refused(&nameless, question("Why?")),
+        ErrorKind::BadInput
+    );
+    let no_command_id = run.send_as(&reader(), "", question("Why?"));
+    assert_eq!(
+        no_command_id.map_err(|e| e.kind()),
+        Err(ErrorKind::BadInput)
+    );
+}
+
+#[test]
+fn a_broken_anchor_is_bad_input() {
+    let mut run = Run::new();
+    let mut anchor = anchor_on("EC2");
+    anchor.end = vec![0xff; 9];
+    let kind = CommentKind::Question;
+    let text = "Why?".to_string();
+    let broken = CommandKind::PostComment {
+        kind,
+        anchor: anchor.clone(),
+        text: text.clone(),
+    };
+    assert_eq!(run.refused(&reader(), broken), ErrorKind::BadInput);
+    let unquoted = Anchor {
+        quote: String::new(),
+        ..anchor_on("EC2")
+    };
+    let unquoted = CommandKind::PostComment {
+        kind,
+        anchor: unquoted,
+        text,
+    };
+    assert_eq!(run.refused(&reader(), unquoted), ErrorKind::BadInput);
+}
+
+#[test]
+fn a_question_is_answered_once_and_a_suggestion_is_not_answered() {
+    let mut run = Run::new();
+    let q = run.post(&reader(), question("Why EC2?"));
+    let s = run.post(&reader(), suggestion("Add a diagram."));
+    run.advance_to(Phase::QAndA);
+    let answer = |id: &str| CommandKind::AnswerQuestion {
+        comment_id: id.into(),
+        text: "Cost.".into(),
+    };
+    assert_eq!(run.refused(&author(), answer(&s)), ErrorKind::BadInput);
+    assert_eq!(
+        run.refused(
+            &sre(),
+            CommandKind::Spotlight {
+                comment_id: s.clone()
+            }
+        ),
+        ErrorKind::BadInput
+    );
+    assert_eq!(run.refused(&author(), answer("nope")), ErrorKind::NotFound);
+    run.ok(&author(), answer(&q));
+    assert_eq!(run.refused(&sre(), answer(&q)), ErrorKind::Conflict);
+    run.move_to(Phase::Proposals);
+    assert_eq!(
+        run.refused(&author(), CommandKind::AcceptSuggestion { comment_id: q }),
+        ErrorKind::BadInput
+    );
+}
+
+#[test]
+fn a_suggestion_is_declined_only_with_a_reason_and_decided_once() {
+    let mut run = Run::new();
+    let s = run.post(&reader(), suggestion("Add a diagram."));
+    run.advance_to(Phase::Proposals);
+    let decline = |reason: &str| CommandKind::DeclineSuggestion {
+        comment_id: s.clone(),
+        reason: reason.into(),
+    };
+    assert_eq!(run.refused(&author(), decline("  ")), ErrorKind::BadInput);
+    run.ok(&author(), decline("The timeline already shows it."));
+    let decision = run.meeting.comments[0].decision.as_ref().expect("decided");
+    assert_eq!(
+        decision.outcome,
+        Outcome::Declined {
+            reason: "The timeline already shows it.".into()
+        }
+    );
+    assert_eq!(
+        run.refused(
+            &sre(),
+            CommandKind::AcceptSuggestion {
+                comment_id: s.clone()
+            }
+        ),
+        ErrorKind::Conflict
+    );
+    assert_eq!(run.refused(&reader(), decline("No.")), ErrorKind::Forbidden);
+}
+
+#[test]
+fn a_comment_is_resolved_once_with_an_optional_note() {
+    let mut run = Run::new();
+    let q = run.post(&reader(), question("Why EC2?"));
+    run.advance_to(Phase::Revision);
+    let resolve = |note: Option<&str>| CommandKind::Resolve {
+        comment_id: q.clone(),
+        note: note.map(str::to_owned),
+    };
+    assert_eq!(run.refused(&reader(), resolve(None)), ErrorKind::Forbidden);
+    run.ok(&author(), resolve(Some("   ")));
+    assert_eq!(
+        run.meeting.comments[0]
+            .resolution
+            .as_ref()
+            .map(|r| r.note.clone()),
+        Some(None)
+    );
+    assert_eq!(
+        run.refused(&sre(), resolve(Some("again"))),
+        ErrorKind::Conflict
+    );
+    assert_eq!(run.meeting.counts().resolved, 1);
+}
