@@ -60,7 +60,7 @@ struct ServeArgs {
     #[arg(long, env = "CASEBOOK_IDLE_UNLOAD_SECS", default_value_t = 30)]
     idle_unload_secs: u64,
     /// Room events a socket may fall behind before it is closed (4008) to resync.
-    #[arg(long, env = "CASEBOOK_SOCKET_BACKLOG", default_value_t = 1024)]
+    #[arg(long, env = "CASEBOOK_SOCKET_BACKLOG", default_value_t = 256)]
     socket_backlog: usize,
     /// Seconds after which a presence (awareness) state that was not renewed is dropped.
     #[arg(long, env = "CASEBOOK_AWARENESS_TIMEOUT_SECS", default_value_t = 30)]

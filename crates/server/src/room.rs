@@ -76,7 +76,7 @@ impl Default for RoomConfig {
             idle_unload: Duration::from_secs(30),
             snapshot_every: 1000,
             awareness_timeout: Duration::from_secs(30),
-            broadcast_capacity: 1024,
+            broadcast_capacity: 256,
         }
     }
 }
