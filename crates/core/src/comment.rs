@@ -134,6 +134,17 @@ pub fn qa_entry_markdown(question: &str, answer: &str) -> String {
     )
 }
 
+/// The Markdown entry the server appends to the document's Kudos section when
+/// a card is posted: who is praised, for what, and by whom.
+pub fn kudos_entry_markdown(to: &str, text: &str, from: &str) -> String {
+    format!(
+        "- **{}**: {} ({})\n",
+        to.trim(),
+        indent_continuation(text.trim()),
+        from.trim()
+    )
+}
+
 fn indent_continuation(text: &str) -> String {
     text.lines()
         .map(str::trim_end)
@@ -144,6 +155,14 @@ fn indent_continuation(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kudos_entry_is_one_list_item() {
+        assert_eq!(
+            kudos_entry_markdown(" 佐藤さん ", "見事な切り戻し\n深夜に", "Aiko"),
+            "- **佐藤さん**: 見事な切り戻し\n  深夜に (Aiko)\n"
+        );
+    }
 
     #[test]
     fn a_qa_entry_is_one_list_item() {

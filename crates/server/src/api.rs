@@ -94,11 +94,12 @@ pub async fn list_postmortems(
         .require_admin(bearer_or_query_token(&headers, &query).as_deref())?;
     let store = Arc::clone(&app.store);
     let all = blocking(move || store.postmortems()).await?;
-    Ok(Json(
-        all.into_iter()
-            .map(|pm| json!({"id": pm.id, "title": pm.title, "created_at": pm.created_at, "phase": "drafting"}))
-            .collect(),
-    ))
+    let mut listed = Vec::with_capacity(all.len());
+    for pm in all {
+        let phase = app.meetings.phase(&pm).await?;
+        listed.push(json!({"id": pm.id, "title": pm.title, "created_at": pm.created_at, "phase": phase}));
+    }
+    Ok(Json(listed))
 }
 
 pub async fn get_postmortem(
@@ -118,18 +119,19 @@ pub async fn get_postmortem(
     let record = blocking(move || store.postmortem(&lookup))
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no postmortem {id:?}")))?;
+    let loaded = app.meetings.get(&record).await?;
+    let loaded = loaded.lock().await;
+    let meeting = &loaded.meeting;
+    let mut counts = json!(meeting.counts());
+    counts["connected"] = json!(app.rooms.connections(&record.id));
     Ok(Json(json!({
         "id": record.id,
         "title": record.title,
         "created_at": record.created_at,
-        "phase": "drafting",
-        "timer": null,
+        "phase": meeting.phase,
+        "timer": meeting.timer,
         "role": access.name(),
-        "counts": {
-            "connected": app.rooms.connections(&record.id),
-            "comments": 0,
-            "kudos": 0,
-        },
+        "counts": counts,
     })))
 }
 

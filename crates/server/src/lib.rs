@@ -5,6 +5,7 @@
 //!   projects into the read-only meeting room.
 //! - [`api`]: the JSON command API; [`auth`]: token signing; [`invite`]:
 //!   invite links and the check every request and socket goes through.
+//! - [`meeting`]: meeting commands through the core engine, stored as events.
 //! - [`store`]: sled storage behind a trait; [`commit`]: group commit.
 //! - [`web`]: serves the browser bundle.
 
@@ -13,6 +14,7 @@ pub mod auth;
 pub mod commit;
 pub mod error;
 pub mod invite;
+pub mod meeting;
 pub mod meeting_room;
 pub mod room;
 pub mod store;
@@ -52,6 +54,7 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub auth: Arc<Auth>,
     pub rooms: Arc<Rooms>,
+    pub meetings: Arc<meeting::Meetings>,
     pub config: Arc<ServerConfig>,
 }
 
@@ -98,6 +101,8 @@ pub fn router(state: AppState) -> Router {
             post(invite::create).get(invite::list),
         )
         .route("/api/postmortems/{id}/join", post(invite::join))
+        .route("/api/postmortems/{id}/commands", post(meeting::command))
+        .route("/api/postmortems/{id}/meeting", get(meeting::get_meeting))
         .route(
             "/api/postmortems/{id}/invites/{invite}",
             axum::routing::delete(invite::revoke),

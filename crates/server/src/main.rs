@@ -133,6 +133,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_frame_bytes: args.max_frame_bytes,
     });
     let state = AppState {
+        meetings: Arc::new(casebook_server::meeting::Meetings::new(Arc::clone(&store))),
         store,
         auth: Arc::clone(&auth),
         rooms: Arc::clone(&rooms),

@@ -332,6 +332,11 @@ impl Room {
         }
     }
 
+    /// Sends an event to every socket of the room.
+    pub fn broadcast(&self, event: RoomEvent) {
+        let _ = self.events.send(event);
+    }
+
     /// Sends everyone's awareness to one socket that asked for it.
     pub fn send_awareness_to(&self, conn: ConnId) {
         let state = self.lock();

@@ -8,7 +8,7 @@
 
 use crate::auth::Access;
 use crate::error::ApiError;
-use crate::meeting_room;
+use crate::{meeting, meeting_room};
 use crate::room::meeting_doc_id;
 use crate::room::{CloseReason, ConnId, Room, RoomEvent, Rooms};
 use crate::store::PostmortemRecord;
@@ -46,7 +46,11 @@ pub async fn sync_handler(
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
-    let (peer, _) = admit(&app, &id, &headers, &query).await?;
+    let (mut peer, record) = admit(&app, &id, &headers, &query).await?;
+    // A published case is read-only until the facilitator reopens it.
+    if !meeting::may_edit_document(&app, &record, peer.role).await? {
+        peer.role = Role::Viewer;
+    }
     connect(&app, &id, peer, upgrade).await
 }
 
@@ -63,7 +67,8 @@ pub async fn meeting_handler(
     let response = connect(&app, &doc_id, peer, upgrade).await?;
     // Catch the room up with the meeting's state (a no-op when it is).
     if let Some(room) = app.rooms.loaded(&doc_id) {
-        let projection = meeting_room::projection(&record);
+        let loaded = app.meetings.get(&record).await?;
+        let projection = meeting::projection(&record, &loaded.lock().await.meeting);
         room.apply_server_change(app.rooms.commit(), |txn| {
             meeting_room::write_projection(txn, &projection)
         })

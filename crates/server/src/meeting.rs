@@ -1,0 +1,309 @@
+//! Meeting commands: the glue between `POST /api/postmortems/{id}/commands`,
+//! the stored event log, the meeting engine in `casebook_core::meeting`, the
+//! meeting room and the document.
+//!
+//! A command is decided by core (who may do what in which phase), its events
+//! are appended to the log and flushed, then applied; only then does the
+//! answer go out, so every 2xx command survives a crash. The meeting room is
+//! then brought up to date, and answers and kudos are written into the
+//! document's Q&A and Kudos sections.
+
+use crate::auth::{random_token, Access};
+use crate::error::{parse_json, ApiError, RawBody};
+use crate::meeting_room::{self, Projection};
+use crate::room::{meeting_doc_id, CloseReason, RoomEvent};
+use crate::store::{PostmortemRecord, Store};
+use crate::{bearer_or_query_token, blocking, invite, AppState, TokenQuery};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use casebook_core::comment::{kudos_entry_markdown, qa_entry_markdown};
+use casebook_core::document::{section_text_name, KUDOS_SECTION, QA_SECTION};
+use casebook_core::meeting::{Actor, Change, Command, Event, Meeting, MeetingError};
+use casebook_core::permission::{allowed, Action};
+use casebook_core::phase::Phase;
+use casebook_core::Role;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{Mutex as AsyncMutex, OnceCell};
+use yrs::{Text, WriteTxn};
+
+/// A loaded meeting and the number of its stored events.
+pub struct Loaded {
+    pub meeting: Meeting,
+    next_seq: u64,
+}
+
+type Slot = Arc<OnceCell<Arc<AsyncMutex<Loaded>>>>;
+
+/// Every meeting in memory, loaded from its event log on first use. Commands
+/// of one postmortem are handled one at a time (its mutex).
+pub struct Meetings {
+    store: Arc<dyn Store>,
+    slots: Mutex<HashMap<String, Slot>>,
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+impl Meetings {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Meetings {
+            store,
+            slots: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The meeting of a postmortem, replayed from its log when needed.
+    pub async fn get(&self, record: &PostmortemRecord) -> Result<Arc<AsyncMutex<Loaded>>, ApiError> {
+        let slot = Arc::clone(
+            self.slots
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(record.id.clone())
+                .or_default(),
+        );
+        let loaded = slot
+            .get_or_try_init(|| async {
+                let store = Arc::clone(&self.store);
+                let id = record.id.clone();
+                let raw = blocking(move || store.meeting_events(&id)).await?;
+                let mut events = Vec::with_capacity(raw.len());
+                for (seq, bytes) in raw.iter().enumerate() {
+                    let event: Event = serde_json::from_slice(bytes).map_err(|e| {
+                        tracing::error!(postmortem = %record.id, seq, error = %e, "stored meeting event is corrupt");
+                        ApiError::internal(format!("stored meeting event {seq} is corrupt: {e}"))
+                    })?;
+                    events.push(event);
+                }
+                let meeting = Meeting::replay(record.created_at * 1000, &events);
+                Ok::<_, ApiError>(Arc::new(AsyncMutex::new(Loaded {
+                    meeting,
+                    next_seq: events.len() as u64,
+                })))
+            })
+            .await?;
+        Ok(Arc::clone(loaded))
+    }
+
+    /// The current phase of a postmortem.
+    pub async fn phase(&self, record: &PostmortemRecord) -> Result<Phase, ApiError> {
+        Ok(self.get(record).await?.lock().await.meeting.phase)
+    }
+}
+
+/// Who a token speaks for, as the meeting engine sees them.
+fn actor(access: &Access) -> Actor {
+    match access {
+        Access::Admin => Actor {
+            participant_id: "admin".into(),
+            role: Role::Facilitator,
+            display_name: "admin".into(),
+        },
+        Access::Member {
+            role,
+            person: Some(person),
+            ..
+        } => Actor {
+            participant_id: person.id.clone(),
+            role: *role,
+            display_name: person.name.clone(),
+        },
+        // A shared role link that did not join: one identity per link.
+        Access::Member {
+            role,
+            invite,
+            person: None,
+        } => Actor {
+            participant_id: invite.clone(),
+            role: *role,
+            display_name: role.as_str().into(),
+        },
+    }
+}
+
+fn meeting_error(e: MeetingError) -> ApiError {
+    let status = StatusCode::from_u16(e.kind().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+    ApiError::new(status, e.to_string())
+}
+
+async fn record_of(app: &AppState, pm: &str) -> Result<PostmortemRecord, ApiError> {
+    let store = Arc::clone(&app.store);
+    let id = pm.to_owned();
+    blocking(move || store.postmortem(&id))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no postmortem {pm:?}")))
+}
+
+/// What a reader may see of the meeting; the survey aggregate only for those
+/// the permission table lets see it.
+fn view(meeting: &Meeting, role: Role) -> Value {
+    let mut view = json!({
+        "state": meeting.public_view(),
+        "counts": meeting.counts(),
+        "phase_durations": meeting.phase_durations(now_ms()),
+    });
+    if allowed(role, meeting.phase, Action::SeeSurveyAggregate) {
+        view["survey"] = json!(meeting.survey_aggregate());
+    }
+    view
+}
+
+/// `GET /api/postmortems/{id}/meeting`
+pub async fn get_meeting(
+    State(app): State<AppState>,
+    Path(pm): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let access = invite::authorize(&app, bearer_or_query_token(&headers, &query).as_deref(), &pm).await?;
+    let record = record_of(&app, &pm).await?;
+    let loaded = app.meetings.get(&record).await?;
+    let loaded = loaded.lock().await;
+    Ok(Json(view(&loaded.meeting, access.role())))
+}
+
+/// `POST /api/postmortems/{id}/commands`
+pub async fn command(
+    State(app): State<AppState>,
+    Path(pm): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+    body: RawBody,
+) -> Result<Json<Value>, ApiError> {
+    let access = invite::authorize(&app, bearer_or_query_token(&headers, &query).as_deref(), &pm).await?;
+    let record = record_of(&app, &pm).await?;
+    let command: Command = parse_json(body)?;
+    let actor = actor(&access);
+    let slot = app.meetings.get(&record).await?;
+    let mut loaded = slot.lock().await;
+    let mut new_id = || random_token()[..12].to_owned();
+    let events = loaded
+        .meeting
+        .decide(&actor, &command, now_ms(), &mut new_id)
+        .map_err(meeting_error)?;
+    if !events.is_empty() {
+        let encoded: Vec<Vec<u8>> = events
+            .iter()
+            .map(|e| serde_json::to_vec(e).expect("events always serialise"))
+            .collect();
+        let store = Arc::clone(&app.store);
+        let (id, first) = (pm.clone(), loaded.next_seq);
+        blocking(move || store.append_meeting_events(&id, first, &encoded)).await?;
+        loaded.next_seq += events.len() as u64;
+        for event in &events {
+            loaded.meeting.apply(event);
+        }
+        tracing::debug!(postmortem = %pm, command = %command.command_id, events = events.len(), "command applied");
+        after_events(&app, &record, &loaded.meeting, &events).await;
+    }
+    Ok(Json(json!({
+        "events": events,
+        "meeting": view(&loaded.meeting, actor.role),
+    })))
+}
+
+/// Brings the meeting room and the document up to date with new events.
+/// Failures here are logged, not returned: the events are stored, and the
+/// room catches up on the next command or join.
+async fn after_events(app: &AppState, record: &PostmortemRecord, meeting: &Meeting, events: &[Event]) {
+    if let Some(room) = app.rooms.loaded(&meeting_doc_id(&record.id)) {
+        let projection = projection(record, meeting);
+        if let Err(e) = room.apply_server_change(app.rooms.commit(), |txn| {
+            meeting_room::write_projection(txn, &projection)
+        }) {
+            tracing::warn!(postmortem = %record.id, error = %e, "meeting room not updated");
+        }
+    }
+    let mut entries: Vec<(&str, String)> = Vec::new();
+    for event in events {
+        match &event.change {
+            Change::QuestionAnswered { comment_id, text, .. } => {
+                if let Some(question) = meeting.comment(comment_id) {
+                    entries.push((QA_SECTION, qa_entry_markdown(&question.text, text)));
+                }
+            }
+            Change::KudosPosted { to, text, from, .. } => {
+                entries.push((KUDOS_SECTION, kudos_entry_markdown(to, text, &from.display_name)));
+            }
+            Change::PhaseMoved { from, to, .. } if *from == Phase::Published || *to == Phase::Published => {
+                // Write rights change: sockets reconnect and get the new ones.
+                if let Some(room) = app.rooms.loaded(&record.id) {
+                    room.broadcast(RoomEvent::Close(CloseReason::new(
+                        4009,
+                        "the case was published or reopened; reconnect",
+                    )));
+                }
+            }
+            _ => {}
+        }
+    }
+    if !entries.is_empty() {
+        append_to_sections(app, &record.id, entries).await;
+    }
+}
+
+/// Appends Markdown entries to sections of the document, as the server.
+async fn append_to_sections(app: &AppState, pm: &str, entries: Vec<(&str, String)>) {
+    let (room, conn) = match app.rooms.join(pm).await {
+        Ok(joined) => joined,
+        Err(e) => {
+            tracing::error!(postmortem = %pm, error = %e, "document not loaded; entries not written");
+            return;
+        }
+    };
+    let result = room.apply_server_change(app.rooms.commit(), |txn| {
+        for (section, markdown) in &entries {
+            let text = txn.get_or_insert_text(section_text_name(section).as_str());
+            let end = text.len(txn);
+            text.insert(txn, end, markdown);
+        }
+    });
+    if let Err(e) = result {
+        tracing::error!(postmortem = %pm, error = %e, "entries not written into the document");
+    }
+    app.rooms.leave(&room, conn);
+}
+
+/// What the meeting room shows: the postmortem, the meeting's public state,
+/// and one entry per comment and kudos card.
+pub fn projection(record: &PostmortemRecord, meeting: &Meeting) -> Projection {
+    let json = |v: Value| v.to_string();
+    let mut projection = meeting_room::projection(record);
+    let public = meeting.public_view();
+    if let Some(postmortem) = projection.get_mut(meeting_room::POSTMORTEM) {
+        postmortem.insert("phase".into(), json(json!(public.phase)));
+    }
+    let mut state = BTreeMap::new();
+    state.insert("phase".to_owned(), json(json!(public.phase)));
+    state.insert("timer".to_owned(), json(json!(public.timer)));
+    state.insert("history".to_owned(), json(json!(public.history)));
+    state.insert("spotlight".to_owned(), json(json!(public.spotlight)));
+    state.insert("done_reading".to_owned(), json(json!(public.done_reading)));
+    state.insert("published".to_owned(), json(json!(public.published)));
+    state.insert("counts".to_owned(), json(json!(meeting.counts())));
+    let comments = public
+        .comments
+        .iter()
+        .map(|c| (c.id.clone(), json(json!(c))))
+        .collect();
+    let kudos = public
+        .kudos
+        .iter()
+        .map(|k| (k.id.clone(), json(json!(k))))
+        .collect();
+    projection.insert("meeting", state);
+    projection.insert("comments", comments);
+    projection.insert("kudos", kudos);
+    projection
+}
+
+/// Whether a role may write the document now (published cases are read-only).
+pub async fn may_edit_document(app: &AppState, record: &PostmortemRecord, role: Role) -> Result<bool, ApiError> {
+    let phase = app.meetings.phase(record).await?;
+    Ok(allowed(role, phase, Action::EditDocument))
+}

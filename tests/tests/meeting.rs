@@ -1,0 +1,350 @@
+//! A whole writing meeting driven through the API by a facilitator, an author
+//! and a participant, from drafting to published, with a restart in the
+//! middle, watched through the meeting room as a Yjs-protocol client sees it.
+
+use casebook_core::anchor::Anchor;
+use casebook_core::document::section_text_name;
+use casebook_e2e::{Client, Created, Server};
+use serde_json::{json, Value};
+use std::time::Duration;
+use yrs::{GetString, Text, Transact};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn post(server: &Server, path: &str, token: &str, body: Value) -> (u16, Value) {
+    let response = server
+        .http
+        .post(server.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn get(server: &Server, path: &str, token: &str) -> (u16, Value) {
+    let response = server
+        .http
+        .get(server.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Joins with a name; returns the personal token.
+async fn join(server: &Server, pm: &Created, role: &str, name: &str) -> String {
+    let (status, joined) = post(
+        server,
+        &format!("/api/postmortems/{}/join", pm.id),
+        pm.token(role),
+        json!({"name": name}),
+    )
+    .await;
+    assert_eq!(status, 200, "{joined}");
+    joined["token"].as_str().unwrap().to_owned()
+}
+
+/// Sends a command with a fresh id; returns status and answer.
+async fn command(server: &Server, pm: &Created, token: &str, mut body: Value) -> (u16, Value) {
+    if body.get("command_id").is_none() {
+        body["command_id"] = json!(format!("c{}", rand::random::<u64>()));
+    }
+    post(
+        server,
+        &format!("/api/postmortems/{}/commands", pm.id),
+        token,
+        body,
+    )
+    .await
+}
+
+async fn ok(server: &Server, pm: &Created, token: &str, body: Value) -> Value {
+    let (status, answer) = command(server, pm, token, body.clone()).await;
+    assert_eq!(status, 200, "{body} → {answer}");
+    answer
+}
+
+fn section(client: &Client, id: &str) -> String {
+    let text = client
+        .doc
+        .get_or_insert_text(section_text_name(id).as_str());
+    let txn = client.doc.transact();
+    text.get_string(&txn)
+}
+
+#[tokio::test]
+async fn a_whole_meeting_from_drafting_to_published_survives_a_restart() {
+    let mut server = Server::start().await.unwrap();
+    let pm = server
+        .create_postmortem("決済遅延 checkout latency")
+        .await
+        .unwrap();
+    let sre = join(&server, &pm, "facilitator", "SRE 佐藤").await;
+    let author = join(&server, &pm, "author", "Aoki").await;
+    let reader = join(&server, &pm, "participant", "Pat 鈴木").await;
+    let viewer = pm.token("viewer").to_owned();
+
+    // The author's draft, in the Summary section.
+    let draft = Client::connect(&server.ws_url(&pm.id, &author))
+        .await
+        .unwrap();
+    let summary = draft
+        .doc
+        .get_or_insert_text(section_text_name("summary").as_str());
+    summary.insert(
+        &mut draft.doc.transact_mut(),
+        0,
+        "We run MySQL on EC2 😀; it was overloaded.",
+    );
+    let participant_doc = Client::connect(&server.ws_url(&pm.id, &reader))
+        .await
+        .unwrap();
+    participant_doc
+        .wait_until(WAIT, |c| section(c, "summary").contains("overloaded"))
+        .await
+        .unwrap();
+    let room = Client::connect(&server.meeting_url(&pm.id, &reader))
+        .await
+        .unwrap();
+
+    // Silent reading: a question anchored to "MySQL on EC2", a suggestion.
+    ok(
+        &server,
+        &pm,
+        &sre,
+        json!({"type": "move_phase", "to": "silent_reading"}),
+    )
+    .await;
+    let anchor = {
+        let text = participant_doc
+            .doc
+            .get_or_insert_text(section_text_name("summary").as_str());
+        let txn = participant_doc.doc.transact();
+        Anchor::new(&txn, &text, "summary", 7..19).unwrap()
+    };
+    assert_eq!(anchor.quote, "MySQL on EC2");
+    let asked = ok(&server, &pm, &reader, json!({"type": "post_comment", "kind": "question", "anchor": anchor, "text": "Why not RDS/Aurora?"})).await;
+    let question = asked["events"][0]["comment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let suggested = ok(&server, &pm, &reader, json!({"type": "post_comment", "kind": "suggestion", "anchor": anchor, "text": "Add a sequence diagram"})).await;
+    let suggestion = suggested["events"][0]["comment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok(&server, &pm, &reader, json!({"type": "mark_done_reading"})).await;
+
+    // Roles are enforced by the server whatever the page shows.
+    for (token, body) in [
+        (&reader, json!({"type": "move_phase", "to": "q_and_a"})),
+        (&viewer, json!({"type": "move_phase", "to": "q_and_a"})),
+        (&author, json!({"type": "move_phase", "to": "q_and_a"})),
+        (
+            &viewer,
+            json!({"type": "post_comment", "kind": "question", "anchor": anchor, "text": "x"}),
+        ),
+    ] {
+        let (status, answer) = command(&server, &pm, token, body.clone()).await;
+        assert_eq!(status, 403, "{body} → {answer}");
+    }
+    let (status, _) = command(&server, &pm, &reader, json!({"type": "answer_survey", "ratings": {"questions_easy": 5, "time_enough": 5, "document_clear": 5}})).await;
+    assert_eq!(status, 403, "no survey before revision");
+
+    // Q&A: the spotlight shows in the meeting room.
+    ok(
+        &server,
+        &pm,
+        &sre,
+        json!({"type": "move_phase", "to": "q_and_a"}),
+    )
+    .await;
+    ok(
+        &server,
+        &pm,
+        &sre,
+        json!({"type": "spotlight", "comment_id": question}),
+    )
+    .await;
+    room.wait_until(WAIT, |c| {
+        c.map_json("meeting", "spotlight") == Some(json!(question))
+    })
+    .await
+    .unwrap();
+
+    // Restart in the middle of the meeting: everything is still there.
+    drop((draft, participant_doc, room));
+    server.restart().await.unwrap();
+    let (_, meeting) = get(
+        &server,
+        &format!("/api/postmortems/{}/meeting", pm.id),
+        &sre,
+    )
+    .await;
+    assert_eq!(meeting["state"]["phase"], "q_and_a");
+    assert_eq!(meeting["state"]["spotlight"], json!(question));
+    assert_eq!(meeting["state"]["comments"].as_array().unwrap().len(), 2);
+    let room = Client::connect(&server.meeting_url(&pm.id, &reader))
+        .await
+        .unwrap();
+    room.wait_until(WAIT, |c| {
+        c.map_json("meeting", "phase") == Some(json!("q_and_a"))
+    })
+    .await
+    .unwrap();
+
+    // The author answers; the answer is written into the Q&A section.
+    let answer_text = "Aurora was ruled out: the licence of our middleware needs MySQL 5.7.";
+    ok(
+        &server,
+        &pm,
+        &author,
+        json!({"type": "answer_question", "comment_id": question, "text": answer_text}),
+    )
+    .await;
+    let (status, _) = command(
+        &server,
+        &pm,
+        &author,
+        json!({"type": "answer_question", "comment_id": question, "text": "again"}),
+    )
+    .await;
+    assert_eq!(status, 409, "a question is answered once");
+    let doc = Client::connect(&server.ws_url(&pm.id, &reader))
+        .await
+        .unwrap();
+    doc.wait_until(WAIT, |c| section(c, "qa").contains(answer_text))
+        .await
+        .unwrap();
+    assert!(section(&doc, "qa").contains("Why not RDS/Aurora?"));
+
+    // Proposals, kudos (into the Kudos section), revision.
+    ok(
+        &server,
+        &pm,
+        &sre,
+        json!({"type": "move_phase", "to": "proposals"}),
+    )
+    .await;
+    ok(
+        &server,
+        &pm,
+        &author,
+        json!({"type": "accept_suggestion", "comment_id": suggestion}),
+    )
+    .await;
+    ok(
+        &server,
+        &pm,
+        &sre,
+        json!({"type": "move_phase", "to": "kudos"}),
+    )
+    .await;
+    ok(
+        &server,
+        &pm,
+        &reader,
+        json!({"type": "post_kudos", "to": "佐藤さん", "text": "深夜の切り戻し"}),
+    )
+    .await;
+    doc.wait_until(WAIT, |c| section(c, "kudos").contains("佐藤さん"))
+        .await
+        .unwrap();
+    room.wait_until(WAIT, |c| {
+        let kudos = c.doc.get_or_insert_map("kudos");
+        yrs::Map::len(&kudos, &c.doc.transact()) == 1
+    })
+    .await
+    .unwrap();
+    ok(
+        &server,
+        &pm,
+        &sre,
+        json!({"type": "move_phase", "to": "revision"}),
+    )
+    .await;
+    for id in [&question, &suggestion] {
+        ok(
+            &server,
+            &pm,
+            &author,
+            json!({"type": "resolve", "comment_id": id, "note": "rewritten"}),
+        )
+        .await;
+    }
+
+    // The survey: once per person, aggregate for the facilitator only.
+    let ratings = json!({"type": "answer_survey", "ratings": {"questions_easy": 5, "time_enough": 3, "document_clear": 4}, "comment": "良い会でした"});
+    ok(&server, &pm, &reader, ratings.clone()).await;
+    let (status, _) = command(&server, &pm, &reader, ratings.clone()).await;
+    assert_eq!(status, 409, "a second answer is refused");
+    let (_, for_sre) = get(
+        &server,
+        &format!("/api/postmortems/{}/meeting", pm.id),
+        &sre,
+    )
+    .await;
+    assert!(for_sre["survey"].is_object(), "{for_sre}");
+    let (_, for_reader) = get(
+        &server,
+        &format!("/api/postmortems/{}/meeting", pm.id),
+        &reader,
+    )
+    .await;
+    assert!(for_reader.get("survey").is_none(), "{for_reader}");
+    assert!(
+        !for_reader.to_string().contains("Pat 鈴木\",\"ratings"),
+        "answers carry no names"
+    );
+
+    // A retried command changes nothing.
+    let (status, _) = command(
+        &server,
+        &pm,
+        &sre,
+        json!({"command_id": "retry-1", "type": "reply", "comment_id": question, "text": "thanks"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, again) = command(
+        &server,
+        &pm,
+        &sre,
+        json!({"command_id": "retry-1", "type": "reply", "comment_id": question, "text": "thanks"}),
+    )
+    .await;
+    assert_eq!(
+        (status, again["events"].as_array().unwrap().len()),
+        (200, 0)
+    );
+
+    // Publish: the document becomes read-only for everyone.
+    let writer = Client::connect(&server.ws_url(&pm.id, &author))
+        .await
+        .unwrap();
+    ok(
+        &server,
+        &pm,
+        &sre,
+        json!({"type": "move_phase", "to": "published"}),
+    )
+    .await;
+    assert_eq!(writer.wait_closed(WAIT).await.unwrap().code, 4009);
+    room.wait_until(WAIT, |c| {
+        c.map_json("meeting", "phase") == Some(json!("published"))
+    })
+    .await
+    .unwrap();
+    let late = Client::connect(&server.ws_url(&pm.id, &author))
+        .await
+        .unwrap();
+    late.push("edit after publishing");
+    assert_eq!(late.wait_closed(WAIT).await.unwrap().code, 1008);
+    let (_, info) = get(&server, &format!("/api/postmortems/{}", pm.id), &viewer).await;
+    assert_eq!(info["phase"], "published");
+}
