@@ -290,6 +290,12 @@ async fn a_whole_meeting_from_drafting_to_published_survives_a_restart() {
     )
     .await;
     assert!(for_sre["survey"].is_object(), "{for_sre}");
+    let aggregate = for_sre["survey"].to_string();
+    assert!(aggregate.contains("良い会でした"), "{aggregate}");
+    assert!(
+        !aggregate.contains("Pat") && !aggregate.contains("participant"),
+        "the aggregate names nobody: {aggregate}"
+    );
     let (_, for_reader) = get(
         &server,
         &format!("/api/postmortems/{}/meeting", pm.id),
@@ -347,4 +353,131 @@ async fn a_whole_meeting_from_drafting_to_published_survives_a_restart() {
     assert_eq!(late.wait_closed(WAIT).await.unwrap().code, 1008);
     let (_, info) = get(&server, &format!("/api/postmortems/{}", pm.id), &viewer).await;
     assert_eq!(info["phase"], "published");
+}
+
+#[tokio::test]
+async fn viewers_and_participants_are_refused_every_facilitator_action() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("who drives").await.unwrap();
+    let sre = join(&server, &pm, "facilitator", "SRE").await;
+    let reader = join(&server, &pm, "participant", "Pat").await;
+    let viewer = pm.token("viewer").to_owned();
+    ok(
+        &server,
+        &pm,
+        &sre,
+        json!({"type": "move_phase", "to": "silent_reading"}),
+    )
+    .await;
+    ok(
+        &server,
+        &pm,
+        &sre,
+        json!({"type": "move_phase", "to": "q_and_a"}),
+    )
+    .await;
+    let before = get(
+        &server,
+        &format!("/api/postmortems/{}/meeting", pm.id),
+        &sre,
+    )
+    .await
+    .1;
+    let facilitator_only = [
+        json!({"type": "move_phase", "to": "proposals"}),
+        json!({"type": "move_phase", "to": "silent_reading"}),
+        json!({"type": "start_timer", "seconds": 60}),
+        json!({"type": "pause_timer"}),
+        json!({"type": "extend_timer", "seconds": 60}),
+        json!({"type": "spotlight", "comment_id": "nope"}),
+        json!({"type": "clear_spotlight"}),
+    ];
+    for token in [&reader, &viewer] {
+        for body in &facilitator_only {
+            let (status, answer) = command(&server, &pm, token, body.clone()).await;
+            assert_eq!(status, 403, "{body} → {answer}");
+        }
+        let invites = format!("/api/postmortems/{}/invites", pm.id);
+        let (status, _) = post(&server, &invites, token, json!({"role": "facilitator"})).await;
+        assert_eq!(status, 403);
+    }
+    let after = get(
+        &server,
+        &format!("/api/postmortems/{}/meeting", pm.id),
+        &sre,
+    )
+    .await
+    .1;
+    assert_eq!(
+        before["state"], after["state"],
+        "refused commands changed nothing"
+    );
+}
+
+#[tokio::test]
+async fn an_anchor_follows_its_words_through_concurrent_edits_of_two_clients() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("anchors").await.unwrap();
+    let url = server.ws_url(&pm.id, pm.token("participant"));
+    let alice = Client::connect(&url).await.unwrap();
+    let bob = Client::connect(&url).await.unwrap();
+    let name = section_text_name("causes");
+    let text_a = alice.doc.get_or_insert_text(name.as_str());
+    text_a.insert(
+        &mut alice.doc.transact_mut(),
+        0,
+        "The cache 🧊 expired early.",
+    );
+    bob.wait_until(WAIT, |c| {
+        section(c, "causes") == "The cache 🧊 expired early."
+    })
+    .await
+    .unwrap();
+    // "cache 🧊" is UTF-16 4..12.
+    let anchor = Anchor::new(&alice.doc.transact(), &text_a, "causes", 4..12).unwrap();
+    assert_eq!(anchor.quote, "cache 🧊");
+    // Concurrent: Alice inserts before and after, Bob inside.
+    text_a.insert(&mut alice.doc.transact_mut(), 0, "先に: ");
+    let end = text_a.len(&alice.doc.transact());
+    text_a.insert(&mut alice.doc.transact_mut(), end, " (again)");
+    let text_b = bob.doc.get_or_insert_text(name.as_str());
+    text_b.insert(&mut bob.doc.transact_mut(), 9, "d");
+    for client in [&alice, &bob] {
+        client
+            .wait_until(WAIT, |c| {
+                section(c, "causes") == "先に: The cached 🧊 expired early. (again)"
+            })
+            .await
+            .unwrap();
+    }
+    for client in [&alice, &bob] {
+        let text = client.doc.get_or_insert_text(name.as_str());
+        let txn = client.doc.transact();
+        match anchor.resolve(&txn, &text) {
+            casebook_core::anchor::AnchorState::Attached { start, end } => {
+                let all: Vec<u16> = text.get_string(&txn).encode_utf16().collect();
+                let words = String::from_utf16(&all[start as usize..end as usize]).unwrap();
+                assert_eq!(words, "cached 🧊");
+            }
+            other => panic!("anchor lost: {other:?}"),
+        }
+    }
+    // Deleting the words detaches the comment; it is not lost.
+    let start = "先に: The ".encode_utf16().count() as u32;
+    text_b.remove_range(
+        &mut bob.doc.transact_mut(),
+        start,
+        "cached 🧊".encode_utf16().count() as u32,
+    );
+    alice
+        .wait_until(WAIT, |c| {
+            section(c, "causes") == "先に: The  expired early. (again)"
+        })
+        .await
+        .unwrap();
+    let txn = alice.doc.transact();
+    assert_eq!(
+        anchor.resolve(&txn, &text_a),
+        casebook_core::anchor::AnchorState::Detached
+    );
 }
