@@ -97,7 +97,9 @@ pub async fn list_postmortems(
     let mut listed = Vec::with_capacity(all.len());
     for pm in all {
         let phase = app.meetings.phase(&pm).await?;
-        listed.push(json!({"id": pm.id, "title": pm.title, "created_at": pm.created_at, "phase": phase}));
+        listed.push(
+            json!({"id": pm.id, "title": pm.title, "created_at": pm.created_at, "phase": phase}),
+        );
     }
     Ok(Json(listed))
 }

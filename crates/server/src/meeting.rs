@@ -59,7 +59,10 @@ impl Meetings {
     }
 
     /// The meeting of a postmortem, replayed from its log when needed.
-    pub async fn get(&self, record: &PostmortemRecord) -> Result<Arc<AsyncMutex<Loaded>>, ApiError> {
+    pub async fn get(
+        &self,
+        record: &PostmortemRecord,
+    ) -> Result<Arc<AsyncMutex<Loaded>>, ApiError> {
         let slot = Arc::clone(
             self.slots
                 .lock()
@@ -160,7 +163,12 @@ pub async fn get_meeting(
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let access = invite::authorize(&app, bearer_or_query_token(&headers, &query).as_deref(), &pm).await?;
+    let access = invite::authorize(
+        &app,
+        bearer_or_query_token(&headers, &query).as_deref(),
+        &pm,
+    )
+    .await?;
     let record = record_of(&app, &pm).await?;
     let loaded = app.meetings.get(&record).await?;
     let loaded = loaded.lock().await;
@@ -175,7 +183,12 @@ pub async fn command(
     Query(query): Query<TokenQuery>,
     body: RawBody,
 ) -> Result<Json<Value>, ApiError> {
-    let access = invite::authorize(&app, bearer_or_query_token(&headers, &query).as_deref(), &pm).await?;
+    let access = invite::authorize(
+        &app,
+        bearer_or_query_token(&headers, &query).as_deref(),
+        &pm,
+    )
+    .await?;
     let record = record_of(&app, &pm).await?;
     let command: Command = parse_json(body)?;
     let actor = actor(&access);
@@ -210,7 +223,12 @@ pub async fn command(
 /// Brings the meeting room and the document up to date with new events.
 /// Failures here are logged, not returned: the events are stored, and the
 /// room catches up on the next command or join.
-async fn after_events(app: &AppState, record: &PostmortemRecord, meeting: &Meeting, events: &[Event]) {
+async fn after_events(
+    app: &AppState,
+    record: &PostmortemRecord,
+    meeting: &Meeting,
+    events: &[Event],
+) {
     if let Some(room) = app.rooms.loaded(&meeting_doc_id(&record.id)) {
         let projection = projection(record, meeting);
         if let Err(e) = room.apply_server_change(app.rooms.commit(), |txn| {
@@ -222,15 +240,22 @@ async fn after_events(app: &AppState, record: &PostmortemRecord, meeting: &Meeti
     let mut entries: Vec<(&str, String)> = Vec::new();
     for event in events {
         match &event.change {
-            Change::QuestionAnswered { comment_id, text, .. } => {
+            Change::QuestionAnswered {
+                comment_id, text, ..
+            } => {
                 if let Some(question) = meeting.comment(comment_id) {
                     entries.push((QA_SECTION, qa_entry_markdown(&question.text, text)));
                 }
             }
             Change::KudosPosted { to, text, from, .. } => {
-                entries.push((KUDOS_SECTION, kudos_entry_markdown(to, text, &from.display_name)));
+                entries.push((
+                    KUDOS_SECTION,
+                    kudos_entry_markdown(to, text, &from.display_name),
+                ));
             }
-            Change::PhaseMoved { from, to, .. } if *from == Phase::Published || *to == Phase::Published => {
+            Change::PhaseMoved { from, to, .. }
+                if *from == Phase::Published || *to == Phase::Published =>
+            {
                 // Write rights change: sockets reconnect and get the new ones.
                 if let Some(room) = app.rooms.loaded(&record.id) {
                     room.broadcast(RoomEvent::Close(CloseReason::new(
@@ -303,7 +328,11 @@ pub fn projection(record: &PostmortemRecord, meeting: &Meeting) -> Projection {
 }
 
 /// Whether a role may write the document now (published cases are read-only).
-pub async fn may_edit_document(app: &AppState, record: &PostmortemRecord, role: Role) -> Result<bool, ApiError> {
+pub async fn may_edit_document(
+    app: &AppState,
+    record: &PostmortemRecord,
+    role: Role,
+) -> Result<bool, ApiError> {
     let phase = app.meetings.phase(record).await?;
     Ok(allowed(role, phase, Action::EditDocument))
 }

@@ -8,11 +8,11 @@
 
 use crate::auth::Access;
 use crate::error::ApiError;
-use crate::{meeting, meeting_room};
 use crate::room::meeting_doc_id;
 use crate::room::{CloseReason, ConnId, Room, RoomEvent, Rooms};
 use crate::store::PostmortemRecord;
 use crate::{bearer_or_query_token, blocking, invite, AppState, TokenQuery};
+use crate::{meeting, meeting_room};
 use axum::body::Bytes;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
