@@ -110,17 +110,7 @@ pub async fn get_postmortem(
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let access = invite::authorize(
-        &app,
-        bearer_or_query_token(&headers, &query).as_deref(),
-        &id,
-    )
-    .await?;
-    let store = Arc::clone(&app.store);
-    let lookup = id.clone();
-    let record = blocking(move || store.postmortem(&lookup))
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no postmortem {id:?}")))?;
+    let (access, record) = invite::admit(&app, &headers, &query, &id).await?;
     let loaded = app.meetings.get(&record).await?;
     let loaded = loaded.lock().await;
     let meeting = &loaded.meeting;

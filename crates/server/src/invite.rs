@@ -5,7 +5,7 @@
 use crate::auth::{now_secs, random_token, Access, Claims, Person};
 use crate::error::{parse_json, ApiError, RawBody};
 use crate::room::CloseReason;
-use crate::store::InviteRecord;
+use crate::store::{InviteRecord, PostmortemRecord};
 use crate::{bearer_or_query_token, blocking, AppState, TokenQuery};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -33,6 +33,24 @@ pub async fn authorize(app: &AppState, token: Option<&str>, pm: &str) -> Result<
         )),
         None => Err(ApiError::unauthorized("this invite link is unknown")),
     }
+}
+
+/// Checks a request's token for postmortem `pm` (see [`authorize`]) and loads
+/// the postmortem: 404 when there is none. What every per-postmortem request
+/// and socket starts with.
+pub async fn admit(
+    app: &AppState,
+    headers: &HeaderMap,
+    query: &TokenQuery,
+    pm: &str,
+) -> Result<(Access, PostmortemRecord), ApiError> {
+    let access = authorize(app, bearer_or_query_token(headers, query).as_deref(), pm).await?;
+    let store = Arc::clone(&app.store);
+    let id = pm.to_owned();
+    let record = blocking(move || store.postmortem(&id))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no postmortem {pm:?}")))?;
+    Ok((access, record))
 }
 
 /// An invite as the API shows it.

@@ -13,7 +13,7 @@ use crate::error::{parse_json, ApiError, RawBody};
 use crate::meeting_room::{self, Projection};
 use crate::room::{meeting_doc_id, CloseReason, RoomEvent};
 use crate::store::{PostmortemRecord, Store};
-use crate::{bearer_or_query_token, blocking, invite, AppState, TokenQuery};
+use crate::{blocking, invite, AppState, TokenQuery};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -134,14 +134,6 @@ fn meeting_error(e: MeetingError) -> ApiError {
     ApiError::new(status, e.to_string())
 }
 
-async fn record_of(app: &AppState, pm: &str) -> Result<PostmortemRecord, ApiError> {
-    let store = Arc::clone(&app.store);
-    let id = pm.to_owned();
-    blocking(move || store.postmortem(&id))
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no postmortem {pm:?}")))
-}
-
 /// What a reader may see of the meeting; the survey aggregate only for those
 /// the permission table lets see it.
 fn view(meeting: &Meeting, role: Role) -> Value {
@@ -163,13 +155,7 @@ pub async fn get_meeting(
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let access = invite::authorize(
-        &app,
-        bearer_or_query_token(&headers, &query).as_deref(),
-        &pm,
-    )
-    .await?;
-    let record = record_of(&app, &pm).await?;
+    let (access, record) = invite::admit(&app, &headers, &query, &pm).await?;
     let loaded = app.meetings.get(&record).await?;
     let loaded = loaded.lock().await;
     Ok(Json(view(&loaded.meeting, access.role())))
@@ -183,13 +169,7 @@ pub async fn command(
     Query(query): Query<TokenQuery>,
     body: RawBody,
 ) -> Result<Json<Value>, ApiError> {
-    let access = invite::authorize(
-        &app,
-        bearer_or_query_token(&headers, &query).as_deref(),
-        &pm,
-    )
-    .await?;
-    let record = record_of(&app, &pm).await?;
+    let (access, record) = invite::admit(&app, &headers, &query, &pm).await?;
     let command: Command = parse_json(body)?;
     let actor = actor(&access);
     let slot = app.meetings.get(&record).await?;

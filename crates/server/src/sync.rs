@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use crate::room::meeting_doc_id;
 use crate::room::{CloseReason, ConnId, Room, RoomEvent, Rooms};
 use crate::store::PostmortemRecord;
-use crate::{bearer_or_query_token, blocking, invite, AppState, TokenQuery};
+use crate::{invite, AppState, TokenQuery};
 use crate::{meeting, meeting_room};
 use axum::body::Bytes;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -77,25 +77,20 @@ pub async fn meeting_handler(
     Ok(response)
 }
 
-/// Checks the token (before any upgrade) and that the postmortem exists.
+/// Checks the token (before any upgrade) and that the postmortem exists;
+/// says who is on the other end.
 async fn admit(
     app: &AppState,
     id: &str,
     headers: &HeaderMap,
     query: &TokenQuery,
 ) -> Result<(Peer, PostmortemRecord), ApiError> {
-    let token = bearer_or_query_token(headers, query);
-    let access = invite::authorize(app, token.as_deref(), id).await?;
+    let (access, record) = invite::admit(app, headers, query, id).await?;
     // The admin looks in read-only; invite holders act with their role.
     let (role, invite) = match access {
         Access::Admin => (Role::Viewer, None),
         Access::Member { role, invite, .. } => (role, Some(invite)),
     };
-    let store = Arc::clone(&app.store);
-    let lookup_id = id.to_owned();
-    let record = blocking(move || store.postmortem(&lookup_id))
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no postmortem {id:?}")))?;
     Ok((
         Peer {
             conn: 0,
