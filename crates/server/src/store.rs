@@ -338,6 +338,18 @@ impl Store for SledStore {
 mod tests {
     use super::*;
 
+    /// Opens a store that was just dropped: sled's background flusher lets go
+    /// of the directory lock a moment after the last handle is dropped.
+    fn reopen(dir: &Path) -> SledStore {
+        for _ in 0..100 {
+            if let Ok(store) = SledStore::open(dir) {
+                return store;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        SledStore::open(dir).expect("the store reopens")
+    }
+
     fn entry(doc: &str, seq: u64, byte: u8) -> LogEntry {
         LogEntry {
             doc_id: doc.into(),
@@ -358,7 +370,7 @@ mod tests {
         store.flush().unwrap();
         drop(store);
 
-        let store = SledStore::open(dir.path()).unwrap();
+        let store = reopen(dir.path());
         let doc = store.load_doc("a").unwrap();
         let snapshot = doc.snapshot.as_ref().unwrap();
         assert_eq!(
@@ -395,7 +407,7 @@ mod tests {
             .append_meeting_events("a", 2, &[b"three".to_vec()])
             .unwrap();
         drop(store);
-        let store = SledStore::open(dir.path()).unwrap();
+        let store = reopen(dir.path());
         assert_eq!(
             store.meeting_events("a").unwrap(),
             vec![b"one".to_vec(), b"two".to_vec(), b"three".to_vec()]
