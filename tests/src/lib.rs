@@ -170,6 +170,27 @@ impl Server {
         self.spawn().await
     }
 
+    /// Sends a request with a bearer token and an optional JSON body; returns
+    /// the status and the JSON answer (`Null` when there is none).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self.http.request(method, self.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
     pub async fn create_postmortem(&self, title: &str) -> Result<Created> {
         let response = self
             .http

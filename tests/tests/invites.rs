@@ -2,29 +2,10 @@
 //! working everywhere at once, including sockets already open with it.
 
 use casebook_e2e::{Client, Server, ADMIN_TOKEN};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
-
-async fn call(
-    server: &Server,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = server
-        .http
-        .request(method, server.url(path))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 #[tokio::test]
 async fn the_facilitator_mints_a_link_and_revoking_it_closes_its_sockets() {
@@ -33,14 +14,14 @@ async fn the_facilitator_mints_a_link_and_revoking_it_closes_its_sockets() {
     let invites = format!("/api/postmortems/{}/invites", pm.id);
     let facilitator = pm.token("facilitator");
 
-    let (status, minted) = call(
-        &server,
-        reqwest::Method::POST,
-        &invites,
-        facilitator,
-        Some(json!({"role": "participant", "expires_in_days": 2})),
-    )
-    .await;
+    let (status, minted) = server
+        .call(
+            reqwest::Method::POST,
+            &invites,
+            facilitator,
+            Some(json!({"role": "participant", "expires_in_days": 2})),
+        )
+        .await;
     assert_eq!(status, 201, "{minted}");
     assert_eq!(minted["role"], "participant");
     let token = minted["token"].as_str().unwrap().to_owned();
@@ -57,30 +38,32 @@ async fn the_facilitator_mints_a_link_and_revoking_it_closes_its_sockets() {
         .unwrap();
     guest.push("ゲスト");
     author.wait_text("ゲスト", WAIT).await.unwrap();
-    let info = call(
-        &server,
-        reqwest::Method::GET,
-        &format!("/api/postmortems/{}", pm.id),
-        &token,
-        None,
-    )
-    .await;
+    let info = server
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/postmortems/{}", pm.id),
+            &token,
+            None,
+        )
+        .await;
     assert_eq!(info.0, 200);
     assert_eq!(info.1["role"], "participant");
 
     // The four links made with the postmortem plus the new one are listed.
-    let (_, list) = call(&server, reqwest::Method::GET, &invites, facilitator, None).await;
+    let (_, list) = server
+        .call(reqwest::Method::GET, &invites, facilitator, None)
+        .await;
     assert_eq!(list.as_array().unwrap().len(), 5);
 
     // Revoke: the open socket closes, the link no longer opens anything.
-    let (status, revoked) = call(
-        &server,
-        reqwest::Method::DELETE,
-        &format!("{invites}/{invite_id}"),
-        facilitator,
-        None,
-    )
-    .await;
+    let (status, revoked) = server
+        .call(
+            reqwest::Method::DELETE,
+            &format!("{invites}/{invite_id}"),
+            facilitator,
+            None,
+        )
+        .await;
     assert_eq!(status, 200, "{revoked}");
     assert!(revoked["revoked_at"].is_u64());
     assert!(
@@ -90,14 +73,14 @@ async fn the_facilitator_mints_a_link_and_revoking_it_closes_its_sockets() {
     let closed = guest.wait_closed(WAIT).await.unwrap();
     assert_eq!(closed.code, 4003, "{closed:?}");
     assert!(author.closed().is_none(), "others stay connected");
-    let info = call(
-        &server,
-        reqwest::Method::GET,
-        &format!("/api/postmortems/{}", pm.id),
-        &token,
-        None,
-    )
-    .await;
+    let info = server
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/postmortems/{}", pm.id),
+            &token,
+            None,
+        )
+        .await;
     assert_eq!(info.0, 401);
     assert!(info.1["error"].as_str().unwrap().contains("revoked"));
     match tokio_tungstenite::connect_async(&url).await {
@@ -105,26 +88,26 @@ async fn the_facilitator_mints_a_link_and_revoking_it_closes_its_sockets() {
         other => panic!("a revoked link must be refused: {other:?}"),
     }
     // Revoking again answers the same; an unknown invite is 404.
-    let again = call(
-        &server,
-        reqwest::Method::DELETE,
-        &format!("{invites}/{invite_id}"),
-        facilitator,
-        None,
-    )
-    .await;
+    let again = server
+        .call(
+            reqwest::Method::DELETE,
+            &format!("{invites}/{invite_id}"),
+            facilitator,
+            None,
+        )
+        .await;
     assert_eq!(
         (again.0, &again.1["revoked_at"]),
         (200, &revoked["revoked_at"])
     );
-    let unknown = call(
-        &server,
-        reqwest::Method::DELETE,
-        &format!("{invites}/nope"),
-        facilitator,
-        None,
-    )
-    .await;
+    let unknown = server
+        .call(
+            reqwest::Method::DELETE,
+            &format!("{invites}/nope"),
+            facilitator,
+            None,
+        )
+        .await;
     assert_eq!(unknown.0, 404);
     // What the guest wrote before stays.
     assert_eq!(author.text(), "ゲスト");
@@ -138,44 +121,34 @@ async fn only_the_facilitator_and_the_admin_manage_invites() {
     let invites = format!("/api/postmortems/{}/invites", pm.id);
     let body = json!({"role": "facilitator"});
     for role in ["author", "participant", "viewer"] {
-        let (status, _) = call(
-            &server,
-            reqwest::Method::POST,
-            &invites,
-            pm.token(role),
-            Some(body.clone()),
-        )
-        .await;
+        let (status, _) = server
+            .call(
+                reqwest::Method::POST,
+                &invites,
+                pm.token(role),
+                Some(body.clone()),
+            )
+            .await;
         assert_eq!(status, 403, "{role} minted a link");
-        let (status, _) = call(
-            &server,
-            reqwest::Method::GET,
-            &invites,
-            pm.token(role),
-            None,
-        )
-        .await;
+        let (status, _) = server
+            .call(reqwest::Method::GET, &invites, pm.token(role), None)
+            .await;
         assert_eq!(status, 403, "{role} listed links");
         let revoke = format!("{invites}/{}", pm.invites["facilitator"]);
-        let (status, _) = call(
-            &server,
-            reqwest::Method::DELETE,
-            &revoke,
-            pm.token(role),
-            None,
-        )
-        .await;
+        let (status, _) = server
+            .call(reqwest::Method::DELETE, &revoke, pm.token(role), None)
+            .await;
         assert_eq!(status, 403, "{role} revoked a link");
     }
     // Another postmortem's facilitator is a stranger here.
-    let (status, _) = call(
-        &server,
-        reqwest::Method::POST,
-        &invites,
-        other.token("facilitator"),
-        Some(body.clone()),
-    )
-    .await;
+    let (status, _) = server
+        .call(
+            reqwest::Method::POST,
+            &invites,
+            other.token("facilitator"),
+            Some(body.clone()),
+        )
+        .await;
     assert_eq!(status, 403);
     // Bad input is refused and mints nothing.
     for bad in [
@@ -183,36 +156,33 @@ async fn only_the_facilitator_and_the_admin_manage_invites() {
         json!({"role": "viewer", "expires_in_days": 0}),
         json!({"role": "viewer", "expires_in_days": 9999}),
     ] {
-        let (status, _) = call(
-            &server,
-            reqwest::Method::POST,
-            &invites,
-            pm.token("facilitator"),
-            Some(bad.clone()),
-        )
-        .await;
+        let (status, _) = server
+            .call(
+                reqwest::Method::POST,
+                &invites,
+                pm.token("facilitator"),
+                Some(bad.clone()),
+            )
+            .await;
         assert_eq!(status, 400, "{bad}");
     }
-    let (_, list) = call(&server, reqwest::Method::GET, &invites, ADMIN_TOKEN, None).await;
+    let (_, list) = server
+        .call(reqwest::Method::GET, &invites, ADMIN_TOKEN, None)
+        .await;
     assert_eq!(list.as_array().unwrap().len(), 4, "nothing was minted");
     // The admin may.
-    let (status, _) = call(
-        &server,
-        reqwest::Method::POST,
-        &invites,
-        ADMIN_TOKEN,
-        Some(body),
-    )
-    .await;
+    let (status, _) = server
+        .call(reqwest::Method::POST, &invites, ADMIN_TOKEN, Some(body))
+        .await;
     assert_eq!(status, 201);
-    let (status, _) = call(
-        &server,
-        reqwest::Method::POST,
-        "/api/postmortems/missing/invites",
-        ADMIN_TOKEN,
-        Some(json!({"role": "viewer"})),
-    )
-    .await;
+    let (status, _) = server
+        .call(
+            reqwest::Method::POST,
+            "/api/postmortems/missing/invites",
+            ADMIN_TOKEN,
+            Some(json!({"role": "viewer"})),
+        )
+        .await;
     assert_eq!(status, 404);
 }
 
@@ -223,25 +193,25 @@ async fn joining_with_a_name_gives_a_personal_token_that_revocation_still_reache
     let join = format!("/api/postmortems/{}/join", pm.id);
     let shared = pm.token("participant");
 
-    let (status, aiko) = call(
-        &server,
-        reqwest::Method::POST,
-        &join,
-        shared,
-        Some(json!({"name": " Aiko 藍子 "})),
-    )
-    .await;
+    let (status, aiko) = server
+        .call(
+            reqwest::Method::POST,
+            &join,
+            shared,
+            Some(json!({"name": " Aiko 藍子 "})),
+        )
+        .await;
     assert_eq!(status, 200, "{aiko}");
     assert_eq!(aiko["role"], "participant");
     assert_eq!(aiko["person"]["name"], "Aiko 藍子");
-    let (_, ben) = call(
-        &server,
-        reqwest::Method::POST,
-        &join,
-        shared,
-        Some(json!({"name": "Ben"})),
-    )
-    .await;
+    let (_, ben) = server
+        .call(
+            reqwest::Method::POST,
+            &join,
+            shared,
+            Some(json!({"name": "Ben"})),
+        )
+        .await;
     assert_ne!(
         aiko["person"]["id"], ben["person"]["id"],
         "one link, two people"
@@ -249,28 +219,28 @@ async fn joining_with_a_name_gives_a_personal_token_that_revocation_still_reache
     let personal = aiko["token"].as_str().unwrap();
 
     // The personal token opens what the shared one opens.
-    let info = call(
-        &server,
-        reqwest::Method::GET,
-        &format!("/api/postmortems/{}", pm.id),
-        personal,
-        None,
-    )
-    .await;
+    let info = server
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/postmortems/{}", pm.id),
+            personal,
+            None,
+        )
+        .await;
     assert_eq!((info.0, &info.1["role"]), (200, &json!("participant")));
     Client::connect(&server.ws_url(&pm.id, personal))
         .await
         .unwrap();
 
     // Renaming keeps the person.
-    let (status, renamed) = call(
-        &server,
-        reqwest::Method::POST,
-        &join,
-        personal,
-        Some(json!({"name": "藍子"})),
-    )
-    .await;
+    let (status, renamed) = server
+        .call(
+            reqwest::Method::POST,
+            &join,
+            personal,
+            Some(json!({"name": "藍子"})),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(renamed["person"]["id"], aiko["person"]["id"]);
     assert_eq!(renamed["person"]["name"], "藍子");
@@ -282,24 +252,19 @@ async fn joining_with_a_name_gives_a_personal_token_that_revocation_still_reache
         json!({"name": "a\u{7}b"}),
         json!({}),
     ] {
-        let (status, _) = call(
-            &server,
-            reqwest::Method::POST,
-            &join,
-            shared,
-            Some(bad.clone()),
-        )
-        .await;
+        let (status, _) = server
+            .call(reqwest::Method::POST, &join, shared, Some(bad.clone()))
+            .await;
         assert_eq!(status, 400, "{bad}");
     }
-    let (status, _) = call(
-        &server,
-        reqwest::Method::POST,
-        &join,
-        ADMIN_TOKEN,
-        Some(json!({"name": "root"})),
-    )
-    .await;
+    let (status, _) = server
+        .call(
+            reqwest::Method::POST,
+            &join,
+            ADMIN_TOKEN,
+            Some(json!({"name": "root"})),
+        )
+        .await;
     assert_eq!(status, 403);
 
     // Revoking the shared link revokes every personal token made from it.
@@ -307,31 +272,31 @@ async fn joining_with_a_name_gives_a_personal_token_that_revocation_still_reache
         "/api/postmortems/{}/invites/{}",
         pm.id, pm.invites["participant"]
     );
-    let (status, _) = call(
-        &server,
-        reqwest::Method::DELETE,
-        &revoke,
-        pm.token("facilitator"),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .call(
+            reqwest::Method::DELETE,
+            &revoke,
+            pm.token("facilitator"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
-    let info = call(
-        &server,
-        reqwest::Method::GET,
-        &format!("/api/postmortems/{}", pm.id),
-        personal,
-        None,
-    )
-    .await;
+    let info = server
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/postmortems/{}", pm.id),
+            personal,
+            None,
+        )
+        .await;
     assert_eq!(info.0, 401);
-    let (status, _) = call(
-        &server,
-        reqwest::Method::POST,
-        &join,
-        shared,
-        Some(json!({"name": "late"})),
-    )
-    .await;
+    let (status, _) = server
+        .call(
+            reqwest::Method::POST,
+            &join,
+            shared,
+            Some(json!({"name": "late"})),
+        )
+        .await;
     assert_eq!(status, 401);
 }

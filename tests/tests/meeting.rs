@@ -12,28 +12,13 @@ use yrs::{GetString, Text, Transact};
 const WAIT: Duration = Duration::from_secs(10);
 
 async fn post(server: &Server, path: &str, token: &str, body: Value) -> (u16, Value) {
-    let response = server
-        .http
-        .post(server.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
+    server
+        .call(reqwest::Method::POST, path, token, Some(body))
         .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 async fn get(server: &Server, path: &str, token: &str) -> (u16, Value) {
-    let response = server
-        .http
-        .get(server.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    server.call(reqwest::Method::GET, path, token, None).await
 }
 
 /// Joins with a name; returns the personal token.
