@@ -209,10 +209,7 @@ impl Client {
             .editor
             .borrow_mut()
             .local_input(&inner.doc, &inner.body);
-        if changed {
-            self.flush();
-        }
-        self.selection_changed();
+        self.after_local_edit(changed);
     }
 
     pub fn on_composition_start(&self) {
@@ -232,6 +229,11 @@ impl Client {
             .editor
             .borrow_mut()
             .composition_end(&inner.doc, &inner.body);
+        self.after_local_edit(changed);
+    }
+
+    /// Sends what a local edit changed, then the caret that moved with it.
+    fn after_local_edit(&self, changed: bool) {
         if changed {
             self.flush();
         }

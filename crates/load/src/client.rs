@@ -141,6 +141,14 @@ impl Tracker {
         self.lock().pending.len()
     }
 
+    /// Waits (at most `within`) for the last edits to reach their receivers.
+    pub async fn drain(&self, within: std::time::Duration) {
+        let deadline = tokio::time::Instant::now() + within;
+        while self.outstanding() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     pub fn finish(&self) -> Tracked {
         let inner = self.lock();
         Tracked {

@@ -53,10 +53,7 @@ pub async fn run(kind: &Kind, scale: Scale) -> Result<Report> {
     ));
     tokio::time::sleep_until(until).await;
     let used = cpu.stop();
-    let drain = Instant::now() + Duration::from_secs(5);
-    while tracker.outstanding() > 0 && Instant::now() < drain {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    tracker.drain(Duration::from_secs(5)).await;
     let _ = stop_tx.send(true);
     let mut failed = 0;
     for task in tasks {

@@ -48,10 +48,7 @@ pub async fn run(
     tokio::time::sleep_until(until).await;
     let used = cpu.stop();
     // Let the last edits arrive (bounded), then stop everyone.
-    let drain = Instant::now() + Duration::from_secs(5);
-    while tracker.outstanding() > 0 && Instant::now() < drain {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    tracker.drain(Duration::from_secs(5)).await;
     let _ = stop_tx.send(true);
     let mut texts = Vec::new();
     let mut failures = 0;
