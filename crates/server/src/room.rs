@@ -23,7 +23,7 @@ use yrs::block::ClientID;
 use yrs::sync::awareness::AwarenessUpdate;
 use yrs::sync::Awareness;
 use yrs::updates::decoder::Decode;
-use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
+use yrs::{ReadTxn, StateVector, Transact, Update};
 
 /// Identifies one socket within the server.
 pub type ConnId = u64;
@@ -156,11 +156,6 @@ impl Room {
             }
         }
         (receiver, first)
-    }
-
-    /// Whether the document has any content at all (tests and metrics).
-    pub fn doc(&self) -> Doc {
-        self.lock().awareness.doc().clone()
     }
 
     /// A socket's sync step 1: the answer is queued behind every update that is
@@ -389,7 +384,7 @@ impl Room {
         state.unloaded = true;
         drop(state);
         tracing::warn!(doc = %self.id, reason = %reason.reason, "room failed; it reloads on the next join");
-        let _ = self.events.send(RoomEvent::Close(reason));
+        self.broadcast(RoomEvent::Close(reason));
         if let Some(rooms) = self.rooms.upgrade() {
             rooms.forget(&self.id, self);
         }
@@ -584,7 +579,7 @@ impl Rooms {
     pub fn close_all(&self, reason: CloseReason) {
         for slot in self.slots().values() {
             if let Some(room) = slot.get() {
-                let _ = room.events.send(RoomEvent::Close(reason.clone()));
+                room.broadcast(RoomEvent::Close(reason.clone()));
             }
         }
     }
@@ -596,7 +591,7 @@ impl Rooms {
             .get(doc_id)
             .and_then(|slot| slot.get().cloned());
         if let Some(room) = room {
-            let _ = room.events.send(RoomEvent::CloseInvite {
+            room.broadcast(RoomEvent::CloseInvite {
                 invite: invite.to_owned(),
                 reason,
             });
