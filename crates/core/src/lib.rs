@@ -13,7 +13,8 @@
 //!   `decide` turns a client's command into events, `apply` folds events into
 //!   state, `replay` rebuilds a meeting from its log.
 //! - *The document*: [`document`] (every replica's `Doc`, the section
-//!   template) and [`anchor`] (comment anchors that follow their words).
+//!   template), [`outline`] (which sections, in which order, under which
+//!   titles) and [`anchor`] (comment anchors that follow their words).
 //! - *The wire*: [`protocol`], the y-websocket framing every replica (server,
 //!   browser, tests, load tool) speaks.
 
@@ -21,6 +22,7 @@ pub mod anchor;
 pub mod comment;
 pub mod document;
 pub mod meeting;
+pub mod outline;
 pub mod permission;
 pub mod phase;
 pub mod protocol;
