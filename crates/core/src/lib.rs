@@ -15,12 +15,15 @@
 //! - *The document*: [`document`] (every replica's `Doc`, the section
 //!   template), [`outline`] (which sections, in which order, under which
 //!   titles) and [`anchor`] (comment anchors that follow their words).
+//! - *Reading it*: [`markdown`], the sanitised Markdown renderer the
+//!   preview, the export and the library share.
 //! - *The wire*: [`protocol`], the y-websocket framing every replica (server,
 //!   browser, tests, load tool) speaks.
 
 pub mod anchor;
 pub mod comment;
 pub mod document;
+pub mod markdown;
 pub mod meeting;
 pub mod outline;
 pub mod permission;

@@ -1,0 +1,265 @@
+//! Markdown to HTML that is safe to put into a page, by construction.
+//!
+//! One renderer for the browser's preview, the HTML export and the library:
+//! [`to_safe_html`] parses CommonMark with pulldown-cmark (tables,
+//! strikethrough and task lists on) and rewrites the event stream before the
+//! HTML writer sees it, so nothing an author types can become markup or
+//! script:
+//!
+//! - raw HTML, block or inline, is emitted as escaped text (`<script>` shows
+//!   as the characters `<script>`);
+//! - link and image URLs are kept only when they are relative, a fragment,
+//!   or use `http`, `https` or `mailto` ([`is_safe_url`]); any other scheme
+//!   (`javascript:`, `data:`, `vbscript:`, …) drops the link and keeps its
+//!   text (an image becomes its alt text);
+//! - a code block's language becomes a class of letters, digits, `-`, `_`
+//!   and `+` only.
+//!
+//! Text, titles and URLs are escaped by pulldown-cmark's writer.
+
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
+
+/// The Markdown extensions every renderer in Casebook uses.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
+}
+
+/// Renders Markdown as HTML with no raw HTML, no script URL and no
+/// attribute an author controls beyond escaped text.
+pub fn to_safe_html(markdown: &str) -> String {
+    let mut html = String::with_capacity(markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, safe_events(Parser::new_ext(markdown, options())));
+    html
+}
+
+/// Whether a link or image destination may be rendered: relative paths,
+/// fragments, queries, and absolute `http`, `https` or `mailto` URLs.
+///
+/// Whitespace and control characters are removed before looking at the
+/// scheme (browsers ignore them: `java\tscript:` is `javascript:`), and the
+/// scheme is compared case-insensitively. Entities (`&#58;`) are already
+/// decoded by the parser when this is called.
+pub fn is_safe_url(url: &str) -> bool {
+    let cleaned: String = url
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect();
+    let scheme_end = cleaned.find([':', '/', '?', '#']);
+    match scheme_end {
+        Some(i) if cleaned[i..].starts_with(':') => {
+            let scheme = cleaned[..i].to_ascii_lowercase();
+            matches!(scheme.as_str(), "http" | "https" | "mailto")
+        }
+        _ => true,
+    }
+}
+
+/// The class-safe form of a code block's language (`rust`, `c++`, `shell-session`).
+fn safe_language(lang: &str) -> String {
+    lang.split_whitespace()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+'))
+        .take(32)
+        .collect()
+}
+
+/// Rewrites a parser's events so that the HTML writer emits nothing unsafe.
+fn safe_events<'a>(events: impl Iterator<Item = Event<'a>>) -> impl Iterator<Item = Event<'a>> {
+    // For each open link/image: whether it was kept (so its end is kept too).
+    let mut links: Vec<bool> = Vec::new();
+    let mut images: Vec<bool> = Vec::new();
+    events.filter_map(move |event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
+        Event::Start(Tag::HtmlBlock) => Some(Event::Start(Tag::Paragraph)),
+        Event::End(TagEnd::HtmlBlock) => Some(Event::End(TagEnd::Paragraph)),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => {
+            let keep = is_safe_url(&dest_url);
+            links.push(keep);
+            keep.then_some(Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }))
+        }
+        Event::End(TagEnd::Link) => links
+            .pop()
+            .unwrap_or(false)
+            .then_some(Event::End(TagEnd::Link)),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => {
+            let keep = is_safe_url(&dest_url);
+            images.push(keep);
+            keep.then_some(Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }))
+        }
+        Event::End(TagEnd::Image) => images
+            .pop()
+            .unwrap_or(false)
+            .then_some(Event::End(TagEnd::Image)),
+        Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang))) => {
+            let lang = safe_language(&lang);
+            Some(Event::Start(Tag::CodeBlock(if lang.is_empty() {
+                CodeBlockKind::Indented
+            } else {
+                CodeBlockKind::Fenced(CowStr::from(lang))
+            })))
+        }
+        other => Some(other),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_no_markup_from_author(html: &str) {
+        let lower = html.to_ascii_lowercase();
+        for bad in [
+            "<script",
+            "<img",
+            "<iframe",
+            "<svg",
+            "<div",
+            "href=\"javascript",
+            "href=\"data",
+        ] {
+            assert!(!lower.contains(bad), "{bad} in {html}");
+        }
+    }
+
+    #[test]
+    fn raw_html_blocks_and_inline_html_show_as_text() {
+        let html =
+            to_safe_html("<script>alert(1)</script>\n\nhello <img src=x onerror=alert(1)> world");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{html}"
+        );
+        assert!(html.contains("hello"));
+        assert_no_markup_from_author(&html);
+    }
+
+    #[test]
+    fn html_block_with_event_handlers_is_escaped() {
+        let html = to_safe_html(
+            "<div onclick=\"alert(1)\">\n<iframe src=\"https://evil\"></iframe>\n</div>\n",
+        );
+        assert_no_markup_from_author(&html);
+        assert!(html.contains("&lt;iframe"), "{html}");
+    }
+
+    #[test]
+    fn script_urls_are_dropped_whatever_their_spelling() {
+        for md in [
+            "[x](javascript:alert(1))",
+            "[x](JaVaScRiPt:alert(1))",
+            "[x](  javascript:alert(1))",
+            "[x](java&#x09;script:alert(1))",
+            "[x](javascript&#58;alert(1))",
+            "[x](&#106;avascript:alert(1))",
+            "[x](vbscript:msgbox)",
+            "[x](data:text/html;base64,PHNjcmlwdD4=)",
+            "<javascript:alert(1)>",
+            "[x][r]\n\n[r]: javascript:alert(1)",
+        ] {
+            let html = to_safe_html(md);
+            assert!(!html.contains("href"), "{md} → {html}");
+            assert!(
+                !html.contains('<') || html.starts_with("<p>"),
+                "{md} → {html}"
+            );
+            assert_eq!(html.matches('<').count(), 2, "{md} → {html}");
+        }
+        let html = to_safe_html(
+            "![alt text](javascript:alert(1)) and ![p](data:image/svg+xml,<svg onload=alert(1)>)",
+        );
+        assert_no_markup_from_author(&html);
+        assert!(html.contains("alt text"), "{html}");
+    }
+
+    #[test]
+    fn the_text_of_a_dropped_link_stays() {
+        let html = to_safe_html("see [the runbook](javascript:alert(1)) now");
+        assert_eq!(html, "<p>see the runbook now</p>\n");
+    }
+
+    #[test]
+    fn safe_urls_render_as_links_and_images() {
+        let html = to_safe_html(
+            "[a](https://example.com/a?b=1) [m](mailto:sre@example.com) [r](../runbook.md) [f](#timeline) ![d](/img/diagram.png \"Diagram\")",
+        );
+        assert!(
+            html.contains("<a href=\"https://example.com/a?b=1\">a</a>"),
+            "{html}"
+        );
+        assert!(html.contains("href=\"mailto:sre@example.com\""), "{html}");
+        assert!(html.contains("href=\"../runbook.md\""), "{html}");
+        assert!(html.contains("href=\"#timeline\""), "{html}");
+        assert!(
+            html.contains("<img src=\"/img/diagram.png\" alt=\"d\" title=\"Diagram\""),
+            "{html}"
+        );
+        assert!(is_safe_url("HTTP://EXAMPLE.COM"));
+        assert!(is_safe_url("path/with:colon-after-slash"));
+        assert!(!is_safe_url("\u{0}javascript:alert(1)"));
+        assert!(!is_safe_url("file:///etc/passwd"));
+    }
+
+    #[test]
+    fn titles_and_attributes_cannot_break_out() {
+        let html = to_safe_html("[x](https://e.com \"a\\\" onmouseover=\\\"alert(1)\")");
+        assert!(!html.contains("\" onmouseover"), "{html}");
+        let html = to_safe_html("```rust\" onclick=\"alert(1)\nfn main() {}\n```");
+        assert!(
+            html.starts_with("<pre><code class=\"language-rust\">fn main"),
+            "{html}"
+        );
+        assert!(!html.contains("onclick=\""), "{html}");
+    }
+
+    #[test]
+    fn code_blocks_tables_strikethrough_and_tasks_render() {
+        let html = to_safe_html(
+            "```rust\nlet a = \"<b>\";\n```\n\n| 時刻 | 出来事 |\n| --- | --- |\n| 10:00 | 障害発生 🔥 |\n\n~~old~~\n\n- [x] done\n- [ ] 未完了\n",
+        );
+        assert!(
+            html.contains("<pre><code class=\"language-rust\">let a = \"&lt;b&gt;\";"),
+            "{html}"
+        );
+        assert!(html.contains("<table>"), "{html}");
+        assert!(html.contains("<th>時刻</th>"), "{html}");
+        assert!(html.contains("<td>障害発生 🔥</td>"), "{html}");
+        assert!(html.contains("<del>old</del>"), "{html}");
+        assert!(html.contains("checkbox"), "{html}");
+        assert!(html.contains("未完了"), "{html}");
+    }
+
+    #[test]
+    fn japanese_and_emoji_round_trip() {
+        let html = to_safe_html("# 障害の概要 😀\n\nデータベースが **停止** しました。👍🏽");
+        assert_eq!(
+            html,
+            "<h1>障害の概要 😀</h1>\n<p>データベースが <strong>停止</strong> しました。👍🏽</p>\n"
+        );
+    }
+}
