@@ -534,3 +534,11 @@ pub fn standalone_insert(text: &str) -> Vec<u8> {
     let txn = doc.transact();
     txn.encode_state_as_update_v1(&Default::default())
 }
+
+/// Prints one line of what a test tried (edits checked, kills survived…).
+/// Written to the process's stderr directly, so `cargo test` shows it even for
+/// passing tests, whose `println!` output it captures.
+pub fn report(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}

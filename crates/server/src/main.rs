@@ -133,7 +133,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_frame_bytes: args.max_frame_bytes,
     });
     let state = AppState {
-        meetings: Arc::new(casebook_server::meeting::Meetings::new(Arc::clone(&store))),
+        meetings: Arc::new(casebook_server::meeting::Meetings::new(
+            Arc::clone(&store),
+            Arc::clone(&rooms),
+        )),
         store,
         auth: Arc::clone(&auth),
         rooms: Arc::clone(&rooms),

@@ -7,11 +7,19 @@
 //! answer go out, so every 2xx command survives a crash. The meeting room is
 //! then brought up to date, and answers and kudos are written into the
 //! document's Q&A and Kudos sections.
+//!
+//! Writing an answer into the document is a second write after the event's;
+//! a crash in between must not lose it. Each entry is written together with
+//! a mark in the document's [`WRITTEN_ENTRIES`] map (key: the event's place in
+//! the log), in one yrs transaction, so the text and its mark are durable
+//! together. When a meeting is loaded from its log, every answer and kudos
+//! event without a mark is written then: exactly once, however the server
+//! stopped.
 
 use crate::auth::{random_token, Access};
 use crate::error::{parse_json, ApiError, RawBody};
 use crate::meeting_room::{self, Projection};
-use crate::room::{meeting_doc_id, CloseReason, RoomEvent};
+use crate::room::{meeting_doc_id, CloseReason, RoomEvent, Rooms};
 use crate::store::{PostmortemRecord, Store};
 use crate::{blocking, invite, AppState, TokenQuery};
 use axum::extract::{Path, Query, State};
@@ -27,7 +35,11 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{Mutex as AsyncMutex, OnceCell};
-use yrs::{Text, WriteTxn};
+use yrs::{GetString, Map, Text, WriteTxn};
+
+/// Root map of a postmortem's document where the server marks which meeting
+/// events (by their place in the log) it has written into the sections.
+pub const WRITTEN_ENTRIES: &str = "server_entries";
 
 /// A loaded meeting and the number of its stored events.
 pub struct Loaded {
@@ -41,6 +53,7 @@ type Slot = Arc<OnceCell<Arc<AsyncMutex<Loaded>>>>;
 /// of one postmortem are handled one at a time (its mutex).
 pub struct Meetings {
     store: Arc<dyn Store>,
+    rooms: Arc<Rooms>,
     slots: Mutex<HashMap<String, Slot>>,
 }
 
@@ -51,9 +64,10 @@ fn now_ms() -> u64 {
 }
 
 impl Meetings {
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub fn new(store: Arc<dyn Store>, rooms: Arc<Rooms>) -> Self {
         Meetings {
             store,
+            rooms,
             slots: Mutex::new(HashMap::new()),
         }
     }
@@ -84,6 +98,8 @@ impl Meetings {
                     events.push(event);
                 }
                 let meeting = Meeting::replay(record.created_at * 1000, &events);
+                // Entries a crash kept out of the document are written now.
+                write_entries(&self.rooms, &record.id, &meeting, 0, &events).await;
                 Ok::<_, ApiError>(Arc::new(AsyncMutex::new(Loaded {
                     meeting,
                     next_seq: events.len() as u64,
@@ -192,7 +208,7 @@ pub async fn command(
             loaded.meeting.apply(event);
         }
         tracing::debug!(postmortem = %pm, command = %command.command_id, events = events.len(), "command applied");
-        after_events(&app, &record, &loaded.meeting, &events).await;
+        after_events(&app, &record, &loaded.meeting, first, &events).await;
     }
     Ok(Json(json!({
         "events": events,
@@ -207,6 +223,7 @@ async fn after_events(
     app: &AppState,
     record: &PostmortemRecord,
     meeting: &Meeting,
+    first_seq: u64,
     events: &[Event],
 ) {
     if let Some(room) = app.rooms.loaded(&meeting_doc_id(&record.id)) {
@@ -217,25 +234,9 @@ async fn after_events(
             tracing::warn!(postmortem = %record.id, error = %e, "meeting room not updated");
         }
     }
-    let mut entries: Vec<(&str, String)> = Vec::new();
     for event in events {
-        match &event.change {
-            Change::QuestionAnswered {
-                comment_id, text, ..
-            } => {
-                if let Some(question) = meeting.comment(comment_id) {
-                    entries.push((QA_SECTION, qa_entry_markdown(&question.text, text)));
-                }
-            }
-            Change::KudosPosted { to, text, from, .. } => {
-                entries.push((
-                    KUDOS_SECTION,
-                    kudos_entry_markdown(to, text, &from.display_name),
-                ));
-            }
-            Change::PhaseMoved { from, to, .. }
-                if *from == Phase::Published || *to == Phase::Published =>
-            {
+        if let Change::PhaseMoved { from, to, .. } = &event.change {
+            if *from == Phase::Published || *to == Phase::Published {
                 // Write rights change: sockets reconnect and get the new ones.
                 if let Some(room) = app.rooms.loaded(&record.id) {
                     room.broadcast(RoomEvent::Close(CloseReason::new(
@@ -244,34 +245,76 @@ async fn after_events(
                     )));
                 }
             }
-            _ => {}
         }
     }
-    if !entries.is_empty() {
-        append_to_sections(app, &record.id, entries).await;
+    write_entries(&app.rooms, &record.id, meeting, first_seq, events).await;
+}
+
+/// The Markdown entry an event adds to a section of the document, if any.
+fn entry(meeting: &Meeting, event: &Event) -> Option<(&'static str, String)> {
+    match &event.change {
+        Change::QuestionAnswered {
+            comment_id, text, ..
+        } => {
+            let question = meeting.comment(comment_id)?;
+            Some((QA_SECTION, qa_entry_markdown(&question.text, text)))
+        }
+        Change::KudosPosted { to, text, from, .. } => Some((
+            KUDOS_SECTION,
+            kudos_entry_markdown(to, text, &from.display_name),
+        )),
+        _ => None,
     }
 }
 
-/// Appends Markdown entries to sections of the document, as the server.
-async fn append_to_sections(app: &AppState, pm: &str, entries: Vec<(&str, String)>) {
-    let (room, conn) = match app.rooms.join(pm).await {
+/// Appends the entries of `events` (numbered from `first_seq` in the log) to
+/// the document's sections, each with its mark in [`WRITTEN_ENTRIES`] and
+/// only if not marked yet. In a document written before marks existed, an
+/// entry whose exact text is already in its section is only marked.
+async fn write_entries(
+    rooms: &Arc<Rooms>,
+    pm: &str,
+    meeting: &Meeting,
+    first_seq: u64,
+    events: &[Event],
+) {
+    let entries: Vec<(String, &str, String)> = events
+        .iter()
+        .enumerate()
+        .filter_map(|(i, event)| {
+            let (section, markdown) = entry(meeting, event)?;
+            Some(((first_seq + i as u64).to_string(), section, markdown))
+        })
+        .collect();
+    if entries.is_empty() {
+        return;
+    }
+    let (room, conn) = match rooms.join(pm).await {
         Ok(joined) => joined,
         Err(e) => {
             tracing::error!(postmortem = %pm, error = %e, "document not loaded; entries not written");
             return;
         }
     };
-    let result = room.apply_server_change(app.rooms.commit(), |txn| {
-        for (section, markdown) in &entries {
+    let result = room.apply_server_change(rooms.commit(), |txn| {
+        let marks = txn.get_or_insert_map(WRITTEN_ENTRIES);
+        let unmarked_document = marks.len(txn) == 0;
+        for (key, section, markdown) in &entries {
+            if marks.contains_key(txn, key) {
+                continue;
+            }
             let text = txn.get_or_insert_text(section_text_name(section).as_str());
-            let end = text.len(txn);
-            text.insert(txn, end, markdown);
+            if !(unmarked_document && text.get_string(txn).contains(markdown.as_str())) {
+                let end = text.len(txn);
+                text.insert(txn, end, markdown);
+            }
+            marks.insert(txn, key.as_str(), true);
         }
     });
     if let Err(e) = result {
         tracing::error!(postmortem = %pm, error = %e, "entries not written into the document");
     }
-    app.rooms.leave(&room, conn);
+    rooms.leave(&room, conn);
 }
 
 /// What the meeting room shows: the postmortem, the meeting's public state,

@@ -3,7 +3,8 @@
 //! - `cargo xtask run [-- ARGS]`: build the browser bundle and the server,
 //!   then start `casebook serve --web-dir web/dist ARGS`.
 //! - `cargo xtask build-web`: only build the browser bundle into `web/dist`.
-//! - `cargo xtask test`: set up and run every test (see `test.rs`).
+//! - `cargo xtask test [--long]`: set up and run every test (see `test.rs`);
+//!   `--long` runs the crash test and the fuzzers for longer.
 //! - `cargo xtask bench [--quick] [--scenario NAME] [--runs N] [--criterion]`:
 //!   the load tool against the real server and the reference Node server
 //!   (see `bench.rs`).
@@ -18,7 +19,7 @@ use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask <run [-- casebook serve args] | build-web | test | bench [--quick] [--scenario NAME] [--runs N] [--criterion]>";
+const USAGE: &str = "usage: cargo xtask <run [-- casebook serve args] | build-web | test [--long] | bench [--quick] [--scenario NAME] [--runs N] [--criterion]>";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -28,7 +29,7 @@ fn main() -> ExitCode {
     let result = match subcommand.as_deref() {
         Some("run") => run(&root, &rest),
         Some("build-web") => web::build_web(&root).map(|_| ExitCode::SUCCESS),
-        Some("test") => test::run(&root).map(|()| ExitCode::SUCCESS),
+        Some("test") => test::run(&root, &rest).map(|()| ExitCode::SUCCESS),
         Some("bench") => bench::run(&root, &rest).map(|()| ExitCode::SUCCESS),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");

@@ -5,6 +5,9 @@
 //! in order: formatting and clippy, the Rust unit and end-to-end tests, the
 //! reference Yjs client and browser tests in `tests/js`. Stops at the first
 //! failure and says which step failed.
+//!
+//! `--long` gives the reliability tests a bigger budget: more kill -9 cycles
+//! in the crash test (`CASEBOOK_CRASH_CYCLES`).
 
 use crate::web::build_web;
 use anyhow::{bail, Context, Result};
@@ -14,7 +17,15 @@ use std::process::Command;
 /// Chromium as Debian installs it.
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-pub fn run(root: &Path) -> Result<()> {
+/// Kill -9 cycles of the crash test in a `--long` run (3 otherwise).
+const LONG_CRASH_CYCLES: &str = "20";
+
+pub fn run(root: &Path, args: &[String]) -> Result<()> {
+    let long = match args {
+        [] => false,
+        [flag] if flag == "--long" => true,
+        _ => bail!("usage: cargo xtask test [--long]"),
+    };
     let web_dir = build_web(root)?;
     step(
         root,
@@ -55,6 +66,9 @@ pub fn run(root: &Path) -> Result<()> {
         .current_dir(root)
         .arg("test")
         .env("CASEBOOK_BIN", &bin);
+    if long {
+        rust_tests.env("CASEBOOK_CRASH_CYCLES", LONG_CRASH_CYCLES);
+    }
     run_step("Rust unit and end-to-end tests", &mut rust_tests)?;
 
     let js = root.join("tests/js");
