@@ -546,3 +546,30 @@ async fn every_seen_edit_and_every_2xx_command_survives_repeated_kill_9() {
         replicas.iter().filter(|r| r.writer).count()
     ));
 }
+
+#[tokio::test]
+async fn sigterm_closes_sockets_with_1012_and_keeps_every_edit() {
+    let mut server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("graceful").await.unwrap();
+    let url = server.ws_url(&pm.id, pm.token("author"));
+    let writer = Client::connect(&url).await.unwrap();
+    let reader = Client::connect(&server.ws_url(&pm.id, pm.token("viewer")))
+        .await
+        .unwrap();
+    for i in 0..20 {
+        writer.push(&format!("行{i} "));
+    }
+    let text = writer.text();
+    reader
+        .wait_text(&text, Duration::from_secs(10))
+        .await
+        .unwrap();
+    server.stop();
+    for client in [&writer, &reader] {
+        let closed = client.wait_closed(Duration::from_secs(5)).await.unwrap();
+        assert_eq!(closed.code, 1012, "{closed:?}");
+        assert!(closed.reason.contains("restarting"), "{closed:?}");
+    }
+    server.start_again().await.unwrap();
+    assert_eq!(casebook_e2e::server_text(&server, &pm).await.unwrap(), text);
+}
