@@ -17,6 +17,8 @@
 //!   titles) and [`anchor`] (comment anchors that follow their words).
 //! - *Reading it*: [`markdown`], the sanitised Markdown renderer the
 //!   preview, the export and the library share.
+//! - *Ready to publish?*: [`readiness`], the findings that keep a case
+//!   from being publishable.
 //! - *The wire*: [`protocol`], the y-websocket framing every replica (server,
 //!   browser, tests, load tool) speaks.
 
@@ -29,6 +31,7 @@ pub mod outline;
 pub mod permission;
 pub mod phase;
 pub mod protocol;
+pub mod readiness;
 pub mod role;
 pub mod survey;
 pub mod timer;

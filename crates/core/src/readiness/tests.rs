@@ -1,0 +1,432 @@
+//! Each rule on a document that passes it and one that fails it, in English
+//! and in Japanese.
+
+use super::*;
+use crate::anchor::Anchor;
+use crate::comment::{Answer, Comment, Decision, Outcome, Person, Resolution};
+use crate::document::TEMPLATE;
+use crate::outline::SectionTitle;
+
+const GOOD_EN: [(&str, &str); 10] = [
+    ("summary", "Checkout failed for 40 minutes after a database failover."),
+    (
+        "system",
+        "Purpose: lets customers pay for their carts.\n\nDesign: three stateless web servers behind a load balancer, one primary database.\n\nMiddleware: MySQL 8 on EC2, Redis for sessions.",
+    ),
+    ("impact", "1,200 users could not pay for 40 minutes; about $3,000 in lost orders."),
+    ("timeline", "- 14:05 failover starts\n- 14:45 checkout recovers"),
+    ("causes", "### Stale DNS cache\nThe web servers cached the old primary's address."),
+    (
+        "countermeasures",
+        "- Lower the DNS TTL to 5 s. Cause: stale DNS cache. We chose it because it needs no code change; \
+         a proxy was the alternative, ruled out for its cost.",
+    ),
+    ("lessons", "Test failovers in staging."),
+    ("qa", ""),
+    ("kudos", ""),
+    ("glossary", "- EC2: Amazon's virtual machines.\n- TTL: time to live.\n- DNS: domain name system."),
+];
+
+const GOOD_JA: [(&str, &str); 10] = [
+    ("summary", "データベースの切り替え後、40分間決済が失敗した。"),
+    (
+        "system",
+        "## 目的\nお客様がカートの代金を支払うためのシステム。\n\n## 設計\nロードバランサーの後ろにステートレスなWebサーバー3台、プライマリDB 1台。\n\n## ミドルウェア\nMySQL 8 と Redis。",
+    ),
+    ("impact", "約1200人が40分間決済できず、損失は約50万円。"),
+    ("timeline", "- 14時05分 切り替え開始\n- 14：45 決済が回復"),
+    ("causes", "### [[古いキャッシュ]]\nWebサーバーが旧プライマリのアドレスを保持していた。"),
+    (
+        "countermeasures",
+        "### TTLを短くする\n原因: 古いキャッシュ。コード変更が不要なため採用。代替案としてプロキシを検討したが、費用の制約で見送った。",
+    ),
+    ("lessons", "ステージングで切り替えを試す。"),
+    ("qa", ""),
+    ("kudos", "- **佐藤さん**: 見事な切り戻し 🎉"),
+    ("glossary", "- TTL: 有効期間\n- DB: データベース\n- 古いキャッシュ: 切り替え前の情報"),
+];
+
+fn sections(texts: &[(&str, &str)]) -> Vec<SectionText> {
+    TEMPLATE
+        .iter()
+        .enumerate()
+        .map(|(i, t)| SectionText {
+            section: Section {
+                id: t.id.to_owned(),
+                title: SectionTitle::Template(t),
+                position: i as f64,
+            },
+            markdown: texts
+                .iter()
+                .find(|(id, _)| *id == t.id)
+                .map(|(_, md)| (*md).to_owned())
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+fn with(good: &[(&str, &str)], id: &str, markdown: &str) -> Vec<SectionText> {
+    let mut s = sections(good);
+    s.iter_mut()
+        .find(|s| s.section.id == id)
+        .expect("a template section")
+        .markdown = markdown.to_owned();
+    s
+}
+
+fn rules(sections: &[SectionText]) -> Vec<Rule> {
+    check(sections, &Meeting::new(0))
+        .into_iter()
+        .map(|f| f.rule)
+        .collect()
+}
+
+#[test]
+fn a_complete_case_has_no_findings_in_either_language() {
+    assert_eq!(check(&sections(&GOOD_EN), &Meeting::new(0)), vec![]);
+    assert_eq!(check(&sections(&GOOD_JA), &Meeting::new(0)), vec![]);
+}
+
+#[test]
+fn required_sections_must_not_be_empty() {
+    for good in [&GOOD_EN, &GOOD_JA] {
+        for id in REQUIRED_SECTIONS {
+            let findings = check(&with(good, id, "  \n"), &Meeting::new(0));
+            assert_eq!(findings.len(), 1, "{id}: {findings:?}");
+            assert_eq!(findings[0].rule, Rule::SectionEmpty);
+            assert_eq!(findings[0].section, id);
+        }
+    }
+    let findings = check(&sections(&[]), &Meeting::new(0));
+    assert!(findings[0].reason_en.contains("“Summary” is empty"));
+    assert!(findings[0].reason_ja.contains("「概要」が空です"));
+}
+
+#[test]
+fn the_system_overview_needs_purpose_design_and_middleware() {
+    for (good, text, missing) in [
+        (
+            &GOOD_EN,
+            "Design: a monolith.\nMiddleware: MySQL.",
+            Rule::SystemPurpose,
+        ),
+        (
+            &GOOD_EN,
+            "Purpose: payments.\nDesign: TBD\nMiddleware: MySQL.",
+            Rule::SystemDesign,
+        ),
+        (
+            &GOOD_EN,
+            "**Purpose:** payments.\n**Design:** a monolith.\n**Middleware:** <fill in>",
+            Rule::SystemMiddleware,
+        ),
+        (
+            &GOOD_JA,
+            "設計: モノリス\nミドルウェア: MySQL",
+            Rule::SystemPurpose,
+        ),
+        (
+            &GOOD_JA,
+            "目的：決済\n設計：未定\nミドルウェア：MySQL",
+            Rule::SystemDesign,
+        ),
+        (
+            &GOOD_JA,
+            "## 目的\n決済\n## 設計\nモノリス\n## ミドルウェア\n\n",
+            Rule::SystemMiddleware,
+        ),
+    ] {
+        assert_eq!(rules(&with(good, "system", text)), vec![missing], "{text}");
+    }
+    // A text that mentions the words without labelling them does not pass.
+    assert_eq!(
+        rules(&with(
+            &GOOD_EN,
+            "system",
+            "The purpose and design are obvious."
+        )),
+        vec![
+            Rule::SystemPurpose,
+            Rule::SystemDesign,
+            Rule::SystemMiddleware
+        ]
+    );
+    // Labels may sit in list items; content may follow on the next lines.
+    assert_eq!(
+        rules(&with(
+            &GOOD_EN,
+            "system",
+            "- Purpose: payments\n- Architecture:\n  one primary, two replicas\n- Services: Stripe"
+        )),
+        vec![]
+    );
+}
+
+#[test]
+fn impact_needs_something_measurable() {
+    for (good, text) in [
+        (&GOOD_EN, "Many customers were unhappy."),
+        (&GOOD_EN, "It happened in 2024 on server 3."),
+        (&GOOD_JA, "多くのお客様に影響した。"),
+    ] {
+        assert_eq!(
+            rules(&with(good, "impact", text)),
+            vec![Rule::ImpactMeasurable],
+            "{text}"
+        );
+    }
+    for (good, text) in [
+        (&GOOD_EN, "3% of requests failed"),
+        (&GOOD_EN, "Down for 2h."),
+        (&GOOD_EN, "Refunds cost €400"),
+        (&GOOD_EN, "12 errors per second"),
+        (&GOOD_JA, "２万件の注文が失敗"),
+        (&GOOD_JA, "30分停止"),
+        (&GOOD_JA, "エラー率は5％"),
+    ] {
+        assert_eq!(rules(&with(good, "impact", text)), vec![], "{text}");
+    }
+}
+
+#[test]
+fn the_timeline_needs_times() {
+    for (good, text) in [
+        (&GOOD_EN, "- failover\n- recovery"),
+        (&GOOD_JA, "- 切り替え\n- 回復"),
+    ] {
+        assert_eq!(
+            rules(&with(good, "timeline", text)),
+            vec![Rule::TimelineTimes]
+        );
+    }
+    for (good, text) in [
+        (&GOOD_EN, "2026-11-02T14:05Z failover"),
+        (&GOOD_EN, "| 9:30 | page |"),
+        (&GOOD_JA, "午後2時 切り替え"),
+        (&GOOD_JA, "１４：０５ 切り替え"),
+    ] {
+        assert_eq!(rules(&with(good, "timeline", text)), vec![], "{text}");
+    }
+}
+
+#[test]
+fn each_countermeasure_says_why_what_else_and_which_cause() {
+    let text = "- Add a proxy. Cause: stale DNS cache. Because it hides failovers; DNS TTL was the alternative.\n\
+                - Add alerts.\n";
+    let findings = check(&with(&GOOD_EN, "countermeasures", text), &Meeting::new(0));
+    let got: Vec<(Rule, Option<&str>)> = findings
+        .iter()
+        .map(|f| (f.rule, f.subject.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Rule::CountermeasureWhy, Some("Add alerts.")),
+            (Rule::CountermeasureAlternatives, Some("Add alerts.")),
+            (Rule::CountermeasureCause, Some("Add alerts.")),
+        ]
+    );
+    assert!(findings[0].reason_en.contains("“Add alerts.”"));
+    // "because" does not count as naming a cause.
+    let text = "Use a proxy because it is simple, rather than lowering the TTL.";
+    assert_eq!(
+        rules(&with(&GOOD_EN, "countermeasures", text)),
+        vec![Rule::CountermeasureCause]
+    );
+    // Naming a Causes sub-heading counts as naming the cause.
+    let text = "Use a proxy against the stale DNS cache, because it is simple, rather than a TTL.";
+    assert_eq!(rules(&with(&GOOD_EN, "countermeasures", text)), vec![]);
+
+    let text = "### プロキシ導入\n古いキャッシュへの対策。\n\n### アラート追加\n原因: 検知の遅れ。早く気付くため。";
+    let findings = check(&with(&GOOD_JA, "countermeasures", text), &Meeting::new(0));
+    let got: Vec<(Rule, Option<&str>)> = findings
+        .iter()
+        .map(|f| (f.rule, f.subject.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Rule::CountermeasureWhy, Some("プロキシ導入")),
+            (Rule::CountermeasureAlternatives, Some("プロキシ導入")),
+            (Rule::CountermeasureAlternatives, Some("アラート追加")),
+        ]
+    );
+    assert_eq!(
+        findings[0].reason_ja,
+        "対策「プロキシ導入」に選んだ理由がありません。"
+    );
+}
+
+fn person(id: &str) -> Person {
+    Person {
+        participant_id: id.into(),
+        display_name: id.into(),
+    }
+}
+
+fn comment(id: &str, kind: CommentKind, section: &str) -> Comment {
+    Comment {
+        id: id.into(),
+        kind,
+        anchor: Anchor {
+            section: section.into(),
+            start: vec![],
+            end: vec![],
+            quote: String::new(),
+        },
+        text: "なぜ RDS ではなく EC2 上の MySQL?".into(),
+        author: person("p1"),
+        at_ms: 1,
+        replies: vec![],
+        answer: None,
+        decision: None,
+        resolution: None,
+    }
+}
+
+#[test]
+fn every_question_answered_every_suggestion_decided_every_comment_resolved() {
+    let good = sections(&GOOD_JA);
+    let mut meeting = Meeting::new(0);
+    meeting.comments = vec![
+        comment("q1", CommentKind::Question, "system"),
+        comment("s1", CommentKind::Suggestion, "timeline"),
+        comment("q2", CommentKind::Question, "impact"),
+    ];
+    meeting.comments[2].answer = Some(Answer {
+        text: "plugin".into(),
+        by: person("a"),
+        at_ms: 2,
+    });
+    let findings = check(&good, &meeting);
+    let got: Vec<(&str, Rule, Option<&str>)> = findings
+        .iter()
+        .map(|f| (f.section.as_str(), f.rule, f.subject.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("system", Rule::QuestionUnanswered, Some("q1")),
+            ("timeline", Rule::SuggestionUndecided, Some("s1")),
+            ("impact", Rule::CommentUnresolved, Some("q2")),
+        ]
+    );
+    assert!(findings[0].reason_ja.starts_with("質問「なぜ RDS"));
+    assert!(findings[1].reason_en.starts_with("Suggestion “"));
+
+    let resolved = Some(Resolution {
+        note: None,
+        by: person("a"),
+        at_ms: 3,
+    });
+    meeting.comments[1].decision = Some(Decision {
+        outcome: Outcome::Declined {
+            reason: "no".into(),
+        },
+        by: person("a"),
+        at_ms: 3,
+    });
+    for c in &mut meeting.comments {
+        c.resolution = resolved.clone();
+    }
+    assert_eq!(check(&good, &meeting), vec![]);
+}
+
+#[test]
+fn abbreviations_and_marked_terms_belong_in_the_glossary() {
+    let text = "Purpose: payments\nDesign: one RDS primary; see [[blue deck]]\nMiddleware: SQS queues, `SELECT NOW()` in code, APIs, OK";
+    let findings = check(&with(&GOOD_EN, "system", text), &Meeting::new(0));
+    let got: Vec<(&str, Option<&str>)> = findings
+        .iter()
+        .map(|f| (f.section.as_str(), f.subject.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("glossary", Some("RDS")),
+            ("glossary", Some("SQS")),
+            ("glossary", Some("API")),
+            ("glossary", Some("blue deck")),
+        ]
+    );
+    assert_eq!(
+        findings[0].reason_en,
+        "“RDS” (used in System overview) is not in the glossary."
+    );
+    assert_eq!(
+        findings[0].reason_ja,
+        "「RDS」（システム概要で使用）が用語集にありません。"
+    );
+    let glossary =
+        "- RDS: managed MySQL\n- SQS: a queue\n- APIs: interfaces\n- **Blue deck**: the runbook";
+    let mut s = with(&GOOD_EN, "system", text);
+    s.iter_mut()
+        .find(|s| s.section.id == "glossary")
+        .expect("glossary")
+        .markdown = format!("{}\n{glossary}", GOOD_EN[9].1);
+    assert_eq!(check(&s, &Meeting::new(0)), vec![]);
+
+    // Japanese: a marked term missing from the glossary.
+    let findings = check(
+        &with(&GOOD_JA, "lessons", "[[切り戻し手順書]]を整備する。"),
+        &Meeting::new(0),
+    );
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].subject.as_deref(), Some("切り戻し手順書"));
+    assert_eq!(
+        findings[0].reason_ja,
+        "「切り戻し手順書」（教訓で使用）が用語集にありません。"
+    );
+}
+
+#[test]
+fn placeholders_and_detectors() {
+    for p in [
+        "",
+        "TBD",
+        "todo.",
+        "N/A",
+        "未定",
+        "<purpose>",
+        "（あとで書く）",
+        "…",
+        "x",
+    ] {
+        assert!(is_placeholder(p), "{p}");
+    }
+    for p in ["決済", "Payments for carts", "None needed"] {
+        assert!(!is_placeholder(p), "{p}");
+    }
+    assert_eq!(
+        abbreviations("EC2 and S3, MySQL, HTTP, `AWS`\n```\nSELECT FROM\n```\nSLOs"),
+        vec!["EC2", "SLO"]
+    );
+    assert_eq!(marked_terms("[[a]] [[ b ]] [[a]] [[]]"), vec!["a", "b"]);
+    assert_eq!(items("intro\n- one\n  more\n- two\n").len(), 2);
+    assert_eq!(items("# A\nx\n- y\n# B\n").len(), 2);
+}
+
+#[test]
+fn a_yrs_document_is_checked_section_by_section_in_outline_order() {
+    use yrs::{Text, Transact, WriteTxn};
+    let doc = crate::document::new_doc();
+    {
+        let mut txn = doc.transact_mut();
+        for (id, md) in GOOD_EN {
+            let text = txn.get_or_insert_text(crate::document::section_text_name(id).as_str());
+            text.insert(&mut txn, 0, md);
+        }
+        crate::outline::add_section(&mut txn, "custom-notes", "Notes", Some("lessons"))
+            .expect("add a section");
+        let notes = txn.get_or_insert_text("section:custom-notes");
+        notes.insert(&mut txn, 0, "We moved to GKE.");
+    }
+    let txn = doc.transact();
+    let findings = check_document(&txn, &Meeting::new(0));
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].subject.as_deref(), Some("GKE"));
+    assert_eq!(
+        findings[0].reason_en,
+        "“GKE” (used in Notes) is not in the glossary."
+    );
+}
