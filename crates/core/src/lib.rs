@@ -17,6 +17,8 @@
 //!   titles) and [`anchor`] (comment anchors that follow their words).
 //! - *Reading it*: [`markdown`], the sanitised Markdown renderer the
 //!   preview, the export and the library share.
+//! - *Sharing it*: [`export`], the whole case as Markdown or a standalone
+//!   HTML page, and a Markdown file read back into sections.
 //! - *Ready to publish?*: [`readiness`], the findings that keep a case
 //!   from being publishable.
 //! - *The wire*: [`protocol`], the y-websocket framing every replica (server,
@@ -25,6 +27,7 @@
 pub mod anchor;
 pub mod comment;
 pub mod document;
+pub mod export;
 pub mod markdown;
 pub mod meeting;
 pub mod outline;

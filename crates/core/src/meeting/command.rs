@@ -52,9 +52,13 @@ pub struct Command {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum CommandKind {
     /// Move one step forward or back; into `published` is publishing, out of
-    /// it is reopening.
+    /// it is reopening. `override_reason` (publishing only) is why the case
+    /// is published although the readiness check still has findings; it is
+    /// kept with the publication.
     MovePhase {
         to: Phase,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        override_reason: Option<String>,
     },
     /// With `seconds`: restart the timer with that duration. Without: start
     /// or resume the current phase's timer.
@@ -115,6 +119,7 @@ impl CommandKind {
             CommandKind::MovePhase { .. } if phase == Phase::Published => Action::Reopen,
             CommandKind::MovePhase {
                 to: Phase::Published,
+                ..
             } => Action::Publish,
             CommandKind::MovePhase { .. } => Action::MovePhase,
             CommandKind::StartTimer { .. }

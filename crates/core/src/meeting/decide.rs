@@ -58,10 +58,23 @@ impl Meeting {
         new_id: &mut impl FnMut() -> String,
     ) -> Result<Vec<Change>, MeetingError> {
         let change = match kind {
-            CommandKind::MovePhase { to } => {
+            CommandKind::MovePhase {
+                to,
+                override_reason,
+            } => {
                 if *to == self.phase {
                     return Ok(Vec::new());
                 }
+                let override_reason = match override_reason {
+                    Some(_) if *to != crate::phase::Phase::Published => {
+                        return Err(MeetingError::BadInput(
+                            "an override reason is only for publishing".into(),
+                        ))
+                    }
+                    reason => {
+                        optional_text("override reason", reason.as_deref(), MAX_REASON_CHARS)?
+                    }
+                };
                 if !self.phase.can_move_to(*to) {
                     return Err(MeetingError::Conflict(format!(
                         "the meeting is in {} and moves one step at a time; it cannot go to {}",
@@ -72,6 +85,7 @@ impl Meeting {
                     from: self.phase,
                     to: *to,
                     by: person,
+                    override_reason,
                 }
             }
             CommandKind::StartTimer { seconds: Some(s) } => Change::TimerStarted {

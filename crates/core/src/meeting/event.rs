@@ -45,6 +45,9 @@ pub enum Change {
         from: Phase,
         to: Phase,
         by: Person,
+        /// Publishing with readiness findings left: the facilitator's reason.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        override_reason: Option<String>,
     },
     TimerStarted {
         duration_ms: u64,

@@ -72,6 +72,9 @@ pub struct PhaseEntry {
 pub struct Publication {
     pub at_ms: u64,
     pub by: Person,
+    /// Why it was published although the readiness check had findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_reason: Option<String>,
 }
 
 /// The whole state of one postmortem's meeting.
@@ -90,6 +93,9 @@ pub struct Meeting {
     pub kudos: Vec<Kudos>,
     pub survey: Survey,
     pub published: Option<Publication>,
+    /// Participant ids of those who moved the phase (the facilitators).
+    #[serde(default)]
+    pub phase_movers: BTreeSet<String>,
     /// Participant id → command ids that produced events.
     pub processed_commands: BTreeMap<String, BTreeSet<String>>,
 }
@@ -110,6 +116,7 @@ impl Meeting {
             kudos: Vec::new(),
             survey: Survey::default(),
             published: None,
+            phase_movers: BTreeSet::new(),
             processed_commands: BTreeMap::new(),
         }
     }
@@ -165,8 +172,14 @@ impl Meeting {
         }
         let at_ms = event.at_ms;
         match &event.change {
-            Change::PhaseMoved { to, by, .. } => {
+            Change::PhaseMoved {
+                to,
+                by,
+                override_reason,
+                ..
+            } => {
                 self.phase = *to;
+                self.phase_movers.insert(by.participant_id.clone());
                 self.timer = Timer::for_phase(*to);
                 self.history.push(PhaseEntry {
                     phase: *to,
@@ -176,6 +189,7 @@ impl Meeting {
                 self.published = (*to == Phase::Published).then(|| Publication {
                     at_ms,
                     by: by.clone(),
+                    override_reason: override_reason.clone(),
                 });
             }
             Change::TimerStarted { duration_ms } => self.timer.start(*duration_ms, at_ms),

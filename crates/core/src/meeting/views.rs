@@ -7,6 +7,7 @@ use crate::comment::{Comment, CommentKind};
 use crate::phase::Phase;
 use crate::survey::SurveyAggregate;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 /// How much there is, and how much of it is done.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +104,30 @@ impl Meeting {
             slot.visits += 1;
         }
         durations
+    }
+
+    /// Everyone who took part (participant ids): moved a phase, posted,
+    /// replied, answered, decided, resolved, praised, marked done reading or
+    /// took the survey.
+    pub fn participants(&self) -> BTreeSet<&str> {
+        let mut ids: BTreeSet<&str> = BTreeSet::new();
+        for c in &self.comments {
+            ids.insert(&c.author.participant_id);
+            ids.extend(c.replies.iter().map(|r| r.author.participant_id.as_str()));
+            ids.extend(c.answer.iter().map(|a| a.by.participant_id.as_str()));
+            ids.extend(c.decision.iter().map(|d| d.by.participant_id.as_str()));
+            ids.extend(c.resolution.iter().map(|r| r.by.participant_id.as_str()));
+        }
+        ids.extend(self.kudos.iter().map(|k| k.from.participant_id.as_str()));
+        ids.extend(self.done_reading.iter().map(String::as_str));
+        ids.extend(self.survey.answered_by.iter().map(String::as_str));
+        ids.extend(self.facilitators());
+        ids
+    }
+
+    /// Who moved the meeting's phases (the facilitators).
+    pub fn facilitators(&self) -> BTreeSet<&str> {
+        self.phase_movers.iter().map(String::as_str).collect()
     }
 
     /// Accepted suggestions not yet resolved: the author's to-do list.

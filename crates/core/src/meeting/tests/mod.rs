@@ -156,7 +156,13 @@ impl Run {
     }
 
     fn move_to(&mut self, to: Phase) {
-        self.ok(&sre(), CommandKind::MovePhase { to });
+        self.ok(
+            &sre(),
+            CommandKind::MovePhase {
+                to,
+                override_reason: None,
+            },
+        );
         assert_eq!(self.meeting.phase, to);
     }
 

@@ -8,7 +8,13 @@ fn only_the_facilitator_moves_the_phase() {
     for someone in [author(), reader(), viewer()] {
         let to = Phase::SilentReading;
         assert_eq!(
-            run.refused(&someone, CommandKind::MovePhase { to }),
+            run.refused(
+                &someone,
+                CommandKind::MovePhase {
+                    to,
+                    override_reason: None
+                }
+            ),
             ErrorKind::Forbidden
         );
     }
@@ -21,7 +27,13 @@ fn every_phase_move_legal_and_illegal() {
         for to in Phase::ALL {
             let mut run = Run::new();
             run.advance_to(from);
-            let result = run.send(&sre(), CommandKind::MovePhase { to });
+            let result = run.send(
+                &sre(),
+                CommandKind::MovePhase {
+                    to,
+                    override_reason: None,
+                },
+            );
             if to == from {
                 assert_eq!(result, Ok(Vec::new()), "{from} -> {to} changes nothing");
             } else if from.can_move_to(to) {
@@ -60,12 +72,50 @@ fn a_published_case_is_reopened_into_revision() {
 }
 
 #[test]
+fn an_override_reason_is_kept_with_the_publication_and_only_for_publishing() {
+    let mut run = Run::new();
+    run.advance_to(Phase::Revision);
+    let publish = |reason: &str| CommandKind::MovePhase {
+        to: Phase::Published,
+        override_reason: Some(reason.into()),
+    };
+    let back = CommandKind::MovePhase {
+        to: Phase::Kudos,
+        override_reason: Some("because".into()),
+    };
+    assert_eq!(run.refused(&sre(), back), ErrorKind::BadInput);
+    let too_long = "x".repeat(crate::meeting::command::MAX_REASON_CHARS + 1);
+    assert_eq!(run.refused(&sre(), publish(&too_long)), ErrorKind::BadInput);
+    assert_eq!(run.meeting.phase, Phase::Revision);
+    let events = run.ok(&sre(), publish("  用語集は来週追加 📚 "));
+    let json = serde_json::to_value(&events[0]).expect("serialises");
+    assert_eq!(json["override_reason"], "用語集は来週追加 📚");
+    let published = run.meeting.published.clone().expect("published");
+    assert_eq!(
+        published.override_reason.as_deref(),
+        Some("用語集は来週追加 📚")
+    );
+    assert_eq!(Meeting::replay(START, &run.log).published, Some(published));
+    // Reopen, then publish without a reason: the old reason is gone.
+    run.move_to(Phase::Revision);
+    run.ok(&sre(), publish("   "));
+    assert_eq!(
+        run.meeting
+            .published
+            .as_ref()
+            .map(|p| p.override_reason.clone()),
+        Some(None)
+    );
+}
+
+#[test]
 fn every_command_obeys_the_permission_table() {
     for phase in Phase::ALL {
         for someone in [sre(), author(), reader(), viewer()] {
             let commands = [
                 CommandKind::MovePhase {
                     to: phase.next().or(phase.prev()).unwrap_or(phase),
+                    override_reason: None,
                 },
                 CommandKind::StartTimer { seconds: Some(60) },
                 CommandKind::MarkDoneReading,

@@ -204,7 +204,13 @@ fn commands_and_events_read_as_documented() {
     let command: Command =
         serde_json::from_str(r#"{"command_id":"c1","type":"move_phase","to":"q_and_a"}"#)
             .expect("parses");
-    assert_eq!(command.kind, CommandKind::MovePhase { to: Phase::QAndA });
+    assert_eq!(
+        command.kind,
+        CommandKind::MovePhase {
+            to: Phase::QAndA,
+            override_reason: None
+        }
+    );
     let command: Command = serde_json::from_str(
         r#"{"command_id":"c2","type":"answer_survey","ratings":{"questions_easy":5,"time_enough":2,"document_clear":4}}"#,
     )
@@ -224,6 +230,7 @@ fn commands_and_events_read_as_documented() {
         &sre(),
         CommandKind::MovePhase {
             to: Phase::SilentReading,
+            override_reason: None,
         },
     );
     let json = serde_json::to_value(&events[0]).expect("serialises");
