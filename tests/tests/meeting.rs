@@ -322,7 +322,7 @@ async fn a_whole_meeting_from_drafting_to_published_survives_a_restart() {
         &server,
         &pm,
         &sre,
-        json!({"type": "move_phase", "to": "published"}),
+        json!({"type": "move_phase", "to": "published", "override_reason": "the draft is only a summary"}),
     )
     .await;
     assert_eq!(writer.wait_closed(WAIT).await.unwrap().code, 4009);

@@ -24,12 +24,12 @@ pub struct NewPostmortem {
 
 #[derive(Serialize)]
 pub struct Created {
-    id: String,
-    title: String,
-    tokens: BTreeMap<Role, String>,
-    links: BTreeMap<Role, String>,
+    pub id: String,
+    pub title: String,
+    pub tokens: BTreeMap<Role, String>,
+    pub links: BTreeMap<Role, String>,
     /// The invite ids behind the tokens (to revoke them).
-    invites: BTreeMap<Role, String>,
+    pub invites: BTreeMap<Role, String>,
 }
 
 /// A new random postmortem id: 12 characters of `[a-z0-9]`, URL-safe.
@@ -49,7 +49,12 @@ pub async fn create_postmortem(
     app.auth
         .require_admin(bearer_or_query_token(&headers, &query).as_deref())?;
     let body: NewPostmortem = parse_json(body)?;
-    let title = body.title.trim().to_owned();
+    Ok((StatusCode::CREATED, Json(create(&app, &body.title).await?)))
+}
+
+/// Creates a postmortem titled `title` with one invite per role.
+pub async fn create(app: &AppState, title: &str) -> Result<Created, ApiError> {
+    let title = title.trim().to_owned();
     if title.is_empty() {
         return Err(ApiError::bad_request("the title must not be empty"));
     }
@@ -77,12 +82,12 @@ pub async fn create_postmortem(
     for role in Role::ALL {
         let InviteView {
             id, token, link, ..
-        } = invite::mint(&app, &record.id, role, app.auth.ttl().as_secs()).await?;
+        } = invite::mint(app, &record.id, role, app.auth.ttl().as_secs()).await?;
         created.invites.insert(role, id);
         created.tokens.insert(role, token.unwrap_or_default());
         created.links.insert(role, link.unwrap_or_default());
     }
-    Ok((StatusCode::CREATED, Json(created)))
+    Ok(created)
 }
 
 pub async fn list_postmortems(

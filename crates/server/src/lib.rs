@@ -6,11 +6,14 @@
 //! - [`api`]: the JSON command API; [`auth`]: token signing; [`invite`]:
 //!   invite links and the check every request and socket goes through.
 //! - [`meeting`]: meeting commands through the core engine, stored as events.
+//! - [`case`]: the case as a whole: readiness, the publishing check, the
+//!   read link, export and import.
 //! - [`store`]: sled storage behind a trait; [`commit`]: group commit.
 //! - [`web`]: serves the browser bundle.
 
 pub mod api;
 pub mod auth;
+pub mod case;
 pub mod commit;
 pub mod error;
 pub mod invite;
@@ -95,7 +98,16 @@ pub fn router(state: AppState) -> Router {
             "/api/postmortems",
             post(api::create_postmortem).get(api::list_postmortems),
         )
+        .route("/api/postmortems/import", post(case::import))
         .route("/api/postmortems/{id}", get(api::get_postmortem))
+        .route("/api/postmortems/{id}/readiness", get(case::get_readiness))
+        .route("/api/postmortems/{id}/read-link", get(case::get_read_link))
+        .route(
+            "/api/postmortems/{id}/export.md",
+            get(case::export_markdown),
+        )
+        .route("/api/postmortems/{id}/export.html", get(case::export_html))
+        .route("/read/{id}", get(case::read_page))
         .route(
             "/api/postmortems/{id}/invites",
             post(invite::create).get(invite::list),

@@ -195,6 +195,11 @@ pub async fn command(
         .meeting
         .decide(&actor, &command, now_ms(), &mut new_id)
         .map_err(meeting_error)?;
+    if let Some(findings) =
+        crate::case::publish_blocked(&app, &record.id, &loaded.meeting, &events).await?
+    {
+        return Err(crate::case::refused_with(findings));
+    }
     if !events.is_empty() {
         let encoded: Vec<Vec<u8>> = events
             .iter()

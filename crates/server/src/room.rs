@@ -223,6 +223,13 @@ impl Room {
         Ok(())
     }
 
+    /// Reads the document under the room's lock (export, readiness, library).
+    pub fn read<R>(&self, f: impl FnOnce(&yrs::Transaction) -> R) -> R {
+        let state = self.lock();
+        let txn = state.awareness.doc().transact();
+        f(&txn)
+    }
+
     /// A change made by the server itself (the meeting room's projection):
     /// applied, logged and broadcast like a client's update. `change` gets a
     /// transaction (root types come from it, never from the `Doc`, whose own

@@ -1,0 +1,559 @@
+//! From meeting to casebook through the real server: the readiness check
+//! refuses publishing until the case is ready or the facilitator states a
+//! reason; the reason is kept in the export; a published case has a read
+//! link that closes when it is reopened; the export of a whole meeting
+//! round-trips through import into the same sections.
+
+use casebook_core::anchor::Anchor;
+use casebook_core::document::{section_text_name, TEMPLATE};
+use casebook_e2e::{Client, Created, Server, ADMIN_TOKEN};
+use serde_json::{json, Value};
+use std::time::Duration;
+use yrs::{GetString, Text, Transact};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A case that passes every text rule once the glossary explains RDS.
+const SECTIONS: [(&str, &str); 10] = [
+    ("summary", "Checkout failed for 40 minutes after a database failover. 決済が40分間失敗した。"),
+    (
+        "system",
+        "Purpose: lets customers pay for their carts.\n\n## 設計\nロードバランサーの後ろにWebサーバー3台。\n\nMiddleware: MySQL 8 on EC2, Redis.",
+    ),
+    ("impact", "1,200 users could not pay for 40 minutes 😞"),
+    ("timeline", "- 14:05 failover starts\n- 14:45 checkout recovers"),
+    ("causes", "### Stale DNS cache\nThe web servers kept the old primary's address."),
+    (
+        "countermeasures",
+        "- Lower the DNS TTL to 5 s. Cause: stale DNS cache. Chosen because it needs no code change; a proxy was the alternative, ruled out for its cost.",
+    ),
+    ("lessons", "Test failovers in staging. 切り替えは事前に試す。"),
+    ("qa", ""),
+    ("kudos", ""),
+    ("glossary", "- EC2: Amazon's virtual machines.\n- DNS: domain name system.\n- TTL: time to live."),
+];
+
+async fn call(
+    server: &Server,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    server.call(method, path, token, body).await
+}
+
+async fn get(server: &Server, path: &str, token: &str) -> (u16, Value) {
+    call(server, reqwest::Method::GET, path, token, None).await
+}
+
+async fn join(server: &Server, pm: &Created, role: &str, name: &str) -> String {
+    let path = format!("/api/postmortems/{}/join", pm.id);
+    let (status, joined) = call(
+        server,
+        reqwest::Method::POST,
+        &path,
+        pm.token(role),
+        Some(json!({"name": name})),
+    )
+    .await;
+    assert_eq!(status, 200, "{joined}");
+    joined["token"].as_str().unwrap().to_owned()
+}
+
+async fn command(server: &Server, pm: &str, token: &str, mut body: Value) -> (u16, Value) {
+    body["command_id"] = json!(format!("c{}", rand::random::<u64>()));
+    let path = format!("/api/postmortems/{pm}/commands");
+    call(server, reqwest::Method::POST, &path, token, Some(body)).await
+}
+
+async fn ok(server: &Server, pm: &str, token: &str, body: Value) -> Value {
+    let (status, answer) = command(server, pm, token, body.clone()).await;
+    assert_eq!(status, 200, "{body} → {answer}");
+    answer
+}
+
+fn section(client: &Client, id: &str) -> String {
+    let text = client
+        .doc
+        .get_or_insert_text(section_text_name(id).as_str());
+    let txn = client.doc.transact();
+    text.get_string(&txn)
+}
+
+fn append(client: &Client, id: &str, markdown: &str) {
+    let text = client
+        .doc
+        .get_or_insert_text(section_text_name(id).as_str());
+    let mut txn = client.doc.transact_mut();
+    let end = text.len(&txn);
+    text.insert(&mut txn, end, markdown);
+}
+
+async fn text_of(server: &Server, path: &str, token: Option<&str>) -> (u16, String, String) {
+    let mut request = reqwest::Client::new().get(server.url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("the server answers");
+    let status = response.status().as_u16();
+    let kind = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    (status, kind, response.text().await.unwrap_or_default())
+}
+
+fn rules(findings: &Value) -> Vec<String> {
+    findings
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}",
+                f["rule"].as_str().unwrap(),
+                f["subject"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
+    let server = Server::start().await.unwrap();
+    let pm = server
+        .create_postmortem("Checkout outage 決済障害")
+        .await
+        .unwrap();
+    let id = pm.id.clone();
+    let sre = join(&server, &pm, "facilitator", "SRE 佐藤").await;
+    let author = join(&server, &pm, "author", "Aoki").await;
+    let reader = join(&server, &pm, "participant", "Pat 鈴木").await;
+
+    let writer = Client::connect(&server.ws_url(&id, &author)).await.unwrap();
+    for (section_id, markdown) in SECTIONS {
+        append(&writer, section_id, markdown);
+    }
+    let watcher = Client::connect(&server.ws_url(&id, &reader)).await.unwrap();
+    watcher
+        .wait_until(WAIT, |c| section(c, "glossary").contains("TTL"))
+        .await
+        .unwrap();
+
+    // Before the meeting the text rules pass.
+    let (status, readiness) = get(
+        &server,
+        &format!("/api/postmortems/{id}/readiness"),
+        &reader,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(readiness, json!({"ready": true, "findings": []}));
+
+    // The meeting: a question about RDS, a suggestion, kudos.
+    ok(
+        &server,
+        &id,
+        &sre,
+        json!({"type": "move_phase", "to": "silent_reading"}),
+    )
+    .await;
+    let anchor = {
+        let text = watcher
+            .doc
+            .get_or_insert_text(section_text_name("system").as_str());
+        let txn = watcher.doc.transact();
+        Anchor::new(&txn, &text, "system", 0..7).unwrap()
+    };
+    let asked = ok(&server, &id, &reader, json!({"type": "post_comment", "kind": "question", "anchor": anchor, "text": "Why not RDS?"})).await;
+    let question = asked["events"][0]["comment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let suggested = ok(&server, &id, &reader, json!({"type": "post_comment", "kind": "suggestion", "anchor": anchor, "text": "Add a diagram"})).await;
+    let suggestion = suggested["events"][0]["comment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let (_, readiness) = get(&server, &format!("/api/postmortems/{id}/readiness"), &sre).await;
+    assert_eq!(
+        rules(&readiness["findings"]),
+        vec![
+            format!("question_unanswered:{question}"),
+            format!("suggestion_undecided:{suggestion}")
+        ]
+    );
+    assert_eq!(readiness["findings"][0]["section"], "system");
+    assert!(readiness["findings"][0]["reason_ja"]
+        .as_str()
+        .unwrap()
+        .contains("回答がありません"));
+
+    ok(
+        &server,
+        &id,
+        &sre,
+        json!({"type": "move_phase", "to": "q_and_a"}),
+    )
+    .await;
+    let answer = "Aurora was ruled out: our plugin needs MySQL 8 features.";
+    ok(
+        &server,
+        &id,
+        &author,
+        json!({"type": "answer_question", "comment_id": question, "text": answer}),
+    )
+    .await;
+    ok(
+        &server,
+        &id,
+        &sre,
+        json!({"type": "move_phase", "to": "proposals"}),
+    )
+    .await;
+    ok(
+        &server,
+        &id,
+        &author,
+        json!({"type": "accept_suggestion", "comment_id": suggestion}),
+    )
+    .await;
+    ok(
+        &server,
+        &id,
+        &sre,
+        json!({"type": "move_phase", "to": "kudos"}),
+    )
+    .await;
+    ok(
+        &server,
+        &id,
+        &reader,
+        json!({"type": "post_kudos", "to": "佐藤さん", "text": "深夜の切り戻し 🎉"}),
+    )
+    .await;
+    ok(
+        &server,
+        &id,
+        &reader,
+        json!({"type": "post_kudos", "to": "Aoki", "text": "clear timeline"}),
+    )
+    .await;
+    ok(
+        &server,
+        &id,
+        &sre,
+        json!({"type": "move_phase", "to": "revision"}),
+    )
+    .await;
+    for comment in [&question, &suggestion] {
+        ok(
+            &server,
+            &id,
+            &author,
+            json!({"type": "resolve", "comment_id": comment}),
+        )
+        .await;
+    }
+    ok(&server, &id, &reader, json!({"type": "answer_survey", "ratings": {"questions_easy": 5, "time_enough": 4, "document_clear": 4}})).await;
+    watcher
+        .wait_until(WAIT, |c| {
+            section(c, "kudos").contains("Aoki") && section(c, "qa").contains("Aurora")
+        })
+        .await
+        .unwrap();
+
+    // The Q&A entry brought "RDS" into the text: the glossary lacks it.
+    let (_, readiness) = get(&server, &format!("/api/postmortems/{id}/readiness"), &sre).await;
+    assert_eq!(rules(&readiness["findings"]), vec!["glossary_missing:RDS"]);
+
+    // Refused without a reason (409 with the findings), and only the
+    // facilitator may publish at all.
+    let (status, refused) = command(
+        &server,
+        &id,
+        &reader,
+        json!({"type": "move_phase", "to": "published", "override_reason": "x"}),
+    )
+    .await;
+    assert_eq!(status, 403, "{refused}");
+    let (status, refused) = command(
+        &server,
+        &id,
+        &sre,
+        json!({"type": "move_phase", "to": "published"}),
+    )
+    .await;
+    assert_eq!(status, 409, "{refused}");
+    assert!(
+        refused["error"].as_str().unwrap().contains("not ready"),
+        "{refused}"
+    );
+    assert_eq!(rules(&refused["findings"]), vec!["glossary_missing:RDS"]);
+    let (_, meeting) = get(&server, &format!("/api/postmortems/{id}/meeting"), &sre).await;
+    assert_eq!(meeting["state"]["phase"], "revision");
+    let (status, _, _) = text_of(&server, &format!("/read/{id}"), None).await;
+    assert_eq!(status, 404, "not published, no read link");
+
+    // Published with a reason; the reason is kept and exported.
+    let reason = "RDS is explained in the linked runbook | 用語集は来週";
+    ok(
+        &server,
+        &id,
+        &sre,
+        json!({"type": "move_phase", "to": "published", "override_reason": reason}),
+    )
+    .await;
+    let (_, meeting) = get(&server, &format!("/api/postmortems/{id}/meeting"), &reader).await;
+    assert_eq!(meeting["state"]["published"]["override_reason"], reason);
+
+    let (status, kind, markdown) = text_of(
+        &server,
+        &format!("/api/postmortems/{id}/export.md"),
+        Some(pm.token("viewer")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(kind.starts_with("text/markdown"), "{kind}");
+    assert!(
+        markdown.starts_with("# Checkout outage 決済障害\n"),
+        "{markdown}"
+    );
+    for t in TEMPLATE {
+        assert!(
+            markdown.contains(&format!("\n## {}\n", t.title_en)),
+            "{} in {markdown}",
+            t.title_en
+        );
+    }
+    for (_, text) in SECTIONS {
+        assert!(markdown.contains(text.trim_end()), "{text} in export");
+    }
+    for expected in [
+        answer,
+        "Why not RDS?",
+        "佐藤さん",
+        "深夜の切り戻し 🎉",
+        "**Aoki**: clear timeline",
+        reason,
+        "- **Participants:** 3",
+    ] {
+        assert!(markdown.contains(expected), "{expected} in {markdown}");
+    }
+    assert!(
+        markdown.contains("Silent reading "),
+        "phase durations: {markdown}"
+    );
+    let (_, _, japanese) = text_of(
+        &server,
+        &format!("/api/postmortems/{id}/export.md?lang=ja"),
+        Some(&reader),
+    )
+    .await;
+    assert!(
+        japanese.contains("\n## システム概要\n") && japanese.contains("参加者数"),
+        "{japanese}"
+    );
+
+    let (status, kind, html) = text_of(
+        &server,
+        &format!("/api/postmortems/{id}/export.html"),
+        Some(&author),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert!(html.contains("<title>Checkout outage 決済障害</title>"));
+    assert!(
+        html.contains("<strong>佐藤さん</strong>: 深夜の切り戻し 🎉"),
+        "{html}"
+    );
+    assert!(html.contains("用語集は来週"));
+
+    // The read link: no token needed while published.
+    let (_, link) = get(
+        &server,
+        &format!("/api/postmortems/{id}/read-link"),
+        &reader,
+    )
+    .await;
+    assert_eq!(link["published"], true);
+    let path = link["link"]
+        .as_str()
+        .unwrap()
+        .split_once("/read/")
+        .map(|(_, p)| format!("/read/{p}"))
+        .unwrap();
+    let (status, _, page) = text_of(&server, &path, None).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(answer));
+    let (status, _, _) = text_of(
+        &server,
+        &format!("/api/postmortems/{id}/export.md"),
+        Some("garbage"),
+    )
+    .await;
+    assert_eq!(status, 401);
+
+    // Reopened: the read link closes; fixed and published again without a
+    // reason, the old reason is gone.
+    ok(
+        &server,
+        &id,
+        &sre,
+        json!({"type": "move_phase", "to": "revision"}),
+    )
+    .await;
+    let (status, _, _) = text_of(&server, &path, None).await;
+    assert_eq!(status, 404);
+    let fixer = Client::connect(&server.ws_url(&id, &author)).await.unwrap();
+    fixer
+        .wait_until(WAIT, |c| section(c, "glossary").contains("TTL"))
+        .await
+        .unwrap();
+    append(&fixer, "glossary", "\n- RDS: Amazon's managed databases.");
+    // Publishing closed the old sockets (4009); read through a new one.
+    let watcher = Client::connect(&server.ws_url(&id, &reader)).await.unwrap();
+    watcher
+        .wait_until(WAIT, |c| section(c, "glossary").contains("RDS"))
+        .await
+        .unwrap();
+    ok(
+        &server,
+        &id,
+        &sre,
+        json!({"type": "move_phase", "to": "published"}),
+    )
+    .await;
+    let (_, meeting) = get(&server, &format!("/api/postmortems/{id}/meeting"), &reader).await;
+    assert!(
+        meeting["state"]["published"]
+            .get("override_reason")
+            .is_none(),
+        "{meeting}"
+    );
+    let (status, _, page) = text_of(&server, &path, None).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains(reason));
+
+    // Export → import: a new postmortem with the same sections.
+    let (_, _, markdown) = text_of(
+        &server,
+        &format!("/api/postmortems/{id}/export.md"),
+        Some(&reader),
+    )
+    .await;
+    let (status, imported) = call(
+        &server,
+        reqwest::Method::POST,
+        "/api/postmortems/import",
+        ADMIN_TOKEN,
+        Some(json!({"markdown": markdown})),
+    )
+    .await;
+    assert_eq!(status, 201, "{imported}");
+    assert_eq!(imported["title"], "Checkout outage 決済障害");
+    let copy_id = imported["id"].as_str().unwrap();
+    let copy_token = imported["tokens"]["viewer"].as_str().unwrap();
+    let copy = Client::connect(&server.ws_url(copy_id, copy_token))
+        .await
+        .unwrap();
+    copy.wait_until(WAIT, |c| section(c, "glossary").contains("RDS"))
+        .await
+        .unwrap();
+    for t in TEMPLATE {
+        assert_eq!(
+            section(&copy, t.id).trim_end(),
+            section(&watcher, t.id).trim_end(),
+            "section {}",
+            t.id
+        );
+    }
+    let (_, copy_meeting) = get(
+        &server,
+        &format!("/api/postmortems/{copy_id}/meeting"),
+        copy_token,
+    )
+    .await;
+    assert_eq!(copy_meeting["state"]["phase"], "drafting");
+}
+
+#[tokio::test]
+async fn import_maps_a_foreign_file_and_refuses_bad_requests() {
+    let server = Server::start().await.unwrap();
+    let file = "# 決済障害の振り返り\n\n前置き。\n\n## 概要\nDBが落ちた。\n\n## Timeline\n- 14:05 発生\n\n## 社内メモ\n自由記述 😀\n";
+    let (status, created) = call(
+        &server,
+        reqwest::Method::POST,
+        "/api/postmortems/import",
+        ADMIN_TOKEN,
+        Some(json!({"markdown": file})),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["title"], "決済障害の振り返り");
+    assert_eq!(
+        created["sections"],
+        json!(["summary", "timeline", "custom-1"])
+    );
+    let id = created["id"].as_str().unwrap();
+    let token = created["tokens"]["author"].as_str().unwrap();
+    let doc = Client::connect(&server.ws_url(id, token)).await.unwrap();
+    doc.wait_until(WAIT, |c| section(c, "custom-1").contains("😀"))
+        .await
+        .unwrap();
+    assert_eq!(section(&doc, "summary"), "前置き。\n\nDBが落ちた。\n");
+    assert_eq!(section(&doc, "timeline"), "- 14:05 発生\n");
+    let (_, _, export) = text_of(
+        &server,
+        &format!("/api/postmortems/{id}/export.md"),
+        Some(token),
+    )
+    .await;
+    assert!(export.contains("## 社内メモ\n\n自由記述 😀\n"), "{export}");
+    // The custom section follows the timeline, where the file put it.
+    assert!(
+        export.find("## 社内メモ").unwrap() < export.find("## Causes").unwrap(),
+        "{export}"
+    );
+
+    let (status, _) = call(
+        &server,
+        reqwest::Method::POST,
+        "/api/postmortems/import",
+        ADMIN_TOKEN,
+        Some(json!({"title": "override", "markdown": "  "})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = call(
+        &server,
+        reqwest::Method::POST,
+        "/api/postmortems/import",
+        ADMIN_TOKEN,
+        Some(json!({"text": "x"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let pm = server.create_postmortem("other").await.unwrap();
+    let (status, _) = call(
+        &server,
+        reqwest::Method::POST,
+        "/api/postmortems/import",
+        pm.token("facilitator"),
+        Some(json!({"markdown": "# x"})),
+    )
+    .await;
+    assert_eq!(status, 401, "import needs the admin token");
+    let (status, list) = get(&server, "/api/postmortems", ADMIN_TOKEN).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        2,
+        "refused imports created nothing: {list}"
+    );
+}
