@@ -362,7 +362,9 @@ impl Client {
         })
     }
 
-    async fn wait_synced(&self) -> Result<()> {
+    /// Waits until the server's sync step 2 has arrived (after
+    /// [`Client::connect_with_doc`], which does not wait).
+    pub async fn wait_synced(&self) -> Result<()> {
         let mut synced = self.synced.clone();
         tokio::time::timeout(Duration::from_secs(10), synced.wait_for(|s| *s))
             .await

@@ -227,7 +227,8 @@ async fn a_client_that_falls_behind_is_closed_and_resyncs_without_slowing_the_ro
     use futures_util::StreamExt;
     use tokio_tungstenite::tungstenite::Message;
 
-    let server = Server::start_with(&["--socket-backlog", "512"])
+    // The writer bursts 2,000 messages: no message rate limit here.
+    let server = Server::start_with(&["--socket-backlog", "512", "--max-messages-per-sec", "0"])
         .await
         .unwrap();
     let pm = server.create_postmortem("slow reader").await.unwrap();

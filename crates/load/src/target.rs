@@ -79,6 +79,8 @@ impl Target {
                     .arg("--data-dir")
                     .arg(data.path().join("data"))
                     .args(["--web-dir", "/nonexistent"])
+                    // The load tool measures throughput: no per-socket message rate limit.
+                    .args(["--max-messages-per-sec", "0"])
                     .args(extra_args)
                     .env("CASEBOOK_ADMIN_TOKEN", ADMIN_TOKEN)
                     .env("CASEBOOK_LOG", "warn")

@@ -10,6 +10,8 @@
 //!   read link, export and import.
 //! - [`store`]: sled storage behind a trait; [`commit`]: group commit.
 //! - [`web`]: serves the browser bundle.
+//! - [`limits`]: per-socket and per-document limits; [`listen`]: the accept
+//!   loop (header read timeout, graceful shutdown).
 
 pub mod api;
 pub mod auth;
@@ -17,6 +19,8 @@ pub mod case;
 pub mod commit;
 pub mod error;
 pub mod invite;
+pub mod limits;
+pub mod listen;
 pub mod meeting;
 pub mod meeting_room;
 pub mod room;
@@ -42,6 +46,8 @@ pub struct ServerConfig {
     pub public_url: String,
     pub web_dir: PathBuf,
     pub max_frame_bytes: usize,
+    /// Sockets, message rate, awareness and document size.
+    pub limits: Arc<limits::Limits>,
 }
 
 impl ServerConfig {

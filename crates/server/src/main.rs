@@ -1,9 +1,9 @@
 //! `casebook`: the Casebook server binary.
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use casebook_server::auth::{random_token, Auth};
 use casebook_server::commit::GroupCommit;
+use casebook_server::limits::{LimitSettings, Limits};
 use casebook_server::room::{CloseReason, RoomConfig, Rooms};
 use casebook_server::store::{SledStore, Store};
 use casebook_server::{router, AppState, ServerConfig};
@@ -68,6 +68,24 @@ struct ServeArgs {
     /// Log entries after which a document's snapshot is rewritten.
     #[arg(long, env = "CASEBOOK_SNAPSHOT_EVERY", default_value_t = 1000)]
     snapshot_every: u64,
+    /// Largest document, in stored bytes (snapshot plus log); an edit past it closes its socket (4010). 0: no limit.
+    #[arg(long, env = "CASEBOOK_MAX_DOC_BYTES", default_value_t = 64 << 20)]
+    max_doc_bytes: u64,
+    /// WebSockets on one document (its meeting room counts apart); more get 503. 0: no limit.
+    #[arg(long, env = "CASEBOOK_MAX_SOCKETS_PER_DOC", default_value_t = 2000)]
+    max_sockets_per_doc: usize,
+    /// WebSockets on the whole server; more get 503. 0: no limit.
+    #[arg(long, env = "CASEBOOK_MAX_SOCKETS", default_value_t = 10_000)]
+    max_sockets: usize,
+    /// Messages a socket may send per second, after a burst of one second's worth; more close it (4029). 0: no limit.
+    #[arg(long, env = "CASEBOOK_MAX_MESSAGES_PER_SEC", default_value_t = 500)]
+    max_messages_per_sec: u32,
+    /// Largest presence (awareness) state of one client, in bytes of JSON; larger closes the socket (4011). 0: no limit.
+    #[arg(long, env = "CASEBOOK_MAX_AWARENESS_BYTES", default_value_t = 16 << 10)]
+    max_awareness_bytes: usize,
+    /// Seconds a connection has to send a whole request head (slowloris guard).
+    #[arg(long, env = "CASEBOOK_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    header_read_timeout_secs: u64,
 }
 
 #[tokio::main]
@@ -131,6 +149,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         public_url,
         web_dir: args.web_dir,
         max_frame_bytes: args.max_frame_bytes,
+        limits: Limits::new(LimitSettings {
+            max_doc_bytes: args.max_doc_bytes,
+            max_sockets_per_doc: args.max_sockets_per_doc,
+            max_sockets: args.max_sockets,
+            max_messages_per_sec: args.max_messages_per_sec,
+            max_awareness_bytes: args.max_awareness_bytes,
+        }),
     });
     let state = AppState {
         meetings: Arc::new(casebook_server::meeting::Meetings::new(
@@ -162,16 +187,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         config.public_url,
         auth.admin_token()
     );
-    // Every frame is small and latency-bound: no Nagle delay on any socket.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!(error = %e, "could not set TCP_NODELAY");
-        }
-    });
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown(Arc::clone(&rooms)))
-        .await
-        .context("server error")?;
+    casebook_server::listen::serve(
+        listener,
+        router(state),
+        Duration::from_secs(args.header_read_timeout_secs.max(1)),
+        shutdown(Arc::clone(&rooms)),
+    )
+    .await;
     Ok(())
 }
 

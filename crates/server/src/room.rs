@@ -117,6 +117,8 @@ struct RoomState {
     connections: usize,
     unloaded: bool,
     failed: bool,
+    /// Bytes the document takes in storage: its snapshot plus the log since.
+    stored_bytes: u64,
 }
 
 pub struct Room {
@@ -268,6 +270,7 @@ impl Room {
     ) {
         let seq = state.next_seq;
         state.next_seq += 1;
+        state.stored_bytes += raw.len() as u64;
         state.full_state_frame = None;
         let due_for_snapshot = seq + 1 - state.snapshot_next_seq >= self.snapshot_every;
         let frame: Bytes = protocol::encode(&protocol::update(raw.clone())).into();
@@ -292,6 +295,12 @@ impl Room {
         if due_for_snapshot {
             self.spawn_snapshot();
         }
+    }
+
+    /// Bytes the document takes in storage (snapshot plus log since), the
+    /// measure of `--max-doc-bytes`.
+    pub fn stored_bytes(&self) -> u64 {
+        self.lock().stored_bytes
     }
 
     /// Whether `update` would change the document: a block the room does not
@@ -413,7 +422,7 @@ impl Room {
 
     /// Snapshot of everything applied so far. Blocking.
     fn write_snapshot(&self) -> Result<(), StoreError> {
-        let (upto_exclusive, state_bytes) = {
+        let (upto_exclusive, state_bytes, bytes_then) = {
             let state = self.lock();
             if state.failed || state.next_seq == state.snapshot_next_seq {
                 return Ok(());
@@ -422,6 +431,7 @@ impl Room {
             (
                 state.next_seq,
                 txn.encode_state_as_update_v1(&StateVector::default()),
+                state.stored_bytes,
             )
         };
         let Some(rooms) = self.rooms.upgrade() else {
@@ -433,7 +443,10 @@ impl Room {
         rooms
             .store
             .write_snapshot(&self.id, upto_exclusive - 1, &state_bytes)?;
-        self.lock().snapshot_next_seq = upto_exclusive;
+        let mut state = self.lock();
+        state.snapshot_next_seq = upto_exclusive;
+        // The snapshot replaced the log up to it; what came after stays.
+        state.stored_bytes = state_bytes.len() as u64 + (state.stored_bytes - bytes_then);
         Ok(())
     }
 }
@@ -643,6 +656,8 @@ impl Rooms {
         }
         let next_seq = stored.next_seq();
         let snapshot_next_seq = stored.snapshot.as_ref().map_or(0, |s| s.upto + 1);
+        let stored_bytes = stored.snapshot.as_ref().map_or(0, |s| s.state.len())
+            + stored.tail.iter().map(|(_, u)| u.len()).sum::<usize>();
         tracing::debug!(doc = %doc_id, log = stored.tail.len(), "room loaded");
         let (events, _) = broadcast::channel(self.config.broadcast_capacity);
         Ok(Arc::new(Room {
@@ -657,6 +672,7 @@ impl Rooms {
                 connections: 0,
                 unloaded: false,
                 failed: false,
+                stored_bytes: stored_bytes as u64,
             }),
             events,
             compacting: AtomicBool::new(false),

@@ -8,6 +8,7 @@
 
 use crate::auth::Access;
 use crate::error::ApiError;
+use crate::limits::{Limits, SocketSlot, AWARENESS_TOO_LARGE, DOC_TOO_LARGE, TOO_MANY_MESSAGES};
 use crate::room::meeting_doc_id;
 use crate::room::{CloseReason, ConnId, Room, RoomEvent, Rooms};
 use crate::store::PostmortemRecord;
@@ -110,12 +111,14 @@ async fn connect(
 ) -> Result<Response, ApiError> {
     let upgrade =
         upgrade.map_err(|r| ApiError::bad_request(format!("expected a WebSocket upgrade: {r}")))?;
+    let slot = app.config.limits.admit_socket(doc_id)?;
     let (room, conn) = app.rooms.join(doc_id).await.map_err(|e| {
         tracing::error!(doc = %doc_id, error = %e, "document could not be loaded");
         ApiError::internal(format!("the document could not be loaded: {e}"))
     })?;
     peer.conn = conn;
     let rooms = Arc::clone(&app.rooms);
+    let limits = Arc::clone(&app.config.limits);
     let max = app.config.max_frame_bytes;
     Ok(upgrade
         .max_message_size(max)
@@ -128,7 +131,7 @@ async fn connect(
             let (rooms, room) = (Arc::clone(&rooms), Arc::clone(&room));
             move |_| rooms.leave(&room, conn)
         })
-        .on_upgrade(move |socket| run(socket, rooms, room, peer)))
+        .on_upgrade(move |socket| run(socket, rooms, room, peer, limits, slot)))
 }
 
 /// Who is on the other end of one socket.
@@ -139,10 +142,18 @@ struct Peer {
     invite: Option<String>,
 }
 
-async fn run(mut socket: WebSocket, rooms: Arc<Rooms>, room: Arc<Room>, peer: Peer) {
+async fn run(
+    mut socket: WebSocket,
+    rooms: Arc<Rooms>,
+    room: Arc<Room>,
+    peer: Peer,
+    limits: Arc<Limits>,
+    slot: SocketSlot,
+) {
     let conn = peer.conn;
-    let close = serve(&mut socket, &rooms, &room, &peer).await;
+    let close = serve(&mut socket, &rooms, &room, &peer, &limits).await;
     rooms.leave(&room, conn);
+    drop(slot);
     if let Some(close) = close {
         tracing::debug!(doc = %room.id, conn, code = close.code, reason = %close.reason, "closing socket");
         let frame = CloseFrame {
@@ -168,8 +179,10 @@ async fn serve(
     rooms: &Arc<Rooms>,
     room: &Arc<Room>,
     peer: &Peer,
+    limits: &Limits,
 ) -> Option<CloseReason> {
     let Peer { conn, role, .. } = *peer;
+    let mut budget = limits.message_budget();
     let (mut events, first) = room.subscribe();
     for frame in first {
         send(socket, frame).await.ok()?;
@@ -206,9 +219,15 @@ async fn serve(
                     Some(Err(e)) => return too_large(&e),
                 };
                 last_seen = Instant::now();
+                if matches!(message, WsMessage::Binary(_)) && !budget.take() {
+                    return Some(CloseReason::new(
+                        TOO_MANY_MESSAGES,
+                        format!("more than {} messages a second; reconnect and slow down", limits.settings.max_messages_per_sec),
+                    ));
+                }
                 match message {
                     WsMessage::Binary(frame) => {
-                        if let Err(close) = handle_frame(&frame, rooms, room, conn, role, &permits).await {
+                        if let Err(close) = handle_frame(&frame, rooms, room, conn, role, &permits, limits).await {
                             return Some(close);
                         }
                     }
@@ -259,10 +278,12 @@ async fn handle_frame(
     conn: ConnId,
     role: Role,
     permits: &Arc<Semaphore>,
+    limits: &Limits,
 ) -> Result<(), CloseReason> {
     let messages =
         protocol::decode_frame(frame).map_err(|e| CloseReason::new(1003, e.to_string()))?;
     let mut steps = Vec::with_capacity(messages.len());
+    let mut update_bytes = 0u64;
     for message in messages {
         match message {
             Message::Sync(SyncMessage::SyncStep1(sv)) => steps.push(Step::SyncStep1(sv)),
@@ -272,6 +293,16 @@ async fn handle_frame(
                     .map_err(|e| CloseReason::new(1003, format!("undecodable update: {e}")))?;
                 let Some(update) = update else { continue };
                 if role.can_edit_document() && !room.read_only {
+                    update_bytes += raw.len() as u64;
+                    if !limits.doc_fits(room.stored_bytes(), update_bytes) {
+                        return Err(CloseReason::new(
+                            DOC_TOO_LARGE,
+                            format!(
+                                "the document is at its size limit of {} bytes; the edit was not applied",
+                                limits.settings.max_doc_bytes
+                            ),
+                        ));
+                    }
                     steps.push(Step::Update(update, raw));
                 } else if room.would_change(&update) {
                     let reason = if room.read_only {
@@ -283,7 +314,18 @@ async fn handle_frame(
                 }
                 // Otherwise a read-only socket repeated what the room has: nothing to do.
             }
-            Message::Awareness(update) => steps.push(Step::Awareness(update)),
+            Message::Awareness(update) => {
+                if !limits.awareness_fits(&update) {
+                    return Err(CloseReason::new(
+                        AWARENESS_TOO_LARGE,
+                        format!(
+                            "a presence state is larger than {} bytes",
+                            limits.settings.max_awareness_bytes
+                        ),
+                    ));
+                }
+                steps.push(Step::Awareness(update));
+            }
             Message::AwarenessQuery => steps.push(Step::AwarenessQuery),
             Message::Auth(_) | Message::Custom(..) => {}
         }
