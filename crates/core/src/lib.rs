@@ -19,6 +19,8 @@
 //!   preview, the export and the library share.
 //! - *Sharing it*: [`export`], the whole case as Markdown or a standalone
 //!   HTML page, and a Markdown file read back into sections.
+//! - *The casebook*: [`library`], the search tokenizer (CJK bigrams and
+//!   Latin words) and the services and tags a case is filed under.
 //! - *Ready to publish?*: [`readiness`], the findings that keep a case
 //!   from being publishable.
 //! - *The wire*: [`protocol`], the y-websocket framing every replica (server,
@@ -28,6 +30,7 @@ pub mod anchor;
 pub mod comment;
 pub mod document;
 pub mod export;
+pub mod library;
 pub mod markdown;
 pub mod meeting;
 pub mod outline;

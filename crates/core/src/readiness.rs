@@ -255,7 +255,9 @@ fn label_line(line: &str) -> Option<(usize, String)> {
     None
 }
 
-fn check_system(markdown: &str, findings: &mut Vec<Finding>) {
+/// The text of the system overview's labelled parts: purpose, design,
+/// middleware (`None` when a label is missing).
+pub fn system_parts(markdown: &str) -> [Option<String>; 3] {
     let mut contents: [Option<String>; 3] = [None, None, None];
     let mut current: Option<usize> = None;
     for line in markdown.lines() {
@@ -273,7 +275,11 @@ fn check_system(markdown: &str, findings: &mut Vec<Finding>) {
             }
         }
     }
-    for (part, content) in SYSTEM_PARTS.iter().zip(contents) {
+    contents
+}
+
+fn check_system(markdown: &str, findings: &mut Vec<Finding>) {
+    for (part, content) in SYSTEM_PARTS.iter().zip(system_parts(markdown)) {
         if content.as_deref().is_none_or(is_placeholder) {
             findings.push(finding(
                 "system",

@@ -6,6 +6,7 @@
 //! - [`api`]: the JSON command API; [`auth`]: token signing; [`invite`]:
 //!   invite links and the check every request and socket goes through.
 //! - [`meeting`]: meeting commands through the core engine, stored as events.
+//! - [`library`]: the tantivy index of published cases and `/api/library`.
 //! - [`case`]: the case as a whole: readiness, the publishing check, the
 //!   read link, export and import.
 //! - [`store`]: sled storage behind a trait; [`commit`]: group commit.
@@ -19,6 +20,7 @@ pub mod case;
 pub mod commit;
 pub mod error;
 pub mod invite;
+pub mod library;
 pub mod limits;
 pub mod listen;
 pub mod meeting;
@@ -64,6 +66,7 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     pub rooms: Arc<Rooms>,
     pub meetings: Arc<meeting::Meetings>,
+    pub library: Arc<library::Library>,
     pub config: Arc<ServerConfig>,
 }
 
@@ -114,6 +117,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/postmortems/{id}/export.html", get(case::export_html))
         .route("/read/{id}", get(case::read_page))
+        .route("/api/library", get(library::get_library))
+        .route("/library", get(web::index))
         .route(
             "/api/postmortems/{id}/invites",
             post(invite::create).get(invite::list),

@@ -157,7 +157,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             max_awareness_bytes: args.max_awareness_bytes,
         }),
     });
+    let library = casebook_server::library::Library::open(&args.data_dir.join("library-index"))
+        .context("opening the library index")?;
     let state = AppState {
+        library: Arc::new(library),
         meetings: Arc::new(casebook_server::meeting::Meetings::new(
             Arc::clone(&store),
             Arc::clone(&rooms),
@@ -178,6 +181,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             }
         }
     });
+    match casebook_server::library::reconcile(&state).await {
+        Ok((0, 0)) => {}
+        Ok((added, removed)) => {
+            tracing::info!(
+                added,
+                removed,
+                "library index reconciled with the meeting logs"
+            )
+        }
+        Err(e) => tracing::error!(error = %e.message, "library index not reconciled"),
+    }
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;

@@ -241,6 +241,11 @@ async fn after_events(
     }
     for event in events {
         if let Change::PhaseMoved { from, to, .. } = &event.change {
+            if *to == Phase::Published {
+                crate::library::update(app, record, Some(event.at_ms)).await;
+            } else if *from == Phase::Published {
+                crate::library::update(app, record, None).await;
+            }
             if *from == Phase::Published || *to == Phase::Published {
                 // Write rights change: sockets reconnect and get the new ones.
                 if let Some(room) = app.rooms.loaded(&record.id) {

@@ -1,0 +1,494 @@
+//! The library: every published case, searchable, in a tantivy index.
+//!
+//! The index lives in `{data dir}/library-index` and is derived data: the
+//! meeting logs say what is published. It is updated when a case is
+//! published (indexed) or reopened (removed), and reconciled at start
+//! ([`Library::reconcile`]: published cases missing from the index are
+//! added, entries of cases no longer published are removed — so a missing
+//! index is rebuilt, and a crash between a publish event and the index
+//! commit heals itself).
+//!
+//! Text is split by `casebook_core::library::tokens` (Latin words and CJK
+//! bigrams), for indexing and for queries alike, so Japanese needs no
+//! dictionary. A query's words must all match (title or text); a word of
+//! several bigrams matches them in a row. Services and tags are exact,
+//! case-insensitive filters.
+//!
+//! `GET /api/library?q=&service=&tag=` takes the admin token or any valid,
+//! unrevoked token of any postmortem: the library is for everyone the
+//! organisation has invited. Each entry links to the case's read link.
+
+use crate::case::{read_case, read_link};
+use crate::error::ApiError;
+use crate::store::PostmortemRecord;
+use crate::{bearer_or_query_token, blocking, AppState};
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use casebook_core::library::{case_meta, tokens};
+use casebook_core::readiness::SectionText;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use tantivy::collector::TopDocs;
+use tantivy::query::{AllQuery, BooleanQuery, Occur, PhraseQuery, Query as SearchQuery, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value as _, FAST, STORED,
+    STRING,
+};
+use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+/// Name the CJK-aware tokenizer is registered under.
+const TOKENIZER: &str = "casebook";
+/// Most entries one search returns.
+const MAX_RESULTS: usize = 1000;
+
+/// `casebook_core::library::tokens` as a tantivy tokenizer.
+#[derive(Clone, Default)]
+struct CaseTokenizer;
+
+struct CaseTokenStream {
+    tokens: Vec<Token>,
+    next: usize,
+}
+
+impl Tokenizer for CaseTokenizer {
+    type TokenStream<'a> = CaseTokenStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> CaseTokenStream {
+        let tokens = tokens(text)
+            .into_iter()
+            .enumerate()
+            .map(|(position, t)| Token {
+                offset_from: t.from,
+                offset_to: t.to,
+                position,
+                text: t.text,
+                position_length: 1,
+            })
+            .collect();
+        CaseTokenStream { tokens, next: 0 }
+    }
+}
+
+impl TokenStream for CaseTokenStream {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+struct Fields {
+    id: Field,
+    title: Field,
+    body: Field,
+    service: Field,
+    tag: Field,
+    card: Field,
+    published_at: Field,
+}
+
+/// What a library entry shows, stored with it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Card {
+    pub id: String,
+    pub title: String,
+    pub published_at_ms: u64,
+    pub services: Vec<String>,
+    pub tags: Vec<String>,
+    /// The Summary's first 280 characters.
+    pub summary: String,
+}
+
+/// The search index of published cases.
+pub struct Library {
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LibraryError {
+    #[error("library index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("library index directory: {0}")]
+    Dir(String),
+}
+
+impl From<LibraryError> for ApiError {
+    fn from(e: LibraryError) -> Self {
+        tracing::error!(error = %e, "library error");
+        ApiError::internal(e.to_string())
+    }
+}
+
+impl Library {
+    /// Opens the index in `dir`, creating it when missing.
+    pub fn open(dir: &Path) -> Result<Library, LibraryError> {
+        let text = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        let mut schema = Schema::builder();
+        let fields = Fields {
+            id: schema.add_text_field("id", STRING | STORED),
+            title: schema.add_text_field("title", text.clone()),
+            body: schema.add_text_field("body", text),
+            service: schema.add_text_field("service", STRING),
+            tag: schema.add_text_field("tag", STRING),
+            card: schema.add_text_field("card", STORED),
+            published_at: schema.add_u64_field("published_at", FAST | STORED),
+        };
+        std::fs::create_dir_all(dir).map_err(|e| LibraryError::Dir(e.to_string()))?;
+        let directory = tantivy::directory::MmapDirectory::open(dir)
+            .map_err(|e| LibraryError::Dir(e.to_string()))?;
+        let index = Index::open_or_create(directory, schema.build())?;
+        index
+            .tokenizers()
+            .register(TOKENIZER, TextAnalyzer::from(CaseTokenizer));
+        let writer = index.writer_with_num_threads(1, 20_000_000)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Library {
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+        })
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds (or replaces) a published case.
+    pub fn put(&self, card: &Card, sections: &[SectionText]) -> Result<(), LibraryError> {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, &card.id);
+        doc.add_text(f.title, &card.title);
+        for s in sections {
+            doc.add_text(f.body, s.section.title(false));
+            doc.add_text(f.body, s.section.title(true));
+            doc.add_text(f.body, &s.markdown);
+        }
+        for service in &card.services {
+            doc.add_text(f.service, service.to_lowercase());
+        }
+        for tag in &card.tags {
+            doc.add_text(f.tag, tag.to_lowercase());
+        }
+        doc.add_text(f.card, serde_json::to_string(card).unwrap_or_default());
+        doc.add_u64(f.published_at, card.published_at_ms);
+        let mut writer = self.writer();
+        writer.delete_term(Term::from_field_text(f.id, &card.id));
+        writer.add_document(doc)?;
+        writer.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Removes a case (reopened).
+    pub fn remove(&self, id: &str) -> Result<(), LibraryError> {
+        let mut writer = self.writer();
+        writer.delete_term(Term::from_field_text(self.fields.id, id));
+        writer.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Every indexed case id.
+    pub fn ids(&self) -> Result<HashSet<String>, LibraryError> {
+        Ok(self.cards(&AllQuery)?.into_iter().map(|c| c.id).collect())
+    }
+
+    fn cards(&self, query: &dyn SearchQuery) -> Result<Vec<Card>, LibraryError> {
+        let searcher = self.reader.searcher();
+        let hits = searcher.search(query, &TopDocs::with_limit(MAX_RESULTS))?;
+        let mut cards = Vec::with_capacity(hits.len());
+        for (_, address) in hits {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let card = doc
+                .get_first(self.fields.card)
+                .and_then(|v| v.as_str())
+                .and_then(|s| serde_json::from_str::<Card>(s).ok());
+            if let Some(card) = card {
+                cards.push(card);
+            }
+        }
+        cards.sort_by(|a, b| {
+            b.published_at_ms
+                .cmp(&a.published_at_ms)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        Ok(cards)
+    }
+
+    /// Published cases matching every given filter, newest first.
+    pub fn search(
+        &self,
+        q: &str,
+        service: Option<&str>,
+        tag: Option<&str>,
+    ) -> Result<Vec<Card>, LibraryError> {
+        let f = &self.fields;
+        let mut must: Vec<(Occur, Box<dyn SearchQuery>)> = Vec::new();
+        for group in query_groups(q) {
+            let in_field = |field: Field| -> Box<dyn SearchQuery> {
+                let terms: Vec<Term> = group
+                    .iter()
+                    .map(|t| Term::from_field_text(field, t))
+                    .collect();
+                if terms.len() == 1 {
+                    Box::new(TermQuery::new(terms[0].clone(), IndexRecordOption::Basic))
+                } else {
+                    Box::new(PhraseQuery::new(terms))
+                }
+            };
+            let either = BooleanQuery::new(vec![
+                (Occur::Should, in_field(f.title)),
+                (Occur::Should, in_field(f.body)),
+            ]);
+            must.push((Occur::Must, Box::new(either)));
+        }
+        for (field, value) in [(f.service, service), (f.tag, tag)] {
+            if let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) {
+                let term = Term::from_field_text(field, &value.to_lowercase());
+                must.push((
+                    Occur::Must,
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                ));
+            }
+        }
+        if must.is_empty() {
+            return self.cards(&AllQuery);
+        }
+        self.cards(&BooleanQuery::new(must))
+    }
+}
+
+/// A query's terms, grouped: each Latin word alone, each CJK run as its
+/// bigrams in a row.
+fn query_groups(q: &str) -> Vec<Vec<String>> {
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    let mut last_end: Option<usize> = None;
+    let mut last_cjk = false;
+    for t in tokens(q) {
+        let cjk = t.text.chars().any(casebook_core::library::is_cjk);
+        // Bigrams of one run overlap: each starts before the previous ends.
+        let continues = cjk && last_cjk && last_end.is_some_and(|end| t.from < end);
+        match groups.last_mut() {
+            Some(group) if continues => group.push(t.text),
+            _ => groups.push(vec![t.text]),
+        }
+        last_end = Some(t.to);
+        last_cjk = cjk;
+    }
+    groups
+}
+
+/// The library entry of a published case.
+fn card(record: &PostmortemRecord, published_at_ms: u64, sections: &[SectionText]) -> Card {
+    let meta = case_meta(sections);
+    let summary = sections
+        .iter()
+        .find(|s| s.section.id == "summary")
+        .map(|s| s.markdown.trim().chars().take(280).collect::<String>())
+        .unwrap_or_default();
+    Card {
+        id: record.id.clone(),
+        title: record.title.clone(),
+        published_at_ms,
+        services: meta.services,
+        tags: meta.tags,
+        summary,
+    }
+}
+
+/// Indexes a case that was just published, or removes one just reopened.
+pub async fn update(app: &AppState, record: &PostmortemRecord, published_at_ms: Option<u64>) {
+    let result = match published_at_ms {
+        Some(at) => match read_case(app, &record.id).await {
+            Ok(doc) => {
+                let card = card(record, at, &doc.sections);
+                let library = Arc::clone(&app.library);
+                tokio::task::spawn_blocking(move || library.put(&card, &doc.sections))
+                    .await
+                    .unwrap_or_else(|_| Err(LibraryError::Dir("indexing interrupted".into())))
+            }
+            Err(e) => Err(LibraryError::Dir(e.message)),
+        },
+        None => {
+            let library = Arc::clone(&app.library);
+            let id = record.id.clone();
+            tokio::task::spawn_blocking(move || library.remove(&id))
+                .await
+                .unwrap_or_else(|_| Err(LibraryError::Dir("indexing interrupted".into())))
+        }
+    };
+    if let Err(e) = result {
+        // The next start reconciles the index with the meeting logs.
+        tracing::error!(postmortem = %record.id, error = %e, "library index not updated");
+    }
+}
+
+/// Brings the index in line with what is published (at start).
+pub async fn reconcile(app: &AppState) -> Result<(usize, usize), ApiError> {
+    let store = Arc::clone(&app.store);
+    let all = blocking(move || store.postmortems()).await?;
+    let library = Arc::clone(&app.library);
+    let indexed = tokio::task::spawn_blocking(move || library.ids())
+        .await
+        .map_err(|_| ApiError::internal("library interrupted"))??;
+    let (mut added, mut removed) = (0, 0);
+    let mut published_ids = HashSet::new();
+    for record in all {
+        let published = app
+            .meetings
+            .get(&record)
+            .await?
+            .lock()
+            .await
+            .meeting
+            .published
+            .clone();
+        if let Some(p) = published {
+            published_ids.insert(record.id.clone());
+            if !indexed.contains(&record.id) {
+                update(app, &record, Some(p.at_ms)).await;
+                added += 1;
+            }
+        }
+    }
+    for id in indexed.difference(&published_ids) {
+        let library = Arc::clone(&app.library);
+        let id = id.clone();
+        tokio::task::spawn_blocking(move || library.remove(&id))
+            .await
+            .map_err(|_| ApiError::internal("library interrupted"))??;
+        removed += 1;
+    }
+    Ok((added, removed))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LibraryQuery {
+    pub token: Option<String>,
+    #[serde(default)]
+    pub q: String,
+    pub service: Option<String>,
+    pub tag: Option<String>,
+}
+
+/// The admin token, or any valid, unrevoked token of any postmortem.
+async fn require_any_member(app: &AppState, token: Option<&str>) -> Result<(), ApiError> {
+    let token = token.ok_or_else(|| {
+        ApiError::unauthorized(
+            "missing token: send `Authorization: Bearer TOKEN` or `?token=TOKEN`",
+        )
+    })?;
+    if app.auth.is_admin(token) {
+        return Ok(());
+    }
+    let claims = app
+        .auth
+        .verify(token)
+        .map_err(|e| ApiError::unauthorized(e.to_string()))?;
+    crate::invite::authorize(app, Some(token), &claims.pm)
+        .await
+        .map(|_| ())
+}
+
+/// `GET /api/library?q=&service=&tag=`
+pub async fn get_library(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<LibraryQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let token = bearer_or_query_token(
+        &headers,
+        &crate::TokenQuery {
+            token: query.token.clone(),
+        },
+    );
+    require_any_member(&app, token.as_deref()).await?;
+    let library = Arc::clone(&app.library);
+    let all = {
+        let library = Arc::clone(&library);
+        tokio::task::spawn_blocking(move || library.search("", None, None))
+    };
+    let found = tokio::task::spawn_blocking(move || {
+        library.search(&query.q, query.service.as_deref(), query.tag.as_deref())
+    });
+    let all = all
+        .await
+        .map_err(|_| ApiError::internal("search interrupted"))??;
+    let found = found
+        .await
+        .map_err(|_| ApiError::internal("search interrupted"))??;
+    // Filter choices: every service and tag in the library, with counts.
+    let mut services: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    let mut tags: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    for card in &all {
+        for (list, into) in [(&card.services, &mut services), (&card.tags, &mut tags)] {
+            for item in list {
+                into.entry(item.to_lowercase())
+                    .or_insert_with(|| (item.clone(), 0))
+                    .1 += 1;
+            }
+        }
+    }
+    let facet = |m: BTreeMap<String, (String, usize)>| -> Vec<Value> {
+        m.into_values()
+            .map(|(name, count)| json!({"name": name, "count": count}))
+            .collect()
+    };
+    let cases: Vec<Value> = found
+        .into_iter()
+        .map(|card| {
+            let link = read_link(&app, &card.id);
+            let mut v = json!(card);
+            v["read_link"] = json!(link);
+            v
+        })
+        .collect();
+    Ok(Json(json!({
+        "cases": cases,
+        "services": facet(services),
+        "tags": facet(tags),
+        "total": all.len(),
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_words_group_latin_words_and_cjk_runs() {
+        assert_eq!(
+            query_groups("MySQL 切り戻し 鯖"),
+            vec![
+                vec!["mysql".to_owned()],
+                vec!["切り".to_owned(), "り戻".to_owned(), "戻し".to_owned()],
+                vec!["鯖".to_owned()],
+            ]
+        );
+        assert_eq!(
+            query_groups("障害 障害"),
+            vec![vec!["障害".to_owned()], vec!["障害".to_owned()]]
+        );
+    }
+}
