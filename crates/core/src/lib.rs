@@ -19,6 +19,8 @@
 //!   preview, the export and the library share.
 //! - *Sharing it*: [`export`], the whole case as Markdown or a standalone
 //!   HTML page, and a Markdown file read back into sections.
+//! - *How meetings go*: [`insights`], a meeting's figures for its
+//!   facilitator (time per phase against the timer, who asked what, outcomes).
 //! - *The casebook*: [`library`], the search tokenizer (CJK bigrams and
 //!   Latin words) and the services and tags a case is filed under.
 //! - *Ready to publish?*: [`readiness`], the findings that keep a case
@@ -30,6 +32,7 @@ pub mod anchor;
 pub mod comment;
 pub mod document;
 pub mod export;
+pub mod insights;
 pub mod library;
 pub mod markdown;
 pub mod meeting;

@@ -6,6 +6,7 @@
 //! - [`api`]: the JSON command API; [`auth`]: token signing; [`invite`]:
 //!   invite links and the check every request and socket goes through.
 //! - [`meeting`]: meeting commands through the core engine, stored as events.
+//! - [`insights`]: facilitator insights as JSON.
 //! - [`library`]: the tantivy index of published cases and `/api/library`.
 //! - [`case`]: the case as a whole: readiness, the publishing check, the
 //!   read link, export and import.
@@ -19,6 +20,7 @@ pub mod auth;
 pub mod case;
 pub mod commit;
 pub mod error;
+pub mod insights;
 pub mod invite;
 pub mod library;
 pub mod limits;
@@ -119,6 +121,12 @@ pub fn router(state: AppState) -> Router {
         .route("/read/{id}", get(case::read_page))
         .route("/api/library", get(library::get_library))
         .route("/library", get(web::index))
+        .route("/insights", get(web::index))
+        .route("/api/insights", get(insights::get_all_insights))
+        .route(
+            "/api/postmortems/{id}/insights",
+            get(insights::get_meeting_insights),
+        )
         .route(
             "/api/postmortems/{id}/invites",
             post(invite::create).get(invite::list),
