@@ -14,11 +14,14 @@
 
 mod admin;
 mod api;
+mod backdrop;
 mod diff;
 mod editor;
 mod i18n;
 mod page;
+mod persist;
 mod presence;
+mod sections;
 mod storage;
 mod sync;
 

@@ -1,15 +1,17 @@
-//! `/p/{id}?token=ROLE_TOKEN`: the postmortem, its body co-edited live and
-//! the names of everyone here.
+//! `/p/{id}?token=ROLE_TOKEN`: the postmortem, its sections co-edited live,
+//! and everyone here.
 
 use crate::api::{self, ApiError, Details};
 use crate::i18n::{t, Key, Lang};
 use crate::presence::{save_name, saved_color, saved_name, Presence, PresenceList};
+use crate::sections::{OutlineNav, SectionList};
 use crate::sync::{sync_url, Client, Status};
 use crate::{role_key, Notice};
 use casebook_core::Role;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
 
 #[component]
 pub fn PostmortemPage(id: String, token: Option<String>, lang: RwSignal<Lang>) -> impl IntoView {
@@ -44,6 +46,7 @@ fn Room(pm: Details, token: String, lang: RwSignal<Lang>) -> impl IntoView {
     // `"admin"` is no document role: the server syncs the admin read-only.
     let role = pm.role.parse::<Role>().ok();
     let can_edit = role.is_some_and(Role::can_edit_document);
+    let can_arrange = matches!(role, Some(Role::Author | Role::Facilitator));
     let role_label = move || match role {
         Some(role) => t(lang.get(), role_key(role)),
         None => t(lang.get(), Key::RoleAdmin),
@@ -64,7 +67,7 @@ fn Room(pm: Details, token: String, lang: RwSignal<Lang>) -> impl IntoView {
                 <NameForm name editing=editing_name lang/>
             </Show>
             <Show when=move || name.get().is_some()>
-                <Live url=url.clone() can_edit name editing_name lang/>
+                <Live pm_id=pm.id.clone() url=url.clone() can_edit can_arrange name editing_name lang/>
             </Show>
         </section>
     }
@@ -107,38 +110,28 @@ fn NameForm(
     }
 }
 
-/// The live part: connection, presence and the textarea `#body`.
+/// The live part: connection, presence, undo/redo, the outline, the
+/// sections, and the slots of the meeting (`#meeting-bar`, `#sidebar`).
 #[component]
 fn Live(
+    pm_id: String,
     url: String,
     can_edit: bool,
+    can_arrange: bool,
     name: RwSignal<Option<String>>,
     editing_name: RwSignal<bool>,
     lang: RwSignal<Lang>,
 ) -> impl IntoView {
-    let color = saved_color();
-    let presence = Presence::new(name.get_untracked().unwrap_or_default(), color.clone());
-    let client = Client::new(url, can_edit, presence);
+    let presence = Presence::new(name.get_untracked().unwrap_or_default(), saved_color());
+    let client = Client::new(pm_id, url, can_edit, presence);
+    client.connect();
+    follow_reading(&client);
     let status = client.status();
     let peers = client.peers();
-    let textarea = NodeRef::<leptos::html::Textarea>::new();
-
-    let c = client.clone();
-    Effect::new(move |started: Option<bool>| {
-        if started == Some(true) {
-            return true;
-        }
-        let Some(el) = textarea.get() else {
-            return false;
-        };
-        c.attach(el);
-        c.connect();
-        true
-    });
     let c = client.clone();
     Effect::new(move |_| {
         if let Some(n) = name.get() {
-            c.set_user(n, color.clone());
+            c.rename(n);
         }
     });
 
@@ -147,37 +140,81 @@ fn Live(
         Status::Synced => Key::Synced,
         Status::Offline => Key::Offline,
     };
-    let (c1, c2, c3, c4, c5, c6) = (
-        client.clone(),
-        client.clone(),
-        client.clone(),
-        client.clone(),
-        client.clone(),
-        client,
-    );
+    let (can_undo, can_redo) = (client.can_undo(), client.can_redo());
+    let (undo, redo) = (client.clone(), client.clone());
     view! {
         <div class="room-bar">
             <span id="connection" class="connection" data-state=move || status.get().as_str()>
                 {move || t(lang.get(), status_key())}
             </span>
             <PresenceList peers lang/>
+            {can_edit.then(|| view! {
+                <span class="undo-redo">
+                    <button id="undo" type="button" disabled=move || !can_undo.get()
+                        title="Ctrl+Z" on:click=move |_| undo.undo()>
+                        {move || t(lang.get(), Key::Undo)}
+                    </button>
+                    <button id="redo" type="button" disabled=move || !can_redo.get()
+                        title="Ctrl+Shift+Z" on:click=move |_| redo.redo()>
+                        {move || t(lang.get(), Key::Redo)}
+                    </button>
+                </span>
+            })}
             <button type="button" class="link-button" on:click=move |_| editing_name.set(true)>
                 {move || t(lang.get(), Key::ChangeName)}
             </button>
         </div>
-        <textarea
-            id="body"
-            node_ref=textarea
-            readonly=!can_edit
-            spellcheck="false"
-            aria-label=move || t(lang.get(), Key::BodyLabel)
-            placeholder=move || t(lang.get(), Key::BodyPlaceholder)
-            on:input=move |_| c1.on_input()
-            on:compositionstart=move |_| c2.on_composition_start()
-            on:compositionend=move |_| c3.on_composition_end()
-            on:keyup=move |_| c4.selection_changed()
-            on:mouseup=move |_| c5.selection_changed()
-            on:select=move |_| c6.selection_changed()
-        ></textarea>
+        <div id="meeting-bar"></div>
+        <div class="workspace">
+            <OutlineNav client=client.clone() can_arrange lang/>
+            <SectionList client=client.clone() can_arrange lang/>
+            <aside class="sidebar" id="sidebar"></aside>
+        </div>
     }
+}
+
+/// Tells the others which section we are reading: the one we type in while
+/// it is in view, else the last one whose top scrolled above the upper third
+/// of the window.
+fn follow_reading(client: &Client) {
+    let client = client.clone();
+    let handle = window_event_listener(leptos::ev::scroll, move |_| {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let height = window()
+            .inner_height()
+            .ok()
+            .and_then(|h| h.as_f64())
+            .unwrap_or(600.0);
+        // Typing in a section that is in view: that is where we are.
+        if let Some(active) = document
+            .active_element()
+            .filter(|a| a.class_list().contains("section-text"))
+        {
+            let rect = active.get_bounding_client_rect();
+            if rect.bottom() > 0.0 && rect.top() < height {
+                client.reading(active.get_attribute("data-section"));
+                return;
+            }
+        }
+        let line = height / 3.0;
+        let Ok(sections) = document.query_selector_all(".doc-section") else {
+            return;
+        };
+        let mut reading = None;
+        for i in 0..sections.length() {
+            let Some(el) = sections
+                .item(i)
+                .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+            else {
+                continue;
+            };
+            if el.get_bounding_client_rect().top() <= line || reading.is_none() {
+                reading = el.get_attribute("data-section");
+            }
+        }
+        client.reading(reading);
+    });
+    std::mem::forget(handle);
 }

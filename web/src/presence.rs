@@ -2,7 +2,9 @@
 //! page.
 //!
 //! States follow the Yjs convention (README "The shared document"):
-//! `{"user": {"name", "color"}}` plus `{"cursor": {"anchor", "head"}}`.
+//! `{"user": {"name", "color"}}`, plus `{"section": id}` for the section
+//! someone is reading and, while they are in a section's text,
+//! `{"cursor": {"section", "anchor", "head"}}` in UTF-16 units of it.
 
 use crate::i18n::{t, Key, Lang};
 use crate::storage;
@@ -40,6 +42,14 @@ pub fn saved_color() -> String {
     color
 }
 
+/// A palette colour nobody in `used` has, if one is left.
+pub fn unused_color(used: &[&str]) -> Option<String> {
+    PALETTE
+        .iter()
+        .find(|c| !used.contains(c))
+        .map(|c| (*c).to_owned())
+}
+
 /// `#rrggbb`: the only colour text we ever put into a `style` attribute.
 fn is_hex_color(s: &str) -> bool {
     s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())
@@ -50,7 +60,16 @@ fn is_hex_color(s: &str) -> bool {
 pub struct Presence {
     name: String,
     color: String,
-    cursor: Option<(u32, u32)>,
+    cursor: Option<Cursor>,
+    section: Option<String>,
+}
+
+/// A caret and selection in one section.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Cursor {
+    pub section: String,
+    pub anchor: u32,
+    pub head: u32,
 }
 
 impl Presence {
@@ -59,7 +78,16 @@ impl Presence {
             name,
             color,
             cursor: None,
+            section: None,
         }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn color(&self) -> &str {
+        &self.color
     }
 
     pub fn set_user(&mut self, name: String, color: String) {
@@ -68,16 +96,32 @@ impl Presence {
     }
 
     /// Returns whether the cursor moved.
-    pub fn set_cursor(&mut self, cursor: Option<(u32, u32)>) -> bool {
-        std::mem::replace(&mut self.cursor, cursor) != cursor
+    pub fn set_cursor(&mut self, cursor: Option<Cursor>) -> bool {
+        if let Some(c) = &cursor {
+            self.section = Some(c.section.clone());
+        }
+        let moved = self.cursor != cursor;
+        self.cursor = cursor;
+        moved
+    }
+
+    /// The section we are reading; returns whether it changed.
+    pub fn set_section(&mut self, section: Option<String>) -> bool {
+        let moved = self.section != section;
+        self.section = section;
+        moved
     }
 
     pub fn to_json(&self) -> String {
         let mut state = serde_json::json!({
             "user": { "name": self.name, "color": self.color },
         });
-        if let Some((anchor, head)) = self.cursor {
-            state["cursor"] = serde_json::json!({ "anchor": anchor, "head": head });
+        if let Some(section) = &self.section {
+            state["section"] = serde_json::json!(section);
+        }
+        if let Some(c) = &self.cursor {
+            state["cursor"] =
+                serde_json::json!({ "section": c.section, "anchor": c.anchor, "head": c.head });
         }
         state.to_string()
     }
@@ -86,6 +130,8 @@ impl Presence {
 #[derive(Deserialize)]
 struct State {
     user: Option<User>,
+    section: Option<String>,
+    cursor: Option<Cursor>,
 }
 
 #[derive(Deserialize)]
@@ -102,6 +148,9 @@ pub struct Peer {
     /// Always a valid `#rrggbb`.
     pub color: String,
     pub me: bool,
+    /// The section they are reading.
+    pub section: Option<String>,
+    pub cursor: Option<Cursor>,
 }
 
 impl Peer {
@@ -110,9 +159,8 @@ impl Peer {
         let mut peers: Vec<Peer> = awareness
             .iter()
             .filter_map(|(id, state)| {
-                let user = serde_json::from_str::<State>(state.data.as_deref()?)
-                    .ok()?
-                    .user?;
+                let state = serde_json::from_str::<State>(state.data.as_deref()?).ok()?;
+                let user = state.user?;
                 let name = user.name.filter(|n| !n.trim().is_empty())?;
                 let color = user
                     .color
@@ -123,6 +171,8 @@ impl Peer {
                     name,
                     color,
                     me: id == me,
+                    section: state.section,
+                    cursor: state.cursor,
                 })
             })
             .collect();
@@ -138,7 +188,7 @@ pub fn PresenceList(peers: RwSignal<Vec<Peer>>, lang: RwSignal<Lang>) -> impl In
         <div class="presence">
             <span class="presence-label">{move || t(lang.get(), Key::HereNow)}</span>
             <ul id="presence">
-                <For each=move || peers.get() key=|p| (p.id, p.name.clone(), p.color.clone()) let:peer>
+                <For each=move || peers.get() key=|p| (p.id, p.name.clone(), p.color.clone(), p.section.clone()) let:peer>
                     <li class:me=peer.me>
                         <span class="dot" style:background-color=peer.color.clone()></span>
                         <span class="name">{peer.name.clone()}</span>

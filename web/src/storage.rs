@@ -1,4 +1,5 @@
-//! localStorage: the display name, its colour and the language choice.
+//! localStorage: the display name, its colour, the language choice and the
+//! local replica of each document ([`crate::persist`]).
 //!
 //! Storage can be unavailable (private windows, disabled cookies); then
 //! nothing is remembered and nothing fails.
@@ -17,4 +18,10 @@ pub fn save(key: &str, value: &str) {
     if let Some(storage) = local_storage() {
         let _ = storage.set_item(key, value);
     }
+}
+
+/// Saves `value` under `key`; returns whether it was stored (storage can be
+/// missing or full).
+pub fn try_save(key: &str, value: &str) -> bool {
+    local_storage().is_some_and(|storage| storage.set_item(key, value).is_ok())
 }

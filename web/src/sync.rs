@@ -7,22 +7,37 @@
 //! must never write); "synced" means the server's step 2 has arrived. Local
 //! updates are collected by an update observer into an outbox that is sent
 //! after each local edit; updates applied with the [`REMOTE`] origin are not.
+//!
+//! The client also owns the page's section editors ([`SectionEditor`]): a
+//! remote update (or undo/redo) keeps every editor's selection on its
+//! characters and redraws their backdrops (comment marks, other people's
+//! carets). Undo is a yrs `UndoManager` tracking only the [`LOCAL`] origin,
+//! so it never takes back someone else's words. Writers keep their replica
+//! in this browser ([`crate::persist`]) so that edits made offline survive a
+//! reload and merge when the socket comes back.
 
-use crate::editor::{Editor, REMOTE};
-use crate::presence::{Peer, Presence};
-use casebook_core::document::{new_doc, BODY};
+use crate::backdrop::{Mark, RemoteCursor};
+use crate::editor::{SectionEditor, LOCAL, REMOTE};
+use crate::persist;
+use crate::presence::{self, Cursor, Peer, Presence};
+use casebook_core::document::{new_doc, section_text_name, TEMPLATE};
+use casebook_core::outline::{self, OutlineError, Section};
 use casebook_core::protocol::{self, Message, SyncMessage};
 use leptos::prelude::*;
-use std::cell::RefCell;
+use send_wrapper::SendWrapper;
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
 use std::rc::{Rc, Weak};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{BinaryType, CloseEvent, HtmlTextAreaElement, MessageEvent, WebSocket};
+use web_sys::{BinaryType, CloseEvent, Element, HtmlTextAreaElement, MessageEvent, WebSocket};
 use yrs::sync::Awareness;
+use yrs::undo::Options as UndoOptions;
+use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
-use yrs::{Doc, Origin, ReadTxn, StateVector, TextRef, Transact, Update};
+use yrs::{Doc, Origin, ReadTxn, StateVector, Transact, TransactionMut, UndoManager, Update};
 
 /// What the connection indicator shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,26 +99,51 @@ struct Link {
 }
 
 struct Inner {
+    pm_id: String,
     doc: Doc,
-    body: TextRef,
     awareness: RefCell<Awareness>,
     presence: RefCell<Presence>,
-    editor: RefCell<Editor>,
+    /// The section editors on the page (one per section shown).
+    editors: RefCell<Vec<SectionEditor>>,
+    undo: RefCell<UndoManager>,
+    marks: RefCell<Vec<Mark>>,
     link: RefCell<Link>,
     /// Encoded v1 updates of local transactions, not yet sent.
     outbox: Arc<Mutex<Vec<Vec<u8>>>>,
+    /// A save of the local replica is scheduled.
+    save_scheduled: Cell<bool>,
     url: String,
     can_edit: bool,
     status: RwSignal<Status>,
     peers: RwSignal<Vec<Peer>>,
+    version: RwSignal<u64>,
+    selection: RwSignal<Option<TextSelection>>,
+    editable: RwSignal<bool>,
+    outline: RwSignal<Vec<Section>>,
+    can_undo: RwSignal<bool>,
+    can_redo: RwSignal<bool>,
 }
 
-/// A handle on the postmortem's live document; cheap to clone.
+/// The selection in the section editor that has (or last had) the focus.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextSelection {
+    pub section: String,
+    /// UTF-16 units of the section's text, `start <= end`.
+    pub start: u32,
+    pub end: u32,
+}
+
+/// A handle on the postmortem's live document; cheap to clone. (The
+/// browser is single-threaded: the `SendWrapper` only satisfies leptos.)
 #[derive(Clone)]
-pub struct Client(Rc<Inner>);
+pub struct Client(SendWrapper<Rc<Inner>>);
 
 fn now_ms() -> f64 {
     js_sys::Date::now()
+}
+
+fn clock() -> u64 {
+    now_ms() as u64
 }
 
 fn warn(text: &str) {
@@ -125,11 +165,24 @@ pub fn sync_url(id: &str, token: &str) -> String {
 }
 
 impl Client {
-    /// A client for the document at `url`, showing `presence` to the others.
-    /// Call [`Client::connect`] to go live.
-    pub fn new(url: String, can_edit: bool, presence: Presence) -> Client {
+    /// A client for postmortem `pm_id`'s document at `url`, showing
+    /// `presence` to the others. Edits kept in this browser from an earlier
+    /// visit are loaded first (see [`crate::persist`]). Call
+    /// [`Client::connect`] to go live.
+    pub fn new(pm_id: String, url: String, can_edit: bool, presence: Presence) -> Client {
         let doc = new_doc();
-        let body = doc.get_or_insert_text(BODY);
+        if can_edit {
+            if let Some(saved) = persist::load(&pm_id) {
+                match Update::decode_v1(&saved) {
+                    Ok(update) => {
+                        if let Err(e) = doc.transact_mut_with(REMOTE).apply_update(update) {
+                            warn(&format!("casebook: kept edits not applied: {e}"));
+                        }
+                    }
+                    Err(e) => warn(&format!("casebook: kept edits unreadable: {e}")),
+                }
+            }
+        }
         let outbox: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
         let sink = outbox.clone();
         let remote = Origin::from(REMOTE);
@@ -143,20 +196,42 @@ impl Client {
         if observed.is_err() {
             warn("casebook: could not observe document updates");
         }
-        let awareness = Awareness::with_clock(doc.clone(), || now_ms() as u64);
-        Client(Rc::new(Inner {
+        let mut undo = UndoManager::with_options(UndoOptions {
+            capture_timeout_millis: 600,
+            tracked_origins: HashSet::from([Origin::from(LOCAL)]),
+            capture_transaction: None,
+            timestamp: Arc::new(clock),
+            init_undo_stack: Vec::new(),
+            init_redo_stack: Vec::new(),
+        });
+        for section in TEMPLATE {
+            let text = doc.get_or_insert_text(section_text_name(section.id).as_str());
+            undo.expand_scope(&doc, &text);
+        }
+        let awareness = Awareness::with_clock(doc.clone(), clock);
+        let outline = outline::outline(&doc.transact());
+        Client(SendWrapper::new(Rc::new(Inner {
+            pm_id,
             doc,
-            body,
             awareness: RefCell::new(awareness),
             presence: RefCell::new(presence),
-            editor: RefCell::default(),
+            editors: RefCell::default(),
+            undo: RefCell::new(undo),
+            marks: RefCell::default(),
             link: RefCell::default(),
             outbox,
+            save_scheduled: Cell::new(false),
             url,
             can_edit,
             status: RwSignal::new(Status::Connecting),
             peers: RwSignal::new(Vec::new()),
-        }))
+            version: RwSignal::new(0),
+            selection: RwSignal::new(None),
+            editable: RwSignal::new(can_edit),
+            outline: RwSignal::new(outline),
+            can_undo: RwSignal::new(false),
+            can_redo: RwSignal::new(false),
+        })))
     }
 
     pub fn status(&self) -> RwSignal<Status> {
@@ -167,97 +242,338 @@ impl Client {
         self.0.peers
     }
 
+    /// The live document, to read (anchors, previews, checks). Writes go
+    /// through the editors and [`Client::edit_outline`].
+    #[allow(dead_code)] // the meeting UI's (issue 5) way in
+    pub fn doc(&self) -> Doc {
+        self.0.doc.clone()
+    }
+
+    /// Bumped after every change of the document, local or remote.
+    pub fn version(&self) -> RwSignal<u64> {
+        self.0.version
+    }
+
+    #[allow(dead_code)] // the meeting UI's (issue 5) way in
+    pub fn selection(&self) -> RwSignal<Option<TextSelection>> {
+        self.0.selection
+    }
+
+    /// Whether the textareas take input. Starts as the role allows; the
+    /// page may narrow it (e.g. during silent reading).
+    pub fn editable(&self) -> RwSignal<bool> {
+        self.0.editable
+    }
+
+    /// The sections, in reading order, kept up to date.
+    pub fn outline(&self) -> RwSignal<Vec<Section>> {
+        self.0.outline
+    }
+
+    pub fn can_undo(&self) -> RwSignal<bool> {
+        self.0.can_undo
+    }
+
+    pub fn can_redo(&self) -> RwSignal<bool> {
+        self.0.can_redo
+    }
+
+    /// Comment highlights to draw in the section editors.
+    #[allow(dead_code)] // the meeting UI's (issue 5) way in
+    pub fn set_marks(&self, marks: Vec<Mark>) {
+        if *self.0.marks.borrow() == marks {
+            return;
+        }
+        *self.0.marks.borrow_mut() = marks;
+        self.decorate_all();
+    }
+
+    /// A section's Markdown as it is now.
+    pub fn section_markdown(&self, section: &str) -> String {
+        outline::section_markdown(&self.0.doc.transact(), section)
+    }
+
     /// Opens the socket, renews presence every 15 s and says goodbye when
     /// the page goes away.
     pub fn connect(&self) {
         self.publish_presence();
         self.open();
-        let weak = Rc::downgrade(&self.0);
+        let weak = Rc::downgrade(&*self.0);
         let _ = set_interval_with_handle(
             move || {
                 if let Some(inner) = weak.upgrade() {
-                    Client(inner).tick();
+                    Client(SendWrapper::new(inner)).tick();
                 }
             },
             RENEW_EVERY,
         );
-        let weak = Rc::downgrade(&self.0);
+        let weak = Rc::downgrade(&*self.0);
         let handle = window_event_listener(leptos::ev::pagehide, move |_| {
             if let Some(inner) = weak.upgrade() {
-                Client(inner).leave();
+                let client = Client(SendWrapper::new(inner));
+                client.save_now();
+                client.leave();
             }
         });
         // The listener lives as long as the page.
         std::mem::forget(handle);
     }
 
-    /// Binds the textarea (see [`Editor`]).
-    pub fn attach(&self, textarea: HtmlTextAreaElement) {
+    /// Binds a section's textarea and backdrop (see [`SectionEditor`]).
+    pub fn attach(&self, section: &str, textarea: HtmlTextAreaElement, backdrop: Element) {
         let inner = &self.0;
-        inner
-            .editor
-            .borrow_mut()
-            .attach(textarea, &inner.doc, &inner.body);
+        let text = inner
+            .doc
+            .get_or_insert_text(section_text_name(section).as_str());
+        inner.undo.borrow_mut().expand_scope(&inner.doc, &text);
+        let editor = SectionEditor::new(section.to_owned(), text, textarea, backdrop, &inner.doc);
+        let mut editors = inner.editors.borrow_mut();
+        editors.retain(|e| e.section != section);
+        editors.push(editor);
+        drop(editors);
+        self.decorate_all();
     }
 
-    pub fn on_input(&self) {
+    /// Forgets a section's textarea (its view went away).
+    pub fn detach(&self, section: &str, textarea: &HtmlTextAreaElement) {
+        self.0
+            .editors
+            .borrow_mut()
+            .retain(|e| !(e.section == section && e.textarea() == textarea));
+    }
+
+    fn with_editor<R>(
+        &self,
+        section: &str,
+        f: impl FnOnce(&mut SectionEditor, &Doc) -> R,
+    ) -> Option<R> {
         let inner = &self.0;
-        if !inner.can_edit {
+        let mut editors = inner.editors.borrow_mut();
+        let editor = editors.iter_mut().find(|e| e.section == section)?;
+        Some(f(editor, &inner.doc))
+    }
+
+    pub fn on_input(&self, section: &str) {
+        if !self.writable() {
+            // The textarea is readonly; if something got in anyway, put the
+            // document's text back.
+            self.change_from_elsewhere(|| ());
             return;
         }
-        let changed = inner
-            .editor
-            .borrow_mut()
-            .local_input(&inner.doc, &inner.body);
-        self.after_local_edit(changed);
+        let changed = self.with_editor(section, |e, doc| e.local_input(doc));
+        self.after_local_edit(section, changed == Some(true));
     }
 
-    pub fn on_composition_start(&self) {
-        let inner = &self.0;
-        inner
-            .editor
-            .borrow_mut()
-            .composition_start(&inner.doc, &inner.body);
+    pub fn on_composition_start(&self, section: &str) {
+        self.with_editor(section, |e, doc| e.composition_start(doc));
     }
 
-    pub fn on_composition_end(&self) {
-        let inner = &self.0;
-        if !inner.can_edit {
+    pub fn on_composition_end(&self, section: &str) {
+        if !self.writable() {
+            self.with_editor(section, |e, _| e.is_composing());
+            self.change_from_elsewhere(|| ());
             return;
         }
-        let changed = inner
-            .editor
-            .borrow_mut()
-            .composition_end(&inner.doc, &inner.body);
-        self.after_local_edit(changed);
+        let changed = self.with_editor(section, |e, doc| e.composition_end(doc));
+        self.after_local_edit(section, changed == Some(true));
+    }
+
+    fn writable(&self) -> bool {
+        self.0.can_edit && self.0.editable.get_untracked()
     }
 
     /// Sends what a local edit changed, then the caret that moved with it.
-    fn after_local_edit(&self, changed: bool) {
+    fn after_local_edit(&self, section: &str, changed: bool) {
         if changed {
             self.flush();
+            self.after_doc_change();
         }
-        self.selection_changed();
+        self.selection_changed(section);
     }
 
-    /// Shares the caret position (anchor, head) with the others.
-    pub fn selection_changed(&self) {
-        let editor = self.0.editor.borrow();
-        if editor.is_composing() {
+    /// Undoes this page's last edit (never anyone else's).
+    pub fn undo(&self) {
+        self.undo_or_redo(true);
+    }
+
+    pub fn redo(&self) {
+        self.undo_or_redo(false);
+    }
+
+    fn undo_or_redo(&self, undo: bool) {
+        if !self.writable() || self.0.editors.borrow().iter().any(|e| e.is_composing()) {
             return;
         }
-        let selection = editor.selection();
-        drop(editor);
-        let changed = self.0.presence.borrow_mut().set_cursor(selection);
+        let inner = &self.0;
+        self.change_from_elsewhere(|| {
+            let mut manager = inner.undo.borrow_mut();
+            if undo {
+                manager.undo_blocking();
+            } else {
+                manager.redo_blocking();
+            }
+        });
+        self.flush();
+    }
+
+    /// Changes the outline (add, rename, move, remove a section).
+    pub fn edit_outline(
+        &self,
+        change: impl FnOnce(&mut TransactionMut) -> Result<(), OutlineError>,
+    ) -> Result<(), OutlineError> {
+        if !self.writable() {
+            return Ok(());
+        }
+        let result = change(&mut self.0.doc.transact_mut_with(LOCAL));
+        self.flush();
+        self.after_doc_change();
+        result
+    }
+
+    /// Applies a change that did not come from typing (a remote update,
+    /// undo): every editor keeps its selection on its characters.
+    fn change_from_elsewhere(&self, change: impl FnOnce()) {
+        let inner = &self.0;
+        let kept: Vec<_> = inner
+            .editors
+            .borrow()
+            .iter()
+            .map(|e| e.keep_selection(&inner.doc))
+            .collect();
+        change();
+        for (editor, kept) in inner.editors.borrow_mut().iter_mut().zip(kept) {
+            editor.refresh(&inner.doc, kept);
+        }
+        self.after_doc_change();
+    }
+
+    /// After any change of the document: tell the page, redraw, keep it.
+    fn after_doc_change(&self) {
+        let inner = &self.0;
+        inner.version.set(inner.version.get_untracked() + 1);
+        let outline = outline::outline(&inner.doc.transact());
+        if inner.outline.with_untracked(|o| *o != outline) {
+            inner.outline.set(outline);
+        }
+        let undo = inner.undo.borrow();
+        let (can_undo, can_redo) = (undo.can_undo(), undo.can_redo());
+        drop(undo);
+        if inner.can_undo.get_untracked() != can_undo {
+            inner.can_undo.set(can_undo);
+        }
+        if inner.can_redo.get_untracked() != can_redo {
+            inner.can_redo.set(can_redo);
+        }
+        self.decorate_all();
+        self.schedule_save();
+    }
+
+    /// Shares the caret position (section, anchor, head) with the others.
+    pub fn selection_changed(&self, section: &str) {
+        let Some(Some((anchor, head))) = self.with_editor(section, |e, _| {
+            if e.is_composing() || !e.has_focus() {
+                None
+            } else {
+                e.selection()
+            }
+        }) else {
+            return;
+        };
+        let selection = TextSelection {
+            section: section.to_owned(),
+            start: anchor.min(head),
+            end: anchor.max(head),
+        };
+        if self
+            .0
+            .selection
+            .with_untracked(|s| s.as_ref() != Some(&selection))
+        {
+            self.0.selection.set(Some(selection));
+        }
+        let cursor = Cursor {
+            section: section.to_owned(),
+            anchor,
+            head,
+        };
+        let changed = self.0.presence.borrow_mut().set_cursor(Some(cursor));
         if changed {
             self.publish_presence();
         }
     }
 
-    /// Renames us (name and colour) for the others.
-    pub fn set_user(&self, name: String, color: String) {
+    /// The section we are reading (scrolled to) changed.
+    pub fn reading(&self, section: Option<String>) {
+        let changed = self.0.presence.borrow_mut().set_section(section);
+        if changed {
+            self.publish_presence();
+        }
+    }
+
+    /// Renames us for the others (keeping our colour).
+    pub fn rename(&self, name: String) {
+        let color = self.0.presence.borrow().color().to_owned();
+        self.set_user(name, color);
+    }
+
+    /// Sets our name and colour for the others.
+    fn set_user(&self, name: String, color: String) {
         self.0.presence.borrow_mut().set_user(name, color);
         self.publish_presence();
+    }
+
+    /// Redraws every editor's backdrop: comment marks and other people's
+    /// carets in that section.
+    fn decorate_all(&self) {
+        let inner = &self.0;
+        let marks = inner.marks.borrow();
+        let peers = inner.peers.get_untracked();
+        for editor in inner.editors.borrow().iter() {
+            let section_marks: Vec<Mark> = marks
+                .iter()
+                .filter(|m| m.section == editor.section)
+                .cloned()
+                .collect();
+            let cursors: Vec<RemoteCursor> = peers
+                .iter()
+                .filter(|p| !p.me)
+                .filter_map(|p| {
+                    let c = p.cursor.as_ref().filter(|c| c.section == editor.section)?;
+                    Some(RemoteCursor {
+                        anchor: c.anchor,
+                        head: c.head,
+                        name: p.name.clone(),
+                        color: p.color.clone(),
+                    })
+                })
+                .collect();
+            editor.decorate(&section_marks, &cursors);
+        }
+    }
+
+    /// Keeps the local replica in this browser soon (at most every 300 ms).
+    fn schedule_save(&self) {
+        if !self.0.can_edit || self.0.save_scheduled.replace(true) {
+            return;
+        }
+        let weak = Rc::downgrade(&*self.0);
+        set_timeout(
+            move || with_client(&weak, |c| c.save_now()),
+            Duration::from_millis(300),
+        );
+    }
+
+    fn save_now(&self) {
+        let inner = &self.0;
+        inner.save_scheduled.set(false);
+        if !inner.can_edit {
+            return;
+        }
+        let state = inner
+            .doc
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        persist::save(&inner.pm_id, &state);
     }
 
     fn open(&self) {
@@ -271,7 +587,7 @@ impl Client {
             }
         };
         ws.set_binary_type(BinaryType::Arraybuffer);
-        let weak = Rc::downgrade(inner);
+        let weak = Rc::downgrade(&**inner);
         let on_open = Closure::<dyn FnMut()>::new({
             let weak = weak.clone();
             move || with_client(&weak, |c| c.opened())
@@ -372,12 +688,11 @@ impl Client {
     fn apply_remote(&self, update_v1: &[u8]) {
         let inner = &self.0;
         match protocol::decode_update(update_v1) {
-            Ok(Some(update)) => {
-                inner
-                    .editor
-                    .borrow_mut()
-                    .remote_update(&inner.doc, &inner.body, update);
-            }
+            Ok(Some(update)) => self.change_from_elsewhere(|| {
+                if let Err(e) = inner.doc.transact_mut_with(REMOTE).apply_update(update) {
+                    warn(&format!("casebook: update not applied: {e}"));
+                }
+            }),
             Ok(None) => {}
             Err(e) => warn(&format!("casebook: undecodable update: {e}")),
         }
@@ -410,7 +725,7 @@ impl Client {
             let jittered = base * (0.5 + 0.5 * js_sys::Math::random());
             Duration::from_millis(jittered as u64)
         });
-        let weak = Rc::downgrade(&self.0);
+        let weak = Rc::downgrade(&*self.0);
         set_timeout(move || with_client(&weak, |c| c.open()), delay);
     }
 
@@ -478,7 +793,24 @@ impl Client {
         if self.0.status.get_untracked() == Status::Offline {
             peers.retain(|p| p.me);
         }
-        self.0.peers.set(peers);
+        // Two people with one colour: the one who came later (higher id)
+        // takes a free colour for this visit.
+        let mine = self.0.presence.borrow().color().to_owned();
+        let clash = peers
+            .iter()
+            .any(|p| !p.me && p.color == mine && p.id < me.get());
+        if clash {
+            let used: Vec<&str> = peers.iter().map(|p| p.color.as_str()).collect();
+            if let Some(color) = presence::unused_color(&used) {
+                let name = self.0.presence.borrow().name().to_owned();
+                self.set_user(name, color);
+                return;
+            }
+        }
+        if self.0.peers.with_untracked(|old| *old != peers) {
+            self.0.peers.set(peers);
+            self.decorate_all();
+        }
     }
 
     /// Every 15 s: renew our presence, forget people not heard of for 30 s,
@@ -523,6 +855,6 @@ impl Client {
 
 fn with_client(weak: &Weak<Inner>, f: impl FnOnce(Client)) {
     if let Some(inner) = weak.upgrade() {
-        f(Client(inner));
+        f(Client(SendWrapper::new(inner)));
     }
 }

@@ -1,0 +1,351 @@
+//! The postmortem as sections: the outline on the left (with who is reading
+//! where) and one editor per section.
+//!
+//! Each section is a textarea over its backdrop ([`crate::backdrop`]) bound
+//! through [`Client::attach`]; a section can be shown as a preview instead
+//! (Markdown rendered by `casebook_core::markdown`, sanitised). Authors and
+//! the facilitator arrange the outline: add a section, rename or remove
+//! their own, move any up or down (`casebook_core::outline`).
+
+use crate::i18n::{t, Key, Lang};
+use crate::presence::Peer;
+use crate::sync::Client;
+use casebook_core::outline::{self, OutlineError, Section};
+use leptos::ev::{KeyboardEvent, SubmitEvent};
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+
+fn japanese(lang: RwSignal<Lang>) -> bool {
+    lang.get() == Lang::Ja
+}
+
+fn error_key(e: &OutlineError) -> Key {
+    match e {
+        OutlineError::NotEmpty => Key::SectionNotEmpty,
+        _ => Key::SectionTitleInvalid,
+    }
+}
+
+/// A fresh id for a section an author adds: `custom-` + 12 base-36 digits.
+fn new_section_id() -> String {
+    let mut id = String::from(outline::CUSTOM_PREFIX);
+    for _ in 0..12 {
+        let digit = (js_sys::Math::random() * 36.0) as u32 % 36;
+        id.push(char::from_digit(digit, 36).unwrap_or('0'));
+    }
+    id
+}
+
+/// The colour dots of the people reading `section`.
+#[component]
+fn Readers(section: String, peers: RwSignal<Vec<Peer>>, lang: RwSignal<Lang>) -> impl IntoView {
+    let here = move || {
+        peers.with(|p| {
+            p.iter()
+                .filter(|p| p.section.as_deref() == Some(section.as_str()))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <span class="readers" aria-label=move || t(lang.get(), Key::ReadingHere)>
+            <For each=here key=|p| (p.id, p.name.clone(), p.color.clone()) let:peer>
+                <span class="reader" title=peer.name.clone() style:background-color=peer.color.clone()>
+                    {peer.name.chars().next().map(String::from).unwrap_or_default()}
+                </span>
+            </For>
+        </span>
+    }
+}
+
+/// `nav.outline`: the sections as links, and the form that adds one.
+#[component]
+pub fn OutlineNav(client: Client, can_arrange: bool, lang: RwSignal<Lang>) -> impl IntoView {
+    let outline = client.outline();
+    let peers = client.peers();
+    let title = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<Key>);
+    let add = {
+        let client = client.clone();
+        move |ev: SubmitEvent| {
+            ev.prevent_default();
+            let after = outline.with_untracked(|o| o.last().map(|s| s.id.clone()));
+            let name = title.get_untracked();
+            let id = new_section_id();
+            match client.edit_outline(|txn| outline::add_section(txn, &id, &name, after.as_deref()))
+            {
+                Ok(()) => {
+                    title.set(String::new());
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(error_key(&e))),
+            }
+        }
+    };
+    view! {
+        <nav class="outline" aria-label=move || t(lang.get(), Key::Sections)>
+            <h2>{move || t(lang.get(), Key::Sections)}</h2>
+            <ol>
+                <For each=move || outline.get() key=|s| s.id.clone() let:section>
+                    {
+                        let id = section.id.clone();
+                        let label = move || {
+                            outline.with(|o| {
+                                o.iter()
+                                    .find(|s| s.id == id)
+                                    .map(|s| s.title(japanese(lang)).to_owned())
+                                    .unwrap_or_default()
+                            })
+                        };
+                        view! {
+                            <li>
+                                <a href=format!("#sec-{}", section.id)>{label}</a>
+                                <Readers section=section.id.clone() peers lang/>
+                            </li>
+                        }
+                    }
+                </For>
+            </ol>
+            {can_arrange.then(|| view! {
+                <form class="add-section" on:submit=add>
+                    <input
+                        id="new-section-title"
+                        type="text"
+                        maxlength="120"
+                        placeholder=move || t(lang.get(), Key::NewSectionPlaceholder)
+                        prop:value=move || title.get()
+                        on:input=move |ev| title.set(event_target_value(&ev))
+                    />
+                    <button id="add-section" type="submit">{move || t(lang.get(), Key::AddSection)}</button>
+                    {move || error.get().map(|k| view! { <p class="error" role="alert">{move || t(lang.get(), k)}</p> })}
+                </form>
+            })}
+        </nav>
+    }
+}
+
+/// `main.sections`: every section, in outline order.
+#[component]
+pub fn SectionList(client: Client, can_arrange: bool, lang: RwSignal<Lang>) -> impl IntoView {
+    let outline = client.outline();
+    view! {
+        <main class="sections">
+            <For each=move || outline.get() key=|s| s.id.clone() let:section>
+                <SectionView client=client.clone() section can_arrange lang/>
+            </For>
+        </main>
+    }
+}
+
+#[component]
+fn SectionView(
+    client: Client,
+    section: Section,
+    can_arrange: bool,
+    lang: RwSignal<Lang>,
+) -> impl IntoView {
+    let id = section.id.clone();
+    let outline = client.outline();
+    let current = {
+        let id = id.clone();
+        move || outline.with(|o| o.iter().find(|s| s.id == id).cloned())
+    };
+    let title = {
+        let current = current.clone();
+        move || {
+            current()
+                .map(|s| s.title(japanese(lang)).to_owned())
+                .unwrap_or_default()
+        }
+    };
+    let is_custom = section.is_custom();
+    let guide = move || section.guide(japanese(lang)).unwrap_or_default();
+    let index = {
+        let id = id.clone();
+        move || outline.with(|o| o.iter().position(|s| s.id == id).unwrap_or(0))
+    };
+    let count = move || outline.with(Vec::len);
+    let preview = RwSignal::new(false);
+    let renaming = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<Key>);
+    let editable = client.editable();
+
+    let textarea = NodeRef::<leptos::html::Textarea>::new();
+    let backdrop = NodeRef::<leptos::html::Div>::new();
+    {
+        let client = client.clone();
+        let id = id.clone();
+        Effect::new(move |attached: Option<bool>| {
+            if attached == Some(true) {
+                return true;
+            }
+            let (Some(ta), Some(bd)) = (textarea.get(), backdrop.get()) else {
+                return false;
+            };
+            client.attach(&id, ta.clone(), bd.into());
+            let detach = SendWrapper::new((client.clone(), id.clone(), ta));
+            on_cleanup(move || {
+                let (client, id, ta) = detach.take();
+                client.detach(&id, &ta);
+            });
+            true
+        });
+    }
+
+    let version = client.version();
+    let html = {
+        let client = client.clone();
+        let id = id.clone();
+        move || {
+            version.track();
+            casebook_core::markdown::to_safe_html(&client.section_markdown(&id))
+        }
+    };
+    let move_to = {
+        let client = client.clone();
+        let id = id.clone();
+        move |to: usize| {
+            let _ = client.edit_outline(|txn| outline::move_section(txn, &id, to));
+        }
+    };
+    let (move_up, move_down) = (move_to.clone(), move_to);
+    let remove = {
+        let client = client.clone();
+        let id = id.clone();
+        move |_| match client.edit_outline(|txn| outline::remove_section(txn, &id)) {
+            Ok(()) => error.set(None),
+            Err(e) => error.set(Some(error_key(&e))),
+        }
+    };
+    let rename = {
+        let client = client.clone();
+        let id = id.clone();
+        move |ev: SubmitEvent| {
+            ev.prevent_default();
+            let Some(name) = renaming.get_untracked() else {
+                return;
+            };
+            match client.edit_outline(|txn| outline::rename_section(txn, &id, &name)) {
+                Ok(()) => {
+                    renaming.set(None);
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(error_key(&e))),
+            }
+        }
+    };
+    let keys = {
+        let client = client.clone();
+        move |ev: KeyboardEvent| {
+            if !(ev.ctrl_key() || ev.meta_key()) || ev.alt_key() {
+                return;
+            }
+            match ev.key().to_lowercase().as_str() {
+                "z" if ev.shift_key() => {
+                    ev.prevent_default();
+                    client.redo();
+                }
+                "z" => {
+                    ev.prevent_default();
+                    client.undo();
+                }
+                "y" => {
+                    ev.prevent_default();
+                    client.redo();
+                }
+                _ => {}
+            }
+        }
+    };
+    let on = |client: &Client, id: &str| (client.clone(), id.to_owned());
+    let (c_input, s_input) = on(&client, &id);
+    let (c_cs, s_cs) = on(&client, &id);
+    let (c_ce, s_ce) = on(&client, &id);
+    let (c_sel1, s_sel1) = on(&client, &id);
+    let (c_sel2, s_sel2) = on(&client, &id);
+    let (c_sel3, s_sel3) = on(&client, &id);
+    let (c_focus, s_focus) = on(&client, &id);
+    let start_rename = {
+        let title = title.clone();
+        move |_| renaming.set(Some(title()))
+    };
+    view! {
+        <section class="doc-section" id=format!("sec-{id}") data-section=id.clone()>
+            <header class="section-head">
+                <h2 id=format!("h-{id}")>{title.clone()}</h2>
+                <Readers section=id.clone() peers=client.peers() lang/>
+                <div class="section-tools">
+                    <button
+                        type="button"
+                        class="preview-toggle"
+                        aria-pressed=move || preview.get().to_string()
+                        on:click=move |_| preview.update(|p| *p = !*p)
+                    >
+                        {move || t(lang.get(), if preview.get() { Key::EditSource } else { Key::Preview })}
+                    </button>
+                    {can_arrange.then(|| view! {
+                        <button type="button" class="move-up" title=move || t(lang.get(), Key::MoveUp)
+                            aria-label=move || t(lang.get(), Key::MoveUp)
+                            disabled={let index = index.clone(); move || index() == 0}
+                            on:click={let index = index.clone(); move |_| move_up(index().saturating_sub(1))}>"↑"</button>
+                        <button type="button" class="move-down" title=move || t(lang.get(), Key::MoveDown)
+                            aria-label=move || t(lang.get(), Key::MoveDown)
+                            disabled={let index = index.clone(); move || index() + 1 >= count()}
+                            on:click={let index = index.clone(); move |_| move_down(index() + 1)}>"↓"</button>
+                    })}
+                    {(can_arrange && is_custom).then(|| view! {
+                        <button type="button" class="rename" on:click=start_rename>
+                            {move || t(lang.get(), Key::Rename)}
+                        </button>
+                        <button type="button" class="remove" on:click=remove>
+                            {move || t(lang.get(), Key::RemoveSection)}
+                        </button>
+                    })}
+                </div>
+            </header>
+            {move || renaming.get().is_some().then(|| view! {
+                <form class="inline-form rename-form" on:submit=rename.clone()>
+                    <input type="text" maxlength="120"
+                        prop:value=move || renaming.get().unwrap_or_default()
+                        on:input=move |ev| renaming.set(Some(event_target_value(&ev)))/>
+                    <button type="submit">{move || t(lang.get(), Key::Save)}</button>
+                    <button type="button" on:click=move |_| renaming.set(None)>{move || t(lang.get(), Key::Cancel)}</button>
+                </form>
+            })}
+            {move || error.get().map(|k| view! { <p class="error" role="alert">{move || t(lang.get(), k)}</p> })}
+            <div class="editor-wrap" class:hidden=move || preview.get()>
+                <div class="backdrop" node_ref=backdrop aria-hidden="true"></div>
+                <textarea
+                    class="section-text"
+                    id=format!("text-{id}")
+                    data-section=id.clone()
+                    node_ref=textarea
+                    rows="3"
+                    readonly=move || !editable.get()
+                    spellcheck="false"
+                    aria-labelledby=format!("h-{id}")
+                    placeholder=guide
+                    on:input=move |_| c_input.on_input(&s_input)
+                    on:compositionstart=move |_| c_cs.on_composition_start(&s_cs)
+                    on:compositionend=move |_| c_ce.on_composition_end(&s_ce)
+                    on:keydown=keys
+                    on:keyup=move |_| c_sel1.selection_changed(&s_sel1)
+                    on:mouseup=move |_| c_sel2.selection_changed(&s_sel2)
+                    on:select=move |_| c_sel3.selection_changed(&s_sel3)
+                    on:focus=move |_| c_focus.reading(Some(s_focus.clone()))
+                ></textarea>
+            </div>
+            {move || preview.get().then(|| {
+                let html = html.clone();
+                // An empty preview shows `data-empty` (style.css).
+                view! {
+                    <div
+                        class="preview markdown"
+                        data-empty=move || t(lang.get(), Key::EmptySection)
+                        inner_html=move || html().trim().to_owned()
+                    ></div>
+                }
+            })}
+        </section>
+    }
+}
