@@ -1,10 +1,12 @@
-// Headless Chromium against the real server and the built web bundle:
-// "two headless Chromium tabs type into the same document and both show the
-// merged text", plus the admin page that creates a postmortem.
+// The collaborative editor in headless Chromium, against the real server and
+// the built web bundle: three pages co-writing one section (Japanese,
+// emoji), the caret staying on its character through remote edits, offline
+// edits merging on reconnect and surviving a reload, undo that only takes
+// back one's own edits, IME composition, and the admin page.
 //
 // Needs web/dist (cargo xtask build-web) and Chromium (apt-get install -y
 // chromium chromium-driver). Without Chromium these tests FAIL, unless
-// CASEBOOK_SKIP_BROWSER=1 is set.
+// CASEBOOK_SKIP_BROWSER=1 is set. Screenshots go to tests/js/screenshots/.
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -45,15 +47,38 @@ after(async () => {
 })
 
 /** A page in its own browser context (own localStorage, so its own name),
- * with console errors and page errors collected for failure messages. */
-async function newPage () {
-  const context = await browser.newContext({ viewport: { width: 900, height: 700 }, locale: 'en-US' })
+ * with console errors and page errors collected for failure messages. Its
+ * WebSockets go through a switch: `page.goOffline()` drops them and refuses
+ * new ones until `page.goOnline()`. */
+async function newPage ({ width = 1280, height = 800, locale = 'en-US' } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, locale })
   cleanups.push(() => context.close())
   const page = await context.newPage()
   page.setDefaultTimeout(WAIT_MS)
   page.errors = []
   page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`))
   page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()}`) })
+  let offline = false
+  const open = new Set()
+  await page.routeWebSocket(/\/sync\//, (ws) => {
+    if (offline) {
+      ws.close({ code: 1001, reason: 'test: offline' })
+      return
+    }
+    const upstream = ws.connectToServer()
+    const pair = { ws, upstream }
+    open.add(pair)
+    ws.onClose(() => open.delete(pair))
+  })
+  page.goOffline = async () => {
+    offline = true
+    for (const { ws, upstream } of [...open]) {
+      await upstream.close().catch(() => {})
+      await ws.close({ code: 1001, reason: 'test: offline' }).catch(() => {})
+    }
+    open.clear()
+  }
+  page.goOnline = () => { offline = false }
   return page
 }
 
@@ -61,7 +86,6 @@ async function newPage () {
 async function joinAs (page, link, name) {
   await page.goto(link)
   const nameInput = page.locator('#display-name')
-  // The name prompt comes first (if the app asks for it).
   await Promise.race([
     nameInput.waitFor({ state: 'visible' }),
     page.locator('#connection[data-state="synced"]').waitFor()
@@ -73,81 +97,287 @@ async function joinAs (page, link, name) {
   await page.locator('#connection[data-state="synced"]').waitFor({ timeout: WAIT_MS })
 }
 
-const bodyValue = (page) => page.locator('#body').inputValue()
+const section = (page, id) => page.locator(`#text-${id}`)
+const sectionValue = (page, id) => section(page, id).inputValue()
 const presenceText = (page) => page.locator('#presence').innerText()
+const errorsOf = (...pages) => pages.flatMap((p) => p.errors).join('\n')
+const pageErrors = (...pages) => pages.flatMap((p) => p.errors).filter((e) => e.startsWith('pageerror'))
 
-/** Places both screenshots side by side in one image. */
-async function sideBySide (pngA, pngB, path) {
-  const page = await newPage()
-  const img = (png) => `<img style="border:1px solid #888;width:900px" src="data:image/png;base64,${png.toString('base64')}">`
-  await page.setViewportSize({ width: 1830, height: 720 })
-  await page.setContent(`<body style="margin:4px;display:flex;gap:8px;background:#ddd">${img(pngA)}${img(pngB)}</body>`)
+/** A reference Yjs client; `text(id)` reads section `id`. */
+async function rawClient (pm, token = pm.tokens.author) {
+  const raw = connectClient(server, pm.id, token)
+  cleanups.push(() => raw.destroy())
+  await raw.synced()
+  raw.section = (id) => raw.doc.getText(`section:${id}`)
+  return raw
+}
+
+/** Waits until every page's section `id` and the raw client show the same
+ * text; returns it. */
+async function converged (pages, raw, id, extra = () => true) {
+  let last = []
+  await waitFor(async () => {
+    last = [...await Promise.all(pages.map((p) => sectionValue(p, id))), raw.section(id).toString()]
+    return last.every((v) => v === last[0]) && extra(last[0])
+  }, { what: `every page and the server to show the same ${id}`, describe: () => JSON.stringify(last) + '\n' + errorsOf(...pages) })
+  return last[0]
+}
+
+/** Places screenshots side by side in one image. */
+async function sideBySide (pngs, path) {
+  const page = await newPage({ width: 1200 * pngs.length + 40, height: 820 })
+  const img = (png) => `<img style="border:1px solid #888;width:1200px" src="data:image/png;base64,${png.toString('base64')}">`
+  await page.setContent(`<body style="margin:4px;display:flex;gap:8px;background:#ddd">${pngs.map(img).join('')}</body>`)
   await page.screenshot({ path, fullPage: true })
 }
 
-test('two headless Chromium tabs type into the same document and both show the merged text', { skip, timeout: 120_000 }, withServerLog(() => server, async () => {
-  const pm = await server.createPostmortem('Browser two tabs 二つのタブ')
-  // Seed text, so "start" and "end" are distinct places and the two typed
-  // runs cannot interleave character by character.
-  const SEED = '[初稿 seed]'
-  const raw = connectClient(server, pm.id, pm.tokens.author)
-  cleanups.push(() => raw.destroy())
-  await raw.synced()
-  raw.body.insert(0, SEED)
+test('three pages co-write one section in Japanese and English, with emoji, and end identical', { skip, timeout: 180_000 }, withServerLog(() => server, async () => {
+  const pm = await server.createPostmortem('Three pages 三人で編集')
+  const raw = await rawClient(pm)
+  const SEED = '[初稿] seed text'
+  raw.section('summary').insert(0, SEED)
 
-  const [a, b] = [await newPage(), await newPage()]
+  const pages = [await newPage(), await newPage(), await newPage({ locale: 'ja-JP' })]
+  const [a, b, c] = pages
   await Promise.all([
-    joinAs(a, pm.links.participant, 'Aiko 藍子'),
-    joinAs(b, pm.links.participant, 'Ben')
+    joinAs(a, pm.links.facilitator, 'SRE 佐藤'),
+    joinAs(b, pm.links.author, 'Aiko 藍子'),
+    joinAs(c, pm.links.participant, 'Ben 🐝')
   ])
-  for (const page of [a, b]) {
-    await waitFor(async () => (await bodyValue(page)) === SEED, {
-      what: 'the seed text in the textarea', describe: () => page.errors.join('\n')
+  for (const page of pages) {
+    await waitFor(async () => (await sectionValue(page, 'summary')) === SEED, {
+      what: 'the seed text in the summary', describe: () => errorsOf(page)
     })
   }
 
-  // Page A types at the end, page B at the start, at the same time.
-  const TYPED_A = 'Hello from A 障害 '
-  const TYPED_B = 'and B 😀'
-  await a.locator('#body').click()
+  // A types at the end, B at the start, C after "[初稿]", all at once.
+  const TYPED_A = ' 障害は 8 分で復旧 🚑'
+  const TYPED_B = 'Checkout 😀 '
+  const TYPED_C = ' (draft ✍️)'
+  await section(a, 'summary').click()
   await a.keyboard.press('Control+End')
-  await b.locator('#body').click()
+  await section(b, 'summary').click()
   await b.keyboard.press('Control+Home')
+  await section(c, 'summary').click()
+  await c.keyboard.press('Control+Home')
+  for (let i = 0; i < '[初稿]'.length; i++) await c.keyboard.press('ArrowRight')
   await Promise.all([
-    a.keyboard.type(TYPED_A, { delay: 40 }),
-    b.keyboard.type(TYPED_B, { delay: 40 })
+    a.keyboard.type(TYPED_A, { delay: 30 }),
+    b.keyboard.type(TYPED_B, { delay: 30 }),
+    c.keyboard.type(TYPED_C, { delay: 30 })
   ])
+  const expected = TYPED_B + '[初稿]' + TYPED_C + ' seed text' + TYPED_A
+  const text = await converged(pages, raw, 'summary', (v) => v.length >= expected.length)
+  assert.equal(text, expected, 'each typed run intact and in its place')
 
-  // Both textareas show the same merged text, with both inserts intact.
-  const expected = TYPED_B + SEED + TYPED_A
-  let last = []
-  await waitFor(async () => {
-    last = [await bodyValue(a), await bodyValue(b)]
-    return last[0] === last[1] && last[0].includes(TYPED_A) && last[0].includes(TYPED_B)
-  }, { what: 'both tabs to show the merged text', describe: () => JSON.stringify(last) + '\n' + [...a.errors, ...b.errors].join('\n') })
-  assert.equal(last[0], expected, 'B typed at the start, A at the end, seed between')
-
-  // Each tab lists both people.
-  for (const page of [a, b]) {
+  // Everyone sees everyone.
+  for (const page of pages) {
     await waitFor(async () => {
       const names = await presenceText(page)
-      return names.includes('Aiko 藍子') && names.includes('Ben')
-    }, { what: 'both names in #presence', describe: () => 'see screenshot' })
+      return ['SRE 佐藤', 'Aiko 藍子', 'Ben 🐝'].every((n) => names.includes(n))
+    }, { what: 'all three names in #presence', describe: () => errorsOf(page) })
   }
+  // The others' carets are drawn in the section, with their names.
+  await waitFor(async () => (await a.locator('#sec-summary .caret-label').allInnerTexts()).length === 2,
+    { what: 'two remote carets in A\'s summary' })
+  const labels = await a.locator('#sec-summary .caret-label').allInnerTexts()
+  assert.deepEqual(labels.sort(), ['Aiko 藍子', 'Ben 🐝'].sort())
 
-  // A raw Yjs client sees the same body: the browser speaks the real protocol.
-  await waitFor(() => raw.text() === expected, {
-    what: 'the raw Yjs client to see the merged text', describe: () => JSON.stringify(raw.text())
+  // Some Markdown in another section, shown as a preview.
+  await section(b, 'impact').click()
+  await b.keyboard.type('- **12,000** users\n- 3% errors\n\n| 時刻 | event |\n|---|---|\n| 10:02 | alert |\n', { delay: 5 })
+  await converged(pages, raw, 'impact', (v) => v.includes('alert'))
+  await c.locator('#sec-impact .preview-toggle').click()
+  await c.locator('#sec-impact .preview table td', { hasText: 'alert' }).waitFor()
+  assert.equal(await c.locator('#sec-impact .preview strong').innerText(), '12,000')
+
+  // Screenshots: three people present, in English, then in Japanese.
+  const shots = async (suffix) => Promise.all(pages.map((p, i) =>
+    p.screenshot({ path: join(SCREENSHOTS, `editor-${suffix}-${i + 1}.png`) })))
+  await sideBySide(await shots('en'), join(SCREENSHOTS, 'editor-three-people-en.png'))
+  for (const page of pages) {
+    await page.locator('.lang-switch button', { hasText: '日本語' }).click()
+  }
+  await a.locator('#h-summary', { hasText: '概要' }).waitFor()
+  await a.locator('#connection', { hasText: '同期済み' }).waitFor()
+  await sideBySide(await shots('ja'), join(SCREENSHOTS, 'editor-three-people-ja.png'))
+  assert.deepEqual(pageErrors(...pages), [], 'no uncaught page errors')
+}))
+
+test('a remote edit before the caret keeps the caret and the selection on the same characters', { skip, timeout: 120_000 }, withServerLog(() => server, async () => {
+  const pm = await server.createPostmortem('Caret 位置')
+  const raw = await rawClient(pm)
+  raw.section('causes').insert(0, '0123456789')
+  const page = await newPage()
+  await joinAs(page, pm.links.author, 'Caret')
+  await waitFor(async () => (await sectionValue(page, 'causes')) === '0123456789', { what: 'the seed' })
+
+  // Caret after "4"; a remote insert of 6 UTF-16 units at the start.
+  const ta = section(page, 'causes')
+  await ta.focus()
+  await ta.evaluate((el) => el.setSelectionRange(5, 5))
+  const BEFORE = '障害😀 🚀'
+  raw.section('causes').insert(0, BEFORE)
+  await waitFor(async () => (await sectionValue(page, 'causes')) === BEFORE + '0123456789', { what: 'the remote insert' })
+  const shift = BEFORE.length // UTF-16 units, as textarea offsets count
+  assert.deepEqual(await ta.evaluate((el) => [el.selectionStart, el.selectionEnd]), [5 + shift, 5 + shift])
+  await page.keyboard.type('X')
+  await waitFor(() => raw.section('causes').toString() === BEFORE + '01234X56789', {
+    what: 'X typed right after "4"', describe: () => raw.section('causes').toString()
   })
 
-  const [pngA, pngB] = [await a.screenshot({ path: join(SCREENSHOTS, 'tab-a.png') }),
-    await b.screenshot({ path: join(SCREENSHOTS, 'tab-b.png') })]
-  await sideBySide(pngA, pngB, join(SCREENSHOTS, 'two-tabs.png'))
-  assert.deepEqual([...a.errors, ...b.errors].filter((e) => e.startsWith('pageerror')), [], 'no uncaught page errors')
+  // A selection "678" stays on "678" through an insert before and one inside
+  // the text after it.
+  await ta.evaluate((el) => el.setSelectionRange(el.value.indexOf('678'), el.value.indexOf('678') + 3))
+  raw.section('causes').insert(0, 'ab')
+  raw.section('causes').insert(raw.section('causes').toString().length, 'Z')
+  await waitFor(async () => (await sectionValue(page, 'causes')).endsWith('9Z'), { what: 'both remote inserts' })
+  const selected = await ta.evaluate((el) => el.value.slice(el.selectionStart, el.selectionEnd))
+  assert.equal(selected, '678')
+  assert.deepEqual(pageErrors(page), [])
+}))
+
+test('a page that goes offline keeps editing, and everything merges when it comes back', { skip, timeout: 180_000 }, withServerLog(() => server, async () => {
+  const pm = await server.createPostmortem('Offline オフライン')
+  const raw = await rawClient(pm)
+  raw.section('timeline').insert(0, '10:00 start\n')
+  const [a, b] = [await newPage(), await newPage()]
+  await joinAs(a, pm.links.author, 'Offline A')
+  await joinAs(b, pm.links.participant, 'Online B')
+  await converged([a, b], raw, 'timeline', (v) => v.includes('start'))
+
+  await a.goOffline()
+  await a.locator('#connection[data-state="offline"]').waitFor()
+  await section(a, 'timeline').click()
+  await a.keyboard.press('Control+End')
+  await a.keyboard.type('10:05 オフラインで追記 📴\n', { delay: 10 })
+  await section(b, 'timeline').click()
+  await b.keyboard.press('Control+Home')
+  await b.keyboard.type('09:55 online first\n', { delay: 10 })
+  await waitFor(() => raw.section('timeline').toString().includes('online first'), { what: 'B\'s edit on the server' })
+  assert.ok(!raw.section('timeline').toString().includes('オフライン'), 'A\'s offline edit has not reached the server yet')
+
+  a.goOnline()
+  const merged = await converged([a, b], raw, 'timeline', (v) => v.includes('オフライン') && v.includes('online first'))
+  assert.equal(merged, '09:55 online first\n10:00 start\n10:05 オフラインで追記 📴\n')
+  await a.locator('#connection[data-state="synced"]').waitFor()
+  assert.deepEqual(pageErrors(a, b), [])
+}))
+
+test('a reload while offline loses nothing that was typed', { skip, timeout: 180_000 }, withServerLog(() => server, async () => {
+  const pm = await server.createPostmortem('Reload 再読み込み')
+  const raw = await rawClient(pm)
+  const page = await newPage()
+  await joinAs(page, pm.links.author, 'Reloader')
+  await page.goOffline()
+  await page.locator('#connection[data-state="offline"]').waitFor()
+  await section(page, 'lessons').click()
+  const TYPED = 'Kept in the browser ブラウザに保存 💾'
+  await page.keyboard.type(TYPED, { delay: 10 })
+  await page.waitForTimeout(500) // the replica is saved at most 300 ms after an edit
+
+  await page.reload()
+  await waitFor(async () => (await section(page, 'lessons').count()) === 1 && (await sectionValue(page, 'lessons')) === TYPED, {
+    what: 'the typed text back after the reload, still offline', describe: () => errorsOf(page)
+  })
+  assert.notEqual(await page.locator('#connection').getAttribute('data-state'), 'synced')
+  assert.equal(raw.section('lessons').toString(), '', 'nothing reached the server while offline')
+
+  page.goOnline()
+  await waitFor(() => raw.section('lessons').toString() === TYPED, {
+    what: 'the kept edit on the server after reconnecting', describe: () => raw.section('lessons').toString()
+  })
+  assert.deepEqual(pageErrors(page), [])
+}))
+
+test('undo in one page takes back its own edit and never another page\'s', { skip, timeout: 120_000 }, withServerLog(() => server, async () => {
+  const pm = await server.createPostmortem('Undo 元に戻す')
+  const raw = await rawClient(pm)
+  const [a, b] = [await newPage(), await newPage()]
+  await joinAs(a, pm.links.author, 'Undo A')
+  await joinAs(b, pm.links.participant, 'Other B')
+
+  await section(a, 'countermeasures').click()
+  await a.keyboard.type('alpha 対策 ', { delay: 10 })
+  await converged([a, b], raw, 'countermeasures', (v) => v === 'alpha 対策 ')
+  await section(b, 'countermeasures').click()
+  await b.keyboard.press('Control+End')
+  await b.keyboard.type('beta 🅱️', { delay: 10 })
+  await converged([a, b], raw, 'countermeasures', (v) => v === 'alpha 対策 beta 🅱️')
+
+  await section(a, 'countermeasures').focus()
+  await a.keyboard.press('Control+z')
+  assert.equal(await converged([a, b], raw, 'countermeasures', (v) => !v.includes('alpha')), 'beta 🅱️',
+    'A\'s words are gone, B\'s are still there')
+  await a.keyboard.press('Control+Shift+z')
+  assert.equal(await converged([a, b], raw, 'countermeasures', (v) => v.includes('alpha')), 'alpha 対策 beta 🅱️')
+  // The toolbar button does the same.
+  await a.locator('#undo').click()
+  assert.equal(await converged([a, b], raw, 'countermeasures', (v) => !v.includes('alpha')), 'beta 🅱️')
+  assert.deepEqual(pageErrors(a, b), [])
+}))
+
+test('an IME composition is sent once, when committed, even when the text moves under it', { skip, timeout: 120_000 }, withServerLog(() => server, async () => {
+  const pm = await server.createPostmortem('IME 変換')
+  const raw = await rawClient(pm)
+  raw.section('causes').insert(0, '原因: ')
+  const page = await newPage({ locale: 'ja-JP' })
+  await joinAs(page, pm.links.author, '入力者')
+  await waitFor(async () => (await sectionValue(page, 'causes')) === '原因: ', { what: 'the seed' })
+  await section(page, 'causes').click()
+  await page.keyboard.press('Control+End')
+
+  const seen = []
+  raw.doc.on('update', () => seen.push(raw.section('causes').toString()))
+  const cdp = await page.context().newCDPSession(page)
+  for (const reading of ['し', 'しょ', 'しょう', 'しょうが', 'しょうがい']) {
+    await cdp.send('Input.imeSetComposition', { text: reading, selectionStart: reading.length, selectionEnd: reading.length })
+  }
+  // Someone else writes before the composition while it is open.
+  raw.section('causes').insert(0, '【確認中】')
+  await page.waitForTimeout(400)
+  await cdp.send('Input.insertText', { text: '障害' })
+
+  const text = await converged([page], raw, 'causes', (v) => v.includes('障害'))
+  assert.equal(text, '【確認中】原因: 障害', 'committed once, after the remote insert, nothing of the reading left')
+  assert.ok(seen.every((v) => !/[しょうが]/.test(v)), `the reading was never sent: ${JSON.stringify(seen)}`)
+  assert.deepEqual(pageErrors(page), [])
+}))
+
+test('authors add, rename, move and remove a section of their own; everyone sees it', { skip, timeout: 120_000 }, withServerLog(() => server, async () => {
+  const pm = await server.createPostmortem('Outline 構成')
+  const [author, other] = [await newPage(), await newPage()]
+  await joinAs(author, pm.links.author, 'Author')
+  await joinAs(other, pm.links.participant, 'Reader')
+  assert.equal(await other.locator('#add-section').count(), 0, 'participants do not arrange the outline')
+
+  await author.locator('#new-section-title').fill('依存サービス Dependencies')
+  await author.locator('#add-section').click()
+  const heading = (page) => page.locator('.doc-section h2', { hasText: '依存サービス' })
+  await heading(other).waitFor()
+  const titles = async (page) => page.locator('.outline li a').allInnerTexts()
+  assert.equal((await titles(other)).at(-1), '依存サービス Dependencies', 'added at the end')
+
+  const id = await author.locator('.doc-section', { has: author.locator('h2', { hasText: '依存サービス' }) }).getAttribute('data-section')
+  assert.match(id, /^custom-[a-z0-9]+$/)
+  const added = author.locator(`#sec-${id}`)
+  await added.locator('.move-up').click()
+  await added.locator('.move-up').click()
+  await waitFor(async () => (await titles(other)).at(-3) === '依存サービス Dependencies', { what: 'the move on the other page' })
+
+  await added.locator('.rename').click()
+  await added.locator('.rename-form input').fill('Middleware ミドルウェア')
+  await added.locator('.rename-form button[type="submit"]').click()
+  await other.locator('.doc-section h2', { hasText: 'Middleware ミドルウェア' }).waitFor()
+
+  await added.locator('.remove').click()
+  await other.locator('.doc-section h2', { hasText: 'Middleware' }).waitFor({ state: 'detached' })
+  assert.equal((await titles(other)).length, 10)
+  assert.deepEqual(pageErrors(author, other), [])
 }))
 
 test('the admin page creates a postmortem and shows its four role links', { skip, timeout: 120_000 }, withServerLog(() => server, async () => {
-  const page = await newPage()
+  const page = await newPage({ width: 900, height: 700 })
   await page.goto(server.url(`/?token=${ADMIN_TOKEN}`))
   const title = 'Admin UI 作成テスト 👩‍💻'
   await page.locator('#new-title').fill(title)
@@ -175,5 +405,5 @@ test('the admin page creates a postmortem and shows its four role links', { skip
     assert.equal(details.title, title)
   }
   await page.screenshot({ path: join(SCREENSHOTS, 'admin.png'), fullPage: true })
-  assert.deepEqual(page.errors.filter((e) => e.startsWith('pageerror')), [], 'no uncaught page errors')
+  assert.deepEqual(pageErrors(page), [], 'no uncaught page errors')
 }))

@@ -56,6 +56,12 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     )?;
     step(
         root,
+        "web unit tests (native)",
+        "cargo",
+        &["test", "-p", "casebook-web", "--lib"],
+    )?;
+    step(
+        root,
         "build casebook",
         "cargo",
         &["build", "-p", "casebook-server"],
@@ -134,6 +140,9 @@ fn ensure_chromium() -> Result<()> {
             "--no-install-recommends",
             "chromium",
             "chromium-driver",
+            // Japanese text and emoji in the screenshots the tests save.
+            "fonts-noto-cjk",
+            "fonts-noto-color-emoji",
         ])
         .env("DEBIAN_FRONTEND", "noninteractive");
     run_step("install Chromium", &mut install)
