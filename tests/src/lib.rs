@@ -91,6 +91,20 @@ impl Server {
         Ok(server)
     }
 
+    /// Starts a server on an existing data directory (a restored backup).
+    pub async fn start_in(data_dir: &Path, extra: &[&str]) -> Result<Self> {
+        let mut server = Server {
+            port: free_port(),
+            data_dir: data_dir.to_owned(),
+            extra_args: extra.iter().map(|s| s.to_string()).collect(),
+            child: None,
+            _temp: None,
+            http: reqwest::Client::new(),
+        };
+        server.spawn().await?;
+        Ok(server)
+    }
+
     async fn spawn(&mut self) -> Result<()> {
         let bin = casebook_bin();
         if !bin.exists() {

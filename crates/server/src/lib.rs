@@ -10,13 +10,15 @@
 //! - [`library`]: the tantivy index of published cases and `/api/library`.
 //! - [`case`]: the case as a whole: readiness, the publishing check, the
 //!   read link, export and import.
-//! - [`store`]: sled storage behind a trait; [`commit`]: group commit.
+//! - [`store`]: sled storage behind a trait; [`commit`]: group commit;
+//!   [`backup`]: consistent backups while running, and restore.
 //! - [`web`]: serves the browser bundle.
 //! - [`limits`]: per-socket and per-document limits; [`listen`]: the accept
 //!   loop (header read timeout, graceful shutdown).
 
 pub mod api;
 pub mod auth;
+pub mod backup;
 pub mod case;
 pub mod commit;
 pub mod error;
@@ -105,6 +107,7 @@ pub fn router(state: AppState) -> Router {
     let assets = ServeDir::new(&state.config.web_dir);
     Router::new()
         .route("/healthz", get(api::healthz))
+        .route("/api/admin/backup", get(backup::download))
         .route(
             "/api/postmortems",
             post(api::create_postmortem).get(api::list_postmortems),

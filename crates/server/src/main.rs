@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use casebook_server::auth::{random_token, Auth};
+use casebook_server::backup::{self, GatedStore};
 use casebook_server::commit::GroupCommit;
 use casebook_server::limits::{LimitSettings, Limits};
 use casebook_server::room::{CloseReason, RoomConfig, Rooms};
@@ -28,6 +29,32 @@ struct Cli {
 enum Command {
     /// Run the server (embedded sled storage; nothing else to start).
     Serve(ServeArgs),
+    /// Write a consistent copy of a running server's data into DIR, a new
+    /// data directory (asks the server; needs the admin token).
+    Backup(BackupArgs),
+    /// Copy a backup into DATA_DIR, a new data directory for `serve`.
+    Restore(RestoreArgs),
+}
+
+#[derive(clap::Args)]
+struct BackupArgs {
+    /// Where to write the backup; must not exist or be empty.
+    dir: PathBuf,
+    /// The running server (plain http://host:port).
+    #[arg(long, env = "CASEBOOK_SERVER", default_value = "http://127.0.0.1:8080")]
+    server: String,
+    /// The server's admin token.
+    #[arg(long, env = "CASEBOOK_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: String,
+}
+
+#[derive(clap::Args)]
+struct RestoreArgs {
+    /// A directory written by `casebook backup`.
+    backup: PathBuf,
+    /// The data directory to create; must not exist or be empty. Start
+    /// `casebook serve --data-dir DATA_DIR` on it afterwards.
+    data_dir: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -99,16 +126,43 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
+        Command::Backup(args) => {
+            let trees = backup::fetch(&args.server, &args.admin_token).await?;
+            let dir = args.dir.clone();
+            let summary =
+                tokio::task::spawn_blocking(move || backup::write_data_dir(&trees, &dir)).await??;
+            println!(
+                "backup written to {}: {} postmortems, {} records",
+                args.dir.display(),
+                summary.postmortems,
+                summary.entries
+            );
+            Ok(())
+        }
+        Command::Restore(args) => {
+            let summary = backup::restore(&args.backup, &args.data_dir)?;
+            println!(
+                "restored {} into {}: {} postmortems, {} records; start `casebook serve --data-dir {}`",
+                args.backup.display(),
+                args.data_dir.display(),
+                summary.postmortems,
+                summary.entries,
+                args.data_dir.display()
+            );
+            Ok(())
+        }
     }
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let store: Arc<dyn Store> = Arc::new(SledStore::open(&args.data_dir).with_context(|| {
+    let sled = SledStore::open(&args.data_dir).with_context(|| {
         format!(
             "cannot open the data directory {} (is another casebook using it, or is it not a Casebook data directory?)",
             args.data_dir.display()
         )
-    })?);
+    })?;
+    // Writes pass a gate that a backup closes while it copies everything.
+    let store: Arc<dyn Store> = Arc::new(GatedStore::new(sled));
     let signing_key = store
         .secret("token-signing-key", &|| rand::random::<[u8; 32]>().to_vec())
         .context("reading the token signing key")?;

@@ -17,6 +17,8 @@ pub enum StoreError {
     Sled(#[from] sled::Error),
     #[error("stored record {key} is corrupt: {reason}")]
     Corrupt { key: String, reason: String },
+    #[error("{dir} is not a readable Casebook data directory: {reason}; refusing to start so that nothing in it is overwritten (restore a backup into a new directory, or point --data-dir elsewhere)")]
+    Unreadable { dir: String, reason: String },
 }
 
 /// A postmortem as stored (the document itself lives in the update log).
@@ -109,6 +111,16 @@ pub trait Store: Send + Sync + 'static {
     fn meeting_events(&self, postmortem: &str) -> Result<Vec<Vec<u8>>, StoreError>;
     /// A secret by name, created with `make` (and stored durably) on first use.
     fn secret(&self, name: &str, make: &dyn Fn() -> Vec<u8>) -> Result<Vec<u8>, StoreError>;
+    /// Everything stored, tree by tree (for backups; see `backup.rs`, whose
+    /// `GatedStore` makes it a consistent point in time).
+    fn dump(&self) -> Result<Vec<DumpedTree>, StoreError>;
+}
+
+/// One tree of the store with all its entries, in key order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DumpedTree {
+    pub name: Vec<u8>,
+    pub entries: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 /// The embedded sled store.
@@ -147,9 +159,33 @@ fn corrupt(key: impl Into<String>, reason: impl ToString) -> StoreError {
 
 impl SledStore {
     /// Opens (or creates) the data directory. Fails with a clear error when
-    /// the directory cannot be read or is not a sled database.
+    /// the directory cannot be read or is not a Casebook database: sled
+    /// itself would silently start afresh over a damaged configuration file,
+    /// so a directory that holds anything must hold sled's configuration and
+    /// Casebook's trees.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let unreadable = |reason: String| StoreError::Unreadable {
+            dir: dir.display().to_string(),
+            reason,
+        };
+        let existing = match std::fs::read_dir(dir) {
+            Ok(mut entries) => entries.next().is_some(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => return Err(unreadable(e.to_string())),
+        };
+        if existing {
+            let conf = std::fs::read(dir.join("conf"))
+                .map_err(|e| unreadable(format!("its sled configuration file `conf`: {e}")))?;
+            if !conf.starts_with(b"segment_size: ") {
+                return Err(unreadable(
+                    "its sled configuration file `conf` is damaged".into(),
+                ));
+            }
+        }
         let db = sled::Config::new().path(dir).open()?;
+        if existing && !db.tree_names().iter().any(|n| n == b"postmortems") {
+            return Err(unreadable("it holds no Casebook data".into()));
+        }
         Ok(SledStore {
             postmortems: db.open_tree("postmortems")?,
             log: db.open_tree("doc_log")?,
@@ -332,6 +368,27 @@ impl Store for SledStore {
         self.db.flush()?;
         Ok(value)
     }
+
+    fn dump(&self) -> Result<Vec<DumpedTree>, StoreError> {
+        dump_sled(&self.db)
+    }
+}
+
+/// Every tree of a sled database with all its entries.
+pub fn dump_sled(db: &sled::Db) -> Result<Vec<DumpedTree>, StoreError> {
+    let mut trees = Vec::new();
+    for name in db.tree_names() {
+        let tree = db.open_tree(&name)?;
+        let entries = tree
+            .iter()
+            .map(|item| item.map(|(k, v)| (k.to_vec(), v.to_vec())))
+            .collect::<Result<_, _>>()?;
+        trees.push(DumpedTree {
+            name: name.to_vec(),
+            entries,
+        });
+    }
+    Ok(trees)
 }
 
 #[cfg(test)]

@@ -1,0 +1,240 @@
+//! Backups and the data directory: `casebook backup` takes a consistent copy
+//! while clients edit, `casebook restore` brings it back into a new data
+//! directory that a server runs on with the same links; the server refuses a
+//! data directory it cannot read, and says why, without touching it.
+
+use casebook_e2e::{casebook_bin, report, server_text, Client, Server, ADMIN_TOKEN};
+use serde_json::json;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn casebook(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(casebook_bin())
+        .args(args)
+        .env("CASEBOOK_ADMIN_TOKEN", ADMIN_TOKEN)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("casebook runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// The numbered chunks `[0][1]…` a text holds, checking they have no gap.
+fn chunks(text: &str) -> usize {
+    let mut n = 0;
+    let mut rest = text;
+    while let Some(tail) = rest.strip_prefix(&format!("[{n}]")) {
+        rest = tail;
+        n += 1;
+    }
+    assert!(rest.is_empty(), "not a gap-free run of chunks: …{rest:.80}");
+    n
+}
+
+#[tokio::test]
+async fn a_backup_taken_while_clients_edit_restores_to_a_consistent_working_copy() {
+    let server = Server::start_with(&["--snapshot-every", "20"])
+        .await
+        .unwrap();
+    let busy = server.create_postmortem("編集中 busy").await.unwrap();
+    let quiet = server.create_postmortem("静か quiet").await.unwrap();
+    let (status, answer) = server
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/postmortems/{}/commands", busy.id),
+            busy.token("facilitator"),
+            Some(json!({"command_id": "1", "type": "move_phase", "to": "silent_reading"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let still = Client::connect(&server.ws_url(&quiet.id, quiet.token("author")))
+        .await
+        .unwrap();
+    still.push("変わらない本文 😀");
+    let watcher = Client::connect(&server.ws_url(&busy.id, busy.token("viewer")))
+        .await
+        .unwrap();
+
+    // A writer appends numbered chunks all through the backup.
+    let writer = Client::connect(&server.ws_url(&busy.id, busy.token("author")))
+        .await
+        .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let typing = tokio::spawn({
+        let stop = Arc::clone(&stop);
+        async move {
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) {
+                writer.push(&format!("[{n}]"));
+                n += 1;
+                tokio::time::sleep(Duration::from_millis(3)).await;
+            }
+            writer
+        }
+    });
+    watcher
+        .wait_until(WAIT, |c| c.text().len() > 200)
+        .await
+        .unwrap();
+    let seen_before = chunks(&watcher.text());
+
+    let temp = tempfile::tempdir().unwrap();
+    let backup_dir = temp.path().join("backup");
+    let output = tokio::task::spawn_blocking({
+        let (dir, url) = (backup_dir.clone(), server.url(""));
+        move || {
+            casebook(&[
+                "backup".as_ref(),
+                dir.as_os_str(),
+                "--server".as_ref(),
+                url.as_ref(),
+            ])
+        }
+    })
+    .await
+    .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        text(&output).contains("backup written"),
+        "{}",
+        text(&output)
+    );
+    stop.store(true, Ordering::Relaxed);
+    let writer = typing.await.unwrap();
+    let final_text = writer.text();
+    watcher.wait_text(&final_text, WAIT).await.unwrap();
+
+    let data_dir = temp.path().join("restored");
+    let output = casebook(&[
+        "restore".as_ref(),
+        backup_dir.as_os_str(),
+        data_dir.as_os_str(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    // Restoring never overwrites data, and refuses what is not a backup.
+    let again = casebook(&[
+        "restore".as_ref(),
+        backup_dir.as_os_str(),
+        data_dir.as_os_str(),
+    ]);
+    assert!(!again.status.success());
+    assert!(
+        text(&again).contains("already holds data"),
+        "{}",
+        text(&again)
+    );
+    let stranger = temp.path().join("stranger");
+    std::fs::create_dir(&stranger).unwrap();
+    std::fs::write(stranger.join("notes.txt"), "not a backup").unwrap();
+    let wrong = casebook(&[
+        "restore".as_ref(),
+        stranger.as_os_str(),
+        temp.path().join("elsewhere").as_os_str(),
+    ]);
+    assert!(!wrong.status.success());
+    assert!(
+        text(&wrong).contains("not a readable Casebook data directory"),
+        "{}",
+        text(&wrong)
+    );
+    assert_eq!(
+        std::fs::read_to_string(stranger.join("notes.txt")).unwrap(),
+        "not a backup"
+    );
+
+    // The restored copy runs, with the same links, and is one moment of the
+    // original: a gap-free run of chunks, at least all a reader had seen.
+    let restored = Server::start_in(&data_dir, &[]).await.unwrap();
+    let text_then = server_text(&restored, &busy).await.unwrap();
+    let restored_chunks = chunks(&text_then);
+    assert!(final_text.starts_with(&text_then));
+    assert!(
+        restored_chunks >= seen_before,
+        "the backup lacks chunks a reader saw before it started: {restored_chunks} < {seen_before}"
+    );
+    assert_eq!(
+        server_text(&restored, &quiet).await.unwrap(),
+        "変わらない本文 😀"
+    );
+    let (status, meeting) = restored
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/postmortems/{}/meeting", busy.id),
+            busy.token("participant"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{meeting}");
+    assert_eq!(meeting["state"]["phase"], "silent_reading");
+    // Both servers go on independently.
+    let restored_writer = Client::connect(&restored.ws_url(&busy.id, busy.token("author")))
+        .await
+        .unwrap();
+    restored_writer.push("復元後");
+    let reader = Client::connect(&restored.ws_url(&busy.id, busy.token("viewer")))
+        .await
+        .unwrap();
+    reader
+        .wait_text(&format!("{text_then}復元後"), WAIT)
+        .await
+        .unwrap();
+    report(&format!(
+        "backup test: {restored_chunks} of {} chunks in the backup (a reader had seen {seen_before} when it started)",
+        chunks(&final_text)
+    ));
+}
+
+fn refuses(data_dir: &Path) -> String {
+    let output = casebook(&[
+        "serve".as_ref(),
+        "--bind".as_ref(),
+        "127.0.0.1:0".as_ref(),
+        "--data-dir".as_ref(),
+        data_dir.as_os_str(),
+    ]);
+    assert!(!output.status.success(), "it started: {}", text(&output));
+    let said = text(&output);
+    assert!(said.contains("cannot open the data directory"), "{said}");
+    said
+}
+
+#[tokio::test]
+async fn the_server_refuses_a_data_directory_it_cannot_read_and_says_why() {
+    let temp = tempfile::tempdir().unwrap();
+    // A file where the directory should be.
+    let file = temp.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    assert!(refuses(&file).contains("Not a directory"));
+    // A damaged sled configuration: sled alone would start afresh over it.
+    let damaged = temp.path().join("damaged");
+    std::fs::create_dir(&damaged).unwrap();
+    std::fs::write(damaged.join("conf"), "garbage").unwrap();
+    std::fs::write(damaged.join("db"), "garbage").unwrap();
+    assert!(refuses(&damaged).contains("`conf` is damaged"));
+    assert_eq!(std::fs::read(damaged.join("db")).unwrap(), b"garbage");
+    // Somebody else's files.
+    let foreign = temp.path().join("foreign");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("photo.jpg"), "jpeg").unwrap();
+    assert!(refuses(&foreign).contains("`conf`"));
+    // A directory another casebook is using.
+    let server = Server::start().await.unwrap();
+    let busy = refuses(&server.data_dir);
+    assert!(busy.to_lowercase().contains("lock"), "{busy}");
+    // Which keeps working.
+    let (status, _) = server
+        .call(reqwest::Method::GET, "/healthz", "", None)
+        .await;
+    assert_eq!(status, 200);
+}
