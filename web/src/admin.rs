@@ -36,6 +36,8 @@ pub fn AdminHome(token: Option<String>, lang: RwSignal<Lang>) -> impl IntoView {
                 <PostmortemList list token=token.clone() lang/>
             </section>
             <NewPostmortem token=token.clone() lang on_created=reload.clone()/>
+            <crate::import::ImportMarkdown token=token.clone() lang on_created=reload.clone()/>
+            <crate::library::AdminLinks token=token.clone() lang/>
         </Show>
     }
     .into_any()
@@ -163,7 +165,7 @@ fn NewPostmortem(
 }
 
 #[component]
-fn RoleLinks(pm: Created, lang: RwSignal<Lang>) -> impl IntoView {
+pub(crate) fn RoleLinks(pm: Created, lang: RwSignal<Lang>) -> impl IntoView {
     let rows = Role::ALL
         .into_iter()
         .filter_map(|role| {

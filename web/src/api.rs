@@ -73,7 +73,8 @@ fn js_text(value: JsValue) -> String {
         .unwrap_or_else(|| "unknown error".to_owned())
 }
 
-async fn call<T: DeserializeOwned>(
+/// One JSON request with the bearer token (for every page's API calls).
+pub(crate) async fn call<T: DeserializeOwned>(
     method: &str,
     path: &str,
     token: &str,

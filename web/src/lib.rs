@@ -1,10 +1,12 @@
 //! Casebook's browser client: a leptos (CSR) app compiled to wasm32.
 //!
-//! Two pages, chosen from `window.location` (README "Pages"):
+//! Pages, chosen from `window.location` (README "Pages"):
 //! - `/?token=ADMIN` ([`admin`]): list postmortems, create one, hand out its
 //!   role links;
 //! - `/p/{id}?token=ROLE` ([`page`]): the postmortem body co-edited live in a
-//!   textarea, with presence.
+//!   textarea, with presence;
+//! - `/library?token=ANY` ([`library`]): the published cases, searchable;
+//! - `/insights?token=ADMIN` ([`insights`]): facilitator insights with charts.
 //!
 //! The live document is a yrs `Doc` created by `casebook_core::document`,
 //! synced over the y-websocket protocol framed by `casebook_core::protocol`
@@ -18,6 +20,9 @@ mod backdrop;
 mod diff;
 mod editor;
 mod i18n;
+mod import;
+mod insights;
+mod library;
 mod page;
 mod persist;
 mod presence;
@@ -40,6 +45,8 @@ pub fn start() {
 enum Route {
     Admin,
     Postmortem(String),
+    Library,
+    Insights,
     NotFound,
 }
 
@@ -47,6 +54,11 @@ fn route(path: &str) -> Route {
     let path = path.trim_end_matches('/');
     if path.is_empty() || path == "/index.html" {
         return Route::Admin;
+    }
+    match path {
+        "/library" => return Route::Library,
+        "/insights" => return Route::Insights,
+        _ => {}
     }
     match path.strip_prefix("/p/") {
         Some(id) if !id.is_empty() && !id.contains('/') => Route::Postmortem(
@@ -79,6 +91,8 @@ fn App() -> impl IntoView {
     let content = match route(&path) {
         Route::Admin => view! { <admin::AdminHome token lang/> }.into_any(),
         Route::Postmortem(id) => view! { <page::PostmortemPage id token lang/> }.into_any(),
+        Route::Library => view! { <library::LibraryPage token lang/> }.into_any(),
+        Route::Insights => view! { <insights::InsightsPage token lang/> }.into_any(),
         Route::NotFound => view! { <Notice lang key=Key::PageNotFound/> }.into_any(),
     };
     view! {

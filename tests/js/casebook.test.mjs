@@ -1,0 +1,141 @@
+// Headless Chromium against the real server and the built web bundle: a
+// draft imported from Markdown on the admin home, published, found in the
+// library by a Japanese word and a middleware, opened read-only; the
+// insights page draws the meeting's phases in both languages.
+//
+// Needs web/dist (cargo xtask build-web) and Chromium, like browser.test.mjs.
+
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { withServerLog, HERE, ADMIN_TOKEN, WAIT_MS, Server, launchChromium, webDir, skipBrowser } from './helpers.mjs'
+
+const SCREENSHOTS = join(HERE, 'screenshots')
+const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
+
+let server
+let browser
+const cleanups = []
+
+before(async () => {
+  if (skip) return
+  const index = join(webDir(), 'index.html')
+  if (!existsSync(index)) {
+    throw new Error(`${index} is missing: build the web bundle with \`cargo xtask build-web\` (or set CASEBOOK_WEB_DIR)`)
+  }
+  browser = await launchChromium()
+  server = await Server.start()
+  mkdirSync(SCREENSHOTS, { recursive: true })
+})
+
+after(async () => {
+  for (const cleanup of cleanups.reverse()) {
+    try { await cleanup() } catch {}
+  }
+  if (browser) await browser.close().catch(() => {})
+  if (server) await server.stop()
+})
+
+async function newPage () {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 900 }, locale: 'en-US' })
+  cleanups.push(() => context.close())
+  const page = await context.newPage()
+  page.setDefaultTimeout(WAIT_MS)
+  page.errors = []
+  page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`))
+  return page
+}
+
+async function api (method, path, token, body) {
+  const response = await fetch(server.url(path), {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Connection: 'close' },
+    body: body && JSON.stringify(body)
+  })
+  const text = await response.text()
+  return { status: response.status, body: text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : text }
+}
+
+const DRAFT = `# 決済障害 Checkout outage
+
+## 概要
+決済が40分間止まり、切り戻しで復旧した。
+
+タグ: 決済, database
+
+## System overview
+Purpose: payments
+Design: three web servers
+Middleware: MySQL 8 on EC2, Redis
+
+## タイムライン
+- 14:05 failover 😀
+`
+
+test('import on the admin home, publish, find it in the library, read it; insights draw the phases', { skip, timeout: 180_000 }, withServerLog(() => server, async () => {
+  // Import: paste Markdown into the admin home's form.
+  const admin = await newPage()
+  await admin.goto(server.url(`/?token=${ADMIN_TOKEN}`))
+  await admin.locator('#import-markdown').fill(DRAFT)
+  await admin.locator('#import-submit').click()
+  await admin.locator('#import a.role-link[data-role="facilitator"]').waitFor()
+  const link = new URL(await admin.locator('#import a.role-link[data-role="facilitator"]').getAttribute('href'), server.base)
+  const id = link.pathname.split('/').pop()
+  const facilitator = link.searchParams.get('token')
+  const viewer = new URL(await admin.locator('#import a.role-link[data-role="viewer"]').getAttribute('href'), server.base).searchParams.get('token')
+  await admin.locator('#postmortems li', { hasText: '決済障害 Checkout outage' }).first().waitFor()
+  await admin.screenshot({ path: join(SCREENSHOTS, 'import.png'), fullPage: true })
+
+  const exported = await api('GET', `/api/postmortems/${id}/export.md`, viewer)
+  assert.equal(exported.status, 200)
+  assert.match(exported.body, /## Summary\n\n決済が40分間止まり、切り戻しで復旧した。/)
+  assert.match(exported.body, /## Timeline\n\n- 14:05 failover 😀/)
+
+  // Publish through the API (the meeting itself is tested elsewhere).
+  for (const to of ['silent_reading', 'q_and_a', 'proposals', 'kudos', 'revision', 'published']) {
+    const body = { command_id: `m-${to}`, type: 'move_phase', to }
+    if (to === 'published') body.override_reason = 'browser test: sections left empty on purpose'
+    const r = await api('POST', `/api/postmortems/${id}/commands`, facilitator, body)
+    assert.equal(r.status, 200, `${to}: ${JSON.stringify(r.body)}`)
+  }
+
+  // The library: search by a Japanese word, filter by a middleware.
+  const reader = await newPage()
+  await reader.goto(server.url(`/library?token=${encodeURIComponent(viewer)}`))
+  await reader.locator('#library-results li').first().waitFor()
+  await reader.locator('#library-q').fill('切り戻し')
+  await reader.locator('#library-search').click()
+  await reader.locator(`#library-results li[data-id="${id}"]`).waitFor()
+  await reader.locator('#library-q').fill('kubernetes')
+  await reader.locator('#library-search').click()
+  await reader.locator('#library-none').waitFor()
+  await reader.locator('#library-q').fill('')
+  await reader.locator('#library-service').selectOption({ label: 'MySQL (1)' })
+  await reader.locator(`#library-results li[data-id="${id}"]`).waitFor()
+  assert.equal(await reader.locator('#library-results li').count(), 1)
+  await reader.screenshot({ path: join(SCREENSHOTS, 'library.png'), fullPage: true })
+
+  // It opens read-only: the published page, no editor.
+  const href = await reader.locator(`#library-results li[data-id="${id}"] a.case-title`).getAttribute('href')
+  const page = await newPage()
+  await page.goto(new URL(href, server.base).toString())
+  await page.locator('h1', { hasText: '決済障害 Checkout outage' }).waitFor()
+  assert.ok((await page.content()).includes('切り戻しで復旧した'))
+  assert.equal(await page.locator('textarea').count(), 0, 'the read link has no editor')
+
+  // Insights: one card per meeting, four phase bars, Japanese labels.
+  const insights = await newPage()
+  await insights.goto(server.url(`/insights?token=${ADMIN_TOKEN}`))
+  const card = insights.locator(`.meeting-insights[data-id="${id}"]`)
+  await card.waitFor()
+  assert.equal(await card.locator('g.phase-bar').count(), 4)
+  await insights.locator('#insights-trend svg').first().waitFor()
+  await insights.locator('.lang-switch button', { hasText: '日本語' }).click()
+  await card.locator('text', { hasText: '黙読' }).waitFor()
+  await insights.screenshot({ path: join(SCREENSHOTS, 'insights.png'), fullPage: true })
+
+  for (const p of [admin, reader, page, insights]) {
+    assert.deepEqual(p.errors, [], 'no uncaught page errors')
+  }
+}))
