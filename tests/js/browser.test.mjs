@@ -376,6 +376,47 @@ test('authors add, rename, move and remove a section of their own; everyone sees
   assert.deepEqual(pageErrors(author, other), [])
 }))
 
+test('the readiness checklist follows the text as it is typed, and a finding jumps to its section', { skip, timeout: 120_000 }, withServerLog(() => server, async () => {
+  const pm = await server.createPostmortem('Readiness 公開前チェック')
+  const page = await newPage()
+  await joinAs(page, pm.links.author, 'Checker')
+  const finding = (sectionId, rule) => page.locator(`#readiness li[data-section="${sectionId}"][data-rule="${rule}"]`)
+  await finding('impact', 'section_empty').waitFor()
+
+  // Something, but nothing measurable: the finding changes its reason.
+  await section(page, 'impact').click()
+  await page.keyboard.type('Many users could not pay.', { delay: 5 })
+  await finding('impact', 'impact_measurable').waitFor()
+  assert.equal(await finding('impact', 'section_empty').count(), 0)
+  // A measure: the impact finding goes away.
+  await page.keyboard.type(' 12,000 users for 40 minutes.', { delay: 5 })
+  await finding('impact', 'impact_measurable').waitFor({ state: 'detached' })
+
+  // An acronym without a glossary entry is found, then fixed.
+  await section(page, 'causes').click()
+  await page.keyboard.type('The RDS failover took too long.', { delay: 5 })
+  await page.locator('#readiness li[data-rule="glossary_missing"]', { hasText: 'RDS' }).waitFor()
+  await section(page, 'glossary').click()
+  await page.keyboard.type('- RDS: Amazon Relational Database Service', { delay: 5 })
+  await page.locator('#readiness li[data-rule="glossary_missing"]', { hasText: 'RDS' }).waitFor({ state: 'detached' })
+
+  // Japanese reasons when the page speaks Japanese.
+  await page.locator('.lang-switch button', { hasText: '日本語' }).click()
+  await page.locator('#readiness li[data-section="timeline"]', { hasText: 'タイムライン' }).first().waitFor()
+
+  // A finding is a link to its section.
+  await page.locator('#readiness li[data-section="timeline"] a').first().click()
+  await waitFor(() => page.url().endsWith('#sec-timeline'), { what: 'the address to point at the timeline' })
+  const top = await page.locator('#sec-timeline').evaluate((el) => el.getBoundingClientRect().top)
+  assert.ok(top >= 0 && top < 200, `the timeline section is scrolled to the top (top=${top})`)
+
+  // The export links carry the whole case.
+  const href = await page.locator('#export-md').getAttribute('href')
+  const exported = await (await fetch(server.url(href), { headers: { Connection: 'close' } })).text()
+  assert.ok(exported.includes('12,000 users for 40 minutes.') && exported.includes('RDS: Amazon'), exported)
+  assert.deepEqual(pageErrors(page), [])
+}))
+
 test('the admin page creates a postmortem and shows its four role links', { skip, timeout: 120_000 }, withServerLog(() => server, async () => {
   const page = await newPage({ width: 900, height: 700 })
   await page.goto(server.url(`/?token=${ADMIN_TOKEN}`))

@@ -132,6 +132,22 @@ pub async fn create_postmortem(token: &str, title: &str) -> Result<Created, ApiE
     call("POST", "/api/postmortems", token, Some(body)).await
 }
 
+#[derive(Deserialize)]
+struct MeetingAnswer {
+    state: casebook_core::Meeting,
+}
+
+/// The meeting as everyone may see it (`GET …/meeting`'s `state`).
+pub async fn meeting(id: &str, token: &str) -> Result<casebook_core::Meeting, ApiError> {
+    let path = format!(
+        "/api/postmortems/{}/meeting",
+        js_sys::encode_uri_component(id)
+    );
+    call::<MeetingAnswer>("GET", &path, token, None)
+        .await
+        .map(|a| a.state)
+}
+
 pub async fn postmortem(id: &str, token: &str) -> Result<Details, ApiError> {
     let path = format!("/api/postmortems/{}", js_sys::encode_uri_component(id));
     call("GET", &path, token, None).await

@@ -131,6 +131,10 @@ pub enum Key {
     SurveyQuestionsEasy,
     SurveyTimeEnough,
     SurveyDocumentClear,
+    Readiness,
+    ReadyToPublish,
+    FindingsLeft,
+    Export,
 }
 
 /// The text of `key` in `lang`.
@@ -316,5 +320,13 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, SurveyTimeEnough) => "時間は十分でしたか？",
         (En, SurveyDocumentClear) => "Was the document clear?",
         (Ja, SurveyDocumentClear) => "ドキュメントは分かりやすかったですか？",
+        (En, Readiness) => "Ready for readers?",
+        (Ja, Readiness) => "読者に伝わるか",
+        (En, ReadyToPublish) => "✓ ready to publish",
+        (Ja, ReadyToPublish) => "✓ 公開できます",
+        (En, FindingsLeft) => "to fix",
+        (Ja, FindingsLeft) => "要対応",
+        (En, Export) => "Export:",
+        (Ja, Export) => "エクスポート:",
     }
 }

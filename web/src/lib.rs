@@ -17,6 +17,7 @@
 mod admin;
 mod api;
 mod backdrop;
+mod case_panel;
 mod diff;
 mod editor;
 mod i18n;

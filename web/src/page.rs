@@ -2,6 +2,7 @@
 //! and everyone here.
 
 use crate::api::{self, ApiError, Details};
+use crate::case_panel::CasePanel;
 use crate::i18n::{t, Key, Lang};
 use crate::presence::{save_name, saved_color, saved_name, Presence, PresenceList};
 use crate::sections::{OutlineNav, SectionList};
@@ -67,7 +68,7 @@ fn Room(pm: Details, token: String, lang: RwSignal<Lang>) -> impl IntoView {
                 <NameForm name editing=editing_name lang/>
             </Show>
             <Show when=move || name.get().is_some()>
-                <Live pm_id=pm.id.clone() url=url.clone() can_edit can_arrange name editing_name lang/>
+                <Live pm_id=pm.id.clone() token=token.clone() url=url.clone() can_edit can_arrange name editing_name lang/>
             </Show>
         </section>
     }
@@ -115,6 +116,7 @@ fn NameForm(
 #[component]
 fn Live(
     pm_id: String,
+    token: String,
     url: String,
     can_edit: bool,
     can_arrange: bool,
@@ -123,7 +125,7 @@ fn Live(
     lang: RwSignal<Lang>,
 ) -> impl IntoView {
     let presence = Presence::new(name.get_untracked().unwrap_or_default(), saved_color());
-    let client = Client::new(pm_id, url, can_edit, presence);
+    let client = Client::new(pm_id.clone(), url, can_edit, presence);
     client.connect();
     follow_reading(&client);
     let status = client.status();
@@ -166,7 +168,10 @@ fn Live(
         </div>
         <div id="meeting-bar"></div>
         <div class="workspace">
-            <OutlineNav client=client.clone() can_arrange lang/>
+            <div class="rail">
+                <OutlineNav client=client.clone() can_arrange lang/>
+                <CasePanel pm_id=pm_id.clone() token=token.clone() client=client.clone() lang/>
+            </div>
             <SectionList client=client.clone() can_arrange lang/>
             <aside class="sidebar" id="sidebar"></aside>
         </div>
@@ -174,7 +179,7 @@ fn Live(
 }
 
 /// Tells the others which section we are reading: the one we type in while
-/// it is in view, else the last one whose top scrolled above the upper third
+/// it is in view, else the last one whose top scrolled above the upper quarter
 /// of the window.
 fn follow_reading(client: &Client) {
     let client = client.clone();
@@ -198,7 +203,7 @@ fn follow_reading(client: &Client) {
                 return;
             }
         }
-        let line = height / 3.0;
+        let line = height / 4.0;
         let Ok(sections) = document.query_selector_all(".doc-section") else {
             return;
         };
