@@ -111,6 +111,11 @@ impl Server {
             bail!("{} is missing: build it with `cargo build -p casebook-server` (cargo xtask test does)", bin.display());
         }
         let log = std::fs::File::create(self.data_dir.with_extension("log")).ok();
+        let stdout = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.data_dir.with_extension("stdout"))
+            .ok();
         let child = Command::new(&bin)
             .arg("serve")
             .args(["--bind", &format!("127.0.0.1:{}", self.port)])
@@ -120,7 +125,7 @@ impl Server {
             .args(&self.extra_args)
             .env("CASEBOOK_ADMIN_TOKEN", ADMIN_TOKEN)
             .env("CASEBOOK_LOG", "casebook=debug,casebook_server=debug,info")
-            .stdout(Stdio::null())
+            .stdout(stdout.map(Stdio::from).unwrap_or_else(Stdio::null))
             .stderr(log.map(Stdio::from).unwrap_or_else(Stdio::null))
             .spawn()
             .with_context(|| format!("starting {}", bin.display()))?;
@@ -136,7 +141,12 @@ impl Server {
         bail!("casebook did not become healthy; log: {}", self.log())
     }
 
-    /// The server's log so far (for failure messages).
+    /// What the server printed on stdout, over every start (the admin link).
+    pub fn stdout(&self) -> String {
+        std::fs::read_to_string(self.data_dir.with_extension("stdout")).unwrap_or_default()
+    }
+
+    /// The server's log (stderr) since its last start.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.data_dir.with_extension("log")).unwrap_or_default()
     }

@@ -12,7 +12,8 @@
 //!   read link, export and import.
 //! - [`store`]: sled storage behind a trait; [`commit`]: group commit;
 //!   [`backup`]: consistent backups while running, and restore.
-//! - [`web`]: serves the browser bundle.
+//! - [`web`]: serves the browser bundle; [`headers`]: Content-Security-Policy
+//!   and the other security headers on every answer.
 //! - [`limits`]: per-socket and per-document limits; [`listen`]: the accept
 //!   loop (header read timeout, graceful shutdown).
 
@@ -22,6 +23,7 @@ pub mod backup;
 pub mod case;
 pub mod commit;
 pub mod error;
+pub mod headers;
 pub mod insights;
 pub mod invite;
 pub mod library;
@@ -147,5 +149,6 @@ pub fn router(state: AppState) -> Router {
         .route("/p/{id}", get(web::index))
         .fallback_service(assets)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .layer(axum::middleware::from_fn(headers::add))
         .with_state(state)
 }

@@ -9,7 +9,17 @@ use axum::response::{Html, IntoResponse, Response};
 pub async fn index(State(app): State<AppState>) -> Response {
     let path = app.config.web_dir.join("index.html");
     match tokio::fs::read_to_string(&path).await {
-        Ok(html) => ([(header::CACHE_CONTROL, "no-cache")], Html(html)).into_response(),
+        Ok(html) => {
+            let csp = crate::headers::app_csp(&html);
+            (
+                [
+                    (header::CACHE_CONTROL, "no-cache".to_owned()),
+                    (header::CONTENT_SECURITY_POLICY, csp),
+                ],
+                Html(html),
+            )
+                .into_response()
+        }
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
             format!(
