@@ -4,7 +4,10 @@
 //!   only from this origin plus the page's own inline loader, allowed by its
 //!   SHA-256 hash (computed from the file served, so editing the loader keeps
 //!   working), and `'wasm-unsafe-eval'`, which WebAssembly compilation needs;
-//!   no `'unsafe-inline'`, no `eval`, no plugins, no framing, no `<base>`.
+//!   no `'unsafe-inline'` script, no `eval`, no plugins, no framing, no
+//!   `<base>`. Style sheets only from this origin; inline `style="…"`
+//!   attributes are allowed (`style-src-attr`: the app's views use a few;
+//!   they cannot run script), `<style>` elements are not.
 //!   Even if user text were ever rendered as HTML, a handler such as
 //!   `onerror=…` or an injected `<script>` would not run.
 //! - Other HTML (the read-only case page, the HTML export) gets a policy with
@@ -41,7 +44,7 @@ pub fn app_csp(html: &str) -> String {
         .collect();
     format!(
         "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'{hashes}; \
-         style-src 'self'; img-src 'self' data: https:; connect-src 'self'; font-src 'self'; \
+         style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data: https:; connect-src 'self'; font-src 'self'; \
          manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; \
          object-src 'none'"
     )
