@@ -47,6 +47,42 @@ pub fn splice(old: &[u16], new: &[u16]) -> Option<Splice> {
     })
 }
 
+/// A range of UTF-16 units, `start <= end` expected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    pub start: u32,
+    pub end: u32,
+}
+
+/// Moves a splice made against an old text onto the current one, when the
+/// text changed under an IME composition. `then` is the selection the
+/// composition started from (offsets of the old text) and `now` where the
+/// same characters are in the current text (through sticky indices); `len`
+/// is the current text's length. Offsets up to the composition's start shift
+/// with its start, offsets from its end on shift with its end (so a
+/// replaced selection is replaced whole, with whatever was typed into it
+/// meanwhile), offsets inside stay inside; nothing lands past `len`.
+pub fn remap(splice: &Splice, then: Range, now: Range, len: u32) -> Splice {
+    let (a, b) = (now.start, now.end.max(now.start));
+    let map = |x: u32| {
+        if x <= then.start {
+            a.saturating_sub(then.start - x)
+        } else if x >= then.end {
+            b + (x - then.end)
+        } else {
+            (a + (x - then.start)).min(b)
+        }
+        .min(len)
+    };
+    let from = map(splice.index);
+    let to = map(splice.index + splice.delete).max(from);
+    Splice {
+        index: from,
+        delete: to - from,
+        insert: splice.insert.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +136,70 @@ mod tests {
         check("x😀", "x🙀");
         check("障害😀", "障害");
         check("", "😀");
+    }
+
+    /// The composition's splice against the textarea's old value, moved onto
+    /// the text as it is now, applied: what the document ends with.
+    fn compose(
+        old: &str,
+        selection: (u32, u32),
+        typed: &str,
+        now: &str,
+        now_range: (u32, u32),
+    ) -> String {
+        let u = units(old);
+        let (s, e) = (selection.0 as usize, selection.1 as usize);
+        let composed = format!(
+            "{}{typed}{}",
+            String::from_utf16(&u[..s]).unwrap(),
+            String::from_utf16(&u[e..]).unwrap()
+        );
+        let splice = splice(&u, &units(&composed)).unwrap();
+        let then = Range {
+            start: selection.0,
+            end: selection.1,
+        };
+        let now_r = Range {
+            start: now_range.0,
+            end: now_range.1,
+        };
+        let moved = remap(&splice, then, now_r, units(now).len() as u32);
+        apply(now, &moved)
+    }
+
+    #[test]
+    fn a_composition_lands_after_text_inserted_before_it() {
+        // Caret after "原因: " (4 units); someone inserted "【確認中】" (5) at 0.
+        let out = compose("原因: ", (4, 4), "障害", "【確認中】原因: ", (9, 9));
+        assert_eq!(out, "【確認中】原因: 障害");
+    }
+
+    #[test]
+    fn a_composition_is_unmoved_by_text_added_after_it() {
+        let out = compose("ab", (1, 1), "漢字", "ab and more 😀", (1, 1));
+        assert_eq!(out, "a漢字b and more 😀");
+    }
+
+    #[test]
+    fn a_composition_replacing_a_selection_replaces_what_is_left_of_it() {
+        // "cd" was selected; someone typed "X" inside it meanwhile.
+        let out = compose("abcdef", (2, 4), "変換", "abcXdef", (2, 5));
+        assert_eq!(out, "ab変換ef");
+        // The selection was deleted remotely: the committed text goes where it was.
+        let out = compose("abcdef", (2, 4), "変換", "abef", (2, 2));
+        assert_eq!(out, "ab変換ef");
+    }
+
+    #[test]
+    fn a_composition_never_lands_past_the_end_or_splits_an_emoji() {
+        // Someone deleted everything after the caret and more.
+        let out = compose("😀abc", (5, 5), "終", "😀", (2, 2));
+        assert_eq!(out, "😀終");
+        assert!(!has_lone_surrogate(&units(&out)));
+    }
+
+    fn has_lone_surrogate(u: &[u16]) -> bool {
+        String::from_utf16(u).is_err()
     }
 
     #[test]

@@ -144,37 +144,29 @@ impl SectionEditor {
         // The document moved on under the composition: map the change, made
         // against the old text, through the positions taken at its start.
         let new = units(&self.textarea.value());
-        let Some(mut splice) = diff::splice(&self.shadow, &new) else {
+        let Some(splice) = diff::splice(&self.shadow, &new) else {
             self.render(doc, None);
             return false;
         };
-        let (from, to) = {
+        let splice = {
             let txn = doc.transact();
-            let len = self.text.len(&txn);
             let resolve = |s: &Option<StickyIndex>, fallback: u32| {
                 s.as_ref()
                     .and_then(|s| s.get_offset(&txn))
                     .map_or(fallback, |o| o.index)
             };
-            let a = resolve(&started.sticky_start, started.start);
-            let b = resolve(&started.sticky_end, started.end).max(a);
-            let map = |x: u32| {
-                if x <= started.start {
-                    a.saturating_sub(started.start - x)
-                } else if x <= started.end {
-                    (a + (x - started.start)).min(b)
-                } else {
-                    b + (x - started.end)
-                }
-                .min(len)
+            let now = diff::Range {
+                start: resolve(&started.sticky_start, started.start),
+                end: resolve(&started.sticky_end, started.end),
             };
-            let from = map(splice.index);
-            (from, map(splice.index + splice.delete).max(from))
+            let then = diff::Range {
+                start: started.start,
+                end: started.end,
+            };
+            diff::remap(&splice, then, now, self.text.len(&txn))
         };
-        splice.index = from;
-        splice.delete = to - from;
         apply_splice(doc, &self.text, &splice);
-        let caret = from + splice.insert.encode_utf16().count() as u32;
+        let caret = splice.index + splice.insert.encode_utf16().count() as u32;
         self.render(doc, Some((caret, caret)));
         true
     }
