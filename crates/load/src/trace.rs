@@ -35,15 +35,28 @@ struct Txn {
     patches: Vec<(u32, u32, String)>,
 }
 
-/// A replayed trace: the document and how many operations made it.
-pub struct Replayed {
-    pub doc: Doc,
-    pub operations: usize,
+/// A concurrent trace (`kind: "concurrent"`, such as `friendsforever`):
+/// transactions by several agents, each made on the version that its
+/// `parents` (indices of earlier transactions) describe.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConcurrentTrace {
+    pub end_content: String,
+    pub num_agents: usize,
+    pub txns: Vec<ConcurrentTxn>,
 }
 
-/// Replays a sequential, pure-ASCII trace (such as `automerge-paper`) into a
-/// fresh document, one transaction per patch, and checks the final text.
-pub fn replay(name: &str) -> Result<Replayed> {
+#[derive(Debug, Deserialize)]
+pub struct ConcurrentTxn {
+    pub parents: Vec<usize>,
+    pub agent: usize,
+    /// `(position, deleted, inserted)`, positions in code points of the
+    /// agent's version.
+    pub patches: Vec<(u32, u32, String)>,
+}
+
+/// Reads `NAME.json.gz` from the traces folder as JSON.
+fn read_json(name: &str) -> Result<String> {
     let dir = traces_dir()
         .context("editing traces not found: set CASEBOOK_TRACES to the editing-traces folder")?;
     let path = dir.join(format!("{name}.json.gz"));
@@ -53,8 +66,36 @@ pub fn replay(name: &str) -> Result<Replayed> {
     )
     .read_to_string(&mut json)
     .with_context(|| format!("reading {}", path.display()))?;
+    Ok(json)
+}
+
+/// Reads a concurrent trace; refuses one whose text is not pure ASCII (its
+/// code-point positions are then UTF-16 offsets).
+pub fn read_concurrent(name: &str) -> Result<ConcurrentTrace> {
+    let trace: ConcurrentTrace =
+        serde_json::from_str(&read_json(name)?).with_context(|| format!("parsing {name}"))?;
+    let ascii = trace.end_content.is_ascii()
+        && trace
+            .txns
+            .iter()
+            .all(|t| t.patches.iter().all(|(_, _, s)| s.is_ascii()));
+    if !ascii {
+        bail!("{name}: only pure-ASCII traces are replayed (code points = UTF-16 units)");
+    }
+    Ok(trace)
+}
+
+/// A replayed trace: the document and how many operations made it.
+pub struct Replayed {
+    pub doc: Doc,
+    pub operations: usize,
+}
+
+/// Replays a sequential, pure-ASCII trace (such as `automerge-paper`) into a
+/// fresh document, one transaction per patch, and checks the final text.
+pub fn replay(name: &str) -> Result<Replayed> {
     let trace: Trace =
-        serde_json::from_str(&json).with_context(|| format!("parsing {}", path.display()))?;
+        serde_json::from_str(&read_json(name)?).with_context(|| format!("parsing {name}"))?;
     if !trace.end_content.is_ascii() || !trace.start_content.is_ascii() {
         bail!("{name}: only pure-ASCII traces are replayed (code points = UTF-16 units)");
     }
