@@ -7,7 +7,8 @@
 //! failure and says which step failed.
 //!
 //! `--long` gives the reliability tests a bigger budget: more kill -9 cycles
-//! in the crash test (`CASEBOOK_CRASH_CYCLES`).
+//! in the crash test (`CASEBOOK_CRASH_CYCLES`), more cases of the convergence
+//! property (`CASEBOOK_PROPTEST_CASES`).
 
 use crate::web::build_web;
 use anyhow::{bail, Context, Result};
@@ -19,6 +20,8 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Kill -9 cycles of the crash test in a `--long` run (3 otherwise).
 const LONG_CRASH_CYCLES: &str = "20";
+/// Cases of the convergence property in a `--long` run (12 otherwise).
+const LONG_PROPTEST_CASES: &str = "100";
 
 pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let long = match args {
@@ -73,7 +76,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         .arg("test")
         .env("CASEBOOK_BIN", &bin);
     if long {
-        rust_tests.env("CASEBOOK_CRASH_CYCLES", LONG_CRASH_CYCLES);
+        rust_tests
+            .env("CASEBOOK_CRASH_CYCLES", LONG_CRASH_CYCLES)
+            .env("CASEBOOK_PROPTEST_CASES", LONG_PROPTEST_CASES);
     }
     run_step("Rust unit and end-to-end tests", &mut rust_tests)?;
 
