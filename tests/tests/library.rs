@@ -231,6 +231,22 @@ async fn the_library_finds_published_cases_only() {
         search(&server, token, "service=nginx").await,
         ["キャッシュ障害"]
     );
+    // A damaged index is set aside and rebuilt too.
+    server.stop();
+    std::fs::write(
+        server.data_dir.join("library-index").join("meta.json"),
+        b"{not json",
+    )
+    .unwrap();
+    server.start_again().await.unwrap();
+    assert_eq!(
+        search(&server, token, "service=nginx").await,
+        ["キャッシュ障害"]
+    );
+    assert!(
+        server.data_dir.join("library-index.broken").is_dir(),
+        "the damaged index was set aside"
+    );
     publish_again(&server, &checkout).await;
     assert_eq!(
         search(&server, token, "q=failover").await,

@@ -179,13 +179,14 @@ fn MeetingCard(entry: Entry, lang: RwSignal<Lang>) -> impl IntoView {
             let top = k as f64 * row + 4.0;
             let spent = minutes(p.spent_ms);
             let plan = minutes(p.planned_ms);
+            let extended = if p.extended_ms > 0 { format!(" (+{:.0})", minutes(p.extended_ms)) } else { String::new() };
             view! {
                 <g class="phase-bar" data-phase=p.phase.as_str()>
                     <text x="0" y=(top + 14.0).to_string() font-size="12">{phase_label(p.phase, ja)}</text>
                     <rect x=label_w.to_string() y=top.to_string() width=(plan * scale).max(0.5).to_string() height="18" fill="none" stroke="#777" stroke-dasharray="4 3"/>
                     <rect x=label_w.to_string() y=(top + 3.0).to_string() width=(spent * scale).max(0.5).to_string() height="12"
                         fill={if spent > plan { "#d9822b" } else { "#3b6fd4" }}/>
-                    <text x=(label_w + max * scale + 6.0).to_string() y=(top + 14.0).to_string() font-size="12">{format!("{spent:.1} / {plan:.0} min")}</text>
+                    <text x=(label_w + max * scale + 6.0).to_string() y=(top + 14.0).to_string() font-size="12">{format!("{spent:.1} / {plan:.0}{extended} min")}</text>
                 </g>
             }
         }).collect_view()

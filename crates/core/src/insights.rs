@@ -2,8 +2,9 @@
 //! figures across meetings.
 //!
 //! Per meeting ([`meeting_insights`]): real time in each meeting phase
-//! against its planned timer (the phase's default timer, see
-//! [`Phase::default_timer_secs`]), questions and suggestions asked and by
+//! against its planned timer (the duration the facilitator last started it
+//! with, else the phase's default, see [`Phase::default_timer_secs`]; the
+//! extensions are counted apart), questions and suggestions asked and by
 //! how many distinct people — in all, and *from other teams*: comments can
 //! only be posted by participants and facilitators, so "from other teams"
 //! counts distinct comment authors who never moved a phase (not the
@@ -35,6 +36,8 @@ pub struct PhaseTime {
     pub phase: Phase,
     pub spent_ms: u64,
     pub planned_ms: u64,
+    /// Extensions of the timer during the phase.
+    pub extended_ms: u64,
     pub visits: u32,
 }
 
@@ -75,10 +78,13 @@ pub fn meeting_insights(meeting: &Meeting, now_ms: u64) -> MeetingInsights {
         .iter()
         .map(|&phase| {
             let d = durations[phase.index()];
+            let default_ms = phase.default_timer_secs().unwrap_or(0) * 1000;
+            let plan = meeting.timer_plans.get(&phase);
             PhaseTime {
                 phase,
                 spent_ms: d.total_ms,
-                planned_ms: phase.default_timer_secs().unwrap_or(0) * 1000,
+                planned_ms: plan.map_or(default_ms, |p| p.set_ms),
+                extended_ms: plan.map_or(0, |p| p.extended_ms),
                 visits: d.visits,
             }
         })
@@ -212,6 +218,18 @@ mod tests {
         send(&mut meeting, &sre, move_to(Phase::QAndA), now);
         send(
             &mut meeting,
+            &sre,
+            CommandKind::StartTimer { seconds: Some(600) },
+            now,
+        );
+        send(
+            &mut meeting,
+            &sre,
+            CommandKind::ExtendTimer { seconds: 120 },
+            now,
+        );
+        send(
+            &mut meeting,
             &author,
             CommandKind::AnswerQuestion {
                 comment_id: "id1".into(),
@@ -257,14 +275,16 @@ mod tests {
             spent,
             vec![
                 (Phase::SilentReading, 20, 15),
-                (Phase::QAndA, 5, 8),
+                (Phase::QAndA, 5, 10),
                 (Phase::Proposals, 1, 4),
                 (Phase::Kudos, 1, 3)
             ]
         );
+        assert_eq!(insights.phases[1].extended_ms, 120_000);
+        assert_eq!(insights.phases[0].extended_ms, 0);
         assert_eq!(
             (insights.meeting_ms / 60_000, insights.planned_ms / 60_000),
-            (27, 30)
+            (27, 32)
         );
         assert_eq!((insights.questions, insights.suggestions), (3, 1));
         assert_eq!(insights.commenters, 3);

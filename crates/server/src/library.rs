@@ -131,6 +131,22 @@ impl From<LibraryError> for ApiError {
 }
 
 impl Library {
+    /// Opens the index in `dir`; when it cannot be read, moves it aside to
+    /// `{dir}.broken` and starts an empty one, which [`reconcile`] fills
+    /// from the meeting logs (the index is derived data).
+    pub fn open_or_rebuild(dir: &Path) -> Result<Library, LibraryError> {
+        match Library::open(dir) {
+            Ok(library) => Ok(library),
+            Err(e) => {
+                tracing::warn!(error = %e, dir = %dir.display(), "library index unreadable; rebuilding it");
+                let aside = dir.with_extension("broken");
+                let _ = std::fs::remove_dir_all(&aside);
+                std::fs::rename(dir, &aside).map_err(|e| LibraryError::Dir(e.to_string()))?;
+                Library::open(dir)
+            }
+        }
+    }
+
     /// Opens the index in `dir`, creating it when missing.
     pub fn open(dir: &Path) -> Result<Library, LibraryError> {
         let text = TextOptions::default().set_indexing_options(

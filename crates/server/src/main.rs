@@ -211,8 +211,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             max_awareness_bytes: args.max_awareness_bytes,
         }),
     });
-    let library = casebook_server::library::Library::open(&args.data_dir.join("library-index"))
-        .context("opening the library index")?;
+    let library =
+        casebook_server::library::Library::open_or_rebuild(&args.data_dir.join("library-index"))
+            .context("opening the library index")?;
     let state = AppState {
         library: Arc::new(library),
         meetings: Arc::new(casebook_server::meeting::Meetings::new(

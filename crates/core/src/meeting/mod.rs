@@ -67,6 +67,15 @@ pub struct PhaseEntry {
     pub entered_at_ms: u64,
 }
 
+/// The timer a phase was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimerPlan {
+    /// The duration it was (last) started with.
+    pub set_ms: u64,
+    /// Added by extensions since.
+    pub extended_ms: u64,
+}
+
 /// When and by whom the case was published.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Publication {
@@ -93,6 +102,10 @@ pub struct Meeting {
     pub kudos: Vec<Kudos>,
     pub survey: Survey,
     pub published: Option<Publication>,
+    /// The timer each phase was given: the last duration it was started
+    /// with (else its default) and the extensions since.
+    #[serde(default)]
+    pub timer_plans: BTreeMap<Phase, TimerPlan>,
     /// Participant ids of those who moved the phase (the facilitators).
     #[serde(default)]
     pub phase_movers: BTreeSet<String>,
@@ -116,6 +129,7 @@ impl Meeting {
             kudos: Vec::new(),
             survey: Survey::default(),
             published: None,
+            timer_plans: BTreeMap::new(),
             phase_movers: BTreeSet::new(),
             processed_commands: BTreeMap::new(),
         }
@@ -192,10 +206,27 @@ impl Meeting {
                     override_reason: override_reason.clone(),
                 });
             }
-            Change::TimerStarted { duration_ms } => self.timer.start(*duration_ms, at_ms),
+            Change::TimerStarted { duration_ms } => {
+                self.timer.start(*duration_ms, at_ms);
+                self.timer_plans.insert(
+                    self.phase,
+                    TimerPlan {
+                        set_ms: *duration_ms,
+                        extended_ms: 0,
+                    },
+                );
+            }
             Change::TimerResumed => self.timer.resume(at_ms),
             Change::TimerPaused => self.timer.pause(at_ms),
-            Change::TimerExtended { by_ms } => self.timer.extend(*by_ms),
+            Change::TimerExtended { by_ms } => {
+                self.timer.extend(*by_ms);
+                let phase = self.phase;
+                let plan = self.timer_plans.entry(phase).or_insert(TimerPlan {
+                    set_ms: phase.default_timer_secs().unwrap_or(0) * 1000,
+                    extended_ms: 0,
+                });
+                plan.extended_ms = plan.extended_ms.saturating_add(*by_ms);
+            }
             Change::DoneReading { participant_id } => {
                 self.done_reading.insert(participant_id.clone());
             }
