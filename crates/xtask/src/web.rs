@@ -17,7 +17,7 @@ const PROFILE: &str = "wasm-release";
 
 /// Builds `web/` into `<root>/web/dist` and returns that directory:
 /// `pkg/casebook_web.js` + `pkg/casebook_web_bg.wasm`, `index.html`,
-/// `style.css`.
+/// `style.css`, `meeting.css`.
 pub fn build_web(root: &Path) -> Result<PathBuf> {
     ensure_wasm_target()?;
     ensure_wasm_bindgen(root)?;
@@ -50,7 +50,7 @@ pub fn build_web(root: &Path) -> Result<PathBuf> {
             .arg(&wasm))?;
     }
     fs::create_dir_all(&dist).with_context(|| format!("could not create {}", dist.display()))?;
-    for file in ["index.html", "style.css"] {
+    for file in ["index.html", "style.css", "meeting.css"] {
         fs::copy(root.join("web").join(file), dist.join(file))
             .with_context(|| format!("could not copy web/{file} into {}", dist.display()))?;
     }

@@ -1,0 +1,357 @@
+//! Comment cards: one per question or suggestion, in the colour of its kind,
+//! with its quote (kept when the words were deleted), its thread, its answer,
+//! decision or resolution; the filters above them count what they show.
+
+use super::{attr_selector, scroll_to, Session};
+use crate::i18n::Key;
+use casebook_core::anchor::AnchorState;
+use casebook_core::comment::{Comment, CommentKind, Outcome};
+use casebook_core::permission::Action;
+use casebook_core::phase::Phase;
+use leptos::prelude::*;
+
+/// Which comments the list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    All,
+    Questions,
+    Suggestions,
+    Open,
+    Mine,
+}
+
+impl Filter {
+    const ALL: [Filter; 5] = [
+        Filter::All,
+        Filter::Questions,
+        Filter::Suggestions,
+        Filter::Open,
+        Filter::Mine,
+    ];
+
+    fn key(self) -> Key {
+        match self {
+            Filter::All => Key::FilterAll,
+            Filter::Questions => Key::FilterQuestions,
+            Filter::Suggestions => Key::FilterSuggestions,
+            Filter::Open => Key::FilterOpen,
+            Filter::Mine => Key::FilterMine,
+        }
+    }
+
+    fn id(self) -> &'static str {
+        match self {
+            Filter::All => "all",
+            Filter::Questions => "questions",
+            Filter::Suggestions => "suggestions",
+            Filter::Open => "open",
+            Filter::Mine => "mine",
+        }
+    }
+
+    fn keeps(self, comment: &Comment, me: Option<&str>) -> bool {
+        match self {
+            Filter::All => true,
+            Filter::Questions => comment.kind == CommentKind::Question,
+            Filter::Suggestions => comment.kind == CommentKind::Suggestion,
+            Filter::Open => is_open(comment),
+            Filter::Mine => me == Some(comment.author.participant_id.as_str()),
+        }
+    }
+}
+
+/// Still waiting for something: not answered, declined or resolved.
+pub fn is_open(comment: &Comment) -> bool {
+    comment.resolution.is_none() && comment.answer.is_none() && !comment.is_declined()
+}
+
+pub fn kind_class(kind: CommentKind) -> &'static str {
+    match kind {
+        CommentKind::Question => "kind-question",
+        CommentKind::Suggestion => "kind-suggestion",
+    }
+}
+
+pub fn kind_key(kind: CommentKind) -> Key {
+    match kind {
+        CommentKind::Question => Key::KindQuestion,
+        CommentKind::Suggestion => Key::KindSuggestion,
+    }
+}
+
+/// The filter buttons and the cards they keep.
+#[component]
+pub fn CommentList(session: Session) -> impl IntoView {
+    let filter = RwSignal::new(Filter::All);
+    let count = move |f: Filter| {
+        let me = session.my_id();
+        session.room.with(|r| {
+            r.comments
+                .iter()
+                .filter(|c| f.keeps(c, me.as_deref()))
+                .count()
+        })
+    };
+    let shown = move || {
+        let me = session.my_id();
+        let f = filter.get();
+        session.room.with(|r| {
+            r.comments
+                .iter()
+                .filter(|c| f.keeps(c, me.as_deref()))
+                .map(|c| c.id.clone())
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <section class="comment-list" aria-labelledby="comments-heading">
+            <h2 id="comments-heading" class="sidebar-heading">{move || session.t(Key::CommentsHeading)}</h2>
+            <div class="filters" role="group" aria-label=move || session.t(Key::CommentsHeading)>
+                {Filter::ALL.into_iter().map(|f| view! {
+                    <button
+                        type="button"
+                        class="filter"
+                        data-filter=f.id()
+                        aria-pressed=move || (filter.get() == f).to_string()
+                        on:click=move |_| filter.set(f)
+                    >
+                        {move || session.t(f.key())}
+                        " "
+                        <span class="count">{move || count(f)}</span>
+                    </button>
+                }).collect_view()}
+            </div>
+            <Show
+                when=move || !shown().is_empty()
+                fallback=move || view! { <p class="muted">{move || session.t(Key::NoComments)}</p> }
+            >
+                <div class="cards">
+                    <For each=shown key=|id| id.clone() let:id>
+                        <CommentCard session id/>
+                    </For>
+                </div>
+            </Show>
+        </section>
+    }
+}
+
+/// One comment's card. Re-renders from the room when the comment changes.
+#[component]
+pub fn CommentCard(session: Session, id: String) -> impl IntoView {
+    let comment = {
+        let id = id.clone();
+        Memo::new(move |_| session.room.with(|r| r.comment(&id).cloned()))
+    };
+    let detached = {
+        let id = id.clone();
+        move || {
+            session
+                .anchors
+                .with(|a| matches!(a.get(&id), Some(AnchorState::Detached)))
+        }
+    };
+    let spotlit = {
+        let id = id.clone();
+        move || {
+            session
+                .room
+                .with(|r| r.spotlight.as_deref() == Some(id.as_str()))
+        }
+    };
+    let focused = {
+        let id = id.clone();
+        move || session.focus.with(|f| f.as_deref() == Some(id.as_str()))
+    };
+    let look = {
+        let id = id.clone();
+        move || {
+            session.focus.set(Some(id.clone()));
+            scroll_to(attr_selector("data-comment", &id), true);
+        }
+    };
+    let look2 = look.clone();
+    let detached_badge = detached.clone();
+    let card_class = move || {
+        let Some(c) = comment.get() else {
+            return String::new();
+        };
+        let mut class = format!("comment-card {}", kind_class(c.kind));
+        if !is_open(&c) {
+            class.push_str(" is-closed");
+        }
+        if spotlit() {
+            class.push_str(" is-spotlight");
+        }
+        if focused() {
+            class.push_str(" is-focused");
+        }
+        if detached() {
+            class.push_str(" is-detached");
+        }
+        class
+    };
+    view! {
+        <article
+            class=card_class
+            data-card=id.clone()
+            tabindex="0"
+            on:click=move |_| look()
+            on:keydown=move |ev| {
+                if ev.key() == "Enter" && ev.target() == ev.current_target() {
+                    look2();
+                }
+            }
+        >
+            {move || comment.get().map(|c| view! { <CardBody session comment=c detached=detached_badge.clone()/> })}
+            <CardActions session id=id.clone()/>
+        </article>
+    }
+}
+
+#[component]
+fn CardBody(
+    session: Session,
+    comment: Comment,
+    detached: impl Fn() -> bool + Send + Sync + Clone + 'static,
+) -> impl IntoView {
+    let kind = comment.kind;
+    let answer = comment.answer.clone();
+    let decision = comment.decision.clone();
+    let resolution = comment.resolution.clone();
+    let answered = answer.is_some();
+    let resolved = resolution.is_some();
+    view! {
+        <header class="card-head">
+            <span class="kind-badge">{move || session.t(kind_key(kind))}</span>
+            <span class="author">{comment.author.display_name.clone()}</span>
+            {answered.then(|| view! { <span class="badge badge-answered">{move || session.t(Key::Answered)}</span> })}
+            {decision.as_ref().map(|d| match &d.outcome {
+                Outcome::Accepted => view! { <span class="badge badge-accepted">{move || session.t(Key::Accepted)}</span> }.into_any(),
+                Outcome::Declined { .. } => view! { <span class="badge badge-declined">{move || session.t(Key::Declined)}</span> }.into_any(),
+            })}
+            {resolved.then(|| view! { <span class="badge badge-resolved">{move || session.t(Key::Resolved)}</span> })}
+            {move || detached().then(|| view! { <span class="badge badge-detached">{move || session.t(Key::Detached)}</span> })}
+        </header>
+        <blockquote class="quote">{comment.anchor.quote.clone()}</blockquote>
+        <p class="comment-text">{comment.text.clone()}</p>
+        {answer.map(|a| view! {
+            <div class="answer">
+                <strong>{move || session.t(Key::AnswerLabel)}</strong> " "
+                <span class="answer-text">{a.text}</span>
+                <span class="by">" — " {a.by.display_name}</span>
+            </div>
+        })}
+        {decision.and_then(|d| match d.outcome {
+            Outcome::Declined { reason } => Some(view! {
+                <div class="reason">
+                    <strong>{move || session.t(Key::ReasonLabel)}</strong> " " {reason}
+                    <span class="by">" — " {d.by.display_name}</span>
+                </div>
+            }),
+            Outcome::Accepted => None,
+        })}
+        {resolution.map(|r| view! {
+            <div class="resolution">
+                <strong>{move || session.t(Key::Resolved)}</strong>
+                {r.note.map(|note| view! { " " <span class="note">{note}</span> })}
+                <span class="by">" — " {r.by.display_name}</span>
+            </div>
+        })}
+        {(!comment.replies.is_empty()).then(|| view! {
+            <ul class="replies">
+                {comment.replies.into_iter().map(|r| view! {
+                    <li><span class="author">{r.author.display_name}</span> " " <span class="reply-text">{r.text}</span></li>
+                }).collect_view()}
+            </ul>
+        })}
+    }
+}
+
+/// Reply, and (facilitator, Q&A) put a question in the spotlight.
+#[component]
+fn CardActions(session: Session, id: String) -> impl IntoView {
+    let replying = RwSignal::new(false);
+    let reply = RwSignal::new(String::new());
+    let is_question = {
+        let id = id.clone();
+        move || {
+            session.room.with(|r| {
+                r.comment(&id)
+                    .is_some_and(|c| c.kind == CommentKind::Question && c.answer.is_none())
+            })
+        }
+    };
+    let spotlit = {
+        let id = id.clone();
+        move || {
+            session
+                .room
+                .with(|r| r.spotlight.as_deref() == Some(id.as_str()))
+        }
+    };
+    let can_spotlight = move || {
+        session.phase() == Phase::QAndA
+            && session.can(Action::Spotlight)
+            && is_question()
+            && !spotlit()
+    };
+    let spotlight_id = id.clone();
+    let send_reply = move || {
+        let text = reply.get_untracked().trim().to_owned();
+        if text.is_empty() {
+            return;
+        }
+        let command =
+            serde_json::json!({ "type": "reply", "comment_id": id.clone(), "text": text });
+        session.send(command, move |ok| {
+            if ok {
+                reply.set(String::new());
+                replying.set(false);
+            }
+        });
+    };
+    view! {
+        <div class="card-actions" on:click=|ev| ev.stop_propagation()>
+            <Show when=can_spotlight>
+                <button
+                    type="button"
+                    class="secondary spotlight-button"
+                    on:click={
+                        let id = spotlight_id.clone();
+                        move |_| session.send(serde_json::json!({ "type": "spotlight", "comment_id": id.clone() }), |_| {})
+                    }
+                >
+                    {move || session.t(Key::SpotlightThis)}
+                </button>
+            </Show>
+            <Show when=move || session.can(Action::Reply) && !replying.get()>
+                <button type="button" class="link-button" on:click=move |_| replying.set(true)>
+                    {move || session.t(Key::Reply)}
+                </button>
+            </Show>
+            <Show when=move || replying.get()>
+                <form class="reply-form" on:submit={
+                    let send_reply = send_reply.clone();
+                    move |ev: leptos::ev::SubmitEvent| {
+                        ev.prevent_default();
+                        send_reply();
+                    }
+                }>
+                    <input
+                        type="text"
+                        class="reply-input"
+                        maxlength="4000"
+                        aria-label=move || session.t(Key::Reply)
+                        placeholder=move || session.t(Key::ReplyPlaceholder)
+                        prop:value=move || reply.get()
+                        on:input=move |ev| reply.set(event_target_value(&ev))
+                    />
+                    <button type="submit">{move || session.t(Key::Send)}</button>
+                    <button type="button" class="secondary" on:click=move |_| replying.set(false)>
+                        {move || session.t(Key::Cancel)}
+                    </button>
+                </form>
+            </Show>
+        </div>
+    }
+}

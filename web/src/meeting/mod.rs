@@ -1,0 +1,366 @@
+//! The meeting in the browser (issue 5): the phase bar, anchored comments,
+//! the Q&A spotlight, proposals, the kudos wall, revision and the survey.
+//!
+//! The meeting is server-authoritative (README "Architecture"): what this UI
+//! shows comes from the read-only meeting room ([`room`]); what it changes
+//! goes through commands ([`commands`]) sent with the person's own token from
+//! `join`. Which controls appear is decided by the same permission table the
+//! server enforces (`casebook_core::permission::allowed`); the server refuses
+//! the rest anyway.
+//!
+//! The page mounts two components with the same props: [`MeetingBar`] (the
+//! phase bar, plus the full-width kudos wall and survey in their phases) and
+//! [`MeetingSidebar`] (comment cards, the composer, the Q&A spotlight,
+//! proposals and revision). Both share one [`Session`] per postmortem, which
+//! owns the room connection, the identity, the clock and the marks drawn in
+//! the section editors (through the editor's `Client`).
+//!
+//! User text is only ever rendered as text.
+
+mod cards;
+mod commands;
+mod composer;
+mod kudos;
+mod marks;
+mod phase_bar;
+mod proposals;
+mod revision;
+mod room;
+mod sidebar;
+mod spotlight;
+mod survey;
+
+pub use phase_bar::MeetingBar;
+pub use sidebar::MeetingSidebar;
+
+use crate::api::ApiError;
+use crate::i18n::{t, Key, Lang};
+use crate::sync::{Client, TextSelection};
+use casebook_core::anchor::AnchorState;
+use casebook_core::permission::{allowed, Action};
+use casebook_core::phase::Phase;
+use casebook_core::survey::SurveyAggregate;
+use casebook_core::Role;
+use commands::Joined;
+use composer::Draft;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use room::{MeetingRoom, RoomState};
+use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// One postmortem's meeting as this page sees it. `Copy`: every field is a
+/// signal or a stored value, owned by a root that lives as long as the page.
+#[derive(Clone, Copy)]
+pub struct Session {
+    pm: StoredValue<String>,
+    role_token: StoredValue<String>,
+    client: StoredValue<Client, LocalStorage>,
+    pub lang: RwSignal<Lang>,
+    /// The meeting room, parsed.
+    pub room: RwSignal<RoomState>,
+    pub connected: RwSignal<bool>,
+    /// Our role; the admin link counts as facilitator (as the server does).
+    pub role: RwSignal<Option<Role>>,
+    /// The role link is the admin's.
+    pub is_admin: RwSignal<bool>,
+    /// Who we are, once `join` answered.
+    pub me: RwSignal<Option<Joined>>,
+    /// The server's clock, estimated; ticks every second.
+    pub now_ms: RwSignal<u64>,
+    offset_ms: RwSignal<f64>,
+    /// The last refused or failed command, shown until the next success.
+    pub error: RwSignal<Option<String>>,
+    /// The survey's aggregate (facilitator only).
+    pub survey: RwSignal<Option<SurveyAggregate>>,
+    /// We answered the survey already.
+    pub survey_taken: RwSignal<bool>,
+    /// Where each comment's words are now.
+    pub anchors: RwSignal<BTreeMap<String, AnchorState>>,
+    /// The comment being written (kept through phase changes).
+    pub draft: RwSignal<Option<Draft>>,
+    /// The last non-empty selection in a section editor.
+    pub selection: RwSignal<Option<TextSelection>>,
+    /// A comment this page looks at (a clicked card, the current proposal).
+    pub focus: RwSignal<Option<String>>,
+}
+
+thread_local! {
+    static SESSIONS: RefCell<Vec<(String, Session)>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Session {
+    /// The session of postmortem `pm` on this page, created on first use.
+    pub fn for_page(pm: &str, token: &str, client: &Client, lang: RwSignal<Lang>) -> Session {
+        let known = SESSIONS.with(|s| {
+            s.borrow()
+                .iter()
+                .find(|(id, _)| id == pm)
+                .map(|(_, session)| *session)
+        });
+        if let Some(session) = known {
+            return session;
+        }
+        // Its own root: the session outlives whichever component asked first.
+        let owner = Owner::new_root(None);
+        let session = owner.with(|| Session::create(pm, token, client.clone(), lang));
+        std::mem::forget(owner);
+        SESSIONS.with(|s| s.borrow_mut().push((pm.to_owned(), session)));
+        session
+    }
+
+    fn create(pm: &str, token: &str, client: Client, lang: RwSignal<Lang>) -> Session {
+        let session = Session {
+            pm: StoredValue::new(pm.to_owned()),
+            role_token: StoredValue::new(token.to_owned()),
+            client: StoredValue::new_local(client),
+            lang,
+            room: RwSignal::new(RoomState::default()),
+            connected: RwSignal::new(false),
+            role: RwSignal::new(None),
+            is_admin: RwSignal::new(false),
+            me: RwSignal::new(None),
+            now_ms: RwSignal::new(js_sys::Date::now() as u64),
+            offset_ms: RwSignal::new(0.0),
+            error: RwSignal::new(None),
+            survey: RwSignal::new(None),
+            survey_taken: RwSignal::new(false),
+            anchors: RwSignal::new(BTreeMap::new()),
+            draft: RwSignal::new(composer::restore(pm)),
+            selection: RwSignal::new(None),
+            focus: RwSignal::new(None),
+        };
+        let room = MeetingRoom::open(room::room_url(pm, token), session.room, session.connected);
+        // The room lives as long as the page.
+        std::mem::forget(room);
+        session.identify();
+        session.refresh_view();
+        let _ = set_interval_with_handle(move || session.tick(), Duration::from_secs(1));
+        marks::track(session);
+        composer::track(session);
+        spotlight::follow(session);
+        session.track_editable();
+        session.track_survey();
+        session
+    }
+
+    pub fn pm(&self) -> String {
+        self.pm.get_value()
+    }
+
+    pub fn client(&self) -> Client {
+        self.client.get_value()
+    }
+
+    /// The text of `key` in the current language (tracked).
+    pub fn t(&self, key: Key) -> &'static str {
+        t(self.lang.get(), key)
+    }
+
+    /// The current phase (tracked).
+    pub fn phase(&self) -> Phase {
+        self.room.with(|r| r.phase)
+    }
+
+    /// Whether we may do `action` now (tracked): the permission table.
+    pub fn can(&self, action: Action) -> bool {
+        let phase = self.phase();
+        self.role
+            .get()
+            .is_some_and(|role| allowed(role, phase, action))
+    }
+
+    pub fn is_facilitator(&self) -> bool {
+        self.role.get() == Some(Role::Facilitator)
+    }
+
+    /// Our person id (tracked), once joined.
+    pub fn my_id(&self) -> Option<String> {
+        self.me.with(|me| me.as_ref().map(|m| m.person.id.clone()))
+    }
+
+    /// Our role from the server, then our personal token.
+    fn identify(self) {
+        spawn_local(async move {
+            let pm = self.pm();
+            let token = self.role_token.get_value();
+            let details = crate::api::postmortem(&pm, &token).await;
+            match details.map(|d| d.role) {
+                Ok(role) if role == "admin" => {
+                    self.is_admin.set(true);
+                    self.role.set(Some(Role::Facilitator));
+                }
+                Ok(role) => {
+                    self.role.set(role.parse().ok());
+                    let _ = self.command_token().await;
+                }
+                Err(e) => self.error.set(Some(e.to_string())),
+            }
+        });
+    }
+
+    /// The token commands go out with: our personal one (joined with the
+    /// display name the page saved), else the role link's.
+    async fn command_token(self) -> String {
+        let role_token = self.role_token.get_value();
+        if self.is_admin.get_untracked() {
+            return role_token;
+        }
+        let role = self.role.get_untracked().map(Role::as_str).unwrap_or("");
+        let name = crate::presence::saved_name().unwrap_or_else(|| role.to_owned());
+        match commands::personal_token(&self.pm(), &role_token, name.trim()).await {
+            Ok(joined) => {
+                let token = joined.token.clone();
+                if self.me.get_untracked().as_ref() != Some(&joined) {
+                    self.me.set(Some(joined));
+                }
+                token
+            }
+            Err(e) => {
+                web_sys::console::warn_1(&format!("casebook: join failed: {e}").into());
+                role_token
+            }
+        }
+    }
+
+    /// Sends a command (`kind` = `{"type": …, fields}`); `done` learns
+    /// whether it was accepted. A refusal is shown in the error line.
+    pub fn send(self, kind: Value, done: impl FnOnce(bool) + 'static) {
+        spawn_local(async move {
+            let token = self.command_token().await;
+            match commands::send(&self.pm(), &token, kind).await {
+                Ok(_) => {
+                    self.error.set(None);
+                    done(true);
+                }
+                Err(e) => {
+                    let text = match e {
+                        ApiError::Status(_, message) => message,
+                        other => other.to_string(),
+                    };
+                    self.error.set(Some(text));
+                    done(false);
+                }
+            }
+        });
+    }
+
+    /// `GET …/meeting`: the server's clock, whether we took the survey and
+    /// (facilitator) its aggregate.
+    pub fn refresh_view(self) {
+        spawn_local(async move {
+            let token = self.command_token().await;
+            let Ok(view) = commands::meeting_view(&self.pm(), &token).await else {
+                return;
+            };
+            if let Some(server_now) = view.server_now_ms() {
+                self.offset_ms.set(server_now as f64 - js_sys::Date::now());
+            }
+            let mine = self.my_id();
+            let taken = mine.is_some_and(|id| view.state.survey.answered_by.contains(&id));
+            self.survey_taken.set(taken);
+            self.survey.set(view.survey);
+        });
+    }
+
+    fn tick(self) {
+        let now = js_sys::Date::now() + self.offset_ms.get_untracked();
+        self.now_ms.set(now.max(0.0) as u64);
+    }
+
+    /// The section editors are writable when the table lets our role edit in
+    /// this phase, except while everyone reads in silence.
+    fn track_editable(self) {
+        Effect::new(move |_| {
+            let Some(role) = self.role.get() else {
+                return;
+            };
+            let phase = self.phase();
+            let editable =
+                allowed(role, phase, Action::EditDocument) && phase != Phase::SilentReading;
+            self.client.with_value(|c| c.editable().set(editable));
+        });
+    }
+
+    /// The survey view is refreshed when the meeting reaches revision, and
+    /// every few seconds for the facilitator while answers come in.
+    fn track_survey(self) {
+        Effect::new(move |previous: Option<Phase>| {
+            let phase = self.phase();
+            if previous != Some(phase) && matches!(phase, Phase::Revision | Phase::Published) {
+                self.refresh_view();
+            }
+            phase
+        });
+        let _ = set_interval_with_handle(
+            move || {
+                let phase = self.room.with_untracked(|r| r.phase);
+                let facilitator = self.role.get_untracked() == Some(Role::Facilitator);
+                if facilitator && matches!(phase, Phase::Revision | Phase::Published) {
+                    self.refresh_view();
+                }
+            },
+            Duration::from_secs(4),
+        );
+    }
+}
+
+/// The phase's name.
+pub fn phase_key(phase: Phase) -> Key {
+    match phase {
+        Phase::Drafting => Key::PhaseDrafting,
+        Phase::SilentReading => Key::PhaseSilentReading,
+        Phase::QAndA => Key::PhaseQAndA,
+        Phase::Proposals => Key::PhaseProposals,
+        Phase::Kudos => Key::PhaseKudos,
+        Phase::Revision => Key::PhaseRevision,
+        Phase::Published => Key::PhasePublished,
+    }
+}
+
+/// The error line under the bar: the last refused command.
+#[component]
+fn ErrorLine(session: Session) -> impl IntoView {
+    view! {
+        <Show when=move || session.error.with(Option::is_some)>
+            <p class="meeting-error" role="alert">
+                {move || session.t(Key::CommandFailed)} " "
+                {move || session.error.get().unwrap_or_default()}
+                <button type="button" class="link-button" on:click=move |_| session.error.set(None)>
+                    {move || session.t(Key::Dismiss)}
+                </button>
+            </p>
+        </Show>
+    }
+}
+
+/// Scrolls the element matching `selector` into view, after the next render.
+pub fn scroll_to(selector: String, center: bool) {
+    set_timeout(
+        move || {
+            let Some(element) = document().query_selector(&selector).ok().flatten() else {
+                return;
+            };
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_behavior(web_sys::ScrollBehavior::Smooth);
+            options.set_block(if center {
+                web_sys::ScrollLogicalPosition::Center
+            } else {
+                web_sys::ScrollLogicalPosition::Nearest
+            });
+            element.scroll_into_view_with_scroll_into_view_options(&options);
+        },
+        Duration::from_millis(60),
+    );
+}
+
+/// A CSS attribute selector value, quoted: ids are URL-safe, but be safe.
+pub fn attr_selector(attr: &str, value: &str) -> String {
+    let escaped: String = value
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .collect();
+    format!("[{attr}=\"{escaped}\"]")
+}

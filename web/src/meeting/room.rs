@@ -1,0 +1,330 @@
+//! The meeting room client: a read-only replica of `GET /sync/{id}/meeting`
+//! (README "The meeting room") turned into one [`RoomState`] signal.
+//!
+//! The server writes root maps of key → JSON text (`postmortem`, `meeting`,
+//! `comments`, `kudos`); this client speaks the y-websocket protocol through
+//! `casebook_core::protocol` but never writes: the server's sync step 1 is
+//! answered with an empty step 2 and nothing else is sent. After every
+//! applied update the maps are read again and parsed into [`RoomState`].
+//! The socket reopens with back-off when it closes or goes silent.
+
+use casebook_core::comment::{Comment, Kudos};
+use casebook_core::document::new_doc;
+use casebook_core::meeting::{Counts, PhaseEntry};
+use casebook_core::phase::Phase;
+use casebook_core::protocol::{self, Message, SyncMessage};
+use casebook_core::timer::Timer;
+use leptos::prelude::*;
+use serde::de::DeserializeOwned;
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::rc::{Rc, Weak};
+use std::time::Duration;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+use yrs::updates::encoder::Encode;
+use yrs::{Any, Doc, Map, Out, ReadTxn, Transact, Update};
+
+/// Everything the meeting room shows, parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoomState {
+    /// The room has synced at least once.
+    pub loaded: bool,
+    pub phase: Phase,
+    pub timer: Timer,
+    pub history: Vec<PhaseEntry>,
+    pub spotlight: Option<String>,
+    /// Person ids of those done reading.
+    pub done_reading: BTreeSet<String>,
+    pub published: bool,
+    pub counts: Counts,
+    /// In the order they were posted.
+    pub comments: Vec<Comment>,
+    /// In the order they were posted.
+    pub kudos: Vec<Kudos>,
+}
+
+impl Default for RoomState {
+    fn default() -> Self {
+        RoomState {
+            loaded: false,
+            phase: Phase::Drafting,
+            timer: Timer::default(),
+            history: Vec::new(),
+            spotlight: None,
+            done_reading: BTreeSet::new(),
+            published: false,
+            counts: Counts::default(),
+            comments: Vec::new(),
+            kudos: Vec::new(),
+        }
+    }
+}
+
+impl RoomState {
+    /// Reads the room's root maps; entries that do not parse are skipped.
+    fn read<T: ReadTxn>(txn: &T) -> RoomState {
+        let mut comments: Vec<Comment> = values(txn, "comments");
+        comments.sort_by(|a, b| a.at_ms.cmp(&b.at_ms).then_with(|| a.id.cmp(&b.id)));
+        let mut kudos: Vec<Kudos> = values(txn, "kudos");
+        kudos.sort_by(|a, b| a.at_ms.cmp(&b.at_ms).then_with(|| a.id.cmp(&b.id)));
+        let published: Option<serde_json::Value> = entry(txn, "meeting", "published");
+        RoomState {
+            loaded: true,
+            phase: entry(txn, "meeting", "phase").unwrap_or(Phase::Drafting),
+            timer: entry(txn, "meeting", "timer").unwrap_or_default(),
+            history: entry(txn, "meeting", "history").unwrap_or_default(),
+            spotlight: entry::<Option<String>>(txn, "meeting", "spotlight").flatten(),
+            done_reading: entry(txn, "meeting", "done_reading").unwrap_or_default(),
+            published: published.is_some_and(|p| !p.is_null()),
+            counts: entry(txn, "meeting", "counts").unwrap_or_default(),
+            comments,
+            kudos,
+        }
+    }
+
+    pub fn comment(&self, id: &str) -> Option<&Comment> {
+        self.comments.iter().find(|c| c.id == id)
+    }
+}
+
+/// The JSON text at `root[key]`, parsed.
+fn entry<T: DeserializeOwned>(txn: &impl ReadTxn, root: &str, key: &str) -> Option<T> {
+    let map = txn.get_map(root)?;
+    match map.get(txn, key)? {
+        Out::Any(Any::String(text)) => serde_json::from_str(&text).ok(),
+        _ => None,
+    }
+}
+
+/// Every value of the map `root`, parsed.
+fn values<T: DeserializeOwned>(txn: &impl ReadTxn, root: &str) -> Vec<T> {
+    let Some(map) = txn.get_map(root) else {
+        return Vec::new();
+    };
+    map.iter(txn)
+        .filter_map(|(_, value)| match value {
+            Out::Any(Any::String(text)) => serde_json::from_str(&text).ok(),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A socket silent for this long (the server sends a keep-alive every 10 s)
+/// is presumed dead and reopened.
+const SILENT_LIMIT_MS: f64 = 35_000.0;
+const BACKOFF_CAP_MS: f64 = 10_000.0;
+
+struct Socket {
+    ws: WebSocket,
+    _on_open: Closure<dyn FnMut()>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_close: Closure<dyn FnMut(CloseEvent)>,
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.ws.set_onopen(None);
+        self.ws.set_onmessage(None);
+        self.ws.set_onclose(None);
+        let _ = self.ws.close();
+    }
+}
+
+struct Inner {
+    doc: Doc,
+    url: String,
+    socket: RefCell<Option<Socket>>,
+    attempt: RefCell<u32>,
+    last_heard_ms: RefCell<f64>,
+    state: RwSignal<RoomState>,
+    connected: RwSignal<bool>,
+}
+
+/// A live, read-only replica of one meeting room. Lives as long as the page.
+#[derive(Clone)]
+pub struct MeetingRoom(Rc<Inner>);
+
+/// `ws(s)://<host>/sync/{id}/meeting?token=…` on the page's own origin.
+pub fn room_url(pm: &str, token: &str) -> String {
+    let location = web_sys::window().map(|w| w.location());
+    let host = location
+        .as_ref()
+        .and_then(|l| l.host().ok())
+        .unwrap_or_default();
+    let secure = location.and_then(|l| l.protocol().ok()).as_deref() == Some("https:");
+    let scheme = if secure { "wss" } else { "ws" };
+    let pm = js_sys::encode_uri_component(pm);
+    let token = js_sys::encode_uri_component(token);
+    format!("{scheme}://{host}/sync/{pm}/meeting?token={token}")
+}
+
+fn warn(text: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(text));
+}
+
+impl MeetingRoom {
+    /// Opens the room at `url`, publishing what it holds into `state`.
+    pub fn open(url: String, state: RwSignal<RoomState>, connected: RwSignal<bool>) -> MeetingRoom {
+        let room = MeetingRoom(Rc::new(Inner {
+            doc: new_doc(),
+            url,
+            socket: RefCell::new(None),
+            attempt: RefCell::new(0),
+            last_heard_ms: RefCell::new(js_sys::Date::now()),
+            state,
+            connected,
+        }));
+        room.connect();
+        let weak = Rc::downgrade(&room.0);
+        let _ = set_interval_with_handle(
+            move || with_room(&weak, |r| r.check_silence()),
+            Duration::from_secs(10),
+        );
+        room
+    }
+
+    fn connect(&self) {
+        let inner = &self.0;
+        let ws = match WebSocket::new(&inner.url) {
+            Ok(ws) => ws,
+            Err(_) => {
+                warn("casebook: could not open the meeting room");
+                self.reconnect_later();
+                return;
+            }
+        };
+        ws.set_binary_type(BinaryType::Arraybuffer);
+        let weak = Rc::downgrade(inner);
+        let on_open = Closure::<dyn FnMut()>::new({
+            let weak = weak.clone();
+            move || with_room(&weak, |r| r.opened())
+        });
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new({
+            let weak = weak.clone();
+            move |e: MessageEvent| with_room(&weak, |r| r.received(e))
+        });
+        let on_close = Closure::<dyn FnMut(CloseEvent)>::new({
+            let weak = weak.clone();
+            move |_: CloseEvent| with_room(&weak, |r| r.closed())
+        });
+        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        *inner.last_heard_ms.borrow_mut() = js_sys::Date::now();
+        *inner.socket.borrow_mut() = Some(Socket {
+            ws,
+            _on_open: on_open,
+            _on_message: on_message,
+            _on_close: on_close,
+        });
+    }
+
+    fn opened(&self) {
+        let step1 = protocol::sync_step1(&self.0.doc.transact());
+        self.send(&step1);
+    }
+
+    fn received(&self, event: MessageEvent) {
+        *self.0.last_heard_ms.borrow_mut() = js_sys::Date::now();
+        let Ok(buffer) = event.data().dyn_into::<js_sys::ArrayBuffer>() else {
+            return;
+        };
+        let frame = js_sys::Uint8Array::new(&buffer).to_vec();
+        let messages = match protocol::decode_frame(&frame) {
+            Ok(messages) => messages,
+            Err(e) => {
+                warn(&format!("casebook: ignored a meeting room frame: {e}"));
+                return;
+            }
+        };
+        let mut changed = false;
+        for message in messages {
+            match message {
+                // We never write: our answer to the server's step 1 is empty.
+                Message::Sync(SyncMessage::SyncStep1(_)) => {
+                    self.send(&Message::Sync(SyncMessage::SyncStep2(
+                        Update::new().encode_v1(),
+                    )));
+                }
+                Message::Sync(SyncMessage::SyncStep2(update)) => {
+                    self.apply(&update);
+                    *self.0.attempt.borrow_mut() = 0;
+                    self.0.connected.set(true);
+                    changed = true;
+                }
+                Message::Sync(SyncMessage::Update(update)) => changed |= self.apply(&update),
+                _ => {}
+            }
+        }
+        if changed {
+            let state = RoomState::read(&self.0.doc.transact());
+            self.0.state.set(state);
+        }
+    }
+
+    fn apply(&self, update_v1: &[u8]) -> bool {
+        match protocol::decode_update(update_v1) {
+            Ok(Some(update)) => match self.0.doc.transact_mut().apply_update(update) {
+                Ok(()) => true,
+                Err(e) => {
+                    warn(&format!("casebook: meeting room update not applied: {e}"));
+                    false
+                }
+            },
+            Ok(None) => false,
+            Err(e) => {
+                warn(&format!("casebook: undecodable meeting room update: {e}"));
+                false
+            }
+        }
+    }
+
+    fn closed(&self) {
+        *self.0.socket.borrow_mut() = None;
+        self.0.connected.set(false);
+        self.reconnect_later();
+    }
+
+    fn reconnect_later(&self) {
+        let attempt = {
+            let mut attempt = self.0.attempt.borrow_mut();
+            *attempt += 1;
+            *attempt
+        };
+        let base = (500.0 * 2f64.powi(attempt.min(10) as i32 - 1)).min(BACKOFF_CAP_MS);
+        let delay = base * (0.5 + 0.5 * js_sys::Math::random());
+        let weak = Rc::downgrade(&self.0);
+        set_timeout(
+            move || with_room(&weak, |r| r.connect()),
+            Duration::from_millis(delay as u64),
+        );
+    }
+
+    fn check_silence(&self) {
+        let silent = js_sys::Date::now() - *self.0.last_heard_ms.borrow() > SILENT_LIMIT_MS;
+        let open = self.0.socket.borrow().is_some();
+        if silent && open {
+            // Dropping the socket does not run our close handler.
+            *self.0.socket.borrow_mut() = None;
+            self.0.connected.set(false);
+            self.reconnect_later();
+        }
+    }
+
+    fn send(&self, message: &Message) {
+        let socket = self.0.socket.borrow();
+        if let Some(socket) = socket.as_ref() {
+            if socket.ws.ready_state() == WebSocket::OPEN {
+                let _ = socket.ws.send_with_u8_array(&protocol::encode(message));
+            }
+        }
+    }
+}
+
+fn with_room(weak: &Weak<Inner>, f: impl FnOnce(MeetingRoom)) {
+    if let Some(inner) = weak.upgrade() {
+        f(MeetingRoom(inner));
+    }
+}
