@@ -220,6 +220,8 @@ pub enum Key {
     SubmitSurvey,
     SurveyThanks,
     SurveyResultsHeading,
+    OverrideReason,
+    PublishAnyway,
 }
 
 /// The text of `key` in `lang`.
@@ -582,6 +584,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, SurveyThanks) => "ありがとうございました。回答を記録しました。",
         (En, SurveyResultsHeading) => "Survey results (anonymous)",
         (Ja, SurveyResultsHeading) => "アンケート結果（匿名）",
+        (En, OverrideReason) => "Why publish before it is ready? (kept with the case)",
+        (Ja, OverrideReason) => "準備が整う前に公開する理由（事例と一緒に保存されます）",
+        (En, PublishAnyway) => "Publish anyway",
+        (Ja, PublishAnyway) => "このまま公開",
     }
 }
 
