@@ -57,6 +57,8 @@ use std::time::Duration;
 pub struct Session {
     pm: StoredValue<String>,
     role_token: StoredValue<String>,
+    /// A `join` is under way: others wait for it instead of joining twice.
+    joining: StoredValue<bool>,
     client: StoredValue<Client, LocalStorage>,
     pub lang: RwSignal<Lang>,
     /// The meeting room, parsed.
@@ -115,6 +117,7 @@ impl Session {
         let session = Session {
             pm: StoredValue::new(pm.to_owned()),
             role_token: StoredValue::new(token.to_owned()),
+            joining: StoredValue::new(false),
             client: StoredValue::new_local(client),
             lang,
             room: RwSignal::new(RoomState::default()),
@@ -136,7 +139,6 @@ impl Session {
         // The room lives as long as the page.
         std::mem::forget(room);
         session.identify();
-        session.refresh_view();
         let _ = set_interval_with_handle(move || session.tick(), Duration::from_secs(1));
         marks::track(session);
         composer::track(session);
@@ -192,12 +194,10 @@ impl Session {
                     self.is_admin.set(true);
                     self.role.set(Some(Role::Facilitator));
                 }
-                Ok(role) => {
-                    self.role.set(role.parse().ok());
-                    let _ = self.command_token().await;
-                }
+                Ok(role) => self.role.set(role.parse().ok()),
                 Err(e) => self.error.set(Some(e.to_string())),
             }
+            self.refresh_view();
         });
     }
 
@@ -210,7 +210,13 @@ impl Session {
         }
         let role = self.role.get_untracked().map(Role::as_str).unwrap_or("");
         let name = crate::presence::saved_name().unwrap_or_else(|| role.to_owned());
-        match commands::personal_token(&self.pm(), &role_token, name.trim()).await {
+        while self.joining.get_value() {
+            commands::sleep(50).await;
+        }
+        self.joining.set_value(true);
+        let joined = commands::personal_token(&self.pm(), &role_token, name.trim()).await;
+        self.joining.set_value(false);
+        match joined {
             Ok(joined) => {
                 let token = joined.token.clone();
                 if self.me.get_untracked().as_ref() != Some(&joined) {
