@@ -46,7 +46,7 @@ pub fn RevisionPanel(session: Session) -> impl IntoView {
             >
                 <div class="progress-fill" style:width=move || {
                     let (done, all) = progress();
-                    format!("{}%", if all == 0 { 100 } else { done * 100 / all })
+                    format!("{}%", (done * 100).checked_div(all).unwrap_or(100))
                 }></div>
             </div>
             <p class="progress-text" id="revision-progress">
