@@ -109,8 +109,10 @@ async function cardId (page, text) {
   return card.first().getAttribute('data-card')
 }
 
-/** The words under comment `id`'s highlight in the editors. */
-const markText = (page, id) => page.locator(`mark[data-comment="${id}"]`).first().textContent()
+/** The words under comment `id`'s highlight in the editors (a highlight
+ * may be drawn as several runs, split by other people's carets). */
+const markText = async (page, id) =>
+  (await page.locator(`mark[data-comment="${id}"]`).allTextContents()).join('')
 
 async function shot (page, phase) {
   await page.waitForTimeout(300) // let smooth scrolling settle
@@ -153,8 +155,6 @@ test('a whole meeting in three browsers, from silent reading to the survey', { s
   await t.test('silent reading: comments made by selecting words appear everywhere', async () => {
     await facilitator.locator('#phase-next').click()
     await expectPhase(everyone, 'silent_reading')
-    await facilitator.locator('#timer-toggle').click()
-    await participant.locator('#phase-timer.running').waitFor()
     // Read-only for reading.
     assert.equal(await participant.locator('#text-system').getAttribute('readonly'), '')
 
@@ -171,6 +171,8 @@ test('a whole meeting in three browsers, from silent reading to the survey', { s
     assert.equal(await participant.locator('#comment-text').inputValue(), 'Why not RDS/Aurora instead of MySQL on EC2? なぜ？')
     await participant.locator('#post-comment').click()
     await participant.locator('#comment-text').waitFor({ state: 'detached' })
+    await facilitator.locator('#timer-toggle').click()
+    await participant.locator('#phase-timer.running').waitFor()
 
     // A suggestion with the button.
     await selectWords(participant, 'countermeasures', '切り替え手順を自動化する')
@@ -257,8 +259,9 @@ test('a whole meeting in three browsers, from silent reading to the survey', { s
     const expected = 'Today Checkout runs MySQL on EC2 (self-hosted, 自前運用) in one region.'
     for (const page of [author, participant, facilitator]) {
       await waitFor(async () => (await page.locator('#text-system').inputValue()).startsWith(expected), { what: 'edits everywhere' })
-      await waitFor(async () => (await markText(page, question)) === 'MySQL on EC2', {
-        what: 'the highlight on its words', describe: () => page.url()
+      let seen
+      await waitFor(async () => (seen = await markText(page, question)) === 'MySQL on EC2', {
+        what: 'the highlight on its words', describe: () => `${JSON.stringify(seen)} on ${page.url()}`
       })
       assert.equal(await markText(page, second), 'in one region')
     }
@@ -345,7 +348,11 @@ test('a whole meeting in three browsers, from silent reading to the survey', { s
     await shot(participant, 'published')
   })
 
+  // The browser logs the refused publish (409) as a failed resource load:
+  // that refusal is part of the story; nothing else may fail.
+  const expected = /Failed to load resource: the server responded with a status of 409/
+  assert.equal(facilitator.errors.filter((e) => expected.test(e)).length, 1)
   for (const page of everyone) {
-    assert.deepEqual(page.errors, [], `errors on ${page.url()}`)
+    assert.deepEqual(page.errors.filter((e) => !expected.test(e)), [], `errors on ${page.url()}`)
   }
 }))

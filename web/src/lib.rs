@@ -10,7 +10,9 @@
 //!
 //! The live document is a yrs `Doc` created by `casebook_core::document`,
 //! synced over the y-websocket protocol framed by `casebook_core::protocol`
-//! ([`sync`]); the textarea binding lives in [`editor`] and [`diff`]. Every
+//! ([`sync`]); the textarea binding lives in [`editor`] and [`diff`]. The
+//! meeting (phase bar, comments, spotlight, proposals, kudos, revision,
+//! survey) is [`meeting`], mounted by [`page`] in its slots. Every
 //! user-facing string is in [`i18n`] (English and Japanese). User text is
 //! only ever rendered as text, never as HTML.
 
@@ -24,6 +26,7 @@ mod i18n;
 mod import;
 mod insights;
 mod library;
+mod meeting;
 mod page;
 mod persist;
 mod presence;

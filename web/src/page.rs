@@ -4,6 +4,7 @@
 use crate::api::{self, ApiError, Details};
 use crate::case_panel::CasePanel;
 use crate::i18n::{t, Key, Lang};
+use crate::meeting::{MeetingBar, MeetingSidebar};
 use crate::presence::{save_name, saved_color, saved_name, Presence, PresenceList};
 use crate::sections::{OutlineNav, SectionList};
 use crate::sync::{sync_url, Client, Status};
@@ -166,14 +167,18 @@ fn Live(
                 {move || t(lang.get(), Key::ChangeName)}
             </button>
         </div>
-        <div id="meeting-bar"></div>
+        <div id="meeting-bar">
+            <MeetingBar pm_id=pm_id.clone() token=token.clone() client=client.clone() lang/>
+        </div>
         <div class="workspace">
             <div class="rail">
                 <OutlineNav client=client.clone() can_arrange lang/>
                 <CasePanel pm_id=pm_id.clone() token=token.clone() client=client.clone() lang/>
             </div>
             <SectionList client=client.clone() can_arrange lang/>
-            <aside class="sidebar" id="sidebar"></aside>
+            <aside class="sidebar" id="sidebar">
+                <MeetingSidebar pm_id token client=client.clone() lang/>
+            </aside>
         </div>
     }
 }

@@ -244,7 +244,6 @@ impl Client {
 
     /// The live document, to read (anchors, previews, checks). Writes go
     /// through the editors and [`Client::edit_outline`].
-    #[allow(dead_code)] // the meeting UI's (issue 5) way in
     pub fn doc(&self) -> Doc {
         self.0.doc.clone()
     }
@@ -254,7 +253,6 @@ impl Client {
         self.0.version
     }
 
-    #[allow(dead_code)] // the meeting UI's (issue 5) way in
     pub fn selection(&self) -> RwSignal<Option<TextSelection>> {
         self.0.selection
     }
@@ -279,7 +277,6 @@ impl Client {
     }
 
     /// Comment highlights to draw in the section editors.
-    #[allow(dead_code)] // the meeting UI's (issue 5) way in
     pub fn set_marks(&self, marks: Vec<Mark>) {
         if *self.0.marks.borrow() == marks {
             return;

@@ -5,7 +5,7 @@
 //! *detached*: their cards keep the quote.
 
 use super::Session;
-use crate::sync::Mark;
+use crate::backdrop::Mark;
 use casebook_core::anchor::{Anchor, AnchorState};
 use casebook_core::comment::{Comment, CommentKind};
 use casebook_core::document::section_text_name;

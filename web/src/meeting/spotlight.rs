@@ -32,8 +32,8 @@ pub fn follow(session: Session) {
         let current = session.room.with(|r| r.spotlight.clone());
         if let Some(id) = &current {
             if previous.as_ref() != Some(&current) {
+                // The spotlight panel shows the card; the window goes to the words.
                 scroll_to(attr_selector("data-comment", id), true);
-                scroll_to(attr_selector("data-card", id), false);
             }
         }
         current
