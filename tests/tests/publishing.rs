@@ -530,6 +530,17 @@ async fn import_maps_a_foreign_file_and_refuses_bad_requests() {
     )
     .await;
     assert_eq!(status, 400);
+    let long = format!("# {}\n\n## Summary\nx\n", "長".repeat(300));
+    let (status, created) = call(
+        &server,
+        reqwest::Method::POST,
+        "/api/postmortems/import",
+        ADMIN_TOKEN,
+        Some(json!({"markdown": long})),
+    )
+    .await;
+    assert_eq!(status, 201, "a long heading is cut to a title: {created}");
+    assert_eq!(created["title"].as_str().unwrap().chars().count(), 200);
     let (status, _) = call(
         &server,
         reqwest::Method::POST,
@@ -553,7 +564,7 @@ async fn import_maps_a_foreign_file_and_refuses_bad_requests() {
     assert_eq!(status, 200);
     assert_eq!(
         list.as_array().unwrap().len(),
-        2,
+        3,
         "refused imports created nothing: {list}"
     );
 }

@@ -301,11 +301,17 @@ pub async fn import(
         return Err(ApiError::bad_request("the Markdown file is empty"));
     }
     let case = import_sections(&request.markdown);
-    let title = request
-        .title
-        .filter(|t| !t.trim().is_empty())
-        .or(case.title.clone())
-        .unwrap_or_else(|| "Imported postmortem".to_owned());
+    // A title given in the request is checked as given; one taken from the
+    // file is cut to fit.
+    let title = match request.title.filter(|t| !t.trim().is_empty()) {
+        Some(title) => title,
+        None => case
+            .title
+            .as_deref()
+            .map(|t| t.chars().take(api::MAX_TITLE_CHARS).collect::<String>())
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or_else(|| "Imported postmortem".to_owned()),
+    };
     let created: Created = api::create(&app, &title).await?;
     let (room, conn) =
         app.rooms.join(&created.id).await.map_err(|e| {

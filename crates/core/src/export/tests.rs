@@ -181,6 +181,10 @@ fn a_foreign_file_maps_headings_to_sections_in_both_languages() {
     assert_eq!(case.sections[0].id.as_deref(), Some("summary"));
     assert_eq!(case.sections[0].markdown, "just text\n\n### a note\n");
     assert_eq!(import_sections(""), ImportedCase::default());
+    // Windows line endings read the same.
+    let case = import_sections("# T\r\n\r\n## Impact\r\n3 users\r\n");
+    assert_eq!(case.sections[0].id.as_deref(), Some("impact"));
+    assert_eq!(case.sections[0].markdown, "3 users\n");
 }
 
 #[test]
