@@ -106,7 +106,13 @@ mod tests {
         let policy = app_csp(html);
         assert!(policy.contains(&format!("'sha256-{digest}'")), "{policy}");
         assert!(policy.contains("'wasm-unsafe-eval'"));
-        assert!(!policy.contains("unsafe-inline"));
-        assert!(!policy.contains("'unsafe-eval'"));
+        let script_src = policy
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("script-src"))
+            .unwrap();
+        assert!(!script_src.contains("unsafe-inline"), "{script_src}");
+        assert!(!script_src.contains("'unsafe-eval'"), "{script_src}");
+        assert!(policy.contains("style-src 'self';"), "{policy}");
     }
 }
