@@ -93,6 +93,39 @@ async fn a_late_joiner_gets_the_whole_document() {
     late.wait_text(&expected, WAIT).await.unwrap();
 }
 
+/// A joiner's sync step 2 larger than one frame (64 KiB) goes out as a
+/// fragmented WebSocket message; every joiner reassembles the exact text.
+#[tokio::test]
+async fn joiners_get_a_document_larger_than_one_frame_exactly() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("large").await.unwrap();
+    let url = server.ws_url(&pm.id, pm.token("author"));
+    let writer = Client::connect(&url).await.unwrap();
+    for i in 0..5 {
+        let line = format!("{i}: 障害の経緯 🚒 timeline and causes, line after line\n");
+        writer.push(&line.repeat(100_000 / line.len()));
+    }
+    let expected = writer.text();
+    assert!(
+        expected.len() > 400_000,
+        "the document spans several frames"
+    );
+    // Several joiners at once share the cached step 2 and each gets all of it.
+    let joiners = futures_util::future::join_all((0..3).map(|_| Client::connect(&url))).await;
+    let joiners: Vec<Client> = joiners.into_iter().map(|j| j.unwrap()).collect();
+    for joiner in &joiners {
+        joiner.wait_text(&expected, WAIT).await.unwrap();
+    }
+    // The sockets stay usable after the fragmented message.
+    for joiner in &joiners {
+        joiner.push("✓");
+    }
+    writer
+        .wait_text(&format!("{expected}✓✓✓"), WAIT)
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn presence_is_shared_and_leaves_when_the_socket_closes() {
     let server = Server::start().await.unwrap();

@@ -2,7 +2,8 @@
 //!
 //! - [`sync`]: `GET /sync/{id}` and `/sync/{id}/meeting`, the y-websocket
 //!   protocol, one [`room`] per document; [`meeting_room`]: what the server
-//!   projects into the read-only meeting room.
+//!   projects into the read-only meeting room; [`upgrade`]: the WebSocket
+//!   handshake and fragmented sends of large messages.
 //! - [`api`]: the JSON command API; [`auth`]: token signing; [`invite`]:
 //!   invite links and the check every request and socket goes through.
 //! - [`meeting`]: meeting commands through the core engine, stored as events.
@@ -34,6 +35,7 @@ pub mod meeting_room;
 pub mod room;
 pub mod store;
 pub mod sync;
+pub mod upgrade;
 pub mod web;
 
 use auth::Auth;

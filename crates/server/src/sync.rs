@@ -12,20 +12,23 @@ use crate::limits::{Limits, SocketSlot, AWARENESS_TOO_LARGE, DOC_TOO_LARGE, TOO_
 use crate::room::meeting_doc_id;
 use crate::room::{CloseReason, ConnId, Room, RoomEvent, Rooms};
 use crate::store::PostmortemRecord;
+use crate::upgrade::{send_binary, NotAnUpgrade, Socket, Upgrade};
 use crate::{invite, AppState, TokenQuery};
 use crate::{meeting, meeting_room};
 use axum::body::Bytes;
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use casebook_core::protocol::{self, Message, SyncMessage};
 use casebook_core::Role;
+use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, Semaphore};
 use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 use yrs::sync::awareness::AwarenessUpdate;
 use yrs::{StateVector, Update};
 
@@ -45,7 +48,7 @@ pub async fn sync_handler(
     Path(id): Path<String>,
     Query(query): Query<TokenQuery>,
     headers: HeaderMap,
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    upgrade: Result<Upgrade, NotAnUpgrade>,
 ) -> Result<Response, ApiError> {
     let (mut peer, record) = admit(&app, &id, &headers, &query).await?;
     // A published case is read-only until the facilitator reopens it.
@@ -61,7 +64,7 @@ pub async fn meeting_handler(
     Path(id): Path<String>,
     Query(query): Query<TokenQuery>,
     headers: HeaderMap,
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    upgrade: Result<Upgrade, NotAnUpgrade>,
 ) -> Result<Response, ApiError> {
     let (peer, record) = admit(&app, &id, &headers, &query).await?;
     let doc_id = meeting_doc_id(&id);
@@ -107,7 +110,7 @@ async fn connect(
     app: &AppState,
     doc_id: &str,
     mut peer: Peer,
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    upgrade: Result<Upgrade, NotAnUpgrade>,
 ) -> Result<Response, ApiError> {
     let upgrade =
         upgrade.map_err(|r| ApiError::bad_request(format!("expected a WebSocket upgrade: {r}")))?;
@@ -120,18 +123,20 @@ async fn connect(
     let rooms = Arc::clone(&app.rooms);
     let limits = Arc::clone(&app.config.limits);
     let max = app.config.max_frame_bytes;
-    Ok(upgrade
-        .max_message_size(max)
-        .max_frame_size(max)
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(max))
+        .max_frame_size(Some(max))
         // tungstenite's 128 KiB defaults would cost every idle socket that much;
         // reads grow past this as needed, and every send is flushed at once.
         .read_buffer_size(SOCKET_READ_BUFFER)
-        .write_buffer_size(0)
-        .on_failed_upgrade({
-            let (rooms, room) = (Arc::clone(&rooms), Arc::clone(&room));
-            move |_| rooms.leave(&room, conn)
-        })
-        .on_upgrade(move |socket| run(socket, rooms, room, peer, limits, slot)))
+        .write_buffer_size(0);
+    let failed = {
+        let (rooms, room) = (Arc::clone(&rooms), Arc::clone(&room));
+        move || rooms.leave(&room, conn)
+    };
+    Ok(upgrade.on_upgrade(config, failed, move |socket| {
+        run(socket, rooms, room, peer, limits, slot)
+    }))
 }
 
 /// Who is on the other end of one socket.
@@ -143,7 +148,7 @@ struct Peer {
 }
 
 async fn run(
-    mut socket: WebSocket,
+    mut socket: Socket,
     rooms: Arc<Rooms>,
     room: Arc<Room>,
     peer: Peer,
@@ -157,7 +162,7 @@ async fn run(
     if let Some(close) = close {
         tracing::debug!(doc = %room.id, conn, code = close.code, reason = %close.reason, "closing socket");
         let frame = CloseFrame {
-            code: close.code,
+            code: CloseCode::from(close.code),
             reason: truncate_reason(&close.reason).into(),
         };
         let _ = socket.send(WsMessage::Close(Some(frame))).await;
@@ -175,7 +180,7 @@ fn truncate_reason(reason: &str) -> String {
 
 /// Relays until the socket ends; returns how to close it, if it is still open.
 async fn serve(
-    socket: &mut WebSocket,
+    socket: &mut Socket,
     rooms: &Arc<Rooms>,
     room: &Arc<Room>,
     peer: &Peer,
@@ -212,7 +217,7 @@ async fn serve(
                 }
                 Err(broadcast::error::RecvError::Closed) => return None,
             },
-            incoming = socket.recv() => {
+            incoming = socket.next() => {
                 let message = match incoming {
                     None => return None,
                     Some(Ok(message)) => message,
@@ -235,7 +240,7 @@ async fn serve(
                         return Some(CloseReason::new(1003, "text frames are not part of the y-websocket protocol"));
                     }
                     WsMessage::Close(_) => return None,
-                    WsMessage::Ping(_) | WsMessage::Pong(_) => {}
+                    WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_) => {}
                 }
             }
             _ = ticker.tick() => {
@@ -250,14 +255,14 @@ async fn serve(
     }
 }
 
-/// Sends one frame; `Bytes` is shared, so a broadcast is never copied per socket.
-async fn send(socket: &mut WebSocket, frame: Bytes) -> Result<(), axum::Error> {
-    socket.send(WsMessage::Binary(frame)).await
+/// Sends one y-sync message (see [`send_binary`]: large ones go out in frames).
+async fn send(socket: &mut Socket, frame: Bytes) -> Result<(), WsError> {
+    send_binary(socket, frame).await
 }
 
 /// A read error: a message over the limit gets 1009, anything else means the
 /// connection is gone.
-fn too_large(error: &axum::Error) -> Option<CloseReason> {
+fn too_large(error: &WsError) -> Option<CloseReason> {
     let text = error.to_string();
     (text.contains("too long") || text.contains("Space limit"))
         .then(|| CloseReason::new(1009, format!("message too large: {text}")))
