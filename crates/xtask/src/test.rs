@@ -16,7 +16,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// Chromium as Debian installs it.
-const CHROMIUM: &str = "/usr/bin/chromium";
+pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Kill -9 cycles of the crash test in a `--long` run (3 otherwise).
 const LONG_CRASH_CYCLES: &str = "20";
@@ -121,7 +121,7 @@ fn run_step(name: &str, command: &mut Command) -> Result<()> {
 
 /// Installs Debian's Chromium and chromedriver when they are missing and we
 /// are root (as on CI); otherwise says how to install them.
-fn ensure_chromium() -> Result<()> {
+pub(crate) fn ensure_chromium() -> Result<()> {
     if Path::new(CHROMIUM).exists() {
         return Ok(());
     }

@@ -54,13 +54,58 @@ pub fn build_web(root: &Path) -> Result<PathBuf> {
         fs::copy(root.join("web").join(file), dist.join(file))
             .with_context(|| format!("could not copy web/{file} into {}", dist.display()))?;
     }
-    let size = fs::metadata(&bundle).map(|m| m.len()).unwrap_or(0);
+    let size = BundleSize::of(&pkg)?;
     println!(
-        "xtask: web bundle ready in {} ({} KB wasm)",
+        "xtask: web bundle ready in {}: wasm {} KB ({} KB gzipped) + JS {} KB ({} KB gzipped) = {} KB gzipped (budget {} KB)",
         dist.display(),
-        size / 1024
+        size.wasm / 1000,
+        size.wasm_gz / 1000,
+        size.js / 1000,
+        size.js_gz / 1000,
+        size.gzipped() / 1000,
+        GZIP_BUDGET / 1000,
     );
     Ok(dist)
+}
+
+/// The web app's size target (issue 7): wasm + JS, gzipped, in bytes.
+pub const GZIP_BUDGET: u64 = 250_000;
+
+/// Sizes of the bundle's wasm and JS, raw and gzipped (`gzip -9`).
+pub struct BundleSize {
+    pub wasm: u64,
+    pub wasm_gz: u64,
+    pub js: u64,
+    pub js_gz: u64,
+}
+
+impl BundleSize {
+    /// Measures `pkg/casebook_web_bg.wasm` and `pkg/casebook_web.js`.
+    pub fn of(pkg: &Path) -> Result<Self> {
+        let (wasm, wasm_gz) = sizes(&pkg.join("casebook_web_bg.wasm"))?;
+        let (js, js_gz) = sizes(&pkg.join("casebook_web.js"))?;
+        Ok(Self {
+            wasm,
+            wasm_gz,
+            js,
+            js_gz,
+        })
+    }
+
+    pub fn gzipped(&self) -> u64 {
+        self.wasm_gz + self.js_gz
+    }
+}
+
+/// A file's size, raw and gzipped at the best level.
+fn sizes(path: &Path) -> Result<(u64, u64)> {
+    use flate2::{write::GzEncoder, Compression};
+    use std::io::Write;
+    let bytes = fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
+    let mut gz = GzEncoder::new(Vec::new(), Compression::best());
+    gz.write_all(&bytes)?;
+    let compressed = gz.finish()?;
+    Ok((bytes.len() as u64, compressed.len() as u64))
 }
 
 /// `rustup target add wasm32-unknown-unknown` unless it is installed.
