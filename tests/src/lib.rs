@@ -293,16 +293,30 @@ impl Client {
         let (changed_tx, changed) = watch::channel(0u64);
         let awareness = Arc::new(Mutex::new(Awareness::new(doc.clone())));
 
-        // Local edits go out as updates; remote ones are not echoed.
-        let local_out = out.clone();
-        doc.observe_update_v1(LOCAL_UPDATES, move |txn: &TransactionMut, event| {
-            let remote = txn.origin() == Some(&Origin::from(REMOTE));
-            if !remote {
-                let frame = protocol::encode(&protocol::update(event.update.clone()));
-                let _ = local_out.send(WsMessage::Binary(frame.into()));
+        // Local edits go out as updates; remote ones are not echoed. On a
+        // reconnect the previous socket's reader may still be applying an
+        // update to this doc (it stops when its socket closes), and
+        // registering an observer needs the doc unlocked: retry briefly.
+        let mut attempts = 0;
+        loop {
+            let local_out = out.clone();
+            let observed =
+                doc.observe_update_v1(LOCAL_UPDATES, move |txn: &TransactionMut, event| {
+                    let remote = txn.origin() == Some(&Origin::from(REMOTE));
+                    if !remote {
+                        let frame = protocol::encode(&protocol::update(event.update.clone()));
+                        let _ = local_out.send(WsMessage::Binary(frame.into()));
+                    }
+                });
+            match observed {
+                Ok(()) => break,
+                Err(e) if attempts >= 400 => return Err(anyhow!("observe: {e}")),
+                Err(_) => {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
             }
-        })
-        .map_err(|e| anyhow!("observe: {e}"))?;
+        }
 
         // Handshake: our sync step 1.
         let step1 = protocol::encode(&protocol::sync_step1(&doc.transact()));
