@@ -293,3 +293,53 @@ async fn the_api_answers_json_errors_and_checks_the_token_first() {
         .unwrap();
     assert_eq!(all.len(), 1);
 }
+
+/// Inputs the fuzzers found (see `fuzz/`): a 4-byte update declaring 88
+/// million clients, a client id over 53 bits that made yrs' decoder panic,
+/// a state vector with one in sync step 1, and a 12-byte update that yrs
+/// accepts as "pending" and then cannot encode. Each closes only its socket;
+/// the document stays whole and every later joiner syncs.
+#[tokio::test]
+async fn inputs_the_fuzzers_found_close_only_their_socket_and_leave_the_document_whole() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("fuzzed").await.unwrap();
+    let url = server.ws_url(&pm.id, pm.token("participant"));
+    let author = Client::connect(&url).await.unwrap();
+    author.push("無事な本文 intact");
+    let reader = Client::connect(&server.ws_url(&pm.id, pm.token("viewer")))
+        .await
+        .unwrap();
+    reader.wait_text("無事な本文 intact", WAIT).await.unwrap();
+    let frames: [Vec<u8>; 4] = [
+        update_frame(vec![0xba, 0xba, 0x84, 0x2a]),
+        update_frame(vec![
+            0x01, 0x01, 0x9c, 0xe8, 0x99, 0x99, 0x9c, 0xe8, 0x99, 0x7a, 0x85,
+        ]),
+        vec![
+            0x00, 0x00, 0x0b, 0x01, 0x9c, 0xe8, 0x99, 0x99, 0x9c, 0xe8, 0x99, 0x7a, 0x85, 0x01,
+        ],
+        update_frame(vec![0x01, 0x01, 0x01, 0x11, 0x72, 0, 0, 0, 0, 0, 0, 0]),
+    ];
+    for frame in frames {
+        let attacker = Client::connect(&url).await.unwrap();
+        attacker.send_raw(frame.clone()).unwrap();
+        let closed = attacker.wait_closed(WAIT).await.unwrap();
+        assert_eq!(closed.code, 1003, "{frame:02x?}: {closed:?}");
+        // Whoever joins next gets the whole document.
+        let text = server_text(&server, &pm).await.unwrap();
+        assert_eq!(text, "無事な本文 intact", "after {frame:02x?}");
+    }
+    // The author (reconnecting if the room reloaded) still edits.
+    let author = Client::connect_with_doc(&url, author.doc.clone())
+        .await
+        .unwrap();
+    author.wait_synced().await.unwrap();
+    author.push(" 続き");
+    let probe = Client::connect(&server.ws_url(&pm.id, pm.token("viewer")))
+        .await
+        .unwrap();
+    probe
+        .wait_text("無事な本文 intact 続き", WAIT)
+        .await
+        .unwrap();
+}

@@ -21,6 +21,102 @@ pub enum FrameError {
     Empty,
     #[error("frame ends inside a y-sync message")]
     Truncated,
+    #[error("a y-sync message declares {declared} entries in {bytes} bytes")]
+    Implausible { declared: u64, bytes: usize },
+    #[error("undecodable y-sync message (the decoder gave up on it)")]
+    Rejected,
+}
+
+/// Runs a yrs decoder, turning a panic inside it into an error: yrs asserts
+/// on some inputs (a client id over 53 bits, found by the `update` fuzz
+/// target), and a socket must not be able to panic its server task.
+fn guarded<T>(decode: impl FnOnce() -> Result<T, FrameError>) -> Result<T, FrameError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode))
+        .unwrap_or(Err(FrameError::Rejected))
+}
+
+/// yrs reserves room for as many entries as a message *declares* before it
+/// reads them, so four bytes could make it reserve gigabytes (found by the
+/// `update` and `sync_message` fuzz targets). Counts that the bytes after
+/// them cannot hold are refused first: an update's client entry and an
+/// awareness entry take at least 3 bytes, a state vector entry 2.
+const MIN_UPDATE_ENTRY: u64 = 3;
+const MIN_AWARENESS_ENTRY: u64 = 3;
+const MIN_STATE_VECTOR_ENTRY: u64 = 2;
+
+/// Reads a lib0 variable-length unsigned integer at `*pos`.
+fn read_var(bytes: &[u8], pos: &mut usize) -> Option<u64> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *bytes.get(*pos)?;
+        *pos += 1;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// Checks the entry count at the start of `payload` against its length.
+fn check_count(payload: &[u8], min_entry: u64) -> Result<(), FrameError> {
+    let mut pos = 0;
+    let Some(declared) = read_var(payload, &mut pos) else {
+        return Ok(()); // yrs reports the malformed count itself
+    };
+    let bytes = payload.len() - pos;
+    if declared.saturating_mul(min_entry) > bytes as u64 {
+        return Err(FrameError::Implausible { declared, bytes });
+    }
+    Ok(())
+}
+
+/// Walks a frame's messages and checks each declared count before yrs
+/// allocates for it. Anything it cannot walk is left to yrs, which refuses it.
+fn check_counts(frame: &[u8]) -> Result<(), FrameError> {
+    const SYNC: u64 = 0;
+    const AWARENESS: u64 = 1;
+    const AUTH: u64 = 2;
+    const AWARENESS_QUERY: u64 = 3;
+    let mut pos = 0;
+    while pos < frame.len() {
+        let Some(kind) = read_var(frame, &mut pos) else {
+            return Ok(());
+        };
+        let sub = match kind {
+            SYNC => match read_var(frame, &mut pos) {
+                Some(sub) => Some(sub),
+                None => return Ok(()),
+            },
+            AWARENESS => None,
+            AWARENESS_QUERY => continue,
+            // Auth: 0 and a reason, or 1 alone.
+            AUTH => match read_var(frame, &mut pos) {
+                Some(0) => Some(u64::MAX),
+                Some(_) => continue,
+                None => return Ok(()),
+            },
+            // Custom messages: one buffer.
+            _ => Some(u64::MAX),
+        };
+        let Some(len) = read_var(frame, &mut pos) else {
+            return Ok(());
+        };
+        let Some(payload) = usize::try_from(len)
+            .ok()
+            .and_then(|len| frame.get(pos..pos.checked_add(len)?))
+        else {
+            return Ok(()); // truncated: yrs refuses it
+        };
+        pos += payload.len();
+        match sub {
+            Some(0) => check_count(payload, MIN_STATE_VECTOR_ENTRY)?,
+            Some(1 | 2) => check_count(payload, MIN_UPDATE_ENTRY)?,
+            Some(_) => {}
+            None => check_count(payload, MIN_AWARENESS_ENTRY)?,
+        }
+    }
+    Ok(())
 }
 
 /// Encodes one message as the payload of one binary frame.
@@ -34,8 +130,11 @@ pub fn decode_frame(frame: &[u8]) -> Result<Vec<Message>, FrameError> {
     if frame.is_empty() {
         return Err(FrameError::Empty);
     }
-    let mut decoder = DecoderV1::new(Cursor::new(frame));
-    let messages = MessageReader::new(&mut decoder).collect::<Result<Vec<_>, _>>()?;
+    check_counts(frame)?;
+    let messages = guarded(|| {
+        let mut decoder = DecoderV1::new(Cursor::new(frame));
+        Ok(MessageReader::new(&mut decoder).collect::<Result<Vec<_>, _>>()?)
+    })?;
     // The reader stops quietly at the end of the buffer, also in the middle of
     // a message; lib0's encoding is canonical, so the lengths of the messages
     // it read tell whether it consumed the whole frame.
@@ -88,8 +187,22 @@ pub fn update(update_v1: Vec<u8>) -> Message {
 
 /// Decodes an update payload; `Ok(None)` for an update that changes nothing
 /// (a read-only client answers sync step 1 with one of those).
-pub fn decode_update(update_v1: &[u8]) -> Result<Option<Update>, yrs::encoding::read::Error> {
-    let update = Update::decode_v1(update_v1)?;
+pub fn decode_update(update_v1: &[u8]) -> Result<Option<Update>, FrameError> {
+    check_count(update_v1, MIN_UPDATE_ENTRY)?;
+    // The first client's block count too (each block takes a byte at least).
+    let mut pos = 0;
+    if read_var(update_v1, &mut pos).is_some_and(|clients| clients > 0) {
+        check_count(&update_v1[pos..], 1)?;
+    }
+    let update = guarded(|| {
+        let update = Update::decode_v1(update_v1)?;
+        // Some malformed blocks decode but do not encode back to anything
+        // decodable (found by the `update` fuzz target); once applied, the
+        // document's own state — snapshots, every joiner's sync step 2 —
+        // would not decode either. Such an update is refused here.
+        Update::decode_v1(&update.encode_v1())?;
+        Ok(update)
+    })?;
     Ok((!update.is_empty()).then_some(update))
 }
 
@@ -98,6 +211,90 @@ mod tests {
     use super::*;
     use crate::document::{new_doc, BODY};
     use yrs::{Text, Transact};
+
+    /// Regression for the fuzzers' first finds: four bytes declaring ~88
+    /// million clients made yrs reserve 5.5 GB before reading any of them.
+    #[test]
+    fn counts_the_bytes_cannot_hold_are_refused_before_yrs_allocates() {
+        let bomb = [0xba, 0xba, 0x84, 0x2a];
+        assert!(matches!(
+            decode_update(&bomb),
+            Err(FrameError::Implausible {
+                declared: 88_153_402,
+                bytes: 0
+            })
+        ));
+        // The same inside a sync step 2 / update message…
+        let frame = [0x00, 0x01, 0x06, 0x81, 0x81, 0x81, 0x2e, 0x24, 0x2f];
+        assert!(matches!(
+            decode_frame(&frame),
+            Err(FrameError::Implausible { .. })
+        ));
+        // …a state vector…
+        let step1 = [0x00, 0x00, 0x04, 0xff, 0xff, 0xff, 0x7a];
+        assert!(matches!(
+            decode_frame(&step1),
+            Err(FrameError::Implausible { .. })
+        ));
+        // …and an awareness update, also behind an auth message.
+        let awareness = [0x01, 0x04, 0xff, 0xff, 0xff, 0x7a];
+        assert!(matches!(
+            decode_frame(&awareness),
+            Err(FrameError::Implausible { .. })
+        ));
+        let behind_auth = [0x02, 0x01, 0x00, 0x00, 0x04, 0xff, 0xff, 0xff, 0x7a];
+        assert!(matches!(
+            decode_frame(&behind_auth),
+            Err(FrameError::Implausible { .. })
+        ));
+    }
+
+    /// Regression for the `update` and `sync_message` fuzz targets: a client
+    /// id over 53 bits made yrs' decoder panic.
+    #[test]
+    fn a_decoder_panic_is_an_error() {
+        let update = [
+            0x01, 0x01, 0x9c, 0xe8, 0x99, 0x99, 0x9c, 0xe8, 0x99, 0x7a, 0x85,
+        ];
+        assert!(matches!(decode_update(&update), Err(FrameError::Rejected)));
+        let frame = [
+            0x00, 0x02, 0x0d, 0x83, 0x00, 0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xb6, 0x25,
+            0x00, 0xff,
+        ];
+        if let Ok(messages) = decode_frame(&frame) {
+            for message in messages {
+                if let Message::Sync(SyncMessage::Update(raw)) = message {
+                    assert!(decode_update(&raw).is_err());
+                }
+            }
+        }
+        // A block that decodes but does not encode back to anything decodable.
+        let block = [
+            0x01, 0x01, 0x00, 0x0f, 0x02, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00,
+        ];
+        assert!(decode_update(&block).is_err());
+        // A state vector with such a client id, in sync step 1.
+        let step1 = [
+            0x00, 0x00, 0x0b, 0x01, 0x9c, 0xe8, 0x99, 0x99, 0x9c, 0xe8, 0x99, 0x7a, 0x85, 0x01,
+        ];
+        assert!(decode_frame(&step1).is_err());
+    }
+
+    #[test]
+    fn real_messages_pass_the_count_check() {
+        let doc = new_doc();
+        let body = doc.get_or_insert_text(BODY);
+        body.insert(&mut doc.transact_mut(), 0, "障害 😀");
+        let txn = doc.transact();
+        for message in [
+            sync_step1(&txn),
+            sync_step2(&txn, &StateVector::default()),
+            update(txn.encode_state_as_update_v1(&StateVector::default())),
+            Message::AwarenessQuery,
+        ] {
+            assert_eq!(decode_frame(&encode(&message)).unwrap().len(), 1);
+        }
+    }
 
     #[test]
     fn several_messages_in_one_frame_are_all_read() {

@@ -206,6 +206,25 @@ impl Room {
             let mut txn = state.awareness.doc().transact_mut_with(conn);
             txn.apply_update(update)
         }));
+        // An update that refers to changes the document does not have is
+        // kept aside by yrs as "pending", and encoding the document then
+        // panics (found by the `update` fuzz target): every later joiner would
+        // fail. No client of this server can send one honestly (it only builds
+        // on what the server sent it), so the room reloads from the log, which
+        // never got the update, and the sender is refused.
+        let pending =
+            matches!(applied, Ok(Ok(()))) && state.awareness.doc().transact().has_missing_updates();
+        if pending {
+            state.failed = true;
+            drop(state);
+            self.fail(CloseReason::new(
+                1011,
+                "document reloaded after an update that refers to missing changes",
+            ));
+            return Err(ApplyError::Invalid(
+                "the update refers to changes the document does not have".into(),
+            ));
+        }
         match applied {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(ApplyError::Invalid(e.to_string())),

@@ -12,6 +12,7 @@
 //! Each subcommand is a function in its own module; `main` only dispatches.
 
 mod bench;
+mod fuzz;
 mod test;
 mod web;
 

@@ -8,7 +8,8 @@
 //!
 //! `--long` gives the reliability tests a bigger budget: more kill -9 cycles
 //! in the crash test (`CASEBOOK_CRASH_CYCLES`), more cases of the convergence
-//! property (`CASEBOOK_PROPTEST_CASES`).
+//! property (`CASEBOOK_PROPTEST_CASES`), minutes instead of seconds for each
+//! fuzz target (`fuzz.rs`).
 
 use crate::web::build_web;
 use anyhow::{bail, Context, Result};
@@ -22,6 +23,9 @@ pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 const LONG_CRASH_CYCLES: &str = "20";
 /// Cases of the convergence property in a `--long` run (12 otherwise).
 const LONG_PROPTEST_CASES: &str = "100";
+/// Seconds each fuzz target runs (`--long`: minutes).
+const FUZZ_SECONDS: u64 = 6;
+const LONG_FUZZ_SECONDS: u64 = 180;
 
 pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let long = match args {
@@ -81,6 +85,15 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
             .env("CASEBOOK_PROPTEST_CASES", LONG_PROPTEST_CASES);
     }
     run_step("Rust unit and end-to-end tests", &mut rust_tests)?;
+    crate::fuzz::run(
+        root,
+        if long {
+            LONG_FUZZ_SECONDS
+        } else {
+            FUZZ_SECONDS
+        },
+        long,
+    )?;
 
     let js = root.join("tests/js");
     ensure_chromium()?;
