@@ -198,8 +198,10 @@ async fn two_live_clients_replaying_a_real_concurrent_session_end_with_its_text(
     let trace = read_concurrent(TRACE).unwrap();
     assert_eq!(trace.num_agents, 2, "this replay drives two agents");
     let (_, before) = versions(&trace).unwrap();
-    // Every transaction is one message: no message rate limit here.
-    let server = Server::start_with(&["--max-messages-per-sec", "0"])
+    // Every transaction is one message, sent as fast as the trace goes: no
+    // message rate limit, and a backlog that holds the whole trace (a busy
+    // machine must not close a socket with 4008 here; guard.rs tests that).
+    let server = Server::start_with(&["--max-messages-per-sec", "0", "--socket-backlog", "30000"])
         .await
         .unwrap();
     let pm = server.create_postmortem(TRACE).await.unwrap();
