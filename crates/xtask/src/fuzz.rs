@@ -69,7 +69,7 @@ pub fn run(root: &Path, seconds_per_target: u64, sanitize: bool) -> Result<()> {
         let runs = stderr
             .lines()
             .find(|l| l.starts_with("stat::number_of_executed_units:"))
-            .and_then(|l| l.split(':').nth(2))
+            .and_then(|l| l.rsplit(':').next())
             .map(str::trim)
             .unwrap_or("?");
         let coverage = stderr
