@@ -53,7 +53,7 @@ pub async fn run(kind: &Kind, scale: Scale) -> Result<Report> {
     ));
     tokio::time::sleep_until(until).await;
     let used = cpu.stop();
-    tracker.drain(Duration::from_secs(5)).await;
+    tracker.drain(Duration::from_secs(30)).await;
     let _ = stop_tx.send(true);
     let mut failed = 0;
     for task in tasks {

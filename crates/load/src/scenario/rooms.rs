@@ -47,8 +47,10 @@ pub async fn run(
         .collect();
     tokio::time::sleep_until(until).await;
     let used = cpu.stop();
-    // Let the last edits arrive (bounded), then stop everyone.
-    tracker.drain(Duration::from_secs(5)).await;
+    // Let the last edits arrive (bounded: 30 s, so that a loaded machine
+    // is not mistaken for divergence; it ends as soon as all arrived),
+    // then stop everyone.
+    tracker.drain(Duration::from_secs(30)).await;
     let _ = stop_tx.send(true);
     let mut texts = Vec::new();
     let mut failures = 0;
