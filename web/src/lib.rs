@@ -31,6 +31,7 @@ mod page;
 mod persist;
 mod presence;
 mod sections;
+mod socket;
 mod storage;
 mod sync;
 

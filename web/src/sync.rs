@@ -20,6 +20,7 @@ use crate::backdrop::{Mark, RemoteCursor};
 use crate::editor::{SectionEditor, LOCAL, REMOTE};
 use crate::persist;
 use crate::presence::{self, Cursor, Peer, Presence};
+use crate::socket::Socket;
 use casebook_core::document::{new_doc, section_text_name, TEMPLATE};
 use casebook_core::outline::{self, OutlineError, Section};
 use casebook_core::protocol::{self, Message, SyncMessage};
@@ -32,7 +33,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{BinaryType, CloseEvent, Element, HtmlTextAreaElement, MessageEvent, WebSocket};
+use web_sys::{CloseEvent, Element, HtmlTextAreaElement, MessageEvent};
 use yrs::sync::Awareness;
 use yrs::undo::Options as UndoOptions;
 use yrs::updates::decoder::Decode;
@@ -67,23 +68,6 @@ const STALE_AFTER_MS: f64 = 30_000.0;
 /// A socket silent for this long is presumed dead and reopened.
 const SILENT_LIMIT_MS: f64 = 45_000.0;
 const BACKOFF_CAP_MS: f64 = 10_000.0;
-
-/// One open (or opening) WebSocket with its handlers.
-struct Socket {
-    ws: WebSocket,
-    _on_open: Closure<dyn FnMut()>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_close: Closure<dyn FnMut(CloseEvent)>,
-}
-
-impl Drop for Socket {
-    fn drop(&mut self) {
-        self.ws.set_onopen(None);
-        self.ws.set_onmessage(None);
-        self.ws.set_onclose(None);
-        let _ = self.ws.close();
-    }
-}
 
 /// Connection bookkeeping.
 #[derive(Default)]
@@ -575,39 +559,21 @@ impl Client {
 
     fn open(&self) {
         let inner = &self.0;
-        let ws = match WebSocket::new(&inner.url) {
-            Ok(ws) => ws,
-            Err(_) => {
-                warn("casebook: could not open the WebSocket");
-                self.schedule_reconnect(None);
-                return;
-            }
-        };
-        ws.set_binary_type(BinaryType::Arraybuffer);
         let weak = Rc::downgrade(&**inner);
-        let on_open = Closure::<dyn FnMut()>::new({
-            let weak = weak.clone();
-            move || with_client(&weak, |c| c.opened())
-        });
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new({
-            let weak = weak.clone();
-            move |e: MessageEvent| with_client(&weak, |c| c.received(e))
-        });
-        let on_close = Closure::<dyn FnMut(CloseEvent)>::new({
-            let weak = weak.clone();
-            move |e: CloseEvent| with_client(&weak, |c| c.closed(e.code()))
-        });
-        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        let (w1, w2, w3) = (weak.clone(), weak.clone(), weak);
+        let Some(socket) = Socket::open(
+            &inner.url,
+            move || with_client(&w1, |c| c.opened()),
+            move |e: MessageEvent| with_client(&w2, |c| c.received(e)),
+            move |e: CloseEvent| with_client(&w3, |c| c.closed(e.code())),
+        ) else {
+            warn("casebook: could not open the WebSocket");
+            self.schedule_reconnect(None);
+            return;
+        };
         let mut link = inner.link.borrow_mut();
         link.last_heard_ms = now_ms();
-        link.socket = Some(Socket {
-            ws,
-            _on_open: on_open,
-            _on_message: on_message,
-            _on_close: on_close,
-        });
+        link.socket = Some(socket);
         drop(link);
         inner.status.set(Status::Connecting);
     }
@@ -748,18 +714,12 @@ impl Client {
 
     fn is_open(&self) -> bool {
         let link = self.0.link.borrow();
-        link.socket
-            .as_ref()
-            .is_some_and(|s| s.ws.ready_state() == WebSocket::OPEN)
+        link.socket.as_ref().is_some_and(Socket::is_open)
     }
 
     fn send(&self, message: &Message) {
-        let link = self.0.link.borrow();
-        let Some(socket) = link.socket.as_ref() else {
-            return;
-        };
-        if socket.ws.ready_state() == WebSocket::OPEN {
-            let _ = socket.ws.send_with_u8_array(&protocol::encode(message));
+        if let Some(socket) = self.0.link.borrow().socket.as_ref() {
+            socket.send(message);
         }
     }
 

@@ -8,6 +8,7 @@
 //! applied update the maps are read again and parsed into [`RoomState`].
 //! The socket reopens with back-off when it closes or goes silent.
 
+use crate::socket::Socket;
 use casebook_core::comment::{Comment, Kudos};
 use casebook_core::document::new_doc;
 use casebook_core::meeting::{Counts, PhaseEntry};
@@ -22,7 +23,7 @@ use std::rc::{Rc, Weak};
 use std::time::Duration;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+use web_sys::{CloseEvent, MessageEvent};
 use yrs::updates::encoder::Encode;
 use yrs::{Any, Doc, Map, Out, ReadTxn, Transact, Update};
 
@@ -116,22 +117,6 @@ fn values<T: DeserializeOwned>(txn: &impl ReadTxn, root: &str) -> Vec<T> {
 const SILENT_LIMIT_MS: f64 = 35_000.0;
 const BACKOFF_CAP_MS: f64 = 10_000.0;
 
-struct Socket {
-    ws: WebSocket,
-    _on_open: Closure<dyn FnMut()>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_close: Closure<dyn FnMut(CloseEvent)>,
-}
-
-impl Drop for Socket {
-    fn drop(&mut self) {
-        self.ws.set_onopen(None);
-        self.ws.set_onmessage(None);
-        self.ws.set_onclose(None);
-        let _ = self.ws.close();
-    }
-}
-
 struct Inner {
     doc: Doc,
     url: String,
@@ -187,38 +172,20 @@ impl MeetingRoom {
 
     fn connect(&self) {
         let inner = &self.0;
-        let ws = match WebSocket::new(&inner.url) {
-            Ok(ws) => ws,
-            Err(_) => {
-                warn("casebook: could not open the meeting room");
-                self.reconnect_later();
-                return;
-            }
-        };
-        ws.set_binary_type(BinaryType::Arraybuffer);
         let weak = Rc::downgrade(inner);
-        let on_open = Closure::<dyn FnMut()>::new({
-            let weak = weak.clone();
-            move || with_room(&weak, |r| r.opened())
-        });
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new({
-            let weak = weak.clone();
-            move |e: MessageEvent| with_room(&weak, |r| r.received(e))
-        });
-        let on_close = Closure::<dyn FnMut(CloseEvent)>::new({
-            let weak = weak.clone();
-            move |_: CloseEvent| with_room(&weak, |r| r.closed())
-        });
-        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        let (w1, w2, w3) = (weak.clone(), weak.clone(), weak);
+        let Some(socket) = Socket::open(
+            &inner.url,
+            move || with_room(&w1, |r| r.opened()),
+            move |e: MessageEvent| with_room(&w2, |r| r.received(e)),
+            move |_: CloseEvent| with_room(&w3, |r| r.closed()),
+        ) else {
+            warn("casebook: could not open the meeting room");
+            self.reconnect_later();
+            return;
+        };
         *inner.last_heard_ms.borrow_mut() = js_sys::Date::now();
-        *inner.socket.borrow_mut() = Some(Socket {
-            ws,
-            _on_open: on_open,
-            _on_message: on_message,
-            _on_close: on_close,
-        });
+        *inner.socket.borrow_mut() = Some(socket);
     }
 
     fn opened(&self) {
@@ -314,11 +281,8 @@ impl MeetingRoom {
     }
 
     fn send(&self, message: &Message) {
-        let socket = self.0.socket.borrow();
-        if let Some(socket) = socket.as_ref() {
-            if socket.ws.ready_state() == WebSocket::OPEN {
-                let _ = socket.ws.send_with_u8_array(&protocol::encode(message));
-            }
+        if let Some(socket) = self.0.socket.borrow().as_ref() {
+            socket.send(message);
         }
     }
 }
