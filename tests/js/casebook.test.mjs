@@ -139,3 +139,39 @@ test('import on the admin home, publish, find it in the library, read it; insigh
     assert.deepEqual(p.errors, [], 'no uncaught page errors')
   }
 }))
+
+test('every page loads its bundle compressed (brotli or gzip), with the right types, and works', { skip, timeout: 120_000 }, withServerLog(() => server, async () => {
+  const pm = await server.createPostmortem('Compressed bundle')
+  const pages = [
+    { path: `/?token=${ADMIN_TOKEN}`, ready: '#new-title' },
+    { path: `/p/${pm.id}?token=${encodeURIComponent(pm.tokens.author)}`, ready: '#connection[data-state="synced"]' },
+    { path: `/library?token=${encodeURIComponent(pm.tokens.viewer)}`, ready: '#library-q' },
+    { path: `/insights?token=${ADMIN_TOKEN}`, ready: '#insights-trend' }
+  ]
+  for (const { path, ready } of pages) {
+    const page = await newPage()
+    await page.context().addInitScript(() => localStorage.setItem('casebook.name', 'Bundle reader'))
+    const assets = []
+    page.on('response', (r) => { if (new URL(r.url()).pathname.startsWith('/pkg/')) assets.push(r) })
+    await page.goto(server.url(path))
+    await page.locator(ready).first().waitFor()
+    const kinds = {}
+    for (const r of assets) {
+      const headers = await r.allHeaders()
+      const name = new URL(r.url()).pathname
+      assert.equal(r.status(), 200, name)
+      // Chromium asks for br on localhost (a secure context), gzip elsewhere.
+      assert.match(headers['content-encoding'] ?? '', /^(br|gzip)$/, `${name} is sent compressed`)
+      assert.match(headers.vary ?? '', /accept-encoding/i, name)
+      assert.ok(headers['last-modified'], `${name} keeps Last-Modified`)
+      const kind = name.endsWith('.wasm') ? 'wasm' : 'js'
+      assert.equal(headers['content-type'].split(';')[0], kind === 'wasm' ? 'application/wasm' : 'text/javascript', name)
+      // Chromium decodes it: the body is the module itself.
+      const body = await r.body()
+      if (kind === 'wasm') assert.deepEqual([...body.subarray(0, 4)], [0, 0x61, 0x73, 0x6d], `${name} decodes to a wasm module`)
+      kinds[kind] = name
+    }
+    assert.ok(kinds.wasm && kinds.js, `${path} loaded a wasm module and its JS: ${JSON.stringify(kinds)}`)
+    assert.deepEqual(page.errors, [], `no uncaught page errors on ${path}`)
+  }
+}))

@@ -121,7 +121,11 @@ impl Server {
             .args(["--bind", &format!("127.0.0.1:{}", self.port)])
             .arg("--data-dir")
             .arg(&self.data_dir)
-            .args(["--web-dir", "/nonexistent"])
+            .args(if self.extra_args.iter().any(|a| a == "--web-dir") {
+                &[][..]
+            } else {
+                &["--web-dir", "/nonexistent"][..]
+            })
             .args(&self.extra_args)
             .env("CASEBOOK_ADMIN_TOKEN", ADMIN_TOKEN)
             .env("CASEBOOK_LOG", "casebook=debug,casebook_server=debug,info")

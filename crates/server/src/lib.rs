@@ -47,7 +47,6 @@ use serde::Deserialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 use store::Store;
-use tower_http::services::ServeDir;
 
 /// Settings the handlers need.
 #[derive(Debug, Clone)]
@@ -108,7 +107,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
 const MAX_JSON_BYTES: usize = 1 << 20;
 
 pub fn router(state: AppState) -> Router {
-    let assets = ServeDir::new(&state.config.web_dir);
+    let assets = web::assets(&state.config.web_dir);
     Router::new()
         .route("/healthz", get(api::healthz))
         .route("/api/admin/backup", get(backup::download))

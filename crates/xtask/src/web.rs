@@ -17,7 +17,8 @@ const PROFILE: &str = "wasm-release";
 
 /// Builds `web/` into `<root>/web/dist` and returns that directory:
 /// `pkg/casebook_web.js` + `pkg/casebook_web_bg.wasm`, `index.html`,
-/// `style.css`, `meeting.css`.
+/// `style.css`, `meeting.css`, and a `.gz` and `.br` copy of each but
+/// `index.html` (served precompressed).
 pub fn build_web(root: &Path) -> Result<PathBuf> {
     ensure_wasm_target()?;
     ensure_wasm_bindgen(root)?;
@@ -54,9 +55,17 @@ pub fn build_web(root: &Path) -> Result<PathBuf> {
         fs::copy(root.join("web").join(file), dist.join(file))
             .with_context(|| format!("could not copy web/{file} into {}", dist.display()))?;
     }
+    for file in [
+        pkg.join("casebook_web_bg.wasm"),
+        pkg.join("casebook_web.js"),
+        dist.join("style.css"),
+        dist.join("meeting.css"),
+    ] {
+        precompress(&file)?;
+    }
     let size = BundleSize::of(&pkg)?;
     println!(
-        "xtask: web bundle ready in {}: wasm {} KB ({} KB gzipped) + JS {} KB ({} KB gzipped) = {} KB gzipped (budget {} KB)",
+        "xtask: web bundle ready in {}: wasm {} KB ({} KB gzipped) + JS {} KB ({} KB gzipped) = {} KB gzipped (budget {} KB; brotli {} KB)",
         dist.display(),
         size.wasm / 1000,
         size.wasm_gz / 1000,
@@ -64,6 +73,7 @@ pub fn build_web(root: &Path) -> Result<PathBuf> {
         size.js_gz / 1000,
         size.gzipped() / 1000,
         GZIP_BUDGET / 1000,
+        size.brotli / 1000,
     );
     Ok(dist)
 }
@@ -77,6 +87,8 @@ pub struct BundleSize {
     pub wasm_gz: u64,
     pub js: u64,
     pub js_gz: u64,
+    /// wasm + JS, the `.br` files (0 where they are missing).
+    pub brotli: u64,
 }
 
 impl BundleSize {
@@ -84,11 +96,17 @@ impl BundleSize {
     pub fn of(pkg: &Path) -> Result<Self> {
         let (wasm, wasm_gz) = sizes(&pkg.join("casebook_web_bg.wasm"))?;
         let (js, js_gz) = sizes(&pkg.join("casebook_web.js"))?;
+        let brotli = ["casebook_web_bg.wasm.br", "casebook_web.js.br"]
+            .iter()
+            .filter_map(|f| fs::metadata(pkg.join(f)).ok())
+            .map(|m| m.len())
+            .sum();
         Ok(Self {
             wasm,
             wasm_gz,
             js,
             js_gz,
+            brotli,
         })
     }
 
@@ -106,6 +124,38 @@ fn sizes(path: &Path) -> Result<(u64, u64)> {
     gz.write_all(&bytes)?;
     let compressed = gz.finish()?;
     Ok((bytes.len() as u64, compressed.len() as u64))
+}
+
+/// Writes `<file>.gz` (gzip level 9) and `<file>.br` (brotli quality 11)
+/// next to `file`, unless both are already newer than it. `casebook serve`
+/// sends one of them (`Content-Encoding`) to a browser that accepts it.
+fn precompress(file: &Path) -> Result<()> {
+    use flate2::{write::GzEncoder, Compression};
+    use std::io::Write;
+    let with_suffix = |suffix: &str| {
+        let mut name = file.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    let (gz, br) = (with_suffix(".gz"), with_suffix(".br"));
+    if is_newer(&gz, file) && is_newer(&br, file) {
+        return Ok(());
+    }
+    let bytes = fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+    encoder.write_all(&bytes)?;
+    fs::write(&gz, encoder.finish()?)
+        .with_context(|| format!("could not write {}", gz.display()))?;
+    let mut compressed = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut bytes.as_slice(), &mut compressed, &params)
+        .with_context(|| format!("could not compress {} with brotli", file.display()))?;
+    fs::write(&br, compressed).with_context(|| format!("could not write {}", br.display()))?;
+    Ok(())
 }
 
 /// `rustup target add wasm32-unknown-unknown` unless it is installed.
