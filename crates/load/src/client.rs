@@ -13,7 +13,13 @@
 //!
 //! Edit → seen latency: a typist records each edit in the scenario's
 //! [`Tracker`] under its key (client id, clock after the edit) before sending
-//! it; whoever receives an update carrying that key records now − sent.
+//! it; whoever receives an update carrying that key records now − sent. A
+//! typist ignores its own edits coming back (the reference server echoes
+//! every update to its sender too), so only other clients' deliveries count.
+//! Typists stop typing at the end of the window and say so
+//! ([`Tracker::stopped_typing`]); [`Tracker::drain`] waits for that first, so
+//! an edit typed late (a tick delayed on a busy machine) is not sent after
+//! everyone stopped listening.
 
 use crate::report::{histogram, record};
 use anyhow::{anyhow, bail, Context, Result};
@@ -22,6 +28,7 @@ use casebook_core::protocol::{self, Message, SyncMessage};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -56,6 +63,8 @@ pub async fn send(socket: &mut Socket, message: &Message) -> Result<()> {
 /// Edits in flight and the latencies of their deliveries.
 pub struct Tracker {
     inner: Mutex<TrackerInner>,
+    /// Typists that may still type an edit.
+    typing: AtomicUsize,
 }
 
 struct Edit {
@@ -85,7 +94,16 @@ pub struct Tracked {
 
 impl Default for Tracker {
     fn default() -> Self {
+        Tracker::new(0)
+    }
+}
+
+impl Tracker {
+    /// A tracker for `typists` typists, each of which calls
+    /// [`Tracker::stopped_typing`] once when its window ends.
+    pub fn new(typists: usize) -> Self {
         Tracker {
+            typing: AtomicUsize::new(typists),
             inner: Mutex::new(TrackerInner {
                 pending: HashMap::new(),
                 each: histogram(),
@@ -95,9 +113,14 @@ impl Default for Tracker {
             }),
         }
     }
-}
 
-impl Tracker {
+    /// A typist will send no more edits.
+    pub fn stopped_typing(&self) {
+        let _ = self
+            .typing
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, TrackerInner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -115,12 +138,16 @@ impl Tracker {
         }
     }
 
-    /// A client received `update`: records every tracked edit it carries.
-    pub fn seen(&self, update: &Update) {
+    /// A client received `update`: records every tracked edit it carries,
+    /// except the receiver's own (`own`: its client id, if it edits).
+    pub fn seen(&self, update: &Update, own: Option<ClientID>) {
         let now = Instant::now();
         let keys = edit_keys(update);
         let mut inner = self.lock();
         for key in keys {
+            if Some(key.0) == own {
+                continue;
+            }
             let Some(edit) = inner.pending.get_mut(&key) else {
                 continue;
             };
@@ -141,10 +168,13 @@ impl Tracker {
         self.lock().pending.len()
     }
 
-    /// Waits (at most `within`) for the last edits to reach their receivers.
+    /// Waits (at most `within`) until every typist stopped typing and the
+    /// last edits reached their receivers.
     pub async fn drain(&self, within: std::time::Duration) {
         let deadline = tokio::time::Instant::now() + within;
-        while self.outstanding() > 0 && tokio::time::Instant::now() < deadline {
+        while (self.typing.load(Ordering::Acquire) > 0 || self.outstanding() > 0)
+            && tokio::time::Instant::now() < deadline
+        {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     }
@@ -299,7 +329,7 @@ impl Observer {
                     message
                 {
                     let update = Update::decode_v1(&raw).context("undecodable update")?;
-                    tracker.seen(&update);
+                    tracker.seen(&update, None);
                     updates += 1;
                 }
             }
@@ -366,7 +396,7 @@ impl Typist {
     fn apply(&mut self, raw: &[u8], tracker: Option<&Tracker>) -> Result<()> {
         let update = Update::decode_v1(raw).context("undecodable update")?;
         if let Some(tracker) = tracker {
-            tracker.seen(&update);
+            tracker.seen(&update, Some(self.doc.client_id()));
         }
         self.doc
             .transact_mut()
@@ -392,7 +422,8 @@ impl Typist {
     }
 
     /// Types `rate` characters a second until `until`, applying what arrives;
-    /// then keeps receiving until `stop` fires. Returns the body's text.
+    /// then tells the tracker it stopped typing and keeps receiving until
+    /// `stop` fires. Returns the body's text.
     pub async fn run(
         mut self,
         tracker: Arc<Tracker>,
@@ -407,20 +438,112 @@ impl Typist {
         let first = Instant::now() + period.mul_f64(self.rng.random_range(0.0..1.0));
         let mut ticker = tokio::time::interval_at(first, period);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let window_end = tokio::time::sleep_until(until);
+        tokio::pin!(window_end);
+        // Tells the tracker once, however the loop ends (also on an error).
+        let mut typing = TypingGuard {
+            tracker: &tracker,
+            typing: true,
+        };
         loop {
             tokio::select! {
                 _ = stop.changed() => break,
-                _ = ticker.tick(), if Instant::now() < until => {
-                    self.type_one(&tracker, receivers).await?;
+                // A tick may fire late on a busy machine: typing is decided
+                // by the clock when it runs, never after the window.
+                _ = ticker.tick(), if typing.typing => {
+                    if Instant::now() < until {
+                        self.type_one(&tracker, receivers).await?;
+                    } else {
+                        typing.stop();
+                    }
                 }
+                _ = &mut window_end, if typing.typing => typing.stop(),
                 messages = next_messages(&mut self.socket) => {
                     let Some(messages) = messages? else { break };
                     self.handle(messages, Some(&tracker)).await?;
                 }
             }
         }
+        typing.stop();
         let _ = self.socket.close(None).await;
         let txn = self.doc.transact();
         Ok(self.body.get_string(&txn))
+    }
+}
+
+/// Calls [`Tracker::stopped_typing`] once: when told to, or when dropped.
+struct TypingGuard<'a> {
+    tracker: &'a Tracker,
+    typing: bool,
+}
+
+impl TypingGuard<'_> {
+    fn stop(&mut self) {
+        if std::mem::take(&mut self.typing) {
+            self.tracker.stopped_typing();
+        }
+    }
+}
+
+impl Drop for TypingGuard<'_> {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use casebook_core::document::new_doc_with_client_id;
+
+    /// One typed character from client `id`: its update and its tracker key.
+    fn one_edit(id: u64) -> (Update, (ClientID, u32)) {
+        let doc = new_doc_with_client_id(id);
+        let body = doc.get_or_insert_text(BODY);
+        let raw = {
+            let mut txn = doc.transact_mut();
+            body.insert(&mut txn, 0, "x");
+            txn.encode_update_v1()
+        };
+        let key = (
+            doc.client_id(),
+            doc.transact().state_vector().get(&doc.client_id()),
+        );
+        (Update::decode_v1(&raw).expect("decodes"), key)
+    }
+
+    #[test]
+    fn an_echo_of_the_senders_own_edit_is_not_a_delivery() {
+        let tracker = Tracker::new(0);
+        let (update, key) = one_edit(7);
+        tracker.sent(key, 1);
+        tracker.seen(&update, Some(key.0));
+        assert_eq!(tracker.outstanding(), 1, "the echo must not count");
+        tracker.seen(&update, None);
+        let tracked = tracker.finish();
+        assert_eq!((tracked.delivered, tracked.incomplete), (1, 0));
+    }
+
+    #[tokio::test]
+    async fn drain_waits_for_every_typist_to_stop_typing() {
+        let tracker = Arc::new(Tracker::new(2));
+        // Nothing outstanding, but a typist may still type: drain must wait.
+        let waited = tokio::time::timeout(
+            Duration::from_millis(200),
+            tracker.drain(Duration::from_secs(60)),
+        )
+        .await;
+        assert!(
+            waited.is_err(),
+            "drain returned while typists could still type"
+        );
+        tracker.stopped_typing();
+        tracker.stopped_typing();
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            tracker.drain(Duration::from_secs(60)),
+        )
+        .await
+        .expect("drain ends once every typist stopped and nothing is outstanding");
     }
 }

@@ -36,7 +36,7 @@ pub async fn run(kind: &Kind, scale: Scale) -> Result<Report> {
         joined.push(observer);
     }
 
-    let tracker = Arc::new(Tracker::default());
+    let tracker = Arc::new(Tracker::new(1));
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let tasks: Vec<_> = joined
         .into_iter()

@@ -36,7 +36,7 @@ pub async fn run(
         .collect::<Result<Vec<_>>>()
         .context("joining typists")?;
 
-    let tracker = Arc::new(Tracker::default());
+    let tracker = Arc::new(Tracker::new(typists.len()));
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let cpu = CpuWindow::start(target.pid());
     let until = Instant::now() + scale.window();
