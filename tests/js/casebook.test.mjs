@@ -142,6 +142,7 @@ test('import on the admin home, publish, find it in the library, read it; insigh
 
 test('every page loads its bundle compressed (brotli or gzip), with the right types, and works', { skip, timeout: 120_000 }, withServerLog(() => server, async () => {
   const pm = await server.createPostmortem('Compressed bundle')
+  const wasmOf = {}
   const pages = [
     { path: `/?token=${ADMIN_TOKEN}`, ready: '#new-title' },
     { path: `/p/${pm.id}?token=${encodeURIComponent(pm.tokens.author)}`, ready: '#connection[data-state="synced"]' },
@@ -150,6 +151,7 @@ test('every page loads its bundle compressed (brotli or gzip), with the right ty
   ]
   for (const { path, ready } of pages) {
     const page = await newPage()
+    page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()}`) })
     await page.context().addInitScript(() => localStorage.setItem('casebook.name', 'Bundle reader'))
     const assets = []
     page.on('response', (r) => { if (new URL(r.url()).pathname.startsWith('/pkg/')) assets.push(r) })
@@ -172,6 +174,11 @@ test('every page loads its bundle compressed (brotli or gzip), with the right ty
       kinds[kind] = name
     }
     assert.ok(kinds.wasm && kinds.js, `${path} loaded a wasm module and its JS: ${JSON.stringify(kinds)}`)
+    wasmOf[path.split('?')[0].startsWith('/p/') ? 'document' : path.split('?')[0]] = kinds.wasm
     assert.deepEqual(page.errors, [], `no uncaught page errors on ${path}`)
   }
+  // One bundle for the postmortem page, another shared by the admin pages.
+  assert.equal(wasmOf['/'], wasmOf['/library'])
+  assert.equal(wasmOf['/'], wasmOf['/insights'])
+  assert.notEqual(wasmOf.document, wasmOf['/'], 'the postmortem page has its own bundle')
 }))

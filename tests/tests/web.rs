@@ -4,7 +4,7 @@
 //! only a `.gz`. A browser that accepts an encoding gets the compressed bytes
 //! with `Content-Encoding`, the original content type, `Vary:
 //! Accept-Encoding` and `Last-Modified`; a client that accepts none gets the
-//! original bytes; the app page is still served with its policy.
+//! original bytes; each app page is served with its own policy.
 
 use casebook_e2e::Server;
 use reqwest::header::{
@@ -64,6 +64,11 @@ async fn bundle_files_are_sent_precompressed_with_their_type_and_cache_headers()
         web.path(),
         "index.html",
         b"<!doctype html><title>t</title><script type=\"module\">init()</script>",
+    );
+    write(
+        web.path(),
+        "document.html",
+        b"<!doctype html><title>d</title><script type=\"module\">initDocument()</script>",
     );
     write(web.path(), "pkg/app_bg.wasm", &wasm);
     write(web.path(), "pkg/app_bg.wasm.gz", &gzip(&wasm));
@@ -141,17 +146,37 @@ async fn bundle_files_are_sent_precompressed_with_their_type_and_cache_headers()
     let response = get("/pkg/missing.wasm", Some("gzip")).await.unwrap();
     assert_eq!(response.status(), 404);
 
-    // The app page is still the index with its script hash in the policy.
-    let response = get("/p/some-id", Some("gzip")).await.unwrap();
-    assert_eq!(response.status(), 200);
-    assert!(response.headers()[CONTENT_TYPE]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
-    let policy = response.headers()[CONTENT_SECURITY_POLICY]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(policy.contains("'sha256-"), "{policy}");
-    assert!(response.text().await.unwrap().contains("init()"));
+    // The app pages: `document.html` (the document bundle's loader) for
+    // `/p/{id}`, `index.html` for the others, each with the hash of its own
+    // inline script in its policy.
+    let mut policies = Vec::new();
+    for (path, script) in [
+        ("/p/some-id", "initDocument()"),
+        ("/", "init()"),
+        ("/library", "init()"),
+        ("/insights", "init()"),
+    ] {
+        let response = get(path, Some("gzip")).await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(response.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
+        let policy = response.headers()[CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(policy.contains("'sha256-"), "{policy}");
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains(&format!(">{script}</script>")),
+            "{path}: {html}"
+        );
+        policies.push(policy);
+    }
+    assert_ne!(
+        policies[0], policies[1],
+        "each page's policy hashes its own script"
+    );
+    assert_eq!(policies[1], policies[2]);
 }

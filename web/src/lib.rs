@@ -15,6 +15,12 @@
 //! survey) is [`meeting`], mounted by [`page`] in its slots. Every
 //! user-facing string is in [`i18n`] (English and Japanese). User text is
 //! only ever rendered as text, never as HTML.
+//!
+//! This crate is a library; the wasm bundles are the cdylib crates in
+//! `web/bundles/`: `home` calls [`start_home`] (admin, library, insights;
+//! `index.html`) and `document` calls [`start_document`] (the postmortem
+//! page; `document.html`). Each links only the pages it can mount, so the
+//! postmortem page does not download the admin pages and the other way round.
 
 mod admin;
 mod api;
@@ -38,12 +44,29 @@ mod sync;
 use casebook_core::Role;
 use i18n::{t, Key, Lang};
 use leptos::prelude::*;
-use wasm_bindgen::prelude::*;
 
-/// Entry point, run by `init()` in index.html.
-#[wasm_bindgen(start)]
-pub fn start() {
-    mount_to_body(App);
+/// Mounts the home bundle's pages: `/`, `/library`, `/insights`.
+pub fn start_home() {
+    mount_to_body(|| {
+        app(|route, token, lang| match route {
+            Route::Admin => Some(view! { <admin::AdminHome token lang/> }.into_any()),
+            Route::Library => Some(view! { <library::LibraryPage token lang/> }.into_any()),
+            Route::Insights => Some(view! { <insights::InsightsPage token lang/> }.into_any()),
+            Route::Postmortem(_) | Route::NotFound => None,
+        })
+    });
+}
+
+/// Mounts the document bundle's page: `/p/{id}`.
+pub fn start_document() {
+    mount_to_body(|| {
+        app(|route, token, lang| match route {
+            Route::Postmortem(id) => {
+                Some(view! { <page::PostmortemPage id token lang/> }.into_any())
+            }
+            _ => None,
+        })
+    });
 }
 
 /// Which page the address asks for.
@@ -82,8 +105,12 @@ fn token(search: &str) -> Option<String> {
         .get("token")
 }
 
-#[component]
-fn App() -> impl IntoView {
+/// The page shell (title bar, language switch) around the page that `page`
+/// makes for the address; pages `page` does not know are "not found" (the
+/// server never sends a bundle's HTML page for them).
+fn app(
+    page: impl FnOnce(Route, Option<String>, RwSignal<Lang>) -> Option<AnyView>,
+) -> impl IntoView {
     let lang = RwSignal::new(Lang::detect());
     Effect::new(move |_| {
         if let Some(root) = document().document_element() {
@@ -93,13 +120,8 @@ fn App() -> impl IntoView {
     let location = window().location();
     let path = location.pathname().unwrap_or_default();
     let token = token(&location.search().unwrap_or_default());
-    let content = match route(&path) {
-        Route::Admin => view! { <admin::AdminHome token lang/> }.into_any(),
-        Route::Postmortem(id) => view! { <page::PostmortemPage id token lang/> }.into_any(),
-        Route::Library => view! { <library::LibraryPage token lang/> }.into_any(),
-        Route::Insights => view! { <insights::InsightsPage token lang/> }.into_any(),
-        Route::NotFound => view! { <Notice lang key=Key::PageNotFound/> }.into_any(),
-    };
+    let content = page(route(&path), token, lang)
+        .unwrap_or_else(|| view! { <Notice lang key=Key::PageNotFound/> }.into_any());
     view! {
         <header class="titlebar">
             <span class="brand">"Casebook"</span>

@@ -1,6 +1,6 @@
 //! Security headers on every answer.
 //!
-//! - The app page (`index.html`) gets a strict Content-Security-Policy: scripts
+//! - The app pages (`index.html`, `document.html`) get a strict Content-Security-Policy: scripts
 //!   only from this origin plus the page's own inline loader, allowed by its
 //!   SHA-256 hash (computed from the file served, so editing the loader keeps
 //!   working), and `'wasm-unsafe-eval'`, which WebAssembly compilation needs;

@@ -147,7 +147,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/{id}", get(sync::sync_handler))
         .route("/sync/{id}/meeting", get(sync::meeting_handler))
         .route("/", get(web::index))
-        .route("/p/{id}", get(web::index))
+        .route("/p/{id}", get(web::document))
         .fallback_service(assets)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(axum::middleware::from_fn(headers::add))

@@ -1,5 +1,6 @@
 //! Serves the built browser bundle (`--web-dir`): static files, and the app's
-//! `index.html` for the page routes (`/`, `/p/{id}`).
+//! HTML pages: `index.html` (loads the `home` bundle) for `/`, `/library` and
+//! `/insights`, `document.html` (the `document` bundle) for `/p/{id}`.
 //!
 //! Static files are sent precompressed when the browser accepts it: `cargo
 //! xtask build-web` writes `X.br` and `X.gz` next to the wasm, JS and CSS,
@@ -27,8 +28,20 @@ pub fn assets(dir: &Path) -> SetResponseHeader<ServeDir, HeaderValue> {
     )
 }
 
+/// `/`, `/library`, `/insights`: the admin, library and insights pages.
 pub async fn index(State(app): State<AppState>) -> Response {
-    let path = app.config.web_dir.join("index.html");
+    page(&app, "index.html").await
+}
+
+/// `/p/{id}`: the postmortem page.
+pub async fn document(State(app): State<AppState>) -> Response {
+    page(&app, "document.html").await
+}
+
+/// An HTML page of the bundle with its Content-Security-Policy (the hashes
+/// of its own inline scripts).
+async fn page(app: &AppState, file: &str) -> Response {
+    let path = app.config.web_dir.join(file);
     match tokio::fs::read_to_string(&path).await {
         Ok(html) => {
             let csp = crate::headers::app_csp(&html);

@@ -15,66 +15,77 @@ use std::process::Command;
 const TARGET: &str = "wasm32-unknown-unknown";
 const PROFILE: &str = "wasm-release";
 
-/// Builds `web/` into `<root>/web/dist` and returns that directory:
-/// `pkg/casebook_web.js` + `pkg/casebook_web_bg.wasm`, `index.html`,
-/// `style.css`, `meeting.css`, and a `.gz` and `.br` copy of each but
-/// `index.html` (served precompressed).
+/// The wasm bundles: (name, cargo package, the HTML page that loads it).
+/// `casebook serve` sends `document.html` for `/p/{id}` and `index.html` for
+/// the other pages.
+pub const BUNDLES: [(&str, &str, &str); 2] = [
+    ("document", "casebook-web-document", "document.html"),
+    ("home", "casebook-web-home", "index.html"),
+];
+
+/// Builds `web/` into `<root>/web/dist` and returns that directory: for each
+/// bundle `pkg/casebook_{name}.js` + `pkg/casebook_{name}_bg.wasm` and its
+/// HTML page, `style.css`, `meeting.css`, and a `.gz` and `.br` copy of each
+/// but the HTML (served precompressed).
 pub fn build_web(root: &Path) -> Result<PathBuf> {
     ensure_wasm_target()?;
     ensure_wasm_bindgen(root)?;
-    println!("xtask: building casebook-web for {TARGET} ({PROFILE})");
-    cargo(
-        root,
-        &[
-            "build",
-            "-p",
-            "casebook-web",
-            "--target",
-            TARGET,
-            "--profile",
-            PROFILE,
-        ],
-    )?;
-    let wasm = root.join(format!("target/{TARGET}/{PROFILE}/casebook_web.wasm"));
+    println!("xtask: building the web bundles for {TARGET} ({PROFILE})");
+    let mut args = vec!["build", "--target", TARGET, "--profile", PROFILE];
+    for (_, package, _) in BUNDLES {
+        args.extend(["-p", package]);
+    }
+    cargo(root, &args)?;
     let dist = root.join("web/dist");
     let pkg = dist.join("pkg");
-    let bundle = pkg.join("casebook_web_bg.wasm");
-    if is_newer(&bundle, &wasm) {
-        println!("xtask: {} is up to date", bundle.display());
-    } else {
-        println!("xtask: wasm-bindgen → {}", pkg.display());
-        run(Command::new("wasm-bindgen")
-            .args(["--target", "web", "--no-typescript"])
-            .args(["--remove-name-section", "--remove-producers-section"])
-            .arg("--out-dir")
-            .arg(&pkg)
-            .arg(&wasm))?;
+    fs::create_dir_all(&pkg).with_context(|| format!("could not create {}", pkg.display()))?;
+    // The single bundle of earlier builds.
+    for old in ["casebook_web.js", "casebook_web_bg.wasm"] {
+        for suffix in ["", ".gz", ".br"] {
+            let _ = fs::remove_file(pkg.join(format!("{old}{suffix}")));
+        }
     }
-    fs::create_dir_all(&dist).with_context(|| format!("could not create {}", dist.display()))?;
-    for file in ["index.html", "style.css", "meeting.css"] {
+    let mut files = vec![dist.join("style.css"), dist.join("meeting.css")];
+    for file in ["style.css", "meeting.css"] {
         fs::copy(root.join("web").join(file), dist.join(file))
             .with_context(|| format!("could not copy web/{file} into {}", dist.display()))?;
     }
-    for file in [
-        pkg.join("casebook_web_bg.wasm"),
-        pkg.join("casebook_web.js"),
-        dist.join("style.css"),
-        dist.join("meeting.css"),
-    ] {
-        precompress(&file)?;
+    for (name, _, html) in BUNDLES {
+        let wasm = root.join(format!("target/{TARGET}/{PROFILE}/casebook_{name}.wasm"));
+        let bundle = pkg.join(format!("casebook_{name}_bg.wasm"));
+        if is_newer(&bundle, &wasm) {
+            println!("xtask: {} is up to date", bundle.display());
+        } else {
+            println!("xtask: wasm-bindgen {name} → {}", pkg.display());
+            run(Command::new("wasm-bindgen")
+                .args(["--target", "web", "--no-typescript"])
+                .args(["--remove-name-section", "--remove-producers-section"])
+                .arg("--out-dir")
+                .arg(&pkg)
+                .arg(&wasm))?;
+        }
+        fs::copy(root.join("web").join(html), dist.join(html))
+            .with_context(|| format!("could not copy web/{html} into {}", dist.display()))?;
+        files.push(bundle);
+        files.push(pkg.join(format!("casebook_{name}.js")));
     }
-    let size = BundleSize::of(&pkg)?;
-    println!(
-        "xtask: web bundle ready in {}: wasm {} KB ({} KB gzipped) + JS {} KB ({} KB gzipped) = {} KB gzipped (budget {} KB; brotli {} KB)",
-        dist.display(),
-        size.wasm / 1000,
-        size.wasm_gz / 1000,
-        size.js / 1000,
-        size.js_gz / 1000,
-        size.gzipped() / 1000,
-        GZIP_BUDGET / 1000,
-        size.brotli / 1000,
-    );
+    for file in &files {
+        precompress(file)?;
+    }
+    for (name, _, html) in BUNDLES {
+        let size = BundleSize::of(&pkg, name)?;
+        println!(
+            "xtask: web bundle {name} ({html}): wasm {} KB ({} KB gzipped) + JS {} KB ({} KB gzipped) = {} KB gzipped (budget {} KB; brotli {} KB)",
+            size.wasm / 1000,
+            size.wasm_gz / 1000,
+            size.js / 1000,
+            size.js_gz / 1000,
+            size.gzipped() / 1000,
+            GZIP_BUDGET / 1000,
+            size.brotli / 1000,
+        );
+    }
+    println!("xtask: web bundles ready in {}", dist.display());
     Ok(dist)
 }
 
@@ -92,13 +103,15 @@ pub struct BundleSize {
 }
 
 impl BundleSize {
-    /// Measures `pkg/casebook_web_bg.wasm` and `pkg/casebook_web.js`.
-    pub fn of(pkg: &Path) -> Result<Self> {
-        let (wasm, wasm_gz) = sizes(&pkg.join("casebook_web_bg.wasm"))?;
-        let (js, js_gz) = sizes(&pkg.join("casebook_web.js"))?;
-        let brotli = ["casebook_web_bg.wasm.br", "casebook_web.js.br"]
+    /// Measures `pkg/casebook_{name}_bg.wasm` and `pkg/casebook_{name}.js`.
+    pub fn of(pkg: &Path, name: &str) -> Result<Self> {
+        let wasm_file = format!("casebook_{name}_bg.wasm");
+        let js_file = format!("casebook_{name}.js");
+        let (wasm, wasm_gz) = sizes(&pkg.join(&wasm_file))?;
+        let (js, js_gz) = sizes(&pkg.join(&js_file))?;
+        let brotli = [wasm_file, js_file]
             .iter()
-            .filter_map(|f| fs::metadata(pkg.join(f)).ok())
+            .filter_map(|f| fs::metadata(pkg.join(format!("{f}.br"))).ok())
             .map(|m| m.len())
             .sum();
         Ok(Self {
