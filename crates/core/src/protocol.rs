@@ -280,6 +280,160 @@ mod tests {
         assert!(decode_frame(&step1).is_err());
     }
 
+    /// The `update` fuzz target's heap use-after-free (ASan, in yrs'
+    /// `resolve_conflict`): the update lists client 1 three times, each run at
+    /// clock 1. yrs 0.28.1 appended the runs, so the same clock came twice and
+    /// integrating the copy freed the live block (vendor/yrs/PATCHES.md, 1).
+    /// The patched decoder refuses a repeated client.
+    #[test]
+    fn an_update_that_lists_a_client_twice_is_refused() {
+        let uaf = include_bytes!("../../../fuzz/regressions/update-yrs-heap-use-after-free.bin");
+        let Err(FrameError::Malformed(e)) = decode_update(uaf) else {
+            panic!("the use-after-free update decoded");
+        };
+        assert_eq!(
+            e.to_string(),
+            "malformed update: the same client is listed twice"
+        );
+        // The smallest such update: client 5 twice, one GC block each.
+        // [clients=2] [blocks=1 client=5 clock=0 GC len=1] twice, empty delete set.
+        let twice = [2, 1, 5, 0, 0, 1, 1, 5, 0, 0, 1, 0];
+        assert!(decode_update(&twice).is_err());
+        let once = [1, 1, 5, 0, 0, 1, 0];
+        assert!(decode_update(&once).unwrap().is_some());
+        // Clocks past u32::MAX would overlap the same way: clock u32::MAX,
+        // then two GC blocks.
+        let wraps = [1, 2, 5, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 1, 0, 1, 0];
+        assert!(decode_update(&wraps).is_err());
+    }
+
+    /// Whatever the document holds encodes to an update that decodes again,
+    /// and a fresh replica rebuilt from it reads the same text.
+    fn assert_state_round_trips(doc: &yrs::Doc) -> String {
+        use yrs::GetString;
+        let text = doc.get_or_insert_text(BODY).get_string(&doc.transact());
+        let state = doc
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        let update = decode_update(&state).expect("the document's state decodes");
+        let copy = new_doc();
+        if let Some(update) = update {
+            copy.transact_mut().apply_update(update).unwrap();
+        }
+        let copied = copy.get_or_insert_text(BODY).get_string(&copy.transact());
+        assert_eq!(copied, text);
+        text
+    }
+
+    /// The `sync_message` fuzz target's abort: an update with a repeated
+    /// client was kept "pending" with overlapping blocks that did not encode
+    /// to anything decodable, and yrs unwrapped that when encoding the
+    /// document for the next sync step 2 (a panic; in the fuzz harness it
+    /// crossed an `extern "C"` frame and aborted). Now the repeated client is
+    /// refused, and an encoding never panics on what is pending
+    /// (PATCHES.md, 1 and 2).
+    #[test]
+    fn the_frame_that_aborted_the_sync_fuzzer_leaves_an_encodable_document() {
+        let frame =
+            include_bytes!("../../../fuzz/regressions/sync_message-yrs-panic-cannot-unwind.bin");
+        let doc = new_doc();
+        doc.get_or_insert_text(BODY)
+            .insert(&mut doc.transact_mut(), 0, "障害 summary 😀");
+        let mut refused = 0;
+        for message in decode_frame(frame).unwrap() {
+            match message {
+                Message::Sync(SyncMessage::SyncStep2(raw) | SyncMessage::Update(raw)) => {
+                    match decode_update(&raw) {
+                        Ok(Some(update)) => {
+                            let _ = doc.transact_mut().apply_update(update);
+                        }
+                        Ok(None) => {}
+                        Err(e) if e.to_string().contains("listed twice") => refused += 1,
+                        Err(_) => {} // empty or truncated payloads
+                    }
+                }
+                Message::Sync(SyncMessage::SyncStep1(sv)) => {
+                    let answer = encode(&sync_step2(&doc.transact(), &sv));
+                    decode_frame(&answer).unwrap();
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(refused, 1, "the update listing client 0 twice is refused");
+        assert_eq!(assert_state_round_trips(&doc), "障害 summary 😀");
+    }
+
+    /// A writer's replica (client 1) with "a😀b": a = 1#0, 😀 = 1#1..1#3,
+    /// b = 1#3. `edit` changes a copy of it as client 2, whose update is then
+    /// applied to the original. Returns the original's text afterwards.
+    fn apply_remote_edit(edit: impl FnOnce(&yrs::TextRef, &mut yrs::TransactionMut)) -> String {
+        let doc = crate::document::new_doc_with_client_id(1);
+        doc.get_or_insert_text(BODY)
+            .insert(&mut doc.transact_mut(), 0, "a😀b");
+        let base = doc
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        let other = crate::document::new_doc_with_client_id(2);
+        let update = decode_update(&base).unwrap().unwrap();
+        other.transact_mut().apply_update(update).unwrap();
+        let sv = other.transact().state_vector();
+        let body = other.get_or_insert_text(BODY);
+        edit(&body, &mut other.transact_mut());
+        let change = other.transact().encode_diff_v1(&sv);
+        let update = decode_update(&change).unwrap().unwrap();
+        doc.transact_mut().apply_update(update).unwrap();
+        let text = assert_state_round_trips(&doc);
+        assert_eq!(
+            text,
+            assert_state_round_trips(&other),
+            "both replicas agree"
+        );
+        text
+    }
+
+    /// Issue 8's surrogate finding: references into the middle of a UTF-16
+    /// surrogate pair (an emoji). yrs 0.28.1 splits the pair as Yjs does
+    /// (both halves become U+FFFD, each one unit long, so every clock keeps
+    /// its place), and the document stays valid UTF-8 that encodes, decodes
+    /// and rebuilds the same text on another replica.
+    #[test]
+    fn references_into_a_surrogate_pair_split_it_as_yjs_does() {
+        // An insertion whose origin is 1#1 (the high half) and whose right
+        // origin is 1#2 (the low half).
+        let inserted = apply_remote_edit(|body, txn| body.insert(txn, 2, "x"));
+        assert_eq!(inserted, "a\u{FFFD}x\u{FFFD}b");
+        // A delete range that ends inside the pair (1#1 only)…
+        let deleted = apply_remote_edit(|body, txn| body.remove_range(txn, 1, 1));
+        assert_eq!(deleted, "a\u{FFFD}b");
+        // …and one that starts inside it (1#2 only).
+        let deleted = apply_remote_edit(|body, txn| body.remove_range(txn, 2, 1));
+        assert_eq!(deleted, "a\u{FFFD}b");
+    }
+
+    /// A block the document knows only partly, ending inside the pair: the
+    /// document has 1#0..1#2 ("xy"), the update brings 1#0..1#4 ("a😀b");
+    /// yrs trims what it knows, splitting the pair.
+    #[test]
+    fn a_partly_known_block_split_inside_a_surrogate_pair_stays_valid() {
+        let doc = new_doc();
+        let known = crate::document::new_doc_with_client_id(1);
+        known
+            .get_or_insert_text(BODY)
+            .insert(&mut known.transact_mut(), 0, "xy");
+        let longer = crate::document::new_doc_with_client_id(1);
+        longer
+            .get_or_insert_text(BODY)
+            .insert(&mut longer.transact_mut(), 0, "a😀b");
+        for source in [known, longer] {
+            let state = source
+                .transact()
+                .encode_state_as_update_v1(&StateVector::default());
+            let update = decode_update(&state).unwrap().unwrap();
+            doc.transact_mut().apply_update(update).unwrap();
+        }
+        assert_eq!(assert_state_round_trips(&doc), "xy\u{FFFD}b");
+    }
+
     #[test]
     fn real_messages_pass_the_count_check() {
         let doc = new_doc();

@@ -227,7 +227,18 @@ impl Room {
         }
         match applied {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(ApplyError::Invalid(e.to_string())),
+            Ok(Err(e)) => {
+                // yrs reports an invalid parent part-way through, after the
+                // blocks before it were integrated: the in-memory document
+                // now holds changes that are not in the log. Reload it.
+                state.failed = true;
+                drop(state);
+                self.fail(CloseReason::new(
+                    1011,
+                    "document reloaded after a bad update",
+                ));
+                return Err(ApplyError::Invalid(e.to_string()));
+            }
             Err(_) => {
                 // yrs panicked half-way: the in-memory document cannot be
                 // trusted, but nothing of it was stored. Reload from disk.

@@ -1,0 +1,118 @@
+//! The three yrs 0.28.1 findings of the fuzz targets, sent by a writer's
+//! socket to the real server (vendor/yrs/PATCHES.md, README: Reliability):
+//! the server keeps serving, and a second client gets a document that is
+//! intact, decodes, and survives a restart.
+
+use casebook_e2e::{server_text, update_frame, Client, Created, Server};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// The update on which yrs 0.28.1 freed a live block (ASan
+/// heap-use-after-free in `resolve_conflict`): client 1 listed three times.
+const USE_AFTER_FREE: &[u8] =
+    include_bytes!("../../fuzz/regressions/update-yrs-heap-use-after-free.bin");
+
+/// The frame on which the `sync_message` fuzz target aborted: a repeated
+/// client kept pending, whose encoding made yrs panic.
+const SYNC_ABORT: &[u8] =
+    include_bytes!("../../fuzz/regressions/sync_message-yrs-panic-cannot-unwind.bin");
+
+/// A fresh viewer's copy of the document: it synced, so the server's sync
+/// step 2 (its whole state) decoded and applied.
+async fn fresh_text(server: &Server, pm: &Created) -> String {
+    server_text(server, pm).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_fuzzers_yrs_crashes_are_refused_and_the_server_keeps_serving() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("yrs findings").await.unwrap();
+    let url = server.ws_url(&pm.id, pm.token("participant"));
+    let author = Client::connect(&url).await.unwrap();
+    author.push("障害の概要 summary 😀 intact");
+    let expected = "障害の概要 summary 😀 intact";
+    let reader = Client::connect(&server.ws_url(&pm.id, pm.token("viewer")))
+        .await
+        .unwrap();
+    reader.wait_text(expected, WAIT).await.unwrap();
+
+    // The use-after-free update: refused whole by the patched decoder.
+    let attacker = Client::connect(&url).await.unwrap();
+    attacker
+        .send_raw(update_frame(USE_AFTER_FREE.to_vec()))
+        .unwrap();
+    let closed = attacker.wait_closed(WAIT).await.unwrap();
+    assert_eq!(closed.code, 1003, "{closed:?}");
+    assert!(
+        closed.reason.contains("the same client is listed twice"),
+        "{closed:?}"
+    );
+    assert_eq!(fresh_text(&server, &pm).await, expected);
+
+    // The frame that aborted the sync fuzzer: its first update leaves yrs
+    // waiting for changes the document does not have, so the sender is
+    // refused and the room reloads from its log.
+    let attacker = Client::connect(&url).await.unwrap();
+    attacker.send_raw(SYNC_ABORT.to_vec()).unwrap();
+    let closed = attacker.wait_closed(WAIT).await.unwrap();
+    assert_eq!(closed.code, 1003, "{closed:?}");
+    assert_eq!(fresh_text(&server, &pm).await, expected);
+
+    // The author (reconnecting if the room reloaded) still edits, and a
+    // second client sees it.
+    let author = Client::connect_with_doc(&url, author.doc.clone())
+        .await
+        .unwrap();
+    author.wait_synced().await.unwrap();
+    author.push(" 続き");
+    let probe = Client::connect(&server.ws_url(&pm.id, pm.token("viewer")))
+        .await
+        .unwrap();
+    probe
+        .wait_text(&format!("{expected} 続き"), WAIT)
+        .await
+        .unwrap();
+}
+
+/// A writer whose replica inserts between the two halves of an emoji (origin
+/// = the high surrogate's id, right origin = the low one's) and deletes one
+/// half of another: the server splits each pair as Yjs does (both halves
+/// become U+FFFD), every replica agrees, and the stored document replays to
+/// the same text after a restart.
+#[tokio::test]
+async fn references_into_a_surrogate_pair_are_applied_as_yjs_applies_them() {
+    let mut server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("surrogates").await.unwrap();
+    let url = server.ws_url(&pm.id, pm.token("participant"));
+    let author = Client::connect(&url).await.unwrap();
+    author.push("a😀b😀c");
+    let writer = Client::connect(&url).await.unwrap();
+    writer.wait_text("a😀b😀c", WAIT).await.unwrap();
+    // a=0, 😀=1..3, b=3, 😀=4..6, c=6 (UTF-16 units).
+    writer.insert(2, "x");
+    // Now a=0, �=1, x=2, �=3, b=4, 😀=5..7, c=7: delete the low half.
+    writer.delete(6, 1);
+    let expected = "a\u{FFFD}x\u{FFFD}b\u{FFFD}c";
+    assert_eq!(writer.text(), expected);
+    author.wait_text(expected, WAIT).await.unwrap();
+    let second = Client::connect(&server.ws_url(&pm.id, pm.token("viewer")))
+        .await
+        .unwrap();
+    second.wait_text(expected, WAIT).await.unwrap();
+
+    // The log replays to the same document.
+    drop((author, writer, second));
+    server.restart().await.unwrap();
+    assert_eq!(fresh_text(&server, &pm).await, expected);
+    // And it is still editable.
+    let author = Client::connect(&url).await.unwrap();
+    author.push(" 😀");
+    let probe = Client::connect(&server.ws_url(&pm.id, pm.token("viewer")))
+        .await
+        .unwrap();
+    probe
+        .wait_text(&format!("{expected} 😀"), WAIT)
+        .await
+        .unwrap();
+}
