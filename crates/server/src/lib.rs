@@ -16,7 +16,8 @@
 //! - [`web`]: serves the browser bundle; [`headers`]: Content-Security-Policy
 //!   and the other security headers on every answer.
 //! - [`limits`]: per-socket and per-document limits; [`listen`]: the accept
-//!   loop (header read timeout, graceful shutdown).
+//!   loop (header read timeout, graceful shutdown); [`memory`]: freed heap
+//!   handed back to the operating system after rooms unload.
 
 pub mod api;
 pub mod auth;
@@ -32,6 +33,7 @@ pub mod limits;
 pub mod listen;
 pub mod meeting;
 pub mod meeting_room;
+pub mod memory;
 pub mod room;
 pub mod store;
 pub mod sync;

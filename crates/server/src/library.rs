@@ -108,10 +108,19 @@ pub struct Card {
     pub summary: String,
 }
 
+/// Heap budget of the index writer (tantivy's minimum is 15 MB).
+const WRITER_BUDGET: usize = 20_000_000;
+
 /// The search index of published cases.
+///
+/// The writer exists only while a change is made (publishing and reopening
+/// are rare): kept open, tantivy's writer holds about 2.4 MB of queue and
+/// its thread for the whole life of the server.
 pub struct Library {
+    index: Index,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// One change at a time.
+    writing: Mutex<()>,
     fields: Fields,
 }
 
@@ -171,20 +180,31 @@ impl Library {
         index
             .tokenizers()
             .register(TOKENIZER, TextAnalyzer::from(CaseTokenizer));
-        let writer = index.writer_with_num_threads(1, 20_000_000)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         Ok(Library {
+            index,
             reader,
-            writer: Mutex::new(writer),
+            writing: Mutex::new(()),
             fields,
         })
     }
 
-    fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
-        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    /// Makes one change with a writer opened for it, commits it, waits for
+    /// the merges it started, and shows it to searches.
+    fn change(
+        &self,
+        change: impl FnOnce(&mut IndexWriter) -> tantivy::Result<()>,
+    ) -> Result<(), LibraryError> {
+        let _one = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        let mut writer: IndexWriter = self.index.writer_with_num_threads(1, WRITER_BUDGET)?;
+        change(&mut writer)?;
+        writer.commit()?;
+        writer.wait_merging_threads()?;
+        self.reader.reload()?;
+        Ok(())
     }
 
     /// Adds (or replaces) a published case.
@@ -206,23 +226,21 @@ impl Library {
         }
         doc.add_text(f.card, serde_json::to_string(card).unwrap_or_default());
         doc.add_u64(f.published_at, card.published_at_ms);
-        let mut writer = self.writer();
-        writer.delete_term(Term::from_field_text(f.id, &card.id));
-        writer.add_document(doc)?;
-        writer.commit()?;
-        drop(writer);
-        self.reader.reload()?;
-        Ok(())
+        let id = Term::from_field_text(f.id, &card.id);
+        self.change(|writer| {
+            writer.delete_term(id);
+            writer.add_document(doc)?;
+            Ok(())
+        })
     }
 
     /// Removes a case (reopened).
     pub fn remove(&self, id: &str) -> Result<(), LibraryError> {
-        let mut writer = self.writer();
-        writer.delete_term(Term::from_field_text(self.fields.id, id));
-        writer.commit()?;
-        drop(writer);
-        self.reader.reload()?;
-        Ok(())
+        let id = Term::from_field_text(self.fields.id, id);
+        self.change(|writer| {
+            writer.delete_term(id);
+            Ok(())
+        })
     }
 
     /// Every indexed case id.

@@ -8,6 +8,7 @@
 //! join from snapshot + log tail.
 
 use crate::commit::{GroupCommit, Pending};
+use crate::memory::TrimSoon;
 use crate::store::{LogEntry, Store, StoreError};
 use axum::body::Bytes;
 use casebook_core::document::new_doc;
@@ -44,8 +45,11 @@ impl CloseReason {
     }
 }
 
-/// What a room sends to its sockets, in the order it happened.
-#[derive(Debug, Clone)]
+/// What a room sends to its sockets, in the order it happened. Events go
+/// through the room's broadcast channel behind an `Arc`: tokio allocates
+/// every slot of the channel up front, and a pointer-sized slot keeps an
+/// idle room's backlog at 8 KiB instead of 20 KiB.
+#[derive(Debug)]
 pub enum RoomEvent {
     /// A frame for every socket but `from`.
     Frame { from: Option<ConnId>, frame: Bytes },
@@ -126,7 +130,7 @@ pub struct Room {
     /// No socket may write (the meeting room: only the server writes).
     pub read_only: bool,
     state: Mutex<RoomState>,
-    events: broadcast::Sender<RoomEvent>,
+    events: broadcast::Sender<Arc<RoomEvent>>,
     compacting: AtomicBool,
     snapshot_every: u64,
     rooms: Weak<Rooms>,
@@ -146,7 +150,7 @@ impl Room {
     /// Subscribes a socket and returns what it must be sent first (server
     /// sync step 1, and everyone's awareness). Returned with the receiver
     /// under one lock, so no event is missed in between.
-    pub fn subscribe(&self) -> (broadcast::Receiver<RoomEvent>, Vec<Bytes>) {
+    pub fn subscribe(&self) -> (broadcast::Receiver<Arc<RoomEvent>>, Vec<Bytes>) {
         let state = self.lock();
         let receiver = self.events.subscribe();
         let txn = state.awareness.doc().transact();
@@ -181,7 +185,7 @@ impl Room {
             entry: None,
             then: Box::new(move |result| {
                 if result.is_ok() {
-                    let _ = events.send(RoomEvent::Direct { to: conn, frame });
+                    let _ = events.send(Arc::new(RoomEvent::Direct { to: conn, frame }));
                 }
             }),
         });
@@ -314,7 +318,7 @@ impl Room {
             then: Box::new(move |result| {
                 match result {
                     Ok(()) => {
-                        let _ = room.events.send(RoomEvent::Frame { from, frame });
+                        room.broadcast(RoomEvent::Frame { from, frame });
                     }
                     Err(e) => room.fail(CloseReason::new(1011, format!("storage error: {e}"))),
                 }
@@ -366,7 +370,7 @@ impl Room {
             .extend(update.clients.keys().copied());
         let frame = awareness_frame(update.clone());
         if state.awareness.apply_update(update).is_ok() {
-            let _ = self.events.send(RoomEvent::Frame {
+            self.broadcast(RoomEvent::Frame {
                 from: Some(conn),
                 frame,
             });
@@ -375,7 +379,7 @@ impl Room {
 
     /// Sends an event to every socket of the room.
     pub fn broadcast(&self, event: RoomEvent) {
-        let _ = self.events.send(event);
+        let _ = self.events.send(Arc::new(event));
     }
 
     /// Sends everyone's awareness to one socket that asked for it.
@@ -384,7 +388,7 @@ impl Room {
         let update = state.awareness.update().unwrap_or(AwarenessUpdate {
             clients: HashMap::new(),
         });
-        let _ = self.events.send(RoomEvent::Direct {
+        self.broadcast(RoomEvent::Direct {
             to: conn,
             frame: awareness_frame(update),
         });
@@ -400,7 +404,7 @@ impl Room {
             state.awareness.remove_state(*client);
         }
         if let Ok(update) = state.awareness.update_with_clients(clients) {
-            let _ = self.events.send(RoomEvent::Frame {
+            self.broadcast(RoomEvent::Frame {
                 from: None,
                 frame: awareness_frame(update),
             });
@@ -507,6 +511,8 @@ pub struct Rooms {
     config: RoomConfig,
     slots: Mutex<HashMap<String, Arc<OnceCell<Arc<Room>>>>>,
     next_conn: AtomicU64,
+    /// Freed memory goes back to the OS after rooms unload.
+    trim: TrimSoon,
 }
 
 impl Rooms {
@@ -517,6 +523,7 @@ impl Rooms {
             config,
             slots: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(1),
+            trim: TrimSoon::default(),
         })
     }
 
@@ -610,7 +617,11 @@ impl Rooms {
         state.unloaded = true;
         drop(state);
         slots.remove(&room.id);
+        drop(slots);
         tracing::debug!(doc = %room.id, "room unloaded");
+        // The room's memory is freed when its last `Arc` goes (usually this one).
+        drop(room);
+        self.trim.request();
     }
 
     /// Drops a failed room so the next join reloads it.

@@ -38,7 +38,7 @@ const KEEPALIVE: Duration = Duration::from_secs(10);
 /// A socket that sent nothing, not even a pong, for this long is dead.
 const DEAD_AFTER: Duration = Duration::from_secs(35);
 /// Bytes read from a socket at a time.
-const SOCKET_READ_BUFFER: usize = 4096;
+const SOCKET_READ_BUFFER: usize = 1024;
 /// Updates of one socket that may wait for the disk at once.
 const MAX_IN_FLIGHT: usize = 256;
 
@@ -203,15 +203,15 @@ async fn serve(
         // more, so a fast writer cannot outrun its own backlog.
         tokio::select! {
             biased;
-            event = events.recv() => match event {
-                Ok(RoomEvent::Frame { from, frame }) if from != Some(conn) => send(socket, frame).await.ok()?,
-                Ok(RoomEvent::Direct { to, frame }) if to == conn => send(socket, frame).await.ok()?,
-                Ok(RoomEvent::Close(reason)) => return Some(reason),
-                Ok(RoomEvent::CloseInvite { invite, reason }) if peer.invite.as_ref() == Some(&invite) => {
-                    return Some(reason);
+            event = events.recv() => match event.as_deref() {
+                Ok(RoomEvent::Frame { from, frame }) if *from != Some(conn) => send(socket, frame.clone()).await.ok()?,
+                Ok(RoomEvent::Direct { to, frame }) if *to == conn => send(socket, frame.clone()).await.ok()?,
+                Ok(RoomEvent::Close(reason)) => return Some(reason.clone()),
+                Ok(RoomEvent::CloseInvite { invite, reason }) if peer.invite.as_ref() == Some(invite) => {
+                    return Some(reason.clone());
                 }
                 Ok(_) => {}
-                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                Err(&broadcast::error::RecvError::Lagged(missed)) => {
                     tracing::info!(doc = %room.id, conn, missed, "socket fell behind the room");
                     return Some(CloseReason::new(4008, "fell behind the room; reconnect to resync"));
                 }
