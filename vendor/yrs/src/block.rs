@@ -2038,7 +2038,9 @@ impl ItemContent {
                 let mut buf = Vec::new();
                 buf.try_reserve(remaining as usize)?;
 
-                while remaining >= 0 {
+                // PATCHED (vendor/yrs/PATCHES.md, 3): `len` strings, as they are encoded
+                // (and as Yjs' readContentJSON reads them); `>= 0` read one more.
+                while remaining > 0 {
                     buf.push(decoder.read_string()?.to_owned());
                     remaining -= 1;
                 }

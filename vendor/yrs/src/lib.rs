@@ -1,4 +1,4 @@
-// PATCHED (vendor/yrs/PATCHES.md): upstream's own warnings (unused code, elided
+// PATCHED (vendor/yrs/PATCHES.md, 4): upstream's own warnings (unused code, elided
 // lifetimes) would be printed in every build of this path dependency.
 #![allow(warnings)]
 #![doc(
