@@ -6,7 +6,9 @@
 //!    one loaded document with one connection;
 //! 3. `C` more clients join document 0: ΔRSS / C per connection;
 //! 4. everyone leaves; casebook unloads after `--idle-unload-secs 1`: RSS
-//!    then, against the baseline (the allocator may keep freed pages).
+//!    then, against the baseline (the allocator may keep freed pages), and
+//!    how much of the growth is anonymous memory (heap) and how much
+//!    file-backed (program code run since the baseline was taken).
 
 use super::{bounded, Scale};
 use crate::client::{Observer, Tracker};
@@ -22,6 +24,13 @@ fn rss(target: &Target) -> Result<f64> {
     status_bytes(target.pid(), "VmRSS")
         .map(|b| b as f64)
         .context("cannot read the server's VmRSS")
+}
+
+/// `RssAnon` and `RssFile` of the server, in bytes.
+fn rss_parts(target: &Target) -> Result<(f64, f64)> {
+    let anon = status_bytes(target.pid(), "RssAnon").context("cannot read RssAnon")?;
+    let file = status_bytes(target.pid(), "RssFile").context("cannot read RssFile")?;
+    Ok((anon as f64, file as f64))
 }
 
 async fn settle() {
@@ -44,6 +53,7 @@ pub async fn run(kind: &Kind, scale: Scale) -> Result<Report> {
     let cpu = CpuWindow::start(target.pid());
     settle().await;
     let baseline = rss(&target)?;
+    let baseline_parts = rss_parts(&target)?;
 
     let joins = rooms
         .iter()
@@ -90,6 +100,7 @@ pub async fn run(kind: &Kind, scale: Scale) -> Result<Report> {
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
     let unloaded = rss(&target)?;
+    let unloaded_parts = rss_parts(&target)?;
     let used = cpu.stop();
 
     let per_connection = (connected - loaded) / extra as f64;
@@ -121,6 +132,20 @@ pub async fn run(kind: &Kind, scale: Scale) -> Result<Report> {
     report.push(
         "kept per document after leaving",
         Value::number((unloaded - baseline) / docs as f64 / 1024.0, "KiB"),
+    );
+    report.push(
+        "  of it anonymous (heap)",
+        Value::number(
+            (unloaded_parts.0 - baseline_parts.0) / docs as f64 / 1024.0,
+            "KiB",
+        ),
+    );
+    report.push(
+        "  of it file-backed (code)",
+        Value::number(
+            (unloaded_parts.1 - baseline_parts.1) / docs as f64 / 1024.0,
+            "KiB",
+        ),
     );
     report.push_resources(used, target.pid());
     Ok(report)
