@@ -116,3 +116,53 @@ async fn references_into_a_surrogate_pair_are_applied_as_yjs_applies_them() {
         .await
         .unwrap();
 }
+
+/// lib0's variable-length unsigned integer.
+fn var(mut n: u64, out: &mut Vec<u8>) {
+    while n >= 0x80 {
+        out.push((n as u8 & 0x7f) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+/// An update that yrs refuses part-way: it integrates client 1000's block
+/// ("partial" at the start of the body) and then finds that client 5's
+/// block names a text item as its parent (`InvalidParent`). The half that
+/// was integrated is in no log, so the room reloads (as after a panic) and
+/// nobody ever sees it.
+#[tokio::test]
+async fn an_update_yrs_refuses_part_way_leaves_nothing_behind() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("half an update").await.unwrap();
+    let url = server.ws_url(&pm.id, pm.token("participant"));
+    let author = Client::connect(&url).await.unwrap();
+    author.push("無事 intact");
+    let reader = Client::connect(&server.ws_url(&pm.id, pm.token("viewer")))
+        .await
+        .unwrap();
+    reader.wait_text("無事 intact", WAIT).await.unwrap();
+
+    let mut update = vec![2]; // two clients
+                              // Client 1000, clock 0: a string in the root type "body".
+    update.extend([1]);
+    var(1000, &mut update);
+    update.extend([0, 0x04, 1, 4]);
+    update.extend(b"body");
+    update.extend([7]);
+    update.extend(b"partial");
+    // Client 5, clock 0: a string whose parent is the author's text item.
+    update.extend([1, 5, 0, 0x04, 0]);
+    var(author.doc.client_id().get(), &mut update);
+    update.extend([0, 1, b'x']);
+    update.push(0); // no deletions
+
+    let attacker = Client::connect(&url).await.unwrap();
+    attacker.send_raw(update_frame(update)).unwrap();
+    let closed = attacker.wait_closed(WAIT).await.unwrap();
+    assert_eq!(closed.code, 1003, "{closed:?}");
+    assert!(closed.reason.contains("block parent"), "{closed:?}");
+    let reloaded = reader.wait_closed(WAIT).await.unwrap();
+    assert_eq!(reloaded.code, 1011, "{reloaded:?}");
+    assert_eq!(fresh_text(&server, &pm).await, "無事 intact");
+}
