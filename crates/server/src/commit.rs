@@ -5,13 +5,34 @@
 //! thread. It takes whatever has queued up, appends it to the log, flushes
 //! once, and then runs each item's continuation in arrival order — that is
 //! where rooms broadcast, so nothing is broadcast before it is durable.
+//! Continuations may defer work to the end of the batch ([`AfterBatch`]):
+//! rooms send all of one batch's updates as one broadcast event, so a burst
+//! of a thousand durable updates is one slot of a socket's backlog, not a
+//! thousand.
 
 use crate::store::{LogEntry, Store, StoreError};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
 /// What to do once an item is durable (or failed to become so).
-pub type Then = Box<dyn FnOnce(Result<(), Arc<StoreError>>) + Send>;
+pub type Then = Box<dyn FnOnce(Result<(), Arc<StoreError>>, &mut AfterBatch) + Send>;
+
+/// Work continuations defer until every continuation of the batch has run.
+#[derive(Default)]
+pub struct AfterBatch(Vec<Box<dyn FnOnce() + Send>>);
+
+impl AfterBatch {
+    /// Runs `work` once the batch's continuations are done.
+    pub fn defer(&mut self, work: impl FnOnce() + Send + 'static) {
+        self.0.push(Box::new(work));
+    }
+
+    fn run(self) {
+        for work in self.0 {
+            work();
+        }
+    }
+}
 
 /// One queued item: an update for the log, or `None` for a barrier.
 pub struct Pending {
@@ -60,7 +81,9 @@ impl GroupCommit {
                 key: "commit queue".into(),
                 reason: "the server is shutting down".into(),
             };
-            (item.then)(Err(Arc::new(gone)));
+            let mut after = AfterBatch::default();
+            (item.then)(Err(Arc::new(gone)), &mut after);
+            after.run();
         }
     }
 }
@@ -76,7 +99,9 @@ fn commit(store: &dyn Store, batch: &mut Vec<Pending>) {
         tracing::error!(error = %e, updates = entries.len(), "group commit failed");
         Arc::new(e)
     });
+    let mut after = AfterBatch::default();
     for item in batch.drain(..) {
-        (item.then)(result.clone());
+        (item.then)(result.clone(), &mut after);
     }
+    after.run();
 }

@@ -53,6 +53,9 @@ impl CloseReason {
 pub enum RoomEvent {
     /// A frame for every socket but `from`.
     Frame { from: Option<ConnId>, frame: Bytes },
+    /// The updates of one group commit, in order: each frame for every
+    /// socket but the one it came from.
+    Frames(Vec<(Option<ConnId>, Bytes)>),
     /// A frame for one socket only.
     Direct { to: ConnId, frame: Bytes },
     /// Every socket must close.
@@ -131,6 +134,9 @@ pub struct Room {
     pub read_only: bool,
     state: Mutex<RoomState>,
     events: broadcast::Sender<Arc<RoomEvent>>,
+    /// Durable updates of the current group commit, sent as one
+    /// [`RoomEvent::Frames`] when its batch ends (or before a direct answer).
+    outbox: Mutex<Vec<(Option<ConnId>, Bytes)>>,
     compacting: AtomicBool,
     snapshot_every: u64,
     rooms: Weak<Rooms>,
@@ -180,12 +186,14 @@ impl Room {
             let txn = state.awareness.doc().transact();
             protocol::encode(&protocol::sync_step2(&txn, remote)).into()
         };
-        let events = self.events.clone();
+        let room = Arc::clone(self);
         commit.submit(Pending {
             entry: None,
-            then: Box::new(move |result| {
+            then: Box::new(move |result, _| {
                 if result.is_ok() {
-                    let _ = events.send(Arc::new(RoomEvent::Direct { to: conn, frame }));
+                    // Updates made durable before it go out first.
+                    room.flush_outbox();
+                    room.broadcast(RoomEvent::Direct { to: conn, frame });
                 }
             }),
         });
@@ -315,10 +323,12 @@ impl Room {
                 seq,
                 update: raw,
             }),
-            then: Box::new(move |result| {
+            then: Box::new(move |result, after| {
                 match result {
                     Ok(()) => {
-                        room.broadcast(RoomEvent::Frame { from, frame });
+                        if room.queue_frame(from, frame) {
+                            after.defer(move || room.flush_outbox());
+                        }
                     }
                     Err(e) => room.fail(CloseReason::new(1011, format!("storage error: {e}"))),
                 }
@@ -328,6 +338,26 @@ impl Room {
         drop(state);
         if due_for_snapshot {
             self.spawn_snapshot();
+        }
+    }
+
+    fn outbox(&self) -> MutexGuard<'_, Vec<(Option<ConnId>, Bytes)>> {
+        self.outbox.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queues a durable update for the end of its batch; true when the
+    /// outbox was empty (the caller then arranges the flush).
+    fn queue_frame(&self, from: Option<ConnId>, frame: Bytes) -> bool {
+        let mut outbox = self.outbox();
+        outbox.push((from, frame));
+        outbox.len() == 1
+    }
+
+    /// Broadcasts the queued updates as one event.
+    fn flush_outbox(&self) {
+        let frames = std::mem::take(&mut *self.outbox());
+        if !frames.is_empty() {
+            self.broadcast(RoomEvent::Frames(frames));
         }
     }
 
@@ -716,6 +746,7 @@ impl Rooms {
                 stored_bytes: stored_bytes as u64,
             }),
             events,
+            outbox: Mutex::new(Vec::new()),
             compacting: AtomicBool::new(false),
             snapshot_every: self.config.snapshot_every.max(1),
             rooms: Arc::downgrade(self),

@@ -205,6 +205,13 @@ async fn serve(
             biased;
             event = events.recv() => match event.as_deref() {
                 Ok(RoomEvent::Frame { from, frame }) if *from != Some(conn) => send(socket, frame.clone()).await.ok()?,
+                Ok(RoomEvent::Frames(frames)) => {
+                    for (from, frame) in frames {
+                        if *from != Some(conn) {
+                            send(socket, frame.clone()).await.ok()?;
+                        }
+                    }
+                }
                 Ok(RoomEvent::Direct { to, frame }) if *to == conn => send(socket, frame.clone()).await.ok()?,
                 Ok(RoomEvent::Close(reason)) => return Some(reason.clone()),
                 Ok(RoomEvent::CloseInvite { invite, reason }) if peer.invite.as_ref() == Some(invite) => {
