@@ -260,10 +260,18 @@ async fn a_client_that_falls_behind_is_closed_and_resyncs_without_slowing_the_ro
     use futures_util::StreamExt;
     use tokio_tungstenite::tungstenite::Message;
 
-    // The writer bursts 2,000 messages: no message rate limit here.
-    let server = Server::start_with(&["--socket-backlog", "512", "--max-messages-per-sec", "0"])
-        .await
-        .unwrap();
+    // The writer bursts 2,000 messages: no message rate limit here. A socket
+    // that takes no message for 2 s counts as not reading.
+    let server = Server::start_with(&[
+        "--socket-backlog",
+        "512",
+        "--max-messages-per-sec",
+        "0",
+        "--send-timeout-secs",
+        "2",
+    ])
+    .await
+    .unwrap();
     let pm = server.create_postmortem("slow reader").await.unwrap();
     let url = server.ws_url(&pm.id, pm.token("participant"));
     // A reader that stops reading: its TCP buffers fill, then its backlog.
@@ -300,7 +308,11 @@ async fn a_client_that_falls_behind_is_closed_and_resyncs_without_slowing_the_ro
             )
         });
     assert_eq!(observer.text(), expected);
-    // The stalled reader, once it reads again, finds it was closed with 4008.
+    // The stalled reader stays stalled past the send timeout (the room sends
+    // one group commit's updates as one event, so 2,000 updates need not
+    // overrun the backlog: not reading is what gets it closed), then, once it
+    // reads again, finds it was closed with 4008.
+    tokio::time::sleep(Duration::from_secs(3)).await;
     let close = tokio::time::timeout(Duration::from_secs(60), async {
         while let Some(message) = stalled.next().await {
             if let Ok(Message::Close(frame)) = message {

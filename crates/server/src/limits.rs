@@ -13,8 +13,10 @@
 use crate::error::ApiError;
 use axum::http::StatusCode;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+use tokio::sync::Notify;
 use yrs::sync::awareness::AwarenessUpdate;
 
 /// Close code: the document is at `--max-doc-bytes`; the update was not applied.
@@ -32,6 +34,9 @@ pub struct LimitSettings {
     pub max_sockets: usize,
     pub max_messages_per_sec: u32,
     pub max_awareness_bytes: usize,
+    /// Seconds one message to a socket may take to go out before the
+    /// socket counts as not reading and is closed (4008).
+    pub send_timeout_secs: u64,
 }
 
 /// The limits and the sockets counted against them.
@@ -39,6 +44,26 @@ pub struct LimitSettings {
 pub struct Limits {
     pub settings: LimitSettings,
     sockets: Mutex<SocketCounts>,
+    /// Socket tasks still running (until their closing handshake is over),
+    /// which a graceful shutdown waits for.
+    running: AtomicUsize,
+    /// Woken when `running` falls to zero.
+    all_done: Notify,
+}
+
+/// A running socket task, counted until it is dropped at the very end of
+/// the task, after its close frame went out.
+#[derive(Debug)]
+pub struct SocketTask {
+    limits: Arc<Limits>,
+}
+
+impl Drop for SocketTask {
+    fn drop(&mut self) {
+        if self.limits.running.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.limits.all_done.notify_waiters();
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -76,7 +101,32 @@ impl Limits {
         Arc::new(Limits {
             settings,
             sockets: Mutex::default(),
+            running: AtomicUsize::new(0),
+            all_done: Notify::new(),
         })
+    }
+
+    /// Counts a socket task as running until the returned guard drops.
+    pub fn socket_task(self: &Arc<Self>) -> SocketTask {
+        self.running.fetch_add(1, Ordering::AcqRel);
+        SocketTask {
+            limits: Arc::clone(self),
+        }
+    }
+
+    /// Resolves once no socket task is running (at once when none is): a
+    /// graceful shutdown waits here so every socket's close frame is sent
+    /// before the process exits.
+    pub async fn all_socket_tasks_done(&self) {
+        loop {
+            let done = self.all_done.notified();
+            tokio::pin!(done);
+            done.as_mut().enable();
+            if self.running.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            done.await;
+        }
     }
 
     fn counts(&self) -> std::sync::MutexGuard<'_, SocketCounts> {
@@ -122,6 +172,12 @@ impl Limits {
     pub fn awareness_fits(&self, update: &AwarenessUpdate) -> bool {
         let max = self.settings.max_awareness_bytes;
         max == 0 || update.clients.values().all(|entry| entry.json.len() <= max)
+    }
+
+    /// How long one message to a socket may take to go out, if limited.
+    pub fn send_timeout(&self) -> Option<std::time::Duration> {
+        (self.settings.send_timeout_secs > 0)
+            .then(|| std::time::Duration::from_secs(self.settings.send_timeout_secs))
     }
 
     /// A fresh message budget for one socket.
@@ -172,6 +228,27 @@ impl MessageBudget {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[tokio::test]
+    async fn shutdown_waits_for_every_socket_task_and_no_longer() {
+        let limits = Limits::new(LimitSettings::default());
+        // None running: done at once.
+        limits.all_socket_tasks_done().await;
+        let first = limits.socket_task();
+        let second = limits.socket_task();
+        let waiter = tokio::spawn({
+            let limits = Arc::clone(&limits);
+            async move { limits.all_socket_tasks_done().await }
+        });
+        drop(first);
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished(), "one task is still running");
+        drop(second);
+        tokio::time::timeout(Duration::from_secs(5), waiter)
+            .await
+            .expect("done once the last task ended")
+            .unwrap();
+    }
 
     #[test]
     fn a_budget_allows_a_burst_of_one_second_then_refills() {

@@ -110,6 +110,9 @@ struct ServeArgs {
     /// Largest presence (awareness) state of one client, in bytes of JSON; larger closes the socket (4011). 0: no limit.
     #[arg(long, env = "CASEBOOK_MAX_AWARENESS_BYTES", default_value_t = 16 << 10)]
     max_awareness_bytes: usize,
+    /// Seconds one message to a socket may take to go out; a socket that does not read for this long is closed (4008). 0: no limit.
+    #[arg(long, env = "CASEBOOK_SEND_TIMEOUT_SECS", default_value_t = 30)]
+    send_timeout_secs: u64,
     /// Seconds a connection has to send a whole request head (slowloris guard).
     #[arg(long, env = "CASEBOOK_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
     header_read_timeout_secs: u64,
@@ -209,6 +212,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             max_sockets: args.max_sockets,
             max_messages_per_sec: args.max_messages_per_sec,
             max_awareness_bytes: args.max_awareness_bytes,
+            send_timeout_secs: args.send_timeout_secs,
         }),
     });
     let library =
@@ -263,6 +267,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         shutdown(Arc::clone(&rooms)),
     )
     .await;
+    // No longer accepting: wait (a few seconds at most) until every socket
+    // has sent its close frame, so clients learn it is a restart.
+    if tokio::time::timeout(SOCKETS_CLOSING, config.limits.all_socket_tasks_done())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some sockets had not closed when shutdown went on");
+    }
     Ok(())
 }
 
@@ -283,3 +295,6 @@ async fn shutdown(rooms: Arc<Rooms>) {
     tracing::info!("shutting down: closing sockets");
     rooms.close_all(CloseReason::new(1012, "the server is restarting"));
 }
+
+/// How long shutdown waits for the sockets' close frames.
+const SOCKETS_CLOSING: Duration = Duration::from_secs(5);

@@ -39,6 +39,8 @@ const KEEPALIVE: Duration = Duration::from_secs(10);
 const DEAD_AFTER: Duration = Duration::from_secs(35);
 /// Bytes read from a socket at a time.
 const SOCKET_READ_BUFFER: usize = 1024;
+/// How long a closing socket waits for the client's close answer.
+const CLOSE_HANDSHAKE: Duration = Duration::from_secs(1);
 /// Updates of one socket that may wait for the disk at once.
 const MAX_IN_FLIGHT: usize = 256;
 
@@ -155,6 +157,7 @@ async fn run(
     limits: Arc<Limits>,
     slot: SocketSlot,
 ) {
+    let task = limits.socket_task();
     let conn = peer.conn;
     let close = serve(&mut socket, &rooms, &room, &peer, &limits).await;
     rooms.leave(&room, conn);
@@ -165,8 +168,24 @@ async fn run(
             code: CloseCode::from(close.code),
             reason: truncate_reason(&close.reason).into(),
         };
-        let _ = socket.send(WsMessage::Close(Some(frame))).await;
+        // A client that stopped reading gets as long as a dead one to take
+        // the close frame (it finds it when it reads again).
+        let closing = socket.send(WsMessage::Close(Some(frame)));
+        if let Ok(Ok(())) = tokio::time::timeout(DEAD_AFTER, closing).await {
+            // The closing handshake: read until the client's close answer
+            // (briefly), so the socket is not torn down with unread input,
+            // which would reset the connection and lose the close frame.
+            let _ = tokio::time::timeout(CLOSE_HANDSHAKE, async {
+                while let Some(Ok(message)) = socket.next().await {
+                    if message.is_close() {
+                        break;
+                    }
+                }
+            })
+            .await;
+        }
     }
+    drop(task);
 }
 
 /// Close reasons travel in a control frame: at most 123 bytes.
@@ -190,7 +209,9 @@ async fn serve(
     let mut budget = limits.message_budget();
     let (mut events, first) = room.subscribe();
     for frame in first {
-        send(socket, frame).await.ok()?;
+        if let Err(close) = send(socket, frame, limits).await {
+            return close;
+        }
     }
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let keepalive_frame = Bytes::from(protocol::encode(&Message::Awareness(AwarenessUpdate {
@@ -204,15 +225,25 @@ async fn serve(
         tokio::select! {
             biased;
             event = events.recv() => match event.as_deref() {
-                Ok(RoomEvent::Frame { from, frame }) if *from != Some(conn) => send(socket, frame.clone()).await.ok()?,
+                Ok(RoomEvent::Frame { from, frame }) if *from != Some(conn) => {
+                    if let Err(close) = send(socket, frame.clone(), limits).await {
+                        return close;
+                    }
+                }
                 Ok(RoomEvent::Frames(frames)) => {
                     for (from, frame) in frames {
                         if *from != Some(conn) {
-                            send(socket, frame.clone()).await.ok()?;
+                            if let Err(close) = send(socket, frame.clone(), limits).await {
+                                return close;
+                            }
                         }
                     }
                 }
-                Ok(RoomEvent::Direct { to, frame }) if *to == conn => send(socket, frame.clone()).await.ok()?,
+                Ok(RoomEvent::Direct { to, frame }) if *to == conn => {
+                    if let Err(close) = send(socket, frame.clone(), limits).await {
+                        return close;
+                    }
+                }
                 Ok(RoomEvent::Close(reason)) => return Some(reason.clone()),
                 Ok(RoomEvent::CloseInvite { invite, reason }) if peer.invite.as_ref() == Some(invite) => {
                     return Some(reason.clone());
@@ -255,16 +286,45 @@ async fn serve(
                     tracing::debug!(doc = %room.id, conn, "socket silent too long; dropping it");
                     return None;
                 }
-                socket.send(WsMessage::Ping(Default::default())).await.ok()?;
-                send(socket, keepalive_frame.clone()).await.ok()?;
+                let ping = socket.send(WsMessage::Ping(Default::default()));
+                match limits.send_timeout() {
+                    Some(limit) => match tokio::time::timeout(limit, ping).await {
+                        Ok(sent) => sent.ok()?,
+                        Err(_) => return Some(not_reading()),
+                    },
+                    None => ping.await.ok()?,
+                }
+                if let Err(close) = send(socket, keepalive_frame.clone(), limits).await {
+                    return close;
+                }
             }
         }
     }
 }
 
-/// Sends one y-sync message (see [`send_binary`]: large ones go out in frames).
-async fn send(socket: &mut Socket, frame: Bytes) -> Result<(), WsError> {
-    send_binary(socket, frame).await
+/// Sends one y-sync message (see [`send_binary`]: large ones go out in
+/// frames). `Err(None)`: the connection is gone; `Err(Some(4008))`: the
+/// client has not taken the message within `--send-timeout-secs` (stalled or
+/// half-open), so it is closed and resyncs when it reconnects. Whatever of
+/// the message was written stays queued before the close frame.
+async fn send(
+    socket: &mut Socket,
+    frame: Bytes,
+    limits: &Limits,
+) -> Result<(), Option<CloseReason>> {
+    let sending = send_binary(socket, frame);
+    match limits.send_timeout() {
+        None => sending.await.map_err(|_| None),
+        Some(limit) => match tokio::time::timeout(limit, sending).await {
+            Ok(sent) => sent.map_err(|_| None),
+            Err(_) => Err(Some(not_reading())),
+        },
+    }
+}
+
+/// The close reason for a socket that does not take what it is sent.
+fn not_reading() -> CloseReason {
+    CloseReason::new(4008, "not reading what the room sends; reconnect to resync")
 }
 
 /// A read error: a message over the limit gets 1009, anything else means the
