@@ -1,4 +1,4 @@
-//! The three yrs 0.28.1 findings of the fuzz targets, sent by a writer's
+//! The yrs 0.28.1 findings of the fuzz targets, sent by a writer's
 //! socket to the real server (vendor/yrs/PATCHES.md, README: Reliability):
 //! the server keeps serving, and a second client gets a document that is
 //! intact, decodes, and survives a restart.
@@ -165,4 +165,52 @@ async fn an_update_yrs_refuses_part_way_leaves_nothing_behind() {
     let reloaded = reader.wait_closed(WAIT).await.unwrap();
     assert_eq!(reloaded.code, 1011, "{reloaded:?}");
     assert_eq!(fresh_text(&server, &pm).await, "無事 intact");
+}
+
+/// The `update` fuzz target's divergence
+/// (`fuzz/regressions/update-yrs-right-origin-before-origin.bin`, here aimed
+/// at the author's emoji): an insertion whose right origin is its own origin
+/// went before the emoji on the live document but between its halves on
+/// every replica rebuilt from the state. The patched yrs refuses it before
+/// splitting anything (vendor/yrs/PATCHES.md, 5): the sender is closed with
+/// 1003, and a joiner and a restart read the intact text.
+#[tokio::test]
+async fn an_item_whose_right_origin_is_not_after_its_origin_is_refused() {
+    let mut server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("origins").await.unwrap();
+    let url = server.ws_url(&pm.id, pm.token("participant"));
+    let author = Client::connect(&url).await.unwrap();
+    let expected = "障害 summary 😀";
+    author.push(expected);
+    let reader = Client::connect(&server.ws_url(&pm.id, pm.token("viewer")))
+        .await
+        .unwrap();
+    reader.wait_text(expected, WAIT).await.unwrap();
+
+    // The emoji is the author's clocks 11 and 12 (UTF-16 units). Client
+    // 1000 inserts "/" with origin and right origin both at clock 11.
+    let cid = author.doc.client_id().get();
+    let mut update = vec![1, 1];
+    var(1000, &mut update);
+    update.extend([0, 0xc4]);
+    for _ in 0..2 {
+        var(cid, &mut update);
+        update.push(11);
+    }
+    update.extend([1, b'/', 0]);
+
+    let attacker = Client::connect(&url).await.unwrap();
+    attacker.send_raw(update_frame(update)).unwrap();
+    let closed = attacker.wait_closed(WAIT).await.unwrap();
+    assert_eq!(closed.code, 1003, "{closed:?}");
+    assert!(
+        closed
+            .reason
+            .contains("right origin at or before its origin"),
+        "{closed:?}"
+    );
+    assert_eq!(fresh_text(&server, &pm).await, expected);
+    drop((author, reader, attacker));
+    server.restart().await.unwrap();
+    assert_eq!(fresh_text(&server, &pm).await, expected);
 }

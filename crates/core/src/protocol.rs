@@ -469,6 +469,91 @@ mod tests {
         assert_eq!(assert_state_round_trips(&doc), "xy\u{FFFD}b");
     }
 
+    /// Client 2 inserts "/" with origin `1#origin` and right origin
+    /// `1#right_origin` (a hand-made v1 update: one block, string content).
+    fn insert_between(origin: u8, right_origin: u8) -> Vec<u8> {
+        vec![1, 1, 2, 0, 0xc4, 1, origin, 1, right_origin, 1, b'/', 0]
+    }
+
+    /// Found by the `update` fuzz target
+    /// (`fuzz/regressions/update-yrs-right-origin-before-origin.bin`): an item
+    /// whose right origin is its origin (the first half of the live
+    /// document's emoji). yrs placed it by whatever blocks the store happened
+    /// to hold: before the emoji on the live document, between its halves on
+    /// a replica rebuilt from the state, so every joiner and every reload
+    /// diverged. An item whose right origin lies at or before its origin in
+    /// one run of the origin's client is now refused before anything is
+    /// split, however the run is split into blocks (vendor/yrs/PATCHES.md, 5).
+    #[test]
+    fn a_right_origin_at_or_before_the_origin_is_refused() {
+        let found =
+            include_bytes!("../../../fuzz/regressions/update-yrs-right-origin-before-origin.bin");
+        let doc = crate::document::new_doc_with_client_id(7);
+        let body = doc.get_or_insert_text(BODY);
+        body.insert(&mut doc.transact_mut(), 0, "障害の概要 summary 😀");
+        body.remove_range(&mut doc.transact_mut(), 2, 3);
+        body.insert(&mut doc.transact_mut(), 5, "checkout");
+        let update = decode_update(found).unwrap().unwrap();
+        let err = doc.transact_mut().apply_update(update).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "malformed update: block <2#32> has its right origin at or before its origin"
+        );
+        assert_eq!(assert_state_round_trips(&doc), "障害 sucheckoutmmary 😀");
+
+        // "ab😀c" by client 1: a = 1#0, b = 1#1, 😀 = 1#2..1#4, c = 1#4.
+        let fresh = || {
+            let doc = crate::document::new_doc_with_client_id(1);
+            doc.get_or_insert_text(BODY)
+                .insert(&mut doc.transact_mut(), 0, "ab😀c");
+            doc
+        };
+        let refused = |doc: &yrs::Doc, origin: u8, right_origin: u8| {
+            let update = decode_update(&insert_between(origin, right_origin))
+                .unwrap()
+                .unwrap();
+            let before = assert_state_round_trips(doc);
+            assert!(doc.transact_mut().apply_update(update).is_err());
+            assert_eq!(assert_state_round_trips(doc), before, "unchanged");
+        };
+        // In one block: the right origin is the origin, or before it.
+        refused(&fresh(), 2, 2);
+        refused(&fresh(), 3, 0);
+        // The same run split into blocks by a concurrent insertion (client 3
+        // puts "x" between b and 😀): refused just the same.
+        let split = fresh();
+        let other = crate::document::new_doc_with_client_id(3);
+        let state = split
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        other
+            .transact_mut()
+            .apply_update(decode_update(&state).unwrap().unwrap())
+            .unwrap();
+        let sv = other.transact().state_vector();
+        other
+            .get_or_insert_text(BODY)
+            .insert(&mut other.transact_mut(), 2, "x");
+        let change = other.transact().encode_diff_v1(&sv);
+        split
+            .transact_mut()
+            .apply_update(decode_update(&change).unwrap().unwrap())
+            .unwrap();
+        refused(&split, 4, 0);
+        refused(&split, 2, 2);
+        assert_eq!(assert_state_round_trips(&split), "abx😀c");
+        // An honest right origin with a lower clock than the origin: client 1
+        // typed "ab", then "X" before it (1#2, no origin); client 2 types
+        // between X and a (origin 1#2, right origin 1#0). It applies.
+        let doc = crate::document::new_doc_with_client_id(1);
+        let body = doc.get_or_insert_text(BODY);
+        body.insert(&mut doc.transact_mut(), 0, "ab");
+        body.insert(&mut doc.transact_mut(), 0, "X");
+        let update = decode_update(&insert_between(2, 0)).unwrap().unwrap();
+        doc.transact_mut().apply_update(update).unwrap();
+        assert_eq!(assert_state_round_trips(&doc), "X/ab");
+    }
+
     #[test]
     fn real_messages_pass_the_count_check() {
         let doc = new_doc();

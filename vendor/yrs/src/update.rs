@@ -2,6 +2,7 @@ use crate::block::{
     Block, BlockRange, ClientID, Item, ItemContent, BLOCK_GC_REF_NUMBER, BLOCK_SKIP_REF_NUMBER,
     HAS_ORIGIN, HAS_PARENT_SUB, HAS_RIGHT_ORIGIN,
 };
+use crate::block_store::BlockStore;
 use crate::branch::BranchPtr;
 use crate::encoding::read::{Error, MalformedKind};
 use crate::error::UpdateError;
@@ -447,6 +448,21 @@ impl Update {
                 _ => { /* do nothing */ }
             }
 
+            // PATCHED (vendor/yrs/PATCHES.md, 5): a right origin that is known to lie
+            // at or before the origin (one run of the origin's client) is refused
+            // before anything is split, as it would be placed differently depending
+            // on how the blocks happen to be split.
+            if let (Some(origin), Some(right_origin)) =
+                (item.origin.as_ref(), item.right_origin.as_ref())
+            {
+                if right_origin.client == origin.client
+                    && right_origin.clock <= origin.clock
+                    && Self::run_reaches(&store.blocks, origin, right_origin)
+                {
+                    return Err(UpdateError::RightOriginNotAfterOrigin(item.id));
+                }
+            }
+
             // We have all missing ids, now find the items
             if let Some(origin) = item.origin.as_ref() {
                 item.left = store
@@ -510,6 +526,31 @@ impl Update {
             };
         }
         Ok(None)
+    }
+
+    /// PATCHED (vendor/yrs/PATCHES.md, 5): whether `right_origin` (same client,
+    /// clock at most `origin`'s) is reached from `origin` by walking back
+    /// through a run of that client's items, each one's origin being the clock
+    /// just before it (as inside one block). Such a run always reads forwards
+    /// in the document, so `right_origin` lies at or before `origin`. Depends
+    /// only on the items' origins, not on how they are split into blocks, so
+    /// every replica decides the same. Usually one lookup: an honest edit's
+    /// run breaks at its first block.
+    fn run_reaches(blocks: &BlockStore, origin: &ID, right_origin: &ID) -> bool {
+        let mut block = blocks.get_item(origin);
+        while let Some(b) = block {
+            let start = b.id.clock;
+            if start <= right_origin.clock {
+                return true;
+            }
+            block = match b.origin {
+                Some(prev) if prev.client == origin.client && prev.clock + 1 == start => {
+                    blocks.get_item(&prev)
+                }
+                _ => None,
+            };
+        }
+        false
     }
 
     fn next_target<'a, 'b>(
