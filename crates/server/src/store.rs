@@ -134,6 +134,9 @@ pub struct SledStore {
     meeting_events: sled::Tree,
 }
 
+/// Log entries a snapshot removes per sled batch (see `write_snapshot`).
+const SNAPSHOT_REMOVALS_PER_BATCH: usize = 64;
+
 /// Log keys are `doc_id`, a 0 byte, then the big-endian sequence number, so a
 /// prefix scan returns one document's log in order. Invite keys use the same
 /// prefix followed by the invite id.
@@ -290,15 +293,29 @@ impl Store for SledStore {
         self.snapshots.insert(doc_id.as_bytes(), value)?;
         // The snapshot is durable before any log entry it replaces goes away.
         self.db.flush()?;
+        // Removed a few at a time: sled copies a leaf for every removal and
+        // frees the old copies only when the batch ends, so one batch of
+        // thousands of removals held that many copies of a leaf at once (the
+        // largest part of the durability scenario's peak RSS). A crash
+        // between batches is harmless: `load_doc` skips entries the snapshot
+        // covers, and the next snapshot removes them.
         let mut batch = sled::Batch::default();
+        let mut in_batch = 0;
         for item in self
             .log
             .range(log_key(doc_id, 0)..=log_key(doc_id, upto))
             .keys()
         {
             batch.remove(item?);
+            in_batch += 1;
+            if in_batch == SNAPSHOT_REMOVALS_PER_BATCH {
+                self.log.apply_batch(std::mem::take(&mut batch))?;
+                in_batch = 0;
+            }
         }
-        self.log.apply_batch(batch)?;
+        if in_batch > 0 {
+            self.log.apply_batch(batch)?;
+        }
         Ok(())
     }
 
