@@ -458,6 +458,31 @@ mod tests {
     }
 
     #[test]
+    fn a_snapshot_removes_every_log_entry_it_covers_across_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let entries: Vec<LogEntry> = (0..200).map(|seq| entry("a", seq, seq as u8)).collect();
+        store.append_updates(&entries).unwrap();
+        store.append_updates(&[entry("ab", 0, 9)]).unwrap();
+        // 150 entries: more than two batches of removals and a partial one.
+        store.write_snapshot("a", 149, b"snap").unwrap();
+        let left: Vec<u64> = store
+            .log
+            .scan_prefix(log_prefix("a"))
+            .keys()
+            .map(|k| {
+                let k = k.unwrap();
+                u64::from_be_bytes(k[k.len() - 8..].try_into().unwrap())
+            })
+            .collect();
+        assert_eq!(left, (150..200).collect::<Vec<u64>>());
+        let doc = store.load_doc("a").unwrap();
+        assert_eq!(doc.tail.len(), 50);
+        assert_eq!(doc.next_seq(), 200);
+        assert_eq!(store.load_doc("ab").unwrap().tail, vec![(0, vec![9])]);
+    }
+
+    #[test]
     fn an_older_snapshot_never_replaces_a_newer_one() {
         let dir = tempfile::tempdir().unwrap();
         let store = SledStore::open(dir.path()).unwrap();
