@@ -197,13 +197,16 @@ impl Report {
         self.rows.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }
 
-    /// The table, with ours/theirs ratios when `other` measured the same rows.
+    /// The table, with ours/theirs ratios when `other` measured the same rows,
+    /// and under each row that issue 7 sets a target for (Casebook's own
+    /// table only), the target and whether this run met it.
     pub fn table(&self, other: Option<&Report>) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "\n== {} — {} ==", self.scenario, self.server);
         for (name, value) in &self.rows {
             let _ = write!(out, "  {name:<34} {value}");
-            if let Some(theirs) = other.and_then(|o| o.get(name)) {
+            let theirs = other.and_then(|o| o.get(name));
+            if let Some(theirs) = theirs {
                 let _ = write!(
                     out,
                     "   | {}: {theirs}",
@@ -216,7 +219,161 @@ impl Report {
                 }
             }
             out.push('\n');
+            if self.server != "casebook" {
+                continue;
+            }
+            for target in targets(self.scenario, name) {
+                let verdict = match target.check.met(value, theirs) {
+                    Some(true) => "met",
+                    Some(false) => "MISSED",
+                    None => "not measurable in this run",
+                };
+                let _ = writeln!(out, "  {:<34}   target: {} → {verdict}", "", target.text);
+            }
         }
         out
+    }
+}
+
+/// A target of issue 7 on one row of one scenario.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    pub text: &'static str,
+    pub check: Check,
+}
+
+/// How a row is held against its target.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Check {
+    /// A latency's p50, in ms, at most this.
+    P50AtMostMs(f64),
+    /// A latency's p99, in ms, at most this.
+    P99AtMostMs(f64),
+    /// A number at least this.
+    AtLeast(f64),
+    /// A number at most this.
+    AtMost(f64),
+    /// Ours at most theirs divided by this (p99 for latencies); needs the
+    /// reference server's row from the same run.
+    TimesLowerThanTheirs(f64),
+}
+
+impl Check {
+    /// Whether `ours` meets it; `None` when the run cannot tell (no samples,
+    /// no reference row).
+    pub fn met(self, ours: &Value, theirs: Option<&Value>) -> Option<bool> {
+        let ms = |micros: u64| micros as f64 / 1000.0;
+        match (self, ours) {
+            (_, Value::Latency { count: 0, .. }) => None,
+            (Check::P50AtMostMs(limit), Value::Latency { p50, .. }) => Some(ms(*p50) <= limit),
+            (Check::P99AtMostMs(limit), Value::Latency { p99, .. }) => Some(ms(*p99) <= limit),
+            (Check::AtLeast(limit), Value::Number { value, .. }) => Some(*value >= limit),
+            (Check::AtMost(limit), Value::Number { value, .. }) => Some(*value <= limit),
+            (Check::TimesLowerThanTheirs(times), _) => {
+                let (a, b) = (ours.key()?, theirs?.key()?);
+                (b > 0.0).then(|| a * times <= b)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Issue 7's targets for a scenario's row (the README's table says the same).
+pub fn targets(scenario: &str, row: &str) -> Vec<Target> {
+    let t = |text, check| Target { text, check };
+    match (scenario, row) {
+        ("meeting", "edit → each other client") => vec![
+            t("p99 ≤ 5 ms", Check::P99AtMostMs(5.0)),
+            t(
+                "p99 ≥ 3× lower than the reference",
+                Check::TimesLowerThanTheirs(3.0),
+            ),
+        ],
+        ("big-room", "edit → all observers") => vec![
+            t("p99 ≤ 40 ms", Check::P99AtMostMs(40.0)),
+            t(
+                "p99 ≥ 3× lower than the reference",
+                Check::TimesLowerThanTheirs(3.0),
+            ),
+        ],
+        ("busy", "edit → each other client") => vec![t("p99 ≤ 10 ms", Check::P99AtMostMs(10.0))],
+        ("join-storm", "connect → synced, each") => {
+            vec![t("p50 ≤ 1 s", Check::P50AtMostMs(1000.0))]
+        }
+        ("durability", "updates/s seen (casebook: flushed)") => {
+            vec![t("≥ 20,000 durable updates/s", Check::AtLeast(20_000.0))]
+        }
+        ("memory", "per connection") => vec![t("≤ 64 KB per connection", Check::AtMost(62.5))],
+        ("memory", "kept per document after leaving") => vec![t(
+            "an unloaded document costs no memory (≤ 1 KiB kept)",
+            Check::AtMost(1.0),
+        )],
+        ("cold-load", "cold join (connect → synced)") => {
+            vec![t("p50 ≤ 50 ms", Check::P50AtMostMs(50.0))]
+        }
+        (_, "server peak RSS") => vec![t(
+            "peak RSS ≥ 3× lower than the reference",
+            Check::TimesLowerThanTheirs(3.0),
+        )],
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn latency(p99_ms: u64) -> Value {
+        let mut h = histogram();
+        for _ in 0..100 {
+            record(&mut h, Duration::from_millis(p99_ms));
+        }
+        Value::latency(&h)
+    }
+
+    #[test]
+    fn checks_say_met_missed_or_cannot_tell() {
+        assert_eq!(Check::P99AtMostMs(5.0).met(&latency(4), None), Some(true));
+        assert_eq!(Check::P99AtMostMs(5.0).met(&latency(6), None), Some(false));
+        assert_eq!(
+            Check::P99AtMostMs(5.0).met(&Value::latency(&histogram()), None),
+            None
+        );
+        assert_eq!(
+            Check::AtLeast(20_000.0).met(&Value::number(19_999.0, "updates/s"), None),
+            Some(false)
+        );
+        let ours = Value::number(30.0, "MiB");
+        assert_eq!(Check::TimesLowerThanTheirs(3.0).met(&ours, None), None);
+        assert_eq!(
+            Check::TimesLowerThanTheirs(3.0).met(&ours, Some(&Value::number(90.0, "MiB"))),
+            Some(true)
+        );
+        assert_eq!(
+            Check::TimesLowerThanTheirs(3.0).met(&ours, Some(&Value::number(89.0, "MiB"))),
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn casebook_tables_print_each_target_with_its_verdict() {
+        let mut ours = Report::new("meeting", "casebook");
+        ours.push("edit → each other client", latency(2));
+        ours.push("server peak RSS", Value::number(14.0, "MiB"));
+        let mut theirs = Report::new("meeting", "reference (node)");
+        theirs.push("edit → each other client", latency(3));
+        theirs.push("server peak RSS", Value::number(65.0, "MiB"));
+        let table = ours.table(Some(&theirs));
+        assert!(table.contains("target: p99 ≤ 5 ms → met"), "{table}");
+        assert!(
+            table.contains("target: p99 ≥ 3× lower than the reference → MISSED"),
+            "{table}"
+        );
+        assert!(
+            table.contains("target: peak RSS ≥ 3× lower than the reference → met"),
+            "{table}"
+        );
+        // The reference server's own table carries no targets.
+        assert!(!theirs.table(None).contains("target:"));
     }
 }
