@@ -271,7 +271,7 @@ impl Check {
             (Check::AtMost(limit), Value::Number { value, .. }) => Some(*value <= limit),
             (Check::TimesLowerThanTheirs(times), _) => {
                 let (a, b) = (ours.key()?, theirs?.key()?);
-                (b > 0.0).then(|| a * times <= b)
+                (b > 0.0).then_some(a * times <= b)
             }
             _ => None,
         }
