@@ -8,43 +8,21 @@
 // chromium chromium-driver). Without Chromium these tests FAIL, unless
 // CASEBOOK_SKIP_BROWSER=1 is set. Screenshots go to tests/js/screenshots/.
 
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   withServerLog,
-  HERE, ADMIN_TOKEN, WAIT_MS, Server, connectClient, waitFor, launchChromium, webDir, skipBrowser
+  SCREENSHOTS, ADMIN_TOKEN, WAIT_MS, connectClient, waitFor, browserSuite, skipBrowser
 } from './helpers.mjs'
 
-const SCREENSHOTS = join(HERE, 'screenshots')
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
 
 let server
 let browser
 const cleanups = []
 
-before(async () => {
-  if (skip) return
-  // Fail clearly (not skip) when a prerequisite is missing.
-  const index = join(webDir(), 'index.html')
-  if (!existsSync(index)) {
-    throw new Error(`${index} is missing: build the web bundle with \`cargo xtask build-web\` (or set CASEBOOK_WEB_DIR)`)
-  }
-  browser = await launchChromium()
-  server = await Server.start()
-  mkdirSync(SCREENSHOTS, { recursive: true })
-})
-
-after(async () => {
-  for (const cleanup of cleanups.reverse()) {
-    try { await cleanup() } catch {}
-  }
-  if (browser) await browser.close().catch(() => {})
-  if (server) {
-    await server.stop()
-  }
-})
+browserSuite(cleanups, (s, b) => { server = s; browser = b })
 
 /** A page in its own browser context (own localStorage, so its own name),
  * with console errors and page errors collected for failure messages. Its

@@ -5,37 +5,18 @@
 //
 // Needs web/dist (cargo xtask build-web) and Chromium, like browser.test.mjs.
 
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { withServerLog, HERE, ADMIN_TOKEN, WAIT_MS, Server, launchChromium, webDir, skipBrowser } from './helpers.mjs'
+import { withServerLog, SCREENSHOTS, ADMIN_TOKEN, WAIT_MS, browserSuite, skipBrowser } from './helpers.mjs'
 
-const SCREENSHOTS = join(HERE, 'screenshots')
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
 
 let server
 let browser
 const cleanups = []
 
-before(async () => {
-  if (skip) return
-  const index = join(webDir(), 'index.html')
-  if (!existsSync(index)) {
-    throw new Error(`${index} is missing: build the web bundle with \`cargo xtask build-web\` (or set CASEBOOK_WEB_DIR)`)
-  }
-  browser = await launchChromium()
-  server = await Server.start()
-  mkdirSync(SCREENSHOTS, { recursive: true })
-})
-
-after(async () => {
-  for (const cleanup of cleanups.reverse()) {
-    try { await cleanup() } catch {}
-  }
-  if (browser) await browser.close().catch(() => {})
-  if (server) await server.stop()
-})
+browserSuite(cleanups, (s, b) => { server = s; browser = b })
 
 async function newPage () {
   const context = await browser.newContext({ viewport: { width: 1000, height: 900 }, locale: 'en-US' })

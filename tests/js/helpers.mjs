@@ -12,11 +12,12 @@
 //   CASEBOOK_TEST_VERBOSE=1  echo the server's log to stderr live
 
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, createWriteStream, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, createWriteStream, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { before, after } from 'node:test'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import WebSocket from 'ws'
@@ -262,6 +263,37 @@ export async function launchChromium () {
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'
     ]
+  })
+}
+
+/** Where browser tests save their screenshots. */
+export const SCREENSHOTS = join(HERE, 'screenshots')
+
+/** The before/after of a browser test file. Before: fails clearly (not
+ * skips) when the web bundle is not built, launches Chromium, starts a
+ * server, makes the screenshots folder and hands server and browser to
+ * `ready(server, browser)`. After: runs `cleanups` newest first, closes the
+ * browser and stops the server. Nothing runs when CASEBOOK_SKIP_BROWSER=1. */
+export function browserSuite (cleanups, ready) {
+  let server
+  let browser
+  before(async () => {
+    if (skipBrowser()) return
+    const index = join(webDir(), 'index.html')
+    if (!existsSync(index)) {
+      throw new Error(`${index} is missing: build the web bundle with \`cargo xtask build-web\` (or set CASEBOOK_WEB_DIR)`)
+    }
+    browser = await launchChromium()
+    server = await Server.start()
+    mkdirSync(SCREENSHOTS, { recursive: true })
+    ready(server, browser)
+  })
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try { await cleanup() } catch {}
+    }
+    if (browser) await browser.close().catch(() => {})
+    if (server) await server.stop()
   })
 }
 

@@ -11,15 +11,13 @@
 //
 // Needs web/dist (cargo xtask build-web) and Chromium (see browser.test.mjs).
 
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  withServerLog, HERE, WAIT_MS, Server, connectClient, waitFor, launchChromium, webDir, skipBrowser
+  withServerLog, SCREENSHOTS, WAIT_MS, connectClient, waitFor, browserSuite, skipBrowser
 } from './helpers.mjs'
 
-const SCREENSHOTS = join(HERE, 'screenshots')
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
 
 const SYSTEM = 'Checkout runs MySQL on EC2 in one region. Payments time out when the primary fails over.'
@@ -29,24 +27,7 @@ let server
 let browser
 const cleanups = []
 
-before(async () => {
-  if (skip) return
-  const index = join(webDir(), 'index.html')
-  if (!existsSync(index)) {
-    throw new Error(`${index} is missing: build the web bundle with \`cargo xtask build-web\` (or set CASEBOOK_WEB_DIR)`)
-  }
-  browser = await launchChromium()
-  server = await Server.start()
-  mkdirSync(SCREENSHOTS, { recursive: true })
-})
-
-after(async () => {
-  for (const cleanup of cleanups.reverse()) {
-    try { await cleanup() } catch {}
-  }
-  if (browser) await browser.close().catch(() => {})
-  if (server) await server.stop()
-})
+browserSuite(cleanups, (s, b) => { server = s; browser = b })
 
 /** Writes the draft's sections through the reference Yjs client. */
 async function seed (pm) {

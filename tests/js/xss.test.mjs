@@ -8,13 +8,11 @@
 //
 // Needs web/dist (cargo xtask build-web) and Chromium, like browser.test.mjs.
 
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import * as Y from 'yjs'
 import {
-  withServerLog, ADMIN_TOKEN, WAIT_MS, Server, connectClient, waitFor, launchChromium, webDir, skipBrowser
+  withServerLog, ADMIN_TOKEN, WAIT_MS, connectClient, waitFor, browserSuite, skipBrowser
 } from './helpers.mjs'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
@@ -34,23 +32,7 @@ let server
 let browser
 const cleanups = []
 
-before(async () => {
-  if (skip) return
-  const index = join(webDir(), 'index.html')
-  if (!existsSync(index)) {
-    throw new Error(`${index} is missing: build the web bundle with \`cargo xtask build-web\` (or set CASEBOOK_WEB_DIR)`)
-  }
-  browser = await launchChromium()
-  server = await Server.start()
-})
-
-after(async () => {
-  for (const cleanup of cleanups.reverse()) {
-    try { await cleanup() } catch {}
-  }
-  if (browser) await browser.close().catch(() => {})
-  if (server) await server.stop()
-})
+browserSuite(cleanups, (s, b) => { server = s; browser = b })
 
 /** A page that records dialogs, page errors, console errors and CSP violations. */
 async function newPage () {
