@@ -7,7 +7,8 @@ use crate::i18n::{t, Key, Lang};
 use crate::meeting::{MeetingBar, MeetingSidebar};
 use crate::presence::{save_name, saved_color, saved_name, Presence, PresenceList};
 use crate::sections::{OutlineNav, SectionList};
-use crate::sync::{sync_url, Client, Status};
+use crate::socket::sync_url;
+use crate::sync::{Client, Status};
 use crate::{role_key, Notice};
 use casebook_core::Role;
 use leptos::ev::SubmitEvent;
@@ -55,7 +56,7 @@ fn Room(pm: Details, token: String, lang: RwSignal<Lang>) -> impl IntoView {
     };
     let name = RwSignal::new(saved_name());
     let editing_name = RwSignal::new(name.get_untracked().is_none());
-    let url = sync_url(&pm.id, &token);
+    let url = sync_url(&pm.id, "", &token);
     view! {
         <section class="room">
             <div class="room-head">

@@ -9,6 +9,22 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
+/// `ws(s)://<host>/sync/{pm}{room}?token=…` on the page's own origin:
+/// `room` is `""` for the postmortem's document, `"/meeting"` for its
+/// meeting room.
+pub fn sync_url(pm: &str, room: &str, token: &str) -> String {
+    let location = web_sys::window().map(|w| w.location());
+    let host = location
+        .as_ref()
+        .and_then(|l| l.host().ok())
+        .unwrap_or_default();
+    let secure = location.and_then(|l| l.protocol().ok()).as_deref() == Some("https:");
+    let scheme = if secure { "wss" } else { "ws" };
+    let pm = js_sys::encode_uri_component(pm);
+    let token = js_sys::encode_uri_component(token);
+    format!("{scheme}://{host}/sync/{pm}{room}?token={token}")
+}
+
 /// One open (or opening) WebSocket with its handlers.
 pub struct Socket {
     ws: WebSocket,

@@ -134,20 +134,6 @@ fn warn(text: &str) {
     web_sys::console::warn_1(&JsValue::from_str(text));
 }
 
-/// `ws(s)://<host>/sync/{id}?token=…` for the page's own origin.
-pub fn sync_url(id: &str, token: &str) -> String {
-    let location = web_sys::window().map(|w| w.location());
-    let host = location
-        .as_ref()
-        .and_then(|l| l.host().ok())
-        .unwrap_or_default();
-    let secure = location.and_then(|l| l.protocol().ok()).as_deref() == Some("https:");
-    let scheme = if secure { "wss" } else { "ws" };
-    let id = js_sys::encode_uri_component(id);
-    let token = js_sys::encode_uri_component(token);
-    format!("{scheme}://{host}/sync/{id}?token={token}")
-}
-
 impl Client {
     /// A client for postmortem `pm_id`'s document at `url`, showing
     /// `presence` to the others. Edits kept in this browser from an earlier

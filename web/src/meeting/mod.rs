@@ -135,7 +135,11 @@ impl Session {
             selection: RwSignal::new(None),
             focus: RwSignal::new(None),
         };
-        let room = MeetingRoom::open(room::room_url(pm, token), session.room, session.connected);
+        let room = MeetingRoom::open(
+            crate::socket::sync_url(pm, "/meeting", token),
+            session.room,
+            session.connected,
+        );
         // The room lives as long as the page.
         std::mem::forget(room);
         session.identify();

@@ -131,20 +131,6 @@ struct Inner {
 #[derive(Clone)]
 pub struct MeetingRoom(Rc<Inner>);
 
-/// `ws(s)://<host>/sync/{id}/meeting?token=…` on the page's own origin.
-pub fn room_url(pm: &str, token: &str) -> String {
-    let location = web_sys::window().map(|w| w.location());
-    let host = location
-        .as_ref()
-        .and_then(|l| l.host().ok())
-        .unwrap_or_default();
-    let secure = location.and_then(|l| l.protocol().ok()).as_deref() == Some("https:");
-    let scheme = if secure { "wss" } else { "ws" };
-    let pm = js_sys::encode_uri_component(pm);
-    let token = js_sys::encode_uri_component(token);
-    format!("{scheme}://{host}/sync/{pm}/meeting?token={token}")
-}
-
 fn warn(text: &str) {
     web_sys::console::warn_1(&JsValue::from_str(text));
 }
