@@ -5,6 +5,7 @@
 
 use casebook_e2e::{server_text, update_frame, Client, Created, Server};
 use std::time::Duration;
+use yrs::encoding::write::Write as _;
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -117,15 +118,6 @@ async fn references_into_a_surrogate_pair_are_applied_as_yjs_applies_them() {
         .unwrap();
 }
 
-/// lib0's variable-length unsigned integer.
-fn var(mut n: u64, out: &mut Vec<u8>) {
-    while n >= 0x80 {
-        out.push((n as u8 & 0x7f) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-}
-
 /// An update that yrs refuses part-way: it integrates client 1000's block
 /// ("partial" at the start of the body) and then finds that client 5's
 /// block names a text item as its parent (`InvalidParent`). The half that
@@ -146,14 +138,14 @@ async fn an_update_yrs_refuses_part_way_leaves_nothing_behind() {
     let mut update = vec![2]; // two clients
                               // Client 1000, clock 0: a string in the root type "body".
     update.extend([1]);
-    var(1000, &mut update);
+    update.write_var(1000u64);
     update.extend([0, 0x04, 1, 4]);
     update.extend(b"body");
     update.extend([7]);
     update.extend(b"partial");
     // Client 5, clock 0: a string whose parent is the author's text item.
     update.extend([1, 5, 0, 0x04, 0]);
-    var(author.doc.client_id().get(), &mut update);
+    update.write_var(author.doc.client_id().get());
     update.extend([0, 1, b'x']);
     update.push(0); // no deletions
 
@@ -191,10 +183,10 @@ async fn an_item_whose_right_origin_is_not_after_its_origin_is_refused() {
     // 1000 inserts "/" with origin and right origin both at clock 11.
     let cid = author.doc.client_id().get();
     let mut update = vec![1, 1];
-    var(1000, &mut update);
+    update.write_var(1000u64);
     update.extend([0, 0xc4]);
     for _ in 0..2 {
-        var(cid, &mut update);
+        update.write_var(cid);
         update.push(11);
     }
     update.extend([1, b'/', 0]);
