@@ -830,4 +830,6 @@ fn check_glossary(sections: &[SectionText], findings: &mut Vec<Finding>) {
 }
 
 #[cfg(test)]
+mod corpus;
+#[cfg(test)]
 mod tests;

@@ -23,16 +23,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use casebook_core::document::{section_text_name, BODY};
-use casebook_core::export::{case_html, case_markdown, import_sections, CaseExport};
+use casebook_core::document::BODY;
+use casebook_core::export::{case_html, case_markdown, CaseExport};
+use casebook_core::import::{import_sections, write_imported};
 use casebook_core::meeting::{Change, Event, Meeting};
-use casebook_core::outline::{self, valid_custom_id};
 use casebook_core::phase::Phase;
 use casebook_core::readiness::{self, Finding, SectionText};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use yrs::{GetString, ReadTxn, Text, WriteTxn};
+use yrs::{GetString, ReadTxn};
 
 /// What the document says: its sections in outline order and the draft.
 pub struct CaseDoc {
@@ -319,50 +319,7 @@ pub async fn import(
         })?;
     let mut placed: Vec<String> = Vec::new();
     let result = room.apply_server_change(app.rooms.commit(), |txn| {
-        let mut next_custom = 1;
-        for section in &case.sections {
-            let id = match &section.id {
-                Some(id) if casebook_core::document::template_section(id).is_some() => id.clone(),
-                given => {
-                    let id = given
-                        .clone()
-                        .filter(|id| valid_custom_id(id).is_ok() && !placed.contains(id))
-                        .unwrap_or_else(|| loop {
-                            let id = format!("custom-{next_custom}");
-                            next_custom += 1;
-                            if !placed.contains(&id) {
-                                break id;
-                            }
-                        });
-                    let title: String = section
-                        .title
-                        .chars()
-                        .take(outline::MAX_TITLE_CHARS)
-                        .collect();
-                    let title = if title.trim().is_empty() {
-                        id.clone()
-                    } else {
-                        title
-                    };
-                    if outline::add_section(txn, &id, &title, None).is_err() {
-                        continue;
-                    }
-                    id
-                }
-            };
-            let text = txn.get_or_insert_text(section_text_name(&id).as_str());
-            let end = text.len(txn);
-            text.insert(txn, end, &section.markdown);
-            placed.push(id);
-        }
-        if let Some(draft) = &case.draft {
-            let body = txn.get_or_insert_text(BODY);
-            body.insert(txn, 0, draft);
-        }
-        // The file's order, then the sections it did not mention.
-        for (index, id) in placed.iter().enumerate() {
-            let _ = outline::move_section(txn, id, index);
-        }
+        placed = write_imported(txn, &case);
     });
     app.rooms.leave(&room, conn);
     result.map_err(|e| ApiError::internal(format!("the imported document was not stored: {e}")))?;

@@ -1,6 +1,7 @@
 //! Export and import: what the files say, and the way back.
 
 use super::*;
+use crate::document::TEMPLATE;
 use crate::meeting::{Actor, Command, CommandKind};
 use crate::outline::{Section, SectionTitle};
 use crate::role::Role;

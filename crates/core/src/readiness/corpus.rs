@@ -1,0 +1,430 @@
+//! The corpus the readiness check is built against: postmortems written the
+//! ways people write them, in English and Japanese, each imported from its
+//! Markdown into a document and checked there, as a real one is.
+//!
+//! Every good one is ready (no blocking finding). Every flawed one has one
+//! fault and gets the finding for it.
+
+use super::*;
+use crate::import::{import_sections, write_imported};
+use yrs::Transact;
+
+/// English, "Root causes / Action items" shape, bold inline labels with a
+/// dash, relative times, numbers in words, a ticket id.
+const GOOD_EN_ACTION_ITEMS: &str = r#"# INC-2291: Checkout errors after the Redis failover
+
+## Summary
+For about forty minutes on 3 November, roughly one in five checkout attempts failed with an HTTP 500 after our session store failed over to its replica. Tracked as INC-2291.
+
+## Background
+**Purpose** — The checkout service takes a customer's cart, reserves stock and charges the card through the payment gateway.
+**Architecture** — Six stateless API pods on Kubernetes behind an ALB; sessions live in a Redis primary with one replica; orders are written to PostgreSQL.
+**Stack** — Redis 7 (ElastiCache), PostgreSQL 15 on RDS, the Stripe API for card payments.
+
+## Customer impact
+- About twelve hundred customers saw an error at the payment step.
+- 20% of checkout attempts failed between T+3m and T+41m.
+- Support received 87 tickets; we refunded no one because no card was charged twice.
+
+## Incident timeline
+All times JST, T = the failover.
+- T+0 (14:02) ElastiCache promotes the replica after a host failure.
+- T+3m the error-rate alert for checkout fires.
+- T+12m on-call finds pods still connected to the old primary address.
+- T+38m a rolling restart of the pods starts.
+- T+41m errors are back to baseline.
+
+## Root causes
+### Connection pool pinned to the old primary
+The Redis client resolved the primary endpoint once at start-up and kept its connections; after the failover, writes went to a node that was now read-only.
+
+### Alert without a runbook
+The alert fired at T+3m but pointed to no runbook, so on-call spent twenty minutes finding out which dependency had changed.
+
+## Action items
+1. **Reconnect on READONLY errors** (addresses: connection pool pinned to the old primary). We enable the client's reconnect-on-error option so that a failover costs seconds, not a restart. A sidecar proxy was considered and rejected: it adds a hop to every request and one more thing to run.
+2. **Write the checkout runbook** (cause: alert without a runbook). Owner: Mei, due 30 November. We link it from the alert since on-call should not have to guess which dependency moved. Rather than one runbook per alert, we write one per service, because our alerts change faster than our services.
+3. **Failover drill in staging every quarter** to catch the next client that caches an address (cause: connection pool pinned to the old primary). We chose staging because a production drill needs a maintenance window we cannot get before the sale season.
+
+## What we learned
+A managed failover is only as fast as the slowest client that notices it.
+
+## Glossary
+- ALB: Application Load Balancer, AWS's HTTP load balancer.
+- READONLY: the error Redis returns when a replica is asked to write.
+- RDS: Amazon's managed relational databases.
+"#;
+
+/// English, "Remediation" as a table, constraints stated in sentences, a
+/// "Not chosen" entry, plain "Cause:" labels in list items.
+const GOOD_EN_REMEDIATION_TABLE: &str = r#"# Expired TLS certificate on the partner API
+
+## Summary
+The certificate of partner-api.example.com expired on a Saturday; partners could not call us for 3 hours and 10 minutes.
+
+## System overview
+- Purpose: the partner API lets 40 retail partners push orders into our warehouse system.
+- Design: two nginx reverse proxies terminate TLS in front of a Go service; certificates were renewed by hand once a year.
+- Middleware: nginx, Go 1.22, MySQL 8, our internal secret store Vaultline.
+
+## Impact
+- 40 partners could not send orders for 3 hours 10 minutes.
+- About 6,500 orders were queued on their side and arrived late; none were lost.
+
+## Timeline
+| Time (UTC) | Event |
+| --- | --- |
+| 00:00 | The certificate expires. |
+| 00:04 | Partner monitors start failing; nobody on our side is paged. |
+| 02:40 | A partner phones the support line. |
+| 03:10 | A new certificate is issued and deployed by hand. |
+
+## Root cause(s)
+- Certificate renewal was a manual yearly task owned by one person who had left the team.
+- Nothing monitored certificate expiry, so the first signal came from a partner.
+
+## Remediation
+| Countermeasure | Cause | Why | Alternatives / constraints |
+| --- | --- | --- | --- |
+| Issue certificates with ACME and renew automatically | Manual yearly renewal | No person has to remember a date once a year | A two-year certificate was considered; browsers and partners no longer accept them |
+| Alert 21 days before any certificate expires | Nothing monitored expiry | Gives three weeks to react even if ACME breaks | Alerting on the day was ruled out: too late on a weekend |
+
+### Not chosen
+- Moving TLS to a managed CDN: partners pin our IP addresses, so a CDN needs every partner to change their firewall rules.
+
+## Lessons learned
+Anything done once a year by hand will eventually be done by nobody.
+
+## Glossary
+- ACME: the protocol Let's Encrypt uses to issue certificates automatically.
+- Vaultline: our internal secret store.
+"#;
+
+/// Japanese: 再発防止策 with 暫定対策 and 恒久対策, 根本原因, 時系列, 影響範囲,
+/// システム構成 with 役割 / アーキテクチャ / 使用技術, kanji numerals,
+/// reasons with 「ため」「ように」, 採用しなかった案.
+const GOOD_JA_SAIHATSU: &str = r#"# 決済APIの遅延障害（INC-1234）
+
+## 概要
+11月2日の夕方、決済APIの応答が遅くなり、約1時間にわたり一部の注文が完了しませんでした。
+
+## システム構成
+**役割**：ECサイトの注文確定時に、カード決済とポイント付与を行う。
+**アーキテクチャ**：API サーバー 4 台（EC2）から MySQL のプライマリ 1 台とレプリカ 2 台へ接続する。ポイント付与は SQS 経由で非同期に処理する。
+**使用技術**：MySQL 8.0（EC2 上）、SQS、Java 17 と Spring Boot。
+
+## 影響範囲
+- 約千二百人のお客様が注文を完了できなかった。
+- 売上への影響は数百万円規模と見積もっている。
+- 18:10〜19:05 の約55分間、決済の成功率が六割まで下がった。
+
+## 時系列
+- 18:05 ポイント付与のバッチが手動で再実行される
+- 18:10 決済APIのレイテンシ警告が発報
+- 18:25 DB の CPU 使用率 100% を確認
+- 18:50 バッチを停止
+- 19:05 レイテンシが平常値に戻る
+
+## 根本原因
+### バッチの全件再実行
+ポイント付与の失敗分だけを再実行する手順がなく、全件を再実行したため、プライマリに大量の更新が集中した。
+
+### 接続数の上限がない
+API サーバー側のコネクションプールに上限がなく、遅延に伴って接続が増え続けた。
+
+## 再発防止策
+### 暫定対策
+- 当日中にバッチの手動実行を禁止した。
+
+### 恒久対策
+- **失敗分だけを再実行できるようにする**（原因：バッチの全件再実行）。全件再実行を避けるため、失敗した注文IDを記録する。レプリカで実行する案も検討したが、更新処理のため採用できない。
+- **コネクションプールに上限を設ける**（原因：接続数の上限がない）。DB が詰まっても API が道連れにならないように、1 台あたり 50 接続までとする。RDS Proxy の導入も選択肢だったが、EC2 上の MySQL から移行する計画が来期のため今回は見送った。
+
+### 採用しなかった案
+- DB のスケールアップ：費用が月額で倍になり、根本的な解決にならない。
+
+## 学び
+手動の再実行手順も本番の変更と同じようにレビューする。
+
+## 用語集
+- EC2：AWS の仮想サーバー
+- SQS：AWS のメッセージキュー
+- RDS Proxy：AWS が提供する DB 接続のプロキシ
+"#;
+
+/// Japanese with the template's own headings, sub-headings in the system
+/// overview, numbered causes referred to by number, full-width colons.
+const GOOD_JA_TEMPLATE: &str = r#"# 社内チャットの通知遅延
+
+## 概要
+社内チャットのプッシュ通知が最大2時間遅れた。
+
+## システム概要
+### 目的
+社員約三千人が使う社内チャットで、メンションをスマートフォンへ通知する。
+
+### 設計
+メッセージ受信サービスが通知ジョブをキューに積み、通知ワーカー 3 台が APNs と FCM へ送る。
+
+### ミドルウェア
+RabbitMQ 3.12、PostgreSQL 14、Go で書いたワーカー。
+
+## 影響
+- 約2時間、全社員の通知が遅れた（最大遅延 1 時間 58 分）。
+- 緊急連絡が届かなかったという問い合わせが 12 件あった。
+
+## タイムライン
+- 9時30分 ワーカーの新バージョンをデプロイ
+- 9時45分 キューの滞留が増え始める
+- 11時20分 利用者からの問い合わせで気付く
+- 11時28分 旧バージョンに切り戻し、滞留が解消
+
+## 原因
+1. 新バージョンのワーカーが、送信失敗時にジョブを確認応答せず再配信を待つ実装になっていた（原因1）。
+2. キューの滞留を監視していなかった（原因2）。
+
+## 対策
+- 原因1への対策：失敗したジョブはリトライ用のキューへ移す。同じジョブが先頭で詰まり続けないようにするため。再配信の間隔を延ばす案もあったが、遅延がさらに伸びるので採らなかった。
+- 原因2への対策：滞留が 5 分で 1 万件を超えたら当番に通知する。利用者より先に気付けるようにするため。件数ではなく遅延時間で監視する案も検討したが、RabbitMQ では取得できないため件数にした。
+
+## 教訓
+デプロイ後の確認項目に、キューの滞留を加える。
+
+## 用語集
+- APNs：Apple のプッシュ通知サービス
+- FCM：Google のプッシュ通知サービス
+"#;
+
+pub(super) const GOOD: [(&str, &str); 4] = [
+    ("en action items", GOOD_EN_ACTION_ITEMS),
+    ("en remediation table", GOOD_EN_REMEDIATION_TABLE),
+    ("ja 再発防止策", GOOD_JA_SAIHATSU),
+    ("ja template", GOOD_JA_TEMPLATE),
+];
+
+/// One fault each, and the finding it must get.
+pub(super) const FLAWED: [(&str, &str, Rule); 7] = [
+    (
+        "keyword stuffing",
+        r#"# Login outage
+
+## Summary
+Logins failed for 25 minutes.
+
+## System overview
+Purpose: sign-in for the web shop.
+Design: one auth service in front of PostgreSQL.
+Middleware: PostgreSQL 15.
+
+## Impact
+3,000 users could not sign in for 25 minutes.
+
+## Timeline
+- 10:00 deploy
+- 10:25 rollback
+
+## Causes
+A migration locked the users table.
+
+## Countermeasures
+- Be more careful. Cause: mistake. Why: because. Alternatives: none.
+"#,
+        Rule::CountermeasureCause,
+    ),
+    (
+        "table with empty cells",
+        r#"# ログイン障害
+
+## 概要
+ログインが25分間できなかった。
+
+## システム概要
+目的：ECサイトのログイン。
+設計：認証サービス 1 つと PostgreSQL。
+ミドルウェア：PostgreSQL 15。
+
+## 影響
+3000人が25分間ログインできなかった。
+
+## タイムライン
+- 10:00 デプロイ
+- 10:25 切り戻し
+
+## 原因
+マイグレーションがユーザーテーブルをロックした。
+
+## 対策
+| 対策 | 原因 | 理由 | 代替案 |
+| --- | --- | --- | --- |
+| マイグレーションを夜間に実行する |  |  |  |
+"#,
+        Rule::CountermeasureCause,
+    ),
+    (
+        "placeholder: see the wiki",
+        r#"# Search latency
+
+## Summary
+Search was slow for an hour.
+
+## System overview
+Purpose: product search for the shop.
+Design: see the wiki
+Middleware: Elasticsearch 8.
+
+## Impact
+p99 latency reached 9 seconds for 60 minutes; 2% of searches timed out.
+
+## Timeline
+- 09:00 reindex starts
+- 10:00 reindex finishes
+
+## Causes
+### Reindex on the live cluster
+The nightly reindex ran during business hours.
+
+## Countermeasures
+- Run reindexing on a separate cluster (cause: reindex on the live cluster), because it keeps live queries away from the load; throttling was considered but it only stretches the slowdown.
+"#,
+        Rule::SystemDesign,
+    ),
+    (
+        "placeholder: 未定",
+        r#"# 検索の遅延
+
+## 概要
+検索が1時間遅くなった。
+
+## システム構成
+役割：商品検索。
+アーキテクチャ：Elasticsearch のクラスタ 1 つ。
+使用技術：未定
+
+## 影響範囲
+1時間、検索の2%がタイムアウトした。
+
+## 時系列
+- 09:00 再インデックス開始
+- 10:00 終了
+
+## 根本原因
+日中に再インデックスを実行した。
+
+## 再発防止策
+- 再インデックスを別クラスタで行う（原因：日中の再インデックス）。本番の検索に負荷をかけないため。流量制限も検討したが、遅延が長引くだけなので見送った。
+"#,
+        Rule::SystemMiddleware,
+    ),
+    (
+        "missing system overview part",
+        r#"# Image upload failures
+
+## Summary
+Image uploads failed for 2 hours.
+
+## Background
+**Purpose** — stores product images for the catalogue.
+**Architecture** — an upload service writes to object storage and a CDN serves the images.
+
+## Customer impact
+About 800 sellers could not upload images for 2 hours.
+
+## Incident timeline
+- 13:00 bucket policy change
+- 15:00 change reverted
+
+## Root cause
+A bucket policy change denied writes from the upload service.
+
+## Action items
+- Review bucket policy changes in pull requests (cause: the unreviewed bucket policy change), because a second pair of eyes would have caught the deny rule; a policy linter was considered but it does not know our service accounts.
+"#,
+        Rule::SystemMiddleware,
+    ),
+    (
+        "countermeasure with no cause",
+        r#"# Payment webhook backlog
+
+## Summary
+Payment confirmations arrived up to 90 minutes late.
+
+## System overview
+Purpose: receives payment webhooks and marks orders as paid.
+Design: a webhook receiver puts events on a queue; two workers update orders.
+Middleware: RabbitMQ, PostgreSQL.
+
+## Impact
+4,100 orders were shown as unpaid for up to 90 minutes.
+
+## Timeline
+- 08:00 worker deploy
+- 09:30 rollback
+
+## Causes
+### Worker crash loop
+The new worker version crashed on a webhook with an empty currency field.
+
+## Countermeasures
+- Add more dashboards for the team, because we want to see more; we considered buying a tool instead.
+"#,
+        Rule::CountermeasureCause,
+    ),
+    (
+        "system-specific acronym without glossary",
+        r#"# Order export stuck
+
+## Summary
+The nightly order export to the accounting system stopped for one night.
+
+## System overview
+Purpose: exports the day's orders to accounting.
+Design: a cron job reads orders and writes a file to the OEX share.
+Middleware: PostgreSQL, the OEX file share.
+
+## Impact
+1 night of orders (about 9,000) reached accounting 8 hours late.
+
+## Timeline
+- 02:00 export starts
+- 02:05 export fails
+- 10:00 rerun by hand
+
+## Causes
+### Full share
+The OEX share was full.
+
+## Countermeasures
+- Delete exports older than 30 days (cause: full share), because accounting keeps its own copy; a bigger share was considered but only postpones the problem.
+"#,
+        Rule::GlossaryMissing,
+    ),
+];
+
+/// Imports `markdown` into a fresh document and checks it there.
+fn check_imported(markdown: &str) -> Vec<Finding> {
+    let doc = crate::document::new_doc();
+    let case = import_sections(markdown);
+    {
+        let mut txn = doc.transact_mut();
+        write_imported(&mut txn, &case);
+    }
+    let txn = doc.transact();
+    check_document(&txn, &Meeting::new(0))
+}
+
+#[test]
+fn every_good_postmortem_in_the_corpus_is_ready() {
+    for (name, markdown) in GOOD {
+        let findings = check_imported(markdown);
+        assert_eq!(findings, vec![], "{name}");
+    }
+}
+
+#[test]
+fn every_flawed_postmortem_in_the_corpus_gets_the_finding_for_its_fault() {
+    for (name, markdown, rule) in FLAWED {
+        let findings = check_imported(markdown);
+        let rules: Vec<Rule> = findings.iter().map(|f| f.rule).collect();
+        assert!(rules.contains(&rule), "{name}: {findings:#?}");
+    }
+}
