@@ -18,6 +18,7 @@
 
 use crate::document::{section_text_name, template_section, BODY, TEMPLATE};
 use crate::export::{MARK_DRAFT, MARK_METADATA};
+use crate::headings::{measure_kind, normalise, section_for_heading};
 use crate::outline::{self, valid_custom_id};
 use yrs::{Text, TransactionMut, WriteTxn};
 
@@ -42,20 +43,24 @@ pub struct ImportedCase {
     pub sections: Vec<ImportedSection>,
     /// A Casebook export's draft part.
     pub draft: Option<String>,
+    /// Headings mapped to a template section that they usually, but not
+    /// always, mean ("Action items" → Countermeasures), in file order: the
+    /// import preview asks about each.
+    pub guesses: Vec<Guess>,
 }
 
-/// The template section a heading names: its id or its title in either
-/// language, case-insensitive.
+/// A heading the import mapped to a template section by a guess.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guess {
+    /// The heading as written.
+    pub heading: String,
+    /// The template section id it was mapped to.
+    pub section: &'static str,
+}
+
+/// The template section a heading names (see [`crate::headings`]).
 pub fn template_id_for(heading: &str) -> Option<&'static str> {
-    let h = heading.trim().trim_matches(['*', '_', '`']).trim();
-    TEMPLATE
-        .iter()
-        .find(|t| {
-            h.eq_ignore_ascii_case(t.id)
-                || h.eq_ignore_ascii_case(t.title_en)
-                || h.to_lowercase() == t.title_ja.to_lowercase()
-        })
-        .map(|t| t.id)
+    section_for_heading(heading).map(|name| name.id)
 }
 
 /// A heading line's level and text (ATX headings only, outside code).
@@ -122,6 +127,12 @@ fn marker_id(line: &str) -> Option<&str> {
 
 /// Reads a Markdown file into sections (see the module docs).
 pub fn import_sections(markdown: &str) -> ImportedCase {
+    import_sections_with(markdown, &[])
+}
+
+/// [`import_sections`], with headings the person importing chose to keep
+/// as sections of their own (answering the preview's questions "no").
+pub fn import_sections_with(markdown: &str, keep_as_written: &[String]) -> ImportedCase {
     let lines = lines_with_fences(markdown);
     let has_markers = lines
         .iter()
@@ -129,7 +140,7 @@ pub fn import_sections(markdown: &str) -> ImportedCase {
     if has_markers {
         import_marked(&lines)
     } else {
-        import_by_headings(&lines)
+        import_by_headings(&lines, keep_as_written)
     }
 }
 
@@ -226,16 +237,39 @@ fn import_marked(lines: &[(&str, bool)]) -> ImportedCase {
     case
 }
 
-fn import_by_headings(lines: &[(&str, bool)]) -> ImportedCase {
+fn import_by_headings(lines: &[(&str, bool)], keep_as_written: &[String]) -> ImportedCase {
     let mut case = ImportedCase::default();
-    let section_level = lines.iter().find_map(|(line, code)| {
-        let (level, text) = heading(line).filter(|_| !code)?;
-        template_id_for(text).map(|_| level)
-    });
+    let name_of = |text: &str| {
+        section_for_heading(text).filter(|_| !keep_as_written.iter().any(|k| k.trim() == text))
+    };
+    let level_of = |certain: bool| {
+        lines.iter().find_map(|(line, code)| {
+            let (level, text) = heading(line).filter(|_| !code)?;
+            name_of(text)
+                .filter(|name| name.certain || !certain)
+                .map(|_| level)
+        })
+    };
+    let section_level = level_of(true).or_else(|| level_of(false));
+    // A heading that says what kind of countermeasures follow (暫定対策,
+    // Not chosen) stays in the text as a sub-heading, so the check and the
+    // reader still know which entries are mitigations.
+    let kept: Vec<Option<String>> = lines
+        .iter()
+        .map(|(line, code)| {
+            let (level, text) = heading(line).filter(|_| !code)?;
+            let name = name_of(text)?;
+            let is_title = crate::document::template_section(name.id).is_some_and(|t| {
+                normalise(text) == normalise(t.title_en) || normalise(text) == normalise(t.title_ja)
+            });
+            (name.id == "countermeasures" && !is_title && measure_kind(text).is_some())
+                .then(|| format!("{} {text}", "#".repeat(level + 1)))
+        })
+        .collect();
     let mut current: Option<(Option<String>, String)> = None;
     let mut body: Vec<&str> = Vec::new();
     let mut preamble: Vec<&str> = Vec::new();
-    for (line, code) in lines.iter().copied() {
+    for (index, (line, code)) in lines.iter().copied().enumerate() {
         let starts = if code {
             None
         } else {
@@ -246,7 +280,17 @@ fn import_by_headings(lines: &[(&str, bool)]) -> ImportedCase {
                 push_section(&mut case, id, title, &body);
             }
             body.clear();
-            current = Some((template_id_for(text).map(str::to_owned), text.to_owned()));
+            let name = name_of(text);
+            if let Some(name) = name.filter(|n| !n.certain) {
+                case.guesses.push(Guess {
+                    heading: text.to_owned(),
+                    section: name.id,
+                });
+            }
+            if let Some(sub) = &kept[index] {
+                body.push(sub);
+            }
+            current = Some((name.map(|n| n.id.to_owned()), text.to_owned()));
             continue;
         }
         if current.is_some() {
@@ -336,4 +380,69 @@ pub fn write_imported(txn: &mut TransactionMut, case: &ImportedCase) -> Vec<Stri
         let _ = outline::move_section(txn, id, index);
     }
     placed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "# Outage\n\n## Background\nPurpose: pay.\n\n## Root cause(s)\n- a\n\n\
+                        ## 暫定対策\n- 手動で切り替え\n\n## 恒久対策\n- 自動化\n\n## Action items\n- b\n";
+
+    #[test]
+    fn headings_people_use_map_to_sections_and_the_guesses_are_listed() {
+        let case = import_sections(FILE);
+        let got: Vec<(Option<&str>, &str)> = case
+            .sections
+            .iter()
+            .map(|s| (s.id.as_deref(), s.markdown.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("system"), "Purpose: pay.\n"),
+                (Some("causes"), "- a\n"),
+                (
+                    Some("countermeasures"),
+                    "### 暫定対策\n- 手動で切り替え\n\n### 恒久対策\n- 自動化\n\n- b\n"
+                ),
+            ]
+        );
+        assert_eq!(
+            case.guesses,
+            vec![
+                Guess {
+                    heading: "Background".into(),
+                    section: "system"
+                },
+                Guess {
+                    heading: "Action items".into(),
+                    section: "countermeasures"
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_heading_the_importer_keeps_as_written_becomes_its_own_section() {
+        let case = import_sections_with(FILE, &["Action items".to_owned()]);
+        let last = case.sections.last().expect("sections");
+        assert_eq!(last.id, None);
+        assert_eq!(last.title, "Action items");
+        assert_eq!(last.markdown, "- b\n");
+        assert_eq!(case.guesses.len(), 1);
+    }
+
+    #[test]
+    fn an_imported_case_is_written_into_the_document_in_file_order() {
+        use yrs::Transact;
+        let doc = crate::document::new_doc();
+        let case = import_sections("## Notes\nx\n\n## 時系列\n- 10:00 a\n");
+        let placed = write_imported(&mut doc.transact_mut(), &case);
+        assert_eq!(placed, vec!["custom-1", "timeline"]);
+        let txn = doc.transact();
+        let order: Vec<String> = outline::outline(&txn).into_iter().map(|s| s.id).collect();
+        assert_eq!(&order[..3], ["custom-1", "timeline", "summary"]);
+        assert_eq!(outline::section_markdown(&txn, "timeline"), "- 10:00 a\n");
+    }
 }

@@ -32,6 +32,7 @@ pub mod anchor;
 pub mod comment;
 pub mod document;
 pub mod export;
+pub mod headings;
 pub mod import;
 pub mod insights;
 pub mod library;
