@@ -13,7 +13,8 @@ use yrs::{GetString, Text, Transact};
 
 const WAIT: Duration = Duration::from_secs(10);
 
-/// A case that passes every text rule once the glossary explains RDS.
+/// A case that passes every text rule (the glossary lacks RDS, which the
+/// meeting's Q&A brings in: advice, not blocking).
 const SECTIONS: [(&str, &str); 10] = [
     ("summary", "Checkout failed for 40 minutes after a database failover. 決済が40分間失敗した。"),
     (
@@ -267,12 +268,36 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
         .await
         .unwrap();
 
-    // The Q&A entry brought "RDS" into the text: the glossary lacks it.
+    // The Q&A entry brought "RDS" into the text: the glossary lacks it,
+    // which is advice and does not keep the case from being ready.
     let (_, readiness) = get(&server, &format!("/api/postmortems/{id}/readiness"), &sre).await;
     assert_eq!(rules(&readiness["findings"]), vec!["glossary_missing:RDS"]);
+    assert_eq!(readiness["findings"][0]["level"], "advice");
+    assert_eq!(readiness["ready"], true);
 
-    // Refused without a reason (409 with the findings), and only the
-    // facilitator may publish at all.
+    // A countermeasure with no cause (the leap from problem to fix) blocks.
+    append(
+        &writer,
+        "countermeasures",
+        "\n- Read replica, so reads survive; sharding was ruled out.",
+    );
+    watcher
+        .wait_until(WAIT, |c| section(c, "countermeasures").contains("sharding"))
+        .await
+        .unwrap();
+    let (_, readiness) = get(&server, &format!("/api/postmortems/{id}/readiness"), &sre).await;
+    assert_eq!(
+        rules(&readiness["findings"]),
+        vec![
+            "countermeasure_cause:Read replica, so reads survive; sharding was ruled out.",
+            "glossary_missing:RDS"
+        ]
+    );
+    assert_eq!(readiness["findings"][0]["level"], "blocking");
+    assert_eq!(readiness["ready"], false);
+
+    // Refused without a reason (409 with the blocking findings only), and
+    // only the facilitator may publish at all.
     let (status, refused) = command(
         &server,
         &id,
@@ -293,14 +318,17 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
         refused["error"].as_str().unwrap().contains("not ready"),
         "{refused}"
     );
-    assert_eq!(rules(&refused["findings"]), vec!["glossary_missing:RDS"]);
+    assert_eq!(
+        rules(&refused["findings"]),
+        vec!["countermeasure_cause:Read replica, so reads survive; sharding was ruled out."]
+    );
     let (_, meeting) = get(&server, &format!("/api/postmortems/{id}/meeting"), &sre).await;
     assert_eq!(meeting["state"]["phase"], "revision");
     let (status, _, _) = text_of(&server, &format!("/read/{id}"), None).await;
     assert_eq!(status, 404, "not published, no read link");
 
     // Published with a reason; the reason is kept and exported.
-    let reason = "RDS is explained in the linked runbook | 用語集は来週";
+    let reason = "the replica's cause is in the linked runbook | 原因は来週追記";
     ok(
         &server,
         &id,
@@ -372,7 +400,7 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
         html.contains("<strong>佐藤さん</strong>: 深夜の切り戻し 🎉"),
         "{html}"
     );
-    assert!(html.contains("用語集は来週"));
+    assert!(html.contains("原因は来週追記"));
 
     // The read link: no token needed while published.
     let (_, link) = get(
@@ -416,6 +444,11 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
         .await
         .unwrap();
     append(&fixer, "glossary", "\n- RDS: Amazon's managed databases.");
+    append(
+        &fixer,
+        "countermeasures",
+        " Cause: stale DNS cache, as the primary moves.",
+    );
     // Publishing closed the old sockets (4009); read through a new one.
     let watcher = Client::connect(&server.ws_url(&id, &reader)).await.unwrap();
     watcher

@@ -5,7 +5,8 @@
 //! browser on the live document and the meeting (`GET …/meeting`, refreshed
 //! every few seconds and whenever the document changes enough to matter), the
 //! same check the server runs when the facilitator publishes. Each finding
-//! links to its section.
+//! links to its section and says whether it blocks publishing or is advice;
+//! the count in the summary is of blocking ones.
 
 use crate::api;
 use crate::i18n::{t, Key, Lang};
@@ -48,15 +49,19 @@ pub fn CasePanel(
 
     let version = client.version();
     let outline = client.outline();
+    // Blocking findings first, then advice, each in the check's order.
     let findings = Memo::new(move |_| {
         version.track();
         let doc = client.doc();
         let txn = doc.transact();
-        meeting.with(|m| match m {
+        let mut findings = meeting.with(|m| match m {
             Some(m) => check_document(&txn, m),
             None => check_document(&txn, &Meeting::new(0)),
-        })
+        });
+        findings.sort_by_key(|f| !f.blocks());
+        findings
     });
+    let blocking = Memo::new(move |_| findings.with(|f| f.iter().filter(|f| f.blocks()).count()));
     let section_title = move |id: &str| {
         outline.with(|o| {
             o.iter()
@@ -66,11 +71,18 @@ pub fn CasePanel(
         })
     };
     let summary = move || {
-        let n = findings.with(Vec::len);
-        match (n, lang.get()) {
+        let n = blocking.get();
+        let advice = findings.with(Vec::len) - n;
+        let l = lang.get();
+        let head = match (n, l) {
             (0, l) => t(l, Key::ReadyToPublish).to_owned(),
             (n, Lang::En) => format!("{n} {}", t(Lang::En, Key::FindingsLeft)),
             (n, Lang::Ja) => format!("{} {n} 件", t(Lang::Ja, Key::FindingsLeft)),
+        };
+        match (advice, l) {
+            (0, _) => head,
+            (a, Lang::En) => format!("{head} · {a} {}", t(Lang::En, Key::AdviceCount)),
+            (a, Lang::Ja) => format!("{head}・{} {a} 件", t(Lang::Ja, Key::AdviceCount)),
         }
     };
     let encoded = js_sys::encode_uri_component(&pm_id)
@@ -93,12 +105,12 @@ pub fn CasePanel(
             <details id="readiness" open>
                 <summary>
                     <span class="readiness-title">{move || t(lang.get(), Key::Readiness)}</span>
-                    <span class="readiness-count" class:ready=move || findings.with(Vec::is_empty)>{summary}</span>
+                    <span class="readiness-count" class:ready=move || blocking.get() == 0>{summary}</span>
                 </summary>
                 <ul class="findings">
                     <For
                         each=move || findings.get()
-                        key=|f: &Finding| (f.section.clone(), f.rule, f.subject.clone(), f.reason_en.clone())
+                        key=|f: &Finding| (f.section.clone(), f.rule, f.subject.clone(), f.reason_en.clone(), f.level)
                         let:finding
                     >
                         {
@@ -109,10 +121,19 @@ pub fn CasePanel(
                                 .and_then(|v| v.as_str().map(str::to_owned))
                                 .unwrap_or_default();
                             let data_section = section.clone();
+                            let blocks = finding.blocks();
+                            let (level, level_key) = if blocks {
+                                ("blocking", Key::FindingBlocking)
+                            } else {
+                                ("advice", Key::FindingAdvice)
+                            };
                             view! {
-                                <li data-rule=rule data-section=data_section>
+                                <li data-rule=rule data-section=data_section data-level=level class=level>
                                     <a href=href>
-                                        <span class="finding-section">{move || section_title(&section)}</span>
+                                        <span class="finding-section">
+                                            <span class="finding-level">{move || t(lang.get(), level_key)}</span>
+                                            {move || section_title(&section)}
+                                        </span>
                                         <span class="finding-reason">{move || finding.reason(lang.get() == Lang::Ja).to_owned()}</span>
                                     </a>
                                 </li>

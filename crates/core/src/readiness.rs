@@ -87,12 +87,50 @@ pub enum Rule {
     GlossaryMissing,
 }
 
-/// One thing that keeps the case from being ready.
+/// Whether a finding keeps the case from being published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// A reader would be lost or misled: publishing is refused until it is
+    /// fixed (or the facilitator publishes with a stated reason).
+    Blocking,
+    /// The case would read better: shown to the authors, never blocks.
+    Advice,
+}
+
+impl Rule {
+    /// Missing content a reader needs blocks: a required section, a part
+    /// of the system overview, a measure of the impact, times, the cause a
+    /// countermeasure addresses (the leap from problem to fix), an open
+    /// question, an undecided suggestion. How a countermeasure's reasons
+    /// are phrased, the glossary and tidying resolved comments are advice.
+    pub fn level(self) -> Level {
+        match self {
+            Rule::SectionEmpty
+            | Rule::SystemPurpose
+            | Rule::SystemDesign
+            | Rule::SystemMiddleware
+            | Rule::ImpactMeasurable
+            | Rule::TimelineTimes
+            | Rule::CountermeasureCause
+            | Rule::QuestionUnanswered
+            | Rule::SuggestionUndecided => Level::Blocking,
+            Rule::CountermeasureWhy
+            | Rule::CountermeasureAlternatives
+            | Rule::CommentUnresolved
+            | Rule::GlossaryMissing => Level::Advice,
+        }
+    }
+}
+
+/// One thing the case lacks for a reader who was not in the room.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     /// The section to fix (a section id; clicking the finding goes there).
     pub section: String,
     pub rule: Rule,
+    /// Whether it blocks publishing ([`Rule::level`]).
+    pub level: Level,
     /// What exactly: the comment id, the glossary term or the
     /// countermeasure's first line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -102,6 +140,11 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Whether this finding keeps the case from being published.
+    pub fn blocks(&self) -> bool {
+        self.level == Level::Blocking
+    }
+
     pub fn reason(&self, japanese: bool) -> &str {
         if japanese {
             &self.reason_ja
@@ -109,6 +152,30 @@ impl Finding {
             &self.reason_en
         }
     }
+}
+
+/// The answer to "is this case ready?": `GET …/readiness` sends it, the
+/// browser's checklist shows the same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Readiness {
+    /// No blocking finding is left.
+    pub ready: bool,
+    /// Every finding, blocking and advice.
+    pub findings: Vec<Finding>,
+}
+
+impl Readiness {
+    pub fn of(findings: Vec<Finding>) -> Readiness {
+        Readiness {
+            ready: ready(&findings),
+            findings,
+        }
+    }
+}
+
+/// Whether findings leave the case publishable: none of them blocks.
+pub fn ready(findings: &[Finding]) -> bool {
+    !findings.iter().any(Finding::blocks)
 }
 
 /// One section of the document with its Markdown.
@@ -232,6 +299,7 @@ fn finding(section: &str, rule: Rule, subject: Option<String>, en: String, ja: S
     Finding {
         section: section.to_owned(),
         rule,
+        level: rule.level(),
         subject,
         reason_en: en,
         reason_ja: ja,

@@ -3,15 +3,17 @@
 //!
 //! - `GET /api/postmortems/{id}/readiness` — the readiness findings now.
 //! - Publishing (`move_phase` to `published`) is refused with 409 and the
-//!   findings while there are any, unless the command carries an
-//!   `override_reason` ([`publish_blocked`], called by the command handler).
+//!   blocking findings while there are any (advice never blocks), unless the
+//!   command carries an `override_reason` ([`publish_blocked`], called by the
+//!   command handler).
 //! - `GET /read/{id}` — the stable read link of a published case: the case
 //!   as a standalone HTML page, for anyone who has the link, no token; 404
 //!   while the case is not published (also after it was reopened).
 //!   `GET /api/postmortems/{id}/read-link` tells the link.
 //! - `GET /api/postmortems/{id}/export.md` / `export.html` — the whole case
 //!   (`?lang=ja` for Japanese titles and labels).
-//! - `POST /api/postmortems/import` — a new postmortem from a Markdown file.
+//! - `POST /api/postmortems/import` — a new postmortem from a Markdown file
+//!   (`keep_as_written`: headings not to map to a template section).
 //!
 //! The Markdown, HTML and import rules live in `casebook_core::export`.
 
@@ -25,10 +27,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use casebook_core::document::BODY;
 use casebook_core::export::{case_html, case_markdown, CaseExport};
-use casebook_core::import::{import_sections, write_imported};
+use casebook_core::import::{import_sections_with, write_imported};
 use casebook_core::meeting::{Change, Event, Meeting};
 use casebook_core::phase::Phase;
-use casebook_core::readiness::{self, Finding, SectionText};
+use casebook_core::readiness::{self, Finding, Readiness, SectionText};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -63,9 +65,9 @@ pub async fn read_case(app: &AppState, pm: &str) -> Result<CaseDoc, ApiError> {
     Ok(doc)
 }
 
-/// The findings that keep the publishing command in `events` from going
-/// through: `None` when the events do not publish, carry an override reason,
-/// or the case has no findings.
+/// The blocking findings that keep the publishing command in `events` from
+/// going through: `None` when the events do not publish, carry an override
+/// reason, or the case has no blocking finding (advice never blocks).
 pub async fn publish_blocked(
     app: &AppState,
     pm: &str,
@@ -86,8 +88,11 @@ pub async fn publish_blocked(
         return Ok(None);
     }
     let doc = read_case(app, pm).await?;
-    let findings = readiness::check(&doc.sections, meeting);
-    Ok((!findings.is_empty()).then_some(findings))
+    let blocking: Vec<Finding> = readiness::check(&doc.sections, meeting)
+        .into_iter()
+        .filter(Finding::blocks)
+        .collect();
+    Ok((!blocking.is_empty()).then_some(blocking))
 }
 
 /// The 409 answer to publishing with findings left.
@@ -95,8 +100,8 @@ pub fn refused_with(findings: Vec<Finding>) -> ApiError {
     ApiError::new(
         StatusCode::CONFLICT,
         format!(
-            "the case is not ready to publish: {} finding(s) left; fix them, or publish with an \
-             `override_reason` that will be kept with the case",
+            "the case is not ready to publish: {} blocking finding(s) left; fix them, or publish \
+             with an `override_reason` that will be kept with the case",
             findings.len()
         ),
     )
@@ -109,7 +114,7 @@ pub async fn get_readiness(
     Path(pm): Path<String>,
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Readiness>, ApiError> {
     let (_, record) = invite::admit(&app, &headers, &query, &pm).await?;
     let meeting = app
         .meetings
@@ -120,10 +125,10 @@ pub async fn get_readiness(
         .meeting
         .clone();
     let doc = read_case(&app, &record.id).await?;
-    let findings = readiness::check(&doc.sections, &meeting);
-    Ok(Json(
-        json!({"ready": findings.is_empty(), "findings": findings}),
-    ))
+    Ok(Json(Readiness::of(readiness::check(
+        &doc.sections,
+        &meeting,
+    ))))
 }
 
 /// The stable read link of a case (valid while it is published).
@@ -284,6 +289,10 @@ pub async fn read_page(
 pub struct ImportRequest {
     title: Option<String>,
     markdown: String,
+    /// Headings the import would map to a section by a guess, which the
+    /// person importing chose to keep as sections of their own.
+    #[serde(default)]
+    keep_as_written: Vec<String>,
 }
 
 /// `POST /api/postmortems/import` (admin token): a new postmortem whose
@@ -300,7 +309,7 @@ pub async fn import(
     if request.markdown.trim().is_empty() {
         return Err(ApiError::bad_request("the Markdown file is empty"));
     }
-    let case = import_sections(&request.markdown);
+    let case = import_sections_with(&request.markdown, &request.keep_as_written);
     // A title given in the request is checked as given; one taken from the
     // file is cut to fit.
     let title = match request.title.filter(|t| !t.trim().is_empty()) {

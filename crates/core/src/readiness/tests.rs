@@ -581,3 +581,38 @@ fn a_custom_section_titled_as_a_template_section_is_read_as_it() {
     assert_eq!(findings.len(), 3, "{findings:?}");
     assert!(findings.iter().all(|f| f.section == "custom-2"));
 }
+
+#[test]
+fn missing_content_blocks_and_phrasing_is_advice() {
+    use Level::{Advice, Blocking};
+    let expected = [
+        (Rule::SectionEmpty, Blocking),
+        (Rule::SystemPurpose, Blocking),
+        (Rule::SystemDesign, Blocking),
+        (Rule::SystemMiddleware, Blocking),
+        (Rule::ImpactMeasurable, Blocking),
+        (Rule::TimelineTimes, Blocking),
+        (Rule::CountermeasureWhy, Advice),
+        (Rule::CountermeasureAlternatives, Advice),
+        (Rule::CountermeasureCause, Blocking),
+        (Rule::QuestionUnanswered, Blocking),
+        (Rule::SuggestionUndecided, Blocking),
+        (Rule::CommentUnresolved, Advice),
+        (Rule::GlossaryMissing, Advice),
+    ];
+    for (rule, level) in expected {
+        assert_eq!(rule.level(), level, "{rule:?}");
+    }
+    // On the wire: "level": "blocking" / "advice"; ready counts blocking only.
+    let findings = check(
+        &with(&GOOD_EN, "lessons", "Ask the SRT team."),
+        &Meeting::new(0),
+    );
+    let json = serde_json::to_value(Readiness::of(findings)).expect("json");
+    assert_eq!(json["ready"], true);
+    assert_eq!(json["findings"][0]["level"], "advice");
+    let findings = check(&with(&GOOD_EN, "impact", "Many."), &Meeting::new(0));
+    let json = serde_json::to_value(Readiness::of(findings)).expect("json");
+    assert_eq!(json["ready"], false);
+    assert_eq!(json["findings"][0]["level"], "blocking");
+}
