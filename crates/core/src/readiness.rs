@@ -39,9 +39,15 @@
 //!   suggestion accepted or declined, every comment resolved.
 //! - **Glossary** ([`glossary`]): abbreviations and `[[terms]]` explained,
 //!   except well-known abbreviations and ticket ids.
+//!
+//! **Levels.** Each finding is [`Level::Blocking`] or [`Level::Advice`]
+//! ([`Rule::level`]); a case is [`ready`] when no blocking finding is left.
+//! An author or the facilitator may dismiss one finding as "not applicable"
+//! with a reason (the meeting's `dismiss_finding` command): it stays listed,
+//! with the reason, and no longer blocks.
 
 use crate::headings::section_for_heading;
-use crate::meeting::Meeting;
+use crate::meeting::{Dismissal, Meeting};
 use crate::outline::{outline, section_markdown, Section, SectionTitle};
 use serde::{Deserialize, Serialize};
 use yrs::ReadTxn;
@@ -129,8 +135,12 @@ pub struct Finding {
     /// The section to fix (a section id; clicking the finding goes there).
     pub section: String,
     pub rule: Rule,
-    /// Whether it blocks publishing ([`Rule::level`]).
+    /// Whether it blocks publishing ([`Rule::level`]) — unless dismissed.
     pub level: Level,
+    /// Marked "not applicable" by an author or the facilitator: it no
+    /// longer blocks, and says who and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dismissed: Option<Dismissal>,
     /// What exactly: the comment id, the glossary term or the
     /// countermeasure's first line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -142,7 +152,7 @@ pub struct Finding {
 impl Finding {
     /// Whether this finding keeps the case from being published.
     pub fn blocks(&self) -> bool {
-        self.level == Level::Blocking
+        self.level == Level::Blocking && self.dismissed.is_none()
     }
 
     pub fn reason(&self, japanese: bool) -> &str {
@@ -292,6 +302,11 @@ pub fn check(sections: &[SectionText], meeting: &Meeting) -> Vec<Finding> {
     }
     comments::check_comments(meeting, &mut findings);
     glossary::check_glossary(sections, &mut findings);
+    for f in &mut findings {
+        f.dismissed = meeting
+            .dismissal(f.rule, &f.section, f.subject.as_deref())
+            .cloned();
+    }
     findings
 }
 
@@ -300,6 +315,7 @@ fn finding(section: &str, rule: Rule, subject: Option<String>, en: String, ja: S
         section: section.to_owned(),
         rule,
         level: rule.level(),
+        dismissed: None,
         subject,
         reason_en: en,
         reason_ja: ja,

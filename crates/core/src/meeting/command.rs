@@ -15,6 +15,7 @@ use crate::anchor::Anchor;
 use crate::comment::CommentKind;
 use crate::permission::Action;
 use crate::phase::Phase;
+use crate::readiness::Rule;
 use crate::survey::Ratings;
 use serde::{Deserialize, Serialize};
 
@@ -110,6 +111,16 @@ pub enum CommandKind {
         #[serde(default)]
         comment: Option<String>,
     },
+    /// Mark one readiness finding (its rule, section and subject, as the
+    /// check reported it) "not applicable": it stops blocking, and the
+    /// reason is kept and shown with it.
+    DismissFinding {
+        rule: Rule,
+        section: String,
+        #[serde(default)]
+        subject: Option<String>,
+        reason: String,
+    },
 }
 
 impl CommandKind {
@@ -136,6 +147,7 @@ impl CommandKind {
             CommandKind::Resolve { .. } => Action::Resolve,
             CommandKind::PostKudos { .. } => Action::PostKudos,
             CommandKind::AnswerSurvey { .. } => Action::AnswerSurvey,
+            CommandKind::DismissFinding { .. } => Action::DismissFinding,
         }
     }
 }

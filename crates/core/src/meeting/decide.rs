@@ -239,6 +239,31 @@ impl Meeting {
                     by: person,
                 }
             }
+            CommandKind::DismissFinding {
+                rule,
+                section,
+                subject,
+                reason,
+            } => {
+                let section = text("section", section, MAX_SECTION_CHARS)?;
+                let subject = optional_text("subject", subject.as_deref(), MAX_SECTION_CHARS)?;
+                let reason = text("reason for dismissing", reason, MAX_REASON_CHARS)?;
+                if self
+                    .dismissal(*rule, &section, subject.as_deref())
+                    .is_some()
+                {
+                    return Err(MeetingError::Conflict(
+                        "this finding is already dismissed".into(),
+                    ));
+                }
+                Change::FindingDismissed {
+                    rule: *rule,
+                    section,
+                    subject,
+                    reason,
+                    by: person,
+                }
+            }
             CommandKind::PostKudos { to, text: body } => Change::KudosPosted {
                 to: text("name on the card", to, MAX_KUDOS_TO_CHARS)?,
                 text: text("kudos", body, MAX_KUDOS_CHARS)?,

@@ -17,6 +17,7 @@
 use crate::anchor::Anchor;
 use crate::comment::{CommentKind, Person};
 use crate::phase::Phase;
+use crate::readiness::Rule;
 use crate::survey::Ratings;
 use serde::{Deserialize, Serialize};
 
@@ -113,5 +114,14 @@ pub enum Change {
     SurveyAnswered {
         ratings: Ratings,
         comment: Option<String>,
+    },
+    /// A readiness finding marked "not applicable".
+    FindingDismissed {
+        rule: Rule,
+        section: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        subject: Option<String>,
+        reason: String,
+        by: Person,
     },
 }

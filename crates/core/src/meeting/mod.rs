@@ -43,6 +43,7 @@ pub use views::{Counts, PhaseDuration, ReadingProgress};
 
 use crate::comment::{Answer, Comment, Decision, Kudos, Outcome, Person, Reply, Resolution};
 use crate::phase::Phase;
+use crate::readiness::Rule;
 use crate::role::Role;
 use crate::survey::{Survey, SurveyAnswer};
 use crate::timer::Timer;
@@ -86,6 +87,18 @@ pub struct Publication {
     pub override_reason: Option<String>,
 }
 
+/// A readiness finding someone marked "not applicable", and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dismissal {
+    pub rule: Rule,
+    pub section: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    pub reason: String,
+    pub by: Person,
+    pub at_ms: u64,
+}
+
 /// The whole state of one postmortem's meeting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Meeting {
@@ -111,6 +124,9 @@ pub struct Meeting {
     pub phase_movers: BTreeSet<String>,
     /// Participant id → command ids that produced events.
     pub processed_commands: BTreeMap<String, BTreeSet<String>>,
+    /// Readiness findings marked "not applicable", oldest first.
+    #[serde(default)]
+    pub dismissals: Vec<Dismissal>,
 }
 
 impl Meeting {
@@ -132,6 +148,7 @@ impl Meeting {
             timer_plans: BTreeMap::new(),
             phase_movers: BTreeSet::new(),
             processed_commands: BTreeMap::new(),
+            dismissals: Vec::new(),
         }
     }
 
@@ -165,6 +182,18 @@ impl Meeting {
         self.processed_commands
             .get(participant_id)
             .is_some_and(|ids| ids.contains(command_id))
+    }
+
+    /// The dismissal of the finding with this rule, section and subject.
+    pub fn dismissal(
+        &self,
+        rule: Rule,
+        section: &str,
+        subject: Option<&str>,
+    ) -> Option<&Dismissal> {
+        self.dismissals
+            .iter()
+            .find(|d| d.rule == rule && d.section == section && d.subject.as_deref() == subject)
     }
 
     pub fn comment(&self, comment_id: &str) -> Option<&Comment> {
@@ -326,6 +355,24 @@ impl Meeting {
                 ratings: *ratings,
                 comment: comment.clone(),
             }),
+            Change::FindingDismissed {
+                rule,
+                section,
+                subject,
+                reason,
+                by,
+            } => {
+                if self.dismissal(*rule, section, subject.as_deref()).is_none() {
+                    self.dismissals.push(Dismissal {
+                        rule: *rule,
+                        section: section.clone(),
+                        subject: subject.clone(),
+                        reason: reason.clone(),
+                        by: by.clone(),
+                        at_ms,
+                    });
+                }
+            }
         }
     }
 

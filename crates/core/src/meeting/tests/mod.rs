@@ -2,6 +2,7 @@
 //! holds the fixtures (people, a draft, a `Run` with a log and a clock).
 
 mod comments;
+mod dismissals;
 mod phases;
 mod story;
 mod survey;
