@@ -601,3 +601,113 @@ async fn import_maps_a_foreign_file_and_refuses_bad_requests() {
         "refused imports created nothing: {list}"
     );
 }
+
+#[tokio::test]
+async fn a_dismissed_finding_keeps_its_reason_and_no_longer_blocks_publishing() {
+    let mut server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("Dismissal 対象外").await.unwrap();
+    let id = pm.id.clone();
+    let sre = join(&server, &pm, "facilitator", "SRE 佐藤").await;
+    let author = join(&server, &pm, "author", "Aoki").await;
+    let reader = join(&server, &pm, "participant", "Pat").await;
+    let writer = Client::connect(&server.ws_url(&id, &author)).await.unwrap();
+    for (section_id, markdown) in SECTIONS {
+        append(&writer, section_id, markdown);
+    }
+    let item = "Page the database team on failover, so they join early.";
+    append(&writer, "countermeasures", &format!("\n- {item}"));
+    writer
+        .wait_until(WAIT, |c| section(c, "countermeasures").contains("database team"))
+        .await
+        .unwrap();
+    // The server has the new item once its readiness reports it.
+    let readiness = tokio::time::timeout(WAIT, async {
+        loop {
+            let (_, r) = get(&server, &format!("/api/postmortems/{id}/readiness"), &sre).await;
+            if r["ready"] == false {
+                break r;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the server sees the new countermeasure");
+    let blocking: Vec<&Value> = readiness["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["level"] == "blocking")
+        .collect();
+    assert_eq!(blocking.len(), 1, "{readiness}");
+    assert_eq!(blocking[0]["rule"], "countermeasure_cause");
+    assert_eq!(blocking[0]["subject"], item);
+    let dismiss = json!({
+        "type": "dismiss_finding",
+        "rule": "countermeasure_cause",
+        "section": "countermeasures",
+        "subject": item,
+        "reason": "A staffing step, not a fix for a cause | 原因への対策ではない"
+    });
+
+    // A participant may not; an author may, once.
+    let (status, _) = command(&server, &id, &reader, dismiss.clone()).await;
+    assert_eq!(status, 403);
+    ok(&server, &id, &author, dismiss.clone()).await;
+    let (status, _) = command(&server, &id, &sre, dismiss.clone()).await;
+    assert_eq!(status, 409);
+
+    // Kept across a restart: the meeting replays its log.
+    server.restart().await.unwrap();
+    let (_, readiness) = get(&server, &format!("/api/postmortems/{id}/readiness"), &reader).await;
+    assert_eq!(readiness["ready"], true, "{readiness}");
+    let dismissed = readiness["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "countermeasure_cause")
+        .expect("still listed");
+    assert_eq!(dismissed["level"], "blocking");
+    assert_eq!(dismissed["dismissed"]["by"]["display_name"], "Aoki");
+    assert!(dismissed["dismissed"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("原因への対策ではない"));
+
+    // Publishing goes through without an override reason.
+    for phase in ["silent_reading", "q_and_a", "proposals", "kudos", "revision", "published"] {
+        ok(&server, &id, &sre, json!({"type": "move_phase", "to": phase})).await;
+    }
+    let (_, meeting) = get(&server, &format!("/api/postmortems/{id}/meeting"), &reader).await;
+    assert!(meeting["state"]["published"].get("override_reason").is_none());
+    assert_eq!(meeting["state"]["dismissals"][0]["subject"], item);
+}
+
+#[tokio::test]
+async fn an_import_maps_the_headings_people_use_and_keeps_the_ones_declined_as_written() {
+    let server = Server::start().await.unwrap();
+    let markdown = "# 決済の遅延\n\n## 概要\n決済が55分間遅くなった。\n\n## システム構成\n\
+                    **役割**：注文確定時のカード決済。\n**アーキテクチャ**：API サーバー 4 台と MySQL 1 台。\n\
+                    **使用技術**：MySQL 8.0、Java 17。\n\n## 影響範囲\n約千二百人のお客様が注文できなかった。\n\n\
+                    ## 時系列\n- 18:10 警告\n- 19:05 回復\n\n## 根本原因\n### バッチの全件再実行\n\
+                    失敗分だけを再実行する手順がなかった。\n\n## 再発防止策\n\
+                    - 失敗分だけを再実行できるようにする（原因：バッチの全件再実行）。全件再実行を避けるため。\
+                    レプリカで実行する案も検討したが、更新処理のため採用できない。\n\n\
+                    ## Action items\n- 手順書を直す（担当: 青木）\n";
+    let (status, imported) = call(
+        &server,
+        reqwest::Method::POST,
+        "/api/postmortems/import",
+        ADMIN_TOKEN,
+        Some(json!({"markdown": markdown, "keep_as_written": ["Action items"]})),
+    )
+    .await;
+    assert_eq!(status, 201, "{imported}");
+    assert_eq!(
+        imported["sections"],
+        json!(["summary", "system", "impact", "timeline", "causes", "countermeasures", "custom-1"])
+    );
+    let viewer = imported["tokens"]["viewer"].as_str().unwrap();
+    let id = imported["id"].as_str().unwrap();
+    let (_, readiness) = get(&server, &format!("/api/postmortems/{id}/readiness"), viewer).await;
+    assert_eq!(readiness, json!({"ready": true, "findings": []}));
+}

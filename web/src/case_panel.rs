@@ -6,13 +6,18 @@
 //! every few seconds and whenever the document changes enough to matter), the
 //! same check the server runs when the facilitator publishes. Each finding
 //! links to its section and says whether it blocks publishing or is advice;
-//! the count in the summary is of blocking ones.
+//! the count in the summary is of blocking ones. Authors and the facilitator
+//! may mark one finding "not applicable" with a reason (the meeting's
+//! `dismiss_finding` command); it then stays listed, greyed, with the reason,
+//! and no longer counts.
 
 use crate::api;
 use crate::i18n::{t, Key, Lang};
+use crate::meeting::Session;
 use crate::sync::Client;
+use casebook_core::permission::Action;
 use casebook_core::readiness::{check_document, Finding};
-use casebook_core::Meeting;
+use casebook_core::{CommandKind, Meeting};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;
@@ -28,6 +33,7 @@ pub fn CasePanel(
     client: Client,
     lang: RwSignal<Lang>,
 ) -> impl IntoView {
+    let session = Session::for_page(&pm_id, &token, &client, lang);
     let meeting: RwSignal<Option<Meeting>> = RwSignal::new(None);
     let fetch = {
         let (pm_id, token) = (pm_id.clone(), token.clone());
@@ -43,6 +49,7 @@ pub fn CasePanel(
         }
     };
     fetch();
+    let refetch = fetch.clone();
     if let Ok(handle) = set_interval_with_handle(fetch, MEETING_EVERY) {
         on_cleanup(move || handle.clear());
     }
@@ -58,10 +65,13 @@ pub fn CasePanel(
             Some(m) => check_document(&txn, m),
             None => check_document(&txn, &Meeting::new(0)),
         });
-        findings.sort_by_key(|f| !f.blocks());
+        findings.sort_by_key(|f| (!f.blocks(), f.dismissed.is_some()));
         findings
     });
     let blocking = Memo::new(move |_| findings.with(|f| f.iter().filter(|f| f.blocks()).count()));
+    let dismissed = Memo::new(move |_| {
+        findings.with(|f| f.iter().filter(|f| f.dismissed.is_some()).count())
+    });
     let section_title = move |id: &str| {
         outline.with(|o| {
             o.iter()
@@ -72,7 +82,7 @@ pub fn CasePanel(
     };
     let summary = move || {
         let n = blocking.get();
-        let advice = findings.with(Vec::len) - n;
+        let advice = findings.with(Vec::len) - n - dismissed.get();
         let l = lang.get();
         let head = match (n, l) {
             (0, l) => t(l, Key::ReadyToPublish).to_owned(),
@@ -110,35 +120,10 @@ pub fn CasePanel(
                 <ul class="findings">
                     <For
                         each=move || findings.get()
-                        key=|f: &Finding| (f.section.clone(), f.rule, f.subject.clone(), f.reason_en.clone(), f.level)
+                        key=|f: &Finding| (f.section.clone(), f.rule, f.subject.clone(), f.reason_en.clone(), f.level, f.dismissed.clone())
                         let:finding
                     >
-                        {
-                            let section = finding.section.clone();
-                            let href = format!("#sec-{section}");
-                            let rule = serde_json::to_value(finding.rule)
-                                .ok()
-                                .and_then(|v| v.as_str().map(str::to_owned))
-                                .unwrap_or_default();
-                            let data_section = section.clone();
-                            let blocks = finding.blocks();
-                            let (level, level_key) = if blocks {
-                                ("blocking", Key::FindingBlocking)
-                            } else {
-                                ("advice", Key::FindingAdvice)
-                            };
-                            view! {
-                                <li data-rule=rule data-section=data_section data-level=level class=level>
-                                    <a href=href>
-                                        <span class="finding-section">
-                                            <span class="finding-level">{move || t(lang.get(), level_key)}</span>
-                                            {move || section_title(&section)}
-                                        </span>
-                                        <span class="finding-reason">{move || finding.reason(lang.get() == Lang::Ja).to_owned()}</span>
-                                    </a>
-                                </li>
-                            }
-                        }
+                        <FindingItem finding section_title session lang on_dismissed=refetch.clone()/>
                     </For>
                 </ul>
             </details>
@@ -148,5 +133,124 @@ pub fn CasePanel(
                 <a id="export-html" href=move || export("html") target="_blank" rel="noopener noreferrer">"HTML"</a>
             </p>
         </section>
+    }
+}
+
+/// One finding: its level, section and reason, a link to the section, and
+/// for authors and the facilitator a way to dismiss it.
+#[component]
+fn FindingItem(
+    finding: Finding,
+    section_title: impl Fn(&str) -> String + Copy + Send + Sync + 'static,
+    session: Session,
+    lang: RwSignal<Lang>,
+    on_dismissed: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let section = finding.section.clone();
+    let href = format!("#sec-{section}");
+    let rule = serde_json::to_value(finding.rule)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let data_section = section.clone();
+    let (level, level_key) = match (&finding.dismissed, finding.blocks()) {
+        (Some(_), _) => ("dismissed", Key::FindingDismissed),
+        (None, true) => ("blocking", Key::FindingBlocking),
+        (None, false) => ("advice", Key::FindingAdvice),
+    };
+    let data_level = if finding.dismissed.is_some() {
+        serde_json::to_value(finding.level)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    } else {
+        level.to_owned()
+    };
+    let dismissal = finding.dismissed.clone().map(|d| {
+        view! {
+            <span class="finding-dismissal">
+                {move || t(lang.get(), Key::DismissedBecause)} " " {d.reason.clone()} " — " {d.by.display_name.clone()}
+            </span>
+        }
+    });
+    let may_dismiss = finding.dismissed.is_none();
+    let reason = finding.clone();
+    let asking = RwSignal::new(false);
+    view! {
+        <li data-rule=rule data-section=data_section data-level=data_level class=level>
+            <a href=href>
+                <span class="finding-section">
+                    <span class="finding-level">{move || t(lang.get(), level_key)}</span>
+                    {move || section_title(&section)}
+                </span>
+                <span class="finding-reason">{move || reason.reason(lang.get() == Lang::Ja).to_owned()}</span>
+            </a>
+            {dismissal}
+            <Show when=move || may_dismiss && session.can(Action::DismissFinding) && !asking.get()>
+                <button type="button" class="link-button dismiss-finding" on:click=move |_| asking.set(true)>
+                    {move || t(lang.get(), Key::DismissFinding)}
+                </button>
+            </Show>
+            <Show when=move || asking.get()>
+                <DismissForm finding=finding.clone() session lang asking on_dismissed=on_dismissed.clone()/>
+            </Show>
+        </li>
+    }
+}
+
+/// The reason a finding does not apply, sent as `dismiss_finding`.
+#[component]
+fn DismissForm(
+    finding: Finding,
+    session: Session,
+    lang: RwSignal<Lang>,
+    asking: RwSignal<bool>,
+    on_dismissed: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let reason = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let why = reason.get_untracked().trim().to_owned();
+        if why.is_empty() || busy.get_untracked() {
+            return;
+        }
+        let command = CommandKind::DismissFinding {
+            rule: finding.rule,
+            section: finding.section.clone(),
+            subject: finding.subject.clone(),
+            reason: why,
+        };
+        let Ok(command) = serde_json::to_value(&command) else {
+            return;
+        };
+        busy.set(true);
+        let on_dismissed = on_dismissed.clone();
+        session.send(command, move |ok| {
+            busy.set(false);
+            if ok {
+                asking.set(false);
+                on_dismissed();
+            }
+        });
+    };
+    view! {
+        <form class="dismiss-form" on:submit=submit>
+            <input
+                type="text"
+                class="dismiss-reason"
+                maxlength="2000"
+                aria-label=move || t(lang.get(), Key::DismissReason)
+                placeholder=move || t(lang.get(), Key::DismissReason)
+                prop:value=move || reason.get()
+                on:input=move |ev| reason.set(event_target_value(&ev))
+            />
+            <button type="submit" disabled=move || busy.get() || reason.with(|r| r.trim().is_empty())>
+                {move || t(lang.get(), Key::DismissConfirm)}
+            </button>
+            <button type="button" class="secondary" on:click=move |_| asking.set(false)>
+                {move || t(lang.get(), Key::Cancel)}
+            </button>
+        </form>
     }
 }

@@ -18,13 +18,15 @@
 //! - *Reading it*: [`markdown`], the sanitised Markdown renderer the
 //!   preview, the export and the library share.
 //! - *Sharing it*: [`export`], the whole case as Markdown or a standalone
-//!   HTML page, and a Markdown file read back into sections.
+//!   HTML page; [`import`], a Markdown file read into sections and written
+//!   into a document; [`headings`], the headings people use for each
+//!   template section (import and readiness share them).
 //! - *How meetings go*: [`insights`], a meeting's figures for its
 //!   facilitator (time per phase against the timer, who asked what, outcomes).
 //! - *The casebook*: [`library`], the search tokenizer (CJK bigrams and
 //!   Latin words) and the services and tags a case is filed under.
-//! - *Ready to publish?*: [`readiness`], the findings that keep a case
-//!   from being publishable.
+//! - *Ready to publish?*: [`readiness`], what a reader would miss, each
+//!   finding blocking or advice, and findings dismissed as not applicable.
 //! - *The wire*: [`protocol`], the y-websocket framing every replica (server,
 //!   browser, tests, load tool) speaks.
 
