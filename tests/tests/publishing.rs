@@ -617,7 +617,9 @@ async fn a_dismissed_finding_keeps_its_reason_and_no_longer_blocks_publishing() 
     let item = "Page the database team on failover, so they join early.";
     append(&writer, "countermeasures", &format!("\n- {item}"));
     writer
-        .wait_until(WAIT, |c| section(c, "countermeasures").contains("database team"))
+        .wait_until(WAIT, |c| {
+            section(c, "countermeasures").contains("database team")
+        })
         .await
         .unwrap();
     // The server has the new item once its readiness reports it.
@@ -658,7 +660,12 @@ async fn a_dismissed_finding_keeps_its_reason_and_no_longer_blocks_publishing() 
 
     // Kept across a restart: the meeting replays its log.
     server.restart().await.unwrap();
-    let (_, readiness) = get(&server, &format!("/api/postmortems/{id}/readiness"), &reader).await;
+    let (_, readiness) = get(
+        &server,
+        &format!("/api/postmortems/{id}/readiness"),
+        &reader,
+    )
+    .await;
     assert_eq!(readiness["ready"], true, "{readiness}");
     let dismissed = readiness["findings"]
         .as_array()
@@ -674,11 +681,26 @@ async fn a_dismissed_finding_keeps_its_reason_and_no_longer_blocks_publishing() 
         .contains("原因への対策ではない"));
 
     // Publishing goes through without an override reason.
-    for phase in ["silent_reading", "q_and_a", "proposals", "kudos", "revision", "published"] {
-        ok(&server, &id, &sre, json!({"type": "move_phase", "to": phase})).await;
+    for phase in [
+        "silent_reading",
+        "q_and_a",
+        "proposals",
+        "kudos",
+        "revision",
+        "published",
+    ] {
+        ok(
+            &server,
+            &id,
+            &sre,
+            json!({"type": "move_phase", "to": phase}),
+        )
+        .await;
     }
     let (_, meeting) = get(&server, &format!("/api/postmortems/{id}/meeting"), &reader).await;
-    assert!(meeting["state"]["published"].get("override_reason").is_none());
+    assert!(meeting["state"]["published"]
+        .get("override_reason")
+        .is_none());
     assert_eq!(meeting["state"]["dismissals"][0]["subject"], item);
 }
 
@@ -704,7 +726,15 @@ async fn an_import_maps_the_headings_people_use_and_keeps_the_ones_declined_as_w
     assert_eq!(status, 201, "{imported}");
     assert_eq!(
         imported["sections"],
-        json!(["summary", "system", "impact", "timeline", "causes", "countermeasures", "custom-1"])
+        json!([
+            "summary",
+            "system",
+            "impact",
+            "timeline",
+            "causes",
+            "countermeasures",
+            "custom-1"
+        ])
     );
     let viewer = imported["tokens"]["viewer"].as_str().unwrap();
     let id = imported["id"].as_str().unwrap();

@@ -69,9 +69,8 @@ pub fn CasePanel(
         findings
     });
     let blocking = Memo::new(move |_| findings.with(|f| f.iter().filter(|f| f.blocks()).count()));
-    let dismissed = Memo::new(move |_| {
-        findings.with(|f| f.iter().filter(|f| f.dismissed.is_some()).count())
-    });
+    let dismissed =
+        Memo::new(move |_| findings.with(|f| f.iter().filter(|f| f.dismissed.is_some()).count()));
     let section_title = move |id: &str| {
         outline.with(|o| {
             o.iter()

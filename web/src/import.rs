@@ -147,7 +147,12 @@ fn ImportPreview(
     let guesses = Memo::new(move |_| markdown.with(|md| import_sections_with(md, &[]).guesses));
     let title_of = move |id: &str| {
         template_section(id).map_or(String::new(), |t| {
-            if lang.get() == Lang::Ja { t.title_ja } else { t.title_en }.to_owned()
+            if lang.get() == Lang::Ja {
+                t.title_ja
+            } else {
+                t.title_en
+            }
+            .to_owned()
         })
     };
     let rows = move || {

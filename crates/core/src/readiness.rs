@@ -211,6 +211,14 @@ pub fn check_document<T: ReadTxn>(txn: &T, meeting: &Meeting) -> Vec<Finding> {
     check(&section_texts(txn), meeting)
 }
 
+/// Whether `section` is template section `id` or a custom section titled
+/// as it ("Root causes" reads as the Causes).
+fn reads_as(section: &Section, id: &str) -> bool {
+    section.id == id
+        || matches!(&section.title, SectionTitle::Custom(title)
+            if section_for_heading(title).is_some_and(|n| n.id == id))
+}
+
 /// The text a template section holds: its own, then that of custom
 /// sections titled as it (see the module docs), and the section where a
 /// finding about it is best fixed (the first of them that has text).
@@ -218,10 +226,7 @@ fn gathered<'a>(sections: &'a [SectionText], id: &str) -> (String, &'a str) {
     let mut text = String::new();
     let mut home: Option<&str> = None;
     for s in sections {
-        let belongs = s.section.id == id
-            || matches!(&s.section.title, SectionTitle::Custom(title)
-                if section_for_heading(title).is_some_and(|n| n.id == id));
-        if !belongs {
+        if !reads_as(&s.section, id) {
             continue;
         }
         if !s.markdown.trim().is_empty() {

@@ -8,7 +8,7 @@
 //! entry; terms specific to the system still do.
 
 use super::text::prose;
-use super::{finding, Finding, Rule, SectionText};
+use super::{finding, gathered, reads_as, Finding, Rule, SectionText};
 
 /// Abbreviations every engineer reading a case knows.
 pub const COMMON_ABBREVIATIONS: [&str; 72] = [
@@ -49,12 +49,25 @@ pub fn abbreviations(markdown: &str) -> Vec<String> {
         if upper >= 2
             && !lower
             && !COMMON_ABBREVIATIONS.contains(&word)
+            && !shouted(word)
             && !found.iter().any(|f| f == word)
         {
             found.push(word.to_owned());
         }
     }
     found
+}
+
+/// Words people write in capitals for emphasis: a few short ones
+/// (`DONE`, `NOTE`), and any of six letters or more in which a third or
+/// more are vowels (`INCIDENT`, `RESOLVED`), unlike abbreviations (`DNSSEC`).
+fn shouted(word: &str) -> bool {
+    const SHORT: [&str; 22] = [
+        "DONE", "NOTE", "WARN", "INFO", "OPEN", "NEW", "NOT", "ALL", "YES", "NO", "NONE", "TRUE",
+        "FALSE", "NULL", "ERROR", "FATAL", "ALERT", "START", "END", "FIXED", "ENDS", "DEBUG",
+    ];
+    let vowels = word.chars().filter(|c| "AEIOUY".contains(*c)).count();
+    SHORT.contains(&word) || (word.len() >= 6 && vowels * 3 >= word.len())
 }
 
 /// Terms the author marked as `[[term]]`, in order of first use.
@@ -91,13 +104,12 @@ fn in_glossary(glossary: &str, term: &str, abbreviation: bool) -> bool {
 }
 
 pub fn check_glossary(sections: &[SectionText], findings: &mut Vec<Finding>) {
-    let glossary = sections
-        .iter()
-        .find(|s| s.section.id == "glossary")
-        .map(|s| prose(&s.markdown))
-        .unwrap_or_default();
+    let glossary = prose(&gathered(sections, "glossary").0);
     let mut seen: Vec<String> = Vec::new();
-    for s in sections.iter().filter(|s| s.section.id != "glossary") {
+    for s in sections
+        .iter()
+        .filter(|s| !reads_as(&s.section, "glossary"))
+    {
         let terms = abbreviations(&s.markdown)
             .into_iter()
             .map(|t| (t, true))
