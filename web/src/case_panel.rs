@@ -119,7 +119,7 @@ pub fn CasePanel(
                 <ul class="findings">
                     <For
                         each=move || findings.get()
-                        key=|f: &Finding| (f.section.clone(), f.rule, f.subject.clone(), f.reason_en.clone(), f.level, f.dismissed.clone())
+                        key=|f: &Finding| (f.section.clone(), f.rule, f.subject.clone(), f.reason_en.clone(), f.dismissed.as_ref().map(|d| d.reason.clone()))
                         let:finding
                     >
                         <FindingItem finding section_title session lang on_dismissed=refetch.clone()/>

@@ -146,13 +146,10 @@ fn ImportPreview(
     // Guesses as first read, so a declined one stays on the list to undo.
     let guesses = Memo::new(move |_| markdown.with(|md| import_sections_with(md, &[]).guesses));
     let title_of = move |id: &str| {
+        let japanese = lang.get() == Lang::Ja;
         template_section(id).map_or(String::new(), |t| {
-            if lang.get() == Lang::Ja {
-                t.title_ja
-            } else {
-                t.title_en
-            }
-            .to_owned()
+            let title = if japanese { t.title_ja } else { t.title_en };
+            title.to_owned()
         })
     };
     let rows = move || {
