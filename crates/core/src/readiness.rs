@@ -212,11 +212,12 @@ pub fn check_document<T: ReadTxn>(txn: &T, meeting: &Meeting) -> Vec<Finding> {
 }
 
 /// Whether `section` is template section `id` or a custom section titled
-/// as it ("Root causes" reads as the Causes).
+/// as it for sure ("Root causes" reads as the Causes; "Action items", which
+/// only probably means the Countermeasures, is left as the author kept it).
 fn reads_as(section: &Section, id: &str) -> bool {
     section.id == id
         || matches!(&section.title, SectionTitle::Custom(title)
-            if section_for_heading(title).is_some_and(|n| n.id == id))
+            if section_for_heading(title).is_some_and(|n| n.certain && n.id == id))
 }
 
 /// The text a template section holds: its own, then that of custom

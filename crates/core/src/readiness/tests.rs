@@ -580,6 +580,17 @@ fn a_custom_section_titled_as_a_template_section_is_read_as_it() {
     let findings = check(&s, &Meeting::new(0));
     assert_eq!(findings.len(), 3, "{findings:?}");
     assert!(findings.iter().all(|f| f.section == "custom-2"));
+    // A title that only probably names it stays a section of its own.
+    let mut s = sections(&GOOD_EN);
+    s.push(SectionText {
+        section: Section {
+            id: "custom-3".into(),
+            title: SectionTitle::Custom("Action items".into()),
+            position: 20.0,
+        },
+        markdown: "- Update the wiki.".into(),
+    });
+    assert_eq!(check(&s, &Meeting::new(0)), vec![]);
 }
 
 #[test]
