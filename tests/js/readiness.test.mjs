@@ -75,7 +75,7 @@ The share was full; old exports were never deleted.
 
 ## Remediation
 - Delete exports older than 30 days (cause: full share), because accounting keeps its own copy; a bigger share was considered but only postpones the problem.
-- Page the data team when the export fails, so someone reruns it before 09:00; an automatic retry was ruled out since a half-sent file would arrive twice.
+- Page the on-call when the nightly job fails, so someone reruns it before 09:00; an automatic retry was ruled out since a half-sent file would arrive twice.
 `
 
 test('blocking findings and advice; an author dismisses one with a reason, then publishing needs no override', { skip, timeout: 180_000 }, withServerLog(() => server, async () => {
