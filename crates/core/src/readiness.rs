@@ -31,7 +31,8 @@
 //! - **Countermeasures** ([`countermeasures`]): each permanent countermeasure,
 //!   read on its own, names the cause it addresses, says why it was chosen
 //!   and what alternatives or constraints were weighed. Immediate
-//!   mitigations (暫定対策) are not held to this; "Not chosen" /
+//!   mitigations (暫定対策) are not held to this, but they alone are not
+//!   enough: at least one permanent countermeasure; "Not chosen" /
 //!   採用しなかった案 entries are rejected alternatives. A label with
 //!   nothing real after it (`Cause: mistake`, an empty table cell) counts
 //!   as missing.
@@ -87,6 +88,8 @@ pub enum Rule {
     CountermeasureWhy,
     CountermeasureAlternatives,
     CountermeasureCause,
+    /// Countermeasures hold only mitigations and rejected options.
+    CountermeasurePermanent,
     QuestionUnanswered,
     SuggestionUndecided,
     CommentUnresolved,
@@ -119,6 +122,7 @@ impl Rule {
             | Rule::ImpactMeasurable
             | Rule::TimelineTimes
             | Rule::CountermeasureCause
+            | Rule::CountermeasurePermanent
             | Rule::QuestionUnanswered
             | Rule::SuggestionUndecided => Level::Blocking,
             Rule::CountermeasureWhy

@@ -296,7 +296,7 @@ pub(super) const GOOD: [(&str, &str); 4] = [
 ];
 
 /// One fault each, and the finding it must get.
-pub(super) const FLAWED: [(&str, &str, &[Rule]); 7] = [
+pub(super) const FLAWED: [(&str, &str, &[Rule]); 10] = [
     (
         "keyword stuffing",
         r#"# Login outage
@@ -498,6 +498,88 @@ The OEX share was full.
 - Delete exports older than 30 days (cause: full share), because accounting keeps its own copy; a bigger share was considered but only postpones the problem.
 "#,
         &[Rule::GlossaryMissing],
+    ),
+    (
+        "keyword stuffing in prose",
+        r#"# Login outage
+
+## Summary
+Logins failed for 25 minutes.
+
+## System overview
+Purpose: sign-in for the web shop.
+Design: one auth service in front of PostgreSQL.
+Middleware: PostgreSQL 15.
+
+## Impact
+3,000 users could not sign in for 25 minutes.
+
+## Timeline
+- 10:00 deploy
+- 10:25 rollback
+
+## Causes
+A migration locked the users table.
+
+## Countermeasures
+- Be more careful next time; this addresses the cause, because it matters, instead of doing nothing.
+"#,
+        &[Rule::CountermeasureCause],
+    ),
+    (
+        "only immediate mitigations",
+        r#"# 検索の遅延
+
+## 概要
+検索が1時間遅くなった。
+
+## システム構成
+役割：商品検索。
+アーキテクチャ：Elasticsearch のクラスタ 1 つ。
+使用技術：Elasticsearch 8。
+
+## 影響範囲
+1時間、検索の2%がタイムアウトした。
+
+## 時系列
+- 09:00 再インデックス開始
+- 10:00 終了
+
+## 根本原因
+日中に再インデックスを実行した。
+
+## 暫定対策
+- 再インデックスを止めた。
+- 当面、再インデックスは手動承認制にした。
+"#,
+        &[Rule::CountermeasurePermanent],
+    ),
+    (
+        "impact without a measure",
+        r#"# 検索の遅延
+
+## 概要
+検索が遅くなった。
+
+## システム構成
+役割：商品検索。
+アーキテクチャ：Elasticsearch のクラスタ 1 つ。
+使用技術：Elasticsearch 8。
+
+## 影響範囲
+多くのお客様が検索できず、大きな影響があった。
+
+## 時系列
+- 09:00 再インデックス開始
+- 10:00 終了
+
+## 根本原因
+日中に再インデックスを実行した。
+
+## 再発防止策
+- 再インデックスを別クラスタで行う（原因：日中の再インデックス）。本番の検索に負荷をかけないため。流量制限も検討したが、遅延が長引くだけなので見送った。
+"#,
+        &[Rule::ImpactMeasurable],
     ),
 ];
 

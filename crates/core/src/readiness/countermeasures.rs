@@ -17,8 +17,9 @@
 //! (`Cause: mistake`, `Why: because`, `Alternatives: none`, an empty cell, a
 //! placeholder) counts as missing, whatever the rest of the entry says.
 //!
-//! **Otherwise the prose.** Cause: the word cause / 原因 / 要因 (`原因1への
-//! 対策`, `addresses root cause 2`), the title of one of the Causes
+//! **Otherwise the prose.** Cause: a cause by its number (`原因1への対策`,
+//! `addresses root cause 2`, `RC1`; the bare word "the cause" names nothing),
+//! the title of one of the Causes
 //! section's headings or list items, or a distinctive word shared with one
 //! of them ("Plug the file descriptor leak" for "a resource leak"). Why: because, since, so (that), to avoid / to catch / …,
 //! 「ため」「ように」「ので」. Alternatives: instead, rather than,
@@ -79,8 +80,9 @@ const NOT_CHOSEN_LABELS: [&str; 6] = [
     "却下",
 ];
 
-const CAUSE_EN: [&str; 3] = ["cause", "root cause", "rc"];
-const CAUSE_JA: [&str; 2] = ["原因", "要因"];
+/// Words that point at a cause by its number: "cause 2", "RC1",
+/// "root cause #3", 「原因1」「要因②」.
+const CAUSE_REFS: [&str; 5] = ["cause", "rc", "原因", "要因", "根本原因"];
 const WHY_EN: [&str; 32] = [
     "because",
     "since ",
@@ -413,12 +415,28 @@ fn cause_entries(causes: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// "cause 2", "RC1", "root cause #3", 「原因1への対策」「要因②」: the word
+/// alone ("this addresses the cause") names nothing.
+fn refers_to_a_numbered_cause(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    CAUSE_REFS.iter().any(|word| {
+        lower.match_indices(word).any(|(at, _)| {
+            let before = lower[..at].chars().next_back();
+            let after = lower[at + word.len()..].trim_start_matches([' ', '#', '№', '-']);
+            !before.is_some_and(|c| c.is_ascii_alphabetic())
+                && after.starts_with(|c: char| {
+                    c.is_ascii_digit() || ('０'..='９').contains(&c) || ('①'..='⑳').contains(&c)
+                })
+        })
+    })
+}
+
 fn addresses_a_cause(entry: &str, causes: &[(String, String)]) -> bool {
     let values = inline_label_values(entry, &CAUSE_LABELS);
     if !values.is_empty() {
         return values.iter().any(|v| !is_vague(v));
     }
-    if mentions(&plain(entry), &CAUSE_EN, &CAUSE_JA) {
+    if refers_to_a_numbered_cause(&plain(entry)) {
         return true;
     }
     let lower = plain(entry).to_lowercase();
@@ -439,6 +457,15 @@ pub fn check_countermeasures(
     let all = entries(markdown);
     let causes = cause_entries(causes);
     let rejected_listed = all.iter().any(|e| e.kind == MeasureKind::NotChosen);
+    if !all.is_empty() && !all.iter().any(|e| e.kind == MeasureKind::Permanent) {
+        findings.push(finding(
+            section,
+            Rule::CountermeasurePermanent,
+            None,
+            "There are only immediate mitigations and rejected options: what keeps this from happening again?".into(),
+            "暫定対策と採用しなかった案しかありません。再発を防ぐ恒久対策を書いてください。".into(),
+        ));
+    }
     for entry in all.iter().filter(|e| e.kind == MeasureKind::Permanent) {
         let text = &entry.text;
         let label = entry_label(text);

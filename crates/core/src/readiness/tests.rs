@@ -549,6 +549,26 @@ fn a_label_with_nothing_real_after_it_counts_as_missing() {
             Rule::CountermeasureCause
         ]
     );
+    // A cause by its number counts; the bare word names nothing.
+    for (good, text, want) in [
+        (
+            &GOOD_EN,
+            "- Add alerts for root cause #2, so we notice sooner; paging was considered.",
+            vec![],
+        ),
+        (
+            &GOOD_JA,
+            "- 原因②への対策として監視を足す。早く気付くため。通知先の変更も検討した。",
+            vec![],
+        ),
+        (
+            &GOOD_EN,
+            "- Add alerts; this fixes the cause, so we notice sooner; paging was considered.",
+            vec![Rule::CountermeasureCause],
+        ),
+    ] {
+        assert_eq!(rules(&with(good, "countermeasures", text)), want, "{text}");
+    }
     // A section holding only a placeholder is empty.
     assert_eq!(
         rules(&with(&GOOD_EN, "countermeasures", "- TBD")),
@@ -606,6 +626,7 @@ fn missing_content_blocks_and_phrasing_is_advice() {
         (Rule::CountermeasureWhy, Advice),
         (Rule::CountermeasureAlternatives, Advice),
         (Rule::CountermeasureCause, Blocking),
+        (Rule::CountermeasurePermanent, Blocking),
         (Rule::QuestionUnanswered, Blocking),
         (Rule::SuggestionUndecided, Blocking),
         (Rule::CommentUnresolved, Advice),
