@@ -452,7 +452,10 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     // Publishing closed the old sockets (4009); read through a new one.
     let watcher = Client::connect(&server.ws_url(&id, &reader)).await.unwrap();
     watcher
-        .wait_until(WAIT, |c| section(c, "glossary").contains("RDS"))
+        .wait_until(WAIT, |c| {
+            section(c, "glossary").contains("RDS")
+                && section(c, "countermeasures").contains("as the primary moves")
+        })
         .await
         .unwrap();
     ok(
