@@ -6,8 +6,10 @@
 //! suggestions and resolves comments; a participant edits, comments, replies,
 //! posts kudos and answers the survey; a viewer only reads. Two deliberate
 //! readings of the design: the survey rates the facilitation, so only
-//! participants answer it (the facilitator reads its aggregate); and a
-//! published case is read-only until the facilitator reopens it.
+//! participants answer it (the facilitator reads its aggregate); only
+//! participants mark themselves done reading (they are the readers the
+//! facilitator waits for); and a published case is read-only until the
+//! facilitator reopens it.
 
 use crate::phase::Phase;
 use crate::role::Role;
@@ -22,7 +24,8 @@ pub enum Action {
     Comment,
     /// Reply in a comment's thread.
     Reply,
-    /// Mark oneself done reading (or undo it).
+    /// Mark oneself done reading (or undo it). Only those who read: the
+    /// facilitator runs the room and the author wrote the draft.
     MarkDoneReading,
     /// Move the phase one step, except into or out of `Published`.
     MovePhase,
@@ -50,11 +53,13 @@ pub enum Action {
     MintInvite,
     /// Write in the shared document.
     EditDocument,
+    /// Change how the meeting runs (the timer's auto-start).
+    ConfigureMeeting,
 }
 
 impl Action {
     /// Every action, in the order of [`TABLE`].
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::Comment,
         Action::Reply,
         Action::MarkDoneReading,
@@ -71,6 +76,7 @@ impl Action {
         Action::Reopen,
         Action::MintInvite,
         Action::EditDocument,
+        Action::ConfigureMeeting,
     ];
 
     /// The snake_case name used on the wire and in error messages.
@@ -92,6 +98,7 @@ impl Action {
             Action::Reopen => "reopen",
             Action::MintInvite => "mint_invite",
             Action::EditDocument => "edit_document",
+            Action::ConfigureMeeting => "configure_meeting",
         }
     }
 }
@@ -116,11 +123,11 @@ const NO: Roles = 0;
 /// column per phase (in [`Phase::ALL`] order), each cell the roles allowed.
 /// Viewers appear in no cell.
 #[rustfmt::skip]
-pub const TABLE: [(Action, [Roles; 7]); 16] = [
+pub const TABLE: [(Action, [Roles; 7]); 17] = [
     //                            drafting silent  q_and_a proposals kudos revision published
     (Action::Comment,            [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
     (Action::Reply,              [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
-    (Action::MarkDoneReading,    [NO,      FAP,    NO,     NO,       NO,   NO,      NO]),
+    (Action::MarkDoneReading,    [NO,      P,      NO,     NO,       NO,   NO,      NO]),
     (Action::MovePhase,          [F,       F,      F,      F,        F,    F,       NO]),
     (Action::ControlTimer,       [NO,      F,      F,      F,        F,    NO,      NO]),
     (Action::Spotlight,          [NO,      NO,     F,      NO,       NO,   NO,      NO]),
@@ -134,6 +141,7 @@ pub const TABLE: [(Action, [Roles; 7]); 16] = [
     (Action::Reopen,             [NO,      NO,     NO,     NO,       NO,   NO,      F ]),
     (Action::MintInvite,         [F,       F,      F,      F,        F,    F,       F ]),
     (Action::EditDocument,       [FAP,     FAP,    FAP,    FAP,      FAP,  FAP,     NO]),
+    (Action::ConfigureMeeting,   [F,       F,      F,      F,        F,    F,       NO]),
 ];
 
 fn bit(role: Role) -> Roles {
@@ -173,7 +181,7 @@ mod tests {
         action               dra  sil  qa   pro  kud  rev  pub
         comment              fp   fp   fp   fp   fp   fp   -
         reply                fp   fp   fp   fp   fp   fp   -
-        mark_done_reading    -    fap  -    -    -    -    -
+        mark_done_reading    -    p    -    -    -    -    -
         move_phase           f    f    f    f    f    f    -
         control_timer        -    f    f    f    f    -    -
         spotlight            -    -    f    -    -    -    -
@@ -187,6 +195,7 @@ mod tests {
         reopen               -    -    -    -    -    -    f
         mint_invite          f    f    f    f    f    f    f
         edit_document        fap  fap  fap  fap  fap  fap  -
+        configure_meeting    f    f    f    f    f    f    -
     ";
 
     fn initial(role: Role) -> char {
@@ -220,7 +229,7 @@ mod tests {
             assert_eq!(cells.next(), None, "extra cell for {action}");
         }
         assert_eq!(rows.next(), None, "extra rows");
-        assert_eq!(checked, 16 * 7 * 4);
+        assert_eq!(checked, 17 * 7 * 4);
     }
 
     #[test]

@@ -48,6 +48,11 @@ pub enum Change {
         /// Publishing with readiness findings left: the facilitator's reason.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         override_reason: Option<String>,
+        /// The new phase's timer started with it (auto-start was on).
+        /// Absent in events older than auto-start: those phases began
+        /// with a stopped timer.
+        #[serde(default, skip_serializing_if = "is_false")]
+        timer_started: bool,
     },
     TimerStarted {
         duration_ms: u64,
@@ -56,6 +61,9 @@ pub enum Change {
     TimerPaused,
     TimerExtended {
         by_ms: u64,
+    },
+    TimerAutoStartSet {
+        on: bool,
     },
     DoneReading {
         participant_id: String,
@@ -114,4 +122,8 @@ pub enum Change {
         ratings: Ratings,
         comment: Option<String>,
     },
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
