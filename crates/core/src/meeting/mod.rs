@@ -90,7 +90,8 @@ impl TimerPlan {
     }
 }
 
-/// How the facilitator set the meeting up.
+/// How the facilitator set the meeting up (in the meeting room, `meeting`
+/// map, key `settings`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
     /// A phase's timer starts when the phase starts.
