@@ -157,7 +157,7 @@ fn Notice(lang: RwSignal<Lang>, key: Key) -> impl IntoView {
 }
 
 /// The i18n key naming `role`.
-fn role_key(role: Role) -> Key {
+pub(crate) fn role_key(role: Role) -> Key {
     match role {
         Role::Facilitator => Key::RoleFacilitator,
         Role::Author => Key::RoleAuthor,

@@ -69,7 +69,8 @@ pub fn format_utc(ms: u64) -> String {
     format!("{year:04}-{month:02}-{d:02} {h:02}:{m:02} UTC")
 }
 
-/// A phase's name for readers.
+/// A phase's name, the same on the read page, in the export and in the
+/// browser's phase bar.
 pub fn phase_label(phase: Phase, japanese: bool) -> &'static str {
     match (phase, japanese) {
         (Phase::Drafting, false) => "Drafting",
@@ -85,13 +86,14 @@ pub fn phase_label(phase: Phase, japanese: bool) -> &'static str {
         (Phase::Proposals, true) => "提案",
         (Phase::Kudos, true) => "称賛",
         (Phase::Revision, true) => "修正",
-        (Phase::Published, true) => "公開済み",
+        (Phase::Published, true) => "公開",
     }
 }
 
-fn minutes(ms: u64) -> String {
+fn minutes(ms: u64, japanese: bool) -> String {
     let tenths = (ms + 3_000) / 6_000;
-    format!("{}.{} min", tenths / 10, tenths % 10)
+    let unit = if japanese { "分" } else { " min" };
+    format!("{}.{}{unit}", tenths / 10, tenths % 10)
 }
 
 /// The metadata list, in Markdown.
@@ -140,13 +142,13 @@ fn metadata(case: &CaseExport) -> String {
         .phase_durations(case.now_ms)
         .into_iter()
         .filter(|d| d.visits > 0 && d.phase != Phase::Drafting && d.phase != Phase::Published)
-        .map(|d| format!("{} {}", phase_label(d.phase, ja), minutes(d.total_ms)))
+        .map(|d| format!("{} {}", phase_label(d.phase, ja), minutes(d.total_ms, ja)))
         .collect();
     if !durations.is_empty() {
         out.push_str(&format!(
             "- **{}:** {}\n",
             label("Time in each phase", "各フェーズの時間"),
-            durations.join(", ")
+            durations.join(if ja { "、" } else { ", " })
         ));
     }
     out

@@ -11,7 +11,8 @@
 //!   resolutions, kudos), [`survey`] (anonymous ratings and their aggregate)
 //!   and [`meeting`], the event-sourced reducer that ties them together:
 //!   `decide` turns a client's command into events, `apply` folds events into
-//!   state, `replay` rebuilds a meeting from its log.
+//!   state, `replay` rebuilds a meeting from its log; [`guide`] says what
+//!   each role is asked to do in each phase.
 //! - *The document*: [`document`] (every replica's `Doc`, the section
 //!   template), [`outline`] (which sections, in which order, under which
 //!   titles) and [`anchor`] (comment anchors that follow their words).
@@ -34,6 +35,7 @@ pub mod anchor;
 pub mod comment;
 pub mod document;
 pub mod export;
+pub mod guide;
 pub mod headings;
 pub mod import;
 pub mod insights;

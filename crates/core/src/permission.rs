@@ -6,8 +6,10 @@
 //! suggestions and resolves comments; a participant edits, comments, replies,
 //! posts kudos and answers the survey; a viewer only reads. Two deliberate
 //! readings of the design: the survey rates the facilitation, so only
-//! participants answer it (the facilitator reads its aggregate); and a
-//! published case is read-only until the facilitator reopens it.
+//! participants answer it (the facilitator reads its aggregate); only
+//! participants mark themselves done reading (they are the readers the
+//! facilitator waits for); and a published case is read-only until the
+//! facilitator reopens it.
 
 use crate::phase::Phase;
 use crate::role::Role;
@@ -22,7 +24,8 @@ pub enum Action {
     Comment,
     /// Reply in a comment's thread.
     Reply,
-    /// Mark oneself done reading (or undo it).
+    /// Mark oneself done reading (or undo it). Only those who read: the
+    /// facilitator runs the room and the author wrote the draft.
     MarkDoneReading,
     /// Move the phase one step, except into or out of `Published`.
     MovePhase,
@@ -52,6 +55,8 @@ pub enum Action {
     EditDocument,
     /// Mark one readiness finding "not applicable", with a reason.
     DismissFinding,
+    /// Change how the meeting runs (the timer's auto-start).
+    ConfigureMeeting,
 }
 
 impl Action {
@@ -74,6 +79,7 @@ impl Action {
         Action::MintInvite,
         Action::EditDocument,
         Action::DismissFinding,
+        Action::ConfigureMeeting,
     ];
 
     /// The snake_case name used on the wire and in error messages.
@@ -96,6 +102,7 @@ impl Action {
             Action::MintInvite => "mint_invite",
             Action::EditDocument => "edit_document",
             Action::DismissFinding => "dismiss_finding",
+            Action::ConfigureMeeting => "configure_meeting",
         }
     }
 }
@@ -124,7 +131,7 @@ pub const TABLE: [(Action, [Roles; 7]); 17] = [
     //                            drafting silent  q_and_a proposals kudos revision published
     (Action::Comment,            [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
     (Action::Reply,              [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
-    (Action::MarkDoneReading,    [NO,      FAP,    NO,     NO,       NO,   NO,      NO]),
+    (Action::MarkDoneReading,    [NO,      P,      NO,     NO,       NO,   NO,      NO]),
     (Action::MovePhase,          [F,       F,      F,      F,        F,    F,       NO]),
     (Action::ControlTimer,       [NO,      F,      F,      F,        F,    NO,      NO]),
     (Action::Spotlight,          [NO,      NO,     F,      NO,       NO,   NO,      NO]),
@@ -139,6 +146,7 @@ pub const TABLE: [(Action, [Roles; 7]); 17] = [
     (Action::MintInvite,         [F,       F,      F,      F,        F,    F,       F ]),
     (Action::EditDocument,       [FAP,     FAP,    FAP,    FAP,      FAP,  FAP,     NO]),
     (Action::DismissFinding,     [FA,      FA,     FA,     FA,       FA,   FA,      NO]),
+    (Action::ConfigureMeeting,   [F,       F,      F,      F,        F,    F,       NO]),
 ];
 
 fn bit(role: Role) -> Roles {
@@ -178,7 +186,7 @@ mod tests {
         action               dra  sil  qa   pro  kud  rev  pub
         comment              fp   fp   fp   fp   fp   fp   -
         reply                fp   fp   fp   fp   fp   fp   -
-        mark_done_reading    -    fap  -    -    -    -    -
+        mark_done_reading    -    p    -    -    -    -    -
         move_phase           f    f    f    f    f    f    -
         control_timer        -    f    f    f    f    -    -
         spotlight            -    -    f    -    -    -    -
@@ -193,6 +201,7 @@ mod tests {
         mint_invite          f    f    f    f    f    f    f
         edit_document        fap  fap  fap  fap  fap  fap  -
         dismiss_finding      fa   fa   fa   fa   fa   fa   -
+        configure_meeting    f    f    f    f    f    f    -
     ";
 
     fn initial(role: Role) -> char {

@@ -27,12 +27,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use casebook_core::comment::{kudos_entry_markdown, qa_entry_markdown};
 use casebook_core::document::{section_text_name, KUDOS_SECTION, QA_SECTION};
-use casebook_core::meeting::{Actor, Change, Command, Event, Meeting, MeetingError};
+use casebook_core::meeting::{Actor, Change, Command, Event, Meeting, MeetingError, Present};
 use casebook_core::permission::{allowed, Action};
 use casebook_core::phase::Phase;
 use casebook_core::Role;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{Mutex as AsyncMutex, OnceCell};
 use yrs::{GetString, Map, Text, WriteTxn};
@@ -50,11 +51,14 @@ pub struct Loaded {
 type Slot = Arc<OnceCell<Arc<AsyncMutex<Loaded>>>>;
 
 /// Every meeting in memory, loaded from its event log on first use. Commands
-/// of one postmortem are handled one at a time (its mutex).
+/// of one postmortem are handled one at a time (its mutex). Also who is in
+/// each meeting room, per socket, for the reading progress.
 pub struct Meetings {
     store: Arc<dyn Store>,
     rooms: Arc<Rooms>,
     slots: Mutex<HashMap<String, Slot>>,
+    present: Mutex<HashMap<String, BTreeMap<u64, Present>>>,
+    next_socket: AtomicU64,
 }
 
 fn now_ms() -> u64 {
@@ -69,6 +73,34 @@ impl Meetings {
             store,
             rooms,
             slots: Mutex::new(HashMap::new()),
+            present: Mutex::new(HashMap::new()),
+            next_socket: AtomicU64::new(0),
+        }
+    }
+
+    /// Everyone in the meeting room of `pm`, once per socket.
+    pub fn present(&self, pm: &str) -> Vec<Present> {
+        let present = self.present.lock().unwrap_or_else(|p| p.into_inner());
+        present
+            .get(pm)
+            .map(|sockets| sockets.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn arrive(&self, pm: &str, who: Present) -> u64 {
+        let key = self.next_socket.fetch_add(1, Ordering::Relaxed);
+        let mut present = self.present.lock().unwrap_or_else(|p| p.into_inner());
+        present.entry(pm.to_owned()).or_default().insert(key, who);
+        key
+    }
+
+    fn leave(&self, pm: &str, key: u64) {
+        let mut present = self.present.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(sockets) = present.get_mut(pm) {
+            sockets.remove(&key);
+            if sockets.is_empty() {
+                present.remove(pm);
+            }
         }
     }
 
@@ -113,6 +145,69 @@ impl Meetings {
     pub async fn phase(&self, record: &PostmortemRecord) -> Result<Phase, ApiError> {
         Ok(self.get(record).await?.lock().await.meeting.phase)
     }
+}
+
+/// One meeting-room socket's person, counted as present while it lives:
+/// dropping it (the socket ended, or its upgrade failed) takes them out and
+/// brings the room up to date.
+pub struct InRoom {
+    app: AppState,
+    record: PostmortemRecord,
+    key: u64,
+}
+
+impl InRoom {
+    /// Counts the holder of `access` as present in the meeting room of
+    /// `record`. The admin looks in read-only and is not counted.
+    pub fn arrive(app: &AppState, record: &PostmortemRecord, access: &Access) -> Option<InRoom> {
+        if matches!(access, Access::Admin) {
+            return None;
+        }
+        let who = actor(access);
+        let key = app.meetings.arrive(
+            &record.id,
+            Present {
+                participant_id: who.participant_id,
+                display_name: who.display_name,
+                role: who.role,
+            },
+        );
+        Some(InRoom {
+            app: app.clone(),
+            record: record.clone(),
+            key,
+        })
+    }
+}
+
+impl Drop for InRoom {
+    fn drop(&mut self) {
+        self.app.meetings.leave(&self.record.id, self.key);
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (app, record) = (self.app.clone(), self.record.clone());
+        runtime.spawn(async move {
+            if let Err(e) = reproject(&app, &record).await {
+                tracing::warn!(postmortem = %record.id, error = ?e, "meeting room not updated after a leave");
+            }
+        });
+    }
+}
+
+/// Brings the meeting room of `record`, if loaded, up to date with the
+/// meeting and who is present (a no-op when it is).
+pub async fn reproject(app: &AppState, record: &PostmortemRecord) -> Result<(), ApiError> {
+    let Some(room) = app.rooms.loaded(&meeting_doc_id(&record.id)) else {
+        return Ok(());
+    };
+    let loaded = app.meetings.get(record).await?;
+    let present = app.meetings.present(&record.id);
+    let projection = projection(record, &loaded.lock().await.meeting, &present);
+    room.apply_server_change(app.rooms.commit(), |txn| {
+        meeting_room::write_projection(txn, &projection)
+    })
+    .map_err(|e| ApiError::internal(e.to_string()))
 }
 
 /// Who a token speaks for, as the meeting engine sees them.
@@ -232,7 +327,7 @@ async fn after_events(
     events: &[Event],
 ) {
     if let Some(room) = app.rooms.loaded(&meeting_doc_id(&record.id)) {
-        let projection = projection(record, meeting);
+        let projection = projection(record, meeting, &app.meetings.present(&record.id));
         if let Err(e) = room.apply_server_change(app.rooms.commit(), |txn| {
             meeting_room::write_projection(txn, &projection)
         }) {
@@ -327,9 +422,10 @@ async fn write_entries(
     rooms.leave(&room, conn);
 }
 
-/// What the meeting room shows: the postmortem, the meeting's public state,
-/// and one entry per comment and kudos card.
-pub fn projection(record: &PostmortemRecord, meeting: &Meeting) -> Projection {
+/// What the meeting room shows: the postmortem, the meeting's public state
+/// with who of those `present` has finished reading, and one entry per
+/// comment and kudos card.
+pub fn projection(record: &PostmortemRecord, meeting: &Meeting, present: &[Present]) -> Projection {
     let json = |v: Value| v.to_string();
     let mut projection = meeting_room::projection(record);
     let public = meeting.public_view();
@@ -339,11 +435,17 @@ pub fn projection(record: &PostmortemRecord, meeting: &Meeting) -> Projection {
     let mut state = BTreeMap::new();
     state.insert("phase".to_owned(), json(json!(public.phase)));
     state.insert("timer".to_owned(), json(json!(public.timer)));
+    state.insert("timer_plans".to_owned(), json(json!(public.timer_plans)));
+    state.insert("settings".to_owned(), json(json!(public.settings)));
     state.insert("history".to_owned(), json(json!(public.history)));
     state.insert("spotlight".to_owned(), json(json!(public.spotlight)));
     state.insert("done_reading".to_owned(), json(json!(public.done_reading)));
     state.insert("published".to_owned(), json(json!(public.published)));
     state.insert("counts".to_owned(), json(json!(meeting.counts())));
+    state.insert(
+        "reading".to_owned(),
+        json(json!(meeting.reading_progress(present))),
+    );
     let comments = public
         .comments
         .iter()

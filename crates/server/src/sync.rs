@@ -9,12 +9,12 @@
 use crate::auth::Access;
 use crate::error::ApiError;
 use crate::limits::{Limits, SocketSlot, AWARENESS_TOO_LARGE, DOC_TOO_LARGE, TOO_MANY_MESSAGES};
+use crate::meeting;
 use crate::room::meeting_doc_id;
 use crate::room::{CloseReason, ConnId, Room, RoomEvent, Rooms};
 use crate::store::PostmortemRecord;
 use crate::upgrade::{send_binary, NotAnUpgrade, Socket, Upgrade};
 use crate::{invite, AppState, TokenQuery};
-use crate::{meeting, meeting_room};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -68,18 +68,12 @@ pub async fn meeting_handler(
     headers: HeaderMap,
     upgrade: Result<Upgrade, NotAnUpgrade>,
 ) -> Result<Response, ApiError> {
-    let (peer, record) = admit(&app, &id, &headers, &query).await?;
-    let doc_id = meeting_doc_id(&id);
-    let response = connect(&app, &doc_id, peer, upgrade).await?;
-    // Catch the room up with the meeting's state (a no-op when it is).
-    if let Some(room) = app.rooms.loaded(&doc_id) {
-        let loaded = app.meetings.get(&record).await?;
-        let projection = meeting::projection(&record, &loaded.lock().await.meeting);
-        room.apply_server_change(app.rooms.commit(), |txn| {
-            meeting_room::write_projection(txn, &projection)
-        })
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    }
+    let (mut peer, record) = admit(&app, &id, &headers, &query).await?;
+    // Counted as present for as long as the socket lives (see `Peer`).
+    peer.in_room = meeting::InRoom::arrive(&app, &record, &peer.access);
+    let response = connect(&app, &meeting_doc_id(&id), peer, upgrade).await?;
+    // Catch the room up with the meeting's state and who is here.
+    meeting::reproject(&app, &record).await?;
     Ok(response)
 }
 
@@ -93,15 +87,17 @@ async fn admit(
 ) -> Result<(Peer, PostmortemRecord), ApiError> {
     let (access, record) = invite::admit(app, headers, query, id).await?;
     // The admin looks in read-only; invite holders act with their role.
-    let (role, invite) = match access {
+    let (role, invite) = match &access {
         Access::Admin => (Role::Viewer, None),
-        Access::Member { role, invite, .. } => (role, Some(invite)),
+        Access::Member { role, invite, .. } => (*role, Some(invite.clone())),
     };
     Ok((
         Peer {
             conn: 0,
             role,
             invite,
+            access,
+            in_room: None,
         },
         record,
     ))
@@ -147,6 +143,11 @@ struct Peer {
     role: Role,
     /// The invite its token belongs to (none for the admin).
     invite: Option<String>,
+    /// Who the token speaks for.
+    access: Access,
+    /// On a meeting-room socket: this person counted as present until the
+    /// socket (and so the `Peer`) is dropped.
+    in_room: Option<meeting::InRoom>,
 }
 
 async fn run(

@@ -3,7 +3,7 @@
 //! decision or resolution; the filters above them count what they show.
 
 use super::{attr_selector, scroll_to, Session};
-use crate::i18n::Key;
+use crate::i18n::{card_name, Key};
 use casebook_core::anchor::AnchorState;
 use casebook_core::comment::{Comment, CommentKind, Outcome};
 use casebook_core::permission::Action;
@@ -195,6 +195,9 @@ pub fn CommentCard(session: Session, id: String) -> impl IntoView {
             class=card_class
             data-card=id.clone()
             tabindex="0"
+            aria-label=move || comment.get().map(|c| {
+                card_name(session.lang.get(), session.t(kind_key(c.kind)), &c.author.display_name, &c.text)
+            })
             on:click=move |_| look()
             on:keydown=move |ev| {
                 if ev.key() == "Enter" && ev.target() == ev.current_target() {

@@ -17,9 +17,11 @@
 //!
 //! User text is only ever rendered as text.
 
+mod announcer;
 mod cards;
 mod commands;
 mod composer;
+mod invites;
 mod kudos;
 mod marks;
 mod phase_bar;
@@ -60,6 +62,8 @@ pub struct Session {
     /// A `join` is under way: others wait for it instead of joining twice.
     joining: StoredValue<bool>,
     client: StoredValue<Client, LocalStorage>,
+    /// The meeting room's socket, once opened (it lives as long as the page).
+    meeting_room: StoredValue<Option<MeetingRoom>, LocalStorage>,
     pub lang: RwSignal<Lang>,
     /// The meeting room, parsed.
     pub room: RwSignal<RoomState>,
@@ -119,6 +123,7 @@ impl Session {
             role_token: StoredValue::new(token.to_owned()),
             joining: StoredValue::new(false),
             client: StoredValue::new_local(client),
+            meeting_room: StoredValue::new_local(None),
             lang,
             room: RwSignal::new(RoomState::default()),
             connected: RwSignal::new(false),
@@ -135,14 +140,8 @@ impl Session {
             selection: RwSignal::new(None),
             focus: RwSignal::new(None),
         };
-        let room = MeetingRoom::open(
-            crate::socket::sync_url(pm, "/meeting", token),
-            session.room,
-            session.connected,
-        );
-        // The room lives as long as the page.
-        std::mem::forget(room);
         session.identify();
+        session.track_name();
         let _ = set_interval_with_handle(move || session.tick(), Duration::from_secs(1));
         marks::track(session);
         composer::track(session);
@@ -202,6 +201,35 @@ impl Session {
                 Err(e) => self.error.set(Some(e.to_string())),
             }
             self.refresh_view();
+            self.open_room().await;
+        });
+    }
+
+    /// Opens the meeting room with our personal token, so that the server
+    /// counts us, by name, among the people here; reopens it when we rename.
+    async fn open_room(self) {
+        let pm = self.pm();
+        let token = self.command_token().await;
+        let room = MeetingRoom::open(
+            crate::socket::sync_url(&pm, "/meeting", &token),
+            self.room,
+            self.connected,
+        );
+        self.meeting_room.set_value(Some(room));
+    }
+
+    /// A rename gives a new personal token: the room reopens with it.
+    fn track_name(self) {
+        Effect::new(move |_| {
+            let Some(joined) = self.me.get() else {
+                return;
+            };
+            let url = crate::socket::sync_url(&self.pm(), "/meeting", &joined.token);
+            self.meeting_room.with_value(|room| {
+                if let Some(room) = room {
+                    room.reopen(url);
+                }
+            });
         });
     }
 

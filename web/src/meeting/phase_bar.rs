@@ -4,11 +4,14 @@
 //! the facilitator. Under it, full width, the stage of phases that need the
 //! whole screen: the kudos wall, and after the meeting the survey.
 
+use super::announcer::Announcer;
+use super::invites::InvitePanel;
 use super::kudos::KudosWall;
 use super::survey::SurveyView;
 use super::{phase_key, ErrorLine, Session};
-use crate::i18n::{reading_progress, Key, Lang};
+use crate::i18n::{instruction, meeting_left, reading_progress, up_next, Key, Lang};
 use crate::sync::Client;
+use casebook_core::guide;
 use casebook_core::meeting::CommandKind;
 use casebook_core::permission::{allowed, Action};
 use casebook_core::phase::Phase;
@@ -55,12 +58,15 @@ pub fn MeetingBar(
                             aria-current=move || (phase.get() == p).then_some("step")
                         >
                             {move || session.t(phase_key(p))}
+                            <Show when=move || { phase.get() > p }>
+                                <span class="visually-hidden">" " {move || session.t(Key::PhaseDone)}</span>
+                            </Show>
                         </li>
                     }).collect_view()}
                 </ol>
                 <div class="phase-status">
                     <Timer session/>
-                    <ReadingProgress session client=client.clone() phase/>
+                    <ReadingProgress session phase/>
                     <Show when=move || !session.connected.get()>
                         <span class="meeting-offline">{move || session.t(Key::MeetingReconnecting)}</span>
                     </Show>
@@ -69,6 +75,9 @@ pub fn MeetingBar(
                     <FacilitatorControls session phase/>
                 </Show>
             </nav>
+            <Instructions session phase/>
+            <Announcer session/>
+            <InvitePanel session/>
             <ErrorLine session/>
             {move || match phase.get() {
                 Phase::Kudos => view! { <KudosWall session/> }.into_any(),
@@ -79,10 +88,14 @@ pub fn MeetingBar(
     }
 }
 
+/// The phase's countdown (paused, time up), the meeting's time left and
+/// what comes next: the same for everyone.
 #[component]
 fn Timer(session: Session) -> impl IntoView {
     let timer = Memo::new(move |_| session.room.with(|r| r.timer));
-    let remaining = move || timer.get().remaining_ms(session.now_ms.get());
+    let schedule = Memo::new(move |_| session.room.with(|r| r.schedule(session.now_ms.get())));
+    let remaining = move || schedule.get().phase_left_ms;
+    let time_up = move || schedule.get().time_up;
     view! {
         <Show when=move || timer.with(|t| t.duration_ms.is_some())>
             <span
@@ -91,6 +104,7 @@ fn Timer(session: Session) -> impl IntoView {
                 role="timer"
                 class:running=move || timer.get().is_running()
                 class:overtime=move || remaining().is_some_and(|r| r < 0)
+                class:time-up=time_up
                 aria-label=move || session.t(Key::TimeLeft)
             >
                 {move || remaining().map(clock).unwrap_or_default()}
@@ -99,14 +113,62 @@ fn Timer(session: Session) -> impl IntoView {
                 </Show>
             </span>
         </Show>
+        <Show when=time_up>
+            <span class="time-up-badge" id="time-up">{move || session.t(Key::TimeUp)}</span>
+        </Show>
+        {move || schedule.get().meeting_left_ms.map(|left| view! {
+            <span class="meeting-left" id="meeting-left">
+                {move || meeting_left(session.lang.get(), left)}
+            </span>
+        })}
+        {move || schedule.get().next.map(|next| {
+            let planned = schedule.get().next_planned_ms;
+            view! {
+                <span class="next-phase" id="up-next" data-phase=next.as_str()>
+                    {move || up_next(session.lang.get(), session.t(phase_key(next)), planned)}
+                </span>
+            }
+        })}
     }
 }
 
-/// "Done reading" for readers; "7 of 9 done" for the facilitator.
+/// One line: what this person is asked to do now (`casebook_core::guide`),
+/// with the phase's planned minutes.
 #[component]
-fn ReadingProgress(session: Session, client: Client, phase: Memo<Phase>) -> impl IntoView {
-    let peers = client.peers();
-    let done = move || session.room.with(|r| r.done_reading.len());
+fn Instructions(session: Session, phase: Memo<Phase>) -> impl IntoView {
+    let minutes = Memo::new(move |_| {
+        session
+            .room
+            .with(|r| r.timer.duration_ms)
+            .map(|ms| (ms as i64 + 59_999) / 60_000)
+    });
+    view! {
+        {move || session.role.get().map(|role| {
+            let given = guide::instruction(phase.get(), role);
+            view! {
+                <p class="phase-instructions" id="phase-instructions" data-instruction=serde_json::to_value(given).ok().and_then(|v| v.as_str().map(str::to_owned))>
+                    {move || instruction(session.lang.get(), given, minutes.get())}
+                </p>
+            }
+        })}
+    }
+}
+
+/// Up to two letters for an avatar: the first letter of the first two
+/// words (`Pat Suzuki` → `PS`), or of the one word (`佐藤` → `佐`).
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .take(2)
+        .filter_map(|word| word.chars().next())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// "Done reading" for readers; for the facilitator, "1 of 2 done" and who
+/// the readers are, each with their initials and whether they are done.
+#[component]
+fn ReadingProgress(session: Session, phase: Memo<Phase>) -> impl IntoView {
+    let progress = Memo::new(move |_| session.room.with(|r| r.reading.clone()));
     let mine = move || {
         let me = session.my_id();
         session
@@ -125,11 +187,26 @@ fn ReadingProgress(session: Session, client: Client, phase: Memo<Phase>) -> impl
         <Show when=move || phase.get() == Phase::SilentReading>
             <Show when=move || session.is_facilitator()>
                 <span class="reading-progress" id="reading-progress">
-                    {move || {
-                        let present = peers.with(Vec::len).max(done());
-                        reading_progress(session.lang.get(), done(), present)
-                    }}
+                    {move || progress.with(|p| {
+                        reading_progress(session.lang.get(), p.done as usize, p.present as usize)
+                    })}
                 </span>
+                <ul class="room-readers" id="readers" aria-label=move || session.t(Key::Readers)>
+                    <For
+                        each=move || progress.get().readers
+                        key=|r| (r.participant_id.clone(), r.display_name.clone(), r.done)
+                        let:reader
+                    >
+                        <li class="room-reader" class:done=reader.done data-done=reader.done.to_string()
+                            title=reader.display_name.clone()>
+                            <span class="avatar" aria-hidden="true">{initials(&reader.display_name)}</span>
+                            <span class="reader-name">{reader.display_name.clone()}</span>
+                            <span class="visually-hidden">
+                                {move || if reader.done { session.t(Key::ReaderDone) } else { session.t(Key::ReaderReading) }}
+                            </span>
+                        </li>
+                    </For>
+                </ul>
             </Show>
             <Show when=move || session.can(Action::MarkDoneReading)>
                 <button
@@ -220,6 +297,20 @@ fn FacilitatorControls(session: Session, phase: Memo<Phase>) -> impl IntoView {
                     {move || session.t(Key::ExtendTimer)}
                 </button>
             </Show>
+            <Show when=move || session.can(Action::ConfigureMeeting)>
+                <label class="auto-start">
+                    <input
+                        type="checkbox"
+                        id="timer-auto-start"
+                        prop:checked=move || session.room.with(|r| r.settings.auto_start_timer)
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            session.send(serde_json::json!({ "type": "set_timer_auto_start", "on": on }), |_| {});
+                        }
+                    />
+                    " " {move || session.t(Key::TimerAutoStart)}
+                </label>
+            </Show>
             <Show when=move || publish_refused.get() && phase.get() == Phase::Revision>
                 <form class="publish-anyway" on:submit=publish_anyway>
                     <input
@@ -237,5 +328,27 @@ fn FacilitatorControls(session: Session, phase: Memo<Phase>) -> impl IntoView {
                 </form>
             </Show>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_of_latin_and_japanese_names() {
+        assert_eq!(initials("Pat Suzuki"), "PS");
+        assert_eq!(initials("pat"), "P");
+        assert_eq!(initials("SRE 佐藤 花子"), "S佐");
+        assert_eq!(initials("佐藤"), "佐");
+        assert_eq!(initials("  "), "");
+    }
+
+    #[test]
+    fn the_clock_rounds_up_and_counts_overtime() {
+        assert_eq!(clock(61_000), "1:01");
+        assert_eq!(clock(500), "0:01");
+        assert_eq!(clock(0), "0:00");
+        assert_eq!(clock(-61_000), "+1:01");
     }
 }

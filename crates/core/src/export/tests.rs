@@ -126,6 +126,8 @@ fn the_markdown_export_has_metadata_and_every_section_in_order() {
     let md = case_markdown(&export(&s, &meeting, "old draft", true));
     assert!(md.contains("## システム概要\n"));
     assert!(md.contains("- **作成:** 2023-11-14 22:13 UTC\n"));
+    // Minutes as 分, phase names as in the browser's phase bar.
+    assert!(md.contains("黙読 10.0分、質疑応答 10.0分"), "{md}");
     assert!(md.contains("## 下書き\n\nold draft\n"));
 }
 

@@ -71,6 +71,11 @@ pub enum CommandKind {
     ExtendTimer {
         seconds: u64,
     },
+    /// Whether a phase's timer starts by itself when the phase starts (on
+    /// unless the facilitator turns it off).
+    SetTimerAutoStart {
+        on: bool,
+    },
     MarkDoneReading,
     UndoDoneReading,
     PostComment {
@@ -136,6 +141,7 @@ impl CommandKind {
             CommandKind::StartTimer { .. }
             | CommandKind::PauseTimer
             | CommandKind::ExtendTimer { .. } => Action::ControlTimer,
+            CommandKind::SetTimerAutoStart { .. } => Action::ConfigureMeeting,
             CommandKind::MarkDoneReading | CommandKind::UndoDoneReading => Action::MarkDoneReading,
             CommandKind::PostComment { .. } => Action::Comment,
             CommandKind::Reply { .. } => Action::Reply,

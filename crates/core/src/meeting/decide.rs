@@ -86,6 +86,8 @@ impl Meeting {
                     to: *to,
                     by: person,
                     override_reason,
+                    timer_started: self.settings.auto_start_timer
+                        && to.default_timer_secs().is_some(),
                 }
             }
             CommandKind::StartTimer { seconds: Some(s) } => Change::TimerStarted {
@@ -117,6 +119,12 @@ impl Meeting {
                     ));
                 }
                 Change::TimerExtended { by_ms }
+            }
+            CommandKind::SetTimerAutoStart { on } => {
+                if self.settings.auto_start_timer == *on {
+                    return Ok(Vec::new());
+                }
+                Change::TimerAutoStartSet { on: *on }
             }
             CommandKind::MarkDoneReading => {
                 if self.done_reading.contains(&person.participant_id) {

@@ -49,6 +49,11 @@ pub enum Change {
         /// Publishing with readiness findings left: the facilitator's reason.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         override_reason: Option<String>,
+        /// The new phase's timer started with it (auto-start was on).
+        /// Absent in events older than auto-start: those phases began
+        /// with a stopped timer.
+        #[serde(default, skip_serializing_if = "is_false")]
+        timer_started: bool,
     },
     TimerStarted {
         duration_ms: u64,
@@ -57,6 +62,9 @@ pub enum Change {
     TimerPaused,
     TimerExtended {
         by_ms: u64,
+    },
+    TimerAutoStartSet {
+        on: bool,
     },
     DoneReading {
         participant_id: String,
@@ -124,4 +132,8 @@ pub enum Change {
         reason: String,
         by: Person,
     },
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }

@@ -39,7 +39,7 @@ mod views;
 pub use command::{Command, CommandKind};
 pub use error::{ErrorKind, MeetingError};
 pub use event::{Change, Event, Origin};
-pub use views::{Counts, PhaseDuration, ReadingProgress};
+pub use views::{Counts, PhaseDuration, Present, Reader, ReadingProgress};
 
 use crate::comment::{Answer, Comment, Decision, Kudos, Outcome, Person, Reply, Resolution};
 use crate::phase::Phase;
@@ -75,6 +75,36 @@ pub struct TimerPlan {
     pub set_ms: u64,
     /// Added by extensions since.
     pub extended_ms: u64,
+}
+
+impl TimerPlan {
+    /// How long `phase` is planned to take: the duration its timer was last
+    /// started with plus extensions, else its default; `None` for the
+    /// phases without a timer.
+    pub fn planned_ms(plans: &BTreeMap<Phase, TimerPlan>, phase: Phase) -> Option<u64> {
+        let default = phase.default_timer_secs()? * 1000;
+        Some(
+            plans
+                .get(&phase)
+                .map_or(default, |p| p.set_ms.saturating_add(p.extended_ms)),
+        )
+    }
+}
+
+/// How the facilitator set the meeting up (in the meeting room, `meeting`
+/// map, key `settings`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// A phase's timer starts when the phase starts.
+    pub auto_start_timer: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            auto_start_timer: true,
+        }
+    }
 }
 
 /// When and by whom the case was published.
@@ -122,6 +152,8 @@ pub struct Meeting {
     /// Participant ids of those who moved the phase (the facilitators).
     #[serde(default)]
     pub phase_movers: BTreeSet<String>,
+    #[serde(default)]
+    pub settings: Settings,
     /// Participant id → command ids that produced events.
     pub processed_commands: BTreeMap<String, BTreeSet<String>>,
     /// Readiness findings marked "not applicable", oldest first.
@@ -147,6 +179,7 @@ impl Meeting {
             published: None,
             timer_plans: BTreeMap::new(),
             phase_movers: BTreeSet::new(),
+            settings: Settings::default(),
             processed_commands: BTreeMap::new(),
             dismissals: Vec::new(),
         }
@@ -219,11 +252,15 @@ impl Meeting {
                 to,
                 by,
                 override_reason,
+                timer_started,
                 ..
             } => {
                 self.phase = *to;
                 self.phase_movers.insert(by.participant_id.clone());
                 self.timer = Timer::for_phase(*to);
+                if *timer_started {
+                    self.timer.resume(at_ms);
+                }
                 self.history.push(PhaseEntry {
                     phase: *to,
                     entered_at_ms: at_ms,
@@ -246,6 +283,7 @@ impl Meeting {
                 );
             }
             Change::TimerResumed => self.timer.resume(at_ms),
+            Change::TimerAutoStartSet { on } => self.settings.auto_start_timer = *on,
             Change::TimerPaused => self.timer.pause(at_ms),
             Change::TimerExtended { by_ms } => {
                 self.timer.extend(*by_ms);

@@ -1,11 +1,14 @@
 //! Read-only views of a meeting: counts for the phase bar and the API,
-//! reading progress, the real duration of each phase, the survey aggregate,
-//! and the state that everyone may see.
+//! who has finished reading, the real duration of each phase, the survey
+//! aggregate, and the state that everyone may see.
 
-use super::Meeting;
+use super::{Meeting, TimerPlan};
 use crate::comment::{Comment, CommentKind};
+use crate::permission::{allowed, Action};
 use crate::phase::Phase;
+use crate::role::Role;
 use crate::survey::SurveyAggregate;
+use crate::timer::Schedule;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -24,11 +27,35 @@ pub struct Counts {
     pub survey_answers: u32,
 }
 
-/// Done reading, out of those present.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Someone in the meeting room, as the server knows them from the token
+/// their socket was opened with. One person may be here more than once (two
+/// browsers, a phone and a laptop).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Present {
+    pub participant_id: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// One person expected to read, and whether they said they are done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reader {
+    pub participant_id: String,
+    pub display_name: String,
+    pub done: bool,
+}
+
+/// Who has finished reading, out of the readers here: the people present
+/// whose role reads in silent reading (the permission table's
+/// `mark_done_reading`: participants; the facilitator runs the room, the
+/// author wrote the draft and viewers only watch), each counted once.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReadingProgress {
     pub done: u32,
+    /// How many readers are here.
     pub present: u32,
+    /// The readers here, by name.
+    pub readers: Vec<Reader>,
 }
 
 /// How long the meeting really spent in a phase, over all its visits.
@@ -60,23 +87,44 @@ impl Meeting {
         }
     }
 
-    /// How many of the people `present` (participant ids, as the server
-    /// knows them from the meeting room) are done reading.
-    pub fn reading_progress<S: AsRef<str>>(
-        &self,
-        present: impl IntoIterator<Item = S>,
-    ) -> ReadingProgress {
-        let mut ids: Vec<S> = present.into_iter().collect();
-        ids.sort_by(|a, b| a.as_ref().cmp(b.as_ref()));
-        ids.dedup_by(|a, b| a.as_ref() == b.as_ref());
-        let done = ids
-            .iter()
-            .filter(|id| self.done_reading.contains(id.as_ref()))
-            .count();
+    /// Who of the people `present` reads, and who of them is done (see
+    /// [`ReadingProgress`]). Readers are sorted by name, then id.
+    pub fn reading_progress(&self, present: &[Present]) -> ReadingProgress {
+        let mut readers: Vec<Reader> = Vec::new();
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        for person in present {
+            if !allowed(person.role, Phase::SilentReading, Action::MarkDoneReading)
+                || !seen.insert(person.participant_id.as_str())
+            {
+                continue;
+            }
+            readers.push(Reader {
+                participant_id: person.participant_id.clone(),
+                display_name: person.display_name.clone(),
+                done: self.done_reading.contains(&person.participant_id),
+            });
+        }
+        readers.sort_by(|a, b| {
+            (a.display_name.to_lowercase(), &a.participant_id)
+                .cmp(&(b.display_name.to_lowercase(), &b.participant_id))
+        });
+        let done = readers.iter().filter(|r| r.done).count();
         ReadingProgress {
             done: u32::try_from(done).unwrap_or(u32::MAX),
-            present: u32::try_from(ids.len()).unwrap_or(u32::MAX),
+            present: u32::try_from(readers.len()).unwrap_or(u32::MAX),
+            readers,
         }
+    }
+
+    /// Time left in the phase and the meeting at `now_ms`, and what comes
+    /// next, against each phase's plan.
+    pub fn schedule(&self, now_ms: u64) -> Schedule {
+        Schedule::at(
+            self.phase,
+            &self.timer,
+            |phase| TimerPlan::planned_ms(&self.timer_plans, phase),
+            now_ms,
+        )
     }
 
     /// The real time spent in every phase, in meeting order; the current

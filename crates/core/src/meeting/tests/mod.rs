@@ -38,6 +38,18 @@ fn viewer() -> Actor {
     actor("vic", Role::Viewer)
 }
 
+/// The people in the meeting room, as the server reports them.
+fn here(actors: &[Actor]) -> Vec<Present> {
+    actors
+        .iter()
+        .map(|a| Present {
+            participant_id: a.participant_id.clone(),
+            display_name: a.display_name.clone(),
+            role: a.role,
+        })
+        .collect()
+}
+
 fn anchor_on(words: &str) -> Anchor {
     let doc = new_doc_with_client_id(1);
     let body = doc.get_or_insert_text(BODY);
