@@ -61,7 +61,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order of [`TABLE`].
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::Comment,
         Action::Reply,
         Action::MarkDoneReading,
@@ -127,7 +127,7 @@ const NO: Roles = 0;
 /// column per phase (in [`Phase::ALL`] order), each cell the roles allowed.
 /// Viewers appear in no cell.
 #[rustfmt::skip]
-pub const TABLE: [(Action, [Roles; 7]); 17] = [
+pub const TABLE: [(Action, [Roles; 7]); 18] = [
     //                            drafting silent  q_and_a proposals kudos revision published
     (Action::Comment,            [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
     (Action::Reply,              [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
