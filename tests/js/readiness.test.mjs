@@ -123,6 +123,10 @@ test('blocking findings and advice; an author dismisses one with a reason, then 
   await participant.locator('#readiness').scrollIntoViewIfNeeded()
   await participant.screenshot({ path: join(SCREENSHOTS, 'readiness-ja-phone.png') })
 
+  await author.locator('.lang-switch button', { hasText: '日本語' }).click()
+  await author.locator('#readiness li.dismissed .finding-level', { hasText: '対象外' }).waitFor()
+  await author.locator('#readiness').screenshot({ path: join(SCREENSHOTS, 'readiness-dismissed-ja.png') })
+
   const published = await api('POST', `/api/postmortems/${id}/commands`, facilitator, { command_id: 'p2', type: 'move_phase', to: 'published' })
   assert.equal(published.status, 200, JSON.stringify(published.body))
   const meeting = await api('GET', `/api/postmortems/${id}/meeting`, facilitator)
