@@ -231,6 +231,9 @@ test('the facilitator sees the room: invites, instructions, the timer, readers b
     await announced(author, /^Your turn to answer: Why not RDS\?$/)
     assert.equal(await instruction(author), 'answer_spotlight')
     assert.doesNotMatch(await text(pat, '#announcer'), /Your turn/)
+    await shot(author, 'q-and-a-author-en')
+    await kenji.evaluate(() => window.scrollTo(0, 0))
+    await shot(kenji, 'q-and-a-phone-ja')
   })
 
   await t.test('a skip link leads from the editors to the comments; the readiness count is readable', async () => {

@@ -493,7 +493,7 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (En, NotDoneReading) => "Not done yet",
         (Ja, NotDoneReading) => "読了を取り消す",
         (En, Readers) => "Readers",
-        (Ja, Readers) => "読む人",
+        (Ja, Readers) => "読み手",
         (En, ReaderDone) => "done",
         (Ja, ReaderDone) => "読了",
         (En, ReaderReading) => "still reading",
