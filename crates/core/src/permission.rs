@@ -32,6 +32,9 @@ pub enum Action {
     Spotlight,
     /// Record the answer to a question.
     Answer,
+    /// Edit or extend a recorded answer (the author owns the answers; the
+    /// facilitator records them).
+    EditAnswer,
     /// Accept or decline a suggestion.
     DecideSuggestion,
     /// Mark a comment resolved during revision.
@@ -54,7 +57,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order of [`TABLE`].
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::Comment,
         Action::Reply,
         Action::MarkDoneReading,
@@ -62,6 +65,7 @@ impl Action {
         Action::ControlTimer,
         Action::Spotlight,
         Action::Answer,
+        Action::EditAnswer,
         Action::DecideSuggestion,
         Action::Resolve,
         Action::PostKudos,
@@ -83,6 +87,7 @@ impl Action {
             Action::ControlTimer => "control_timer",
             Action::Spotlight => "spotlight",
             Action::Answer => "answer",
+            Action::EditAnswer => "edit_answer",
             Action::DecideSuggestion => "decide_suggestion",
             Action::Resolve => "resolve",
             Action::PostKudos => "post_kudos",
@@ -116,7 +121,7 @@ const NO: Roles = 0;
 /// column per phase (in [`Phase::ALL`] order), each cell the roles allowed.
 /// Viewers appear in no cell.
 #[rustfmt::skip]
-pub const TABLE: [(Action, [Roles; 7]); 16] = [
+pub const TABLE: [(Action, [Roles; 7]); 17] = [
     //                            drafting silent  q_and_a proposals kudos revision published
     (Action::Comment,            [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
     (Action::Reply,              [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
@@ -125,6 +130,7 @@ pub const TABLE: [(Action, [Roles; 7]); 16] = [
     (Action::ControlTimer,       [NO,      F,      F,      F,        F,    NO,      NO]),
     (Action::Spotlight,          [NO,      NO,     F,      NO,       NO,   NO,      NO]),
     (Action::Answer,             [NO,      NO,     FA,     FA,       FA,   FA,      NO]),
+    (Action::EditAnswer,         [NO,      NO,     FA,     FA,       FA,   FA,      NO]),
     (Action::DecideSuggestion,   [NO,      NO,     NO,     FA,       FA,   FA,      NO]),
     (Action::Resolve,            [NO,      NO,     NO,     NO,       NO,   FA,      NO]),
     (Action::PostKudos,          [NO,      NO,     NO,     NO,       FP,   NO,      NO]),
@@ -178,6 +184,7 @@ mod tests {
         control_timer        -    f    f    f    f    -    -
         spotlight            -    -    f    -    -    -    -
         answer               -    -    fa   fa   fa   fa   -
+        edit_answer          -    -    fa   fa   fa   fa   -
         decide_suggestion    -    -    -    fa   fa   fa   -
         resolve              -    -    -    -    -    fa   -
         post_kudos           -    -    -    -    fp   -    -
@@ -220,7 +227,7 @@ mod tests {
             assert_eq!(cells.next(), None, "extra cell for {action}");
         }
         assert_eq!(rows.next(), None, "extra rows");
-        assert_eq!(checked, 16 * 7 * 4);
+        assert_eq!(checked, 17 * 7 * 4);
     }
 
     #[test]

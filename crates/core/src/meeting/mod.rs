@@ -76,6 +76,17 @@ pub struct TimerPlan {
     pub extended_ms: u64,
 }
 
+/// What a phase left behind when the meeting moved on from it, given back
+/// when the meeting returns to it: going back a phase (or forward again)
+/// must not reset its timer nor forget the question in the spotlight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeftPhase {
+    /// The phase's timer, paused when the meeting left.
+    pub timer: Timer,
+    /// It was counting down when the meeting left, so it runs again on return.
+    pub was_running: bool,
+}
+
 /// When and by whom the case was published.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Publication {
@@ -109,6 +120,12 @@ pub struct Meeting {
     /// Participant ids of those who moved the phase (the facilitators).
     #[serde(default)]
     pub phase_movers: BTreeSet<String>,
+    /// The timers of the phases the meeting left, kept for its return.
+    #[serde(default)]
+    pub left_phases: BTreeMap<Phase, LeftPhase>,
+    /// The question that was in the spotlight when the meeting left Q&A.
+    #[serde(default)]
+    pub left_spotlight: Option<String>,
     /// Participant id → command ids that produced events.
     pub processed_commands: BTreeMap<String, BTreeSet<String>>,
 }
@@ -131,6 +148,8 @@ impl Meeting {
             published: None,
             timer_plans: BTreeMap::new(),
             phase_movers: BTreeSet::new(),
+            left_phases: BTreeMap::new(),
+            left_spotlight: None,
             processed_commands: BTreeMap::new(),
         }
     }
@@ -192,14 +211,14 @@ impl Meeting {
                 override_reason,
                 ..
             } => {
+                self.leave_phase(at_ms);
                 self.phase = *to;
                 self.phase_movers.insert(by.participant_id.clone());
-                self.timer = Timer::for_phase(*to);
+                self.enter_phase(at_ms);
                 self.history.push(PhaseEntry {
                     phase: *to,
                     entered_at_ms: at_ms,
                 });
-                self.spotlight = None;
                 self.published = (*to == Phase::Published).then(|| Publication {
                     at_ms,
                     by: by.clone(),
@@ -281,6 +300,13 @@ impl Meeting {
                     });
                 }
             }
+            Change::AnswerEdited {
+                comment_id, text, ..
+            } => {
+                if let Some(answer) = self.comment_mut(comment_id).and_then(|c| c.answer.as_mut()) {
+                    answer.text = text.clone();
+                }
+            }
             Change::SuggestionAccepted { comment_id, by } => {
                 self.decide_suggestion(comment_id, Outcome::Accepted, by, at_ms)
             }
@@ -326,6 +352,36 @@ impl Meeting {
                 ratings: *ratings,
                 comment: comment.clone(),
             }),
+        }
+    }
+
+    /// Keeps the current phase's timer (paused) and spotlight for a return.
+    fn leave_phase(&mut self, at_ms: u64) {
+        let was_running = self.timer.is_running();
+        let mut timer = self.timer;
+        timer.pause(at_ms);
+        self.left_phases
+            .insert(self.phase, LeftPhase { timer, was_running });
+        if let Some(spotlight) = self.spotlight.take() {
+            self.left_spotlight = Some(spotlight);
+        }
+    }
+
+    /// Gives a phase entered again its timer and (Q&A) its spotlight back; a
+    /// phase entered for the first time starts with its default timer.
+    fn enter_phase(&mut self, at_ms: u64) {
+        self.timer = match self.left_phases.get(&self.phase) {
+            Some(left) => {
+                let mut timer = left.timer;
+                if left.was_running {
+                    timer.resume(at_ms);
+                }
+                timer
+            }
+            None => Timer::for_phase(self.phase),
+        };
+        if self.phase == Phase::QAndA {
+            self.spotlight = self.left_spotlight.take();
         }
     }
 
