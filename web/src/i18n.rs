@@ -222,6 +222,12 @@ pub enum Key {
     SurveyResultsHeading,
     OverrideReason,
     PublishAnyway,
+    EditAnswer,
+    SaveAnswer,
+    AppendToAnswer,
+    DiscardMine,
+    GoBack,
+    Stay,
 }
 
 /// The text of `key` in `lang`.
@@ -588,6 +594,18 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, OverrideReason) => "準備が整う前に公開する理由（事例と一緒に保存されます）",
         (En, PublishAnyway) => "Publish anyway",
         (Ja, PublishAnyway) => "このまま公開",
+        (En, EditAnswer) => "Edit answer",
+        (Ja, EditAnswer) => "回答を編集",
+        (En, SaveAnswer) => "Save answer",
+        (Ja, SaveAnswer) => "回答を保存",
+        (En, AppendToAnswer) => "Add mine to the answer",
+        (Ja, AppendToAnswer) => "自分の回答を追記する",
+        (En, DiscardMine) => "Discard mine",
+        (Ja, DiscardMine) => "自分の入力を破棄",
+        (En, GoBack) => "Go back",
+        (Ja, GoBack) => "戻る",
+        (En, Stay) => "Stay",
+        (Ja, Stay) => "このまま続ける",
     }
 }
 
@@ -598,6 +616,46 @@ pub fn reading_progress(lang: Lang, done: usize, present: usize) -> String {
     match lang {
         Lang::En => format!("{done} of {present} done"),
         Lang::Ja => format!("{present}人中{done}人が読了"),
+    }
+}
+
+/// "Aiko is typing an answer…" under the answer box.
+pub fn typing_answer(lang: Lang, names: &[String]) -> String {
+    match lang {
+        Lang::En => match names {
+            [one] => format!("{one} is typing an answer…"),
+            _ => format!("{} are typing an answer…", names.join(", ")),
+        },
+        Lang::Ja => format!("{}さんが回答を入力中です…", names.join("さん、")),
+    }
+}
+
+/// "2 people are still typing", next to the facilitator's "Next" button.
+pub fn still_typing(lang: Lang, people: usize) -> String {
+    match lang {
+        Lang::En if people == 1 => "1 person is still typing".to_owned(),
+        Lang::En => format!("{people} people are still typing"),
+        Lang::Ja => format!("まだ{people}人が入力中です"),
+    }
+}
+
+/// The answer box of someone whose answer came second.
+pub fn answered_first(lang: Lang, name: &str) -> String {
+    match lang {
+        Lang::En => format!("{name} recorded an answer first. Your text is kept:"),
+        Lang::Ja => format!("{name}さんが先に回答を記録しました。あなたの入力は残してあります："),
+    }
+}
+
+/// Asked before the facilitator goes back a phase.
+pub fn go_back_question(lang: Lang, phase: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "Go back to {phase}? Its timer keeps the time it had left and its spotlight comes back; what people are typing is kept."
+        ),
+        Lang::Ja => format!(
+            "「{phase}」に戻りますか？タイマーは残り時間から再開し、スポットライトも元に戻ります。入力中の内容は失われません。"
+        ),
     }
 }
 
