@@ -209,6 +209,7 @@ test('nothing anyone types is lost, through reloads, a closed tab, phase changes
     await waitFor(async () => (await qaText(phone)).includes('See the cost table.'), { what: 'edited answer on the phone' })
     assert.equal(await phone.locator('.edit-answer').count(), 0, 'a participant cannot edit answers')
     await phone.locator(`.cards [data-card="${question}"] .answer-text`, { hasText: 'See the cost table.' }).waitFor()
+    await phone.locator('#spotlight').scrollIntoViewIfNeeded()
     await shot(phone, 'en-phone-answer')
   })
 

@@ -156,7 +156,7 @@ mod tests {
         let new = "- Restored traffic\n";
         // The text alone slides the deletion into the next line.
         let s = check(old, new);
-        assert_eq!(s.index, 5);
+        assert_eq!(s.index, 6, "after \"- Rest\"");
         // The caret sits where the line was.
         let s = check_at(old, new, 0);
         assert_eq!((s.index, s.delete, s.insert.as_str()), (0, 19, ""));

@@ -132,10 +132,19 @@ fn AnswerBox(session: Session, id: String) -> impl IntoView {
             session.send(command, move |ok| {
                 if ok {
                     draft.sent(&text);
+                } else if recorded.with_untracked(Option::is_some) {
+                    // Answered first by someone else: the box below says so.
+                    session.error.set(None);
                 }
             });
         }
     };
+    // The answer that came first arrived after the refusal: same.
+    Effect::new(move |_| {
+        if recorded.with(Option::is_some) && !draft.is_blank() {
+            session.error.set(None);
+        }
+    });
     let question = StoredValue::new(id.clone());
     let append = {
         move |_| {
