@@ -213,18 +213,28 @@ test('nothing anyone types is lost, through reloads, a closed tab, phase changes
     await shot(phone, 'en-phone-answer')
   })
 
-  await t.test('another person\'s selection stays on its words when the lines above it change', async () => {
+  await t.test('another person\'s selection stays on its words when the lines above it change, and goes when they leave the text', async () => {
     await selectWords(phone, 'system', 'Payments time out')
-    const selection = () => facilitator.locator('#text-system').locator('xpath=..').locator('.remote-selection').allTextContents()
-    await waitFor(async () => (await selection()).join('') === 'Payments time out', { what: 'the phone\'s selection on the facilitator\'s page' })
+    const selection = async () => (await facilitator.locator('#text-system').locator('xpath=..').locator('.remote-selection').allTextContents()).join('')
+    await waitFor(async () => (await selection()) === 'Payments time out', { what: 'the phone\'s selection on the facilitator\'s page' })
     const system = author.locator('#text-system')
     await system.evaluate((el) => { el.focus(); el.setSelectionRange(0, 0) })
     await author.keyboard.type('Context first.\n')
     await waitFor(async () => (await facilitator.locator('#text-system').inputValue()).startsWith('Context first.'), { what: 'the new line' })
     let seen
-    await waitFor(async () => (seen = (await selection()).join('')) === 'Payments time out', {
+    await waitFor(async () => (seen = await selection()) === 'Payments time out', {
       what: 'the selection on the same words', describe: () => JSON.stringify(seen)
     })
+    // The phone goes on to write a question about the words: its selection
+    // is no longer painted on anyone's page (it was left behind, and drawn
+    // on whatever text moved under it).
+    await phone.locator('#ask-question').click()
+    await phone.locator('#comment-text').fill('x')
+    await waitFor(async () => (seen = await selection()) === '', {
+      what: 'no stale selection', describe: () => JSON.stringify(seen)
+    })
+    await phone.locator('#comment-text').press('Escape')
+    await phone.locator('#comment-text').waitFor({ state: 'detached' })
   })
 
   await t.test('a deleted line detaches its question, marked "text deleted"', async () => {
