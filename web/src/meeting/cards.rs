@@ -409,9 +409,9 @@ fn AnswerEditor(session: Session, id: String) -> impl IntoView {
                 if ok {
                     draft.sent(&text);
                     editing.set(false);
-                } else {
+                } else if let Some(now) = recorded.try_get_untracked().flatten() {
                     // Next time, based on the answer the card shows now.
-                    base.set(recorded.get_untracked().unwrap_or_default());
+                    base.set(now);
                 }
             });
         }

@@ -39,14 +39,17 @@ pub fn storage_key(pm: &str, who: &str, thing: &str) -> String {
 
 impl Draft {
     /// The draft of `thing`, restored from this browser the first time.
+    /// Everything it holds is owned by the session, so a callback that
+    /// runs after its view went away (a resolved item leaves the list
+    /// before its command answers) still finds it.
     pub fn of(session: Session, thing: impl Into<String>) -> Draft {
         let thing = thing.into();
-        let text = session.draft_signal(&thing, || {
+        let (thing, text) = session.draft_signal(&thing, || {
             storage::load(&session.draft_key(&thing)).unwrap_or_default()
         });
         Draft {
             session,
-            thing: StoredValue::new(thing),
+            thing,
             text,
         }
     }

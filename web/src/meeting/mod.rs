@@ -94,7 +94,7 @@ pub struct Session {
     /// Whose drafts these are in this browser: the role link's tail.
     who: StoredValue<String>,
     /// Every draft shown so far, by thing (see [`drafts`]).
-    drafts: StoredValue<BTreeMap<String, RwSignal<String>>>,
+    drafts: StoredValue<BTreeMap<String, (StoredValue<String>, RwSignal<String>)>>,
     /// Thing → when it was last typed in (ms, this browser's clock), for
     /// the non-empty drafts.
     typing: RwSignal<BTreeMap<String, f64>>,
@@ -170,18 +170,23 @@ impl Session {
         session
     }
 
-    /// The signal of a draft, made (under the session's root) on first use.
-    fn draft_signal(&self, thing: &str, load: impl FnOnce() -> String) -> RwSignal<String> {
-        if let Some(signal) = self.drafts.with_value(|d| d.get(thing).copied()) {
-            return signal;
+    /// The name and text of a draft, made (under the session's root, so
+    /// they outlive any view) on first use.
+    fn draft_signal(
+        &self,
+        thing: &str,
+        load: impl FnOnce() -> String,
+    ) -> (StoredValue<String>, RwSignal<String>) {
+        if let Some(draft) = self.drafts.with_value(|d| d.get(thing).copied()) {
+            return draft;
         }
-        let signal = self
-            .owner
-            .with_value(|owner| owner.with(|| RwSignal::new(load())));
-        self.drafts.update_value(|d| {
-            d.insert(thing.to_owned(), signal);
+        let draft = self.owner.with_value(|owner| {
+            owner.with(|| (StoredValue::new(thing.to_owned()), RwSignal::new(load())))
         });
-        signal
+        self.drafts.update_value(|d| {
+            d.insert(thing.to_owned(), draft);
+        });
+        draft
     }
 
     /// Where the draft of `thing` is kept in this browser.

@@ -132,7 +132,7 @@ fn AnswerBox(session: Session, id: String) -> impl IntoView {
             session.send(command, move |ok| {
                 if ok {
                     draft.sent(&text);
-                } else if recorded.with_untracked(Option::is_some) {
+                } else if recorded.try_with_untracked(Option::is_some) == Some(true) {
                     // Answered first by someone else: the box below says so.
                     session.error.set(None);
                 }
