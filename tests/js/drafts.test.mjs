@@ -301,6 +301,28 @@ test('nothing anyone types is lost, through reloads, a closed tab, phase changes
     await shot(phone, 'en-phone-kudos')
   })
 
+  await t.test('a reply and a resolve note survive a reload; a sent one is gone', async () => {
+    const card = (page) => page.locator(`.cards [data-card="${question}"]`)
+    await card(phone).locator('.card-actions .link-button', { hasText: 'Reply' }).click()
+    await card(phone).locator('.reply-input').fill('Thanks — ありがとう')
+    await facilitator.locator('#phase-next').click()
+    await expectPhase([phone, author], 'revision')
+    await phone.reload()
+    assert.equal(await card(phone).locator('.reply-input').inputValue(), 'Thanks — ありがとう')
+    await card(phone).locator('.reply-form button[type="submit"]').click()
+    await card(author).locator('.reply-text', { hasText: 'ありがとう' }).waitFor()
+    const item = author.locator(`[data-item="${question}"]`)
+    await item.locator('.resolve-note').fill('Answered in Q&A; cost table added.')
+    await author.reload()
+    await item.locator('.resolve-note').waitFor()
+    assert.equal(await item.locator('.resolve-note').inputValue(), 'Answered in Q&A; cost table added.')
+    await shot(author, 'en-laptop-revision')
+    await item.locator('.resolve-button').click()
+    // The item leaves the list before the command's answer arrives.
+    await item.waitFor({ state: 'detached' })
+    await card(facilitator).locator('.resolution .note', { hasText: 'cost table added' }).waitFor()
+  })
+
   for (const page of [facilitator, author, phone]) {
     assert.deepEqual(page.errors, [], 'no page errors')
   }
