@@ -24,6 +24,9 @@ use leptos::prelude::*;
 /// How long after the last keystroke someone still counts as typing.
 pub const TYPING_FRESH_MS: f64 = 45_000.0;
 
+/// A draft as the session keeps it: its thing's name and its text.
+pub type Slot = (StoredValue<String>, RwSignal<String>);
+
 /// One input's draft: `Copy`, so views and callbacks share it freely.
 #[derive(Clone, Copy)]
 pub struct Draft {

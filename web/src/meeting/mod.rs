@@ -94,7 +94,7 @@ pub struct Session {
     /// Whose drafts these are in this browser: the role link's tail.
     who: StoredValue<String>,
     /// Every draft shown so far, by thing (see [`drafts`]).
-    drafts: StoredValue<BTreeMap<String, (StoredValue<String>, RwSignal<String>)>>,
+    drafts: StoredValue<BTreeMap<String, drafts::Slot>>,
     /// Thing → when it was last typed in (ms, this browser's clock), for
     /// the non-empty drafts.
     typing: RwSignal<BTreeMap<String, f64>>,
@@ -172,11 +172,7 @@ impl Session {
 
     /// The name and text of a draft, made (under the session's root, so
     /// they outlive any view) on first use.
-    fn draft_signal(
-        &self,
-        thing: &str,
-        load: impl FnOnce() -> String,
-    ) -> (StoredValue<String>, RwSignal<String>) {
+    fn draft_signal(&self, thing: &str, load: impl FnOnce() -> String) -> drafts::Slot {
         if let Some(draft) = self.drafts.with_value(|d| d.get(thing).copied()) {
             return draft;
         }
