@@ -124,6 +124,12 @@ test('nothing anyone types is lost, through reloads, a closed tab, phase changes
     await phone.locator('#comment-text').fill('Why not a managed database? なぜ？')
     await phone.locator('#post-comment').click()
     question = await cardId(author, 'managed database')
+    await phone.locator('#comment-text').waitFor({ state: 'detached' })
+    await selectWords(phone, 'system', 'when the primary fails over')
+    await phone.locator('#make-suggestion').click()
+    await phone.locator('#comment-text').fill('Add a failover diagram.')
+    await phone.locator('#post-comment').click()
+    await phone.locator('#comment-text').waitFor({ state: 'detached' })
     await facilitator.locator('#phase-next').click()
     await expectPhase([author, phone], 'q_and_a')
     await facilitator.locator('#timer-toggle').click()
@@ -277,9 +283,20 @@ test('nothing anyone types is lost, through reloads, a closed tab, phase changes
     await second.close()
   })
 
-  await t.test('a half-written kudos card survives the phase moving on and back', async () => {
+  await t.test('a decline reason survives a reload, and is gone once sent', async () => {
     await facilitator.locator('#phase-next').click()
-    await expectPhase([phone], 'proposals')
+    await expectPhase([phone, author], 'proposals')
+    const suggestion = await cardId(author, 'failover diagram')
+    await author.locator('#decline-suggestion').click()
+    await author.locator('#decline-reason').fill('The timeline already shows it 時系列で十分')
+    await author.reload()
+    await author.locator('#decline-reason').waitFor()
+    assert.equal(await author.locator('#decline-reason').inputValue(), 'The timeline already shows it 時系列で十分')
+    await author.locator('.decline-form button[type="submit"]').click()
+    await phone.locator(`.cards [data-card="${suggestion}"] .badge-declined`).waitFor()
+  })
+
+  await t.test('a half-written kudos card survives the phase moving on and back', async () => {
     await facilitator.locator('#phase-next').click()
     await expectPhase([phone], 'kudos')
     await phone.locator('#kudos-to').fill('Mika')
