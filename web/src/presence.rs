@@ -229,7 +229,8 @@ impl Peer {
 
 /// Us first, then by name; a person in several browsers once (our own
 /// state first, else the one with the lowest client id), with the inputs
-/// they type in from any of them.
+/// they type in from any of them, and the caret and section of another of
+/// them when the kept one has none.
 pub fn once_per_person(mut peers: Vec<Peer>) -> Vec<Peer> {
     peers.sort_by(|a, b| {
         b.me.cmp(&a.me)
@@ -244,6 +245,12 @@ pub fn once_per_person(mut peers: Vec<Peer>) -> Vec<Peer> {
             .and_then(|person| kept.iter_mut().find(|k| k.person.as_ref() == Some(person)));
         match same {
             Some(first) => {
+                if first.cursor.is_none() {
+                    first.cursor = peer.cursor;
+                }
+                if first.section.is_none() {
+                    first.section = peer.section;
+                }
                 for what in peer.typing {
                     if !first.typing.contains(&what) {
                         first.typing.push(what);
@@ -294,11 +301,18 @@ mod tests {
 
     #[test]
     fn a_person_in_two_browsers_is_listed_once() {
+        let mut phone = peer(9, "Ken", Some("p-ken"), &["kudos"]);
+        phone.cursor = Some(Cursor {
+            section: "impact".into(),
+            anchor: 3,
+            head: 5,
+            sticky: None,
+        });
         let peers = once_per_person(vec![
             peer(7, "Ken", Some("p-ken"), &[]),
             peer(3, "Aiko", Some("p-aiko"), &["answer:c1"]),
             peer(1, "Sara", Some("p-sara"), &[]),
-            peer(9, "Ken", Some("p-ken"), &["kudos"]),
+            phone,
             // Not joined yet: no identity to merge by.
             peer(4, "Viewer", None, &[]),
             peer(5, "Viewer", None, &[]),
