@@ -66,6 +66,11 @@ impl Draft {
         self.text.get_untracked()
     }
 
+    /// Reads the text without cloning it (tracked).
+    pub fn text_with<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        self.text.with(|text| f(text))
+    }
+
     /// Whether there is nothing but spaces (tracked).
     pub fn is_blank(&self) -> bool {
         self.text.with(|t| t.trim().is_empty())

@@ -139,9 +139,27 @@ fn AnswerBox(session: Session, id: String) -> impl IntoView {
             });
         }
     };
-    // The answer that came first arrived after the refusal: same.
+    // What is left of this box once an answer is recorded: nothing when it
+    // is this very text (ours, recorded before the command's answer came
+    // back), else the text that came second.
+    let left_over = move || {
+        recorded.with(|answer| {
+            answer.as_ref().is_some_and(|answer| {
+                draft.text_with(|text| !text.trim().is_empty() && text.trim() != answer.text)
+            })
+        })
+    };
     Effect::new(move |_| {
-        if recorded.with(Option::is_some) && !draft.is_blank() {
+        let ours = recorded.with(|answer| {
+            answer
+                .as_ref()
+                .is_some_and(|answer| draft.text_with(|text| text.trim() == answer.text))
+        });
+        if ours {
+            draft.sent(&draft.get_untracked());
+        } else if left_over() {
+            // The answer that came first arrived after the refusal: the box
+            // below says so, not the error line.
             session.error.set(None);
         }
     });
@@ -197,7 +215,7 @@ fn AnswerBox(session: Session, id: String) -> impl IntoView {
             </form>
         </Show>
         // Someone else's answer was recorded while this one was written.
-        <Show when=move || recorded.with(Option::is_some) && !draft.is_blank()>
+        <Show when=left_over>
             <div class="answer-left" id="answer-left" role="status">
                 <p>
                     {move || answered_first(
