@@ -146,6 +146,7 @@ test('a whole meeting in three browsers, from silent reading to the survey', { s
     // …survives a phase change while it is being written (facilitator goes
     // back and forth), then is posted.
     await facilitator.locator('#phase-back').click()
+    await facilitator.locator('#confirm-back-yes').click()
     await expectPhase([participant], 'drafting')
     await facilitator.locator('#phase-next').click()
     await expectPhase([participant], 'silent_reading')

@@ -251,6 +251,12 @@ pub enum Key {
     InviteLink,
     InviteExpires,
     UsableInvites,
+    EditAnswer,
+    SaveAnswer,
+    AppendToAnswer,
+    DiscardMine,
+    GoBack,
+    Stay,
 }
 
 /// The text of `key` in `lang`.
@@ -662,6 +668,18 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, InviteExpires) => "有効期限:",
         (En, UsableInvites) => "Links still valid",
         (Ja, UsableInvites) => "有効な招待リンク",
+        (En, EditAnswer) => "Edit answer",
+        (Ja, EditAnswer) => "回答を編集",
+        (En, SaveAnswer) => "Save answer",
+        (Ja, SaveAnswer) => "回答を保存",
+        (En, AppendToAnswer) => "Add mine to the answer",
+        (Ja, AppendToAnswer) => "自分の回答を追記する",
+        (En, DiscardMine) => "Discard mine",
+        (Ja, DiscardMine) => "自分の入力を破棄",
+        (En, GoBack) => "Go back",
+        (Ja, GoBack) => "戻る",
+        (En, Stay) => "Stay",
+        (Ja, Stay) => "このまま続ける",
     }
 }
 
@@ -779,6 +797,43 @@ pub fn invite_expiry(lang: Lang, days: u64) -> String {
         (Lang::En, 1) => "1 day".to_owned(),
         (Lang::En, d) => format!("{d} days"),
         (Lang::Ja, d) => format!("{d}日間"),
+/// "Aiko is typing an answer…" under the answer box.
+pub fn typing_answer(lang: Lang, names: &[String]) -> String {
+    match lang {
+        Lang::En => match names {
+            [one] => format!("{one} is typing an answer…"),
+            _ => format!("{} are typing an answer…", names.join(", ")),
+        },
+        Lang::Ja => format!("{}さんが回答を入力中です…", names.join("さん、")),
+    }
+}
+
+/// "2 people are still typing", next to the facilitator's "Next" button.
+pub fn still_typing(lang: Lang, people: usize) -> String {
+    match lang {
+        Lang::En if people == 1 => "1 person is still typing".to_owned(),
+        Lang::En => format!("{people} people are still typing"),
+        Lang::Ja => format!("まだ{people}人が入力中です"),
+    }
+}
+
+/// The answer box of someone whose answer came second.
+pub fn answered_first(lang: Lang, name: &str) -> String {
+    match lang {
+        Lang::En => format!("{name} recorded an answer first. Your text is kept:"),
+        Lang::Ja => format!("{name}さんが先に回答を記録しました。あなたの入力は残してあります："),
+    }
+}
+
+/// Asked before the facilitator goes back a phase.
+pub fn go_back_question(lang: Lang, phase: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "Go back to {phase}? Its timer keeps the time it had left and its spotlight comes back; what people are typing is kept."
+        ),
+        Lang::Ja => format!(
+            "「{phase}」に戻りますか？タイマーは残り時間から再開し、スポットライトも元に戻ります。入力中の内容は失われません。"
+        ),
     }
 }
 

@@ -35,6 +35,9 @@ pub enum Action {
     Spotlight,
     /// Record the answer to a question.
     Answer,
+    /// Edit or extend a recorded answer (the author owns the answers; the
+    /// facilitator records them).
+    EditAnswer,
     /// Accept or decline a suggestion.
     DecideSuggestion,
     /// Mark a comment resolved during revision.
@@ -61,7 +64,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order of [`TABLE`].
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::Comment,
         Action::Reply,
         Action::MarkDoneReading,
@@ -69,6 +72,7 @@ impl Action {
         Action::ControlTimer,
         Action::Spotlight,
         Action::Answer,
+        Action::EditAnswer,
         Action::DecideSuggestion,
         Action::Resolve,
         Action::PostKudos,
@@ -92,6 +96,7 @@ impl Action {
             Action::ControlTimer => "control_timer",
             Action::Spotlight => "spotlight",
             Action::Answer => "answer",
+            Action::EditAnswer => "edit_answer",
             Action::DecideSuggestion => "decide_suggestion",
             Action::Resolve => "resolve",
             Action::PostKudos => "post_kudos",
@@ -127,7 +132,7 @@ const NO: Roles = 0;
 /// column per phase (in [`Phase::ALL`] order), each cell the roles allowed.
 /// Viewers appear in no cell.
 #[rustfmt::skip]
-pub const TABLE: [(Action, [Roles; 7]); 18] = [
+pub const TABLE: [(Action, [Roles; 7]); 19] = [
     //                            drafting silent  q_and_a proposals kudos revision published
     (Action::Comment,            [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
     (Action::Reply,              [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
@@ -136,6 +141,7 @@ pub const TABLE: [(Action, [Roles; 7]); 18] = [
     (Action::ControlTimer,       [NO,      F,      F,      F,        F,    NO,      NO]),
     (Action::Spotlight,          [NO,      NO,     F,      NO,       NO,   NO,      NO]),
     (Action::Answer,             [NO,      NO,     FA,     FA,       FA,   FA,      NO]),
+    (Action::EditAnswer,         [NO,      NO,     FA,     FA,       FA,   FA,      NO]),
     (Action::DecideSuggestion,   [NO,      NO,     NO,     FA,       FA,   FA,      NO]),
     (Action::Resolve,            [NO,      NO,     NO,     NO,       NO,   FA,      NO]),
     (Action::PostKudos,          [NO,      NO,     NO,     NO,       FP,   NO,      NO]),
@@ -191,6 +197,7 @@ mod tests {
         control_timer        -    f    f    f    f    -    -
         spotlight            -    -    f    -    -    -    -
         answer               -    -    fa   fa   fa   fa   -
+        edit_answer          -    -    fa   fa   fa   fa   -
         decide_suggestion    -    -    -    fa   fa   fa   -
         resolve              -    -    -    -    -    fa   -
         post_kudos           -    -    -    -    fp   -    -

@@ -355,19 +355,46 @@ async fn after_events(
     write_entries(&app.rooms, &record.id, meeting, first_seq, events).await;
 }
 
-/// The Markdown entry an event adds to a section of the document, if any.
-fn entry(meeting: &Meeting, event: &Event) -> Option<(&'static str, String)> {
+/// What an event writes into a section of the document: a new Markdown
+/// entry, or (an edited answer) the new text of an entry written before.
+struct Entry {
+    section: &'static str,
+    markdown: String,
+    /// The entry this one replaces, if it is still in the section.
+    replaces: Option<String>,
+}
+
+/// The entry an event writes into the document, if any.
+fn entry(meeting: &Meeting, event: &Event) -> Option<Entry> {
     match &event.change {
         Change::QuestionAnswered {
             comment_id, text, ..
         } => {
             let question = meeting.comment(comment_id)?;
-            Some((QA_SECTION, qa_entry_markdown(&question.text, text)))
+            Some(Entry {
+                section: QA_SECTION,
+                markdown: qa_entry_markdown(&question.text, text),
+                replaces: None,
+            })
         }
-        Change::KudosPosted { to, text, from, .. } => Some((
-            KUDOS_SECTION,
-            kudos_entry_markdown(to, text, &from.display_name),
-        )),
+        Change::AnswerEdited {
+            comment_id,
+            text,
+            previous,
+            ..
+        } => {
+            let question = meeting.comment(comment_id)?;
+            Some(Entry {
+                section: QA_SECTION,
+                markdown: qa_entry_markdown(&question.text, text),
+                replaces: Some(qa_entry_markdown(&question.text, previous)),
+            })
+        }
+        Change::KudosPosted { to, text, from, .. } => Some(Entry {
+            section: KUDOS_SECTION,
+            markdown: kudos_entry_markdown(to, text, &from.display_name),
+            replaces: None,
+        }),
         _ => None,
     }
 }
@@ -375,7 +402,10 @@ fn entry(meeting: &Meeting, event: &Event) -> Option<(&'static str, String)> {
 /// Appends the entries of `events` (numbered from `first_seq` in the log) to
 /// the document's sections, each with its mark in [`WRITTEN_ENTRIES`] and
 /// only if not marked yet. In a document written before marks existed, an
-/// entry whose exact text is already in its section is only marked.
+/// entry whose exact text is already in its section is only marked. An
+/// edited answer rewrites its entry where it is; when people have changed
+/// that entry by hand meanwhile, the new one is appended (nothing of theirs
+/// is overwritten).
 async fn write_entries(
     rooms: &Arc<Rooms>,
     pm: &str,
@@ -383,13 +413,10 @@ async fn write_entries(
     first_seq: u64,
     events: &[Event],
 ) {
-    let entries: Vec<(String, &str, String)> = events
+    let entries: Vec<(String, Entry)> = events
         .iter()
         .enumerate()
-        .filter_map(|(i, event)| {
-            let (section, markdown) = entry(meeting, event)?;
-            Some(((first_seq + i as u64).to_string(), section, markdown))
-        })
+        .filter_map(|(i, event)| Some(((first_seq + i as u64).to_string(), entry(meeting, event)?)))
         .collect();
     if entries.is_empty() {
         return;
@@ -404,12 +431,21 @@ async fn write_entries(
     let result = room.apply_server_change(rooms.commit(), |txn| {
         let marks = txn.get_or_insert_map(WRITTEN_ENTRIES);
         let unmarked_document = marks.len(txn) == 0;
-        for (key, section, markdown) in &entries {
+        for (key, entry) in &entries {
             if marks.contains_key(txn, key) {
                 continue;
             }
-            let text = txn.get_or_insert_text(section_text_name(section).as_str());
-            if !(unmarked_document && text.get_string(txn).contains(markdown.as_str())) {
+            let text = txn.get_or_insert_text(section_text_name(entry.section).as_str());
+            let markdown = entry.markdown.as_str();
+            let current = text.get_string(txn);
+            let written_before = entry
+                .replaces
+                .as_deref()
+                .and_then(|old| Some((utf16_offset(&current, old)?, old)));
+            if let Some((at, old)) = written_before {
+                text.remove_range(txn, at, old.encode_utf16().count() as u32);
+                text.insert(txn, at, markdown);
+            } else if !(unmarked_document && current.contains(markdown)) {
                 let end = text.len(txn);
                 text.insert(txn, end, markdown);
             }
@@ -420,6 +456,12 @@ async fn write_entries(
         tracing::error!(postmortem = %pm, error = %e, "entries not written into the document");
     }
     rooms.leave(&room, conn);
+}
+
+/// Where `needle` starts in `haystack`, in UTF-16 units (the document's).
+fn utf16_offset(haystack: &str, needle: &str) -> Option<u32> {
+    let byte = haystack.find(needle)?;
+    Some(haystack[..byte].encode_utf16().count() as u32)
 }
 
 /// What the meeting room shows: the postmortem, the meeting's public state

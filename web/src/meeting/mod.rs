@@ -22,6 +22,7 @@ mod cards;
 mod commands;
 mod composer;
 mod invites;
+mod drafts;
 mod kudos;
 mod marks;
 mod phase_bar;
@@ -91,6 +92,16 @@ pub struct Session {
     pub selection: RwSignal<Option<TextSelection>>,
     /// A comment this page looks at (a clicked card, the current proposal).
     pub focus: RwSignal<Option<String>>,
+    /// The root that owns the session's signals (drafts made later by views
+    /// must outlive those views).
+    owner: StoredValue<Owner>,
+    /// Whose drafts these are in this browser: the role link's tail.
+    who: StoredValue<String>,
+    /// Every draft shown so far, by thing (see [`drafts`]).
+    drafts: StoredValue<BTreeMap<String, drafts::Slot>>,
+    /// Thing → when it was last typed in (ms, this browser's clock), for
+    /// the non-empty drafts.
+    typing: RwSignal<BTreeMap<String, f64>>,
 }
 
 thread_local! {
@@ -118,6 +129,8 @@ impl Session {
     }
 
     fn create(pm: &str, token: &str, client: Client, lang: RwSignal<Lang>) -> Session {
+        let who = commands::link_tail(token);
+        let comment_draft = composer::restore(&drafts::storage_key(pm, &who, composer::THING));
         let session = Session {
             pm: StoredValue::new(pm.to_owned()),
             role_token: StoredValue::new(token.to_owned()),
@@ -136,9 +149,13 @@ impl Session {
             survey: RwSignal::new(None),
             survey_taken: RwSignal::new(false),
             anchors: RwSignal::new(BTreeMap::new()),
-            draft: RwSignal::new(composer::restore(pm)),
+            draft: RwSignal::new(comment_draft),
             selection: RwSignal::new(None),
             focus: RwSignal::new(None),
+            owner: StoredValue::new(Owner::current().expect("created inside its root")),
+            who: StoredValue::new(who),
+            drafts: StoredValue::new(BTreeMap::new()),
+            typing: RwSignal::new(BTreeMap::new()),
         };
         session.identify();
         session.track_name();
@@ -148,7 +165,83 @@ impl Session {
         spotlight::follow(session);
         session.track_editable();
         session.track_survey();
+        session.share_presence();
         session
+    }
+
+    /// The name and text of a draft, made (under the session's root, so
+    /// they outlive any view) on first use.
+    fn draft_signal(&self, thing: &str, load: impl FnOnce() -> String) -> drafts::Slot {
+        if let Some(draft) = self.drafts.with_value(|d| d.get(thing).copied()) {
+            return draft;
+        }
+        let draft = self.owner.with_value(|owner| {
+            owner.with(|| (StoredValue::new(thing.to_owned()), RwSignal::new(load())))
+        });
+        self.drafts.update_value(|d| {
+            d.insert(thing.to_owned(), draft);
+        });
+        draft
+    }
+
+    /// Where the draft of `thing` is kept in this browser.
+    fn draft_key(&self, thing: &str) -> String {
+        drafts::storage_key(&self.pm(), &self.who.get_value(), thing)
+    }
+
+    /// Someone typed in the draft of `thing`; `written` is false once it
+    /// is empty again.
+    fn typed_in(&self, thing: &str, written: bool) {
+        let now = js_sys::Date::now();
+        self.typing.update(|typing| {
+            if written {
+                typing.insert(thing.to_owned(), now);
+            } else {
+                typing.remove(thing);
+            }
+        });
+    }
+
+    /// Tells the others who we are (to be counted once) and which inputs we
+    /// typed in lately (to be seen typing).
+    fn share_presence(self) {
+        Effect::new(move |_| {
+            let person = self.me.with(|me| me.as_ref().map(|m| m.person.id.clone()));
+            self.client.with_value(|c| c.set_person(person));
+        });
+        Effect::new(move |_| {
+            self.now_ms.track();
+            let now = js_sys::Date::now();
+            let fresh: Vec<String> = self.typing.with(|typing| {
+                typing
+                    .iter()
+                    .filter(|(_, at)| now - **at < drafts::TYPING_FRESH_MS)
+                    .map(|(thing, _)| thing.clone())
+                    .collect()
+            });
+            self.client.with_value(|c| c.set_typing(fresh));
+        });
+    }
+
+    /// The names of the others typing in `thing` now (tracked).
+    pub fn typing_in(&self, things: &[String]) -> Vec<String> {
+        self.client().peers().with(|peers| {
+            peers
+                .iter()
+                .filter(|p| !p.me && p.typing.iter().any(|t| things.contains(t)))
+                .map(|p| p.name.clone())
+                .collect()
+        })
+    }
+
+    /// How many others typed in a meeting input lately (tracked).
+    pub fn others_typing(&self) -> usize {
+        self.client().peers().with(|peers| {
+            peers
+                .iter()
+                .filter(|p| !p.me && !p.typing.is_empty())
+                .count()
+        })
     }
 
     pub fn pm(&self) -> String {

@@ -3,13 +3,19 @@
 //! the facilitator's controls (back, next, start/pause, extend) only for
 //! the facilitator. Under it, full width, the stage of phases that need the
 //! whole screen: the kudos wall, and after the meeting the survey.
+//!
+//! Going back a phase asks first (core gives the phase back its timer and
+//! spotlight); next to "Next" the facilitator sees how many people are
+//! still typing (their drafts, through presence).
 
 use super::announcer::Announcer;
 use super::invites::InvitePanel;
 use super::kudos::KudosWall;
 use super::survey::SurveyView;
 use super::{phase_key, ErrorLine, Session};
-use crate::i18n::{instruction, meeting_left, reading_progress, up_next, Key, Lang};
+use crate::i18n::{
+    go_back_question, instruction, meeting_left, reading_progress, still_typing, up_next, Key, Lang,
+};
 use crate::sync::Client;
 use casebook_core::guide;
 use casebook_core::meeting::CommandKind;
@@ -263,11 +269,24 @@ fn FacilitatorControls(session: Session, phase: Memo<Phase>) -> impl IntoView {
         });
     };
     let timer = Memo::new(move |_| session.room.with(|r| r.timer));
+    // The phase the facilitator asked to go back to, until confirmed.
+    let going_back = RwSignal::new(None::<Phase>);
+    Effect::new(move |_| {
+        phase.track();
+        going_back.set(None);
+    });
+    let typing = move || session.others_typing();
     view! {
         <div class="facilitator-controls" id="facilitator-controls" role="group"
             aria-label=move || session.t(Key::FacilitatorControls)>
             {move || phase.get().prev().filter(|p| may_move(*p)).map(|prev| view! {
-                <button type="button" class="secondary" id="phase-back" on:click=move |_| move_to(prev)>
+                <button
+                    type="button"
+                    class="secondary"
+                    id="phase-back"
+                    aria-expanded=move || going_back.get().is_some().to_string()
+                    on:click=move |_| going_back.set(Some(prev))
+                >
                     "← " {move || session.t(phase_key(prev))}
                 </button>
             })}
@@ -275,6 +294,27 @@ fn FacilitatorControls(session: Session, phase: Memo<Phase>) -> impl IntoView {
                 <button type="button" id="phase-next" on:click=move |_| move_to(next)>
                     {move || session.t(Key::NextPhase)} " " {move || session.t(phase_key(next))} " →"
                 </button>
+            })}
+            <Show when=move || typing() != 0>
+                <span class="still-typing" id="still-typing" aria-live="polite">
+                    {move || still_typing(session.lang.get(), typing())}
+                </span>
+            </Show>
+            {move || going_back.get().map(|prev| view! {
+                <div class="confirm-back" id="confirm-back" role="alertdialog" aria-labelledby="confirm-back-text">
+                    <p id="confirm-back-text">
+                        {move || go_back_question(session.lang.get(), session.t(phase_key(prev)))}
+                    </p>
+                    <button type="button" id="confirm-back-yes" on:click=move |_| {
+                        going_back.set(None);
+                        move_to(prev);
+                    }>
+                        {move || session.t(Key::GoBack)}
+                    </button>
+                    <button type="button" class="secondary" id="confirm-back-no" on:click=move |_| going_back.set(None)>
+                        {move || session.t(Key::Stay)}
+                    </button>
+                </div>
             })}
             <Show when=move || session.can(Action::ControlTimer) && timer.with(|t| t.duration_ms.is_some())>
                 <button

@@ -95,6 +95,15 @@ pub enum CommandKind {
         comment_id: String,
         text: String,
     },
+    /// Replace a recorded answer with `text` (to correct or extend it).
+    /// `base` is the recorded answer the edit started from: if someone
+    /// changed it meanwhile the edit is refused (409) and the client keeps
+    /// its text, so nobody's words are overwritten unseen.
+    EditAnswer {
+        comment_id: String,
+        text: String,
+        base: String,
+    },
     AcceptSuggestion {
         comment_id: String,
     },
@@ -147,6 +156,7 @@ impl CommandKind {
             CommandKind::Reply { .. } => Action::Reply,
             CommandKind::Spotlight { .. } | CommandKind::ClearSpotlight => Action::Spotlight,
             CommandKind::AnswerQuestion { .. } => Action::Answer,
+            CommandKind::EditAnswer { .. } => Action::EditAnswer,
             CommandKind::AcceptSuggestion { .. } | CommandKind::DeclineSuggestion { .. } => {
                 Action::DecideSuggestion
             }

@@ -204,13 +204,42 @@ impl Meeting {
                 let text = text("answer", body, MAX_ANSWER_CHARS)?;
                 if comment.answer.is_some() {
                     return Err(MeetingError::Conflict(format!(
-                        "question {} is already answered; edit the Q&A section of the document to change the answer",
+                        "question {} was answered meanwhile; your text is kept, and you can add it to the recorded answer",
                         comment.id
                     )));
                 }
                 Change::QuestionAnswered {
                     comment_id: comment.id.clone(),
                     text,
+                    by: person,
+                }
+            }
+            CommandKind::EditAnswer {
+                comment_id,
+                text: body,
+                base,
+            } => {
+                let comment = self.find_kind(comment_id, CommentKind::Question)?;
+                let text = text("answer", body, MAX_ANSWER_CHARS)?;
+                let Some(answer) = &comment.answer else {
+                    return Err(MeetingError::Conflict(format!(
+                        "question {} has no recorded answer yet; record one first",
+                        comment.id
+                    )));
+                };
+                if answer.text != base.trim() {
+                    return Err(MeetingError::Conflict(format!(
+                        "the answer to question {} changed while you were editing it; your text is kept, look at the new answer and try again",
+                        comment.id
+                    )));
+                }
+                if answer.text == text {
+                    return Ok(Vec::new());
+                }
+                Change::AnswerEdited {
+                    comment_id: comment.id.clone(),
+                    text,
+                    previous: answer.text.clone(),
                     by: person,
                 }
             }

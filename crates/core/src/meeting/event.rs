@@ -94,6 +94,14 @@ pub enum Change {
         text: String,
         by: Person,
     },
+    /// A recorded answer was replaced; `previous` is what it said before,
+    /// so the document's Q&A entry can be found and rewritten.
+    AnswerEdited {
+        comment_id: String,
+        text: String,
+        previous: String,
+        by: Person,
+    },
     SuggestionAccepted {
         comment_id: String,
         by: Person,

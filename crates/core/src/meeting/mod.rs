@@ -107,6 +107,17 @@ impl Default for Settings {
     }
 }
 
+/// What a phase left behind when the meeting moved on from it, given back
+/// when the meeting returns to it: going back a phase (or forward again)
+/// must not reset its timer nor forget the question in the spotlight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeftPhase {
+    /// The phase's timer, paused when the meeting left.
+    pub timer: Timer,
+    /// It was counting down when the meeting left, so it runs again on return.
+    pub was_running: bool,
+}
+
 /// When and by whom the case was published.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Publication {
@@ -154,6 +165,12 @@ pub struct Meeting {
     pub phase_movers: BTreeSet<String>,
     #[serde(default)]
     pub settings: Settings,
+    /// The timers of the phases the meeting left, kept for its return.
+    #[serde(default)]
+    pub left_phases: BTreeMap<Phase, LeftPhase>,
+    /// The question that was in the spotlight when the meeting left Q&A.
+    #[serde(default)]
+    pub left_spotlight: Option<String>,
     /// Participant id → command ids that produced events.
     pub processed_commands: BTreeMap<String, BTreeSet<String>>,
     /// Readiness findings marked "not applicable", oldest first.
@@ -180,6 +197,8 @@ impl Meeting {
             timer_plans: BTreeMap::new(),
             phase_movers: BTreeSet::new(),
             settings: Settings::default(),
+            left_phases: BTreeMap::new(),
+            left_spotlight: None,
             processed_commands: BTreeMap::new(),
             dismissals: Vec::new(),
         }
@@ -255,17 +274,14 @@ impl Meeting {
                 timer_started,
                 ..
             } => {
+                self.leave_phase(at_ms);
                 self.phase = *to;
                 self.phase_movers.insert(by.participant_id.clone());
-                self.timer = Timer::for_phase(*to);
-                if *timer_started {
-                    self.timer.resume(at_ms);
-                }
+                self.enter_phase(at_ms, *timer_started);
                 self.history.push(PhaseEntry {
                     phase: *to,
                     entered_at_ms: at_ms,
                 });
-                self.spotlight = None;
                 self.published = (*to == Phase::Published).then(|| Publication {
                     at_ms,
                     by: by.clone(),
@@ -348,6 +364,13 @@ impl Meeting {
                     });
                 }
             }
+            Change::AnswerEdited {
+                comment_id, text, ..
+            } => {
+                if let Some(answer) = self.comment_mut(comment_id).and_then(|c| c.answer.as_mut()) {
+                    answer.text = text.clone();
+                }
+            }
             Change::SuggestionAccepted { comment_id, by } => {
                 self.decide_suggestion(comment_id, Outcome::Accepted, by, at_ms)
             }
@@ -411,6 +434,44 @@ impl Meeting {
                     });
                 }
             }
+        }
+    }
+
+    /// Keeps the current phase's timer (paused) and spotlight for a return.
+    fn leave_phase(&mut self, at_ms: u64) {
+        let was_running = self.timer.is_running();
+        let mut timer = self.timer;
+        timer.pause(at_ms);
+        self.left_phases
+            .insert(self.phase, LeftPhase { timer, was_running });
+        if let Some(spotlight) = self.spotlight.take() {
+            self.left_spotlight = Some(spotlight);
+        }
+    }
+
+    /// Gives a phase entered again its timer and (Q&A) its spotlight back; a
+    /// phase entered for the first time starts with its default timer.
+    /// A phase the meeting left before gets its timer back as it was; a new
+    /// one gets a fresh timer, running when the event says it started.
+    fn enter_phase(&mut self, at_ms: u64, timer_started: bool) {
+        self.timer = match self.left_phases.get(&self.phase) {
+            Some(left) => {
+                let mut timer = left.timer;
+                if left.was_running {
+                    timer.resume(at_ms);
+                }
+                timer
+            }
+            None => {
+                let mut timer = Timer::for_phase(self.phase);
+                if timer_started {
+                    timer.resume(at_ms);
+                }
+                timer
+            }
+        };
+        if self.phase == Phase::QAndA {
+            self.spotlight = self.left_spotlight.take();
         }
     }
 

@@ -132,6 +132,11 @@ fn every_command_obeys_the_permission_table() {
                     comment_id: "id1".into(),
                     text: "So.".into(),
                 },
+                CommandKind::EditAnswer {
+                    comment_id: "id1".into(),
+                    text: "So, and more.".into(),
+                    base: "So.".into(),
+                },
                 CommandKind::AcceptSuggestion {
                     comment_id: "id2".into(),
                 },
@@ -345,6 +350,36 @@ fn a_phase_timer_starts_with_its_phase_unless_auto_start_is_off() {
     assert_eq!(run.meeting.timer.duration_ms, None);
     assert!(!run.meeting.timer.is_running());
     // The replayed log says the same.
+#[test]
+fn going_back_a_phase_gives_back_its_spotlight_and_the_time_it_had_left() {
+    let mut run = Run::new();
+    let q = run.post(&reader(), question("Why EC2?"));
+    run.advance_to(Phase::QAndA);
+    run.ok(&sre(), CommandKind::StartTimer { seconds: None });
+    run.ok(
+        &sre(),
+        CommandKind::Spotlight {
+            comment_id: q.clone(),
+        },
+    );
+    // One second per command: the Q&A timer has run 2 s when the meeting
+    // moves on (the spotlight, then the move).
+    run.move_to(Phase::Proposals);
+    assert_eq!(run.meeting.spotlight, None, "proposals have no spotlight");
+    run.now += 60_000;
+    run.move_to(Phase::QAndA);
+    assert_eq!(run.meeting.spotlight.as_deref(), Some(q.as_str()));
+    assert!(run.meeting.timer.is_running(), "it was running when left");
+    assert_eq!(
+        run.meeting.timer.remaining_ms(run.now),
+        Some(8 * 60_000 - 2_000),
+        "the minute spent in proposals is not taken from Q&A"
+    );
+    // Going forward again gives proposals back their own (unstarted) timer.
+    run.move_to(Phase::Proposals);
+    assert!(!run.meeting.timer.is_running());
+    assert_eq!(run.meeting.timer.remaining_ms(run.now), Some(4 * 60_000));
+    // A replay rebuilds the same state.
     assert_eq!(Meeting::replay(START, &run.log), run.meeting);
 }
 
@@ -377,4 +412,17 @@ fn the_schedule_follows_the_timer_plans() {
     assert_eq!(schedule.next, Some(Phase::QAndA));
     assert_eq!(schedule.next_planned_ms, Some(8 * 60_000));
     assert!(run.meeting.schedule(now + 17 * 60_000).time_up);
+fn a_phase_left_paused_stays_paused_on_return() {
+    let mut run = Run::new();
+    run.advance_to(Phase::SilentReading);
+    run.ok(&sre(), CommandKind::StartTimer { seconds: None });
+    run.ok(&sre(), CommandKind::PauseTimer);
+    run.move_to(Phase::QAndA);
+    run.move_to(Phase::SilentReading);
+    assert!(!run.meeting.timer.is_running());
+    assert_eq!(
+        run.meeting.timer.remaining_ms(run.now + 99_000),
+        Some(15 * 60_000 - 1_000)
+    );
+    assert_eq!(run.meeting.spotlight, None);
 }
