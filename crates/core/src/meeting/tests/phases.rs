@@ -350,36 +350,6 @@ fn a_phase_timer_starts_with_its_phase_unless_auto_start_is_off() {
     assert_eq!(run.meeting.timer.duration_ms, None);
     assert!(!run.meeting.timer.is_running());
     // The replayed log says the same.
-#[test]
-fn going_back_a_phase_gives_back_its_spotlight_and_the_time_it_had_left() {
-    let mut run = Run::new();
-    let q = run.post(&reader(), question("Why EC2?"));
-    run.advance_to(Phase::QAndA);
-    run.ok(&sre(), CommandKind::StartTimer { seconds: None });
-    run.ok(
-        &sre(),
-        CommandKind::Spotlight {
-            comment_id: q.clone(),
-        },
-    );
-    // One second per command: the Q&A timer has run 2 s when the meeting
-    // moves on (the spotlight, then the move).
-    run.move_to(Phase::Proposals);
-    assert_eq!(run.meeting.spotlight, None, "proposals have no spotlight");
-    run.now += 60_000;
-    run.move_to(Phase::QAndA);
-    assert_eq!(run.meeting.spotlight.as_deref(), Some(q.as_str()));
-    assert!(run.meeting.timer.is_running(), "it was running when left");
-    assert_eq!(
-        run.meeting.timer.remaining_ms(run.now),
-        Some(8 * 60_000 - 2_000),
-        "the minute spent in proposals is not taken from Q&A"
-    );
-    // Going forward again gives proposals back their own (unstarted) timer.
-    run.move_to(Phase::Proposals);
-    assert!(!run.meeting.timer.is_running());
-    assert_eq!(run.meeting.timer.remaining_ms(run.now), Some(4 * 60_000));
-    // A replay rebuilds the same state.
     assert_eq!(Meeting::replay(START, &run.log), run.meeting);
 }
 
@@ -412,8 +382,48 @@ fn the_schedule_follows_the_timer_plans() {
     assert_eq!(schedule.next, Some(Phase::QAndA));
     assert_eq!(schedule.next_planned_ms, Some(8 * 60_000));
     assert!(run.meeting.schedule(now + 17 * 60_000).time_up);
+}
+
+#[test]
+fn going_back_a_phase_gives_back_its_spotlight_and_the_time_it_had_left() {
+    let mut run = Run::new();
+    // Auto-start off: these timers run only when the facilitator starts them.
+    run.ok(&sre(), CommandKind::SetTimerAutoStart { on: false });
+    let q = run.post(&reader(), question("Why EC2?"));
+    run.advance_to(Phase::QAndA);
+    run.ok(&sre(), CommandKind::StartTimer { seconds: None });
+    run.ok(
+        &sre(),
+        CommandKind::Spotlight {
+            comment_id: q.clone(),
+        },
+    );
+    // One second per command: the Q&A timer has run 2 s when the meeting
+    // moves on (the spotlight, then the move).
+    run.move_to(Phase::Proposals);
+    assert_eq!(run.meeting.spotlight, None, "proposals have no spotlight");
+    run.now += 60_000;
+    run.move_to(Phase::QAndA);
+    assert_eq!(run.meeting.spotlight.as_deref(), Some(q.as_str()));
+    assert!(run.meeting.timer.is_running(), "it was running when left");
+    assert_eq!(
+        run.meeting.timer.remaining_ms(run.now),
+        Some(8 * 60_000 - 2_000),
+        "the minute spent in proposals is not taken from Q&A"
+    );
+    // Going forward again gives proposals back their own (unstarted) timer.
+    run.move_to(Phase::Proposals);
+    assert!(!run.meeting.timer.is_running());
+    assert_eq!(run.meeting.timer.remaining_ms(run.now), Some(4 * 60_000));
+    // A replay rebuilds the same state.
+    assert_eq!(Meeting::replay(START, &run.log), run.meeting);
+}
+
+#[test]
 fn a_phase_left_paused_stays_paused_on_return() {
     let mut run = Run::new();
+    // Auto-start off: these timers run only when the facilitator starts them.
+    run.ok(&sre(), CommandKind::SetTimerAutoStart { on: false });
     run.advance_to(Phase::SilentReading);
     run.ok(&sre(), CommandKind::StartTimer { seconds: None });
     run.ok(&sre(), CommandKind::PauseTimer);
