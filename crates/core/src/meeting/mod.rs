@@ -39,7 +39,7 @@ mod views;
 pub use command::{Command, CommandKind};
 pub use error::{ErrorKind, MeetingError};
 pub use event::{Change, Event, Origin};
-pub use views::{Counts, PhaseDuration, ReadingProgress};
+pub use views::{Attendee, Counts, PhaseDuration, ReadingProgress};
 
 use crate::comment::{Answer, Comment, Decision, Kudos, Outcome, Person, Reply, Resolution};
 use crate::phase::Phase;
@@ -86,6 +86,13 @@ pub struct Publication {
     pub override_reason: Option<String>,
 }
 
+/// Someone who sent a command: their role and the name they last used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub role: Role,
+    pub display_name: String,
+}
+
 /// The whole state of one postmortem's meeting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Meeting {
@@ -109,6 +116,10 @@ pub struct Meeting {
     /// Participant ids of those who moved the phase (the facilitators).
     #[serde(default)]
     pub phase_movers: BTreeSet<String>,
+    /// Participant id → their role and latest name, from the commands they
+    /// sent: who took part.
+    #[serde(default)]
+    pub people: BTreeMap<String, Member>,
     /// Participant id → command ids that produced events.
     pub processed_commands: BTreeMap<String, BTreeSet<String>>,
 }
@@ -131,6 +142,7 @@ impl Meeting {
             published: None,
             timer_plans: BTreeMap::new(),
             phase_movers: BTreeSet::new(),
+            people: BTreeMap::new(),
             processed_commands: BTreeMap::new(),
         }
     }
@@ -183,6 +195,15 @@ impl Meeting {
                 .entry(origin.participant_id.clone())
                 .or_default()
                 .insert(origin.command_id.clone());
+            if let (Some(role), Some(name)) = (origin.role, &origin.display_name) {
+                self.people.insert(
+                    origin.participant_id.clone(),
+                    Member {
+                        role,
+                        display_name: name.clone(),
+                    },
+                );
+            }
         }
         let at_ms = event.at_ms;
         match &event.change {
