@@ -5,10 +5,12 @@
 //! browser on the live document and the meeting (`GET …/meeting`, refreshed
 //! every few seconds and whenever the document changes enough to matter), the
 //! same check the server runs when the facilitator publishes. Each finding
-//! links to its section.
+//! links to its section. Once the case is published the panel says so
+//! instead of counting what is left to fix.
 
 use crate::api;
 use crate::i18n::{t, Key, Lang};
+use crate::incident::IncidentFields;
 use crate::sync::Client;
 use casebook_core::readiness::{check_document, Finding};
 use casebook_core::Meeting;
@@ -27,6 +29,7 @@ pub fn CasePanel(
     client: Client,
     lang: RwSignal<Lang>,
 ) -> impl IntoView {
+    let (pm_id_for_incident, token_for_incident) = (pm_id.clone(), token.clone());
     let meeting: RwSignal<Option<Meeting>> = RwSignal::new(None);
     let fetch = {
         let (pm_id, token) = (pm_id.clone(), token.clone());
@@ -65,8 +68,14 @@ pub fn CasePanel(
                 .unwrap_or_else(|| id.to_owned())
         })
     };
+    // Once published the checklist is history: the panel says so instead.
+    let published =
+        Memo::new(move |_| meeting.with(|m| m.as_ref().is_some_and(|m| m.published.is_some())));
     let summary = move || {
         let n = findings.with(Vec::len);
+        if published.get() {
+            return t(lang.get(), Key::PublishedCase).to_owned();
+        }
         match (n, lang.get()) {
             (0, l) => t(l, Key::ReadyToPublish).to_owned(),
             (n, Lang::En) => format!("{n} {}", t(Lang::En, Key::FindingsLeft)),
@@ -93,9 +102,9 @@ pub fn CasePanel(
             <details id="readiness" open>
                 <summary>
                     <span class="readiness-title">{move || t(lang.get(), Key::Readiness)}</span>
-                    <span class="readiness-count" class:ready=move || findings.with(Vec::is_empty)>{summary}</span>
+                    <span class="readiness-count" class:ready=move || published.get() || findings.with(Vec::is_empty)>{summary}</span>
                 </summary>
-                <ul class="findings">
+                <ul class="findings" hidden=move || published.get()>
                     <For
                         each=move || findings.get()
                         key=|f: &Finding| (f.section.clone(), f.rule, f.subject.clone(), f.reason_en.clone())
@@ -121,6 +130,7 @@ pub fn CasePanel(
                     </For>
                 </ul>
             </details>
+            <IncidentFields pm_id=pm_id_for_incident token=token_for_incident lang/>
             <p class="exports">
                 <span>{move || t(lang.get(), Key::Export)}</span>
                 <a id="export-md" href=move || export_md("md") download="">"Markdown"</a>

@@ -18,7 +18,8 @@
 //! - *Reading it*: [`markdown`], the sanitised Markdown renderer the
 //!   preview, the export and the library share.
 //! - *Sharing it*: [`export`], the whole case as Markdown or a standalone
-//!   HTML page, and a Markdown file read back into sections.
+//!   HTML page, and a Markdown file read back into sections; [`case`], the
+//!   publishing refusal and read link on the wire, and the case's language.
 //! - *How meetings go*: [`insights`], a meeting's figures for its
 //!   facilitator (time per phase against the timer, who asked what, outcomes).
 //! - *The casebook*: [`library`], the search tokenizer (CJK bigrams and
@@ -29,6 +30,7 @@
 //!   browser, tests, load tool) speaks.
 
 pub mod anchor;
+pub mod case;
 pub mod comment;
 pub mod document;
 pub mod export;
