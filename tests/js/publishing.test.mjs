@@ -101,8 +101,16 @@ test('a refused publication in Japanese and English, publishing anyway, the read
   const joinAs = async (role, name) => (await api('POST', `/api/postmortems/${pm.id}/join`, pm.tokens[role], { name })).body.token
   const author = await joinAs('author', 'Aiko 青木')
   const sreApi = await joinAs('facilitator', 'SRE 佐藤')
-  await api('PUT', `/api/postmortems/${pm.id}/incident`, author,
-    { started_at_ms: Date.UTC(2026, 10, 2, 5, 5), utc_offset_minutes: 540 }).then((r) => assert.equal(r.status, 200, JSON.stringify(r.body)))
+
+  await t.test('the facilitator sets the incident time in the case\'s time zone', async () => {
+    await sre.locator('#incident-zone').selectOption('540')
+    await sre.locator('#incident-at').fill('2026-11-02T14:05')
+    await sre.locator('#incident .incident-status', { hasText: '保存しました' }).waitFor()
+    const details = await api('GET', `/api/postmortems/${pm.id}`, author)
+    assert.deepEqual(details.body.incident, { started_at_ms: Date.UTC(2026, 10, 2, 5, 5), utc_offset_minutes: 540 })
+    await sre.locator('#incident').scrollIntoViewIfNeeded()
+    await shot(sre, 'publish-incident-ja')
+  })
 
   // The meeting: Ben asks about the database, the author answers.
   await command(pm, sreApi, { type: 'move_phase', to: 'silent_reading' })
@@ -152,6 +160,10 @@ test('a refused publication in Japanese and English, publishing anyway, the read
     assert.doesNotMatch(await refusal.locator('.finding-reason').first().textContent(), /[\u3040-\u30ff]/, 'the reason is English')
     await sre.evaluate(() => window.scrollTo(0, 0))
     await shot(sre, 'publish-refused-en')
+    await sre.setViewportSize({ width: 390, height: 844 })
+    assert.ok(await sre.evaluate(() => document.documentElement.scrollWidth <= 390), 'the refusal fits a phone')
+    await shot(sre, 'publish-refused-phone')
+    await sre.setViewportSize({ width: 1280, height: 860 })
   })
 
   await t.test('published anyway: everyone sees the read link, nobody sees "to fix"', async () => {
