@@ -88,14 +88,9 @@ pub fn CasePanel(
     let token_q = js_sys::encode_uri_component(&token)
         .as_string()
         .unwrap_or_default();
-    let export = move |ext: &str| {
-        let lang_q = if lang.get() == Lang::Ja {
-            "&lang=ja"
-        } else {
-            ""
-        };
-        format!("/api/postmortems/{encoded}/export.{ext}?token={token_q}{lang_q}")
-    };
+    // The exports speak the case's own language, whatever the page's.
+    let export =
+        move |ext: &str| format!("/api/postmortems/{encoded}/export.{ext}?token={token_q}");
     let export_md = export.clone();
     view! {
         <section class="case-panel" aria-label=move || t(lang.get(), Key::Readiness)>
