@@ -1,10 +1,14 @@
 //! From meeting to casebook through the real server: the readiness check
 //! refuses publishing until the case is ready or the facilitator states a
-//! reason; the reason is kept in the export; a published case has a read
+//! reason (the refusal carries the typed findings); the reason is kept for
+//! the SRE team, not printed for readers; the export carries what the
+//! meeting produced (questions with their threads, decisions, who took
+//! part) in the case's language and time zone; a published case has a read
 //! link that closes when it is reopened; the export of a whole meeting
 //! round-trips through import into the same sections.
 
 use casebook_core::anchor::Anchor;
+use casebook_core::case::PublishRefused;
 use casebook_core::document::{section_text_name, TEMPLATE};
 use casebook_e2e::{Client, Created, Server, ADMIN_TOKEN};
 use serde_json::{json, Value};
@@ -322,12 +326,15 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
         rules(&refused["findings"]),
         vec!["countermeasure_cause:Read replica, so reads survive; sharding was ruled out."]
     );
+    let typed: PublishRefused = serde_json::from_value(refused.clone()).unwrap();
+    assert_eq!(typed.findings[0].section, "countermeasures");
+    assert!(!typed.findings[0].reason_ja.is_empty(), "{refused}");
     let (_, meeting) = get(&server, &format!("/api/postmortems/{id}/meeting"), &sre).await;
     assert_eq!(meeting["state"]["phase"], "revision");
     let (status, _, _) = text_of(&server, &format!("/read/{id}"), None).await;
     assert_eq!(status, 404, "not published, no read link");
 
-    // Published with a reason; the reason is kept and exported.
+    // Published with a reason; the reason is kept for the SRE team.
     let reason = "the replica's cause is in the linked runbook | 原因は来週追記";
     ok(
         &server,
@@ -338,6 +345,8 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     .await;
     let (_, meeting) = get(&server, &format!("/api/postmortems/{id}/meeting"), &reader).await;
     assert_eq!(meeting["state"]["published"]["override_reason"], reason);
+    let (_, insights) = get(&server, &format!("/api/postmortems/{id}/insights"), &sre).await;
+    assert_eq!(insights["insights"]["override_reason"], reason);
 
     let (status, kind, markdown) = text_of(
         &server,
@@ -363,19 +372,21 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     }
     for expected in [
         answer,
-        "Why not RDS?",
         "佐藤さん",
         "深夜の切り戻し 🎉",
         "**Aoki**: clear timeline",
-        reason,
-        "- **Participants:** 3",
+        "- **Authors:** Aoki\n",
+        "- **Participants:** 3\n",
+        "\n## What the meeting produced\n",
+        "- **Pat 鈴木** — [System overview](#system) “Purpose”\\\n  Why not RDS?\n  - **Answer (Aoki):** Aurora",
+        "| Add a diagram | [System overview](#system) “Purpose” | Accepted | Aoki | Done in the revision |",
+        "- **Facilitation:** SRE 佐藤\n",
     ] {
         assert!(markdown.contains(expected), "{expected} in {markdown}");
     }
-    assert!(
-        markdown.contains("Silent reading "),
-        "phase durations: {markdown}"
-    );
+    for absent in [reason, "Silent reading ", "Created"] {
+        assert!(!markdown.contains(absent), "{absent} in {markdown}");
+    }
     let (_, _, japanese) = text_of(
         &server,
         &format!("/api/postmortems/{id}/export.md?lang=ja"),
@@ -400,7 +411,8 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
         html.contains("<strong>佐藤さん</strong>: 深夜の切り戻し 🎉"),
         "{html}"
     );
-    assert!(html.contains("原因は来週追記"));
+    assert!(!html.contains("原因は来週追記"), "{html}");
+    assert!(html.contains("<nav class=\"toc\""), "{html}");
 
     // The read link: no token needed while published.
     let (_, link) = get(
@@ -519,6 +531,55 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
 }
 
 #[tokio::test]
+async fn the_export_speaks_the_case_language_and_time_zone() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("決済障害").await.unwrap();
+    let author = pm.token("author");
+    let writer = Client::connect(&server.ws_url(&pm.id, author))
+        .await
+        .unwrap();
+    append(&writer, "summary", "決済が40分間失敗した。");
+    append(
+        &writer,
+        "system",
+        "目的: 決済。\nミドルウェア: EC2上のMySQL 8",
+    );
+    let reader = Client::connect(&server.ws_url(&pm.id, pm.token("viewer")))
+        .await
+        .unwrap();
+    reader
+        .wait_until(WAIT, |c| section(c, "system").contains("MySQL"))
+        .await
+        .unwrap();
+
+    let path = format!("/api/postmortems/{}/incident", pm.id);
+    let viewer = pm.token("viewer");
+    let incident = json!({"started_at_ms": 1_793_595_900_000_u64, "utc_offset_minutes": 540});
+    let put = reqwest::Method::PUT;
+    let (status, _) = call(&server, put.clone(), &path, viewer, Some(incident.clone())).await;
+    assert_eq!(status, 403, "a viewer changes nothing");
+    let bad = json!({"started_at_ms": 0, "utc_offset_minutes": 541});
+    let (status, _) = call(&server, put.clone(), &path, author, Some(bad)).await;
+    assert_eq!(status, 400);
+    let (status, saved) = call(&server, put, &path, author, Some(incident.clone())).await;
+    assert_eq!((status, saved), (200, incident.clone()));
+    let (_, details) = get(&server, &format!("/api/postmortems/{}", pm.id), viewer).await;
+    assert_eq!(details["incident"], incident);
+
+    let export = format!("/api/postmortems/{}/export.md", pm.id);
+    let (_, _, markdown) = text_of(&server, &export, Some(viewer)).await;
+    assert!(markdown.contains("\n## システム概要\n"), "{markdown}");
+    assert!(
+        markdown.contains("- **発生日時:** 2026-11-02 14:05 UTC+09:00\n"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("- **フェーズ:** 下書き\n"), "{markdown}");
+    let (_, _, english) = text_of(&server, &format!("{export}?lang=en"), Some(viewer)).await;
+    assert!(english.contains("\n## System overview\n"), "{english}");
+    assert!(english.contains("- **Incident:** 2026-11-02 14:05 UTC+09:00\n"));
+}
+
+#[tokio::test]
 async fn import_maps_a_foreign_file_and_refuses_bad_requests() {
     let server = Server::start().await.unwrap();
     let file = "# 決済障害の振り返り\n\n前置き。\n\n## 概要\nDBが落ちた。\n\n## Timeline\n- 14:05 発生\n\n## 社内メモ\n自由記述 😀\n";
@@ -551,9 +612,10 @@ async fn import_maps_a_foreign_file_and_refuses_bad_requests() {
     )
     .await;
     assert!(export.contains("## 社内メモ\n\n自由記述 😀\n"), "{export}");
-    // The custom section follows the timeline, where the file put it.
+    // The custom section follows the timeline, where the file put it; the
+    // case is written in Japanese, so its export is too.
     assert!(
-        export.find("## 社内メモ").unwrap() < export.find("## Causes").unwrap(),
+        export.find("## 社内メモ").unwrap() < export.find("## 原因").unwrap(),
         "{export}"
     );
 

@@ -9,11 +9,13 @@
 //! the count in the summary is of blocking ones. Authors and the facilitator
 //! may mark one finding "not applicable" with a reason (the meeting's
 //! `dismiss_finding` command); it then stays listed, greyed, with the reason,
-//! and no longer counts.
+//! and no longer counts. Once the case is published the panel says so
+//! instead of counting what is left to fix.
 
 use crate::api;
 use crate::i18n::{t, Key, Lang};
 use crate::meeting::Session;
+use crate::incident::IncidentFields;
 use crate::sync::Client;
 use casebook_core::permission::Action;
 use casebook_core::readiness::{check_document, Finding};
@@ -34,6 +36,7 @@ pub fn CasePanel(
     lang: RwSignal<Lang>,
 ) -> impl IntoView {
     let session = Session::for_page(&pm_id, &token, &client, lang);
+    let (pm_id_for_incident, token_for_incident) = (pm_id.clone(), token.clone());
     let meeting: RwSignal<Option<Meeting>> = RwSignal::new(None);
     let fetch = {
         let (pm_id, token) = (pm_id.clone(), token.clone());
@@ -79,7 +82,13 @@ pub fn CasePanel(
                 .unwrap_or_else(|| id.to_owned())
         })
     };
+    // Once published the checklist is history: the panel says so instead.
+    let published =
+        Memo::new(move |_| meeting.with(|m| m.as_ref().is_some_and(|m| m.published.is_some())));
     let summary = move || {
+        if published.get() {
+            return t(lang.get(), Key::PublishedCase).to_owned();
+        }
         let n = blocking.get();
         let advice = findings.with(Vec::len) - n - dismissed.get();
         let l = lang.get();
@@ -100,23 +109,18 @@ pub fn CasePanel(
     let token_q = js_sys::encode_uri_component(&token)
         .as_string()
         .unwrap_or_default();
-    let export = move |ext: &str| {
-        let lang_q = if lang.get() == Lang::Ja {
-            "&lang=ja"
-        } else {
-            ""
-        };
-        format!("/api/postmortems/{encoded}/export.{ext}?token={token_q}{lang_q}")
-    };
+    // The exports speak the case's own language, whatever the page's.
+    let export =
+        move |ext: &str| format!("/api/postmortems/{encoded}/export.{ext}?token={token_q}");
     let export_md = export.clone();
     view! {
         <section class="case-panel" aria-label=move || t(lang.get(), Key::Readiness)>
             <details id="readiness" open>
                 <summary>
                     <span class="readiness-title">{move || t(lang.get(), Key::Readiness)}</span>
-                    <span class="readiness-count" class:ready=move || blocking.get() == 0>{summary}</span>
+                    <span class="readiness-count" class:ready=move || published.get() || blocking.get() == 0>{summary}</span>
                 </summary>
-                <ul class="findings">
+                <ul class="findings" hidden=move || published.get()>
                     <For
                         each=move || findings.get()
                         key=|f: &Finding| (f.section.clone(), f.rule, f.subject.clone(), f.reason_en.clone(), f.dismissed.as_ref().map(|d| d.reason.clone()))
@@ -126,6 +130,7 @@ pub fn CasePanel(
                     </For>
                 </ul>
             </details>
+            <IncidentFields pm_id=pm_id_for_incident token=token_for_incident lang/>
             <p class="exports">
                 <span>{move || t(lang.get(), Key::Export)}</span>
                 <a id="export-md" href=move || export_md("md") download="">"Markdown"</a>

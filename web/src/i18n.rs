@@ -4,7 +4,6 @@
 //! user picked one with the EN/日本語 switch, which is kept in localStorage.
 
 use crate::storage;
-use casebook_core::export::phase_label;
 use casebook_core::guide::Instruction;
 use casebook_core::phase::Phase;
 
@@ -257,6 +256,14 @@ pub enum Key {
     DiscardMine,
     GoBack,
     Stay,
+    IncidentStarted,
+    IncidentTimeZone,
+    IncidentSaved,
+    IncidentNotSaved,
+    NotReadyTitle,
+    NotReadyHint,
+    PublishedReadLink,
+    PublishedCase,
 }
 
 /// The text of `key` in `lang`.
@@ -474,14 +481,14 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, BodyLabel) => "ポストモーテム本文（Markdown）",
         (En, BodyPlaceholder) => "Write the postmortem here, together…",
         (Ja, BodyPlaceholder) => "ここにみんなでポストモーテムを書きましょう…",
-        // The meeting. Phase names are the read page's and the export's.
-        (lang, PhaseDrafting) => phase_label(Phase::Drafting, lang == Ja),
-        (lang, PhaseSilentReading) => phase_label(Phase::SilentReading, lang == Ja),
-        (lang, PhaseQAndA) => phase_label(Phase::QAndA, lang == Ja),
-        (lang, PhaseProposals) => phase_label(Phase::Proposals, lang == Ja),
-        (lang, PhaseKudos) => phase_label(Phase::Kudos, lang == Ja),
-        (lang, PhaseRevision) => phase_label(Phase::Revision, lang == Ja),
-        (lang, PhasePublished) => phase_label(Phase::Published, lang == Ja),
+        // The meeting.
+        (l, PhaseDrafting) => casebook_core::Phase::Drafting.label(l == Ja),
+        (l, PhaseSilentReading) => casebook_core::Phase::SilentReading.label(l == Ja),
+        (l, PhaseQAndA) => casebook_core::Phase::QAndA.label(l == Ja),
+        (l, PhaseProposals) => casebook_core::Phase::Proposals.label(l == Ja),
+        (l, PhaseKudos) => casebook_core::Phase::Kudos.label(l == Ja),
+        (l, PhaseRevision) => casebook_core::Phase::Revision.label(l == Ja),
+        (l, PhasePublished) => casebook_core::Phase::Published.label(l == Ja),
         (En, MeetingPhases) => "Meeting phases",
         (Ja, MeetingPhases) => "会議のフェーズ",
         (En, MeetingReconnecting) => "meeting: reconnecting…",
@@ -642,8 +649,8 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, SurveyThanks) => "ありがとうございました。回答を記録しました。",
         (En, SurveyResultsHeading) => "Survey results (anonymous)",
         (Ja, SurveyResultsHeading) => "アンケート結果（匿名）",
-        (En, OverrideReason) => "Why publish before it is ready? (kept with the case)",
-        (Ja, OverrideReason) => "準備が整う前に公開する理由（事例と一緒に保存されます）",
+        (En, OverrideReason) => "Why publish before it is ready? (kept for the SRE team, not shown to readers)",
+        (Ja, OverrideReason) => "準備が整う前に公開する理由（SREチーム向けに記録され、読者には表示されません）",
         (En, PublishAnyway) => "Publish anyway",
         (Ja, PublishAnyway) => "このまま公開",
         (En, NowPhase) => "Now:",
@@ -680,6 +687,22 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, GoBack) => "戻る",
         (En, Stay) => "Stay",
         (Ja, Stay) => "このまま続ける",
+        (En, IncidentStarted) => "Incident began",
+        (Ja, IncidentStarted) => "障害の発生日時",
+        (En, IncidentTimeZone) => "Time zone of the case",
+        (Ja, IncidentTimeZone) => "この事例のタイムゾーン",
+        (En, IncidentSaved) => "saved",
+        (Ja, IncidentSaved) => "保存しました",
+        (En, IncidentNotSaved) => "not saved (you may not change it now)",
+        (Ja, IncidentNotSaved) => "保存できませんでした（今は変更できません）",
+        (En, NotReadyTitle) => "Not ready to publish yet",
+        (Ja, NotReadyTitle) => "まだ公開できません",
+        (En, NotReadyHint) => "Fix these in their sections, or publish anyway and say why.",
+        (Ja, NotReadyHint) => "各セクションで次の点を直すか、理由を書いてこのまま公開してください。",
+        (En, PublishedReadLink) => "Published. Anyone with this link can read the case:",
+        (Ja, PublishedReadLink) => "公開しました。このリンクから誰でも事例を読めます：",
+        (En, PublishedCase) => "✓ published",
+        (Ja, PublishedCase) => "✓ 公開済み",
     }
 }
 
@@ -887,7 +910,7 @@ mod tests {
         assert_eq!(t(Lang::Ja, Key::PhaseQAndA), "質疑応答");
         assert_eq!(
             t(Lang::Ja, Key::PhasePublished),
-            phase_label(Phase::Published, true)
+            Phase::Published.label(true)
         );
     }
 

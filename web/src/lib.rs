@@ -30,6 +30,7 @@ mod diff;
 mod editor;
 mod i18n;
 mod import;
+mod incident;
 mod insights;
 mod library;
 mod meeting;

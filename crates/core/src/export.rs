@@ -1,163 +1,89 @@
 //! A whole case as one Markdown file or one standalone HTML page, and the
 //! way back: a Markdown file into sections.
 //!
-//! [`case_markdown`] writes the title, a metadata list (dates, participants,
-//! time in each phase, the publishing override reason) and every section in
+//! [`case_markdown`] writes the title, a metadata list (the incident's date,
+//! publication, authors, how many took part; see `record`), every section in
 //! outline order with its Markdown exactly as the document holds it (the
 //! Q&A and Kudos sections hold the meeting's answers and cards, which the
-//! server writes into them). Each part starts with an HTML comment marker
-//! that Markdown viewers do not show:
+//! server writes into them), then the meeting record: questions with their
+//! threads, proposals and decisions, who took part. Times are in the case's
+//! time zone; labels in the case's language as the caller chose. Each part
+//! starts with an HTML comment marker that Markdown viewers do not show:
 //!
 //! ```text
 //! # Checkout outage
 //! <!-- casebook:metadata -->
-//! - **Created:** 2026-11-02 14:05 UTC
+//! - **Incident:** 2026-11-02 23:05 UTC+09:00
 //! …
 //! <!-- casebook:section id="system" -->
 //! ## System overview
 //! Purpose: …
 //! ```
 //!
-//! [`crate::import`] reads such a file back into the same sections.
+//! [`crate::import`] reads such a file back into the same sections (the
+//! metadata and the meeting record are made from the meeting and are not
+//! read back).
 //!
 //! [`case_html`] renders the same case as a small standalone page with
-//! [`crate::markdown::to_safe_html`].
+//! [`crate::markdown::to_safe_html`]: no script, a table of contents, and a
+//! print style (header with title and date, wrapped code, no breaks after
+//! headings).
 
+use crate::document::template_section;
 pub use crate::import::{import_sections, template_id_for, ImportedCase, ImportedSection};
 use crate::markdown::to_safe_html;
 use crate::meeting::Meeting;
-use crate::phase::Phase;
 use crate::readiness::SectionText;
+
+mod record;
+
+pub use record::{format_time, zone_name, UtcOffset};
 
 /// Everything an export shows.
 #[derive(Debug, Clone, Copy)]
 pub struct CaseExport<'a> {
     pub title: &'a str,
-    pub created_at_ms: u64,
+    /// When the incident began, if the case says.
+    pub incident_at_ms: Option<u64>,
+    /// The case's time zone: every time is shown in it.
+    pub utc_offset: UtcOffset,
     /// Every section in outline order.
     pub sections: &'a [SectionText],
     /// The old free draft area; exported as "Draft" only when not empty.
     pub draft: &'a str,
     pub meeting: &'a Meeting,
-    pub now_ms: u64,
     /// Section titles and labels in Japanese.
     pub japanese: bool,
 }
 
 pub(crate) const MARK_METADATA: &str = "<!-- casebook:metadata -->";
+pub(crate) const MARK_MEETING: &str = "<!-- casebook:meeting -->";
 pub(crate) const MARK_DRAFT: &str = "<!-- casebook:draft -->";
 
 fn section_marker(id: &str) -> String {
     format!("<!-- casebook:section id=\"{id}\" -->")
 }
 
-/// `2026-11-02 14:05 UTC` for milliseconds since the Unix epoch.
-pub fn format_utc(ms: u64) -> String {
-    let secs = ms / 1000;
-    let days = (secs / 86_400) as i64;
-    let (h, m) = ((secs % 86_400) / 3600, (secs % 3600) / 60);
-    // Howard Hinnant's days → civil date.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{d:02} {h:02}:{m:02} UTC")
-}
-
-/// A phase's name, the same on the read page, in the export and in the
-/// browser's phase bar.
-pub fn phase_label(phase: Phase, japanese: bool) -> &'static str {
-    match (phase, japanese) {
-        (Phase::Drafting, false) => "Drafting",
-        (Phase::SilentReading, false) => "Silent reading",
-        (Phase::QAndA, false) => "Q&A",
-        (Phase::Proposals, false) => "Proposals",
-        (Phase::Kudos, false) => "Kudos",
-        (Phase::Revision, false) => "Revision",
-        (Phase::Published, false) => "Published",
-        (Phase::Drafting, true) => "下書き",
-        (Phase::SilentReading, true) => "黙読",
-        (Phase::QAndA, true) => "質疑応答",
-        (Phase::Proposals, true) => "提案",
-        (Phase::Kudos, true) => "称賛",
-        (Phase::Revision, true) => "修正",
-        (Phase::Published, true) => "公開",
+fn meeting_heading(japanese: bool) -> &'static str {
+    if japanese {
+        "会議の記録"
+    } else {
+        "What the meeting produced"
     }
 }
 
-fn minutes(ms: u64, japanese: bool) -> String {
-    let tenths = (ms + 3_000) / 6_000;
-    let unit = if japanese { "分" } else { " min" };
-    format!("{}.{}{unit}", tenths / 10, tenths % 10)
-}
-
-/// The metadata list, in Markdown.
-fn metadata(case: &CaseExport) -> String {
-    let ja = case.japanese;
-    let label = |en: &'static str, jp: &'static str| if ja { jp } else { en };
-    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let meeting = case.meeting;
-    let mut out = String::new();
-    out.push_str(&format!(
-        "- **{}:** {}\n",
-        label("Created", "作成"),
-        format_utc(case.created_at_ms)
-    ));
-    match &meeting.published {
-        Some(p) => {
-            out.push_str(&format!(
-                "- **{}:** {} ({})\n",
-                label("Published", "公開"),
-                format_utc(p.at_ms),
-                one_line(&p.by.display_name)
-            ));
-            if let Some(reason) = &p.override_reason {
-                out.push_str(&format!(
-                    "- **{}:** {}\n",
-                    label(
-                        "Published despite readiness findings, because",
-                        "準備チェックの指摘を残したまま公開した理由"
-                    ),
-                    one_line(reason)
-                ));
-            }
-        }
-        None => out.push_str(&format!(
-            "- **{}:** {}\n",
-            label("Phase", "フェーズ"),
-            phase_label(meeting.phase, ja)
-        )),
+fn draft_heading(japanese: bool) -> &'static str {
+    if japanese {
+        "下書き"
+    } else {
+        "Draft"
     }
-    out.push_str(&format!(
-        "- **{}:** {}\n",
-        label("Participants", "参加者数"),
-        meeting.participants().len()
-    ));
-    let durations: Vec<String> = meeting
-        .phase_durations(case.now_ms)
-        .into_iter()
-        .filter(|d| d.visits > 0 && d.phase != Phase::Drafting && d.phase != Phase::Published)
-        .map(|d| format!("{} {}", phase_label(d.phase, ja), minutes(d.total_ms, ja)))
-        .collect();
-    if !durations.is_empty() {
-        out.push_str(&format!(
-            "- **{}:** {}\n",
-            label("Time in each phase", "各フェーズの時間"),
-            durations.join(if ja { "、" } else { ", " })
-        ));
-    }
-    out
 }
 
 /// The whole case as one Markdown file (see the module docs).
 pub fn case_markdown(case: &CaseExport) -> String {
     let mut out = format!("# {}\n\n{MARK_METADATA}\n", case.title.trim());
-    out.push_str(&metadata(case));
+    out.push_str(&record::metadata(case));
     for s in case.sections {
         out.push('\n');
         out.push_str(&section_marker(&s.section.id));
@@ -168,10 +94,18 @@ pub fn case_markdown(case: &CaseExport) -> String {
             out.push('\n');
         }
     }
+    let record = record::meeting_record(case);
+    if !record.is_empty() {
+        out.push_str(&format!(
+            "\n{MARK_MEETING}\n## {}\n\n{}",
+            meeting_heading(case.japanese),
+            record
+        ));
+    }
     if !case.draft.trim().is_empty() {
         out.push_str(&format!(
             "\n{MARK_DRAFT}\n## {}\n\n{}\n",
-            if case.japanese { "下書き" } else { "Draft" },
+            draft_heading(case.japanese),
             case.draft.trim_end()
         ));
     }
@@ -194,42 +128,80 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
+/// On screen a readable column; on paper no link colours, no page break
+/// right after a heading, and code that wraps instead of running off the page.
 const PAGE_STYLE: &str = "body{font-family:system-ui,'Hiragino Sans','Noto Sans JP',sans-serif;\
 max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.7;color:#1d2330}\
-h1{font-size:1.8rem}h2{border-bottom:1px solid #dde;padding-bottom:.2rem;margin-top:2rem}\
+h1{font-size:1.8rem;margin-bottom:.2rem}h2{border-bottom:1px solid #dde;padding-bottom:.2rem;margin-top:2rem}\
 pre{background:#f4f5f8;padding:.8rem;overflow:auto}code{font-size:.9em}\
-table{border-collapse:collapse}td,th{border:1px solid #ccd;padding:.2rem .5rem}\
-.meta{color:#555;font-size:.9rem}";
+table{border-collapse:collapse}td,th{border:1px solid #ccd;padding:.2rem .5rem;vertical-align:top}\
+.meta{color:#555;font-size:.9rem}.case-date{color:#555;margin:0}\
+.toc{background:#f7f8fb;border:1px solid #e3e5ec;padding:.4rem 1rem;margin:1rem 0}\
+.toc h2{border:0;margin:.3rem 0;font-size:1rem}.toc ol{margin:.2rem 0;padding-left:1.4rem}\
+@media print{body{max-width:none;margin:0;padding:0;font-size:10.5pt;color:#000}\
+a{color:inherit;text-decoration:none}pre{overflow:visible;white-space:pre-wrap;overflow-wrap:anywhere}\
+pre,table,blockquote,li{break-inside:avoid}h2,h3{break-after:avoid}\
+.case-header{border-bottom:2px solid #000;margin-bottom:.6rem}.toc{break-after:page;background:none}}";
 
-/// The whole case as a standalone HTML page, every section rendered with
-/// [`to_safe_html`].
+/// The whole case as a standalone HTML page without any script: a header
+/// with the title and the date, the metadata, a table of contents, every
+/// section rendered with [`to_safe_html`], then the meeting record.
 pub fn case_html(case: &CaseExport) -> String {
-    let lang = if case.japanese { "ja" } else { "en" };
+    let ja = case.japanese;
+    let lang = if ja { "ja" } else { "en" };
     let title = escape_html(case.title.trim());
+    let date = case
+        .incident_at_ms
+        .or(case.meeting.published.as_ref().map(|p| p.at_ms))
+        .map(|ms| {
+            format!(
+                "<p class=\"case-date\">{}</p>\n",
+                escape_html(&format_time(ms, case.utc_offset))
+            )
+        })
+        .unwrap_or_default();
+    let record = record::meeting_record(case);
+    let mut parts: Vec<(String, String, String)> = case
+        .sections
+        .iter()
+        .map(|s| {
+            let title = s.section.title(ja).to_owned();
+            (s.section.id.clone(), title, s.markdown.clone())
+        })
+        .collect();
+    if !record.is_empty() {
+        parts.push(("meeting-record".into(), meeting_heading(ja).into(), record));
+    }
+    if !case.draft.trim().is_empty() {
+        parts.push(("draft".into(), draft_heading(ja).into(), case.draft.into()));
+    }
+    let toc: String = parts
+        .iter()
+        .map(|(id, heading, _)| {
+            format!(
+                "<li><a href=\"#{}\">{}</a></li>",
+                escape_html(id),
+                escape_html(heading)
+            )
+        })
+        .collect();
     let mut out = format!(
         "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title}</title>\n<style>{PAGE_STYLE}</style>\n</head>\n<body>\n<article>\n\
-         <h1>{title}</h1>\n<div class=\"meta\">\n{}</div>\n",
-        to_safe_html(&metadata(case))
+         <header class=\"case-header\">\n<h1>{title}</h1>\n{date}</header>\n\
+         <div class=\"meta\">\n{}</div>\n\
+         <nav class=\"toc\" aria-label=\"{contents}\">\n<h2>{contents}</h2>\n<ol>{toc}</ol>\n</nav>\n",
+        to_safe_html(&record::metadata(case)),
+        contents = if ja { "目次" } else { "Contents" },
     );
-    let mut part = |id: &str, heading: &str, markdown: &str| {
+    for (id, heading, markdown) in &parts {
         out.push_str(&format!(
             "<section id=\"{}\">\n<h2>{}</h2>\n{}</section>\n",
             escape_html(id),
             escape_html(heading),
             to_safe_html(markdown)
         ));
-    };
-    for s in case.sections {
-        part(&s.section.id, s.section.title(case.japanese), &s.markdown);
-    }
-    if !case.draft.trim().is_empty() {
-        part(
-            "draft",
-            if case.japanese { "下書き" } else { "Draft" },
-            case.draft,
-        );
     }
     out.push_str("</article>\n</body>\n</html>\n");
     out

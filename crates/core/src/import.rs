@@ -17,7 +17,7 @@
 //! for `POST /api/postmortems/import`.
 
 use crate::document::{section_text_name, template_section, BODY, TEMPLATE};
-use crate::export::{MARK_DRAFT, MARK_METADATA};
+use crate::export::{MARK_DRAFT, MARK_MEETING, MARK_METADATA};
 use crate::headings::{measure_kind, normalise, section_for_heading};
 use crate::outline::{self, valid_custom_id};
 use yrs::{Text, TransactionMut, WriteTxn};
@@ -171,7 +171,9 @@ fn push_section(case: &mut ImportedCase, id: Option<String>, title: String, body
 fn import_marked(lines: &[(&str, bool)]) -> ImportedCase {
     enum Part {
         Preamble,
-        Metadata,
+        /// The metadata and the meeting record: made from the meeting, not
+        /// part of the document.
+        Generated,
         Section(String),
         Draft,
     }
@@ -193,15 +195,15 @@ fn import_marked(lines: &[(&str, bool)]) -> ImportedCase {
                     case.draft = Some(text);
                 }
             }
-            Part::Preamble | Part::Metadata => {}
+            Part::Preamble | Part::Generated => {}
         };
     for (line, code) in lines.iter().copied() {
         let next = if code {
             None
         } else if let Some(id) = marker_id(line) {
             Some(Part::Section(id.to_owned()))
-        } else if line.trim() == MARK_METADATA {
-            Some(Part::Metadata)
+        } else if line.trim() == MARK_METADATA || line.trim() == MARK_MEETING {
+            Some(Part::Generated)
         } else if line.trim() == MARK_DRAFT {
             Some(Part::Draft)
         } else {
@@ -220,7 +222,7 @@ fn import_marked(lines: &[(&str, bool)]) -> ImportedCase {
                     case.title = Some(text.to_owned());
                 }
             }
-            Part::Metadata => {}
+            Part::Generated => {}
             Part::Section(_) | Part::Draft => {
                 if title.is_none() && body.iter().all(|l| l.trim().is_empty()) {
                     if let (Some((_, text)), false) = (heading(line), code) {

@@ -20,7 +20,8 @@
 //!   preview, the export and the library share.
 //! - *Sharing it*: [`export`], the whole case as Markdown or a standalone
 //!   HTML page; [`import`], a Markdown file read into sections and written
-//!   into a document; [`headings`], the headings people use for each
+//!   into a document; [`case`], the publishing refusal and read link on the
+//!   wire, and the case's language; [`headings`], the headings people use for each
 //!   template section (import and readiness share them).
 //! - *How meetings go*: [`insights`], a meeting's figures for its
 //!   facilitator (time per phase against the timer, who asked what, outcomes).
@@ -32,6 +33,7 @@
 //!   browser, tests, load tool) speaks.
 
 pub mod anchor;
+pub mod case;
 pub mod comment;
 pub mod document;
 pub mod export;

@@ -242,7 +242,10 @@ mod tests {
             assert_eq!(cells.next(), None, "extra cell for {action}");
         }
         assert_eq!(rows.next(), None, "extra rows");
-        assert_eq!(checked, Action::ALL.len() * Phase::ALL.len() * Role::ALL.len());
+        assert_eq!(
+            checked,
+            Action::ALL.len() * Phase::ALL.len() * Role::ALL.len()
+        );
     }
 
     #[test]

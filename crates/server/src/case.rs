@@ -10,8 +10,10 @@
 //!   as a standalone HTML page, for anyone who has the link, no token; 404
 //!   while the case is not published (also after it was reopened).
 //!   `GET /api/postmortems/{id}/read-link` tells the link.
-//! - `GET /api/postmortems/{id}/export.md` / `export.html` — the whole case
-//!   (`?lang=ja` for Japanese titles and labels).
+//! - `GET /api/postmortems/{id}/export.md` / `export.html` — the whole case,
+//!   in the language it is written in (`?lang=ja` / `?lang=en` to choose).
+//! - `PUT /api/postmortems/{id}/incident` — when the incident began and the
+//!   case's time zone (whoever may edit the document now).
 //! - `POST /api/postmortems/import` — a new postmortem from a Markdown file
 //!   (`keep_as_written`: headings not to map to a template section).
 //!
@@ -25,10 +27,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use casebook_core::case::{case_is_japanese, Incident, PublishRefused, ReadLink};
 use casebook_core::document::BODY;
 use casebook_core::export::{case_html, case_markdown, CaseExport};
 use casebook_core::import::{import_sections_with, write_imported};
 use casebook_core::meeting::{Change, Event, Meeting};
+use casebook_core::permission::{allowed, Action};
 use casebook_core::phase::Phase;
 use casebook_core::readiness::{self, Finding, Readiness, SectionText};
 use serde::Deserialize;
@@ -40,12 +44,6 @@ use yrs::{GetString, ReadTxn};
 pub struct CaseDoc {
     pub sections: Vec<SectionText>,
     pub draft: String,
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// Reads a postmortem's document (loading it if needed).
@@ -95,17 +93,11 @@ pub async fn publish_blocked(
     Ok((!blocking.is_empty()).then_some(blocking))
 }
 
-/// The 409 answer to publishing with findings left.
+/// The 409 answer to publishing with findings left: a [`PublishRefused`].
 pub fn refused_with(findings: Vec<Finding>) -> ApiError {
-    ApiError::new(
-        StatusCode::CONFLICT,
-        format!(
-            "the case is not ready to publish: {} blocking finding(s) left; fix them, or publish \
-             with an `override_reason` that will be kept with the case",
-            findings.len()
-        ),
-    )
-    .with("findings", json!(findings))
+    let refused = PublishRefused::new(findings);
+    let findings = serde_json::to_value(&refused.findings).unwrap_or_default();
+    ApiError::new(StatusCode::CONFLICT, refused.error).with("findings", findings)
 }
 
 /// `GET /api/postmortems/{id}/readiness` (any role).
@@ -142,7 +134,7 @@ pub async fn get_read_link(
     Path(pm): Path<String>,
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ReadLink>, ApiError> {
     let (_, record) = invite::admit(&app, &headers, &query, &pm).await?;
     let published = app
         .meetings
@@ -153,36 +145,42 @@ pub async fn get_read_link(
         .meeting
         .published
         .clone();
-    Ok(Json(json!({
-        "link": read_link(&app, &record.id),
-        "published": published.is_some(),
-        "published_at_ms": published.map(|p| p.at_ms),
-    })))
+    Ok(Json(ReadLink {
+        link: read_link(&app, &record.id),
+        published: published.is_some(),
+        published_at_ms: published.map(|p| p.at_ms),
+    }))
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ExportQuery {
     pub token: Option<String>,
-    /// `ja` for Japanese section titles and labels.
+    /// `ja` or `en` for section titles and labels in that language; without
+    /// it, the language the case is written in.
     pub lang: Option<String>,
 }
 
-/// Renders a case with `render` from its record, meeting and document.
+/// Renders a case with `render` from its record, meeting and document, in
+/// the language asked for, else the case's own.
 async fn render_case(
     app: &AppState,
     record: &PostmortemRecord,
-    japanese: bool,
+    query: &ExportQuery,
     render: fn(&CaseExport) -> String,
 ) -> Result<String, ApiError> {
     let meeting = app.meetings.get(record).await?.lock().await.meeting.clone();
     let doc = read_case(app, &record.id).await?;
+    let japanese = match query.lang.as_deref() {
+        Some(lang) => lang.eq_ignore_ascii_case("ja"),
+        None => case_is_japanese(&doc.sections),
+    };
     Ok(render(&CaseExport {
         title: &record.title,
-        created_at_ms: record.created_at * 1000,
+        incident_at_ms: record.incident.map(|i| i.started_at_ms),
+        utc_offset: record.incident.map_or(0, |i| i.utc_offset_minutes),
         sections: &doc.sections,
         draft: &doc.draft,
         meeting: &meeting,
-        now_ms: now_ms(),
         japanese,
     }))
 }
@@ -197,10 +195,6 @@ async fn admit_export(
         token: query.token.clone(),
     };
     Ok(invite::admit(app, headers, &token, pm).await?.1)
-}
-
-fn japanese(query: &ExportQuery) -> bool {
-    query.lang.as_deref() == Some("ja")
 }
 
 /// Headers for a generated page: no script may run, styles inline only.
@@ -232,7 +226,7 @@ pub async fn export_markdown(
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let record = admit_export(&app, &headers, &query, &pm).await?;
-    let markdown = render_case(&app, &record, japanese(&query), case_markdown).await?;
+    let markdown = render_case(&app, &record, &query, case_markdown).await?;
     let mut response = markdown.into_response();
     let h = response.headers_mut();
     h.insert(
@@ -253,7 +247,7 @@ pub async fn export_html(
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let record = admit_export(&app, &headers, &query, &pm).await?;
-    let html = render_case(&app, &record, japanese(&query), case_html).await?;
+    let html = render_case(&app, &record, &query, case_html).await?;
     Ok(html_response(html))
 }
 
@@ -281,8 +275,37 @@ pub async fn read_page(
     if !published {
         return Err(not_published());
     }
-    let html = render_case(&app, &record, japanese(&query), case_html).await?;
+    let html = render_case(&app, &record, &query, case_html).await?;
     Ok(html_response(html))
+}
+
+/// `PUT /api/postmortems/{id}/incident` with an [`Incident`]: stored with the
+/// case; the exports and the read page show every time in its zone.
+pub async fn put_incident(
+    State(app): State<AppState>,
+    Path(pm): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+    body: RawBody,
+) -> Result<Json<Incident>, ApiError> {
+    let (access, mut record) = invite::admit(&app, &headers, &query, &pm).await?;
+    let phase = app.meetings.phase(&record).await?;
+    if !allowed(access.role(), phase, Action::EditDocument) {
+        return Err(ApiError::forbidden(format!(
+            "a {} may not change the case during {}",
+            access.role(),
+            phase.as_str().replace('_', " ")
+        )));
+    }
+    let incident: Incident = parse_json(body)?;
+    incident
+        .check()
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    record.incident = Some(incident);
+    let store = Arc::clone(&app.store);
+    blocking(move || store.create_postmortem(&record)).await?;
+    tracing::info!(postmortem = %pm, "incident time set");
+    Ok(Json(incident))
 }
 
 #[derive(Deserialize)]

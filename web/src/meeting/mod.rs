@@ -27,6 +27,7 @@ mod kudos;
 mod marks;
 mod phase_bar;
 mod proposals;
+mod publish;
 mod revision;
 mod room;
 mod sidebar;
@@ -42,6 +43,7 @@ use crate::sync::{Client, TextSelection};
 use casebook_core::anchor::AnchorState;
 use casebook_core::permission::{allowed, Action};
 use casebook_core::phase::Phase;
+use casebook_core::readiness::Finding;
 use casebook_core::survey::SurveyAggregate;
 use casebook_core::Role;
 use commands::Joined;
@@ -80,6 +82,9 @@ pub struct Session {
     offset_ms: RwSignal<f64>,
     /// The last refused or failed command, shown until the next success.
     pub error: RwSignal<Option<String>>,
+    /// Publishing was refused: the findings that block it, shown until the
+    /// case is published or the meeting moves on.
+    pub refusal: RwSignal<Option<Vec<Finding>>>,
     /// The survey's aggregate (facilitator only).
     pub survey: RwSignal<Option<SurveyAggregate>>,
     /// We answered the survey already.
@@ -146,6 +151,7 @@ impl Session {
             now_ms: RwSignal::new(js_sys::Date::now() as u64),
             offset_ms: RwSignal::new(0.0),
             error: RwSignal::new(None),
+            refusal: RwSignal::new(None),
             survey: RwSignal::new(None),
             survey_taken: RwSignal::new(false),
             anchors: RwSignal::new(BTreeMap::new()),
@@ -365,6 +371,11 @@ impl Session {
                 Ok(_) => {
                     self.error.set(None);
                     done(true);
+                }
+                Err(ApiError::NotReady(findings)) => {
+                    self.error.set(None);
+                    self.refusal.set(Some(findings));
+                    done(false);
                 }
                 Err(e) => {
                     let text = match e {

@@ -11,6 +11,7 @@
 use super::announcer::Announcer;
 use super::invites::InvitePanel;
 use super::kudos::KudosWall;
+use super::publish::{PublishRefusal, ReadLinkBanner};
 use super::survey::SurveyView;
 use super::{phase_key, ErrorLine, Session};
 use crate::i18n::{
@@ -85,6 +86,8 @@ pub fn MeetingBar(
             <Announcer session/>
             <InvitePanel session/>
             <ErrorLine session/>
+            <PublishRefusal session/>
+            <ReadLinkBanner session/>
             {move || match phase.get() {
                 Phase::Kudos => view! { <KudosWall session/> }.into_any(),
                 Phase::Revision | Phase::Published => view! { <SurveyView session/> }.into_any(),
@@ -240,33 +243,10 @@ fn FacilitatorControls(session: Session, phase: Memo<Phase>) -> impl IntoView {
         .action(from);
         session.role.get().is_some_and(|r| allowed(r, from, action)) && from.can_move_to(to)
     };
-    // Publishing is refused (409) while the readiness check has findings;
-    // the facilitator may then publish anyway, with a reason kept with the case.
-    let publish_refused = RwSignal::new(false);
-    let reason = RwSignal::new(String::new());
+    // A refused publication is shown by `PublishRefusal` under the bar.
     let move_to = move |to: Phase| {
         let command = serde_json::json!({ "type": "move_phase", "to": to.as_str() });
-        session.send(command, move |ok| {
-            publish_refused.set(!ok && to == Phase::Published);
-        });
-    };
-    let publish_anyway = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let why = reason.get_untracked().trim().to_owned();
-        if why.is_empty() {
-            return;
-        }
-        let command = serde_json::json!({
-            "type": "move_phase",
-            "to": Phase::Published.as_str(),
-            "override_reason": why,
-        });
-        session.send(command, move |ok| {
-            if ok {
-                publish_refused.set(false);
-                reason.set(String::new());
-            }
-        });
+        session.send(command, |_| {});
     };
     let timer = Memo::new(move |_| session.room.with(|r| r.timer));
     // The phase the facilitator asked to go back to, until confirmed.
@@ -350,22 +330,6 @@ fn FacilitatorControls(session: Session, phase: Memo<Phase>) -> impl IntoView {
                     />
                     " " {move || session.t(Key::TimerAutoStart)}
                 </label>
-            </Show>
-            <Show when=move || publish_refused.get() && phase.get() == Phase::Revision>
-                <form class="publish-anyway" on:submit=publish_anyway>
-                    <input
-                        type="text"
-                        id="override-reason"
-                        maxlength="2000"
-                        aria-label=move || session.t(Key::OverrideReason)
-                        placeholder=move || session.t(Key::OverrideReason)
-                        prop:value=move || reason.get()
-                        on:input=move |ev| reason.set(event_target_value(&ev))
-                    />
-                    <button type="submit" disabled=move || reason.with(|r| r.trim().is_empty())>
-                        {move || session.t(Key::PublishAnyway)}
-                    </button>
-                </form>
             </Show>
         </div>
     }

@@ -35,10 +35,13 @@ impl Meeting {
                 self.phase.as_str().replace('_', " ")
             )));
         }
+        let display_name = person.display_name.clone();
         let changes = self.changes(person, &command.kind, new_id)?;
         let origin = Origin {
             participant_id: actor.participant_id.clone(),
             command_id: command.command_id.clone(),
+            role: Some(actor.role),
+            display_name: Some(display_name),
         };
         Ok(changes
             .into_iter()

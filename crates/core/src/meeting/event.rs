@@ -18,6 +18,7 @@ use crate::anchor::Anchor;
 use crate::comment::{CommentKind, Person};
 use crate::phase::Phase;
 use crate::readiness::Rule;
+use crate::role::Role;
 use crate::survey::Ratings;
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +37,12 @@ pub struct Event {
 pub struct Origin {
     pub participant_id: String,
     pub command_id: String,
+    /// The sender's role and name then: who took part, for the published
+    /// case (absent from logs written before they were recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
 }
 
 /// The change an event makes.

@@ -39,7 +39,7 @@ mod views;
 pub use command::{Command, CommandKind};
 pub use error::{ErrorKind, MeetingError};
 pub use event::{Change, Event, Origin};
-pub use views::{Counts, PhaseDuration, Present, Reader, ReadingProgress};
+pub use views::{Attendee, Counts, PhaseDuration, Present, Reader, ReadingProgress};
 
 use crate::comment::{Answer, Comment, Decision, Kudos, Outcome, Person, Reply, Resolution};
 use crate::phase::Phase;
@@ -140,6 +140,13 @@ pub struct Dismissal {
     pub at_ms: u64,
 }
 
+/// Someone who sent a command: their role and the name they last used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub role: Role,
+    pub display_name: String,
+}
+
 /// The whole state of one postmortem's meeting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Meeting {
@@ -171,6 +178,10 @@ pub struct Meeting {
     /// The question that was in the spotlight when the meeting left Q&A.
     #[serde(default)]
     pub left_spotlight: Option<String>,
+    /// Participant id → their role and latest name, from the commands they
+    /// sent: who took part.
+    #[serde(default)]
+    pub people: BTreeMap<String, Member>,
     /// Participant id → command ids that produced events.
     pub processed_commands: BTreeMap<String, BTreeSet<String>>,
     /// Readiness findings marked "not applicable", oldest first.
@@ -199,6 +210,7 @@ impl Meeting {
             settings: Settings::default(),
             left_phases: BTreeMap::new(),
             left_spotlight: None,
+            people: BTreeMap::new(),
             processed_commands: BTreeMap::new(),
             dismissals: Vec::new(),
         }
@@ -264,6 +276,15 @@ impl Meeting {
                 .entry(origin.participant_id.clone())
                 .or_default()
                 .insert(origin.command_id.clone());
+            if let (Some(role), Some(name)) = (origin.role, &origin.display_name) {
+                self.people.insert(
+                    origin.participant_id.clone(),
+                    Member {
+                        role,
+                        display_name: name.clone(),
+                    },
+                );
+            }
         }
         let at_ms = event.at_ms;
         match &event.change {

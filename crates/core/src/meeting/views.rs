@@ -3,14 +3,14 @@
 //! aggregate, and the state that everyone may see.
 
 use super::{Meeting, TimerPlan};
-use crate::comment::{Comment, CommentKind};
+use crate::comment::{Comment, CommentKind, Person};
 use crate::permission::{allowed, Action};
 use crate::phase::Phase;
 use crate::role::Role;
 use crate::survey::SurveyAggregate;
 use crate::timer::Schedule;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How much there is, and how much of it is done.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +64,22 @@ pub struct PhaseDuration {
     pub phase: Phase,
     pub total_ms: u64,
     pub visits: u32,
+}
+
+/// One person who took part, counted once however many browsers they used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attendee {
+    pub name: String,
+    /// The most powerful role they acted in.
+    pub role: Role,
+}
+
+/// A name as people compare it: trimmed, spaces collapsed, case folded.
+fn same_person_key(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 fn count<'a>(items: impl Iterator<Item = &'a Comment>, pred: impl Fn(&Comment) -> bool) -> u32 {
@@ -171,6 +187,49 @@ impl Meeting {
         ids.extend(self.survey.answered_by.iter().map(String::as_str));
         ids.extend(self.facilitators());
         ids
+    }
+
+    /// Everyone who took part, by name, most powerful role first (the
+    /// facilitators, then the authors, then the other participants), in the
+    /// order of their names. A person id is one browser's join, so one person
+    /// on two browsers has two ids and one name: people are counted by name.
+    /// Ids from logs that did not record roles count as participants, under
+    /// the name they wrote with.
+    pub fn attendees<'a>(&'a self) -> Vec<Attendee> {
+        let mut names: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut note = |p: &'a Person| {
+            names
+                .entry(p.participant_id.as_str())
+                .or_insert(p.display_name.as_str());
+        };
+        for c in &self.comments {
+            note(&c.author);
+            c.replies.iter().for_each(|r| note(&r.author));
+            c.answer.iter().for_each(|a| note(&a.by));
+            c.decision.iter().for_each(|d| note(&d.by));
+            c.resolution.iter().for_each(|r| note(&r.by));
+        }
+        self.kudos.iter().for_each(|k| note(&k.from));
+        let mut by_name: BTreeMap<String, Attendee> = BTreeMap::new();
+        for id in self.participants() {
+            let (name, role) = match (self.people.get(id), names.get(id)) {
+                (Some(m), _) => (m.display_name.as_str(), m.role),
+                (None, Some(name)) => (*name, Role::Participant),
+                (None, None) => continue,
+            };
+            let key = same_person_key(name);
+            if key.is_empty() {
+                continue;
+            }
+            let entry = by_name.entry(key).or_insert_with(|| Attendee {
+                name: name.trim().to_owned(),
+                role,
+            });
+            entry.role = entry.role.min(role);
+        }
+        let mut out: Vec<Attendee> = by_name.into_values().collect();
+        out.sort_by_key(|a| a.role);
+        out
     }
 
     /// Who moved the meeting's phases (the facilitators).
