@@ -14,8 +14,8 @@
 
 use crate::api;
 use crate::i18n::{t, Key, Lang};
-use crate::meeting::Session;
 use crate::incident::IncidentFields;
+use crate::meeting::Session;
 use crate::sync::Client;
 use casebook_core::permission::Action;
 use casebook_core::readiness::{check_document, Finding};

@@ -820,6 +820,9 @@ pub fn invite_expiry(lang: Lang, days: u64) -> String {
         (Lang::En, 1) => "1 day".to_owned(),
         (Lang::En, d) => format!("{d} days"),
         (Lang::Ja, d) => format!("{d}日間"),
+    }
+}
+
 /// "Aiko is typing an answer…" under the answer box.
 pub fn typing_answer(lang: Lang, names: &[String]) -> String {
     match lang {

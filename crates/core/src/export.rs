@@ -29,7 +29,6 @@
 //! print style (header with title and date, wrapped code, no breaks after
 //! headings).
 
-use crate::document::template_section;
 pub use crate::import::{import_sections, template_id_for, ImportedCase, ImportedSection};
 use crate::markdown::to_safe_html;
 use crate::meeting::Meeting;

@@ -129,7 +129,7 @@ fn published_meeting() -> Meeting {
         comment(CommentKind::Suggestion, "Rewrite | all"),
         now,
     );
-    send(&mut meeting, &aoki_phone, CommandKind::MarkDoneReading, now);
+    send(&mut meeting, &pat, CommandKind::MarkDoneReading, now);
     let [question, diagram, rewrite] = ["id1", "id2", "id3"].map(String::from);
     now += 600_000;
     to(&mut meeting, Phase::QAndA, now);
