@@ -5,7 +5,6 @@
 
 use crate::storage;
 use casebook_core::guide::Instruction;
-use casebook_core::phase::Phase;
 
 /// A language the interface speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -891,6 +890,7 @@ pub fn survey_answers(lang: Lang, answers: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use casebook_core::phase::Phase;
 
     #[test]
     fn the_meeting_clock_in_words_rounds_minutes_up() {
