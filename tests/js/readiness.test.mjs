@@ -50,7 +50,8 @@ async function api (method, path, token, body) {
 }
 
 // A good case except for one countermeasure that names no cause (blocking)
-// and an in-house abbreviation missing from the glossary (advice).
+// and an in-house abbreviation spelled out in the text but missing from the
+// glossary (advice).
 const CASE = `# 注文エクスポートの停止 Order export stuck
 
 ## Summary
@@ -58,7 +59,7 @@ The nightly order export to accounting stopped for one night.
 
 ## Background
 **Purpose** — exports the day's orders to accounting.
-**Architecture** — a cron job reads orders and writes a file to the OEX share.
+**Architecture** — a cron job reads orders and writes a file to the order export share (OEX).
 **Stack** — PostgreSQL, the OEX file share.
 
 ## Customer impact
@@ -85,7 +86,7 @@ test('blocking findings and advice; an author dismisses one with a reason, then 
   const author = await openAs(links.author, 'Aoki')
   const finding = (page, rule) => page.locator(`#readiness li[data-rule="${rule}"]`)
   await author.locator('#readiness li[data-rule="countermeasure_cause"][data-level="blocking"]').waitFor()
-  await author.locator('#readiness li[data-rule="glossary_missing"][data-level="advice"]', { hasText: 'OEX' }).waitFor()
+  await author.locator('#readiness li[data-rule="glossary_inline"][data-level="advice"]', { hasText: 'OEX' }).waitFor()
   assert.equal(await author.locator('#readiness li').count(), 2, await author.locator('#readiness').innerText())
   assert.equal(await author.locator('.readiness-count').innerText(), '1 to fix · 1 advice')
   assert.match(await finding(author, 'countermeasure_cause').innerText(), /Must fix/)
