@@ -1,8 +1,8 @@
 // The readiness panel and the import preview in headless Chromium, against
 // the real server and the built web bundle: blocking findings and advice
-// with their badges, an author dismissing one finding with a reason (the
-// facilitator then publishes without an override), a participant who may
-// not dismiss, and the import preview asking about a guessed heading — in
+// with their badges, an author dismissing one finding with a reason, taking
+// it back and dismissing it again (the facilitator then publishes without
+// an override), a participant who may not dismiss or take back, and the import preview asking about a guessed heading — in
 // English and Japanese, laptop and phone size.
 //
 // Needs web/dist (cargo xtask build-web) and Chromium, like browser.test.mjs.
@@ -127,6 +127,26 @@ test('blocking findings and advice; an author dismisses one with a reason, then 
   await author.locator('.lang-switch button', { hasText: '日本語' }).click()
   await author.locator('#readiness li.dismissed .finding-level', { hasText: '対象外' }).waitFor()
   await author.locator('#readiness').screenshot({ path: join(SCREENSHOTS, 'readiness-dismissed-ja.png') })
+
+  // The participant cannot take it back; the author changes their mind
+  // (in Japanese): the finding blocks again, for everyone.
+  assert.equal(await participant.locator('.restore-finding').count(), 0)
+  await finding(author, 'countermeasure_cause').locator('.restore-finding', { hasText: 'やはり該当する' }).click()
+  await author.locator('#readiness li.blocking[data-rule="countermeasure_cause"]').waitFor()
+  await participant.locator('#readiness li.blocking[data-rule="countermeasure_cause"]').waitFor({ timeout: 15_000 })
+  assert.match(await author.locator('.readiness-count').innerText(), /1/)
+  assert.equal(await author.locator('#readiness li.dismissed').count(), 0)
+  await author.locator('#readiness').screenshot({ path: join(SCREENSHOTS, 'readiness-restored-ja.png') })
+  const refusedAgain = await api('POST', `/api/postmortems/${id}/commands`, facilitator, { command_id: 'p1b', type: 'move_phase', to: 'published' })
+  assert.equal(refusedAgain.status, 409)
+
+  // Dismissed again, in English, with the button back in place.
+  await author.locator('.lang-switch button', { hasText: 'EN' }).click()
+  await finding(author, 'countermeasure_cause').locator('.dismiss-finding').click()
+  await finding(author, 'countermeasure_cause').locator('.dismiss-reason').fill(reason)
+  await finding(author, 'countermeasure_cause').locator('.dismiss-form button[type="submit"]').click()
+  await author.locator('#readiness li.dismissed[data-rule="countermeasure_cause"] .restore-finding', { hasText: 'Applies after all' }).waitFor()
+  await author.locator('#readiness').screenshot({ path: join(SCREENSHOTS, 'readiness-dismissed-restore-en.png') })
 
   const published = await api('POST', `/api/postmortems/${id}/commands`, facilitator, { command_id: 'p2', type: 'move_phase', to: 'published' })
   assert.equal(published.status, 200, JSON.stringify(published.body))

@@ -609,7 +609,7 @@ async fn import_maps_a_foreign_file_and_refuses_bad_requests() {
 }
 
 #[tokio::test]
-async fn a_dismissed_finding_keeps_its_reason_and_no_longer_blocks_publishing() {
+async fn a_dismissed_finding_keeps_its_reason_no_longer_blocks_and_can_be_taken_back() {
     let mut server = Server::start().await.unwrap();
     let pm = server.create_postmortem("Dismissal 対象外").await.unwrap();
     let id = pm.id.clone();
@@ -690,6 +690,48 @@ async fn a_dismissed_finding_keeps_its_reason_and_no_longer_blocks_publishing() 
         .as_str()
         .unwrap()
         .contains("原因への対策ではない"));
+
+    // Taken back: a participant may not; the facilitator may, once, and the
+    // finding blocks again (publishing is refused) until it is dismissed anew.
+    let restore = json!({
+        "type": "restore_finding",
+        "rule": "countermeasure_cause",
+        "section": "countermeasures",
+        "subject": item,
+    });
+    let (status, _) = command(&server, &id, &reader, restore.clone()).await;
+    assert_eq!(status, 403);
+    ok(&server, &id, &sre, restore.clone()).await;
+    let (status, _) = command(&server, &id, &author, restore.clone()).await;
+    assert_eq!(status, 409);
+    let (_, readiness) = get(
+        &server,
+        &format!("/api/postmortems/{id}/readiness"),
+        &reader,
+    )
+    .await;
+    assert_eq!(readiness["ready"], false, "{readiness}");
+    let restored = readiness["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "countermeasure_cause")
+        .expect("listed");
+    assert!(restored.get("dismissed").is_none(), "{restored}");
+    let (_, meeting) = get(&server, &format!("/api/postmortems/{id}/meeting"), &reader).await;
+    assert_eq!(meeting["state"]["dismissals"], json!([]));
+    server.restart().await.unwrap();
+    let (_, readiness) = get(
+        &server,
+        &format!("/api/postmortems/{id}/readiness"),
+        &reader,
+    )
+    .await;
+    assert_eq!(
+        readiness["ready"], false,
+        "restored across a restart: {readiness}"
+    );
+    ok(&server, &id, &author, dismiss.clone()).await;
 
     // Publishing goes through without an override reason.
     for phase in [
