@@ -296,7 +296,7 @@ pub(super) const GOOD: [(&str, &str); 4] = [
 ];
 
 /// One fault each, and the finding it must get.
-pub(super) const FLAWED: [(&str, &str, &[Rule]); 10] = [
+pub(super) const FLAWED: [(&str, &str, &[Rule]); 11] = [
     (
         "keyword stuffing",
         r#"# Login outage
@@ -496,6 +496,35 @@ The OEX share was full.
 
 ## Countermeasures
 - Delete exports older than 30 days (cause: full share), because accounting keeps its own copy; a bigger share was considered but only postpones the problem.
+"#,
+        &[Rule::GlossaryMissing],
+    ),
+    (
+        "ja 社内用語が用語集にない",
+        r#"# ポイント付与の遅延
+
+## 概要
+購入時のポイント付与が最大3時間遅れた。
+
+## システム構成
+役割：購入完了時にポイントを付与する。
+アーキテクチャ：注文サービスがイベントを出し、PGW が受け取ってポイントを加算する。
+使用技術：Kafka、MySQL 8。
+
+## 影響範囲
+約4,800件の購入でポイント付与が最大3時間遅れた。
+
+## 時系列
+- 13:10 PGW のデプロイ
+- 13:25 付与の遅延に気づく
+- 16:10 切り戻し完了
+
+## 根本原因
+### コンシューマの停止
+新バージョンの PGW が未知のイベント種別で停止した。
+
+## 再発防止策
+- 未知のイベント種別は読み飛ばして記録する（原因：コンシューマの停止）。付与全体を止めないため。停止して通知する案も検討したが、遅延が長引くので採用しなかった。
 "#,
         &[Rule::GlossaryMissing],
     ),
