@@ -147,6 +147,9 @@ test('blocking findings and advice; an author dismisses one with a reason, then 
   await finding(author, 'countermeasure_cause').locator('.dismiss-form button[type="submit"]').click()
   await author.locator('#readiness li.dismissed[data-rule="countermeasure_cause"] .restore-finding', { hasText: 'Applies after all' }).waitFor()
   await author.locator('#readiness').screenshot({ path: join(SCREENSHOTS, 'readiness-dismissed-restore-en.png') })
+  await author.setViewportSize({ width: 390, height: 844 })
+  await author.locator('#readiness li.dismissed .restore-finding').scrollIntoViewIfNeeded()
+  await author.screenshot({ path: join(SCREENSHOTS, 'readiness-restore-en-phone.png') })
 
   const published = await api('POST', `/api/postmortems/${id}/commands`, facilitator, { command_id: 'p2', type: 'move_phase', to: 'published' })
   assert.equal(published.status, 200, JSON.stringify(published.body))
