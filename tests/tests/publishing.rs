@@ -18,7 +18,7 @@ use yrs::{GetString, Text, Transact};
 const WAIT: Duration = Duration::from_secs(10);
 
 /// A case that passes every text rule (the glossary lacks RDS, which the
-/// meeting's Q&A brings in: advice, not blocking).
+/// meeting's Q&A brings in and the author then adds).
 const SECTIONS: [(&str, &str); 10] = [
     ("summary", "Checkout failed for 40 minutes after a database failover. 決済が40分間失敗した。"),
     (
@@ -272,12 +272,20 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
         .await
         .unwrap();
 
-    // The Q&A entry brought "RDS" into the text: the glossary lacks it,
-    // which is advice and does not keep the case from being ready.
+    // The Q&A entry brought "RDS" into the text and nothing explains it: a
+    // reader who was not in the room would be lost, so it blocks until the
+    // author adds it to the glossary.
     let (_, readiness) = get(&server, &format!("/api/postmortems/{id}/readiness"), &sre).await;
     assert_eq!(rules(&readiness["findings"]), vec!["glossary_missing:RDS"]);
-    assert_eq!(readiness["findings"][0]["level"], "advice");
-    assert_eq!(readiness["ready"], true);
+    assert_eq!(readiness["findings"][0]["level"], "blocking");
+    assert_eq!(readiness["ready"], false);
+    append(&writer, "glossary", "\n- RDS: Amazon's managed databases.");
+    watcher
+        .wait_until(WAIT, |c| section(c, "glossary").contains("RDS"))
+        .await
+        .unwrap();
+    let (_, readiness) = get(&server, &format!("/api/postmortems/{id}/readiness"), &sre).await;
+    assert_eq!(readiness, json!({"ready": true, "findings": []}));
 
     // A countermeasure with no cause (the leap from problem to fix) blocks.
     append(
@@ -292,10 +300,7 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     let (_, readiness) = get(&server, &format!("/api/postmortems/{id}/readiness"), &sre).await;
     assert_eq!(
         rules(&readiness["findings"]),
-        vec![
-            "countermeasure_cause:Read replica, so reads survive; sharding was ruled out.",
-            "glossary_missing:RDS"
-        ]
+        vec!["countermeasure_cause:Read replica, so reads survive; sharding was ruled out."]
     );
     assert_eq!(readiness["findings"][0]["level"], "blocking");
     assert_eq!(readiness["ready"], false);
@@ -452,10 +457,9 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     assert_eq!(status, 404);
     let fixer = Client::connect(&server.ws_url(&id, &author)).await.unwrap();
     fixer
-        .wait_until(WAIT, |c| section(c, "glossary").contains("TTL"))
+        .wait_until(WAIT, |c| section(c, "glossary").contains("RDS"))
         .await
         .unwrap();
-    append(&fixer, "glossary", "\n- RDS: Amazon's managed databases.");
     append(
         &fixer,
         "countermeasures",
@@ -465,8 +469,7 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     let watcher = Client::connect(&server.ws_url(&id, &reader)).await.unwrap();
     watcher
         .wait_until(WAIT, |c| {
-            section(c, "glossary").contains("RDS")
-                && section(c, "countermeasures").contains("as the primary moves")
+            section(c, "countermeasures").contains("as the primary moves")
         })
         .await
         .unwrap();
@@ -668,7 +671,7 @@ async fn import_maps_a_foreign_file_and_refuses_bad_requests() {
 }
 
 #[tokio::test]
-async fn a_dismissed_finding_keeps_its_reason_and_no_longer_blocks_publishing() {
+async fn a_dismissed_finding_keeps_its_reason_no_longer_blocks_and_can_be_taken_back() {
     let mut server = Server::start().await.unwrap();
     let pm = server.create_postmortem("Dismissal 対象外").await.unwrap();
     let id = pm.id.clone();
@@ -749,6 +752,48 @@ async fn a_dismissed_finding_keeps_its_reason_and_no_longer_blocks_publishing() 
         .as_str()
         .unwrap()
         .contains("原因への対策ではない"));
+
+    // Taken back: a participant may not; the facilitator may, once, and the
+    // finding blocks again (publishing is refused) until it is dismissed anew.
+    let restore = json!({
+        "type": "restore_finding",
+        "rule": "countermeasure_cause",
+        "section": "countermeasures",
+        "subject": item,
+    });
+    let (status, _) = command(&server, &id, &reader, restore.clone()).await;
+    assert_eq!(status, 403);
+    ok(&server, &id, &sre, restore.clone()).await;
+    let (status, _) = command(&server, &id, &author, restore.clone()).await;
+    assert_eq!(status, 409);
+    let (_, readiness) = get(
+        &server,
+        &format!("/api/postmortems/{id}/readiness"),
+        &reader,
+    )
+    .await;
+    assert_eq!(readiness["ready"], false, "{readiness}");
+    let restored = readiness["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "countermeasure_cause")
+        .expect("listed");
+    assert!(restored.get("dismissed").is_none(), "{restored}");
+    let (_, meeting) = get(&server, &format!("/api/postmortems/{id}/meeting"), &reader).await;
+    assert_eq!(meeting["state"]["dismissals"], json!([]));
+    server.restart().await.unwrap();
+    let (_, readiness) = get(
+        &server,
+        &format!("/api/postmortems/{id}/readiness"),
+        &reader,
+    )
+    .await;
+    assert_eq!(
+        readiness["ready"], false,
+        "restored across a restart: {readiness}"
+    );
+    ok(&server, &id, &author, dismiss.clone()).await;
 
     // Publishing goes through without an override reason.
     for phase in [

@@ -58,13 +58,15 @@ pub enum Action {
     EditDocument,
     /// Mark one readiness finding "not applicable", with a reason.
     DismissFinding,
+    /// Take a dismissal back: the finding counts again.
+    RestoreFinding,
     /// Change how the meeting runs (the timer's auto-start).
     ConfigureMeeting,
 }
 
 impl Action {
     /// Every action, in the order of [`TABLE`].
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::Comment,
         Action::Reply,
         Action::MarkDoneReading,
@@ -83,6 +85,7 @@ impl Action {
         Action::MintInvite,
         Action::EditDocument,
         Action::DismissFinding,
+        Action::RestoreFinding,
         Action::ConfigureMeeting,
     ];
 
@@ -107,6 +110,7 @@ impl Action {
             Action::MintInvite => "mint_invite",
             Action::EditDocument => "edit_document",
             Action::DismissFinding => "dismiss_finding",
+            Action::RestoreFinding => "restore_finding",
             Action::ConfigureMeeting => "configure_meeting",
         }
     }
@@ -132,7 +136,7 @@ const NO: Roles = 0;
 /// column per phase (in [`Phase::ALL`] order), each cell the roles allowed.
 /// Viewers appear in no cell.
 #[rustfmt::skip]
-pub const TABLE: [(Action, [Roles; 7]); 19] = [
+pub const TABLE: [(Action, [Roles; 7]); 20] = [
     //                            drafting silent  q_and_a proposals kudos revision published
     (Action::Comment,            [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
     (Action::Reply,              [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
@@ -152,6 +156,7 @@ pub const TABLE: [(Action, [Roles; 7]); 19] = [
     (Action::MintInvite,         [F,       F,      F,      F,        F,    F,       F ]),
     (Action::EditDocument,       [FAP,     FAP,    FAP,    FAP,      FAP,  FAP,     NO]),
     (Action::DismissFinding,     [FA,      FA,     FA,     FA,       FA,   FA,      NO]),
+    (Action::RestoreFinding,     [FA,      FA,     FA,     FA,       FA,   FA,      NO]),
     (Action::ConfigureMeeting,   [F,       F,      F,      F,        F,    F,       NO]),
 ];
 
@@ -208,6 +213,7 @@ mod tests {
         mint_invite          f    f    f    f    f    f    f
         edit_document        fap  fap  fap  fap  fap  fap  -
         dismiss_finding      fa   fa   fa   fa   fa   fa   -
+        restore_finding      fa   fa   fa   fa   fa   fa   -
         configure_meeting    f    f    f    f    f    f    -
     ";
 
