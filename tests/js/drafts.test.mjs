@@ -132,7 +132,8 @@ test('nothing anyone types is lost, through reloads, a closed tab, phase changes
     await phone.locator('#comment-text').waitFor({ state: 'detached' })
     await facilitator.locator('#phase-next').click()
     await expectPhase([author, phone], 'q_and_a')
-    await facilitator.locator('#timer-toggle').click()
+    // The Q&A timer starts with the phase (auto-start is on by default).
+    await facilitator.locator('#phase-timer.running').waitFor()
     await facilitator.locator('#next-question').click()
     await author.locator(`#spotlight [data-card="${question}"]`).waitFor()
   })
