@@ -17,6 +17,7 @@
 
 use anyhow::{anyhow, ensure, Context, Result};
 use casebook_core::anchor::Anchor;
+use casebook_core::close;
 use casebook_core::comment::qa_entry_markdown;
 use casebook_core::document::{new_doc, section_text_name, BODY, QA_SECTION};
 use casebook_e2e::{report, Client, Created, Server};
@@ -567,7 +568,7 @@ async fn sigterm_closes_sockets_with_1012_and_keeps_every_edit() {
     server.stop();
     for client in [&writer, &reader] {
         let closed = client.wait_closed(Duration::from_secs(5)).await.unwrap();
-        assert_eq!(closed.code, 1012, "{closed:?}");
+        assert_eq!(closed.code, close::RESTARTING, "{closed:?}");
         assert!(closed.reason.contains("restarting"), "{closed:?}");
     }
     server.start_again().await.unwrap();

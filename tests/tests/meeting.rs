@@ -3,6 +3,7 @@
 //! middle, watched through the meeting room as a Yjs-protocol client sees it.
 
 use casebook_core::anchor::Anchor;
+use casebook_core::close;
 use casebook_core::document::section_text_name;
 use casebook_e2e::{Client, Created, Server};
 use serde_json::{json, Value};
@@ -325,7 +326,10 @@ async fn a_whole_meeting_from_drafting_to_published_survives_a_restart() {
         json!({"type": "move_phase", "to": "published", "override_reason": "the draft is only a summary"}),
     )
     .await;
-    assert_eq!(writer.wait_closed(WAIT).await.unwrap().code, 4009);
+    assert_eq!(
+        writer.wait_closed(WAIT).await.unwrap().code,
+        close::RIGHTS_CHANGED
+    );
     room.wait_until(WAIT, |c| {
         c.map_json("meeting", "phase") == Some(json!("published"))
     })
@@ -335,7 +339,10 @@ async fn a_whole_meeting_from_drafting_to_published_survives_a_restart() {
         .await
         .unwrap();
     late.push("edit after publishing");
-    assert_eq!(late.wait_closed(WAIT).await.unwrap().code, 1008);
+    assert_eq!(
+        late.wait_closed(WAIT).await.unwrap().code,
+        close::POLICY_VIOLATION
+    );
     let (_, info) = get(&server, &format!("/api/postmortems/{}", pm.id), &viewer).await;
     assert_eq!(info["phase"], "published");
 }

@@ -1,6 +1,7 @@
 //! Rust y-websocket clients against the real server: convergence, Japanese
 //! and emoji, presence, and the durability of what was broadcast.
 
+use casebook_core::close;
 use casebook_e2e::{server_text, Client, Server};
 use rand::{Rng, SeedableRng};
 use std::time::Duration;
@@ -311,9 +312,9 @@ async fn a_client_that_falls_behind_is_closed_and_resyncs_without_slowing_the_ro
     // The stalled reader stays stalled past the send timeout (the room sends
     // one group commit's updates as one event, so 2,000 updates need not
     // overrun the backlog: not reading is what gets it closed), then, once it
-    // reads again, finds it was closed with 4008.
+    // reads again, finds it was closed as fallen behind.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let close = tokio::time::timeout(Duration::from_secs(60), async {
+    let frame = tokio::time::timeout(Duration::from_secs(60), async {
         while let Some(message) = stalled.next().await {
             if let Ok(Message::Close(frame)) = message {
                 return frame;
@@ -324,7 +325,7 @@ async fn a_client_that_falls_behind_is_closed_and_resyncs_without_slowing_the_ro
     .await
     .expect("the stalled socket is closed")
     .expect("with a close frame");
-    assert_eq!(u16::from(close.code), 4008, "{close:?}");
+    assert_eq!(u16::from(frame.code), close::FELL_BEHIND, "{frame:?}");
     // Reconnecting resyncs it.
     let again = Client::connect(&url).await.unwrap();
     assert_eq!(again.text(), expected);

@@ -3,6 +3,7 @@
 //! the server keeps serving, and a second client gets a document that is
 //! intact, decodes, and survives a restart.
 
+use casebook_core::close;
 use casebook_e2e::{server_text, update_frame, Client, Created, Server};
 use std::time::Duration;
 use yrs::encoding::write::Write as _;
@@ -44,7 +45,7 @@ async fn the_fuzzers_yrs_crashes_are_refused_and_the_server_keeps_serving() {
         .send_raw(update_frame(USE_AFTER_FREE.to_vec()))
         .unwrap();
     let closed = attacker.wait_closed(WAIT).await.unwrap();
-    assert_eq!(closed.code, 1003, "{closed:?}");
+    assert_eq!(closed.code, close::UNSUPPORTED_DATA, "{closed:?}");
     assert!(
         closed.reason.contains("the same client is listed twice"),
         "{closed:?}"
@@ -57,7 +58,7 @@ async fn the_fuzzers_yrs_crashes_are_refused_and_the_server_keeps_serving() {
     let attacker = Client::connect(&url).await.unwrap();
     attacker.send_raw(SYNC_ABORT.to_vec()).unwrap();
     let closed = attacker.wait_closed(WAIT).await.unwrap();
-    assert_eq!(closed.code, 1003, "{closed:?}");
+    assert_eq!(closed.code, close::UNSUPPORTED_DATA, "{closed:?}");
     assert_eq!(fresh_text(&server, &pm).await, expected);
 
     // The author (reconnecting if the room reloaded) still edits, and a
@@ -152,10 +153,10 @@ async fn an_update_yrs_refuses_part_way_leaves_nothing_behind() {
     let attacker = Client::connect(&url).await.unwrap();
     attacker.send_raw(update_frame(update)).unwrap();
     let closed = attacker.wait_closed(WAIT).await.unwrap();
-    assert_eq!(closed.code, 1003, "{closed:?}");
+    assert_eq!(closed.code, close::UNSUPPORTED_DATA, "{closed:?}");
     assert!(closed.reason.contains("block parent"), "{closed:?}");
     let reloaded = reader.wait_closed(WAIT).await.unwrap();
-    assert_eq!(reloaded.code, 1011, "{reloaded:?}");
+    assert_eq!(reloaded.code, close::INTERNAL_ERROR, "{reloaded:?}");
     assert_eq!(fresh_text(&server, &pm).await, "無事 intact");
 }
 
@@ -194,7 +195,7 @@ async fn an_item_whose_right_origin_is_not_after_its_origin_is_refused() {
     let attacker = Client::connect(&url).await.unwrap();
     attacker.send_raw(update_frame(update)).unwrap();
     let closed = attacker.wait_closed(WAIT).await.unwrap();
-    assert_eq!(closed.code, 1003, "{closed:?}");
+    assert_eq!(closed.code, close::UNSUPPORTED_DATA, "{closed:?}");
     assert!(
         closed
             .reason

@@ -149,7 +149,7 @@ fn NewPostmortem(
                 <input
                     id="new-title"
                     type="text"
-                    maxlength="200"
+                    maxlength=casebook_core::limits::MAX_POSTMORTEM_TITLE_CHARS
                     placeholder=move || t(lang.get(), Key::TitlePlaceholder)
                     prop:value=move || title.get()
                     on:input=move |ev| title.set(event_target_value(&ev))

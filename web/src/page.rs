@@ -101,7 +101,7 @@ fn NameForm(
                 <input
                     id="display-name"
                     type="text"
-                    maxlength="60"
+                    maxlength=casebook_core::limits::MAX_JOIN_NAME_CHARS
                     autocomplete="nickname"
                     prop:value=move || draft.get()
                     on:input=move |ev| draft.set(event_target_value(&ev))

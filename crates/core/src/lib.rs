@@ -26,14 +26,17 @@
 //! - *Ready to publish?*: [`readiness`], the findings that keep a case
 //!   from being publishable.
 //! - *The wire*: [`protocol`], the y-websocket framing every replica (server,
-//!   browser, tests, load tool) speaks.
+//!   browser, tests, load tool) speaks; [`close`], why a socket was closed;
+//!   [`limits`], the longest text each field accepts.
 
 pub mod anchor;
+pub mod close;
 pub mod comment;
 pub mod document;
 pub mod export;
 pub mod insights;
 pub mod library;
+pub mod limits;
 pub mod markdown;
 pub mod meeting;
 pub mod outline;

@@ -8,14 +8,12 @@ use crate::{bearer_or_query_token, blocking, AppState, TokenQuery};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
+use casebook_core::limits::MAX_POSTMORTEM_TITLE_CHARS;
 use casebook_core::Role;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// Longest title accepted, in characters.
-pub const MAX_TITLE_CHARS: usize = 200;
 
 #[derive(Deserialize)]
 pub struct NewPostmortem {
@@ -58,9 +56,9 @@ pub async fn create(app: &AppState, title: &str) -> Result<Created, ApiError> {
     if title.is_empty() {
         return Err(ApiError::bad_request("the title must not be empty"));
     }
-    if title.chars().count() > MAX_TITLE_CHARS {
+    if title.chars().count() > MAX_POSTMORTEM_TITLE_CHARS {
         return Err(ApiError::bad_request(format!(
-            "the title is longer than {MAX_TITLE_CHARS} characters"
+            "the title is longer than {MAX_POSTMORTEM_TITLE_CHARS} characters"
         )));
     }
     let record = PostmortemRecord {

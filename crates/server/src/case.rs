@@ -308,7 +308,11 @@ pub async fn import(
         None => case
             .title
             .as_deref()
-            .map(|t| t.chars().take(api::MAX_TITLE_CHARS).collect::<String>())
+            .map(|t| {
+                t.chars()
+                    .take(casebook_core::limits::MAX_POSTMORTEM_TITLE_CHARS)
+                    .collect::<String>()
+            })
             .filter(|t| !t.trim().is_empty())
             .unwrap_or_else(|| "Imported postmortem".to_owned()),
     };
@@ -337,7 +341,7 @@ pub async fn import(
                     let title: String = section
                         .title
                         .chars()
-                        .take(outline::MAX_TITLE_CHARS)
+                        .take(casebook_core::limits::MAX_SECTION_TITLE_CHARS)
                         .collect();
                     let title = if title.trim().is_empty() {
                         id.clone()

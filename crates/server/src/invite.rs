@@ -10,6 +10,7 @@ use crate::{bearer_or_query_token, blocking, AppState, TokenQuery};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
+use casebook_core::limits::MAX_JOIN_NAME_CHARS;
 use casebook_core::Role;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -207,15 +208,15 @@ pub async fn revoke(
         app.rooms.close_invite(
             &pm,
             &invite.id,
-            CloseReason::new(4003, "this invite link was revoked"),
+            CloseReason::new(
+                casebook_core::close::INVITE_REVOKED,
+                "this invite link was revoked",
+            ),
         );
         tracing::info!(postmortem = %pm, invite = %invite.id, "invite revoked");
     }
     Ok(Json(InviteView::of(&app, invite)))
 }
-
-/// Longest display name, in characters.
-const MAX_NAME_CHARS: usize = 60;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -257,11 +258,11 @@ pub async fn join(
     let request: JoinRequest = parse_json(body)?;
     let name = request.name.trim().to_owned();
     if name.is_empty()
-        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().count() > MAX_JOIN_NAME_CHARS
         || name.chars().any(char::is_control)
     {
         return Err(ApiError::bad_request(format!(
-            "the name must be 1 to {MAX_NAME_CHARS} characters, without control characters"
+            "the name must be 1 to {MAX_JOIN_NAME_CHARS} characters, without control characters"
         )));
     }
     let store = Arc::clone(&app.store);

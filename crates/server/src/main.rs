@@ -293,7 +293,10 @@ async fn shutdown(rooms: Arc<Rooms>) {
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
     tracing::info!("shutting down: closing sockets");
-    rooms.close_all(CloseReason::new(1012, "the server is restarting"));
+    rooms.close_all(CloseReason::new(
+        casebook_core::close::RESTARTING,
+        "the server is restarting",
+    ));
 }
 
 /// How long shutdown waits for the sockets' close frames.

@@ -250,7 +250,7 @@ async fn after_events(
                 // Write rights change: sockets reconnect and get the new ones.
                 if let Some(room) = app.rooms.loaded(&record.id) {
                     room.broadcast(RoomEvent::Close(CloseReason::new(
-                        4009,
+                        casebook_core::close::RIGHTS_CHANGED,
                         "the case was published or reopened; reconnect",
                     )));
                 }

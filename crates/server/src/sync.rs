@@ -8,7 +8,7 @@
 
 use crate::auth::Access;
 use crate::error::ApiError;
-use crate::limits::{Limits, SocketSlot, AWARENESS_TOO_LARGE, DOC_TOO_LARGE, TOO_MANY_MESSAGES};
+use crate::limits::{Limits, SocketSlot};
 use crate::room::meeting_doc_id;
 use crate::room::{CloseReason, ConnId, Room, RoomEvent, Rooms};
 use crate::store::PostmortemRecord;
@@ -19,6 +19,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use casebook_core::close;
 use casebook_core::protocol::{self, Message, SyncMessage};
 use casebook_core::Role;
 use futures_util::{SinkExt, StreamExt};
@@ -251,7 +252,7 @@ async fn serve(
                 Ok(_) => {}
                 Err(&broadcast::error::RecvError::Lagged(missed)) => {
                     tracing::info!(doc = %room.id, conn, missed, "socket fell behind the room");
-                    return Some(CloseReason::new(4008, "fell behind the room; reconnect to resync"));
+                    return Some(CloseReason::new(close::FELL_BEHIND, "fell behind the room; reconnect to resync"));
                 }
                 Err(broadcast::error::RecvError::Closed) => return None,
             },
@@ -264,7 +265,7 @@ async fn serve(
                 last_seen = Instant::now();
                 if matches!(message, WsMessage::Binary(_)) && !budget.take() {
                     return Some(CloseReason::new(
-                        TOO_MANY_MESSAGES,
+                        close::TOO_MANY_MESSAGES,
                         format!("more than {} messages a second; reconnect and slow down", limits.settings.max_messages_per_sec),
                     ));
                 }
@@ -275,7 +276,7 @@ async fn serve(
                         }
                     }
                     WsMessage::Text(_) => {
-                        return Some(CloseReason::new(1003, "text frames are not part of the y-websocket protocol"));
+                        return Some(CloseReason::new(close::UNSUPPORTED_DATA, "text frames are not part of the y-websocket protocol"));
                     }
                     WsMessage::Close(_) => return None,
                     WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_) => {}
@@ -303,7 +304,7 @@ async fn serve(
 }
 
 /// Sends one y-sync message (see [`send_binary`]: large ones go out in
-/// frames). `Err(None)`: the connection is gone; `Err(Some(4008))`: the
+/// frames). `Err(None)`: the connection is gone; `Err(Some(FELL_BEHIND))`: the
 /// client has not taken the message within `--send-timeout-secs` (stalled or
 /// half-open), so it is closed and resyncs when it reconnects. Whatever of
 /// the message was written stays queued before the close frame.
@@ -324,7 +325,10 @@ async fn send(
 
 /// The close reason for a socket that does not take what it is sent.
 fn not_reading() -> CloseReason {
-    CloseReason::new(4008, "not reading what the room sends; reconnect to resync")
+    CloseReason::new(
+        close::FELL_BEHIND,
+        "not reading what the room sends; reconnect to resync",
+    )
 }
 
 /// A read error: a message over the limit gets 1009, anything else means the
@@ -332,7 +336,7 @@ fn not_reading() -> CloseReason {
 fn too_large(error: &WsError) -> Option<CloseReason> {
     let text = error.to_string();
     (text.contains("too long") || text.contains("Space limit"))
-        .then(|| CloseReason::new(1009, format!("message too large: {text}")))
+        .then(|| CloseReason::new(close::MESSAGE_TOO_BIG, format!("message too large: {text}")))
 }
 
 /// One step of a frame, validated before any of them is carried out.
@@ -352,8 +356,8 @@ async fn handle_frame(
     permits: &Arc<Semaphore>,
     limits: &Limits,
 ) -> Result<(), CloseReason> {
-    let messages =
-        protocol::decode_frame(frame).map_err(|e| CloseReason::new(1003, e.to_string()))?;
+    let messages = protocol::decode_frame(frame)
+        .map_err(|e| CloseReason::new(close::UNSUPPORTED_DATA, e.to_string()))?;
     let mut steps = Vec::with_capacity(messages.len());
     let mut update_bytes = 0u64;
     for message in messages {
@@ -361,14 +365,15 @@ async fn handle_frame(
             Message::Sync(SyncMessage::SyncStep1(sv)) => steps.push(Step::SyncStep1(sv)),
             Message::Sync(SyncMessage::SyncStep2(raw))
             | Message::Sync(SyncMessage::Update(raw)) => {
-                let update = protocol::decode_update(&raw)
-                    .map_err(|e| CloseReason::new(1003, format!("undecodable update: {e}")))?;
+                let update = protocol::decode_update(&raw).map_err(|e| {
+                    CloseReason::new(close::UNSUPPORTED_DATA, format!("undecodable update: {e}"))
+                })?;
                 let Some(update) = update else { continue };
                 if role.can_edit_document() && !room.read_only {
                     update_bytes += raw.len() as u64;
                     if !limits.doc_fits(room.stored_bytes(), update_bytes) {
                         return Err(CloseReason::new(
-                            DOC_TOO_LARGE,
+                            close::DOC_TOO_LARGE,
                             format!(
                                 "the document is at its size limit of {} bytes; the edit was not applied",
                                 limits.settings.max_doc_bytes
@@ -382,14 +387,14 @@ async fn handle_frame(
                     } else {
                         "read-only: a viewer cannot change the document"
                     };
-                    return Err(CloseReason::new(1008, reason));
+                    return Err(CloseReason::new(close::POLICY_VIOLATION, reason));
                 }
                 // Otherwise a read-only socket repeated what the room has: nothing to do.
             }
             Message::Awareness(update) => {
                 if !limits.awareness_fits(&update) {
                     return Err(CloseReason::new(
-                        AWARENESS_TOO_LARGE,
+                        close::AWARENESS_TOO_LARGE,
                         format!(
                             "a presence state is larger than {} bytes",
                             limits.settings.max_awareness_bytes
@@ -411,7 +416,7 @@ async fn handle_frame(
                     .await
                     .expect("the semaphore is never closed");
                 room.apply_update(conn, update, raw, rooms.commit(), permit)
-                    .map_err(|e| CloseReason::new(1003, e.to_string()))?;
+                    .map_err(|e| CloseReason::new(close::UNSUPPORTED_DATA, e.to_string()))?;
             }
             Step::Awareness(update) => room.apply_awareness(conn, update),
             Step::AwarenessQuery => room.send_awareness_to(conn),

@@ -340,7 +340,7 @@ fn CardActions(session: Session, id: String) -> impl IntoView {
                     <input
                         type="text"
                         class="reply-input"
-                        maxlength="4000"
+                        maxlength=casebook_core::limits::MAX_TEXT_CHARS
                         aria-label=move || session.t(Key::Reply)
                         placeholder=move || session.t(Key::ReplyPlaceholder)
                         prop:value=move || reply.get()

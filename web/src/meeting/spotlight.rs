@@ -131,7 +131,7 @@ pub fn SpotlightPanel(session: Session) -> impl IntoView {
                     <textarea
                         id="answer-text"
                         rows="3"
-                        maxlength="8000"
+                        maxlength=casebook_core::limits::MAX_ANSWER_CHARS
                         placeholder=move || session.t(Key::AnswerPlaceholder)
                         prop:value=move || answer.get()
                         on:input=move |ev| answer.set(event_target_value(&ev))
