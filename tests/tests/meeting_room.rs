@@ -2,14 +2,14 @@
 //! and the replica a client holds stays valid across a server restart.
 
 use casebook_core::close;
-use casebook_e2e::{Client, Server};
+use casebook_e2e::{Client, Process};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
 
 #[tokio::test]
 async fn everyone_reads_the_meeting_room_and_nobody_writes_it() {
-    let mut server = Server::start().await.unwrap();
+    let mut server = Process::start().await.unwrap();
     let pm = server.create_postmortem("会議室 meeting").await.unwrap();
     for role in ["facilitator", "author", "participant", "viewer"] {
         let client = Client::connect(&server.meeting_url(&pm.id, pm.token(role)))

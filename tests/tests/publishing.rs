@@ -6,7 +6,7 @@
 
 use casebook_core::anchor::Anchor;
 use casebook_core::document::{section_text_name, TEMPLATE};
-use casebook_e2e::{Client, Created, Server, ADMIN_TOKEN};
+use casebook_e2e::{Client, Endpoint, Server, ADMIN_TOKEN};
 use serde_json::{json, Value};
 use std::time::Duration;
 use yrs::{GetString, Text, Transact};
@@ -33,46 +33,6 @@ const SECTIONS: [(&str, &str); 10] = [
     ("glossary", "- EC2: Amazon's virtual machines.\n- DNS: domain name system.\n- TTL: time to live."),
 ];
 
-async fn call(
-    server: &Server,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    server.call(method, path, token, body).await
-}
-
-async fn get(server: &Server, path: &str, token: &str) -> (u16, Value) {
-    call(server, reqwest::Method::GET, path, token, None).await
-}
-
-async fn join(server: &Server, pm: &Created, role: &str, name: &str) -> String {
-    let path = format!("/api/postmortems/{}/join", pm.id);
-    let (status, joined) = call(
-        server,
-        reqwest::Method::POST,
-        &path,
-        pm.token(role),
-        Some(json!({"name": name})),
-    )
-    .await;
-    assert_eq!(status, 200, "{joined}");
-    joined["token"].as_str().unwrap().to_owned()
-}
-
-async fn command(server: &Server, pm: &str, token: &str, mut body: Value) -> (u16, Value) {
-    body["command_id"] = json!(format!("c{}", rand::random::<u64>()));
-    let path = format!("/api/postmortems/{pm}/commands");
-    call(server, reqwest::Method::POST, &path, token, Some(body)).await
-}
-
-async fn ok(server: &Server, pm: &str, token: &str, body: Value) -> Value {
-    let (status, answer) = command(server, pm, token, body.clone()).await;
-    assert_eq!(status, 200, "{body} → {answer}");
-    answer
-}
-
 fn section(client: &Client, id: &str) -> String {
     let text = client
         .doc
@@ -90,7 +50,7 @@ fn append(client: &Client, id: &str, markdown: &str) {
     text.insert(&mut txn, end, markdown);
 }
 
-async fn text_of(server: &Server, path: &str, token: Option<&str>) -> (u16, String, String) {
+async fn text_of(server: &Endpoint, path: &str, token: Option<&str>) -> (u16, String, String) {
     let mut request = reqwest::Client::new().get(server.url(path));
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -129,38 +89,28 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
         .await
         .unwrap();
     let id = pm.id.clone();
-    let sre = join(&server, &pm, "facilitator", "SRE 佐藤").await;
-    let author = join(&server, &pm, "author", "Aoki").await;
-    let reader = join(&server, &pm, "participant", "Pat 鈴木").await;
+    let sre = server.join(&pm, "facilitator", "SRE 佐藤").await;
+    let author = server.join(&pm, "author", "Aoki").await;
+    let reader = server.join(&pm, "participant", "Pat 鈴木").await;
 
-    let writer = Client::connect(&server.ws_url(&id, &author)).await.unwrap();
+    let writer = Client::connect(&author.ws_url()).await.unwrap();
     for (section_id, markdown) in SECTIONS {
         append(&writer, section_id, markdown);
     }
-    let watcher = Client::connect(&server.ws_url(&id, &reader)).await.unwrap();
+    let watcher = Client::connect(&reader.ws_url()).await.unwrap();
     watcher
         .wait_until(WAIT, |c| section(c, "glossary").contains("TTL"))
         .await
         .unwrap();
 
     // Before the meeting the text rules pass.
-    let (status, readiness) = get(
-        &server,
-        &format!("/api/postmortems/{id}/readiness"),
-        &reader,
-    )
-    .await;
+    let (status, readiness) = reader.get("/readiness").await;
     assert_eq!(status, 200);
     assert_eq!(readiness, json!({"ready": true, "findings": []}));
 
     // The meeting: a question about RDS, a suggestion, kudos.
-    ok(
-        &server,
-        &id,
-        &sre,
-        json!({"type": "move_phase", "to": "silent_reading"}),
-    )
-    .await;
+    sre.ok(json!({"type": "move_phase", "to": "silent_reading"}))
+        .await;
     let anchor = {
         let text = watcher
             .doc
@@ -168,18 +118,18 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
         let txn = watcher.doc.transact();
         Anchor::new(&txn, &text, "system", 0..7).unwrap()
     };
-    let asked = ok(&server, &id, &reader, json!({"type": "post_comment", "kind": "question", "anchor": anchor, "text": "Why not RDS?"})).await;
+    let asked = reader.ok(json!({"type": "post_comment", "kind": "question", "anchor": anchor, "text": "Why not RDS?"})).await;
     let question = asked["events"][0]["comment_id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let suggested = ok(&server, &id, &reader, json!({"type": "post_comment", "kind": "suggestion", "anchor": anchor, "text": "Add a diagram"})).await;
+    let suggested = reader.ok(json!({"type": "post_comment", "kind": "suggestion", "anchor": anchor, "text": "Add a diagram"})).await;
     let suggestion = suggested["events"][0]["comment_id"]
         .as_str()
         .unwrap()
         .to_owned();
 
-    let (_, readiness) = get(&server, &format!("/api/postmortems/{id}/readiness"), &sre).await;
+    let (_, readiness) = sre.get("/readiness").await;
     assert_eq!(
         rules(&readiness["findings"]),
         vec![
@@ -193,73 +143,31 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
         .unwrap()
         .contains("回答がありません"));
 
-    ok(
-        &server,
-        &id,
-        &sre,
-        json!({"type": "move_phase", "to": "q_and_a"}),
-    )
-    .await;
+    sre.ok(json!({"type": "move_phase", "to": "q_and_a"})).await;
     let answer = "Aurora was ruled out: our plugin needs MySQL 8 features.";
-    ok(
-        &server,
-        &id,
-        &author,
-        json!({"type": "answer_question", "comment_id": question, "text": answer}),
-    )
-    .await;
-    ok(
-        &server,
-        &id,
-        &sre,
-        json!({"type": "move_phase", "to": "proposals"}),
-    )
-    .await;
-    ok(
-        &server,
-        &id,
-        &author,
-        json!({"type": "accept_suggestion", "comment_id": suggestion}),
-    )
-    .await;
-    ok(
-        &server,
-        &id,
-        &sre,
-        json!({"type": "move_phase", "to": "kudos"}),
-    )
-    .await;
-    ok(
-        &server,
-        &id,
-        &reader,
-        json!({"type": "post_kudos", "to": "佐藤さん", "text": "深夜の切り戻し 🎉"}),
-    )
-    .await;
-    ok(
-        &server,
-        &id,
-        &reader,
-        json!({"type": "post_kudos", "to": "Aoki", "text": "clear timeline"}),
-    )
-    .await;
-    ok(
-        &server,
-        &id,
-        &sre,
-        json!({"type": "move_phase", "to": "revision"}),
-    )
-    .await;
-    for comment in [&question, &suggestion] {
-        ok(
-            &server,
-            &id,
-            &author,
-            json!({"type": "resolve", "comment_id": comment}),
-        )
+    author
+        .ok(json!({"type": "answer_question", "comment_id": question, "text": answer}))
         .await;
+    sre.ok(json!({"type": "move_phase", "to": "proposals"}))
+        .await;
+    author
+        .ok(json!({"type": "accept_suggestion", "comment_id": suggestion}))
+        .await;
+    sre.ok(json!({"type": "move_phase", "to": "kudos"})).await;
+    reader
+        .ok(json!({"type": "post_kudos", "to": "佐藤さん", "text": "深夜の切り戻し 🎉"}))
+        .await;
+    reader
+        .ok(json!({"type": "post_kudos", "to": "Aoki", "text": "clear timeline"}))
+        .await;
+    sre.ok(json!({"type": "move_phase", "to": "revision"}))
+        .await;
+    for comment in [&question, &suggestion] {
+        author
+            .ok(json!({"type": "resolve", "comment_id": comment}))
+            .await;
     }
-    ok(&server, &id, &reader, json!({"type": "answer_survey", "ratings": {"questions_easy": 5, "time_enough": 4, "document_clear": 4}})).await;
+    reader.ok(json!({"type": "answer_survey", "ratings": {"questions_easy": 5, "time_enough": 4, "document_clear": 4}})).await;
     watcher
         .wait_until(WAIT, |c| {
             section(c, "kudos").contains("Aoki") && section(c, "qa").contains("Aurora")
@@ -268,47 +176,34 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
         .unwrap();
 
     // The Q&A entry brought "RDS" into the text: the glossary lacks it.
-    let (_, readiness) = get(&server, &format!("/api/postmortems/{id}/readiness"), &sre).await;
+    let (_, readiness) = sre.get("/readiness").await;
     assert_eq!(rules(&readiness["findings"]), vec!["glossary_missing:RDS"]);
 
     // Refused without a reason (409 with the findings), and only the
     // facilitator may publish at all.
-    let (status, refused) = command(
-        &server,
-        &id,
-        &reader,
-        json!({"type": "move_phase", "to": "published", "override_reason": "x"}),
-    )
-    .await;
+    let (status, refused) = reader
+        .command(json!({"type": "move_phase", "to": "published", "override_reason": "x"}))
+        .await;
     assert_eq!(status, 403, "{refused}");
-    let (status, refused) = command(
-        &server,
-        &id,
-        &sre,
-        json!({"type": "move_phase", "to": "published"}),
-    )
-    .await;
+    let (status, refused) = sre
+        .command(json!({"type": "move_phase", "to": "published"}))
+        .await;
     assert_eq!(status, 409, "{refused}");
     assert!(
         refused["error"].as_str().unwrap().contains("not ready"),
         "{refused}"
     );
     assert_eq!(rules(&refused["findings"]), vec!["glossary_missing:RDS"]);
-    let (_, meeting) = get(&server, &format!("/api/postmortems/{id}/meeting"), &sre).await;
+    let (_, meeting) = sre.get("/meeting").await;
     assert_eq!(meeting["state"]["phase"], "revision");
     let (status, _, _) = text_of(&server, &format!("/read/{id}"), None).await;
     assert_eq!(status, 404, "not published, no read link");
 
     // Published with a reason; the reason is kept and exported.
     let reason = "RDS is explained in the linked runbook | 用語集は来週";
-    ok(
-        &server,
-        &id,
-        &sre,
-        json!({"type": "move_phase", "to": "published", "override_reason": reason}),
-    )
-    .await;
-    let (_, meeting) = get(&server, &format!("/api/postmortems/{id}/meeting"), &reader).await;
+    sre.ok(json!({"type": "move_phase", "to": "published", "override_reason": reason}))
+        .await;
+    let (_, meeting) = reader.get("/meeting").await;
     assert_eq!(meeting["state"]["published"]["override_reason"], reason);
 
     let (status, kind, markdown) = text_of(
@@ -351,7 +246,7 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     let (_, _, japanese) = text_of(
         &server,
         &format!("/api/postmortems/{id}/export.md?lang=ja"),
-        Some(&reader),
+        Some(&reader.token),
     )
     .await;
     assert!(
@@ -362,7 +257,7 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     let (status, kind, html) = text_of(
         &server,
         &format!("/api/postmortems/{id}/export.html"),
-        Some(&author),
+        Some(&author.token),
     )
     .await;
     assert_eq!(status, 200);
@@ -375,12 +270,7 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     assert!(html.contains("用語集は来週"));
 
     // The read link: no token needed while published.
-    let (_, link) = get(
-        &server,
-        &format!("/api/postmortems/{id}/read-link"),
-        &reader,
-    )
-    .await;
+    let (_, link) = reader.get("/read-link").await;
     assert_eq!(link["published"], true);
     let path = link["link"]
         .as_str()
@@ -401,35 +291,25 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
 
     // Reopened: the read link closes; fixed and published again without a
     // reason, the old reason is gone.
-    ok(
-        &server,
-        &id,
-        &sre,
-        json!({"type": "move_phase", "to": "revision"}),
-    )
-    .await;
+    sre.ok(json!({"type": "move_phase", "to": "revision"}))
+        .await;
     let (status, _, _) = text_of(&server, &path, None).await;
     assert_eq!(status, 404);
-    let fixer = Client::connect(&server.ws_url(&id, &author)).await.unwrap();
+    let fixer = Client::connect(&author.ws_url()).await.unwrap();
     fixer
         .wait_until(WAIT, |c| section(c, "glossary").contains("TTL"))
         .await
         .unwrap();
     append(&fixer, "glossary", "\n- RDS: Amazon's managed databases.");
     // Publishing closed the old sockets (4009); read through a new one.
-    let watcher = Client::connect(&server.ws_url(&id, &reader)).await.unwrap();
+    let watcher = Client::connect(&reader.ws_url()).await.unwrap();
     watcher
         .wait_until(WAIT, |c| section(c, "glossary").contains("RDS"))
         .await
         .unwrap();
-    ok(
-        &server,
-        &id,
-        &sre,
-        json!({"type": "move_phase", "to": "published"}),
-    )
-    .await;
-    let (_, meeting) = get(&server, &format!("/api/postmortems/{id}/meeting"), &reader).await;
+    sre.ok(json!({"type": "move_phase", "to": "published"}))
+        .await;
+    let (_, meeting) = reader.get("/meeting").await;
     assert!(
         meeting["state"]["published"]
             .get("override_reason")
@@ -444,17 +324,16 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     let (_, _, markdown) = text_of(
         &server,
         &format!("/api/postmortems/{id}/export.md"),
-        Some(&reader),
+        Some(&reader.token),
     )
     .await;
-    let (status, imported) = call(
-        &server,
-        reqwest::Method::POST,
-        "/api/postmortems/import",
-        ADMIN_TOKEN,
-        Some(json!({"markdown": markdown})),
-    )
-    .await;
+    let (status, imported) = server
+        .post(
+            "/api/postmortems/import",
+            ADMIN_TOKEN,
+            json!({"markdown": markdown}),
+        )
+        .await;
     assert_eq!(status, 201, "{imported}");
     assert_eq!(imported["title"], "Checkout outage 決済障害");
     let copy_id = imported["id"].as_str().unwrap();
@@ -473,12 +352,9 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
             t.id
         );
     }
-    let (_, copy_meeting) = get(
-        &server,
-        &format!("/api/postmortems/{copy_id}/meeting"),
-        copy_token,
-    )
-    .await;
+    let (_, copy_meeting) = server
+        .get(&format!("/api/postmortems/{copy_id}/meeting"), copy_token)
+        .await;
     assert_eq!(copy_meeting["state"]["phase"], "drafting");
 }
 
@@ -486,14 +362,13 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
 async fn import_maps_a_foreign_file_and_refuses_bad_requests() {
     let server = Server::start().await.unwrap();
     let file = "# 決済障害の振り返り\n\n前置き。\n\n## 概要\nDBが落ちた。\n\n## Timeline\n- 14:05 発生\n\n## 社内メモ\n自由記述 😀\n";
-    let (status, created) = call(
-        &server,
-        reqwest::Method::POST,
-        "/api/postmortems/import",
-        ADMIN_TOKEN,
-        Some(json!({"markdown": file})),
-    )
-    .await;
+    let (status, created) = server
+        .post(
+            "/api/postmortems/import",
+            ADMIN_TOKEN,
+            json!({"markdown": file}),
+        )
+        .await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["title"], "決済障害の振り返り");
     assert_eq!(
@@ -521,46 +396,38 @@ async fn import_maps_a_foreign_file_and_refuses_bad_requests() {
         "{export}"
     );
 
-    let (status, _) = call(
-        &server,
-        reqwest::Method::POST,
-        "/api/postmortems/import",
-        ADMIN_TOKEN,
-        Some(json!({"title": "override", "markdown": "  "})),
-    )
-    .await;
+    let (status, _) = server
+        .post(
+            "/api/postmortems/import",
+            ADMIN_TOKEN,
+            json!({"title": "override", "markdown": "  "}),
+        )
+        .await;
     assert_eq!(status, 400);
     let long = format!("# {}\n\n## Summary\nx\n", "長".repeat(300));
-    let (status, created) = call(
-        &server,
-        reqwest::Method::POST,
-        "/api/postmortems/import",
-        ADMIN_TOKEN,
-        Some(json!({"markdown": long})),
-    )
-    .await;
+    let (status, created) = server
+        .post(
+            "/api/postmortems/import",
+            ADMIN_TOKEN,
+            json!({"markdown": long}),
+        )
+        .await;
     assert_eq!(status, 201, "a long heading is cut to a title: {created}");
     assert_eq!(created["title"].as_str().unwrap().chars().count(), 200);
-    let (status, _) = call(
-        &server,
-        reqwest::Method::POST,
-        "/api/postmortems/import",
-        ADMIN_TOKEN,
-        Some(json!({"text": "x"})),
-    )
-    .await;
+    let (status, _) = server
+        .post("/api/postmortems/import", ADMIN_TOKEN, json!({"text": "x"}))
+        .await;
     assert_eq!(status, 400);
     let pm = server.create_postmortem("other").await.unwrap();
-    let (status, _) = call(
-        &server,
-        reqwest::Method::POST,
-        "/api/postmortems/import",
-        pm.token("facilitator"),
-        Some(json!({"markdown": "# x"})),
-    )
-    .await;
+    let (status, _) = server
+        .post(
+            "/api/postmortems/import",
+            pm.token("facilitator"),
+            json!({"markdown": "# x"}),
+        )
+        .await;
     assert_eq!(status, 401, "import needs the admin token");
-    let (status, list) = get(&server, "/api/postmortems", ADMIN_TOKEN).await;
+    let (status, list) = server.get("/api/postmortems", ADMIN_TOKEN).await;
     assert_eq!(status, 200);
     assert_eq!(
         list.as_array().unwrap().len(),

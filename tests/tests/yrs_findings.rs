@@ -4,7 +4,7 @@
 //! intact, decodes, and survives a restart.
 
 use casebook_core::close;
-use casebook_e2e::{server_text, update_frame, Client, Created, Server};
+use casebook_e2e::{server_text, update_frame, Client, Created, Endpoint, Process, Server};
 use std::time::Duration;
 use yrs::encoding::write::Write as _;
 
@@ -22,7 +22,7 @@ const SYNC_ABORT: &[u8] =
 
 /// A fresh viewer's copy of the document: it synced, so the server's sync
 /// step 2 (its whole state) decoded and applied.
-async fn fresh_text(server: &Server, pm: &Created) -> String {
+async fn fresh_text(server: &Endpoint, pm: &Created) -> String {
     server_text(server, pm).await.unwrap()
 }
 
@@ -84,7 +84,7 @@ async fn the_fuzzers_yrs_crashes_are_refused_and_the_server_keeps_serving() {
 /// the same text after a restart.
 #[tokio::test]
 async fn references_into_a_surrogate_pair_are_applied_as_yjs_applies_them() {
-    let mut server = Server::start().await.unwrap();
+    let mut server = Process::start().await.unwrap();
     let pm = server.create_postmortem("surrogates").await.unwrap();
     let url = server.ws_url(&pm.id, pm.token("participant"));
     let author = Client::connect(&url).await.unwrap();
@@ -169,7 +169,7 @@ async fn an_update_yrs_refuses_part_way_leaves_nothing_behind() {
 /// 1003, and a joiner and a restart read the intact text.
 #[tokio::test]
 async fn an_item_whose_right_origin_is_not_after_its_origin_is_refused() {
-    let mut server = Server::start().await.unwrap();
+    let mut server = Process::start().await.unwrap();
     let pm = server.create_postmortem("origins").await.unwrap();
     let url = server.ws_url(&pm.id, pm.token("participant"));
     let author = Client::connect(&url).await.unwrap();

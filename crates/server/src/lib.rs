@@ -1,5 +1,8 @@
 //! Casebook's server: thin glue between HTTP/WebSocket and the domain.
 //!
+//! - [`app`]: the server as a value, [`app::App::open`] from
+//!   [`app::Settings`], then [`app::App::serve`] on a listener; `main.rs`
+//!   only parses flags ([`flags`]) and waits for signals.
 //! - [`sync`]: `GET /sync/{id}` and `/sync/{id}/meeting`, the y-websocket
 //!   protocol, one [`room`] per document; [`meeting_room`]: what the server
 //!   projects into the read-only meeting room; [`upgrade`]: the WebSocket
@@ -20,11 +23,13 @@
 //!   handed back to the operating system after rooms unload.
 
 pub mod api;
+pub mod app;
 pub mod auth;
 pub mod backup;
 pub mod case;
 pub mod commit;
 pub mod error;
+pub mod flags;
 pub mod headers;
 pub mod insights;
 pub mod invite;
