@@ -2,11 +2,11 @@
 
 use crate::auth::now_secs;
 use crate::error::{parse_json, ApiError, RawBody};
-use crate::invite::{self, InviteView};
+use crate::invite::{self, Admin, Admitted, InviteView};
 use crate::store::PostmortemRecord;
-use crate::{bearer_or_query_token, blocking, AppState, TokenQuery};
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use crate::{blocking, AppState};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::Json;
 use casebook_core::limits::MAX_POSTMORTEM_TITLE_CHARS;
 use casebook_core::Role;
@@ -40,12 +40,9 @@ fn new_id() -> String {
 
 pub async fn create_postmortem(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    _: Admin,
     body: RawBody,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    app.auth
-        .require_admin(bearer_or_query_token(&headers, &query).as_deref())?;
     let body: NewPostmortem = parse_json(body)?;
     Ok((StatusCode::CREATED, Json(create(&app, &body.title).await?)))
 }
@@ -90,11 +87,8 @@ pub async fn create(app: &AppState, title: &str) -> Result<Created, ApiError> {
 
 pub async fn list_postmortems(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    _: Admin,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    app.auth
-        .require_admin(bearer_or_query_token(&headers, &query).as_deref())?;
     let store = Arc::clone(&app.store);
     let all = blocking(move || store.postmortems()).await?;
     let mut listed = Vec::with_capacity(all.len());
@@ -109,11 +103,8 @@ pub async fn list_postmortems(
 
 pub async fn get_postmortem(
     State(app): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    Admitted { access, record }: Admitted,
 ) -> Result<Json<Value>, ApiError> {
-    let (access, record) = invite::admit(&app, &headers, &query, &id).await?;
     let loaded = app.meetings.get(&record).await?;
     let loaded = loaded.lock().await;
     let meeting = &loaded.meeting;

@@ -73,10 +73,20 @@ impl Access {
         }
     }
 
-    /// The role this access acts with; the admin acts as facilitator.
+    /// The role this access acts with through the API; the admin acts as
+    /// facilitator (runs any meeting, manages invites, reads insights).
     pub fn role(&self) -> Role {
         match self {
             Access::Admin => Role::Facilitator,
+            Access::Member { role, .. } => *role,
+        }
+    }
+
+    /// The role this access has on a socket: the admin looks in read-only,
+    /// since it writes no one's words; invite holders keep their role.
+    pub fn socket_role(&self) -> Role {
+        match self {
+            Access::Admin => Role::Viewer,
             Access::Member { role, .. } => *role,
         }
     }

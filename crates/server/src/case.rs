@@ -17,10 +17,11 @@
 
 use crate::api::{self, Created};
 use crate::error::{parse_json, ApiError, RawBody};
+use crate::invite::{Admin, Admitted};
 use crate::store::PostmortemRecord;
-use crate::{bearer_or_query_token, blocking, invite, AppState, TokenQuery};
+use crate::{blocking, AppState};
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use casebook_core::document::{section_text_name, BODY};
@@ -106,11 +107,8 @@ pub fn refused_with(findings: Vec<Finding>) -> ApiError {
 /// `GET /api/postmortems/{id}/readiness` (any role).
 pub async fn get_readiness(
     State(app): State<AppState>,
-    Path(pm): Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    Admitted { record, .. }: Admitted,
 ) -> Result<Json<Value>, ApiError> {
-    let (_, record) = invite::admit(&app, &headers, &query, &pm).await?;
     let meeting = app
         .meetings
         .get(&record)
@@ -134,11 +132,8 @@ pub fn read_link(app: &AppState, pm: &str) -> String {
 /// `GET /api/postmortems/{id}/read-link` (any role).
 pub async fn get_read_link(
     State(app): State<AppState>,
-    Path(pm): Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    Admitted { record, .. }: Admitted,
 ) -> Result<Json<Value>, ApiError> {
-    let (_, record) = invite::admit(&app, &headers, &query, &pm).await?;
     let published = app
         .meetings
         .get(&record)
@@ -157,7 +152,6 @@ pub async fn get_read_link(
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ExportQuery {
-    pub token: Option<String>,
     /// `ja` for Japanese section titles and labels.
     pub lang: Option<String>,
 }
@@ -180,18 +174,6 @@ async fn render_case(
         now_ms: now_ms(),
         japanese,
     }))
-}
-
-async fn admit_export(
-    app: &AppState,
-    headers: &HeaderMap,
-    query: &ExportQuery,
-    pm: &str,
-) -> Result<PostmortemRecord, ApiError> {
-    let token = TokenQuery {
-        token: query.token.clone(),
-    };
-    Ok(invite::admit(app, headers, &token, pm).await?.1)
 }
 
 fn japanese(query: &ExportQuery) -> bool {
@@ -222,11 +204,9 @@ fn html_response(html: String) -> Response {
 /// `GET /api/postmortems/{id}/export.md` (any role).
 pub async fn export_markdown(
     State(app): State<AppState>,
-    Path(pm): Path<String>,
-    headers: HeaderMap,
+    Admitted { record, .. }: Admitted,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let record = admit_export(&app, &headers, &query, &pm).await?;
     let markdown = render_case(&app, &record, japanese(&query), case_markdown).await?;
     let mut response = markdown.into_response();
     let h = response.headers_mut();
@@ -243,11 +223,9 @@ pub async fn export_markdown(
 /// `GET /api/postmortems/{id}/export.html` (any role).
 pub async fn export_html(
     State(app): State<AppState>,
-    Path(pm): Path<String>,
-    headers: HeaderMap,
+    Admitted { record, .. }: Admitted,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let record = admit_export(&app, &headers, &query, &pm).await?;
     let html = render_case(&app, &record, japanese(&query), case_html).await?;
     Ok(html_response(html))
 }
@@ -290,12 +268,9 @@ pub struct ImportRequest {
 /// document holds the file's sections (see `casebook_core::export`).
 pub async fn import(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    _: Admin,
     body: RawBody,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    app.auth
-        .require_admin(bearer_or_query_token(&headers, &query).as_deref())?;
     let request: ImportRequest = parse_json(body)?;
     if request.markdown.trim().is_empty() {
         return Err(ApiError::bad_request("the Markdown file is empty"));

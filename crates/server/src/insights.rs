@@ -5,13 +5,12 @@
 //!   started yet last); admin only.
 
 use crate::error::ApiError;
+use crate::invite::{Admin, Admitted};
 use crate::store::PostmortemRecord;
-use crate::{bearer_or_query_token, blocking, invite, AppState, TokenQuery};
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use crate::{blocking, AppState};
+use axum::extract::State;
 use axum::Json;
 use casebook_core::insights::meeting_insights;
-use casebook_core::Role;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -36,27 +35,17 @@ async fn entry(app: &AppState, record: &PostmortemRecord) -> Result<Value, ApiEr
 /// `GET /api/postmortems/{id}/insights` (facilitator or admin).
 pub async fn get_meeting_insights(
     State(app): State<AppState>,
-    Path(pm): Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    admitted: Admitted,
 ) -> Result<Json<Value>, ApiError> {
-    let (access, record) = invite::admit(&app, &headers, &query, &pm).await?;
-    if access.role() != Role::Facilitator {
-        return Err(ApiError::forbidden(
-            "insights are for the facilitator (or the admin)",
-        ));
-    }
-    Ok(Json(entry(&app, &record).await?))
+    admitted.require_facilitator("reading insights")?;
+    Ok(Json(entry(&app, &admitted.record).await?))
 }
 
 /// `GET /api/insights` (admin).
 pub async fn get_all_insights(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    _: Admin,
 ) -> Result<Json<Value>, ApiError> {
-    app.auth
-        .require_admin(bearer_or_query_token(&headers, &query).as_deref())?;
     let store = Arc::clone(&app.store);
     let all = blocking(move || store.postmortems()).await?;
     let mut meetings = Vec::with_capacity(all.len());

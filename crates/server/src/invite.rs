@@ -1,19 +1,25 @@
 //! Invite links: minted per role, listed, revoked — and the check every
 //! request and socket goes through (signature, postmortem, expiry, and
-//! whether the invite was revoked).
+//! whether the invite was revoked): the [`Admitted`] and [`Admin`]
+//! extractors, which handlers take instead of reading tokens.
 
 use crate::auth::{now_secs, random_token, Access, Claims, Person};
 use crate::error::{parse_json, ApiError, RawBody};
 use crate::room::CloseReason;
 use crate::store::{InviteRecord, PostmortemRecord};
-use crate::{bearer_or_query_token, blocking, AppState, TokenQuery};
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use crate::{blocking, AppState};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
 use axum::Json;
 use casebook_core::limits::MAX_JOIN_NAME_CHARS;
 use casebook_core::Role;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::sync::Arc;
+
+/// What only the facilitator does here.
+const INVITES: &str = "managing invite links";
 
 /// Longest lifetime a minted link may ask for.
 const MAX_EXPIRY_DAYS: u64 = 365;
@@ -36,22 +42,104 @@ pub async fn authorize(app: &AppState, token: Option<&str>, pm: &str) -> Result<
     }
 }
 
-/// Checks a request's token for postmortem `pm` (see [`authorize`]) and loads
-/// the postmortem: 404 when there is none. What every per-postmortem request
-/// and socket starts with.
-pub async fn admit(
-    app: &AppState,
-    headers: &HeaderMap,
-    query: &TokenQuery,
-    pm: &str,
-) -> Result<(Access, PostmortemRecord), ApiError> {
-    let access = authorize(app, bearer_or_query_token(headers, query).as_deref(), pm).await?;
-    let store = Arc::clone(&app.store);
-    let id = pm.to_owned();
-    let record = blocking(move || store.postmortem(&id))
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no postmortem {pm:?}")))?;
-    Ok((access, record))
+/// A request admitted to one postmortem: the token of the request (its
+/// `Authorization: Bearer`, else its `?token=`) checked by [`authorize`] for
+/// the route's `{id}`, and the postmortem loaded (404 when there is none).
+/// Handlers take it as an argument and never look at the token themselves;
+/// it runs before the body is read.
+pub struct Admitted {
+    pub access: Access,
+    pub record: PostmortemRecord,
+}
+
+impl Admitted {
+    /// Refuses anyone who does not act as facilitator (the admin does).
+    pub fn require_facilitator(&self, what: &str) -> Result<(), ApiError> {
+        if self.access.role() == Role::Facilitator {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "{what}: only the facilitator (or the admin) may"
+            )))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Admitted {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, app)
+            .await
+            .map_err(|e| ApiError::bad_request(e.to_string()))?;
+        let pm = params
+            .get("id")
+            .ok_or_else(|| ApiError::internal("a postmortem route without {id}"))?;
+        let access = authorize(app, request_token(parts).as_deref(), pm).await?;
+        let store = Arc::clone(&app.store);
+        let id = pm.to_owned();
+        let record = blocking(move || store.postmortem(&id))
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("no postmortem {pm:?}")))?;
+        Ok(Admitted { access, record })
+    }
+}
+
+/// A request that carries the admin token.
+pub struct Admin;
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        app.auth.require_admin(request_token(parts).as_deref())?;
+        Ok(Admin)
+    }
+}
+
+/// A request with the admin token or any valid, unrevoked token of any
+/// postmortem (the library is for everyone who takes part in some meeting).
+pub struct AnyMember;
+
+impl FromRequestParts<AppState> for AnyMember {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let token = request_token(parts);
+        let token = token.as_deref();
+        if token.is_some_and(|t| app.auth.is_admin(t)) {
+            return Ok(AnyMember);
+        }
+        let pm = match token.map(|t| app.auth.verify(t)) {
+            Some(Ok(claims)) => claims.pm,
+            Some(Err(e)) => return Err(ApiError::unauthorized(e.to_string())),
+            // authorize says what is missing.
+            None => String::new(),
+        };
+        authorize(app, token, &pm).await.map(|_| AnyMember)
+    }
+}
+
+/// The token of a request: its bearer token, else its `?token=` (the
+/// y-websocket client and the export links can only send that).
+pub fn request_token(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned())
+        .or_else(|| {
+            Query::<TokenQuery>::try_from_uri(&parts.uri)
+                .ok()
+                .and_then(|Query(q)| q.token)
+        })
+}
+
+/// `?token=…`.
+#[derive(Debug, Default, Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
 }
 
 /// An invite as the API shows it.
@@ -117,27 +205,6 @@ pub async fn mint(
     Ok(InviteView::of(app, record))
 }
 
-/// Only the facilitator (or the admin) manages invites.
-async fn require_facilitator(
-    app: &AppState,
-    headers: &HeaderMap,
-    query: &TokenQuery,
-    pm: &str,
-) -> Result<(), ApiError> {
-    let access = authorize(app, bearer_or_query_token(headers, query).as_deref(), pm).await?;
-    if access.role() != Role::Facilitator {
-        return Err(ApiError::forbidden(
-            "only the facilitator manages invite links",
-        ));
-    }
-    let store = Arc::clone(&app.store);
-    let id = pm.to_owned();
-    if blocking(move || store.postmortem(&id)).await?.is_none() {
-        return Err(ApiError::not_found(format!("no postmortem {pm:?}")));
-    }
-    Ok(())
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewInvite {
@@ -149,12 +216,11 @@ pub struct NewInvite {
 /// `POST /api/postmortems/{id}/invites`
 pub async fn create(
     State(app): State<AppState>,
-    Path(pm): Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    admitted: Admitted,
     body: RawBody,
 ) -> Result<(StatusCode, Json<InviteView>), ApiError> {
-    require_facilitator(&app, &headers, &query, &pm).await?;
+    admitted.require_facilitator(INVITES)?;
+    let pm = admitted.record.id;
     let body: NewInvite = parse_json(body)?;
     let lifetime = match body.expires_in_days {
         None => app.auth.ttl().as_secs(),
@@ -173,13 +239,11 @@ pub async fn create(
 /// `GET /api/postmortems/{id}/invites`
 pub async fn list(
     State(app): State<AppState>,
-    Path(pm): Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    admitted: Admitted,
 ) -> Result<Json<Vec<InviteView>>, ApiError> {
-    require_facilitator(&app, &headers, &query, &pm).await?;
+    admitted.require_facilitator(INVITES)?;
     let store = Arc::clone(&app.store);
-    let id = pm.clone();
+    let id = admitted.record.id;
     let all = blocking(move || store.invites(&id)).await?;
     Ok(Json(
         all.into_iter().map(|i| InviteView::of(&app, i)).collect(),
@@ -190,11 +254,11 @@ pub async fn list(
 /// with it close (4003). Revoking twice answers the same.
 pub async fn revoke(
     State(app): State<AppState>,
-    Path((pm, invite_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    admitted: Admitted,
+    Path((_, invite_id)): Path<(String, String)>,
 ) -> Result<Json<InviteView>, ApiError> {
-    require_facilitator(&app, &headers, &query, &pm).await?;
+    admitted.require_facilitator(INVITES)?;
+    let pm = admitted.record.id;
     let store = Arc::clone(&app.store);
     let (key_pm, key_id) = (pm.clone(), invite_id.clone());
     let mut invite = blocking(move || store.invite(&key_pm, &key_id))
@@ -238,18 +302,15 @@ pub struct Joined {
 /// personal one. With a personal token it renames and keeps the person's id.
 pub async fn join(
     State(app): State<AppState>,
-    Path(pm): Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    admitted: Admitted,
     body: RawBody,
 ) -> Result<Json<Joined>, ApiError> {
-    let token = bearer_or_query_token(&headers, &query);
-    let access = authorize(&app, token.as_deref(), &pm).await?;
+    let pm = admitted.record.id;
     let Access::Member {
         role,
         invite,
         person,
-    } = access
+    } = admitted.access
     else {
         return Err(ApiError::forbidden(
             "the admin link cannot join a meeting; open one of the role links",

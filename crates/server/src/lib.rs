@@ -7,8 +7,9 @@
 //!   protocol, one [`room`] per document; [`meeting_room`]: what the server
 //!   projects into the read-only meeting room; [`upgrade`]: the WebSocket
 //!   handshake and fragmented sends of large messages.
-//! - [`api`]: the JSON command API; [`auth`]: token signing; [`invite`]:
-//!   invite links and the check every request and socket goes through.
+//! - [`api`]: the JSON command API; [`auth`]: token signing and what role
+//!   the admin acts with; [`invite`]: invite links and the extractors
+//!   (`Admitted`, `Admin`, `AnyMember`) that admit every request and socket.
 //! - [`meeting`]: meeting commands through the core engine, stored as events.
 //! - [`insights`]: facilitator insights as JSON.
 //! - [`library`]: the tantivy index of published cases and `/api/library`.
@@ -46,11 +47,9 @@ pub mod upgrade;
 pub mod web;
 
 use auth::Auth;
-use axum::http::{header, HeaderMap};
 use axum::routing::{get, post};
 use axum::Router;
 use room::Rooms;
-use serde::Deserialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 use store::Store;
@@ -82,22 +81,6 @@ pub struct AppState {
     pub meetings: Arc<meeting::Meetings>,
     pub library: Arc<library::Library>,
     pub config: Arc<ServerConfig>,
-}
-
-/// `?token=…` as the y-websocket client sends it.
-#[derive(Debug, Default, Deserialize)]
-pub struct TokenQuery {
-    pub token: Option<String>,
-}
-
-/// The bearer token of a request, else its `?token=`.
-pub fn bearer_or_query_token(headers: &HeaderMap, query: &TokenQuery) -> Option<String> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_owned())
-        .or_else(|| query.token.clone())
 }
 
 /// Runs a blocking store call off the async runtime.

@@ -18,12 +18,13 @@
 
 use crate::auth::{random_token, Access};
 use crate::error::{parse_json, ApiError, RawBody};
+use crate::invite::Admitted;
 use crate::meeting_room::{self, Projection};
 use crate::room::{meeting_doc_id, CloseReason, RoomEvent, Rooms};
 use crate::store::{PostmortemRecord, Store};
-use crate::{blocking, invite, AppState, TokenQuery};
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use crate::{blocking, AppState};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::Json;
 use casebook_core::comment::{kudos_entry_markdown, qa_entry_markdown};
 use casebook_core::document::{section_text_name, KUDOS_SECTION, QA_SECTION};
@@ -120,7 +121,7 @@ fn actor(access: &Access) -> Actor {
     match access {
         Access::Admin => Actor {
             participant_id: "admin".into(),
-            role: Role::Facilitator,
+            role: access.role(),
             display_name: "admin".into(),
         },
         Access::Member {
@@ -167,11 +168,8 @@ fn view(meeting: &Meeting, role: Role) -> Value {
 /// `GET /api/postmortems/{id}/meeting`
 pub async fn get_meeting(
     State(app): State<AppState>,
-    Path(pm): Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    Admitted { access, record }: Admitted,
 ) -> Result<Json<Value>, ApiError> {
-    let (access, record) = invite::admit(&app, &headers, &query, &pm).await?;
     let loaded = app.meetings.get(&record).await?;
     let loaded = loaded.lock().await;
     Ok(Json(view(&loaded.meeting, access.role())))
@@ -180,12 +178,9 @@ pub async fn get_meeting(
 /// `POST /api/postmortems/{id}/commands`
 pub async fn command(
     State(app): State<AppState>,
-    Path(pm): Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    Admitted { access, record }: Admitted,
     body: RawBody,
 ) -> Result<Json<Value>, ApiError> {
-    let (access, record) = invite::admit(&app, &headers, &query, &pm).await?;
     let command: Command = parse_json(body)?;
     let actor = actor(&access);
     let slot = app.meetings.get(&record).await?;
@@ -206,13 +201,13 @@ pub async fn command(
             .map(|e| serde_json::to_vec(e).expect("events always serialise"))
             .collect();
         let store = Arc::clone(&app.store);
-        let (id, first) = (pm.clone(), loaded.next_seq);
+        let (id, first) = (record.id.clone(), loaded.next_seq);
         blocking(move || store.append_meeting_events(&id, first, &encoded)).await?;
         loaded.next_seq += events.len() as u64;
         for event in &events {
             loaded.meeting.apply(event);
         }
-        tracing::debug!(postmortem = %pm, command = %command.command_id, events = events.len(), "command applied");
+        tracing::debug!(postmortem = %record.id, command = %command.command_id, events = events.len(), "command applied");
         after_events(&app, &record, &loaded.meeting, first, &events).await;
     }
     Ok(Json(json!({

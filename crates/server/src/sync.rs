@@ -8,16 +8,16 @@
 
 use crate::auth::Access;
 use crate::error::ApiError;
+use crate::invite::Admitted;
 use crate::limits::{Limits, SocketSlot};
 use crate::room::meeting_doc_id;
 use crate::room::{CloseReason, ConnId, Room, RoomEvent, Rooms};
 use crate::store::PostmortemRecord;
 use crate::upgrade::{send_binary, NotAnUpgrade, Socket, Upgrade};
-use crate::{invite, AppState, TokenQuery};
+use crate::AppState;
 use crate::{meeting, meeting_room};
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::Response;
 use casebook_core::close;
 use casebook_core::protocol::{self, Message, SyncMessage};
@@ -48,12 +48,11 @@ const MAX_IN_FLIGHT: usize = 256;
 /// `GET /sync/{id}`: the postmortem's document.
 pub async fn sync_handler(
     State(app): State<AppState>,
-    Path(id): Path<String>,
-    Query(query): Query<TokenQuery>,
-    headers: HeaderMap,
+    admitted: Admitted,
     upgrade: Result<Upgrade, NotAnUpgrade>,
 ) -> Result<Response, ApiError> {
-    let (mut peer, record) = admit(&app, &id, &headers, &query).await?;
+    let (mut peer, record) = peer(admitted);
+    let id = record.id.clone();
     // A published case is read-only until the facilitator reopens it.
     if !meeting::may_edit_document(&app, &record, peer.role).await? {
         peer.role = Role::Viewer;
@@ -64,13 +63,11 @@ pub async fn sync_handler(
 /// `GET /sync/{id}/meeting`: the meeting room, read-only for every client.
 pub async fn meeting_handler(
     State(app): State<AppState>,
-    Path(id): Path<String>,
-    Query(query): Query<TokenQuery>,
-    headers: HeaderMap,
+    admitted: Admitted,
     upgrade: Result<Upgrade, NotAnUpgrade>,
 ) -> Result<Response, ApiError> {
-    let (peer, record) = admit(&app, &id, &headers, &query).await?;
-    let doc_id = meeting_doc_id(&id);
+    let (peer, record) = peer(admitted);
+    let doc_id = meeting_doc_id(&record.id);
     let response = connect(&app, &doc_id, peer, upgrade).await?;
     // Catch the room up with the meeting's state (a no-op when it is).
     if let Some(room) = app.rooms.loaded(&doc_id) {
@@ -84,28 +81,19 @@ pub async fn meeting_handler(
     Ok(response)
 }
 
-/// Checks the token (before any upgrade) and that the postmortem exists;
-/// says who is on the other end.
-async fn admit(
-    app: &AppState,
-    id: &str,
-    headers: &HeaderMap,
-    query: &TokenQuery,
-) -> Result<(Peer, PostmortemRecord), ApiError> {
-    let (access, record) = invite::admit(app, headers, query, id).await?;
-    // The admin looks in read-only; invite holders act with their role.
-    let (role, invite) = match access {
-        Access::Admin => (Role::Viewer, None),
-        Access::Member { role, invite, .. } => (role, Some(invite)),
+/// Who is on the other end of an admitted socket (the token was checked
+/// before any upgrade, by the extractor).
+fn peer(Admitted { access, record }: Admitted) -> (Peer, PostmortemRecord) {
+    let invite = match &access {
+        Access::Admin => None,
+        Access::Member { invite, .. } => Some(invite.clone()),
     };
-    Ok((
-        Peer {
-            conn: 0,
-            role,
-            invite,
-        },
-        record,
-    ))
+    let peer = Peer {
+        conn: 0,
+        role: access.socket_role(),
+        invite,
+    };
+    (peer, record)
 }
 
 /// Joins the room of `doc_id` and upgrades the socket into it.
