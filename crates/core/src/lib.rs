@@ -27,9 +27,11 @@
 //!   from being publishable.
 //! - *The wire*: [`protocol`], the y-websocket framing every replica (server,
 //!   browser, tests, load tool) speaks; [`close`], why a socket was closed;
-//!   [`limits`], the longest text each field accepts.
+//!   [`limits`], the longest text each field accepts; [`api`], the JSON
+//!   answers of the HTTP API.
 
 pub mod anchor;
+pub mod api;
 pub mod close;
 pub mod comment;
 pub mod document;

@@ -33,13 +33,7 @@ pub struct Claims {
 }
 
 /// One person in one postmortem, as a personal token names them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Person {
-    /// Random, stable for this person across renames.
-    pub id: String,
-    /// Display name, as shown to the others.
-    pub name: String,
-}
+pub use casebook_core::api::Person;
 
 /// Why a token was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

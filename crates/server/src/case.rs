@@ -24,6 +24,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use casebook_core::api::{ReadLink, Readiness};
 use casebook_core::document::{section_text_name, BODY};
 use casebook_core::export::{case_html, case_markdown, import_sections, CaseExport};
 use casebook_core::meeting::{Change, Event, Meeting};
@@ -31,7 +32,7 @@ use casebook_core::outline::{self, valid_custom_id};
 use casebook_core::phase::Phase;
 use casebook_core::readiness::{self, Finding, SectionText};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::Arc;
 use yrs::{GetString, ReadTxn, Text, WriteTxn};
 
@@ -108,7 +109,7 @@ pub fn refused_with(findings: Vec<Finding>) -> ApiError {
 pub async fn get_readiness(
     State(app): State<AppState>,
     Admitted { record, .. }: Admitted,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Readiness>, ApiError> {
     let meeting = app
         .meetings
         .get(&record)
@@ -119,9 +120,10 @@ pub async fn get_readiness(
         .clone();
     let doc = read_case(&app, &record.id).await?;
     let findings = readiness::check(&doc.sections, &meeting);
-    Ok(Json(
-        json!({"ready": findings.is_empty(), "findings": findings}),
-    ))
+    Ok(Json(Readiness {
+        ready: findings.is_empty(),
+        findings,
+    }))
 }
 
 /// The stable read link of a case (valid while it is published).
@@ -133,7 +135,7 @@ pub fn read_link(app: &AppState, pm: &str) -> String {
 pub async fn get_read_link(
     State(app): State<AppState>,
     Admitted { record, .. }: Admitted,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ReadLink>, ApiError> {
     let published = app
         .meetings
         .get(&record)
@@ -143,11 +145,11 @@ pub async fn get_read_link(
         .meeting
         .published
         .clone();
-    Ok(Json(json!({
-        "link": read_link(&app, &record.id),
-        "published": published.is_some(),
-        "published_at_ms": published.map(|p| p.at_ms),
-    })))
+    Ok(Json(ReadLink {
+        link: read_link(&app, &record.id),
+        published: published.is_some(),
+        published_at_ms: published.map(|p| p.at_ms),
+    }))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -270,7 +272,7 @@ pub async fn import(
     State(app): State<AppState>,
     _: Admin,
     body: RawBody,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     let request: ImportRequest = parse_json(body)?;
     if request.markdown.trim().is_empty() {
         return Err(ApiError::bad_request("the Markdown file is empty"));
@@ -346,8 +348,7 @@ pub async fn import(
     app.rooms.leave(&room, conn);
     result.map_err(|e| ApiError::internal(format!("the imported document was not stored: {e}")))?;
     tracing::info!(id = %created.id, sections = placed.len(), "postmortem imported");
-    let mut answer =
-        serde_json::to_value(&created).map_err(|e| ApiError::internal(e.to_string()))?;
-    answer["sections"] = json!(placed);
-    Ok((StatusCode::CREATED, Json(answer)))
+    let mut created = created;
+    created.sections = Some(placed);
+    Ok((StatusCode::CREATED, Json(created)))
 }

@@ -12,9 +12,10 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::Json;
+use casebook_core::api::{Invite, Joined};
 use casebook_core::limits::MAX_JOIN_NAME_CHARS;
 use casebook_core::Role;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -142,34 +143,20 @@ struct TokenQuery {
     token: Option<String>,
 }
 
-/// An invite as the API shows it.
-#[derive(Debug, Serialize)]
-pub struct InviteView {
-    pub id: String,
-    pub role: Role,
-    pub created_at: u64,
-    pub expires_at: u64,
-    pub revoked_at: Option<u64>,
-    /// Token and link, while the invite is usable.
-    pub token: Option<String>,
-    pub link: Option<String>,
-}
-
-impl InviteView {
-    fn of(app: &AppState, invite: InviteRecord) -> Self {
-        let usable = invite.revoked_at.is_none() && invite.expires_at > now_secs();
-        let token = usable.then(|| token_of(app, &invite));
-        InviteView {
-            link: token
-                .as_ref()
-                .map(|t| app.config.page_link(&invite.postmortem, t)),
-            token,
-            id: invite.id,
-            role: invite.role,
-            created_at: invite.created_at,
-            expires_at: invite.expires_at,
-            revoked_at: invite.revoked_at,
-        }
+/// An invite as the API shows it: its token and link while it is usable.
+fn invite_view(app: &AppState, invite: InviteRecord) -> Invite {
+    let usable = invite.revoked_at.is_none() && invite.expires_at > now_secs();
+    let token = usable.then(|| token_of(app, &invite));
+    Invite {
+        link: token
+            .as_ref()
+            .map(|t| app.config.page_link(&invite.postmortem, t)),
+        token,
+        id: invite.id,
+        role: invite.role,
+        created_at: invite.created_at,
+        expires_at: invite.expires_at,
+        revoked_at: invite.revoked_at,
     }
 }
 
@@ -189,7 +176,7 @@ pub async fn mint(
     postmortem: &str,
     role: Role,
     lifetime_secs: u64,
-) -> Result<InviteView, ApiError> {
+) -> Result<Invite, ApiError> {
     let now = now_secs();
     let record = InviteRecord {
         id: random_token()[..16].to_owned(),
@@ -202,7 +189,7 @@ pub async fn mint(
     let store = Arc::clone(&app.store);
     let stored = record.clone();
     blocking(move || store.put_invite(&stored)).await?;
-    Ok(InviteView::of(app, record))
+    Ok(invite_view(app, record))
 }
 
 #[derive(Deserialize)]
@@ -218,7 +205,7 @@ pub async fn create(
     State(app): State<AppState>,
     admitted: Admitted,
     body: RawBody,
-) -> Result<(StatusCode, Json<InviteView>), ApiError> {
+) -> Result<(StatusCode, Json<Invite>), ApiError> {
     admitted.require_facilitator(INVITES)?;
     let pm = admitted.record.id;
     let body: NewInvite = parse_json(body)?;
@@ -240,13 +227,13 @@ pub async fn create(
 pub async fn list(
     State(app): State<AppState>,
     admitted: Admitted,
-) -> Result<Json<Vec<InviteView>>, ApiError> {
+) -> Result<Json<Vec<Invite>>, ApiError> {
     admitted.require_facilitator(INVITES)?;
     let store = Arc::clone(&app.store);
     let id = admitted.record.id;
     let all = blocking(move || store.invites(&id)).await?;
     Ok(Json(
-        all.into_iter().map(|i| InviteView::of(&app, i)).collect(),
+        all.into_iter().map(|i| invite_view(&app, i)).collect(),
     ))
 }
 
@@ -256,7 +243,7 @@ pub async fn revoke(
     State(app): State<AppState>,
     admitted: Admitted,
     Path((_, invite_id)): Path<(String, String)>,
-) -> Result<Json<InviteView>, ApiError> {
+) -> Result<Json<Invite>, ApiError> {
     admitted.require_facilitator(INVITES)?;
     let pm = admitted.record.id;
     let store = Arc::clone(&app.store);
@@ -279,23 +266,13 @@ pub async fn revoke(
         );
         tracing::info!(postmortem = %pm, invite = %invite.id, "invite revoked");
     }
-    Ok(Json(InviteView::of(&app, invite)))
+    Ok(Json(invite_view(&app, invite)))
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JoinRequest {
     name: String,
-}
-
-#[derive(Serialize)]
-pub struct Joined {
-    /// The personal token: the invite's role, postmortem, expiry and
-    /// revocation, plus who this is.
-    token: String,
-    role: Role,
-    person: Person,
-    expires_at: u64,
 }
 
 /// `POST /api/postmortems/{id}/join` `{"name"}`: trades an invite token for a

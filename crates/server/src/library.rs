@@ -25,10 +25,10 @@ use crate::store::PostmortemRecord;
 use crate::{blocking, AppState};
 use axum::extract::{Query, State};
 use axum::Json;
+use casebook_core::api::{Facet, LibraryAnswer, LibraryCase};
 use casebook_core::library::{case_meta, tokens};
 use casebook_core::readiness::SectionText;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -430,7 +430,7 @@ pub async fn get_library(
     State(app): State<AppState>,
     _: AnyMember,
     Query(query): Query<LibraryQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LibraryAnswer>, ApiError> {
     let library = Arc::clone(&app.library);
     let all = {
         let library = Arc::clone(&library);
@@ -457,26 +457,32 @@ pub async fn get_library(
             }
         }
     }
-    let facet = |m: BTreeMap<String, (String, usize)>| -> Vec<Value> {
+    let facet = |m: BTreeMap<String, (String, usize)>| -> Vec<Facet> {
         m.into_values()
-            .map(|(name, count)| json!({"name": name, "count": count}))
+            .map(|(name, count)| Facet {
+                name,
+                count: u32::try_from(count).unwrap_or(u32::MAX),
+            })
             .collect()
     };
-    let cases: Vec<Value> = found
+    let cases = found
         .into_iter()
-        .map(|card| {
-            let link = read_link(&app, &card.id);
-            let mut v = json!(card);
-            v["read_link"] = json!(link);
-            v
+        .map(|card| LibraryCase {
+            read_link: read_link(&app, &card.id),
+            id: card.id,
+            title: card.title,
+            published_at_ms: card.published_at_ms,
+            services: card.services,
+            tags: card.tags,
+            summary: card.summary,
         })
         .collect();
-    Ok(Json(json!({
-        "cases": cases,
-        "services": facet(services),
-        "tags": facet(tags),
-        "total": all.len(),
-    })))
+    Ok(Json(LibraryAnswer {
+        cases,
+        services: facet(services),
+        tags: facet(tags),
+        total: u32::try_from(all.len()).unwrap_or(u32::MAX),
+    }))
 }
 
 #[cfg(test)]

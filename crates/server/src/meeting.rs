@@ -26,6 +26,7 @@ use crate::{blocking, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use casebook_core::api::{CommandAnswer, MeetingAnswer};
 use casebook_core::comment::{kudos_entry_markdown, qa_entry_markdown};
 use casebook_core::document::{section_text_name, KUDOS_SECTION, QA_SECTION};
 use casebook_core::meeting::{Actor, Change, Command, Event, Meeting, MeetingError};
@@ -153,23 +154,21 @@ fn meeting_error(e: MeetingError) -> ApiError {
 
 /// What a reader may see of the meeting; the survey aggregate only for those
 /// the permission table lets see it.
-fn view(meeting: &Meeting, role: Role) -> Value {
-    let mut view = json!({
-        "state": meeting.public_view(),
-        "counts": meeting.counts(),
-        "phase_durations": meeting.phase_durations(now_ms()),
-    });
-    if allowed(role, meeting.phase, Action::SeeSurveyAggregate) {
-        view["survey"] = json!(meeting.survey_aggregate());
+fn view(meeting: &Meeting, role: Role) -> MeetingAnswer {
+    MeetingAnswer {
+        state: meeting.public_view(),
+        counts: meeting.counts(),
+        phase_durations: meeting.phase_durations(now_ms()),
+        survey: allowed(role, meeting.phase, Action::SeeSurveyAggregate)
+            .then(|| meeting.survey_aggregate()),
     }
-    view
 }
 
 /// `GET /api/postmortems/{id}/meeting`
 pub async fn get_meeting(
     State(app): State<AppState>,
     Admitted { access, record }: Admitted,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<MeetingAnswer>, ApiError> {
     let loaded = app.meetings.get(&record).await?;
     let loaded = loaded.lock().await;
     Ok(Json(view(&loaded.meeting, access.role())))
@@ -180,7 +179,7 @@ pub async fn command(
     State(app): State<AppState>,
     Admitted { access, record }: Admitted,
     body: RawBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CommandAnswer>, ApiError> {
     let command: Command = parse_json(body)?;
     let actor = actor(&access);
     let slot = app.meetings.get(&record).await?;
@@ -210,10 +209,10 @@ pub async fn command(
         tracing::debug!(postmortem = %record.id, command = %command.command_id, events = events.len(), "command applied");
         after_events(&app, &record, &loaded.meeting, first, &events).await;
     }
-    Ok(Json(json!({
-        "events": events,
-        "meeting": view(&loaded.meeting, actor.role),
-    })))
+    Ok(Json(CommandAnswer {
+        meeting: view(&loaded.meeting, actor.role),
+        events,
+    }))
 }
 
 /// Brings the meeting room and the document up to date with new events.

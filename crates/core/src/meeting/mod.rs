@@ -39,7 +39,7 @@ mod views;
 pub use command::{Command, CommandKind};
 pub use error::{ErrorKind, MeetingError};
 pub use event::{Change, Event, Origin};
-pub use views::{Counts, PhaseDuration, ReadingProgress};
+pub use views::{Counts, PhaseDuration, PublicMeeting, PublicSurvey, ReadingProgress};
 
 use crate::comment::{Answer, Comment, Decision, Kudos, Outcome, Person, Reply, Resolution};
 use crate::phase::Phase;
