@@ -10,6 +10,7 @@ use crate::sections::{OutlineNav, SectionList};
 use crate::socket::sync_url;
 use crate::sync::{Client, Status};
 use crate::{role_key, Notice};
+use casebook_core::permission::{allowed, Action};
 use casebook_core::Role;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -49,7 +50,7 @@ fn Room(pm: PostmortemDetails, token: String, lang: RwSignal<Lang>) -> impl Into
     // `"admin"` is no document role: the server syncs the admin read-only.
     let role = pm.role.parse::<Role>().ok();
     let can_edit = role.is_some_and(Role::can_edit_document);
-    let can_arrange = matches!(role, Some(Role::Author | Role::Facilitator));
+    let can_arrange = role.is_some_and(|r| allowed(r, pm.phase, Action::ArrangeSections));
     let role_label = move || match role {
         Some(role) => t(lang.get(), role_key(role)),
         None => t(lang.get(), Key::RoleAdmin),

@@ -50,11 +50,15 @@ pub enum Action {
     MintInvite,
     /// Write in the shared document.
     EditDocument,
+    /// Add, rename, move or remove sections of the document. The browser
+    /// shows the controls by this row; the server so far enforces only
+    /// `EditDocument` on the document's updates.
+    ArrangeSections,
 }
 
 impl Action {
     /// Every action, in the order of [`TABLE`].
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::Comment,
         Action::Reply,
         Action::MarkDoneReading,
@@ -71,6 +75,7 @@ impl Action {
         Action::Reopen,
         Action::MintInvite,
         Action::EditDocument,
+        Action::ArrangeSections,
     ];
 
     /// The snake_case name used on the wire and in error messages.
@@ -92,6 +97,7 @@ impl Action {
             Action::Reopen => "reopen",
             Action::MintInvite => "mint_invite",
             Action::EditDocument => "edit_document",
+            Action::ArrangeSections => "arrange_sections",
         }
     }
 }
@@ -116,7 +122,7 @@ const NO: Roles = 0;
 /// column per phase (in [`Phase::ALL`] order), each cell the roles allowed.
 /// Viewers appear in no cell.
 #[rustfmt::skip]
-pub const TABLE: [(Action, [Roles; 7]); 16] = [
+pub const TABLE: [(Action, [Roles; 7]); 17] = [
     //                            drafting silent  q_and_a proposals kudos revision published
     (Action::Comment,            [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
     (Action::Reply,              [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
@@ -134,6 +140,7 @@ pub const TABLE: [(Action, [Roles; 7]); 16] = [
     (Action::Reopen,             [NO,      NO,     NO,     NO,       NO,   NO,      F ]),
     (Action::MintInvite,         [F,       F,      F,      F,        F,    F,       F ]),
     (Action::EditDocument,       [FAP,     FAP,    FAP,    FAP,      FAP,  FAP,     NO]),
+    (Action::ArrangeSections,    [FA,      FA,     FA,     FA,       FA,   FA,      NO]),
 ];
 
 fn bit(role: Role) -> Roles {
@@ -187,6 +194,7 @@ mod tests {
         reopen               -    -    -    -    -    -    f
         mint_invite          f    f    f    f    f    f    f
         edit_document        fap  fap  fap  fap  fap  fap  -
+        arrange_sections     fa   fa   fa   fa   fa   fa   -
     ";
 
     fn initial(role: Role) -> char {
@@ -220,7 +228,7 @@ mod tests {
             assert_eq!(cells.next(), None, "extra cell for {action}");
         }
         assert_eq!(rows.next(), None, "extra rows");
-        assert_eq!(checked, 16 * 7 * 4);
+        assert_eq!(checked, 17 * 7 * 4);
     }
 
     #[test]
