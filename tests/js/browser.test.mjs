@@ -392,6 +392,7 @@ test('the readiness checklist follows the text as it is typed, and a finding jum
   const href = await page.locator('#export-md').getAttribute('href')
   const exported = await (await fetch(server.url(href), { headers: { Connection: 'close' } })).text()
   assert.ok(exported.includes('12,000 users for 40 minutes.') && exported.includes('RDS: Amazon'), exported)
+  assert.ok(exported.includes('\n## Impact\n'), 'an English case exports in English from a Japanese page')
   assert.deepEqual(pageErrors(page), [])
 }))
 

@@ -146,13 +146,14 @@ test('a whole meeting in three browsers, from silent reading to the survey', { s
     // …survives a phase change while it is being written (facilitator goes
     // back and forth), then is posted.
     await facilitator.locator('#phase-back').click()
+    await facilitator.locator('#confirm-back-yes').click()
     await expectPhase([participant], 'drafting')
     await facilitator.locator('#phase-next').click()
     await expectPhase([participant], 'silent_reading')
     assert.equal(await participant.locator('#comment-text').inputValue(), 'Why not RDS/Aurora instead of MySQL on EC2? なぜ？')
     await participant.locator('#post-comment').click()
     await participant.locator('#comment-text').waitFor({ state: 'detached' })
-    await facilitator.locator('#timer-toggle').click()
+    // The timer started with the phase.
     await participant.locator('#phase-timer.running').waitFor()
 
     // A suggestion with the button.
@@ -188,9 +189,10 @@ test('a whole meeting in three browsers, from silent reading to the survey', { s
     assert.equal((await participant.locator('[data-filter="suggestions"] .count').textContent()).trim(), '1')
     await participant.locator('[data-filter="all"]').click()
 
-    // Done reading: the facilitator sees the count.
+    // Done reading: the facilitator sees the count of the readers (the
+    // facilitator and the author are not among them).
     await participant.locator('#done-reading').click()
-    await facilitator.locator('#reading-progress', { hasText: /^1 of 3 done$/ }).waitFor()
+    await facilitator.locator('#reading-progress', { hasText: /^1 of 1 done$/ }).waitFor()
     await participant.locator('#done-reading[aria-pressed="true"]').waitFor()
     await shot(facilitator, 'silent-reading')
   })

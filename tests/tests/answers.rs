@@ -1,91 +1,210 @@
-//! Every JSON answer of the API reads back as its `casebook_core::api` type,
-//! the one the browser deserialises: what the server sends and what the
-//! browser expects cannot drift apart unnoticed.
+//! Nothing anyone types is lost, as the server enforces it: two answers to
+//! one question at once (the second is refused, then added to the first),
+//! editing a recorded answer (only those the permission table lets, never
+//! over an edit they have not seen, with the document's Q&A entry
+//! following), going back a phase (the spotlight and the timer come back),
+//! and one person joining from two browsers (one identity).
 
-use casebook_core::api::{
-    AllInsights, CommandAnswer, Created, Health, InsightsEntry, Invite, Joined, LibraryAnswer,
-    MeetingAnswer, PostmortemDetails, PostmortemSummary, ReadLink, Readiness,
-};
-use casebook_core::{Phase, Role};
-use casebook_e2e::{Server, ADMIN_TOKEN};
-use serde::de::DeserializeOwned;
+use casebook_core::anchor::Anchor;
+use casebook_core::comment::qa_entry_markdown;
+use casebook_core::document::{section_text_name, QA_SECTION};
+use casebook_e2e::{Client, Created, Server};
 use serde_json::{json, Value};
+use std::time::Duration;
+use yrs::{GetString, Text, Transact};
 
-/// The answer as `T`, or a panic saying which answer did not fit.
-fn read<T: DeserializeOwned>(what: &str, (status, answer): (u16, Value)) -> T {
-    assert!((200..300).contains(&status), "{what}: {status} {answer}");
-    serde_json::from_value(answer.clone())
-        .unwrap_or_else(|e| panic!("{what} does not read as its api type: {e}\n{answer}"))
+const WAIT: Duration = Duration::from_secs(10);
+
+/// One person in the meeting, through their personal token.
+struct Person<'a> {
+    server: &'a Server,
+    pm: &'a Created,
+    id: String,
+    token: String,
+}
+
+impl<'a> Person<'a> {
+    async fn join(server: &'a Server, pm: &'a Created, role: &str, name: &str) -> Person<'a> {
+        let (status, joined) = server
+            .call(
+                reqwest::Method::POST,
+                &format!("/api/postmortems/{}/join", pm.id),
+                pm.token(role),
+                Some(json!({ "name": name })),
+            )
+            .await;
+        assert_eq!(status, 200, "{joined}");
+        Person {
+            server,
+            pm,
+            id: joined["person"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            token: joined["token"].as_str().unwrap_or_default().to_owned(),
+        }
+    }
+
+    /// Sends a command with a fresh id; returns status and answer.
+    async fn send(&self, mut body: Value) -> (u16, Value) {
+        body["command_id"] = json!(format!("c{}", rand::random::<u64>()));
+        self.server
+            .call(
+                reqwest::Method::POST,
+                &format!("/api/postmortems/{}/commands", self.pm.id),
+                &self.token,
+                Some(body),
+            )
+            .await
+    }
+
+    async fn ok(&self, body: Value) -> Value {
+        let (status, answer) = self.send(body.clone()).await;
+        assert_eq!(status, 200, "{body} → {answer}");
+        answer
+    }
+
+    async fn refused(&self, body: Value) -> u16 {
+        let (status, answer) = self.send(body.clone()).await;
+        assert_ne!(status, 200, "{body} → {answer}");
+        status
+    }
+
+    async fn move_to(&self, phase: &str) {
+        self.ok(json!({ "type": "move_phase", "to": phase })).await;
+    }
+}
+
+fn qa_section(client: &Client) -> String {
+    let text = client
+        .doc
+        .get_or_insert_text(section_text_name(QA_SECTION).as_str());
+    let txn = client.doc.transact();
+    text.get_string(&txn)
+}
+
+/// A question on "MySQL on EC2" in the summary, asked by `reader`.
+async fn ask(server: &Server, author: &Person<'_>, reader: &Person<'_>) -> (Client, String) {
+    let doc = Client::connect(&server.ws_url(&author.pm.id, &author.token))
+        .await
+        .expect("document socket");
+    let summary = doc
+        .doc
+        .get_or_insert_text(section_text_name("summary").as_str());
+    summary.insert(&mut doc.doc.transact_mut(), 0, "We run MySQL on EC2.");
+    let anchor = Anchor::new(&doc.doc.transact(), &summary, "summary", 7..19).expect("anchor");
+    let asked = reader
+        .ok(json!({ "type": "post_comment", "kind": "question", "anchor": anchor, "text": "Why not RDS?" }))
+        .await;
+    let id = asked["events"][0]["comment_id"]
+        .as_str()
+        .unwrap_or_default();
+    (doc, id.to_owned())
 }
 
 #[tokio::test]
-async fn every_answer_reads_as_the_type_the_browser_deserialises() {
+async fn a_second_answer_is_refused_kept_by_its_writer_and_added_to_the_first() {
     let server = Server::start().await.unwrap();
-    let created: Created = read(
-        "create",
-        server
-            .post(
-                "/api/postmortems",
-                ADMIN_TOKEN,
-                json!({"title": "Disk full"}),
-            )
-            .await,
-    );
-    assert_eq!(created.tokens.len(), Role::ALL.len());
-    let pm = server.create_postmortem("ディスク満杯").await.unwrap();
-    let sre = server.join(&pm, "facilitator", "SRE").await;
-    let joined: Joined = read(
-        "join",
-        server
-            .post(
-                &format!("/api/postmortems/{}/join", pm.id),
-                pm.token("author"),
-                json!({"name": "Aoki"}),
-            )
-            .await,
-    );
-    assert_eq!(
-        (joined.role, joined.person.name.as_str()),
-        (Role::Author, "Aoki")
-    );
+    let pm = server.create_postmortem("Checkout latency").await.unwrap();
+    let sre = Person::join(&server, &pm, "facilitator", "Sara").await;
+    let author = Person::join(&server, &pm, "author", "Aoki").await;
+    let reader = Person::join(&server, &pm, "participant", "Pat").await;
+    let (doc, q) = ask(&server, &author, &reader).await;
+    sre.move_to("silent_reading").await;
+    sre.move_to("q_and_a").await;
 
-    let moved: CommandAnswer = read(
-        "command",
-        sre.command(json!({"type": "move_phase", "to": "silent_reading"}))
-            .await,
-    );
-    assert_eq!(moved.meeting.state.phase, Phase::SilentReading);
-    let meeting: MeetingAnswer = read("meeting", sre.get("/meeting").await);
-    assert!(meeting.server_now_ms().is_some());
-    let details: PostmortemDetails = read("details", sre.get("").await);
-    assert_eq!(
-        (details.role.as_str(), details.acts_as),
-        ("facilitator", Role::Facilitator)
-    );
-    let as_admin: PostmortemDetails = read(
-        "details (admin)",
-        server.person(&pm.id, ADMIN_TOKEN).get("").await,
-    );
-    assert_eq!(
-        (as_admin.role.as_str(), as_admin.acts_as),
-        ("admin", Role::Facilitator)
-    );
-    let _: Readiness = read("readiness", sre.get("/readiness").await);
-    let link: ReadLink = read("read link", sre.get("/read-link").await);
-    assert!(!link.published && link.published_at_ms.is_none());
-    let _: Vec<Invite> = read("invites", sre.get("/invites").await);
-    let _: InsightsEntry = read("insights", sre.get("/insights").await);
+    let answer = |text: &str| json!({ "type": "answer_question", "comment_id": q, "text": text });
+    sre.ok(answer("Cost.")).await;
+    let long = "RDS was three times the price in 2019.";
+    assert_eq!(author.refused(answer(long)).await, 409);
+    doc.wait_until(WAIT, |c| {
+        qa_section(c).contains(&qa_entry_markdown("Why not RDS?", "Cost."))
+    })
+    .await
+    .unwrap();
 
-    let list: Vec<PostmortemSummary> =
-        read("list", server.get("/api/postmortems", ADMIN_TOKEN).await);
-    assert_eq!(list.len(), 2);
-    let all: AllInsights = read(
-        "all insights",
-        server.get("/api/insights", ADMIN_TOKEN).await,
+    // The author adds theirs to the recorded answer: the entry is rewritten
+    // in place, not appended a second time.
+    let both = format!("Cost.\n\n{long}");
+    let edit = |base: &str, text: &str| json!({ "type": "edit_answer", "comment_id": q, "base": base, "text": text });
+    author.ok(edit("Cost.", &both)).await;
+    let expected = qa_entry_markdown("Why not RDS?", &both);
+    doc.wait_until(WAIT, |c| qa_section(c).contains(&expected))
+        .await
+        .unwrap();
+    assert_eq!(qa_section(&doc), expected, "one entry, rewritten in place");
+
+    // An edit based on what is no longer recorded overwrites nothing.
+    assert_eq!(sre.refused(edit("Cost.", "Cost only.")).await, 409);
+    // A participant may not edit answers; the table says so, the server too.
+    assert_eq!(reader.refused(edit(&both, "No.")).await, 403);
+    let (_, view) = server
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/postmortems/{}/meeting", pm.id),
+            &author.token,
+            None,
+        )
+        .await;
+    assert_eq!(view["state"]["comments"][0]["answer"]["text"], json!(both));
+    assert_eq!(
+        view["state"]["comments"][0]["answer"]["by"]["display_name"],
+        "Sara"
     );
-    assert_eq!(all.meetings.len(), 2);
-    let library: LibraryAnswer = read("library", server.get("/api/library", &sre.token).await);
-    assert_eq!(library.total, 0);
-    let health: Health = read("healthz", server.get("/healthz", "").await);
-    assert_eq!(health.status, "ok");
+}
+
+#[tokio::test]
+async fn going_back_a_phase_gives_back_the_spotlight_and_the_time_left() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("Checkout latency").await.unwrap();
+    let sre = Person::join(&server, &pm, "facilitator", "Sara").await;
+    let author = Person::join(&server, &pm, "author", "Aoki").await;
+    let reader = Person::join(&server, &pm, "participant", "Pat").await;
+    let (_doc, q) = ask(&server, &author, &reader).await;
+    sre.move_to("silent_reading").await;
+    sre.move_to("q_and_a").await;
+    sre.ok(json!({ "type": "start_timer", "seconds": 300 }))
+        .await;
+    sre.ok(json!({ "type": "spotlight", "comment_id": q }))
+        .await;
+    sre.move_to("proposals").await;
+    let moved = sre
+        .ok(json!({ "type": "move_phase", "to": "q_and_a" }))
+        .await;
+    let state = &moved["meeting"]["state"];
+    assert_eq!(state["spotlight"], json!(q));
+    let timer = &state["timer"];
+    assert_eq!(
+        timer["duration_ms"], 300_000,
+        "the timer set, not the default"
+    );
+    let elapsed = timer["elapsed_ms"].as_u64().unwrap_or(u64::MAX);
+    assert!(
+        elapsed < 60_000,
+        "only the time spent in Q&A counts: {timer}"
+    );
+    assert!(timer["running_since_ms"].is_u64(), "it runs again: {timer}");
+}
+
+#[tokio::test]
+async fn one_person_joining_from_two_browsers_is_one_person() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("Checkout latency").await.unwrap();
+    let sre = Person::join(&server, &pm, "facilitator", "Sara").await;
+    let laptop = Person::join(&server, &pm, "participant", "Ken Tanaka").await;
+    let phone = Person::join(&server, &pm, "participant", " ken  TANAKA ").await;
+    let other = Person::join(&server, &pm, "participant", "Aiko").await;
+    let author = Person::join(&server, &pm, "author", "Ken Tanaka").await;
+    assert_eq!(laptop.id, phone.id);
+    assert_ne!(laptop.id, other.id);
+    assert_ne!(laptop.id, author.id, "another link is another person");
+    sre.move_to("silent_reading").await;
+    laptop.ok(json!({ "type": "mark_done_reading" })).await;
+    let answer = phone.ok(json!({ "type": "mark_done_reading" })).await;
+    assert_eq!(answer["events"], json!([]), "already done, from the laptop");
+    assert_eq!(
+        answer["meeting"]["state"]["done_reading"],
+        json!([laptop.id]),
+        "counted once"
+    );
 }

@@ -171,7 +171,7 @@ pub(crate) fn RoleLinks(pm: Created, lang: RwSignal<Lang>) -> impl IntoView {
 }
 
 #[component]
-fn CopyButton(text: String, lang: RwSignal<Lang>) -> impl IntoView {
+pub(crate) fn CopyButton(text: String, lang: RwSignal<Lang>) -> impl IntoView {
     let label = RwSignal::new(Key::Copy);
     let copy = move |_| {
         let text = text.clone();

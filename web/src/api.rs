@@ -1,5 +1,6 @@
 //! The server's JSON API (README "API"), called with the page's bearer token.
 
+use casebook_core::case::{PublishRefused, ReadLink};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -12,6 +13,8 @@ pub enum ApiError {
     Unauthorized,
     /// 404: no postmortem with that id.
     NotFound,
+    /// 409 to publishing: the readiness findings that block it.
+    NotReady(Vec<casebook_core::readiness::Finding>),
     /// Any other error status, with the server's `error` text.
     Status(u16, String),
     /// The request never got an answer (server down, network gone).
@@ -23,6 +26,9 @@ impl std::fmt::Display for ApiError {
         match self {
             ApiError::Unauthorized => f.write_str("401 unauthorized"),
             ApiError::NotFound => f.write_str("404 not found"),
+            ApiError::NotReady(findings) => {
+                write!(f, "409 not ready: {} finding(s)", findings.len())
+            }
             ApiError::Status(code, text) => write!(f, "{code} {text}"),
             ApiError::Network(text) => f.write_str(text),
         }
@@ -81,6 +87,11 @@ pub(crate) async fn call<T: DeserializeOwned>(
         401 => Err(ApiError::Unauthorized),
         404 => Err(ApiError::NotFound),
         status => {
+            if status == 409 {
+                if let Ok(refused) = serde_json::from_str::<PublishRefused>(&text) {
+                    return Err(ApiError::NotReady(refused.findings));
+                }
+            }
             let message = serde_json::from_str::<ErrorBody>(&text)
                 .map(|b| b.error)
                 .unwrap_or(text);
@@ -113,4 +124,27 @@ pub async fn meeting(id: &str, token: &str) -> Result<casebook_core::Meeting, Ap
 pub async fn postmortem(id: &str, token: &str) -> Result<PostmortemDetails, ApiError> {
     let path = format!("/api/postmortems/{}", js_sys::encode_uri_component(id));
     call("GET", &path, token, None).await
+}
+
+/// `GET …/read-link`: where the published case can be read.
+pub async fn read_link(id: &str, token: &str) -> Result<ReadLink, ApiError> {
+    let path = format!(
+        "/api/postmortems/{}/read-link",
+        js_sys::encode_uri_component(id)
+    );
+    call("GET", &path, token, None).await
+}
+
+/// `PUT …/incident`: when the incident began and the case's time zone.
+pub async fn put_incident(
+    id: &str,
+    token: &str,
+    incident: &casebook_core::case::Incident,
+) -> Result<casebook_core::case::Incident, ApiError> {
+    let path = format!(
+        "/api/postmortems/{}/incident",
+        js_sys::encode_uri_component(id)
+    );
+    let body = serde_json::to_string(incident).map_err(|e| ApiError::Network(e.to_string()))?;
+    call("PUT", &path, token, Some(body)).await
 }

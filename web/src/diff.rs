@@ -21,14 +21,31 @@ fn is_low_surrogate(unit: u16) -> bool {
 /// The common-prefix/common-suffix difference of `old` and `new`, or `None`
 /// when they are equal. Never cuts a surrogate pair in half.
 pub fn splice(old: &[u16], new: &[u16]) -> Option<Splice> {
+    splice_at(old, new, None)
+}
+
+/// Like [`splice`], but the change is placed at `caret`, the collapsed caret
+/// after the edit (in units of `new`), when the text alone cannot tell where
+/// it was. Deleting the line `- Restarted the DB` above `- Restored traffic`
+/// leaves the same text as deleting `tarted the DB⏎- Res`; only the caret
+/// says which characters went, and the characters decide which comments
+/// lose their words.
+pub fn splice_at(old: &[u16], new: &[u16], caret: Option<u32>) -> Option<Splice> {
     if old == new {
         return None;
     }
     let mut prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let caret = caret.map(|c| (c as usize).min(new.len()));
+    if let Some(caret) = caret {
+        prefix = prefix.min(caret);
+    }
     if prefix > 0 && is_high_surrogate(old[prefix - 1]) {
         prefix -= 1;
     }
-    let room = old.len().min(new.len()) - prefix;
+    let mut room = old.len().min(new.len()) - prefix;
+    if let Some(caret) = caret {
+        room = room.min(new.len() - caret.max(prefix));
+    }
     let mut suffix = old
         .iter()
         .rev()
@@ -125,6 +142,47 @@ mod tests {
             (s.index, s.delete, s.insert.as_str()),
             (12, 3, "certificate")
         );
+    }
+
+    fn check_at(old: &str, new: &str, caret: u32) -> Splice {
+        let s = splice_at(&units(old), &units(new), Some(caret)).expect("a change");
+        assert_eq!(apply(old, &s), new);
+        s
+    }
+
+    #[test]
+    fn a_deleted_line_is_the_line_the_caret_says() {
+        let old = "- Restarted the DB\n- Restored traffic\n";
+        let new = "- Restored traffic\n";
+        // The text alone slides the deletion into the next line.
+        let s = check(old, new);
+        assert_eq!(s.index, 6, "after \"- Rest\"");
+        // The caret sits where the line was.
+        let s = check_at(old, new, 0);
+        assert_eq!((s.index, s.delete, s.insert.as_str()), (0, 19, ""));
+        // Backspace at the end of the first line deletes it with its newline
+        // before: the caret is at the end of the line above.
+        let old = "障害\n- Restarted\n- Restored\n";
+        let s = check_at(old, "障害\n- Restored\n", 2);
+        assert_eq!((s.index, s.delete), (2, 12));
+        let s = check_at(old, "障害- Restarted\n- Restored\n", 2);
+        assert_eq!((s.index, s.delete), (2, 1));
+    }
+
+    #[test]
+    fn typing_with_the_caret_still_inserts_what_was_typed() {
+        let s = check_at("aa", "aaa", 3);
+        assert_eq!((s.index, s.delete), (2, 0));
+        let s = check_at("aa", "aaa", 1);
+        assert_eq!((s.index, s.delete, s.insert.as_str()), (1, 0, "a"));
+        let s = check_at("root cause: dns", "root cause: certificate", 23);
+        assert_eq!(
+            (s.index, s.delete, s.insert.as_str()),
+            (12, 3, "certificate")
+        );
+        // A caret past the end (a stale one) is only a hint.
+        check_at("abc", "ab", 99);
+        check_at("x😀", "x🙀", 1);
     }
 
     #[test]

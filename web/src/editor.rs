@@ -109,7 +109,8 @@ impl SectionEditor {
             return false;
         }
         let new = units(&self.textarea.value());
-        let Some(splice) = diff::splice(&self.shadow, &new) else {
+        let caret = self.selection().and_then(|(a, h)| (a == h).then_some(h));
+        let Some(splice) = diff::splice_at(&self.shadow, &new, caret) else {
             return false;
         };
         apply_splice(doc, &self.text, &splice);

@@ -4,6 +4,7 @@
 //! user picked one with the EN/日本語 switch, which is kept in localStorage.
 
 use crate::storage;
+use casebook_core::guide::Instruction;
 
 /// A language the interface speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +99,8 @@ pub enum Key {
     // Import, library, insights (issue 6).
     ImportMarkdown,
     ImportHelp,
+    ImportPreview,
+    ImportNewSection,
     ImportTitlePlaceholder,
     ImportPastePlaceholder,
     ImportButton,
@@ -134,6 +137,14 @@ pub enum Key {
     Readiness,
     ReadyToPublish,
     FindingsLeft,
+    AdviceCount,
+    FindingBlocking,
+    FindingAdvice,
+    FindingDismissed,
+    DismissedBecause,
+    DismissFinding,
+    DismissReason,
+    DismissConfirm,
     Export,
     BodyLabel,
     BodyPlaceholder,
@@ -149,8 +160,13 @@ pub enum Key {
     MeetingReconnecting,
     TimeLeft,
     TimerPaused,
+    TimeUp,
+    TimerAutoStart,
     DoneReading,
     NotDoneReading,
+    Readers,
+    ReaderDone,
+    ReaderReading,
     FacilitatorControls,
     NextPhase,
     StartTimer,
@@ -222,6 +238,31 @@ pub enum Key {
     SurveyResultsHeading,
     OverrideReason,
     PublishAnyway,
+    NowPhase,
+    YourTurnToAnswer,
+    PhaseDone,
+    SkipToComments,
+    InvitePeople,
+    InviteRole,
+    InviteExpiry,
+    MintInvite,
+    InviteLink,
+    InviteExpires,
+    UsableInvites,
+    EditAnswer,
+    SaveAnswer,
+    AppendToAnswer,
+    DiscardMine,
+    GoBack,
+    Stay,
+    IncidentStarted,
+    IncidentTimeZone,
+    IncidentSaved,
+    IncidentNotSaved,
+    NotReadyTitle,
+    NotReadyHint,
+    PublishedReadLink,
+    PublishedCase,
 }
 
 /// The text of `key` in `lang`.
@@ -254,7 +295,7 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (En, Create) => "Create",
         (Ja, Create) => "作成",
         (En, RoleLinksFor) => "Links to hand out for",
-        (Ja, RoleLinksFor) => "配布するリンク:",
+        (Ja, RoleLinksFor) => "配布用の招待リンク:",
         (En, Copy) => "Copy",
         (Ja, Copy) => "コピー",
         (En, Copied) => "Copied",
@@ -272,7 +313,7 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (En, RoleAdmin) => "Admin",
         (Ja, RoleAdmin) => "管理者",
         (En, NeedRoleLink) => "This page needs an invite link with a token. Ask the facilitator for yours.",
-        (Ja, NeedRoleLink) => "このページにはトークン付きの招待リンクが必要です。ファシリテーターに依頼してください。",
+        (Ja, NeedRoleLink) => "このページを開くには招待リンクが必要です。ファシリテーターにリンクを依頼してください。",
         (En, RoleLinkRefused) => "This invite link is invalid or has expired. Ask the facilitator for a new one.",
         (Ja, RoleLinkRefused) => "この招待リンクは無効か期限切れです。ファシリテーターに新しいリンクを依頼してください。",
         (En, NoSuchPostmortem) => "There is no such postmortem.",
@@ -286,7 +327,7 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (En, NamePrompt) => "Choose the name the others will see in the list of people here.",
         (Ja, NamePrompt) => "他の参加者に表示される名前を入力してください。",
         (En, Join) => "Join",
-        (Ja, Join) => "参加",
+        (Ja, Join) => "参加する",
         (En, ChangeName) => "Change name",
         (Ja, ChangeName) => "名前を変更",
         (En, YourRole) => "Your role:",
@@ -294,13 +335,13 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (En, ViewerReadOnly) => "viewer: read-only",
         (Ja, ViewerReadOnly) => "閲覧者: 読み取り専用",
         (En, Connecting) => "syncing…",
-        (Ja, Connecting) => "同期中…",
+        (Ja, Connecting) => "接続中…",
         (En, Synced) => "synced",
         (Ja, Synced) => "同期済み",
         (En, Offline) => "offline — your edits are kept",
         (Ja, Offline) => "オフライン（編集内容は保持されます）",
         (En, HereNow) => "Here now:",
-        (Ja, HereNow) => "参加中:",
+        (Ja, HereNow) => "参加中のメンバー:",
         (En, You) => "(you)",
         (Ja, You) => "（あなた）",
         (En, Sections) => "Sections",
@@ -339,8 +380,12 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, EmptySection) => "まだ何も書かれていません。",
         (En, ImportMarkdown) => "Import Markdown",
         (Ja, ImportMarkdown) => "Markdown をインポート",
-        (En, ImportHelp) => "Start a postmortem from a draft written elsewhere. Headings that name a section (Summary, 概要, Timeline…) go to that section; other headings at the same level become sections of their own; text before the first section goes to the Summary.",
-        (Ja, ImportHelp) => "他で書いた下書きからポストモーテムを始めます。セクション名（概要、Summary、タイムラインなど）の見出しはそのセクションへ、同じレベルのその他の見出しは独自のセクションになり、最初のセクションより前の文章は概要に入ります。",
+        (En, ImportPreview) => "Where each heading goes:",
+        (Ja, ImportPreview) => "見出しの取り込み先:",
+        (En, ImportNewSection) => "a section of its own",
+        (Ja, ImportNewSection) => "独自のセクション",
+        (En, ImportHelp) => "Start a postmortem from a draft written elsewhere. Headings that name a section (Summary, 概要, Timeline, Root causes, 再発防止策…) go to that section; other headings at the same level become sections of their own; text before the first section goes to the Summary.",
+        (Ja, ImportHelp) => "他で書いた下書きからポストモーテムを始めます。セクション名（概要、Summary、タイムライン、根本原因、再発防止策など）の見出しはそのセクションへ、同じレベルのその他の見出しは独自のセクションになり、最初のセクションより前の文章は概要に入ります。",
         (En, ImportTitlePlaceholder) => "Title (optional: else the file's # heading)",
         (Ja, ImportTitlePlaceholder) => "タイトル（省略時はファイルの # 見出し）",
         (En, ImportPastePlaceholder) => "Choose a .md file above, or paste Markdown here",
@@ -392,9 +437,9 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (En, InsightsAnswered) => "Questions answered",
         (Ja, InsightsAnswered) => "回答済みの質問",
         (En, InsightsAccepted) => "Suggestions accepted",
-        (Ja, InsightsAccepted) => "採用された提案",
+        (Ja, InsightsAccepted) => "採用した提案",
         (En, InsightsDeclined) => "Suggestions declined",
-        (Ja, InsightsDeclined) => "見送られた提案",
+        (Ja, InsightsDeclined) => "不採用の提案",
         (En, InsightsResolved) => "Comments resolved",
         (Ja, InsightsResolved) => "解決済みのコメント",
         (En, InsightsSurveyAnswers) => "Survey answers",
@@ -408,11 +453,27 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (En, SurveyDocumentClear) => "Was the document clear?",
         (Ja, SurveyDocumentClear) => "ドキュメントは分かりやすかったですか？",
         (En, Readiness) => "Ready for readers?",
-        (Ja, Readiness) => "読者に伝わるか",
+        (Ja, Readiness) => "読み手に伝わりますか？",
         (En, ReadyToPublish) => "✓ ready to publish",
         (Ja, ReadyToPublish) => "✓ 公開できます",
         (En, FindingsLeft) => "to fix",
         (Ja, FindingsLeft) => "要対応",
+        (En, AdviceCount) => "advice",
+        (Ja, AdviceCount) => "助言",
+        (En, FindingBlocking) => "Must fix",
+        (Ja, FindingBlocking) => "要対応",
+        (En, FindingAdvice) => "Advice",
+        (Ja, FindingAdvice) => "助言",
+        (En, FindingDismissed) => "Not applicable",
+        (Ja, FindingDismissed) => "対象外",
+        (En, DismissedBecause) => "Dismissed:",
+        (Ja, DismissedBecause) => "対象外の理由:",
+        (En, DismissFinding) => "Not applicable?",
+        (Ja, DismissFinding) => "該当しない？",
+        (En, DismissReason) => "Why it does not apply (kept with the case)",
+        (Ja, DismissReason) => "該当しない理由（記録に残ります）",
+        (En, DismissConfirm) => "Dismiss",
+        (Ja, DismissConfirm) => "対象外にする",
         (En, Export) => "Export:",
         (Ja, Export) => "エクスポート:",
         (En, BodyLabel) => "Postmortem body (Markdown)",
@@ -420,40 +481,43 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (En, BodyPlaceholder) => "Write the postmortem here, together…",
         (Ja, BodyPlaceholder) => "ここにみんなでポストモーテムを書きましょう…",
         // The meeting.
-        (En, PhaseDrafting) => "Drafting",
-        (Ja, PhaseDrafting) => "下書き",
-        (En, PhaseSilentReading) => "Silent reading",
-        (Ja, PhaseSilentReading) => "黙読",
-        (En, PhaseQAndA) => "Q&A",
-        (Ja, PhaseQAndA) => "Q&A",
-        (En, PhaseProposals) => "Proposals",
-        (Ja, PhaseProposals) => "提案",
-        (En, PhaseKudos) => "Kudos",
-        (Ja, PhaseKudos) => "称賛",
-        (En, PhaseRevision) => "Revision",
-        (Ja, PhaseRevision) => "改訂",
-        (En, PhasePublished) => "Published",
-        (Ja, PhasePublished) => "公開",
+        (l, PhaseDrafting) => casebook_core::Phase::Drafting.label(l == Ja),
+        (l, PhaseSilentReading) => casebook_core::Phase::SilentReading.label(l == Ja),
+        (l, PhaseQAndA) => casebook_core::Phase::QAndA.label(l == Ja),
+        (l, PhaseProposals) => casebook_core::Phase::Proposals.label(l == Ja),
+        (l, PhaseKudos) => casebook_core::Phase::Kudos.label(l == Ja),
+        (l, PhaseRevision) => casebook_core::Phase::Revision.label(l == Ja),
+        (l, PhasePublished) => casebook_core::Phase::Published.label(l == Ja),
         (En, MeetingPhases) => "Meeting phases",
         (Ja, MeetingPhases) => "会議のフェーズ",
         (En, MeetingReconnecting) => "meeting: reconnecting…",
         (Ja, MeetingReconnecting) => "会議: 再接続中…",
         (En, TimeLeft) => "Time left in this phase",
         (Ja, TimeLeft) => "このフェーズの残り時間",
+        (En, TimeUp) => "Time is up",
+        (Ja, TimeUp) => "時間になりました",
+        (En, TimerAutoStart) => "Start the timer with each phase",
+        (Ja, TimerAutoStart) => "フェーズ開始時にタイマーを自動スタート",
         (En, TimerPaused) => "(paused)",
         (Ja, TimerPaused) => "（一時停止中）",
         (En, DoneReading) => "Done reading",
-        (Ja, DoneReading) => "読み終えた",
+        (Ja, DoneReading) => "読了にする",
         (En, NotDoneReading) => "Not done yet",
-        (Ja, NotDoneReading) => "まだ読んでいる",
+        (Ja, NotDoneReading) => "読了を取り消す",
+        (En, Readers) => "Readers",
+        (Ja, Readers) => "読み手",
+        (En, ReaderDone) => "done",
+        (Ja, ReaderDone) => "読了",
+        (En, ReaderReading) => "still reading",
+        (Ja, ReaderReading) => "読んでいる途中",
         (En, FacilitatorControls) => "Facilitator controls",
         (Ja, FacilitatorControls) => "ファシリテーター操作",
         (En, NextPhase) => "Next:",
         (Ja, NextPhase) => "次へ:",
         (En, StartTimer) => "Start timer",
-        (Ja, StartTimer) => "タイマー開始",
+        (Ja, StartTimer) => "タイマーを開始",
         (En, PauseTimer) => "Pause timer",
-        (Ja, PauseTimer) => "タイマー一時停止",
+        (Ja, PauseTimer) => "タイマーを一時停止",
         (En, ExtendTimer) => "+1 min",
         (Ja, ExtendTimer) => "+1分",
         (En, CommandFailed) => "Could not do that:",
@@ -469,9 +533,9 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (En, KindSuggestion) => "Suggestion",
         (Ja, KindSuggestion) => "提案",
         (En, QuestionPlaceholder) => "What would a reader ask here?",
-        (Ja, QuestionPlaceholder) => "読み手ならここで何を尋ねますか？",
+        (Ja, QuestionPlaceholder) => "読み手として気になる点を書いてください",
         (En, SuggestionPlaceholder) => "What should the document add or change here?",
-        (Ja, SuggestionPlaceholder) => "ここで文書に何を加える・変えるべきですか？",
+        (Ja, SuggestionPlaceholder) => "この箇所に追記・修正してほしいことを書いてください",
         (En, Post) => "Post",
         (Ja, Post) => "投稿",
         (En, CommentsHeading) => "Comments",
@@ -485,7 +549,7 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (En, FilterOpen) => "Open",
         (Ja, FilterOpen) => "未対応",
         (En, FilterMine) => "Mine",
-        (Ja, FilterMine) => "自分",
+        (Ja, FilterMine) => "自分の",
         (En, NoComments) => "No comments here yet.",
         (Ja, NoComments) => "まだコメントはありません。",
         (En, Answered) => "answered",
@@ -497,7 +561,7 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (En, Resolved) => "resolved",
         (Ja, Resolved) => "解決済み",
         (En, Detached) => "text deleted",
-        (Ja, Detached) => "本文が削除されました",
+        (Ja, Detached) => "該当箇所は削除済み",
         (En, AnswerLabel) => "Answer:",
         (Ja, AnswerLabel) => "回答:",
         (En, ReasonLabel) => "Reason:",
@@ -511,9 +575,9 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (En, Send) => "Send",
         (Ja, Send) => "送信",
         (En, QaHeading) => "Q&A",
-        (Ja, QaHeading) => "Q&A",
+        (Ja, QaHeading) => "質疑応答",
         (En, OpenQuestions) => "open",
-        (Ja, OpenQuestions) => "件未回答",
+        (Ja, OpenQuestions) => "件が未回答",
         (En, NextQuestion) => "Next question",
         (Ja, NextQuestion) => "次の質問",
         (En, ClearSpotlight) => "Clear",
@@ -531,17 +595,17 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (En, ProposalsHeading) => "Proposals",
         (Ja, ProposalsHeading) => "提案",
         (En, NoPendingSuggestions) => "Every suggestion is decided.",
-        (Ja, NoPendingSuggestions) => "すべての提案を判断しました。",
+        (Ja, NoPendingSuggestions) => "すべての提案の採否が決まりました。",
         (En, Accept) => "Accept",
         (Ja, Accept) => "採用",
         (En, Decline) => "Decline",
         (Ja, Decline) => "不採用",
         (En, Later) => "Later",
-        (Ja, Later) => "後で",
+        (Ja, Later) => "後で決める",
         (En, DeclineReasonPlaceholder) => "Why not? (required)",
         (Ja, DeclineReasonPlaceholder) => "不採用の理由（必須）",
         (En, RevisionHeading) => "Revision",
-        (Ja, RevisionHeading) => "改訂",
+        (Ja, RevisionHeading) => "修正",
         (En, NothingToRevise) => "Nothing left to resolve.",
         (Ja, NothingToRevise) => "解決すべき項目は残っていません。",
         (En, Todo) => "To-do",
@@ -551,7 +615,7 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (En, ResolveNotePlaceholder) => "Note (optional)",
         (Ja, ResolveNotePlaceholder) => "メモ（任意）",
         (En, Resolve) => "Resolve",
-        (Ja, Resolve) => "解決",
+        (Ja, Resolve) => "解決済みにする",
         (En, KudosHeading) => "Kudos wall",
         (Ja, KudosHeading) => "称賛ボード",
         (En, KudosTo) => "To",
@@ -567,15 +631,15 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (En, NoKudos) => "No kudos yet: be the first.",
         (Ja, NoKudos) => "まだ称賛はありません。最初の一枚をどうぞ。",
         (En, KudosFrom) => "from",
-        (Ja, KudosFrom) => "送り主:",
+        (Ja, KudosFrom) => "送った人:",
         (En, SurveyHeading) => "How did the facilitation go?",
         (Ja, SurveyHeading) => "ファシリテーションはいかがでしたか？",
         (En, SurveyIntro) => "Anonymous: the facilitator sees only the totals.",
         (Ja, SurveyIntro) => "匿名です。ファシリテーターには集計だけが表示されます。",
         (En, RatingLow) => "1 = not at all",
-        (Ja, RatingLow) => "1 = まったく",
+        (Ja, RatingLow) => "1 = まったくそう思わない",
         (En, RatingHigh) => "5 = fully",
-        (Ja, RatingHigh) => "5 = とても",
+        (Ja, RatingHigh) => "5 = とてもそう思う",
         (En, SurveyComment) => "Anything else? (optional)",
         (Ja, SurveyComment) => "その他ご意見（任意）",
         (En, SubmitSurvey) => "Send answers",
@@ -584,10 +648,60 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, SurveyThanks) => "ありがとうございました。回答を記録しました。",
         (En, SurveyResultsHeading) => "Survey results (anonymous)",
         (Ja, SurveyResultsHeading) => "アンケート結果（匿名）",
-        (En, OverrideReason) => "Why publish before it is ready? (kept with the case)",
-        (Ja, OverrideReason) => "準備が整う前に公開する理由（事例と一緒に保存されます）",
+        (En, OverrideReason) => "Why publish before it is ready? (kept for the SRE team, not shown to readers)",
+        (Ja, OverrideReason) => "準備が整う前に公開する理由（SREチーム向けに記録され、読者には表示されません）",
         (En, PublishAnyway) => "Publish anyway",
         (Ja, PublishAnyway) => "このまま公開",
+        (En, NowPhase) => "Now:",
+        (Ja, NowPhase) => "現在のフェーズ:",
+        (En, YourTurnToAnswer) => "Your turn to answer:",
+        (Ja, YourTurnToAnswer) => "回答をお願いします:",
+        (En, PhaseDone) => "(completed)",
+        (Ja, PhaseDone) => "（完了）",
+        (En, SkipToComments) => "Skip to the comments",
+        (Ja, SkipToComments) => "コメント一覧へ移動",
+        (En, InvitePeople) => "Invite people",
+        (Ja, InvitePeople) => "参加者を招待",
+        (En, InviteRole) => "Role",
+        (Ja, InviteRole) => "役割",
+        (En, InviteExpiry) => "Valid for",
+        (Ja, InviteExpiry) => "有効期間",
+        (En, MintInvite) => "Create link",
+        (Ja, MintInvite) => "リンクを作成",
+        (En, InviteLink) => "Invite link",
+        (Ja, InviteLink) => "招待リンク",
+        (En, InviteExpires) => "expires",
+        (Ja, InviteExpires) => "有効期限:",
+        (En, UsableInvites) => "Links still valid",
+        (Ja, UsableInvites) => "有効な招待リンク",
+        (En, EditAnswer) => "Edit answer",
+        (Ja, EditAnswer) => "回答を編集",
+        (En, SaveAnswer) => "Save answer",
+        (Ja, SaveAnswer) => "回答を保存",
+        (En, AppendToAnswer) => "Add mine to the answer",
+        (Ja, AppendToAnswer) => "自分の回答を追記する",
+        (En, DiscardMine) => "Discard mine",
+        (Ja, DiscardMine) => "自分の入力を破棄",
+        (En, GoBack) => "Go back",
+        (Ja, GoBack) => "戻る",
+        (En, Stay) => "Stay",
+        (Ja, Stay) => "このまま続ける",
+        (En, IncidentStarted) => "Incident began",
+        (Ja, IncidentStarted) => "障害の発生日時",
+        (En, IncidentTimeZone) => "Time zone of the case",
+        (Ja, IncidentTimeZone) => "この事例のタイムゾーン",
+        (En, IncidentSaved) => "saved",
+        (Ja, IncidentSaved) => "保存しました",
+        (En, IncidentNotSaved) => "not saved (you may not change it now)",
+        (Ja, IncidentNotSaved) => "保存できませんでした（今は変更できません）",
+        (En, NotReadyTitle) => "Not ready to publish yet",
+        (Ja, NotReadyTitle) => "まだ公開できません",
+        (En, NotReadyHint) => "Fix these in their sections, or publish anyway and say why.",
+        (Ja, NotReadyHint) => "各セクションで次の点を直すか、理由を書いてこのまま公開してください。",
+        (En, PublishedReadLink) => "Published. Anyone with this link can read the case:",
+        (Ja, PublishedReadLink) => "公開しました。このリンクから誰でも事例を読めます：",
+        (En, PublishedCase) => "✓ published",
+        (Ja, PublishedCase) => "✓ 公開済み",
     }
 }
 
@@ -601,11 +715,158 @@ pub fn reading_progress(lang: Lang, done: usize, present: usize) -> String {
     }
 }
 
+/// Whole minutes of `ms`, rounded up (so "1 min" until time is up).
+fn minutes_up(ms: i64) -> i64 {
+    (ms.abs() + 59_999) / 60_000
+}
+
+/// "Meeting: 27 min left" (or "3 min over") in the phase bar.
+pub fn meeting_left(lang: Lang, left_ms: i64) -> String {
+    let minutes = minutes_up(left_ms);
+    match (lang, left_ms < 0) {
+        (Lang::En, false) => format!("Meeting: {minutes} min left"),
+        (Lang::En, true) => format!("Meeting: {minutes} min over"),
+        (Lang::Ja, false) => format!("会議の残り {minutes}分"),
+        (Lang::Ja, true) => format!("会議は{minutes}分超過"),
+    }
+}
+
+/// "Up next: Q&A, 8 min" (without minutes when the next phase has no timer).
+pub fn up_next(lang: Lang, phase: &str, planned_ms: Option<u64>) -> String {
+    let minutes = planned_ms.map(|ms| minutes_up(i64::try_from(ms).unwrap_or(i64::MAX)));
+    match (lang, minutes) {
+        (Lang::En, Some(m)) => format!("Up next: {phase}, {m} min"),
+        (Lang::En, None) => format!("Up next: {phase}"),
+        (Lang::Ja, Some(m)) => format!("次は{phase}（{m}分）"),
+        (Lang::Ja, None) => format!("次は{phase}"),
+    }
+}
+
+/// The one line under the phase bar: what `instruction` asks, with the
+/// phase's planned `minutes` where it names them.
+pub fn instruction(lang: Lang, instruction: Instruction, minutes: Option<i64>) -> String {
+    use Instruction::*;
+    let minutes = minutes.unwrap_or(15);
+    let text = match (lang, instruction) {
+        (Lang::En, InviteThenStart) => "Invite the other teams with the invite links below, then start silent reading.",
+        (Lang::Ja, InviteThenStart) => "下の招待リンクで他チームの人を招待してから、黙読を始めてください。",
+        (Lang::En, FinishDraft) => "Finish the draft; early readers may already leave comments.",
+        (Lang::Ja, FinishDraft) => "下書きを仕上げてください。先に読んだ人からコメントが付くこともあります。",
+        (Lang::En, ReadEarly) => "The meeting has not started: you can already read the draft and comment.",
+        (Lang::Ja, ReadEarly) => "会議はまだ始まっていません。先に下書きを読んでコメントしておくこともできます。",
+        (Lang::En, NotStarted) => "The meeting has not started yet.",
+        (Lang::Ja, NotStarted) => "会議はまだ始まっていません。",
+        (Lang::En, ReadAndAsk) => return format!("Read for {minutes} minutes; select words you would ask about and press Question (or Suggestion). When you are through, press Done reading."),
+        (Lang::Ja, ReadAndAsk) => return format!("{minutes}分間で下書きを読んでください。質問したい箇所を選択して「質問」（または「提案」）を押し、読み終えたら「読了にする」を押してください。"),
+        (Lang::En, WatchReaders) => return format!("Everyone reads for {minutes} minutes: watch who is done, then move on to Q&A."),
+        (Lang::Ja, WatchReaders) => return format!("全員が{minutes}分間黙読します。読了した人を確認して、質疑応答に進んでください。"),
+        (Lang::En, AwaitQuestions) => "The others read your draft in silence; their questions appear in the comments, and you answer them in Q&A.",
+        (Lang::Ja, AwaitQuestions) => "参加者が下書きを黙読しています。質問はコメント欄に届き、質疑応答で回答します。",
+        (Lang::En, OthersRead) => "Everyone is reading the draft in silence.",
+        (Lang::Ja, OthersRead) => "全員が下書きを黙読しています。",
+        (Lang::En, SpotlightQuestions) => "Press Next question to take the questions one by one, and record each answer.",
+        (Lang::Ja, SpotlightQuestions) => "「次の質問」で質問を一つずつ取り上げ、回答を記録してください。",
+        (Lang::En, AnswerSpotlight) => "Answer the question in the spotlight; the answer is written into the Q&A section.",
+        (Lang::Ja, AnswerSpotlight) => "取り上げられた質問に回答してください。回答はQ&Aセクションに記録されます。",
+        (Lang::En, FollowUpAnswers) => "The author answers the questions one by one; reply in the thread to follow up.",
+        (Lang::Ja, FollowUpAnswers) => "執筆者が質問に一つずつ回答します。補足があればスレッドに返信してください。",
+        (Lang::En, OthersAnswer) => "The questions are answered one by one.",
+        (Lang::Ja, OthersAnswer) => "質問に一つずつ回答していきます。",
+        (Lang::En, DecideSuggestions) => "Accept or decline each suggestion; say why when you decline.",
+        (Lang::Ja, DecideSuggestions) => "提案を一つずつ採用か不採用か決めてください。不採用にするときは理由を書きます。",
+        (Lang::En, OthersDecide) => "The suggestions are accepted or declined one by one.",
+        (Lang::Ja, OthersDecide) => "提案を一つずつ採用・不採用に決めていきます。",
+        (Lang::En, PostKudos) => "Post a card for someone who did great during the incident.",
+        (Lang::Ja, PostKudos) => "障害対応で活躍した人に称賛のカードを送りましょう。",
+        (Lang::En, ReadKudos) => "Everyone thanks the people who handled the incident.",
+        (Lang::Ja, ReadKudos) => "障害対応で活躍した人への称賛が集まっています。",
+        (Lang::En, ReviseAndResolve) => "Revise the document from the comments and resolve them one by one.",
+        (Lang::Ja, ReviseAndResolve) => "コメントをもとに文書を修正し、一つずつ解決済みにしてください。",
+        (Lang::En, AnswerSurvey) => "The meeting is over: please answer the short survey on how it was run.",
+        (Lang::Ja, AnswerSurvey) => "会議は終了しました。進行についての短いアンケートに回答してください。",
+        (Lang::En, MeetingOver) => "The meeting is over; the author is revising the document.",
+        (Lang::Ja, MeetingOver) => "会議は終了しました。執筆者が文書を修正しています。",
+        (Lang::En, Published) => "The case is published: anyone with the read link can read it.",
+        (Lang::Ja, Published) => "事例は公開されました。閲覧用リンクから誰でも読めます。",
+    };
+    text.to_owned()
+}
+
+/// Said when the meeting moves on: "Silent reading completed. Now: Q&A."
+pub fn phase_completed(lang: Lang, done: &str, now: &str) -> String {
+    match lang {
+        Lang::En => format!("{done} completed. Now: {now}."),
+        Lang::Ja => format!("{done}が終わりました。次は{now}です。"),
+    }
+}
+
+/// A comment card's accessible name: "Question from Pat: Why not RDS…"
+/// (the text cut at 80 characters).
+pub fn card_name(lang: Lang, kind: &str, author: &str, text: &str) -> String {
+    let mut short: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if short.chars().count() > 80 {
+        short = short.chars().take(80).collect::<String>() + "…";
+    }
+    match lang {
+        Lang::En => format!("{kind} from {author}: {short}"),
+        Lang::Ja => format!("{author}さんの{kind}: {short}"),
+    }
+}
+
+/// "7 days" an invite link stays valid.
+pub fn invite_expiry(lang: Lang, days: u64) -> String {
+    match (lang, days) {
+        (Lang::En, 1) => "1 day".to_owned(),
+        (Lang::En, d) => format!("{d} days"),
+        (Lang::Ja, d) => format!("{d}日間"),
+    }
+}
+
+/// "Aiko is typing an answer…" under the answer box.
+pub fn typing_answer(lang: Lang, names: &[String]) -> String {
+    match lang {
+        Lang::En => match names {
+            [one] => format!("{one} is typing an answer…"),
+            _ => format!("{} are typing an answer…", names.join(", ")),
+        },
+        Lang::Ja => format!("{}さんが回答を入力中です…", names.join("さん、")),
+    }
+}
+
+/// "2 people are still typing", next to the facilitator's "Next" button.
+pub fn still_typing(lang: Lang, people: usize) -> String {
+    match lang {
+        Lang::En if people == 1 => "1 person is still typing".to_owned(),
+        Lang::En => format!("{people} people are still typing"),
+        Lang::Ja => format!("まだ{people}人が入力中です"),
+    }
+}
+
+/// The answer box of someone whose answer came second.
+pub fn answered_first(lang: Lang, name: &str) -> String {
+    match lang {
+        Lang::En => format!("{name} recorded an answer first. Your text is kept:"),
+        Lang::Ja => format!("{name}さんが先に回答を記録しました。あなたの入力は残してあります："),
+    }
+}
+
+/// Asked before the facilitator goes back a phase.
+pub fn go_back_question(lang: Lang, phase: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "Go back to {phase}? Its timer keeps the time it had left and its spotlight comes back; what people are typing is kept."
+        ),
+        Lang::Ja => format!(
+            "「{phase}」に戻りますか？タイマーは残り時間から再開し、スポットライトも元に戻ります。入力中の内容は失われません。"
+        ),
+    }
+}
+
 /// "12 of 15 resolved" in revision.
 pub fn resolved_progress(lang: Lang, resolved: usize, all: usize) -> String {
     match lang {
         Lang::En => format!("{resolved} of {all} resolved"),
-        Lang::Ja => format!("{all}件中{resolved}件解決"),
+        Lang::Ja => format!("{all}件中{resolved}件が解決済み"),
     }
 }
 
@@ -613,7 +874,7 @@ pub fn resolved_progress(lang: Lang, resolved: usize, all: usize) -> String {
 pub fn suggestion_position(lang: Lang, decided: usize, all: usize) -> String {
     match lang {
         Lang::En => format!("{decided} of {all} decided"),
-        Lang::Ja => format!("{all}件中{decided}件判断済み"),
+        Lang::Ja => format!("{all}件中{decided}件の採否が決定"),
     }
 }
 
@@ -623,5 +884,57 @@ pub fn survey_answers(lang: Lang, answers: usize) -> String {
         (Lang::En, 1) => "1 answer".to_owned(),
         (Lang::En, n) => format!("{n} answers"),
         (Lang::Ja, n) => format!("回答 {n}件"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_meeting_clock_in_words_rounds_minutes_up() {
+        assert_eq!(
+            meeting_left(Lang::En, 29 * 60_000 + 1),
+            "Meeting: 30 min left"
+        );
+        assert_eq!(meeting_left(Lang::Ja, 60_000), "会議の残り 1分");
+        assert_eq!(meeting_left(Lang::En, -90_000), "Meeting: 2 min over");
+        assert_eq!(meeting_left(Lang::Ja, -90_000), "会議は2分超過");
+        assert_eq!(
+            up_next(Lang::En, "Q&A", Some(480_000)),
+            "Up next: Q&A, 8 min"
+        );
+        assert_eq!(up_next(Lang::Ja, "修正", None), "次は修正");
+    }
+
+    #[test]
+    fn phase_names_are_the_read_pages() {
+        assert_eq!(t(Lang::Ja, Key::PhaseQAndA), "質疑応答");
+        assert_eq!(
+            t(Lang::Ja, Key::PhasePublished),
+            Phase::Published.label(true)
+        );
+    }
+
+    #[test]
+    fn a_card_is_named_by_kind_author_and_its_words() {
+        assert_eq!(
+            card_name(Lang::En, "Question", "Pat", "Why not\nRDS?"),
+            "Question from Pat: Why not RDS?"
+        );
+        let long = "あ".repeat(100);
+        let name = card_name(Lang::Ja, "質問", "佐藤", &long);
+        assert!(name.starts_with("佐藤さんの質問: あ"));
+        assert!(name.ends_with("…") && name.chars().count() < 100);
+    }
+
+    #[test]
+    fn instructions_name_the_phase_minutes() {
+        let en = instruction(Lang::En, Instruction::ReadAndAsk, Some(15));
+        assert!(en.starts_with(
+            "Read for 15 minutes; select words you would ask about and press Question"
+        ));
+        let ja = instruction(Lang::Ja, Instruction::WatchReaders, Some(12));
+        assert!(ja.starts_with("全員が12分間黙読します。"), "{ja}");
     }
 }

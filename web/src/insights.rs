@@ -6,7 +6,6 @@
 use crate::api::{self, ApiError};
 use crate::i18n::{t, Key, Lang};
 use crate::Notice;
-use casebook_core::export::phase_label;
 use casebook_core::survey::SurveyQuestion;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -168,7 +167,7 @@ fn MeetingCard(entry: Entry, lang: RwSignal<Lang>) -> impl IntoView {
             let extended = if p.extended_ms > 0 { format!(" (+{:.0})", minutes(p.extended_ms)) } else { String::new() };
             view! {
                 <g class="phase-bar" data-phase=p.phase.as_str()>
-                    <text x="0" y=(top + 14.0).to_string() font-size="12">{phase_label(p.phase, ja)}</text>
+                    <text x="0" y=(top + 14.0).to_string() font-size="12">{p.phase.label(ja)}</text>
                     <rect x=label_w.to_string() y=top.to_string() width=(plan * scale).max(0.5).to_string() height="18" fill="none" stroke="#777" stroke-dasharray="4 3"/>
                     <rect x=label_w.to_string() y=(top + 3.0).to_string() width=(spent * scale).max(0.5).to_string() height="12"
                         fill={if spent > plan { "#d9822b" } else { "#3b6fd4" }}/>
@@ -210,7 +209,7 @@ fn MeetingCard(entry: Entry, lang: RwSignal<Lang>) -> impl IntoView {
         .collect_view();
     view! {
         <section class="card meeting-insights" data-id=entry.id.clone()>
-            <h2>{entry.title.clone()} " " <span class="muted" style="font-size:.7em">{move || phase_label(entry.phase, lang.get() == Lang::Ja)}</span></h2>
+            <h2>{entry.title.clone()} " " <span class="muted" style="font-size:.7em">{move || entry.phase.label(lang.get() == Lang::Ja)}</span></h2>
             <h3>{move || t(lang.get(), Key::InsightsTimePerPhase)}</h3>
             <svg viewBox=format!("0 0 {w} {height}") width="100%" role="img" aria-label="time per phase">{bars}</svg>
             <table class="figures">{rows}</table>

@@ -30,6 +30,7 @@ mod diff;
 mod editor;
 mod i18n;
 mod import;
+mod incident;
 mod insights;
 mod library;
 mod meeting;
@@ -157,7 +158,7 @@ fn Notice(lang: RwSignal<Lang>, key: Key) -> impl IntoView {
 }
 
 /// The i18n key naming `role`.
-fn role_key(role: Role) -> Key {
+pub(crate) fn role_key(role: Role) -> Key {
     match role {
         Role::Facilitator => Key::RoleFacilitator,
         Role::Author => Key::RoleAuthor,

@@ -108,7 +108,8 @@ pub fn LibraryPage(token: Option<String>, lang: RwSignal<Lang>) -> impl IntoView
                 Some(Ok(a)) => {
                     let l = lang.get();
                     let rows = a.cases.into_iter().map(|c| {
-                        let href = if l == Lang::Ja { format!("{}?lang=ja", c.read_link) } else { c.read_link.clone() };
+                        // The read page speaks the case's own language.
+                        let href = c.read_link.clone();
                         let chips = c.services.iter().map(|s| view! { <span class="chip service" style="border:1px solid #99a;border-radius:1rem;padding:0 .5rem;margin-right:.3rem;font-size:.85em">{s.clone()}</span> }).collect_view();
                         let tags = c.tags.iter().map(|s| view! { <span class="chip tag" style="background:#eef;border-radius:1rem;padding:0 .5rem;margin-right:.3rem;font-size:.85em">"#"{s.clone()}</span> }).collect_view();
                         view! {

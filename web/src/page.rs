@@ -177,11 +177,28 @@ fn Live(
                 <OutlineNav client=client.clone() can_arrange lang/>
                 <CasePanel pm_id=pm_id.clone() token=token.clone() client=client.clone() lang/>
             </div>
+            <a class="skip-link" id="skip-to-comments" href="#comments-heading" on:click=skip_to_comments>
+                {move || t(lang.get(), Key::SkipToComments)}
+            </a>
             <SectionList client=client.clone() can_arrange lang/>
             <aside class="sidebar" id="sidebar">
                 <MeetingSidebar pm_id token client=client.clone() lang/>
             </aside>
         </div>
+    }
+}
+
+/// The skip link from the editors: focus moves to the comments' heading
+/// (made focusable for it), as a keyboard or screen-reader user expects.
+fn skip_to_comments(ev: leptos::ev::MouseEvent) {
+    let Some(heading) = document().get_element_by_id("comments-heading") else {
+        return;
+    };
+    ev.prevent_default();
+    let _ = heading.set_attribute("tabindex", "-1");
+    if let Ok(heading) = heading.dyn_into::<web_sys::HtmlElement>() {
+        let _ = heading.focus();
+        heading.scroll_into_view();
     }
 }
 

@@ -265,6 +265,7 @@ fn SectionView(
     let (c_sel2, s_sel2) = on(&client, &id);
     let (c_sel3, s_sel3) = on(&client, &id);
     let (c_focus, s_focus) = on(&client, &id);
+    let (c_blur, s_blur) = on(&client, &id);
     let start_rename = {
         let title = title.clone();
         move |_| renaming.set(Some(title()))
@@ -333,6 +334,7 @@ fn SectionView(
                     on:mouseup=move |_| c_sel2.selection_changed(&s_sel2)
                     on:select=move |_| c_sel3.selection_changed(&s_sel3)
                     on:focus=move |_| c_focus.reading(Some(s_focus.clone()))
+                    on:blur=move |_| c_blur.blurred(&s_blur)
                 ></textarea>
             </div>
             {move || preview.get().then(|| {

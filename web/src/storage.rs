@@ -1,5 +1,6 @@
-//! localStorage: the display name, its colour, the language choice and the
-//! local replica of each document ([`crate::persist`]).
+//! localStorage: the display name, its colour, the language choice, the
+//! local replica of each document ([`crate::persist`]) and the meeting's
+//! drafts (`meeting::drafts`).
 //!
 //! Storage can be unavailable (private windows, disabled cookies); then
 //! nothing is remembered and nothing fails.
@@ -17,6 +18,13 @@ pub fn load(key: &str) -> Option<String> {
 pub fn save(key: &str, value: &str) {
     if let Some(storage) = local_storage() {
         let _ = storage.set_item(key, value);
+    }
+}
+
+/// Forgets `key`, silently doing nothing without storage.
+pub fn remove(key: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.remove_item(key);
     }
 }
 

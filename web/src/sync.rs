@@ -38,7 +38,10 @@ use yrs::sync::Awareness;
 use yrs::undo::Options as UndoOptions;
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
-use yrs::{Doc, Origin, ReadTxn, StateVector, Transact, TransactionMut, UndoManager, Update};
+use yrs::{
+    Assoc, Doc, IndexedSequence, Origin, ReadTxn, StateVector, StickyIndex, Transact,
+    TransactionMut, UndoManager, Update,
+};
 
 /// What the connection indicator shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -460,8 +463,37 @@ impl Client {
             section: section.to_owned(),
             anchor,
             head,
+            sticky: sticky_pair(&self.0.doc, section, anchor, head),
         };
         let changed = self.0.presence.borrow_mut().set_cursor(Some(cursor));
+        if changed {
+            self.publish_presence();
+        }
+    }
+
+    /// A section's text lost the focus: our selection there is no longer
+    /// shown to the others.
+    pub fn blurred(&self, section: &str) {
+        let mut presence = self.0.presence.borrow_mut();
+        let here = presence.cursor_section() == Some(section);
+        let changed = here && presence.set_cursor(None);
+        drop(presence);
+        if changed {
+            self.publish_presence();
+        }
+    }
+
+    /// Our meeting identity, for the others to count us once.
+    pub fn set_person(&self, person: Option<String>) {
+        let changed = self.0.presence.borrow_mut().set_person(person);
+        if changed {
+            self.publish_presence();
+        }
+    }
+
+    /// The meeting inputs we are writing in (see [`crate::presence`]).
+    pub fn set_typing(&self, typing: Vec<String>) {
+        let changed = self.0.presence.borrow_mut().set_typing(typing);
         if changed {
             self.publish_presence();
         }
@@ -504,9 +536,10 @@ impl Client {
                 .filter(|p| !p.me)
                 .filter_map(|p| {
                     let c = p.cursor.as_ref().filter(|c| c.section == editor.section)?;
+                    let (anchor, head) = cursor_now(&inner.doc, c);
                     Some(RemoteCursor {
-                        anchor: c.anchor,
-                        head: c.head,
+                        anchor,
+                        head,
                         name: p.name.clone(),
                         color: p.color.clone(),
                     })
@@ -793,6 +826,36 @@ impl Client {
         self.0.awareness.borrow_mut().clean_local_state();
         self.send_presence();
     }
+}
+
+/// `anchor` and `head` of `section` as base64 sticky indexes, sticking to
+/// the character before each (as a caret does).
+fn sticky_pair(doc: &Doc, section: &str, anchor: u32, head: u32) -> Option<[String; 2]> {
+    let txn = doc.transact();
+    let text = txn.get_text(section_text_name(section).as_str())?;
+    let at = |i: u32| {
+        let index = text.sticky_index(&txn, i, Assoc::Before)?;
+        Some(persist::encode(&index.encode_v1()))
+    };
+    Some([at(anchor)?, at(head)?])
+}
+
+/// Where someone's caret and selection are now: their sticky positions
+/// resolved in our replica (so they stay on the same characters when the
+/// text moved since they sent them), else the offsets they sent.
+fn cursor_now(doc: &Doc, cursor: &Cursor) -> (u32, u32) {
+    let resolved = cursor.sticky.as_ref().and_then(|[anchor, head]| {
+        let txn = doc.transact();
+        let text = txn.get_text(section_text_name(&cursor.section).as_str())?;
+        let branch: &yrs::branch::Branch = text.as_ref();
+        let at = |b64: &str| {
+            let index = StickyIndex::decode_v1(&persist::decode(b64)?).ok()?;
+            let offset = index.get_offset(&txn)?;
+            (offset.branch == yrs::branch::BranchPtr::from(branch)).then_some(offset.index)
+        };
+        Some((at(anchor)?, at(head)?))
+    });
+    resolved.unwrap_or((cursor.anchor, cursor.head))
 }
 
 fn with_client(weak: &Weak<Inner>, f: impl FnOnce(Client)) {

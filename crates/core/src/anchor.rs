@@ -267,4 +267,35 @@ mod tests {
         other.insert(&mut alice.transact_mut(), 0, DRAFT);
         assert_eq!(a.resolve(&alice.transact(), &other), AnchorState::Detached);
     }
+
+    /// A deleted line, with or without its newline, at the start, middle or
+    /// end of the text, detaches the anchor on it, also in a replica loaded
+    /// from the encoded state (where the deleted characters are tombstones).
+    #[test]
+    fn a_deleted_line_detaches_its_anchor_wherever_it_was() {
+        let cases = [
+            ("one\ntwo words\nthree\n", "two words\n"),
+            ("one\ntwo words\nthree\n", "\ntwo words"),
+            ("one\ntwo words", "\ntwo words"),
+            ("two words\nthree", "two words\n"),
+            ("two words", "two words"),
+            ("- two words\n- two more\n", "- two words\n"),
+        ];
+        for (draft, deleted) in cases {
+            let doc = new_doc_with_client_id(1);
+            let body = doc.get_or_insert_text(BODY);
+            body.insert(&mut doc.transact_mut(), 0, draft);
+            let a = anchor(&doc, "two words");
+            let r = utf16_range(draft, deleted);
+            body.remove_range(&mut doc.transact_mut(), r.start, r.end - r.start);
+            assert_eq!(
+                anchored_text(&doc, &a),
+                None,
+                "{draft:?} without {deleted:?}"
+            );
+            let reloaded = new_doc_with_client_id(2);
+            sync(&doc, &reloaded);
+            assert_eq!(anchored_text(&reloaded, &a), None, "reloaded {draft:?}");
+        }
+    }
 }

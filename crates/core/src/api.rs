@@ -6,10 +6,10 @@
 //! Only the shapes live here; who may see what is decided by the server
 //! (through [`crate::permission`]) before it fills them in.
 
+use crate::case::Incident;
 use crate::insights::MeetingInsights;
 use crate::meeting::{Counts, Event, PhaseDuration, PublicMeeting};
 use crate::phase::Phase;
-use crate::readiness::Finding;
 use crate::role::Role;
 use crate::survey::SurveyAggregate;
 use crate::timer::Timer;
@@ -58,6 +58,9 @@ pub struct PostmortemDetails {
     /// the server); the browser shows the meeting's controls for it.
     pub acts_as: Role,
     pub counts: LiveCounts,
+    /// When the incident began and the case's time zone, once set.
+    #[serde(default)]
+    pub incident: Option<Incident>,
 }
 
 /// The meeting's counts and the sockets on the document now.
@@ -150,21 +153,10 @@ pub struct Invite {
     pub link: Option<String>,
 }
 
-/// `GET /api/postmortems/{id}/readiness`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Readiness {
-    pub ready: bool,
-    pub findings: Vec<Finding>,
-}
-
-/// `GET /api/postmortems/{id}/read-link`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReadLink {
-    /// Works while the case is published.
-    pub link: String,
-    pub published: bool,
-    pub published_at_ms: Option<u64>,
-}
+/// `GET /api/postmortems/{id}/read-link` (with the case, in [`crate::case`]).
+pub use crate::case::ReadLink;
+/// `GET /api/postmortems/{id}/readiness` (its rules live in [`crate::readiness`]).
+pub use crate::readiness::Readiness;
 
 /// One meeting's insights: `GET /api/postmortems/{id}/insights`, and each
 /// entry of `GET /api/insights`.

@@ -69,8 +69,8 @@ pub const TEMPLATE: [SectionTemplate; 10] = [
         id: "countermeasures",
         title_en: "Countermeasures",
         title_ja: "対策",
-        guide_en: "One list item or sub-heading per countermeasure, each with the cause it addresses (“Cause: …”), why it was chosen (“because …”), and the alternatives or constraints ruled out (“instead of …”, “alternative …”).",
-        guide_ja: "対策ごとに箇条書きか小見出しを一つ。それぞれに対応する原因（「原因: …」）、選んだ理由（「理由: …」「…ため」）、検討して退けた代替案や制約（「代替案: …」「検討した…」）を書く。",
+        guide_en: "One list item or sub-heading per countermeasure, each with the cause it addresses (“Cause: …”), why it was chosen (“because …”), and the alternatives or constraints ruled out (“instead of …”, “alternative …”). Immediate mitigations may go under a “Mitigation” heading, rejected options under “Not chosen”.",
+        guide_ja: "対策ごとに箇条書きか小見出しを一つ。それぞれに対応する原因（「原因: …」）、選んだ理由（「理由: …」「…ため」）、検討して退けた代替案や制約（「代替案: …」「検討した…」）を書く。応急の対応は「暫定対策」、採らなかった案は「採用しなかった案」の見出しの下に書ける。",
     },
     SectionTemplate {
         id: "lessons",

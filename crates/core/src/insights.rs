@@ -65,6 +65,10 @@ pub struct MeetingInsights {
     pub resolved: u32,
     pub kudos: u32,
     pub survey: SurveyAggregate,
+    /// Why the case was published although the readiness check had
+    /// findings: for the SRE team, not for the case's readers.
+    #[serde(default)]
+    pub override_reason: Option<String>,
 }
 
 fn n(count: usize) -> u32 {
@@ -131,6 +135,10 @@ pub fn meeting_insights(meeting: &Meeting, now_ms: u64) -> MeetingInsights {
         resolved: counts.resolved,
         kudos: counts.kudos,
         survey: meeting.survey_aggregate(),
+        override_reason: meeting
+            .published
+            .as_ref()
+            .and_then(|p| p.override_reason.clone()),
     }
 }
 

@@ -11,20 +11,24 @@
 //!   resolutions, kudos), [`survey`] (anonymous ratings and their aggregate)
 //!   and [`meeting`], the event-sourced reducer that ties them together:
 //!   `decide` turns a client's command into events, `apply` folds events into
-//!   state, `replay` rebuilds a meeting from its log.
+//!   state, `replay` rebuilds a meeting from its log; [`guide`] says what
+//!   each role is asked to do in each phase.
 //! - *The document*: [`document`] (every replica's `Doc`, the section
 //!   template), [`outline`] (which sections, in which order, under which
 //!   titles) and [`anchor`] (comment anchors that follow their words).
 //! - *Reading it*: [`markdown`], the sanitised Markdown renderer the
 //!   preview, the export and the library share.
 //! - *Sharing it*: [`export`], the whole case as Markdown or a standalone
-//!   HTML page, and a Markdown file read back into sections.
+//!   HTML page; [`import`], a Markdown file read into sections and written
+//!   into a document; [`case`], the publishing refusal and read link on the
+//!   wire, and the case's language; [`headings`], the headings people use for each
+//!   template section (import and readiness share them).
 //! - *How meetings go*: [`insights`], a meeting's figures for its
 //!   facilitator (time per phase against the timer, who asked what, outcomes).
 //! - *The casebook*: [`library`], the search tokenizer (CJK bigrams and
 //!   Latin words) and the services and tags a case is filed under.
-//! - *Ready to publish?*: [`readiness`], the findings that keep a case
-//!   from being publishable.
+//! - *Ready to publish?*: [`readiness`], what a reader would miss, each
+//!   finding blocking or advice, and findings dismissed as not applicable.
 //! - *The wire*: [`protocol`], the y-websocket framing every replica (server,
 //!   browser, tests, load tool) speaks; [`close`], why a socket was closed;
 //!   [`limits`], the longest text each field accepts; [`api`], the JSON
@@ -32,10 +36,14 @@
 
 pub mod anchor;
 pub mod api;
+pub mod case;
 pub mod close;
 pub mod comment;
 pub mod document;
 pub mod export;
+pub mod guide;
+pub mod headings;
+pub mod import;
 pub mod insights;
 pub mod library;
 pub mod limits;

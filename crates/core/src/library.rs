@@ -9,9 +9,12 @@
 //!   a single character stands alone). A query's run matches where its
 //!   bigrams appear one after another, i.e. as a substring.
 //! - [`case_meta`]: the services and tags the library filters by.
-//!   *Services* are the names in the System overview's `Middleware:` /
-//!   `ミドルウェア:` part (Latin words such as `MySQL`, `EC2`, `Node.js` and
-//!   katakana words, minus filler words like "on", "for"). *Tags* are what
+//!   *Services* are the names the System overview's `Middleware:` /
+//!   `ミドルウェア:` part lists as used (Latin words such as `MySQL`, `EC2`,
+//!   `Node.js` and katakana words, minus filler words like "on", "for"); a
+//!   name the part mentions only as an alternative it did not take ("RDS
+//!   was considered", "instead of Aurora", 「RDSではなく」) is not one
+//!   ([`used_services`]). *Tags* are what
 //!   the author writes on a `Tags:` / `タグ:` line in any section, separated
 //!   by commas or `、`.
 
@@ -104,10 +107,103 @@ pub struct CaseMeta {
     pub tags: Vec<String>,
 }
 
-const FILLER: [&str; 24] = [
+const FILLER: [&str; 43] = [
     "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to",
-    "with", "we", "our", "use", "uses", "used", "via", "its", "it",
+    "with", "we", "our", "use", "uses", "used", "via", "its", "it", "is", "are", "was", "were",
+    "be", "but", "chose", "chosen", "picked", "run", "runs", "running", "because", "since", "so",
+    "both", "behind", "under", "over",
 ];
+
+/// Words that make a clause about alternatives not taken: the whole clause
+/// names no service of the case.
+const NOT_TAKEN: [&str; 20] = [
+    "considered",
+    "consider",
+    "rejected",
+    "ruled out",
+    "not chosen",
+    "not used",
+    "alternative",
+    "evaluated",
+    "dropped",
+    "declined",
+    "検討",
+    "見送",
+    "不採用",
+    "採用しなかった",
+    "採用せず",
+    "採用しない",
+    "候補",
+    "比較",
+    "選ばなかった",
+    "代替",
+];
+
+/// Markers after which a clause names what was not taken ("X instead of Y").
+const NOT_TAKEN_AFTER: [&str; 3] = ["instead of", "rather than", "in place of"];
+/// Markers before which a clause names what was not taken (「YではなくX」).
+const NOT_TAKEN_BEFORE: [&str; 3] = ["ではなく", "の代わりに", "じゃなく"];
+
+/// The parts of a Middleware text that name what is used: split into
+/// clauses (lines, sentences, parentheses, "but"), a clause about
+/// alternatives dropped, "X instead of Y" cut to X and 「YではなくX」 to X.
+fn used_clauses(text: &str) -> Vec<String> {
+    let mut clauses = Vec::new();
+    let mut current = String::new();
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let sentence_end = c == '.' && chars.get(i + 1).is_none_or(|n| n.is_whitespace());
+        if sentence_end
+            || matches!(
+                c,
+                '\n' | '。' | ';' | '；' | '(' | ')' | '（' | '）' | '、' | ','
+            )
+        {
+            clauses.push(std::mem::take(&mut current));
+        } else {
+            current.push(c);
+        }
+    }
+    clauses.push(current);
+    let clauses = clauses
+        .into_iter()
+        .flat_map(|c| {
+            c.split(" but ")
+                .flat_map(|p| p.split("しかし"))
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .filter_map(|clause| {
+            let lower = clause.to_lowercase();
+            if NOT_TAKEN.iter().any(|w| lower.contains(w)) {
+                return None;
+            }
+            let mut kept = clause.as_str();
+            for marker in NOT_TAKEN_AFTER {
+                if let Some(at) = kept.to_lowercase().find(marker) {
+                    kept = kept.get(..at).unwrap_or(kept);
+                }
+            }
+            for marker in NOT_TAKEN_BEFORE {
+                if let Some(at) = kept.find(marker) {
+                    kept = &kept[at + marker.len()..];
+                }
+            }
+            Some(kept.to_owned())
+        });
+    clauses.collect()
+}
+
+/// The services a Middleware part lists as used (see [`used_clauses`]).
+pub fn used_services(text: &str) -> Vec<String> {
+    let mut services = Vec::new();
+    for clause in used_clauses(text) {
+        for name in services_in(&clause) {
+            push_unique(&mut services, &name);
+        }
+    }
+    services
+}
 
 fn push_unique(list: &mut Vec<String>, item: &str) {
     let item = item.trim();
@@ -186,7 +282,7 @@ pub fn case_meta(sections: &[SectionText]) -> CaseMeta {
         .iter()
         .find(|s| s.section.id == "system")
         .and_then(|s| system_parts(&s.markdown)[2].clone())
-        .map(|m| services_in(&m))
+        .map(|m| used_services(&m))
         .unwrap_or_default();
     let tags = sections
         .iter()
@@ -238,5 +334,36 @@ mod tests {
             ["決済", "データベース"]
         );
         assert_eq!(tags_in("Tagging: no"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn alternatives_not_taken_are_not_services_of_the_case() {
+        let cases: [(&str, &[&str]); 7] = [
+            (
+                "MySQL 8 on EC2, Redis. RDS and Aurora were considered and rejected.",
+                &["MySQL", "EC2", "Redis"],
+            ),
+            ("MySQL 8 on EC2 instead of RDS or Aurora", &["MySQL", "EC2"]),
+            (
+                "We considered RDS and Aurora, but chose MySQL on EC2",
+                &["MySQL", "EC2"],
+            ),
+            ("Node.js 20 behind Nginx 1.25.", &["Node.js", "Nginx"]),
+            (
+                "RDSではなくEC2上のMySQL 8、Redis（Auroraも検討したが不採用）",
+                &["EC2", "MySQL", "Redis"],
+            ),
+            (
+                "- Kafka\n- PostgreSQL 15\n- Not chosen: DynamoDB",
+                &["Kafka", "PostgreSQL"],
+            ),
+            (
+                "エラスティックサーチ。代替案: オープンサーチ",
+                &["エラスティックサーチ"],
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(used_services(text), want, "{text}");
+        }
     }
 }

@@ -6,8 +6,10 @@
 //! suggestions and resolves comments; a participant edits, comments, replies,
 //! posts kudos and answers the survey; a viewer only reads. Two deliberate
 //! readings of the design: the survey rates the facilitation, so only
-//! participants answer it (the facilitator reads its aggregate); and a
-//! published case is read-only until the facilitator reopens it.
+//! participants answer it (the facilitator reads its aggregate); only
+//! participants mark themselves done reading (they are the readers the
+//! facilitator waits for); and a published case is read-only until the
+//! facilitator reopens it.
 
 use crate::phase::Phase;
 use crate::role::Role;
@@ -22,7 +24,8 @@ pub enum Action {
     Comment,
     /// Reply in a comment's thread.
     Reply,
-    /// Mark oneself done reading (or undo it).
+    /// Mark oneself done reading (or undo it). Only those who read: the
+    /// facilitator runs the room and the author wrote the draft.
     MarkDoneReading,
     /// Move the phase one step, except into or out of `Published`.
     MovePhase,
@@ -32,6 +35,9 @@ pub enum Action {
     Spotlight,
     /// Record the answer to a question.
     Answer,
+    /// Edit or extend a recorded answer (the author owns the answers; the
+    /// facilitator records them).
+    EditAnswer,
     /// Accept or decline a suggestion.
     DecideSuggestion,
     /// Mark a comment resolved during revision.
@@ -54,11 +60,15 @@ pub enum Action {
     /// shows the controls by this row; the server so far enforces only
     /// `EditDocument` on the document's updates.
     ArrangeSections,
+    /// Mark one readiness finding "not applicable", with a reason.
+    DismissFinding,
+    /// Change how the meeting runs (the timer's auto-start).
+    ConfigureMeeting,
 }
 
 impl Action {
     /// Every action, in the order of [`TABLE`].
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 20] = [
         Action::Comment,
         Action::Reply,
         Action::MarkDoneReading,
@@ -66,6 +76,7 @@ impl Action {
         Action::ControlTimer,
         Action::Spotlight,
         Action::Answer,
+        Action::EditAnswer,
         Action::DecideSuggestion,
         Action::Resolve,
         Action::PostKudos,
@@ -76,6 +87,8 @@ impl Action {
         Action::MintInvite,
         Action::EditDocument,
         Action::ArrangeSections,
+        Action::DismissFinding,
+        Action::ConfigureMeeting,
     ];
 
     /// The snake_case name used on the wire and in error messages.
@@ -88,6 +101,7 @@ impl Action {
             Action::ControlTimer => "control_timer",
             Action::Spotlight => "spotlight",
             Action::Answer => "answer",
+            Action::EditAnswer => "edit_answer",
             Action::DecideSuggestion => "decide_suggestion",
             Action::Resolve => "resolve",
             Action::PostKudos => "post_kudos",
@@ -98,6 +112,8 @@ impl Action {
             Action::MintInvite => "mint_invite",
             Action::EditDocument => "edit_document",
             Action::ArrangeSections => "arrange_sections",
+            Action::DismissFinding => "dismiss_finding",
+            Action::ConfigureMeeting => "configure_meeting",
         }
     }
 }
@@ -122,15 +138,16 @@ const NO: Roles = 0;
 /// column per phase (in [`Phase::ALL`] order), each cell the roles allowed.
 /// Viewers appear in no cell.
 #[rustfmt::skip]
-pub const TABLE: [(Action, [Roles; 7]); 17] = [
+pub const TABLE: [(Action, [Roles; 7]); 20] = [
     //                            drafting silent  q_and_a proposals kudos revision published
     (Action::Comment,            [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
     (Action::Reply,              [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
-    (Action::MarkDoneReading,    [NO,      FAP,    NO,     NO,       NO,   NO,      NO]),
+    (Action::MarkDoneReading,    [NO,      P,      NO,     NO,       NO,   NO,      NO]),
     (Action::MovePhase,          [F,       F,      F,      F,        F,    F,       NO]),
     (Action::ControlTimer,       [NO,      F,      F,      F,        F,    NO,      NO]),
     (Action::Spotlight,          [NO,      NO,     F,      NO,       NO,   NO,      NO]),
     (Action::Answer,             [NO,      NO,     FA,     FA,       FA,   FA,      NO]),
+    (Action::EditAnswer,         [NO,      NO,     FA,     FA,       FA,   FA,      NO]),
     (Action::DecideSuggestion,   [NO,      NO,     NO,     FA,       FA,   FA,      NO]),
     (Action::Resolve,            [NO,      NO,     NO,     NO,       NO,   FA,      NO]),
     (Action::PostKudos,          [NO,      NO,     NO,     NO,       FP,   NO,      NO]),
@@ -141,6 +158,8 @@ pub const TABLE: [(Action, [Roles; 7]); 17] = [
     (Action::MintInvite,         [F,       F,      F,      F,        F,    F,       F ]),
     (Action::EditDocument,       [FAP,     FAP,    FAP,    FAP,      FAP,  FAP,     NO]),
     (Action::ArrangeSections,    [FA,      FA,     FA,     FA,       FA,   FA,      NO]),
+    (Action::DismissFinding,     [FA,      FA,     FA,     FA,       FA,   FA,      NO]),
+    (Action::ConfigureMeeting,   [F,       F,      F,      F,        F,    F,       NO]),
 ];
 
 fn bit(role: Role) -> Roles {
@@ -180,11 +199,12 @@ mod tests {
         action               dra  sil  qa   pro  kud  rev  pub
         comment              fp   fp   fp   fp   fp   fp   -
         reply                fp   fp   fp   fp   fp   fp   -
-        mark_done_reading    -    fap  -    -    -    -    -
+        mark_done_reading    -    p    -    -    -    -    -
         move_phase           f    f    f    f    f    f    -
         control_timer        -    f    f    f    f    -    -
         spotlight            -    -    f    -    -    -    -
         answer               -    -    fa   fa   fa   fa   -
+        edit_answer          -    -    fa   fa   fa   fa   -
         decide_suggestion    -    -    -    fa   fa   fa   -
         resolve              -    -    -    -    -    fa   -
         post_kudos           -    -    -    -    fp   -    -
@@ -194,7 +214,8 @@ mod tests {
         reopen               -    -    -    -    -    -    f
         mint_invite          f    f    f    f    f    f    f
         edit_document        fap  fap  fap  fap  fap  fap  -
-        arrange_sections     fa   fa   fa   fa   fa   fa   -
+        dismiss_finding      fa   fa   fa   fa   fa   fa   -
+        configure_meeting    f    f    f    f    f    f    -
     ";
 
     fn initial(role: Role) -> char {
@@ -229,6 +250,10 @@ mod tests {
         }
         assert_eq!(rows.next(), None, "extra rows");
         assert_eq!(checked, 17 * 7 * 4);
+        assert_eq!(
+            checked,
+            Action::ALL.len() * Phase::ALL.len() * Role::ALL.len()
+        );
     }
 
     #[test]

@@ -89,6 +89,28 @@ impl Phase {
     }
 }
 
+impl Phase {
+    /// The phase's name for people: the one the phase bar shows and the
+    /// exports write, so the two never differ.
+    pub fn label(self, japanese: bool) -> &'static str {
+        match (self, japanese) {
+            (Phase::Drafting, false) => "Drafting",
+            (Phase::SilentReading, false) => "Silent reading",
+            (Phase::QAndA, _) => "Q&A",
+            (Phase::Proposals, false) => "Proposals",
+            (Phase::Kudos, false) => "Kudos",
+            (Phase::Revision, false) => "Revision",
+            (Phase::Published, false) => "Published",
+            (Phase::Drafting, true) => "下書き",
+            (Phase::SilentReading, true) => "黙読",
+            (Phase::Proposals, true) => "提案",
+            (Phase::Kudos, true) => "称賛",
+            (Phase::Revision, true) => "改訂",
+            (Phase::Published, true) => "公開",
+        }
+    }
+}
+
 impl fmt::Display for Phase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

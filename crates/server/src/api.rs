@@ -53,6 +53,7 @@ pub async fn create(app: &AppState, title: &str) -> Result<Created, ApiError> {
         id: new_id(),
         title,
         created_at: now_secs(),
+        incident: None,
     };
     let store = Arc::clone(&app.store);
     let stored = record.clone();
@@ -116,6 +117,7 @@ pub async fn get_postmortem(
         id: record.id,
         title: record.title,
         created_at: record.created_at,
+        incident: record.incident,
     }))
 }
 

@@ -3,15 +3,19 @@
 //!
 //! - `GET /api/postmortems/{id}/readiness` — the readiness findings now.
 //! - Publishing (`move_phase` to `published`) is refused with 409 and the
-//!   findings while there are any, unless the command carries an
-//!   `override_reason` ([`publish_blocked`], called by the command handler).
+//!   blocking findings while there are any (advice never blocks), unless the
+//!   command carries an `override_reason` ([`publish_blocked`], called by the
+//!   command handler).
 //! - `GET /read/{id}` — the stable read link of a published case: the case
 //!   as a standalone HTML page, for anyone who has the link, no token; 404
 //!   while the case is not published (also after it was reopened).
 //!   `GET /api/postmortems/{id}/read-link` tells the link.
-//! - `GET /api/postmortems/{id}/export.md` / `export.html` — the whole case
-//!   (`?lang=ja` for Japanese titles and labels).
-//! - `POST /api/postmortems/import` — a new postmortem from a Markdown file.
+//! - `GET /api/postmortems/{id}/export.md` / `export.html` — the whole case,
+//!   in the language it is written in (`?lang=ja` / `?lang=en` to choose).
+//! - `PUT /api/postmortems/{id}/incident` — when the incident began and the
+//!   case's time zone (whoever may edit the document now).
+//! - `POST /api/postmortems/import` — a new postmortem from a Markdown file
+//!   (`keep_as_written`: headings not to map to a template section).
 //!
 //! The Markdown, HTML and import rules live in `casebook_core::export`.
 
@@ -25,27 +29,22 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use casebook_core::api::{ReadLink, Readiness};
-use casebook_core::document::{section_text_name, BODY};
-use casebook_core::export::{case_html, case_markdown, import_sections, CaseExport};
+use casebook_core::case::{case_is_japanese, Incident, PublishRefused};
+use casebook_core::document::BODY;
+use casebook_core::export::{case_html, case_markdown, CaseExport};
+use casebook_core::import::{import_sections_with, write_imported};
 use casebook_core::meeting::{Change, Event, Meeting};
-use casebook_core::outline::{self, valid_custom_id};
+use casebook_core::permission::{allowed, Action};
 use casebook_core::phase::Phase;
 use casebook_core::readiness::{self, Finding, SectionText};
 use serde::Deserialize;
-use serde_json::json;
 use std::sync::Arc;
-use yrs::{GetString, ReadTxn, Text, WriteTxn};
+use yrs::{GetString, ReadTxn};
 
 /// What the document says: its sections in outline order and the draft.
 pub struct CaseDoc {
     pub sections: Vec<SectionText>,
     pub draft: String,
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// Reads a postmortem's document (loading it if needed).
@@ -65,9 +64,9 @@ pub async fn read_case(app: &AppState, pm: &str) -> Result<CaseDoc, ApiError> {
     Ok(doc)
 }
 
-/// The findings that keep the publishing command in `events` from going
-/// through: `None` when the events do not publish, carry an override reason,
-/// or the case has no findings.
+/// The blocking findings that keep the publishing command in `events` from
+/// going through: `None` when the events do not publish, carry an override
+/// reason, or the case has no blocking finding (advice never blocks).
 pub async fn publish_blocked(
     app: &AppState,
     pm: &str,
@@ -88,21 +87,18 @@ pub async fn publish_blocked(
         return Ok(None);
     }
     let doc = read_case(app, pm).await?;
-    let findings = readiness::check(&doc.sections, meeting);
-    Ok((!findings.is_empty()).then_some(findings))
+    let blocking: Vec<Finding> = readiness::check(&doc.sections, meeting)
+        .into_iter()
+        .filter(Finding::blocks)
+        .collect();
+    Ok((!blocking.is_empty()).then_some(blocking))
 }
 
-/// The 409 answer to publishing with findings left.
+/// The 409 answer to publishing with findings left: a [`PublishRefused`].
 pub fn refused_with(findings: Vec<Finding>) -> ApiError {
-    ApiError::new(
-        StatusCode::CONFLICT,
-        format!(
-            "the case is not ready to publish: {} finding(s) left; fix them, or publish with an \
-             `override_reason` that will be kept with the case",
-            findings.len()
-        ),
-    )
-    .with("findings", json!(findings))
+    let refused = PublishRefused::new(findings);
+    let findings = serde_json::to_value(&refused.findings).unwrap_or_default();
+    ApiError::new(StatusCode::CONFLICT, refused.error).with("findings", findings)
 }
 
 /// `GET /api/postmortems/{id}/readiness` (any role).
@@ -119,11 +115,10 @@ pub async fn get_readiness(
         .meeting
         .clone();
     let doc = read_case(&app, &record.id).await?;
-    let findings = readiness::check(&doc.sections, &meeting);
-    Ok(Json(Readiness {
-        ready: findings.is_empty(),
-        findings,
-    }))
+    Ok(Json(Readiness::of(readiness::check(
+        &doc.sections,
+        &meeting,
+    ))))
 }
 
 /// The stable read link of a case (valid while it is published).
@@ -154,32 +149,34 @@ pub async fn get_read_link(
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ExportQuery {
-    /// `ja` for Japanese section titles and labels.
+    /// `ja` or `en` for section titles and labels in that language; without
+    /// it, the language the case is written in.
     pub lang: Option<String>,
 }
 
-/// Renders a case with `render` from its record, meeting and document.
+/// Renders a case with `render` from its record, meeting and document, in
+/// the language asked for, else the case's own.
 async fn render_case(
     app: &AppState,
     record: &PostmortemRecord,
-    japanese: bool,
+    query: &ExportQuery,
     render: fn(&CaseExport) -> String,
 ) -> Result<String, ApiError> {
     let meeting = app.meetings.get(record).await?.lock().await.meeting.clone();
     let doc = read_case(app, &record.id).await?;
+    let japanese = match query.lang.as_deref() {
+        Some(lang) => lang.eq_ignore_ascii_case("ja"),
+        None => case_is_japanese(&doc.sections),
+    };
     Ok(render(&CaseExport {
         title: &record.title,
-        created_at_ms: record.created_at * 1000,
+        incident_at_ms: record.incident.map(|i| i.started_at_ms),
+        utc_offset: record.incident.map_or(0, |i| i.utc_offset_minutes),
         sections: &doc.sections,
         draft: &doc.draft,
         meeting: &meeting,
-        now_ms: now_ms(),
         japanese,
     }))
-}
-
-fn japanese(query: &ExportQuery) -> bool {
-    query.lang.as_deref() == Some("ja")
 }
 
 /// Headers for a generated page: no script may run, styles inline only.
@@ -209,7 +206,7 @@ pub async fn export_markdown(
     Admitted { record, .. }: Admitted,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let markdown = render_case(&app, &record, japanese(&query), case_markdown).await?;
+    let markdown = render_case(&app, &record, &query, case_markdown).await?;
     let mut response = markdown.into_response();
     let h = response.headers_mut();
     h.insert(
@@ -228,7 +225,7 @@ pub async fn export_html(
     Admitted { record, .. }: Admitted,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let html = render_case(&app, &record, japanese(&query), case_html).await?;
+    let html = render_case(&app, &record, &query, case_html).await?;
     Ok(html_response(html))
 }
 
@@ -256,14 +253,45 @@ pub async fn read_page(
     if !published {
         return Err(not_published());
     }
-    let html = render_case(&app, &record, japanese(&query), case_html).await?;
+    let html = render_case(&app, &record, &query, case_html).await?;
     Ok(html_response(html))
+}
+
+/// `PUT /api/postmortems/{id}/incident` with an [`Incident`]: stored with the
+/// case; the exports and the read page show every time in its zone.
+pub async fn put_incident(
+    State(app): State<AppState>,
+    Admitted { access, mut record }: Admitted,
+    body: RawBody,
+) -> Result<Json<Incident>, ApiError> {
+    let phase = app.meetings.phase(&record).await?;
+    if !allowed(access.role(), phase, Action::EditDocument) {
+        return Err(ApiError::forbidden(format!(
+            "a {} may not change the case during {}",
+            access.role(),
+            phase.as_str().replace('_', " ")
+        )));
+    }
+    let incident: Incident = parse_json(body)?;
+    incident
+        .check()
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    record.incident = Some(incident);
+    let id = record.id.clone();
+    let store = Arc::clone(&app.store);
+    blocking(move || store.create_postmortem(&record)).await?;
+    tracing::info!(postmortem = %id, "incident time set");
+    Ok(Json(incident))
 }
 
 #[derive(Deserialize)]
 pub struct ImportRequest {
     title: Option<String>,
     markdown: String,
+    /// Headings the import would map to a section by a guess, which the
+    /// person importing chose to keep as sections of their own.
+    #[serde(default)]
+    keep_as_written: Vec<String>,
 }
 
 /// `POST /api/postmortems/import` (admin token): a new postmortem whose
@@ -277,7 +305,7 @@ pub async fn import(
     if request.markdown.trim().is_empty() {
         return Err(ApiError::bad_request("the Markdown file is empty"));
     }
-    let case = import_sections(&request.markdown);
+    let case = import_sections_with(&request.markdown, &request.keep_as_written);
     // A title given in the request is checked as given; one taken from the
     // file is cut to fit.
     let title = match request.title.filter(|t| !t.trim().is_empty()) {
@@ -300,50 +328,7 @@ pub async fn import(
         })?;
     let mut placed: Vec<String> = Vec::new();
     let result = room.apply_server_change(app.rooms.commit(), |txn| {
-        let mut next_custom = 1;
-        for section in &case.sections {
-            let id = match &section.id {
-                Some(id) if casebook_core::document::template_section(id).is_some() => id.clone(),
-                given => {
-                    let id = given
-                        .clone()
-                        .filter(|id| valid_custom_id(id).is_ok() && !placed.contains(id))
-                        .unwrap_or_else(|| loop {
-                            let id = format!("custom-{next_custom}");
-                            next_custom += 1;
-                            if !placed.contains(&id) {
-                                break id;
-                            }
-                        });
-                    let title: String = section
-                        .title
-                        .chars()
-                        .take(casebook_core::limits::MAX_SECTION_TITLE_CHARS)
-                        .collect();
-                    let title = if title.trim().is_empty() {
-                        id.clone()
-                    } else {
-                        title
-                    };
-                    if outline::add_section(txn, &id, &title, None).is_err() {
-                        continue;
-                    }
-                    id
-                }
-            };
-            let text = txn.get_or_insert_text(section_text_name(&id).as_str());
-            let end = text.len(txn);
-            text.insert(txn, end, &section.markdown);
-            placed.push(id);
-        }
-        if let Some(draft) = &case.draft {
-            let body = txn.get_or_insert_text(BODY);
-            body.insert(txn, 0, draft);
-        }
-        // The file's order, then the sections it did not mention.
-        for (index, id) in placed.iter().enumerate() {
-            let _ = outline::move_section(txn, id, index);
-        }
+        placed = write_imported(txn, &case);
     });
     app.rooms.leave(&room, conn);
     result.map_err(|e| ApiError::internal(format!("the imported document was not stored: {e}")))?;

@@ -22,6 +22,22 @@ use std::sync::Arc;
 /// What only the facilitator does here.
 const INVITES: &str = "managing invite links";
 
+/// Who joins through invite `invite` as `name`: the same link and the same
+/// name (ignoring case and runs of spaces) are the same person, so someone
+/// who rejoins from another browser, or after clearing it, is still one
+/// person: counted once, their comments still theirs, their survey still
+/// taken. (A personal token keeps its person through a rename.)
+fn person_id(invite: &str, name: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let name = name
+        .split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let digest = Sha256::digest(format!("{invite}\n{name}").as_bytes());
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Longest lifetime a minted link may ask for.
 const MAX_EXPIRY_DAYS: u64 = 365;
 
@@ -309,7 +325,7 @@ pub async fn join(
         .await?
         .ok_or_else(|| ApiError::unauthorized("this invite link is unknown"))?;
     let person = Person {
-        id: person.map_or_else(|| random_token()[..16].to_owned(), |p| p.id),
+        id: person.map_or_else(|| person_id(&invite, &name), |p| p.id),
         name,
     };
     let token = app.auth.mint_claims(&Claims {

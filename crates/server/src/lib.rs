@@ -110,6 +110,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/postmortems/{id}/readiness", get(case::get_readiness))
         .route("/api/postmortems/{id}/read-link", get(case::get_read_link))
         .route(
+            "/api/postmortems/{id}/incident",
+            axum::routing::put(case::put_incident),
+        )
+        .route(
             "/api/postmortems/{id}/export.md",
             get(case::export_markdown),
         )

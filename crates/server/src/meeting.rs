@@ -29,12 +29,13 @@ use axum::Json;
 use casebook_core::api::{CommandAnswer, MeetingAnswer};
 use casebook_core::comment::{kudos_entry_markdown, qa_entry_markdown};
 use casebook_core::document::{section_text_name, KUDOS_SECTION, QA_SECTION};
-use casebook_core::meeting::{Actor, Change, Command, Event, Meeting, MeetingError};
+use casebook_core::meeting::{Actor, Change, Command, Event, Meeting, MeetingError, Present};
 use casebook_core::permission::{allowed, Action};
 use casebook_core::phase::Phase;
 use casebook_core::Role;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{Mutex as AsyncMutex, OnceCell};
 use yrs::{GetString, Map, Text, WriteTxn};
@@ -52,11 +53,14 @@ pub struct Loaded {
 type Slot = Arc<OnceCell<Arc<AsyncMutex<Loaded>>>>;
 
 /// Every meeting in memory, loaded from its event log on first use. Commands
-/// of one postmortem are handled one at a time (its mutex).
+/// of one postmortem are handled one at a time (its mutex). Also who is in
+/// each meeting room, per socket, for the reading progress.
 pub struct Meetings {
     store: Arc<dyn Store>,
     rooms: Arc<Rooms>,
     slots: Mutex<HashMap<String, Slot>>,
+    present: Mutex<HashMap<String, BTreeMap<u64, Present>>>,
+    next_socket: AtomicU64,
 }
 
 fn now_ms() -> u64 {
@@ -71,6 +75,34 @@ impl Meetings {
             store,
             rooms,
             slots: Mutex::new(HashMap::new()),
+            present: Mutex::new(HashMap::new()),
+            next_socket: AtomicU64::new(0),
+        }
+    }
+
+    /// Everyone in the meeting room of `pm`, once per socket.
+    pub fn present(&self, pm: &str) -> Vec<Present> {
+        let present = self.present.lock().unwrap_or_else(|p| p.into_inner());
+        present
+            .get(pm)
+            .map(|sockets| sockets.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn arrive(&self, pm: &str, who: Present) -> u64 {
+        let key = self.next_socket.fetch_add(1, Ordering::Relaxed);
+        let mut present = self.present.lock().unwrap_or_else(|p| p.into_inner());
+        present.entry(pm.to_owned()).or_default().insert(key, who);
+        key
+    }
+
+    fn leave(&self, pm: &str, key: u64) {
+        let mut present = self.present.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(sockets) = present.get_mut(pm) {
+            sockets.remove(&key);
+            if sockets.is_empty() {
+                present.remove(pm);
+            }
         }
     }
 
@@ -115,6 +147,69 @@ impl Meetings {
     pub async fn phase(&self, record: &PostmortemRecord) -> Result<Phase, ApiError> {
         Ok(self.get(record).await?.lock().await.meeting.phase)
     }
+}
+
+/// One meeting-room socket's person, counted as present while it lives:
+/// dropping it (the socket ended, or its upgrade failed) takes them out and
+/// brings the room up to date.
+pub struct InRoom {
+    app: AppState,
+    record: PostmortemRecord,
+    key: u64,
+}
+
+impl InRoom {
+    /// Counts the holder of `access` as present in the meeting room of
+    /// `record`. The admin looks in read-only and is not counted.
+    pub fn arrive(app: &AppState, record: &PostmortemRecord, access: &Access) -> Option<InRoom> {
+        if matches!(access, Access::Admin) {
+            return None;
+        }
+        let who = actor(access);
+        let key = app.meetings.arrive(
+            &record.id,
+            Present {
+                participant_id: who.participant_id,
+                display_name: who.display_name,
+                role: who.role,
+            },
+        );
+        Some(InRoom {
+            app: app.clone(),
+            record: record.clone(),
+            key,
+        })
+    }
+}
+
+impl Drop for InRoom {
+    fn drop(&mut self) {
+        self.app.meetings.leave(&self.record.id, self.key);
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (app, record) = (self.app.clone(), self.record.clone());
+        runtime.spawn(async move {
+            if let Err(e) = reproject(&app, &record).await {
+                tracing::warn!(postmortem = %record.id, error = ?e, "meeting room not updated after a leave");
+            }
+        });
+    }
+}
+
+/// Brings the meeting room of `record`, if loaded, up to date with the
+/// meeting and who is present (a no-op when it is).
+pub async fn reproject(app: &AppState, record: &PostmortemRecord) -> Result<(), ApiError> {
+    let Some(room) = app.rooms.loaded(&meeting_doc_id(&record.id)) else {
+        return Ok(());
+    };
+    let loaded = app.meetings.get(record).await?;
+    let present = app.meetings.present(&record.id);
+    let projection = projection(record, &loaded.lock().await.meeting, &present);
+    room.apply_server_change(app.rooms.commit(), |txn| {
+        meeting_room::write_projection(txn, &projection)
+    })
+    .map_err(|e| ApiError::internal(e.to_string()))
 }
 
 /// Who a token speaks for, as the meeting engine sees them.
@@ -226,7 +321,7 @@ async fn after_events(
     events: &[Event],
 ) {
     if let Some(room) = app.rooms.loaded(&meeting_doc_id(&record.id)) {
-        let projection = projection(record, meeting);
+        let projection = projection(record, meeting, &app.meetings.present(&record.id));
         if let Err(e) = room.apply_server_change(app.rooms.commit(), |txn| {
             meeting_room::write_projection(txn, &projection)
         }) {
@@ -254,19 +349,46 @@ async fn after_events(
     write_entries(&app.rooms, &record.id, meeting, first_seq, events).await;
 }
 
-/// The Markdown entry an event adds to a section of the document, if any.
-fn entry(meeting: &Meeting, event: &Event) -> Option<(&'static str, String)> {
+/// What an event writes into a section of the document: a new Markdown
+/// entry, or (an edited answer) the new text of an entry written before.
+struct Entry {
+    section: &'static str,
+    markdown: String,
+    /// The entry this one replaces, if it is still in the section.
+    replaces: Option<String>,
+}
+
+/// The entry an event writes into the document, if any.
+fn entry(meeting: &Meeting, event: &Event) -> Option<Entry> {
     match &event.change {
         Change::QuestionAnswered {
             comment_id, text, ..
         } => {
             let question = meeting.comment(comment_id)?;
-            Some((QA_SECTION, qa_entry_markdown(&question.text, text)))
+            Some(Entry {
+                section: QA_SECTION,
+                markdown: qa_entry_markdown(&question.text, text),
+                replaces: None,
+            })
         }
-        Change::KudosPosted { to, text, from, .. } => Some((
-            KUDOS_SECTION,
-            kudos_entry_markdown(to, text, &from.display_name),
-        )),
+        Change::AnswerEdited {
+            comment_id,
+            text,
+            previous,
+            ..
+        } => {
+            let question = meeting.comment(comment_id)?;
+            Some(Entry {
+                section: QA_SECTION,
+                markdown: qa_entry_markdown(&question.text, text),
+                replaces: Some(qa_entry_markdown(&question.text, previous)),
+            })
+        }
+        Change::KudosPosted { to, text, from, .. } => Some(Entry {
+            section: KUDOS_SECTION,
+            markdown: kudos_entry_markdown(to, text, &from.display_name),
+            replaces: None,
+        }),
         _ => None,
     }
 }
@@ -274,7 +396,10 @@ fn entry(meeting: &Meeting, event: &Event) -> Option<(&'static str, String)> {
 /// Appends the entries of `events` (numbered from `first_seq` in the log) to
 /// the document's sections, each with its mark in [`WRITTEN_ENTRIES`] and
 /// only if not marked yet. In a document written before marks existed, an
-/// entry whose exact text is already in its section is only marked.
+/// entry whose exact text is already in its section is only marked. An
+/// edited answer rewrites its entry where it is; when people have changed
+/// that entry by hand meanwhile, the new one is appended (nothing of theirs
+/// is overwritten).
 async fn write_entries(
     rooms: &Arc<Rooms>,
     pm: &str,
@@ -282,13 +407,10 @@ async fn write_entries(
     first_seq: u64,
     events: &[Event],
 ) {
-    let entries: Vec<(String, &str, String)> = events
+    let entries: Vec<(String, Entry)> = events
         .iter()
         .enumerate()
-        .filter_map(|(i, event)| {
-            let (section, markdown) = entry(meeting, event)?;
-            Some(((first_seq + i as u64).to_string(), section, markdown))
-        })
+        .filter_map(|(i, event)| Some(((first_seq + i as u64).to_string(), entry(meeting, event)?)))
         .collect();
     if entries.is_empty() {
         return;
@@ -303,12 +425,21 @@ async fn write_entries(
     let result = room.apply_server_change(rooms.commit(), |txn| {
         let marks = txn.get_or_insert_map(WRITTEN_ENTRIES);
         let unmarked_document = marks.len(txn) == 0;
-        for (key, section, markdown) in &entries {
+        for (key, entry) in &entries {
             if marks.contains_key(txn, key) {
                 continue;
             }
-            let text = txn.get_or_insert_text(section_text_name(section).as_str());
-            if !(unmarked_document && text.get_string(txn).contains(markdown.as_str())) {
+            let text = txn.get_or_insert_text(section_text_name(entry.section).as_str());
+            let markdown = entry.markdown.as_str();
+            let current = text.get_string(txn);
+            let written_before = entry
+                .replaces
+                .as_deref()
+                .and_then(|old| Some((utf16_offset(&current, old)?, old)));
+            if let Some((at, old)) = written_before {
+                text.remove_range(txn, at, old.encode_utf16().count() as u32);
+                text.insert(txn, at, markdown);
+            } else if !(unmarked_document && current.contains(markdown)) {
                 let end = text.len(txn);
                 text.insert(txn, end, markdown);
             }
@@ -321,9 +452,16 @@ async fn write_entries(
     rooms.leave(&room, conn);
 }
 
-/// What the meeting room shows: the postmortem, the meeting's public state,
-/// and one entry per comment and kudos card.
-pub fn projection(record: &PostmortemRecord, meeting: &Meeting) -> Projection {
+/// Where `needle` starts in `haystack`, in UTF-16 units (the document's).
+fn utf16_offset(haystack: &str, needle: &str) -> Option<u32> {
+    let byte = haystack.find(needle)?;
+    Some(haystack[..byte].encode_utf16().count() as u32)
+}
+
+/// What the meeting room shows: the postmortem, the meeting's public state
+/// with who of those `present` has finished reading, and one entry per
+/// comment and kudos card.
+pub fn projection(record: &PostmortemRecord, meeting: &Meeting, present: &[Present]) -> Projection {
     let json = |v: Value| v.to_string();
     let mut projection = meeting_room::projection(record);
     let public = meeting.public_view();
@@ -333,11 +471,17 @@ pub fn projection(record: &PostmortemRecord, meeting: &Meeting) -> Projection {
     let mut state = BTreeMap::new();
     state.insert("phase".to_owned(), json(json!(public.phase)));
     state.insert("timer".to_owned(), json(json!(public.timer)));
+    state.insert("timer_plans".to_owned(), json(json!(public.timer_plans)));
+    state.insert("settings".to_owned(), json(json!(public.settings)));
     state.insert("history".to_owned(), json(json!(public.history)));
     state.insert("spotlight".to_owned(), json(json!(public.spotlight)));
     state.insert("done_reading".to_owned(), json(json!(public.done_reading)));
     state.insert("published".to_owned(), json(json!(public.published)));
     state.insert("counts".to_owned(), json(json!(meeting.counts())));
+    state.insert(
+        "reading".to_owned(),
+        json(json!(meeting.reading_progress(present))),
+    );
     let comments = public
         .comments
         .iter()

@@ -65,6 +65,7 @@ mod tests {
             id: "pm1".into(),
             title: title.into(),
             created_at: 1,
+            incident: None,
         }
     }
 

@@ -28,6 +28,9 @@ pub struct PostmortemRecord {
     pub title: String,
     /// Unix seconds.
     pub created_at: u64,
+    /// When the incident began and the case's time zone, once someone said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<casebook_core::case::Incident>,
 }
 
 /// An invite link: a role in one postmortem, until it expires or is revoked.
@@ -79,7 +82,8 @@ impl StoredDoc {
 /// Storage behind the server. Every method is blocking; callers on the async
 /// runtime use `spawn_blocking` or the group-commit thread.
 pub trait Store: Send + Sync + 'static {
-    /// Stores a new postmortem durably (flushed before returning).
+    /// Stores a new postmortem durably (flushed before returning); a record
+    /// with a known id replaces the stored one.
     fn create_postmortem(&self, record: &PostmortemRecord) -> Result<(), StoreError>;
     fn postmortem(&self, id: &str) -> Result<Option<PostmortemRecord>, StoreError>;
     /// Every postmortem, newest first.

@@ -10,12 +10,12 @@ use crate::auth::Access;
 use crate::error::ApiError;
 use crate::invite::Admitted;
 use crate::limits::{Limits, SocketSlot};
+use crate::meeting;
 use crate::room::meeting_doc_id;
 use crate::room::{CloseReason, ConnId, Room, RoomEvent, Rooms};
 use crate::store::PostmortemRecord;
 use crate::upgrade::{send_binary, NotAnUpgrade, Socket, Upgrade};
 use crate::AppState;
-use crate::{meeting, meeting_room};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
@@ -66,18 +66,12 @@ pub async fn meeting_handler(
     admitted: Admitted,
     upgrade: Result<Upgrade, NotAnUpgrade>,
 ) -> Result<Response, ApiError> {
-    let (peer, record) = peer(admitted);
-    let doc_id = meeting_doc_id(&record.id);
-    let response = connect(&app, &doc_id, peer, upgrade).await?;
-    // Catch the room up with the meeting's state (a no-op when it is).
-    if let Some(room) = app.rooms.loaded(&doc_id) {
-        let loaded = app.meetings.get(&record).await?;
-        let projection = meeting::projection(&record, &loaded.lock().await.meeting);
-        room.apply_server_change(app.rooms.commit(), |txn| {
-            meeting_room::write_projection(txn, &projection)
-        })
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    }
+    let (mut peer, record) = peer(admitted);
+    // Counted as present for as long as the socket lives (see `Peer`).
+    peer.in_room = meeting::InRoom::arrive(&app, &record, &peer.access);
+    let response = connect(&app, &meeting_doc_id(&record.id), peer, upgrade).await?;
+    // Catch the room up with the meeting's state and who is here.
+    meeting::reproject(&app, &record).await?;
     Ok(response)
 }
 
@@ -92,6 +86,8 @@ fn peer(Admitted { access, record }: Admitted) -> (Peer, PostmortemRecord) {
         conn: 0,
         role: access.socket_role(),
         invite,
+        access,
+        in_room: None,
     };
     (peer, record)
 }
@@ -136,6 +132,11 @@ struct Peer {
     role: Role,
     /// The invite its token belongs to (none for the admin).
     invite: Option<String>,
+    /// Who the token speaks for.
+    access: Access,
+    /// On a meeting-room socket: this person counted as present until the
+    /// socket (and so the `Peer`) is dropped.
+    in_room: Option<meeting::InRoom>,
 }
 
 async fn run(

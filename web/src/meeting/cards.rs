@@ -1,9 +1,12 @@
 //! Comment cards: one per question or suggestion, in the colour of its kind,
 //! with its quote (kept when the words were deleted), its thread, its answer,
 //! decision or resolution; the filters above them count what they show.
+//! The author (or facilitator) edits or extends a recorded answer from its
+//! card; replies and answer edits are drafts ([`super::drafts`]).
 
+use super::drafts::Draft;
 use super::{attr_selector, scroll_to, Session};
-use crate::i18n::Key;
+use crate::i18n::{card_name, Key};
 use casebook_core::anchor::AnchorState;
 use casebook_core::comment::{Comment, CommentKind, Outcome};
 use casebook_core::permission::Action;
@@ -195,6 +198,9 @@ pub fn CommentCard(session: Session, id: String) -> impl IntoView {
             class=card_class
             data-card=id.clone()
             tabindex="0"
+            aria-label=move || comment.get().map(|c| {
+                card_name(session.lang.get(), session.t(kind_key(c.kind)), &c.author.display_name, &c.text)
+            })
             on:click=move |_| look()
             on:keydown=move |ev| {
                 if ev.key() == "Enter" && ev.target() == ev.current_target() {
@@ -267,11 +273,13 @@ fn CardBody(
     }
 }
 
-/// Reply, and (facilitator, Q&A) put a question in the spotlight.
+/// Reply, edit a recorded answer, and (facilitator, Q&A) put a question in
+/// the spotlight.
 #[component]
 fn CardActions(session: Session, id: String) -> impl IntoView {
-    let replying = RwSignal::new(false);
-    let reply = RwSignal::new(String::new());
+    let reply = Draft::of(session, format!("reply:{id}"));
+    // A reply being written when the page was left is open again.
+    let replying = RwSignal::new(!reply.is_blank());
     let is_question = {
         let id = id.clone();
         move || {
@@ -296,19 +304,21 @@ fn CardActions(session: Session, id: String) -> impl IntoView {
             && !spotlit()
     };
     let spotlight_id = id.clone();
-    let send_reply = move || {
-        let text = reply.get_untracked().trim().to_owned();
-        if text.is_empty() {
-            return;
-        }
-        let command =
-            serde_json::json!({ "type": "reply", "comment_id": id.clone(), "text": text });
-        session.send(command, move |ok| {
-            if ok {
-                reply.set(String::new());
-                replying.set(false);
+    let send_reply = {
+        let id = id.clone();
+        move || {
+            let text = reply.get_untracked().trim().to_owned();
+            if text.is_empty() {
+                return;
             }
-        });
+            let command = serde_json::json!({ "type": "reply", "comment_id": id.clone(), "text": text.clone() });
+            session.send(command, move |ok| {
+                if ok {
+                    reply.sent(&text);
+                    replying.set(false);
+                }
+            });
+        }
     };
     view! {
         <div class="card-actions" on:click=|ev| ev.stop_propagation()>
@@ -324,6 +334,7 @@ fn CardActions(session: Session, id: String) -> impl IntoView {
                     {move || session.t(Key::SpotlightThis)}
                 </button>
             </Show>
+            <AnswerEditor session id=id.clone()/>
             <Show when=move || session.can(Action::Reply) && !replying.get()>
                 <button type="button" class="link-button" on:click=move |_| replying.set(true)>
                     {move || session.t(Key::Reply)}
@@ -353,5 +364,94 @@ fn CardActions(session: Session, id: String) -> impl IntoView {
                 </form>
             </Show>
         </div>
+    }
+}
+
+/// "Edit answer" on an answered question, for those the permission table
+/// lets edit answers: the recorded answer in a box, to correct or extend.
+/// The edit names the answer it started from; if someone changed the answer
+/// meanwhile the server refuses it and the text stays for another try.
+#[component]
+fn AnswerEditor(session: Session, id: String) -> impl IntoView {
+    let draft = Draft::of(session, format!("edit:{id}"));
+    let recorded = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            session.room.with(|r| {
+                r.comment(&id)
+                    .and_then(|c| c.answer.as_ref().map(|a| a.text.clone()))
+            })
+        })
+    };
+    // The recorded answer the edit started from.
+    let base = RwSignal::new(recorded.get_untracked().unwrap_or_default());
+    let editing = RwSignal::new(!draft.is_blank());
+    let start = move |_| {
+        let now = recorded.get_untracked().unwrap_or_default();
+        base.set(now.clone());
+        if draft.is_blank() {
+            draft.set(now);
+        }
+        editing.set(true);
+    };
+    let question = StoredValue::new(id.clone());
+    let save = {
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let text = draft.get_untracked().trim().to_owned();
+            if text.is_empty() {
+                return;
+            }
+            let command = serde_json::json!({
+                "type": "edit_answer",
+                "comment_id": question.get_value(),
+                "base": base.get_untracked(),
+                "text": text.clone(),
+            });
+            session.send(command, move |ok| {
+                if ok {
+                    draft.sent(&text);
+                    editing.set(false);
+                } else if let Some(now) = recorded.try_get_untracked().flatten() {
+                    // Next time, based on the answer the card shows now.
+                    base.set(now);
+                }
+            });
+        }
+    };
+    let cancel = move |_| {
+        draft.set(String::new());
+        editing.set(false);
+    };
+    view! {
+        <Show when=move || recorded.with(Option::is_some) && session.can(Action::EditAnswer)>
+            <Show
+                when=move || editing.get()
+                fallback=move || view! {
+                    <button type="button" class="link-button edit-answer" on:click=start>
+                        {move || session.t(Key::EditAnswer)}
+                    </button>
+                }
+            >
+                <form class="answer-form edit-answer-form" on:submit=save>
+                    <textarea
+                        class="edit-answer-text"
+                        aria-label=move || session.t(Key::EditAnswer)
+                        rows="4"
+                        maxlength=casebook_core::limits::MAX_ANSWER_CHARS
+                        prop:value=move || draft.get()
+                        on:input=move |ev| draft.set(event_target_value(&ev))
+                    ></textarea>
+                    <div class="composer-actions">
+                        <button type="submit" class="save-answer" disabled=move || draft.is_blank()>
+                            {move || session.t(Key::SaveAnswer)}
+                        </button>
+                        <button type="button" class="secondary" on:click=cancel>
+                            {move || session.t(Key::Cancel)}
+                        </button>
+                    </div>
+                </form>
+            </Show>
+        </Show>
     }
 }

@@ -61,18 +61,23 @@ pub async fn send(pm: &str, token: &str, mut kind: Value) -> Result<Value, ApiEr
 
 pub use casebook_core::api::Joined;
 
-/// Where the personal token for this postmortem and this role link is kept
-/// (two role links of one postmortem in one browser stay two people).
-fn storage_key(pm: &str, role_token: &str) -> String {
-    let tail: String = role_token
+/// The last 16 characters of a role link's token: enough to tell two role
+/// links of one postmortem apart in one browser, never the whole secret.
+pub fn link_tail(role_token: &str) -> String {
+    role_token
         .chars()
         .rev()
         .take(16)
         .collect::<Vec<_>>()
         .into_iter()
         .rev()
-        .collect();
-    format!("casebook.person.{pm}.{tail}")
+        .collect()
+}
+
+/// Where the personal token for this postmortem and this role link is kept
+/// (two role links of one postmortem in one browser stay two people).
+fn storage_key(pm: &str, role_token: &str) -> String {
+    format!("casebook.person.{pm}.{}", link_tail(role_token))
 }
 
 /// The personal token for `name`: the saved one when its name matches,

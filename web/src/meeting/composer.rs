@@ -3,8 +3,9 @@
 //!
 //! The anchor is taken the moment the button is pressed, so it follows its
 //! words while the comment is written. The draft lives in the session, not
-//! in a phase's view, and is saved in sessionStorage: a phase change or a
-//! reload never throws it away.
+//! in a phase's view, and is kept in localStorage with the other drafts
+//! (see [`super::drafts`]): a phase change, a reload or a closed tab never
+//! throws it away.
 
 use super::{scroll_to, Session};
 use crate::i18n::Key;
@@ -25,29 +26,19 @@ pub struct Draft {
     pub text: String,
 }
 
-fn session_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.session_storage().ok().flatten()
+/// The comment's thing among the drafts.
+pub const THING: &str = "comment";
+
+/// The comment draft kept under `key`, if any.
+pub fn restore(key: &str) -> Option<Draft> {
+    serde_json::from_str(&crate::storage::load(key)?).ok()
 }
 
-fn draft_key(pm: &str) -> String {
-    format!("casebook.draft.{pm}")
-}
-
-/// The draft saved by this tab, if any.
-pub fn restore(pm: &str) -> Option<Draft> {
-    let text = session_storage()?.get_item(&draft_key(pm)).ok()??;
-    serde_json::from_str(&text).ok()
-}
-
-fn save(pm: &str, draft: Option<&Draft>) {
-    let Some(storage) = session_storage() else {
-        return;
-    };
-    let key = draft_key(pm);
-    let _ = match draft.and_then(|d| serde_json::to_string(d).ok()) {
-        Some(text) => storage.set_item(&key, &text),
-        None => storage.remove_item(&key),
-    };
+fn save(key: &str, draft: Option<&Draft>) {
+    match draft.and_then(|d| serde_json::to_string(d).ok()) {
+        Some(text) => crate::storage::save(key, &text),
+        None => crate::storage::remove(key),
+    }
 }
 
 /// Follows the editors' selection, saves the draft, and listens for the
@@ -61,7 +52,11 @@ pub fn track(session: Session) {
         Some(_) => session.selection.set(None),
         None => {}
     });
-    Effect::new(move |_| session.draft.with(|d| save(&session.pm(), d.as_ref())));
+    Effect::new(move |_| {
+        session
+            .draft
+            .with(|d| save(&session.draft_key(THING), d.as_ref()))
+    });
     let handle = window_event_listener(leptos::ev::keydown, move |ev: KeyboardEvent| {
         if !ev.alt_key() || ev.ctrl_key() || ev.meta_key() {
             return;
@@ -175,6 +170,7 @@ pub fn Composer(session: Session) -> impl IntoView {
         session.send(command, move |ok| {
             if ok && session.draft.get_untracked().as_ref() == Some(&draft) {
                 session.draft.set(None);
+                session.typed_in(THING, false);
             }
         });
     };
@@ -184,6 +180,7 @@ pub fn Composer(session: Session) -> impl IntoView {
             post();
         } else if ev.key() == "Escape" {
             session.draft.set(None);
+            session.typed_in(THING, false);
         }
     };
     view! {
@@ -248,6 +245,7 @@ pub fn Composer(session: Session) -> impl IntoView {
                             prop:value=move || session.draft.with(|d| d.as_ref().map(|d| d.text.clone()).unwrap_or_default())
                             on:input=move |ev| {
                                 let text = event_target_value(&ev);
+                                session.typed_in(THING, !text.trim().is_empty());
                                 session.draft.update(|d| {
                                     if let Some(d) = d {
                                         d.text = text;
@@ -268,7 +266,10 @@ pub fn Composer(session: Session) -> impl IntoView {
                             >
                                 {move || session.t(Key::Post)}
                             </button>
-                            <button type="button" class="secondary" on:click=move |_| session.draft.set(None)>
+                            <button type="button" class="secondary" on:click=move |_| {
+                                session.draft.set(None);
+                                session.typed_in(THING, false);
+                            }>
                                 {move || session.t(Key::Cancel)}
                             </button>
                         </div>

@@ -1,8 +1,10 @@
 //! The kudos wall: cards to people who did great during the incident, added
 //! by everyone during the kudos phase, shown full width in large type so the
 //! meeting room screen can carry it. The server also writes each card into
-//! the document's Kudos section.
+//! the document's Kudos section. A half-written card is a draft
+//! ([`super::drafts`]): the phase moving on or a reload does not lose it.
 
+use super::drafts::Draft;
 use super::Session;
 use crate::i18n::Key;
 use casebook_core::permission::Action;
@@ -18,8 +20,8 @@ fn tint(id: &str) -> &'static str {
 
 #[component]
 pub fn KudosWall(session: Session) -> impl IntoView {
-    let to = RwSignal::new(String::new());
-    let text = RwSignal::new(String::new());
+    let to = Draft::of(session, "kudos:to");
+    let text = Draft::of(session, "kudos:text");
     let post = move || {
         let (who, what) = (
             to.get_untracked().trim().to_owned(),
@@ -28,11 +30,12 @@ pub fn KudosWall(session: Session) -> impl IntoView {
         if who.is_empty() || what.is_empty() {
             return;
         }
-        let command = serde_json::json!({ "type": "post_kudos", "to": who, "text": what });
+        let command =
+            serde_json::json!({ "type": "post_kudos", "to": who.clone(), "text": what.clone() });
         session.send(command, move |ok| {
             if ok {
-                to.set(String::new());
-                text.set(String::new());
+                to.sent(&who);
+                text.sent(&what);
             }
         });
     };
@@ -70,7 +73,7 @@ pub fn KudosWall(session: Session) -> impl IntoView {
                     <button
                         type="submit"
                         id="post-kudos"
-                        disabled=move || to.with(|v| v.trim().is_empty()) || text.with(|v| v.trim().is_empty())
+                        disabled=move || to.is_blank() || text.is_blank()
                     >
                         {move || session.t(Key::PostKudos)}
                     </button>

@@ -17,13 +17,17 @@
 //!
 //! User text is only ever rendered as text.
 
+mod announcer;
 mod cards;
 mod commands;
 mod composer;
+mod drafts;
+mod invites;
 mod kudos;
 mod marks;
 mod phase_bar;
 mod proposals;
+mod publish;
 mod revision;
 mod room;
 mod sidebar;
@@ -39,6 +43,7 @@ use crate::sync::{Client, TextSelection};
 use casebook_core::anchor::AnchorState;
 use casebook_core::permission::{allowed, Action};
 use casebook_core::phase::Phase;
+use casebook_core::readiness::Finding;
 use casebook_core::survey::SurveyAggregate;
 use casebook_core::Role;
 use commands::Joined;
@@ -60,6 +65,8 @@ pub struct Session {
     /// A `join` is under way: others wait for it instead of joining twice.
     joining: StoredValue<bool>,
     client: StoredValue<Client, LocalStorage>,
+    /// The meeting room's socket, once opened (it lives as long as the page).
+    meeting_room: StoredValue<Option<MeetingRoom>, LocalStorage>,
     pub lang: RwSignal<Lang>,
     /// The meeting room, parsed.
     pub room: RwSignal<RoomState>,
@@ -75,6 +82,9 @@ pub struct Session {
     offset_ms: RwSignal<f64>,
     /// The last refused or failed command, shown until the next success.
     pub error: RwSignal<Option<String>>,
+    /// Publishing was refused: the findings that block it, shown until the
+    /// case is published or the meeting moves on.
+    pub refusal: RwSignal<Option<Vec<Finding>>>,
     /// The survey's aggregate (facilitator only).
     pub survey: RwSignal<Option<SurveyAggregate>>,
     /// We answered the survey already.
@@ -87,6 +97,16 @@ pub struct Session {
     pub selection: RwSignal<Option<TextSelection>>,
     /// A comment this page looks at (a clicked card, the current proposal).
     pub focus: RwSignal<Option<String>>,
+    /// The root that owns the session's signals (drafts made later by views
+    /// must outlive those views).
+    owner: StoredValue<Owner>,
+    /// Whose drafts these are in this browser: the role link's tail.
+    who: StoredValue<String>,
+    /// Every draft shown so far, by thing (see [`drafts`]).
+    drafts: StoredValue<BTreeMap<String, drafts::Slot>>,
+    /// Thing → when it was last typed in (ms, this browser's clock), for
+    /// the non-empty drafts.
+    typing: RwSignal<BTreeMap<String, f64>>,
 }
 
 thread_local! {
@@ -114,11 +134,14 @@ impl Session {
     }
 
     fn create(pm: &str, token: &str, client: Client, lang: RwSignal<Lang>) -> Session {
+        let who = commands::link_tail(token);
+        let comment_draft = composer::restore(&drafts::storage_key(pm, &who, composer::THING));
         let session = Session {
             pm: StoredValue::new(pm.to_owned()),
             role_token: StoredValue::new(token.to_owned()),
             joining: StoredValue::new(false),
             client: StoredValue::new_local(client),
+            meeting_room: StoredValue::new_local(None),
             lang,
             room: RwSignal::new(RoomState::default()),
             connected: RwSignal::new(false),
@@ -128,28 +151,103 @@ impl Session {
             now_ms: RwSignal::new(js_sys::Date::now() as u64),
             offset_ms: RwSignal::new(0.0),
             error: RwSignal::new(None),
+            refusal: RwSignal::new(None),
             survey: RwSignal::new(None),
             survey_taken: RwSignal::new(false),
             anchors: RwSignal::new(BTreeMap::new()),
-            draft: RwSignal::new(composer::restore(pm)),
+            draft: RwSignal::new(comment_draft),
             selection: RwSignal::new(None),
             focus: RwSignal::new(None),
+            owner: StoredValue::new(Owner::current().expect("created inside its root")),
+            who: StoredValue::new(who),
+            drafts: StoredValue::new(BTreeMap::new()),
+            typing: RwSignal::new(BTreeMap::new()),
         };
-        let room = MeetingRoom::open(
-            crate::socket::sync_url(pm, "/meeting", token),
-            session.room,
-            session.connected,
-        );
-        // The room lives as long as the page.
-        std::mem::forget(room);
         session.identify();
+        session.track_name();
         let _ = set_interval_with_handle(move || session.tick(), Duration::from_secs(1));
         marks::track(session);
         composer::track(session);
         spotlight::follow(session);
         session.track_editable();
         session.track_survey();
+        session.share_presence();
         session
+    }
+
+    /// The name and text of a draft, made (under the session's root, so
+    /// they outlive any view) on first use.
+    fn draft_signal(&self, thing: &str, load: impl FnOnce() -> String) -> drafts::Slot {
+        if let Some(draft) = self.drafts.with_value(|d| d.get(thing).copied()) {
+            return draft;
+        }
+        let draft = self.owner.with_value(|owner| {
+            owner.with(|| (StoredValue::new(thing.to_owned()), RwSignal::new(load())))
+        });
+        self.drafts.update_value(|d| {
+            d.insert(thing.to_owned(), draft);
+        });
+        draft
+    }
+
+    /// Where the draft of `thing` is kept in this browser.
+    fn draft_key(&self, thing: &str) -> String {
+        drafts::storage_key(&self.pm(), &self.who.get_value(), thing)
+    }
+
+    /// Someone typed in the draft of `thing`; `written` is false once it
+    /// is empty again.
+    fn typed_in(&self, thing: &str, written: bool) {
+        let now = js_sys::Date::now();
+        self.typing.update(|typing| {
+            if written {
+                typing.insert(thing.to_owned(), now);
+            } else {
+                typing.remove(thing);
+            }
+        });
+    }
+
+    /// Tells the others who we are (to be counted once) and which inputs we
+    /// typed in lately (to be seen typing).
+    fn share_presence(self) {
+        Effect::new(move |_| {
+            let person = self.me.with(|me| me.as_ref().map(|m| m.person.id.clone()));
+            self.client.with_value(|c| c.set_person(person));
+        });
+        Effect::new(move |_| {
+            self.now_ms.track();
+            let now = js_sys::Date::now();
+            let fresh: Vec<String> = self.typing.with(|typing| {
+                typing
+                    .iter()
+                    .filter(|(_, at)| now - **at < drafts::TYPING_FRESH_MS)
+                    .map(|(thing, _)| thing.clone())
+                    .collect()
+            });
+            self.client.with_value(|c| c.set_typing(fresh));
+        });
+    }
+
+    /// The names of the others typing in `thing` now (tracked).
+    pub fn typing_in(&self, things: &[String]) -> Vec<String> {
+        self.client().peers().with(|peers| {
+            peers
+                .iter()
+                .filter(|p| !p.me && p.typing.iter().any(|t| things.contains(t)))
+                .map(|p| p.name.clone())
+                .collect()
+        })
+    }
+
+    /// How many others typed in a meeting input lately (tracked).
+    pub fn others_typing(&self) -> usize {
+        self.client().peers().with(|peers| {
+            peers
+                .iter()
+                .filter(|p| !p.me && !p.typing.is_empty())
+                .count()
+        })
     }
 
     pub fn pm(&self) -> String {
@@ -201,6 +299,35 @@ impl Session {
                 Err(e) => self.error.set(Some(e.to_string())),
             }
             self.refresh_view();
+            self.open_room().await;
+        });
+    }
+
+    /// Opens the meeting room with our personal token, so that the server
+    /// counts us, by name, among the people here; reopens it when we rename.
+    async fn open_room(self) {
+        let pm = self.pm();
+        let token = self.command_token().await;
+        let room = MeetingRoom::open(
+            crate::socket::sync_url(&pm, "/meeting", &token),
+            self.room,
+            self.connected,
+        );
+        self.meeting_room.set_value(Some(room));
+    }
+
+    /// A rename gives a new personal token: the room reopens with it.
+    fn track_name(self) {
+        Effect::new(move |_| {
+            let Some(joined) = self.me.get() else {
+                return;
+            };
+            let url = crate::socket::sync_url(&self.pm(), "/meeting", &joined.token);
+            self.meeting_room.with_value(|room| {
+                if let Some(room) = room {
+                    room.reopen(url);
+                }
+            });
         });
     }
 
@@ -243,6 +370,11 @@ impl Session {
                 Ok(_) => {
                     self.error.set(None);
                     done(true);
+                }
+                Err(ApiError::NotReady(findings)) => {
+                    self.error.set(None);
+                    self.refusal.set(Some(findings));
+                    done(false);
                 }
                 Err(e) => {
                     let text = match e {

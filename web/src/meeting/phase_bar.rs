@@ -3,12 +3,22 @@
 //! the facilitator's controls (back, next, start/pause, extend) only for
 //! the facilitator. Under it, full width, the stage of phases that need the
 //! whole screen: the kudos wall, and after the meeting the survey.
+//!
+//! Going back a phase asks first (core gives the phase back its timer and
+//! spotlight); next to "Next" the facilitator sees how many people are
+//! still typing (their drafts, through presence).
 
+use super::announcer::Announcer;
+use super::invites::InvitePanel;
 use super::kudos::KudosWall;
+use super::publish::{PublishRefusal, ReadLinkBanner};
 use super::survey::SurveyView;
 use super::{phase_key, ErrorLine, Session};
-use crate::i18n::{reading_progress, Key, Lang};
+use crate::i18n::{
+    go_back_question, instruction, meeting_left, reading_progress, still_typing, up_next, Key, Lang,
+};
 use crate::sync::Client;
+use casebook_core::guide;
 use casebook_core::meeting::CommandKind;
 use casebook_core::permission::{allowed, Action};
 use casebook_core::phase::Phase;
@@ -55,12 +65,15 @@ pub fn MeetingBar(
                             aria-current=move || (phase.get() == p).then_some("step")
                         >
                             {move || session.t(phase_key(p))}
+                            <Show when=move || { phase.get() > p }>
+                                <span class="visually-hidden">" " {move || session.t(Key::PhaseDone)}</span>
+                            </Show>
                         </li>
                     }).collect_view()}
                 </ol>
                 <div class="phase-status">
                     <Timer session/>
-                    <ReadingProgress session client=client.clone() phase/>
+                    <ReadingProgress session phase/>
                     <Show when=move || !session.connected.get()>
                         <span class="meeting-offline">{move || session.t(Key::MeetingReconnecting)}</span>
                     </Show>
@@ -69,7 +82,12 @@ pub fn MeetingBar(
                     <FacilitatorControls session phase/>
                 </Show>
             </nav>
+            <Instructions session phase/>
+            <Announcer session/>
+            <InvitePanel session/>
             <ErrorLine session/>
+            <PublishRefusal session/>
+            <ReadLinkBanner session/>
             {move || match phase.get() {
                 Phase::Kudos => view! { <KudosWall session/> }.into_any(),
                 Phase::Revision | Phase::Published => view! { <SurveyView session/> }.into_any(),
@@ -79,10 +97,14 @@ pub fn MeetingBar(
     }
 }
 
+/// The phase's countdown (paused, time up), the meeting's time left and
+/// what comes next: the same for everyone.
 #[component]
 fn Timer(session: Session) -> impl IntoView {
     let timer = Memo::new(move |_| session.room.with(|r| r.timer));
-    let remaining = move || timer.get().remaining_ms(session.now_ms.get());
+    let schedule = Memo::new(move |_| session.room.with(|r| r.schedule(session.now_ms.get())));
+    let remaining = move || schedule.get().phase_left_ms;
+    let time_up = move || schedule.get().time_up;
     view! {
         <Show when=move || timer.with(|t| t.duration_ms.is_some())>
             <span
@@ -91,6 +113,7 @@ fn Timer(session: Session) -> impl IntoView {
                 role="timer"
                 class:running=move || timer.get().is_running()
                 class:overtime=move || remaining().is_some_and(|r| r < 0)
+                class:time-up=time_up
                 aria-label=move || session.t(Key::TimeLeft)
             >
                 {move || remaining().map(clock).unwrap_or_default()}
@@ -99,14 +122,62 @@ fn Timer(session: Session) -> impl IntoView {
                 </Show>
             </span>
         </Show>
+        <Show when=time_up>
+            <span class="time-up-badge" id="time-up">{move || session.t(Key::TimeUp)}</span>
+        </Show>
+        {move || schedule.get().meeting_left_ms.map(|left| view! {
+            <span class="meeting-left" id="meeting-left">
+                {move || meeting_left(session.lang.get(), left)}
+            </span>
+        })}
+        {move || schedule.get().next.map(|next| {
+            let planned = schedule.get().next_planned_ms;
+            view! {
+                <span class="next-phase" id="up-next" data-phase=next.as_str()>
+                    {move || up_next(session.lang.get(), session.t(phase_key(next)), planned)}
+                </span>
+            }
+        })}
     }
 }
 
-/// "Done reading" for readers; "7 of 9 done" for the facilitator.
+/// One line: what this person is asked to do now (`casebook_core::guide`),
+/// with the phase's planned minutes.
 #[component]
-fn ReadingProgress(session: Session, client: Client, phase: Memo<Phase>) -> impl IntoView {
-    let peers = client.peers();
-    let done = move || session.room.with(|r| r.done_reading.len());
+fn Instructions(session: Session, phase: Memo<Phase>) -> impl IntoView {
+    let minutes = Memo::new(move |_| {
+        session
+            .room
+            .with(|r| r.timer.duration_ms)
+            .map(|ms| (ms as i64 + 59_999) / 60_000)
+    });
+    view! {
+        {move || session.role.get().map(|role| {
+            let given = guide::instruction(phase.get(), role);
+            view! {
+                <p class="phase-instructions" id="phase-instructions" data-instruction=serde_json::to_value(given).ok().and_then(|v| v.as_str().map(str::to_owned))>
+                    {move || instruction(session.lang.get(), given, minutes.get())}
+                </p>
+            }
+        })}
+    }
+}
+
+/// Up to two letters for an avatar: the first letter of the first two
+/// words (`Pat Suzuki` → `PS`), or of the one word (`佐藤` → `佐`).
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .take(2)
+        .filter_map(|word| word.chars().next())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// "Done reading" for readers; for the facilitator, "1 of 2 done" and who
+/// the readers are, each with their initials and whether they are done.
+#[component]
+fn ReadingProgress(session: Session, phase: Memo<Phase>) -> impl IntoView {
+    let progress = Memo::new(move |_| session.room.with(|r| r.reading.clone()));
     let mine = move || {
         let me = session.my_id();
         session
@@ -125,11 +196,26 @@ fn ReadingProgress(session: Session, client: Client, phase: Memo<Phase>) -> impl
         <Show when=move || phase.get() == Phase::SilentReading>
             <Show when=move || session.is_facilitator()>
                 <span class="reading-progress" id="reading-progress">
-                    {move || {
-                        let present = peers.with(Vec::len).max(done());
-                        reading_progress(session.lang.get(), done(), present)
-                    }}
+                    {move || progress.with(|p| {
+                        reading_progress(session.lang.get(), p.done as usize, p.present as usize)
+                    })}
                 </span>
+                <ul class="room-readers" id="readers" aria-label=move || session.t(Key::Readers)>
+                    <For
+                        each=move || progress.get().readers
+                        key=|r| (r.participant_id.clone(), r.display_name.clone(), r.done)
+                        let:reader
+                    >
+                        <li class="room-reader" class:done=reader.done data-done=reader.done.to_string()
+                            title=reader.display_name.clone()>
+                            <span class="avatar" aria-hidden="true">{initials(&reader.display_name)}</span>
+                            <span class="reader-name">{reader.display_name.clone()}</span>
+                            <span class="visually-hidden">
+                                {move || if reader.done { session.t(Key::ReaderDone) } else { session.t(Key::ReaderReading) }}
+                            </span>
+                        </li>
+                    </For>
+                </ul>
             </Show>
             <Show when=move || session.can(Action::MarkDoneReading)>
                 <button
@@ -157,40 +243,30 @@ fn FacilitatorControls(session: Session, phase: Memo<Phase>) -> impl IntoView {
         .action(from);
         session.role.get().is_some_and(|r| allowed(r, from, action)) && from.can_move_to(to)
     };
-    // Publishing is refused (409) while the readiness check has findings;
-    // the facilitator may then publish anyway, with a reason kept with the case.
-    let publish_refused = RwSignal::new(false);
-    let reason = RwSignal::new(String::new());
+    // A refused publication is shown by `PublishRefusal` under the bar.
     let move_to = move |to: Phase| {
         let command = serde_json::json!({ "type": "move_phase", "to": to.as_str() });
-        session.send(command, move |ok| {
-            publish_refused.set(!ok && to == Phase::Published);
-        });
-    };
-    let publish_anyway = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let why = reason.get_untracked().trim().to_owned();
-        if why.is_empty() {
-            return;
-        }
-        let command = serde_json::json!({
-            "type": "move_phase",
-            "to": Phase::Published.as_str(),
-            "override_reason": why,
-        });
-        session.send(command, move |ok| {
-            if ok {
-                publish_refused.set(false);
-                reason.set(String::new());
-            }
-        });
+        session.send(command, |_| {});
     };
     let timer = Memo::new(move |_| session.room.with(|r| r.timer));
+    // The phase the facilitator asked to go back to, until confirmed.
+    let going_back = RwSignal::new(None::<Phase>);
+    Effect::new(move |_| {
+        phase.track();
+        going_back.set(None);
+    });
+    let typing = move || session.others_typing();
     view! {
         <div class="facilitator-controls" id="facilitator-controls" role="group"
             aria-label=move || session.t(Key::FacilitatorControls)>
             {move || phase.get().prev().filter(|p| may_move(*p)).map(|prev| view! {
-                <button type="button" class="secondary" id="phase-back" on:click=move |_| move_to(prev)>
+                <button
+                    type="button"
+                    class="secondary"
+                    id="phase-back"
+                    aria-expanded=move || going_back.get().is_some().to_string()
+                    on:click=move |_| going_back.set(Some(prev))
+                >
                     "← " {move || session.t(phase_key(prev))}
                 </button>
             })}
@@ -198,6 +274,27 @@ fn FacilitatorControls(session: Session, phase: Memo<Phase>) -> impl IntoView {
                 <button type="button" id="phase-next" on:click=move |_| move_to(next)>
                     {move || session.t(Key::NextPhase)} " " {move || session.t(phase_key(next))} " →"
                 </button>
+            })}
+            <Show when=move || typing() != 0>
+                <span class="still-typing" id="still-typing" aria-live="polite">
+                    {move || still_typing(session.lang.get(), typing())}
+                </span>
+            </Show>
+            {move || going_back.get().map(|prev| view! {
+                <div class="confirm-back" id="confirm-back" role="alertdialog" aria-labelledby="confirm-back-text">
+                    <p id="confirm-back-text">
+                        {move || go_back_question(session.lang.get(), session.t(phase_key(prev)))}
+                    </p>
+                    <button type="button" id="confirm-back-yes" on:click=move |_| {
+                        going_back.set(None);
+                        move_to(prev);
+                    }>
+                        {move || session.t(Key::GoBack)}
+                    </button>
+                    <button type="button" class="secondary" id="confirm-back-no" on:click=move |_| going_back.set(None)>
+                        {move || session.t(Key::Stay)}
+                    </button>
+                </div>
             })}
             <Show when=move || session.can(Action::ControlTimer) && timer.with(|t| t.duration_ms.is_some())>
                 <button
@@ -220,22 +317,42 @@ fn FacilitatorControls(session: Session, phase: Memo<Phase>) -> impl IntoView {
                     {move || session.t(Key::ExtendTimer)}
                 </button>
             </Show>
-            <Show when=move || publish_refused.get() && phase.get() == Phase::Revision>
-                <form class="publish-anyway" on:submit=publish_anyway>
+            <Show when=move || session.can(Action::ConfigureMeeting)>
+                <label class="auto-start">
                     <input
-                        type="text"
-                        id="override-reason"
-                        maxlength=casebook_core::limits::MAX_REASON_CHARS
-                        aria-label=move || session.t(Key::OverrideReason)
-                        placeholder=move || session.t(Key::OverrideReason)
-                        prop:value=move || reason.get()
-                        on:input=move |ev| reason.set(event_target_value(&ev))
+                        type="checkbox"
+                        id="timer-auto-start"
+                        prop:checked=move || session.room.with(|r| r.settings.auto_start_timer)
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            session.send(serde_json::json!({ "type": "set_timer_auto_start", "on": on }), |_| {});
+                        }
                     />
-                    <button type="submit" disabled=move || reason.with(|r| r.trim().is_empty())>
-                        {move || session.t(Key::PublishAnyway)}
-                    </button>
-                </form>
+                    " " {move || session.t(Key::TimerAutoStart)}
+                </label>
             </Show>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_of_latin_and_japanese_names() {
+        assert_eq!(initials("Pat Suzuki"), "PS");
+        assert_eq!(initials("pat"), "P");
+        assert_eq!(initials("SRE 佐藤 花子"), "S佐");
+        assert_eq!(initials("佐藤"), "佐");
+        assert_eq!(initials("  "), "");
+    }
+
+    #[test]
+    fn the_clock_rounds_up_and_counts_overtime() {
+        assert_eq!(clock(61_000), "1:01");
+        assert_eq!(clock(500), "0:01");
+        assert_eq!(clock(0), "0:00");
+        assert_eq!(clock(-61_000), "+1:01");
     }
 }

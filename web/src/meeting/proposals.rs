@@ -1,8 +1,9 @@
 //! Proposals: undecided suggestions come up one by one; the author or the
 //! facilitator accepts one (it becomes a to-do for revision) or declines it
-//! with a reason.
+//! with a reason. The reason is a draft per suggestion ([`super::drafts`]).
 
 use super::cards::CommentCard;
+use super::drafts::Draft;
 use super::{attr_selector, scroll_to, Session};
 use crate::i18n::{suggestion_position, Key};
 use casebook_core::comment::CommentKind;
@@ -35,12 +36,21 @@ pub fn ProposalsPanel(session: Session) -> impl IntoView {
         }
     });
     on_cleanup(move || session.focus.set(None));
-    let reason = RwSignal::new(String::new());
+    // The reason for declining the current suggestion.
+    let reason = move || {
+        current
+            .get()
+            .map(|id| Draft::of(session, format!("decline:{id}")))
+    };
+    let reason_text = move || reason().map(|r| r.get()).unwrap_or_default();
     let declining = RwSignal::new(false);
+    // A reason being written when the page was left is open again.
     Effect::new(move |_| {
-        current.track();
-        reason.set(String::new());
-        declining.set(false);
+        let written = current.get().is_some_and(|id| {
+            let draft = Draft::of(session, format!("decline:{id}"));
+            !draft.get_untracked().trim().is_empty()
+        });
+        declining.set(written);
     });
     let accept = move |_| {
         if let Some(id) = current.get_untracked() {
@@ -54,13 +64,17 @@ pub fn ProposalsPanel(session: Session) -> impl IntoView {
         let Some(id) = current.get_untracked() else {
             return;
         };
-        let text = reason.get_untracked().trim().to_owned();
+        let draft = Draft::of(session, format!("decline:{id}"));
+        let text = draft.get_untracked().trim().to_owned();
         if text.is_empty() {
             return;
         }
-        let command =
-            serde_json::json!({ "type": "decline_suggestion", "comment_id": id, "reason": text });
-        session.send(command, |_| {});
+        let command = serde_json::json!({ "type": "decline_suggestion", "comment_id": id, "reason": text.clone() });
+        session.send(command, move |ok| {
+            if ok {
+                draft.sent(&text);
+            }
+        });
     };
     let decided = move || total() as usize - pending.with(Vec::len).min(total() as usize);
     view! {
@@ -104,10 +118,14 @@ pub fn ProposalsPanel(session: Session) -> impl IntoView {
                             type="text"
                             maxlength=casebook_core::limits::MAX_REASON_CHARS
                             placeholder=move || session.t(Key::DeclineReasonPlaceholder)
-                            prop:value=move || reason.get()
-                            on:input=move |ev| reason.set(event_target_value(&ev))
+                            prop:value=reason_text
+                            on:input=move |ev| {
+                                if let Some(r) = reason() {
+                                    r.set(event_target_value(&ev));
+                                }
+                            }
                         />
-                        <button type="submit" disabled=move || reason.with(|r| r.trim().is_empty())>
+                        <button type="submit" disabled=move || reason_text().trim().is_empty()>
                             {move || session.t(Key::Decline)}
                         </button>
                     </form>

@@ -2,8 +2,10 @@
 //! undecided suggestions, and accepted suggestions as to-dos — resolving each
 //! with one click and an optional note; progress reads "12 of 15 resolved".
 //! Declined suggestions are settled by their decision and are not listed.
+//! Each note is a draft ([`super::drafts`]).
 
 use super::cards::{kind_class, kind_key};
+use super::drafts::Draft;
 use super::{attr_selector, scroll_to, Session};
 use crate::i18n::{resolved_progress, Key};
 use casebook_core::comment::Comment;
@@ -68,7 +70,7 @@ pub fn RevisionPanel(session: Session) -> impl IntoView {
 
 #[component]
 fn RevisionItem(session: Session, id: String) -> impl IntoView {
-    let note = RwSignal::new(String::new());
+    let note = Draft::of(session, format!("resolve:{id}"));
     let comment = {
         let id = id.clone();
         Memo::new(move |_| session.room.with(|r| r.comment(&id).cloned()))
@@ -76,12 +78,16 @@ fn RevisionItem(session: Session, id: String) -> impl IntoView {
     let resolve = {
         let id = id.clone();
         move |_| {
-            let note = note.get_untracked().trim().to_owned();
+            let text = note.get_untracked().trim().to_owned();
             let mut command = serde_json::json!({ "type": "resolve", "comment_id": id.clone() });
-            if !note.is_empty() {
-                command["note"] = serde_json::Value::String(note);
+            if !text.is_empty() {
+                command["note"] = serde_json::Value::String(text.clone());
             }
-            session.send(command, |_| {});
+            session.send(command, move |ok| {
+                if ok {
+                    note.sent(&text);
+                }
+            });
         }
     };
     let look = id.clone();

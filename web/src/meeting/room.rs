@@ -11,14 +11,14 @@
 use crate::socket::Socket;
 use casebook_core::comment::{Comment, Kudos};
 use casebook_core::document::new_doc;
-use casebook_core::meeting::{Counts, PhaseEntry};
+use casebook_core::meeting::{Counts, PhaseEntry, ReadingProgress, Settings, TimerPlan};
 use casebook_core::phase::Phase;
 use casebook_core::protocol::{self, Message, SyncMessage};
-use casebook_core::timer::Timer;
+use casebook_core::timer::{Schedule, Timer};
 use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 use wasm_bindgen::prelude::*;
@@ -34,10 +34,15 @@ pub struct RoomState {
     pub loaded: bool,
     pub phase: Phase,
     pub timer: Timer,
+    /// Each phase's planned time, where it differs from the default.
+    pub timer_plans: BTreeMap<Phase, TimerPlan>,
+    pub settings: Settings,
     pub history: Vec<PhaseEntry>,
     pub spotlight: Option<String>,
     /// Person ids of those done reading.
     pub done_reading: BTreeSet<String>,
+    /// The readers here and who of them is done.
+    pub reading: ReadingProgress,
     pub published: bool,
     pub counts: Counts,
     /// In the order they were posted.
@@ -52,9 +57,12 @@ impl Default for RoomState {
             loaded: false,
             phase: Phase::Drafting,
             timer: Timer::default(),
+            timer_plans: BTreeMap::new(),
+            settings: Settings::default(),
             history: Vec::new(),
             spotlight: None,
             done_reading: BTreeSet::new(),
+            reading: ReadingProgress::default(),
             published: false,
             counts: Counts::default(),
             comments: Vec::new(),
@@ -75,14 +83,27 @@ impl RoomState {
             loaded: true,
             phase: entry(txn, "meeting", "phase").unwrap_or(Phase::Drafting),
             timer: entry(txn, "meeting", "timer").unwrap_or_default(),
+            timer_plans: entry(txn, "meeting", "timer_plans").unwrap_or_default(),
+            settings: entry(txn, "meeting", "settings").unwrap_or_default(),
             history: entry(txn, "meeting", "history").unwrap_or_default(),
             spotlight: entry::<Option<String>>(txn, "meeting", "spotlight").flatten(),
             done_reading: entry(txn, "meeting", "done_reading").unwrap_or_default(),
+            reading: entry(txn, "meeting", "reading").unwrap_or_default(),
             published: published.is_some_and(|p| !p.is_null()),
             counts: entry(txn, "meeting", "counts").unwrap_or_default(),
             comments,
             kudos,
         }
+    }
+
+    /// Time left in the phase and the meeting at `now_ms`, and what is next.
+    pub fn schedule(&self, now_ms: u64) -> Schedule {
+        Schedule::at(
+            self.phase,
+            &self.timer,
+            |phase| TimerPlan::planned_ms(&self.timer_plans, phase),
+            now_ms,
+        )
     }
 
     pub fn comment(&self, id: &str) -> Option<&Comment> {
@@ -119,7 +140,7 @@ const BACKOFF_CAP_MS: f64 = 10_000.0;
 
 struct Inner {
     doc: Doc,
-    url: String,
+    url: RefCell<String>,
     socket: RefCell<Option<Socket>>,
     attempt: RefCell<u32>,
     last_heard_ms: RefCell<f64>,
@@ -140,7 +161,7 @@ impl MeetingRoom {
     pub fn open(url: String, state: RwSignal<RoomState>, connected: RwSignal<bool>) -> MeetingRoom {
         let room = MeetingRoom(Rc::new(Inner {
             doc: new_doc(),
-            url,
+            url: RefCell::new(url),
             socket: RefCell::new(None),
             attempt: RefCell::new(0),
             last_heard_ms: RefCell::new(js_sys::Date::now()),
@@ -160,8 +181,9 @@ impl MeetingRoom {
         let inner = &self.0;
         let weak = Rc::downgrade(inner);
         let (w1, w2, w3) = (weak.clone(), weak.clone(), weak);
+        let url = inner.url.borrow().clone();
         let Some(socket) = Socket::open(
-            &inner.url,
+            &url,
             move || with_room(&w1, |r| r.opened()),
             move |e: MessageEvent| with_room(&w2, |r| r.received(e)),
             move |_: CloseEvent| with_room(&w3, |r| r.closed()),
@@ -172,6 +194,19 @@ impl MeetingRoom {
         };
         *inner.last_heard_ms.borrow_mut() = js_sys::Date::now();
         *inner.socket.borrow_mut() = Some(socket);
+    }
+
+    /// Reopens the room at `url` (another token: the server counts who is
+    /// here by the token the socket was opened with). The replica is kept.
+    pub fn reopen(&self, url: String) {
+        if *self.0.url.borrow() == url {
+            return;
+        }
+        *self.0.url.borrow_mut() = url;
+        // Dropping the socket does not run our close handler.
+        *self.0.socket.borrow_mut() = None;
+        *self.0.attempt.borrow_mut() = 0;
+        self.connect();
     }
 
     fn opened(&self) {

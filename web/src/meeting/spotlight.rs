@@ -1,10 +1,16 @@
 //! Q&A: the facilitator picks the next question; it is spotlighted on every
 //! screen with its words scrolled into view; the author (or facilitator)
 //! records the answer, which the server writes into the Q&A section.
+//!
+//! The answer box is a draft ([`super::drafts`]) per question: it survives a
+//! phase change, a reload and a closed tab. Who else is typing an answer is
+//! shown under it. When someone else recorded an answer first, the text of
+//! whoever came second stays, with the offer to add it to the recorded one.
 
 use super::cards::{kind_class, CommentCard};
+use super::drafts::Draft;
 use super::{attr_selector, scroll_to, Session};
-use crate::i18n::Key;
+use crate::i18n::{answered_first, typing_answer, Key};
 use casebook_core::comment::{Comment, CommentKind};
 use casebook_core::permission::Action;
 use leptos::prelude::*;
@@ -42,42 +48,13 @@ pub fn follow(session: Session) {
 
 #[component]
 pub fn SpotlightPanel(session: Session) -> impl IntoView {
-    let answer = RwSignal::new(String::new());
     let current = Memo::new(move |_| session.room.with(|r| r.spotlight.clone()));
     let next = Memo::new(move |_| {
         session
             .room
             .with(|r| next_question(&r.comments, r.spotlight.as_deref()))
     });
-    let answered = move || {
-        let id = current.get();
-        session.room.with(|r| {
-            id.and_then(|id| r.comment(&id).map(|c| c.answer.is_some()))
-                .unwrap_or(false)
-        })
-    };
     let open_count = move || session.room.with(|r| r.counts.open_questions);
-    // A new question in the spotlight starts with an empty answer box.
-    Effect::new(move |_| {
-        current.track();
-        answer.set(String::new());
-    });
-    let record = move || {
-        let Some(id) = current.get_untracked() else {
-            return;
-        };
-        let text = answer.get_untracked().trim().to_owned();
-        if text.is_empty() {
-            return;
-        }
-        let command =
-            serde_json::json!({ "type": "answer_question", "comment_id": id, "text": text });
-        session.send(command, move |ok| {
-            if ok {
-                answer.set(String::new());
-            }
-        });
-    };
     view! {
         <section class="stage-panel spotlight-panel" id="spotlight" aria-live="polite">
             <h2 class="sidebar-heading">
@@ -122,28 +99,142 @@ pub fn SpotlightPanel(session: Session) -> impl IntoView {
                     </div>
                 }.into_any(),
             }}
-            <Show when=move || current.get().is_some() && !answered() && session.can(Action::Answer)>
-                <form class="answer-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+            {move || current.get().map(|id| view! { <AnswerBox session id/> })}
+        </section>
+    }
+}
+
+/// Recording the answer to question `id`, or what is left of an answer that
+/// came second.
+#[component]
+fn AnswerBox(session: Session, id: String) -> impl IntoView {
+    let draft = Draft::of(session, format!("answer:{id}"));
+    let recorded = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            session
+                .room
+                .with(|r| r.comment(&id).and_then(|c| c.answer.clone()))
+        })
+    };
+    let typing = {
+        let things = [format!("answer:{id}"), format!("edit:{id}")];
+        Memo::new(move |_| session.typing_in(&things))
+    };
+    let record = {
+        let id = id.clone();
+        move || {
+            let text = draft.get_untracked().trim().to_owned();
+            if text.is_empty() {
+                return;
+            }
+            let command = serde_json::json!({ "type": "answer_question", "comment_id": id.clone(), "text": text.clone() });
+            session.send(command, move |ok| {
+                if ok {
+                    draft.sent(&text);
+                } else if recorded.try_with_untracked(Option::is_some) == Some(true) {
+                    // Answered first by someone else: the box below says so.
+                    session.error.set(None);
+                }
+            });
+        }
+    };
+    // What is left of this box once an answer is recorded: nothing when it
+    // is this very text (ours, recorded before the command's answer came
+    // back), else the text that came second.
+    let left_over = move || {
+        recorded.with(|answer| {
+            answer.as_ref().is_some_and(|answer| {
+                draft.text_with(|text| !text.trim().is_empty() && text.trim() != answer.text)
+            })
+        })
+    };
+    Effect::new(move |_| {
+        let ours = recorded.with(|answer| {
+            answer
+                .as_ref()
+                .is_some_and(|answer| draft.text_with(|text| text.trim() == answer.text))
+        });
+        if ours {
+            draft.sent(&draft.get_untracked());
+        } else if left_over() {
+            // The answer that came first arrived after the refusal: the box
+            // below says so, not the error line.
+            session.error.set(None);
+        }
+    });
+    let question = StoredValue::new(id.clone());
+    let append = {
+        move |_| {
+            let Some(answer) = recorded.get_untracked() else {
+                return;
+            };
+            let mine = draft.get_untracked().trim().to_owned();
+            let command = serde_json::json!({
+                "type": "edit_answer",
+                "comment_id": question.get_value(),
+                "base": answer.text,
+                "text": format!("{}\n\n{mine}", answer.text),
+            });
+            session.send(command, move |ok| {
+                if ok {
+                    draft.sent(&mine);
+                }
+            });
+        }
+    };
+    view! {
+        <Show when=move || typing.with(|names| !names.is_empty())>
+            <p class="typing-note" id="answer-typing" aria-live="polite">
+                {move || typing.with(|names| typing_answer(session.lang.get(), names))}
+            </p>
+        </Show>
+        <Show when=move || recorded.with(Option::is_none) && session.can(Action::Answer)>
+            <form class="answer-form" on:submit={
+                let record = record.clone();
+                move |ev: leptos::ev::SubmitEvent| {
                     ev.prevent_default();
                     record();
-                }>
-                    <label for="answer-text">{move || session.t(Key::AnswerLabel)}</label>
-                    <textarea
-                        id="answer-text"
-                        rows="3"
-                        maxlength=casebook_core::limits::MAX_ANSWER_CHARS
-                        placeholder=move || session.t(Key::AnswerPlaceholder)
-                        prop:value=move || answer.get()
-                        on:input=move |ev| answer.set(event_target_value(&ev))
-                    ></textarea>
-                    <div class="composer-actions">
-                        <button type="submit" id="record-answer" disabled=move || answer.with(|a| a.trim().is_empty())>
-                            {move || session.t(Key::RecordAnswer)}
+                }
+            }>
+                <label for="answer-text">{move || session.t(Key::AnswerLabel)}</label>
+                <textarea
+                    id="answer-text"
+                    rows="3"
+                    maxlength=casebook_core::limits::MAX_ANSWER_CHARS
+                    placeholder=move || session.t(Key::AnswerPlaceholder)
+                    prop:value=move || draft.get()
+                    on:input=move |ev| draft.set(event_target_value(&ev))
+                ></textarea>
+                <div class="composer-actions">
+                    <button type="submit" id="record-answer" disabled=move || draft.is_blank()>
+                        {move || session.t(Key::RecordAnswer)}
+                    </button>
+                    <span class="muted">{move || session.t(Key::AnswerGoesToQa)}</span>
+                </div>
+            </form>
+        </Show>
+        // Someone else's answer was recorded while this one was written.
+        <Show when=left_over>
+            <div class="answer-left" id="answer-left" role="status">
+                <p>
+                    {move || answered_first(
+                        session.lang.get(),
+                        &recorded.with(|a| a.as_ref().map(|a| a.by.display_name.clone()).unwrap_or_default()),
+                    )}
+                </p>
+                <blockquote class="quote" id="answer-left-text">{move || draft.get()}</blockquote>
+                <div class="composer-actions">
+                    <Show when=move || session.can(Action::EditAnswer)>
+                        <button type="button" id="append-answer" on:click=append>
+                            {move || session.t(Key::AppendToAnswer)}
                         </button>
-                        <span class="muted">{move || session.t(Key::AnswerGoesToQa)}</span>
-                    </div>
-                </form>
-            </Show>
-        </section>
+                    </Show>
+                    <button type="button" class="secondary" on:click=move |_| draft.set(String::new())>
+                        {move || session.t(Key::DiscardMine)}
+                    </button>
+                </div>
+            </div>
+        </Show>
     }
 }

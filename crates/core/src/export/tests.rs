@@ -1,8 +1,12 @@
 //! Export and import: what the files say, and the way back.
 
 use super::*;
+use crate::anchor::Anchor;
+use crate::comment::CommentKind;
+use crate::document::TEMPLATE;
 use crate::meeting::{Actor, Command, CommandKind};
 use crate::outline::{Section, SectionTitle};
+use crate::phase::Phase;
 use crate::role::Role;
 
 fn sections(texts: &[(&str, &str)]) -> Vec<SectionText> {
@@ -46,35 +50,121 @@ const TEXTS: [(&str, &str); 4] = [
     ("kudos", "- **佐藤さん**: 見事な切り戻し (Aiko)\n"),
 ];
 
+fn actor(id: &str, role: Role, name: &str) -> Actor {
+    Actor {
+        participant_id: id.into(),
+        role,
+        display_name: name.into(),
+    }
+}
+
+/// A meeting through to publication: Pat asks about MySQL (one reply, one
+/// answer), Kim suggests a diagram (accepted, done) and a rewrite
+/// (declined), Aoki joins from two browsers, the SRE publishes with a reason.
 fn published_meeting() -> Meeting {
     let mut meeting = Meeting::new(1_700_000_000_000);
-    let sre = Actor {
-        participant_id: "sre".into(),
-        role: Role::Facilitator,
-        display_name: "SRE 佐藤".into(),
+    let sre = actor("sre", Role::Facilitator, "SRE 佐藤");
+    let aoki = actor("aoki-laptop", Role::Author, "Aoki");
+    let aoki_phone = actor("aoki-phone", Role::Author, " aoki ");
+    let pat = actor("pat", Role::Participant, "Pat 鈴木");
+    let kim = actor("kim", Role::Participant, "Kim");
+    let anchor = {
+        use yrs::{Text, Transact};
+        let doc = crate::document::new_doc();
+        let text = doc.get_or_insert_text("section:system");
+        text.insert(&mut doc.transact_mut(), 0, "Middleware: MySQL 8 on EC2");
+        let txn = doc.transact();
+        Anchor::new(&txn, &text, "system", 12..26).expect("an anchor")
     };
     let mut now = 1_700_000_000_000;
-    for to in [
-        Phase::SilentReading,
-        Phase::QAndA,
-        Phase::Proposals,
-        Phase::Kudos,
-        Phase::Revision,
-        Phase::Published,
-    ] {
-        now += 600_000;
-        let override_reason = (to == Phase::Published).then(|| "glossary\n next week | ok".into());
+    let mut n = 0;
+    let mut send = |m: &mut Meeting, who: &Actor, kind: CommandKind, now: u64| {
+        n += 1;
         let command = Command {
-            command_id: format!("{to}"),
-            kind: CommandKind::MovePhase {
-                to,
-                override_reason,
-            },
+            command_id: format!("c{n}"),
+            kind,
         };
-        meeting
-            .execute(&sre, &command, now, &mut || "x".into())
-            .expect("the facilitator moves on");
+        m.execute(who, &command, now, &mut || format!("id{n}"))
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let to = |m: &mut Meeting, phase: Phase, now: u64| {
+        let override_reason =
+            (phase == Phase::Published).then(|| "glossary\n next week | ok".into());
+        m.execute(
+            &sre,
+            &Command {
+                command_id: format!("{phase}"),
+                kind: CommandKind::MovePhase {
+                    to: phase,
+                    override_reason,
+                },
+            },
+            now,
+            &mut || "x".into(),
+        )
+        .expect("the facilitator moves on");
+    };
+    let comment = |kind, text: &str| CommandKind::PostComment {
+        kind,
+        anchor: anchor.clone(),
+        text: text.into(),
+    };
+    now += 600_000;
+    to(&mut meeting, Phase::SilentReading, now);
+    send(
+        &mut meeting,
+        &pat,
+        comment(CommentKind::Question, "Why not RDS?"),
+        now,
+    );
+    send(
+        &mut meeting,
+        &kim,
+        comment(CommentKind::Suggestion, "Add a diagram"),
+        now,
+    );
+    send(
+        &mut meeting,
+        &kim,
+        comment(CommentKind::Suggestion, "Rewrite | all"),
+        now,
+    );
+    send(&mut meeting, &pat, CommandKind::MarkDoneReading, now);
+    let [question, diagram, rewrite] = ["id1", "id2", "id3"].map(String::from);
+    now += 600_000;
+    to(&mut meeting, Phase::QAndA, now);
+    let reply = CommandKind::Reply {
+        comment_id: question.clone(),
+        text: "Aurora too?".into(),
+    };
+    send(&mut meeting, &kim, reply, now);
+    let answer = CommandKind::AnswerQuestion {
+        comment_id: question,
+        text: "A plugin RDS lacks.".into(),
+    };
+    send(&mut meeting, &aoki, answer, now);
+    now += 600_000;
+    to(&mut meeting, Phase::Proposals, now);
+    let accept = CommandKind::AcceptSuggestion {
+        comment_id: diagram.clone(),
+    };
+    send(&mut meeting, &aoki, accept, now);
+    let decline = CommandKind::DeclineSuggestion {
+        comment_id: rewrite,
+        reason: "out of scope".into(),
+    };
+    send(&mut meeting, &aoki, decline, now);
+    for phase in [Phase::Kudos, Phase::Revision] {
+        now += 600_000;
+        to(&mut meeting, phase, now);
     }
+    let resolve = CommandKind::Resolve {
+        comment_id: diagram,
+        note: Some("drawn".into()),
+    };
+    send(&mut meeting, &aoki_phone, resolve, now);
+    now += 600_000;
+    to(&mut meeting, Phase::Published, now);
     meeting
 }
 
@@ -86,11 +176,11 @@ fn export<'a>(
 ) -> CaseExport<'a> {
     CaseExport {
         title: "Checkout outage 決済障害",
-        created_at_ms: 1_700_000_000_000,
+        incident_at_ms: Some(1_699_990_000_000),
+        utc_offset: 540,
         sections,
         draft,
         meeting,
-        now_ms: 1_700_009_000_000,
         japanese,
     }
 }
@@ -104,14 +194,19 @@ fn the_markdown_export_has_metadata_and_every_section_in_order() {
         md.starts_with("# Checkout outage 決済障害\n\n<!-- casebook:metadata -->\n"),
         "{md}"
     );
-    assert!(md.contains("- **Created:** 2023-11-14 22:13 UTC\n"), "{md}");
     assert!(
-        md.contains("- **Published:** 2023-11-14 23:13 UTC (SRE 佐藤)\n"),
+        md.contains("- **Incident:** 2023-11-15 04:26 UTC+09:00\n"),
+        "in the case's time zone: {md}"
+    );
+    assert!(
+        md.contains("- **Published:** 2023-11-15 08:13 UTC+09:00 (SRE 佐藤)\n"),
         "{md}"
     );
-    assert!(md.contains("because:** glossary next week | ok\n"), "{md}");
-    assert!(md.contains("- **Participants:** 1\n"), "{md}");
-    assert!(md.contains("Silent reading 10.0 min, Q&A 10.0 min"), "{md}");
+    assert!(md.contains("- **Authors:** Aoki\n"), "{md}");
+    assert!(
+        md.contains("- **Participants:** 4\n"),
+        "one person on two browsers is one: {md}"
+    );
     let mut at = 0;
     for s in &s {
         let heading = format!("## {}\n", s.section.title(false));
@@ -124,8 +219,126 @@ fn the_markdown_export_has_metadata_and_every_section_in_order() {
     assert!(!md.contains("Draft"));
     let md = case_markdown(&export(&s, &meeting, "old draft", true));
     assert!(md.contains("## システム概要\n"));
-    assert!(md.contains("- **作成:** 2023-11-14 22:13 UTC\n"));
+    assert!(
+        md.contains("- **発生日時:** 2023-11-15 04:26 UTC+09:00\n"),
+        "{md}"
+    );
+    assert!(md.contains("- **参加者数:** 4人\n"), "{md}");
     assert!(md.contains("## 下書き\n\nold draft\n"));
+}
+
+#[test]
+fn the_meeting_bookkeeping_and_the_override_reason_are_not_for_readers() {
+    let s = sections(&TEXTS);
+    let meeting = published_meeting();
+    for japanese in [false, true] {
+        let case = export(&s, &meeting, "", japanese);
+        for page in [case_markdown(&case), case_html(&case)] {
+            assert!(!page.contains("glossary next week"), "{page}");
+            assert!(!page.contains("10.0"), "no time per phase: {page}");
+            assert!(!page.contains("Time in each phase"), "{page}");
+            assert!(!page.contains("各フェーズの時間"), "{page}");
+            assert!(
+                !page.contains("Created") && !page.contains("作成"),
+                "{page}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_meeting_record_has_questions_with_threads_decisions_and_people() {
+    let s = sections(&TEXTS);
+    let meeting = published_meeting();
+    let md = case_markdown(&export(&s, &meeting, "", false));
+    let record = &md[md
+        .find("<!-- casebook:meeting -->")
+        .expect("a meeting record")..];
+    assert!(record.starts_with("<!-- casebook:meeting -->\n## What the meeting produced\n"));
+    assert!(
+        record.contains(
+            "- **Pat 鈴木** — [System overview](#system) “MySQL 8 on EC2”\\\n  Why not RDS?\n  \
+             - **Answer (Aoki):** A plugin RDS lacks.\n  - Kim: Aurora too?\n"
+        ),
+        "{record}"
+    );
+    assert!(
+        record.contains(
+            "| Add a diagram | [System overview](#system) “MySQL 8 on EC2” | Accepted | Aoki | \
+             Done in the revision (drawn) |\n"
+        ),
+        "{record}"
+    );
+    assert!(
+        record.contains("| Rewrite \\| all | [System overview](#system) “MySQL 8 on EC2” | Declined: out of scope | Aoki | — |\n"),
+        "{record}"
+    );
+    assert!(
+        record.contains(
+            "### Who took part\n\n- **Authors:** Aoki\n- **Facilitation:** SRE 佐藤\n\
+             - **Participants:** Kim, Pat 鈴木\n"
+        ),
+        "{record}"
+    );
+    let ja = case_markdown(&export(&s, &meeting, "", true));
+    for expected in [
+        "## 会議の記録\n",
+        "### 質疑応答\n",
+        "[システム概要](#system) 「MySQL 8 on EC2」",
+        "  - **回答 (Aoki):** A plugin RDS lacks.\n",
+        "| 採用 | Aoki | 改訂で対応済み (drawn) |",
+        "| 不採用：out of scope |",
+        "- **参加者:** Kim、Pat 鈴木\n",
+    ] {
+        assert!(ja.contains(expected), "{expected} in {ja}");
+    }
+    let html = case_html(&export(&s, &meeting, "", false));
+    assert!(
+        html.contains("<a href=\"#system\">System overview</a>"),
+        "{html}"
+    );
+    assert!(html.contains("<section id=\"meeting-record\">"), "{html}");
+    assert!(html.contains("<td>Declined: out of scope</td>"), "{html}");
+}
+
+#[test]
+fn the_html_page_has_a_header_a_table_of_contents_and_a_print_style() {
+    let s = sections(&TEXTS);
+    let meeting = published_meeting();
+    let html = case_html(&export(&s, &meeting, "", true));
+    assert!(html.contains("<html lang=\"ja\">"));
+    assert!(
+        html.contains(
+            "<header class=\"case-header\">\n<h1>Checkout outage 決済障害</h1>\n\
+             <p class=\"case-date\">2023-11-15 04:26 UTC+09:00</p>\n</header>"
+        ),
+        "{html}"
+    );
+    let toc = &html[html
+        .find("<nav class=\"toc\"")
+        .expect("a table of contents")..];
+    let toc = &toc[..toc.find("</nav>").expect("closed")];
+    assert!(toc.contains("<h2>目次</h2>"));
+    assert!(toc.contains("<li><a href=\"#system\">システム概要</a></li>"));
+    assert!(toc.contains("<li><a href=\"#custom-notes\">補足メモ</a></li>"));
+    assert!(toc.contains("<li><a href=\"#meeting-record\">会議の記録</a></li>"));
+    assert!(html.contains("@media print{"));
+    assert!(html.contains("white-space:pre-wrap"));
+    assert!(!html.contains("<script"));
+}
+
+#[test]
+fn times_are_shown_in_the_case_time_zone() {
+    assert_eq!(format_time(1_700_000_000_000, 0), "2023-11-14 22:13 UTC");
+    assert_eq!(
+        format_time(1_700_000_000_000, 540),
+        "2023-11-15 07:13 UTC+09:00"
+    );
+    assert_eq!(
+        format_time(1_700_000_000_000, -330),
+        "2023-11-14 16:43 UTC-05:30"
+    );
+    assert_eq!(format_time(0, -60), "1969-12-31 23:00 UTC-01:00");
 }
 
 #[test]
@@ -206,7 +419,6 @@ fn the_html_export_is_a_safe_standalone_page() {
     assert!(html.contains("<h2>System overview</h2>"));
     assert!(html.contains("<h2>目的</h2>"));
     assert!(html.contains("<strong>佐藤さん</strong>"));
-    assert!(html.contains("glossary next week | ok"));
 }
 
 #[test]
@@ -214,6 +426,20 @@ fn participants_are_everyone_who_took_part() {
     let meeting = published_meeting();
     assert_eq!(
         meeting.participants().into_iter().collect::<Vec<_>>(),
-        vec!["sre"]
+        vec!["aoki-laptop", "aoki-phone", "kim", "pat", "sre"]
+    );
+    let names: Vec<(String, Role)> = meeting
+        .attendees()
+        .into_iter()
+        .map(|a| (a.name, a.role))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("SRE 佐藤".to_owned(), Role::Facilitator),
+            ("Aoki".to_owned(), Role::Author),
+            ("Kim".to_owned(), Role::Participant),
+            ("Pat 鈴木".to_owned(), Role::Participant),
+        ]
     );
 }

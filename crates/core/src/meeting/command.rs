@@ -15,6 +15,7 @@ use crate::anchor::Anchor;
 use crate::comment::CommentKind;
 use crate::permission::Action;
 use crate::phase::Phase;
+use crate::readiness::Rule;
 use crate::survey::Ratings;
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +50,11 @@ pub enum CommandKind {
     ExtendTimer {
         seconds: u64,
     },
+    /// Whether a phase's timer starts by itself when the phase starts (on
+    /// unless the facilitator turns it off).
+    SetTimerAutoStart {
+        on: bool,
+    },
     MarkDoneReading,
     UndoDoneReading,
     PostComment {
@@ -67,6 +73,15 @@ pub enum CommandKind {
     AnswerQuestion {
         comment_id: String,
         text: String,
+    },
+    /// Replace a recorded answer with `text` (to correct or extend it).
+    /// `base` is the recorded answer the edit started from: if someone
+    /// changed it meanwhile the edit is refused (409) and the client keeps
+    /// its text, so nobody's words are overwritten unseen.
+    EditAnswer {
+        comment_id: String,
+        text: String,
+        base: String,
     },
     AcceptSuggestion {
         comment_id: String,
@@ -89,6 +104,16 @@ pub enum CommandKind {
         #[serde(default)]
         comment: Option<String>,
     },
+    /// Mark one readiness finding (its rule, section and subject, as the
+    /// check reported it) "not applicable": it stops blocking, and the
+    /// reason is kept and shown with it.
+    DismissFinding {
+        rule: Rule,
+        section: String,
+        #[serde(default)]
+        subject: Option<String>,
+        reason: String,
+    },
 }
 
 impl CommandKind {
@@ -104,17 +129,20 @@ impl CommandKind {
             CommandKind::StartTimer { .. }
             | CommandKind::PauseTimer
             | CommandKind::ExtendTimer { .. } => Action::ControlTimer,
+            CommandKind::SetTimerAutoStart { .. } => Action::ConfigureMeeting,
             CommandKind::MarkDoneReading | CommandKind::UndoDoneReading => Action::MarkDoneReading,
             CommandKind::PostComment { .. } => Action::Comment,
             CommandKind::Reply { .. } => Action::Reply,
             CommandKind::Spotlight { .. } | CommandKind::ClearSpotlight => Action::Spotlight,
             CommandKind::AnswerQuestion { .. } => Action::Answer,
+            CommandKind::EditAnswer { .. } => Action::EditAnswer,
             CommandKind::AcceptSuggestion { .. } | CommandKind::DeclineSuggestion { .. } => {
                 Action::DecideSuggestion
             }
             CommandKind::Resolve { .. } => Action::Resolve,
             CommandKind::PostKudos { .. } => Action::PostKudos,
             CommandKind::AnswerSurvey { .. } => Action::AnswerSurvey,
+            CommandKind::DismissFinding { .. } => Action::DismissFinding,
         }
     }
 }

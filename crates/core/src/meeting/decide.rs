@@ -36,10 +36,13 @@ impl Meeting {
                 self.phase.as_str().replace('_', " ")
             )));
         }
+        let display_name = person.display_name.clone();
         let changes = self.changes(person, &command.kind, new_id)?;
         let origin = Origin {
             participant_id: actor.participant_id.clone(),
             command_id: command.command_id.clone(),
+            role: Some(actor.role),
+            display_name: Some(display_name),
         };
         Ok(changes
             .into_iter()
@@ -87,6 +90,8 @@ impl Meeting {
                     to: *to,
                     by: person,
                     override_reason,
+                    timer_started: self.settings.auto_start_timer
+                        && to.default_timer_secs().is_some(),
                 }
             }
             CommandKind::StartTimer { seconds: Some(s) } => Change::TimerStarted {
@@ -118,6 +123,12 @@ impl Meeting {
                     ));
                 }
                 Change::TimerExtended { by_ms }
+            }
+            CommandKind::SetTimerAutoStart { on } => {
+                if self.settings.auto_start_timer == *on {
+                    return Ok(Vec::new());
+                }
+                Change::TimerAutoStartSet { on: *on }
             }
             CommandKind::MarkDoneReading => {
                 if self.done_reading.contains(&person.participant_id) {
@@ -197,13 +208,42 @@ impl Meeting {
                 let text = text("answer", body, MAX_ANSWER_CHARS)?;
                 if comment.answer.is_some() {
                     return Err(MeetingError::Conflict(format!(
-                        "question {} is already answered; edit the Q&A section of the document to change the answer",
+                        "question {} was answered meanwhile; your text is kept, and you can add it to the recorded answer",
                         comment.id
                     )));
                 }
                 Change::QuestionAnswered {
                     comment_id: comment.id.clone(),
                     text,
+                    by: person,
+                }
+            }
+            CommandKind::EditAnswer {
+                comment_id,
+                text: body,
+                base,
+            } => {
+                let comment = self.find_kind(comment_id, CommentKind::Question)?;
+                let text = text("answer", body, MAX_ANSWER_CHARS)?;
+                let Some(answer) = &comment.answer else {
+                    return Err(MeetingError::Conflict(format!(
+                        "question {} has no recorded answer yet; record one first",
+                        comment.id
+                    )));
+                };
+                if answer.text != base.trim() {
+                    return Err(MeetingError::Conflict(format!(
+                        "the answer to question {} changed while you were editing it; your text is kept, look at the new answer and try again",
+                        comment.id
+                    )));
+                }
+                if answer.text == text {
+                    return Ok(Vec::new());
+                }
+                Change::AnswerEdited {
+                    comment_id: comment.id.clone(),
+                    text,
+                    previous: answer.text.clone(),
                     by: person,
                 }
             }
@@ -237,6 +277,31 @@ impl Meeting {
                 Change::CommentResolved {
                     comment_id: comment.id.clone(),
                     note,
+                    by: person,
+                }
+            }
+            CommandKind::DismissFinding {
+                rule,
+                section,
+                subject,
+                reason,
+            } => {
+                let section = text("section", section, MAX_SECTION_CHARS)?;
+                let subject = optional_text("subject", subject.as_deref(), MAX_SECTION_CHARS)?;
+                let reason = text("reason for dismissing", reason, MAX_REASON_CHARS)?;
+                if self
+                    .dismissal(*rule, &section, subject.as_deref())
+                    .is_some()
+                {
+                    return Err(MeetingError::Conflict(
+                        "this finding is already dismissed".into(),
+                    ));
+                }
+                Change::FindingDismissed {
+                    rule: *rule,
+                    section,
+                    subject,
+                    reason,
                     by: person,
                 }
             }

@@ -17,6 +17,8 @@
 use crate::anchor::Anchor;
 use crate::comment::{CommentKind, Person};
 use crate::phase::Phase;
+use crate::readiness::Rule;
+use crate::role::Role;
 use crate::survey::Ratings;
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +37,12 @@ pub struct Event {
 pub struct Origin {
     pub participant_id: String,
     pub command_id: String,
+    /// The sender's role and name then: who took part, for the published
+    /// case (absent from logs written before they were recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
 }
 
 /// The change an event makes.
@@ -48,6 +56,11 @@ pub enum Change {
         /// Publishing with readiness findings left: the facilitator's reason.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         override_reason: Option<String>,
+        /// The new phase's timer started with it (auto-start was on).
+        /// Absent in events older than auto-start: those phases began
+        /// with a stopped timer.
+        #[serde(default, skip_serializing_if = "is_false")]
+        timer_started: bool,
     },
     TimerStarted {
         duration_ms: u64,
@@ -56,6 +69,9 @@ pub enum Change {
     TimerPaused,
     TimerExtended {
         by_ms: u64,
+    },
+    TimerAutoStartSet {
+        on: bool,
     },
     DoneReading {
         participant_id: String,
@@ -83,6 +99,14 @@ pub enum Change {
     QuestionAnswered {
         comment_id: String,
         text: String,
+        by: Person,
+    },
+    /// A recorded answer was replaced; `previous` is what it said before,
+    /// so the document's Q&A entry can be found and rewritten.
+    AnswerEdited {
+        comment_id: String,
+        text: String,
+        previous: String,
         by: Person,
     },
     SuggestionAccepted {
@@ -114,4 +138,17 @@ pub enum Change {
         ratings: Ratings,
         comment: Option<String>,
     },
+    /// A readiness finding marked "not applicable".
+    FindingDismissed {
+        rule: Rule,
+        section: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        subject: Option<String>,
+        reason: String,
+        by: Person,
+    },
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }

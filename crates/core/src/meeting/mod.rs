@@ -39,10 +39,13 @@ mod views;
 pub use command::{Command, CommandKind};
 pub use error::{ErrorKind, MeetingError};
 pub use event::{Change, Event, Origin};
-pub use views::{Counts, PhaseDuration, PublicMeeting, PublicSurvey, ReadingProgress};
+pub use views::{
+    Attendee, Counts, PhaseDuration, Present, PublicMeeting, PublicSurvey, Reader, ReadingProgress,
+};
 
 use crate::comment::{Answer, Comment, Decision, Kudos, Outcome, Person, Reply, Resolution};
 use crate::phase::Phase;
+use crate::readiness::Rule;
 use crate::role::Role;
 use crate::survey::{Survey, SurveyAnswer};
 use crate::timer::Timer;
@@ -76,6 +79,47 @@ pub struct TimerPlan {
     pub extended_ms: u64,
 }
 
+impl TimerPlan {
+    /// How long `phase` is planned to take: the duration its timer was last
+    /// started with plus extensions, else its default; `None` for the
+    /// phases without a timer.
+    pub fn planned_ms(plans: &BTreeMap<Phase, TimerPlan>, phase: Phase) -> Option<u64> {
+        let default = phase.default_timer_secs()? * 1000;
+        Some(
+            plans
+                .get(&phase)
+                .map_or(default, |p| p.set_ms.saturating_add(p.extended_ms)),
+        )
+    }
+}
+
+/// How the facilitator set the meeting up (in the meeting room, `meeting`
+/// map, key `settings`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// A phase's timer starts when the phase starts.
+    pub auto_start_timer: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            auto_start_timer: true,
+        }
+    }
+}
+
+/// What a phase left behind when the meeting moved on from it, given back
+/// when the meeting returns to it: going back a phase (or forward again)
+/// must not reset its timer nor forget the question in the spotlight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeftPhase {
+    /// The phase's timer, paused when the meeting left.
+    pub timer: Timer,
+    /// It was counting down when the meeting left, so it runs again on return.
+    pub was_running: bool,
+}
+
 /// When and by whom the case was published.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Publication {
@@ -84,6 +128,25 @@ pub struct Publication {
     /// Why it was published although the readiness check had findings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_reason: Option<String>,
+}
+
+/// A readiness finding someone marked "not applicable", and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dismissal {
+    pub rule: Rule,
+    pub section: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    pub reason: String,
+    pub by: Person,
+    pub at_ms: u64,
+}
+
+/// Someone who sent a command: their role and the name they last used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub role: Role,
+    pub display_name: String,
 }
 
 /// The whole state of one postmortem's meeting.
@@ -109,8 +172,23 @@ pub struct Meeting {
     /// Participant ids of those who moved the phase (the facilitators).
     #[serde(default)]
     pub phase_movers: BTreeSet<String>,
+    #[serde(default)]
+    pub settings: Settings,
+    /// The timers of the phases the meeting left, kept for its return.
+    #[serde(default)]
+    pub left_phases: BTreeMap<Phase, LeftPhase>,
+    /// The question that was in the spotlight when the meeting left Q&A.
+    #[serde(default)]
+    pub left_spotlight: Option<String>,
+    /// Participant id → their role and latest name, from the commands they
+    /// sent: who took part.
+    #[serde(default)]
+    pub people: BTreeMap<String, Member>,
     /// Participant id → command ids that produced events.
     pub processed_commands: BTreeMap<String, BTreeSet<String>>,
+    /// Readiness findings marked "not applicable", oldest first.
+    #[serde(default)]
+    pub dismissals: Vec<Dismissal>,
 }
 
 impl Meeting {
@@ -131,7 +209,12 @@ impl Meeting {
             published: None,
             timer_plans: BTreeMap::new(),
             phase_movers: BTreeSet::new(),
+            settings: Settings::default(),
+            left_phases: BTreeMap::new(),
+            left_spotlight: None,
+            people: BTreeMap::new(),
             processed_commands: BTreeMap::new(),
+            dismissals: Vec::new(),
         }
     }
 
@@ -167,6 +250,18 @@ impl Meeting {
             .is_some_and(|ids| ids.contains(command_id))
     }
 
+    /// The dismissal of the finding with this rule, section and subject.
+    pub fn dismissal(
+        &self,
+        rule: Rule,
+        section: &str,
+        subject: Option<&str>,
+    ) -> Option<&Dismissal> {
+        self.dismissals
+            .iter()
+            .find(|d| d.rule == rule && d.section == section && d.subject.as_deref() == subject)
+    }
+
     pub fn comment(&self, comment_id: &str) -> Option<&Comment> {
         self.comments.iter().find(|c| c.id == comment_id)
     }
@@ -183,6 +278,15 @@ impl Meeting {
                 .entry(origin.participant_id.clone())
                 .or_default()
                 .insert(origin.command_id.clone());
+            if let (Some(role), Some(name)) = (origin.role, &origin.display_name) {
+                self.people.insert(
+                    origin.participant_id.clone(),
+                    Member {
+                        role,
+                        display_name: name.clone(),
+                    },
+                );
+            }
         }
         let at_ms = event.at_ms;
         match &event.change {
@@ -190,16 +294,17 @@ impl Meeting {
                 to,
                 by,
                 override_reason,
+                timer_started,
                 ..
             } => {
+                self.leave_phase(at_ms);
                 self.phase = *to;
                 self.phase_movers.insert(by.participant_id.clone());
-                self.timer = Timer::for_phase(*to);
+                self.enter_phase(at_ms, *timer_started);
                 self.history.push(PhaseEntry {
                     phase: *to,
                     entered_at_ms: at_ms,
                 });
-                self.spotlight = None;
                 self.published = (*to == Phase::Published).then(|| Publication {
                     at_ms,
                     by: by.clone(),
@@ -217,6 +322,7 @@ impl Meeting {
                 );
             }
             Change::TimerResumed => self.timer.resume(at_ms),
+            Change::TimerAutoStartSet { on } => self.settings.auto_start_timer = *on,
             Change::TimerPaused => self.timer.pause(at_ms),
             Change::TimerExtended { by_ms } => {
                 self.timer.extend(*by_ms);
@@ -281,6 +387,13 @@ impl Meeting {
                     });
                 }
             }
+            Change::AnswerEdited {
+                comment_id, text, ..
+            } => {
+                if let Some(answer) = self.comment_mut(comment_id).and_then(|c| c.answer.as_mut()) {
+                    answer.text = text.clone();
+                }
+            }
             Change::SuggestionAccepted { comment_id, by } => {
                 self.decide_suggestion(comment_id, Outcome::Accepted, by, at_ms)
             }
@@ -326,6 +439,62 @@ impl Meeting {
                 ratings: *ratings,
                 comment: comment.clone(),
             }),
+            Change::FindingDismissed {
+                rule,
+                section,
+                subject,
+                reason,
+                by,
+            } => {
+                if self.dismissal(*rule, section, subject.as_deref()).is_none() {
+                    self.dismissals.push(Dismissal {
+                        rule: *rule,
+                        section: section.clone(),
+                        subject: subject.clone(),
+                        reason: reason.clone(),
+                        by: by.clone(),
+                        at_ms,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Keeps the current phase's timer (paused) and spotlight for a return.
+    fn leave_phase(&mut self, at_ms: u64) {
+        let was_running = self.timer.is_running();
+        let mut timer = self.timer;
+        timer.pause(at_ms);
+        self.left_phases
+            .insert(self.phase, LeftPhase { timer, was_running });
+        if let Some(spotlight) = self.spotlight.take() {
+            self.left_spotlight = Some(spotlight);
+        }
+    }
+
+    /// Gives a phase entered again its timer and (Q&A) its spotlight back; a
+    /// phase entered for the first time starts with its default timer.
+    /// A phase the meeting left before gets its timer back as it was; a new
+    /// one gets a fresh timer, running when the event says it started.
+    fn enter_phase(&mut self, at_ms: u64, timer_started: bool) {
+        self.timer = match self.left_phases.get(&self.phase) {
+            Some(left) => {
+                let mut timer = left.timer;
+                if left.was_running {
+                    timer.resume(at_ms);
+                }
+                timer
+            }
+            None => {
+                let mut timer = Timer::for_phase(self.phase);
+                if timer_started {
+                    timer.resume(at_ms);
+                }
+                timer
+            }
+        };
+        if self.phase == Phase::QAndA {
+            self.spotlight = self.left_spotlight.take();
         }
     }
 

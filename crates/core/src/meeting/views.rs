@@ -1,12 +1,14 @@
 //! Read-only views of a meeting: counts for the phase bar and the API,
-//! reading progress, the real duration of each phase, the survey aggregate,
-//! and the state that everyone may see.
+//! who has finished reading, the real duration of each phase, the survey
+//! aggregate, and the state that everyone may see.
 
-use super::{Meeting, PhaseEntry, Publication, TimerPlan};
-use crate::comment::{Comment, CommentKind, Kudos};
+use super::{Dismissal, LeftPhase, Meeting, Member, PhaseEntry, Publication, Settings, TimerPlan};
+use crate::comment::{Comment, CommentKind, Kudos, Person};
+use crate::permission::{allowed, Action};
 use crate::phase::Phase;
+use crate::role::Role;
 use crate::survey::SurveyAggregate;
-use crate::timer::Timer;
+use crate::timer::{Schedule, Timer};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,11 +27,35 @@ pub struct Counts {
     pub survey_answers: u32,
 }
 
-/// Done reading, out of those present.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Someone in the meeting room, as the server knows them from the token
+/// their socket was opened with. One person may be here more than once (two
+/// browsers, a phone and a laptop).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Present {
+    pub participant_id: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// One person expected to read, and whether they said they are done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reader {
+    pub participant_id: String,
+    pub display_name: String,
+    pub done: bool,
+}
+
+/// Who has finished reading, out of the readers here: the people present
+/// whose role reads in silent reading (the permission table's
+/// `mark_done_reading`: participants; the facilitator runs the room, the
+/// author wrote the draft and viewers only watch), each counted once.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReadingProgress {
     pub done: u32,
+    /// How many readers are here.
     pub present: u32,
+    /// The readers here, by name.
+    pub readers: Vec<Reader>,
 }
 
 /// How long the meeting really spent in a phase, over all its visits.
@@ -38,6 +64,22 @@ pub struct PhaseDuration {
     pub phase: Phase,
     pub total_ms: u64,
     pub visits: u32,
+}
+
+/// One person who took part, counted once however many browsers they used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attendee {
+    pub name: String,
+    /// The most powerful role they acted in.
+    pub role: Role,
+}
+
+/// A name as people compare it: trimmed, spaces collapsed, case folded.
+fn same_person_key(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 fn count<'a>(items: impl Iterator<Item = &'a Comment>, pred: impl Fn(&Comment) -> bool) -> u32 {
@@ -61,23 +103,44 @@ impl Meeting {
         }
     }
 
-    /// How many of the people `present` (participant ids, as the server
-    /// knows them from the meeting room) are done reading.
-    pub fn reading_progress<S: AsRef<str>>(
-        &self,
-        present: impl IntoIterator<Item = S>,
-    ) -> ReadingProgress {
-        let mut ids: Vec<S> = present.into_iter().collect();
-        ids.sort_by(|a, b| a.as_ref().cmp(b.as_ref()));
-        ids.dedup_by(|a, b| a.as_ref() == b.as_ref());
-        let done = ids
-            .iter()
-            .filter(|id| self.done_reading.contains(id.as_ref()))
-            .count();
+    /// Who of the people `present` reads, and who of them is done (see
+    /// [`ReadingProgress`]). Readers are sorted by name, then id.
+    pub fn reading_progress(&self, present: &[Present]) -> ReadingProgress {
+        let mut readers: Vec<Reader> = Vec::new();
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        for person in present {
+            if !allowed(person.role, Phase::SilentReading, Action::MarkDoneReading)
+                || !seen.insert(person.participant_id.as_str())
+            {
+                continue;
+            }
+            readers.push(Reader {
+                participant_id: person.participant_id.clone(),
+                display_name: person.display_name.clone(),
+                done: self.done_reading.contains(&person.participant_id),
+            });
+        }
+        readers.sort_by(|a, b| {
+            (a.display_name.to_lowercase(), &a.participant_id)
+                .cmp(&(b.display_name.to_lowercase(), &b.participant_id))
+        });
+        let done = readers.iter().filter(|r| r.done).count();
         ReadingProgress {
             done: u32::try_from(done).unwrap_or(u32::MAX),
-            present: u32::try_from(ids.len()).unwrap_or(u32::MAX),
+            present: u32::try_from(readers.len()).unwrap_or(u32::MAX),
+            readers,
         }
+    }
+
+    /// Time left in the phase and the meeting at `now_ms`, and what comes
+    /// next, against each phase's plan.
+    pub fn schedule(&self, now_ms: u64) -> Schedule {
+        Schedule::at(
+            self.phase,
+            &self.timer,
+            |phase| TimerPlan::planned_ms(&self.timer_plans, phase),
+            now_ms,
+        )
     }
 
     /// The real time spent in every phase, in meeting order; the current
@@ -126,6 +189,49 @@ impl Meeting {
         ids
     }
 
+    /// Everyone who took part, by name, most powerful role first (the
+    /// facilitators, then the authors, then the other participants), in the
+    /// order of their names. A person id is one browser's join, so one person
+    /// on two browsers has two ids and one name: people are counted by name.
+    /// Ids from logs that did not record roles count as participants, under
+    /// the name they wrote with.
+    pub fn attendees<'a>(&'a self) -> Vec<Attendee> {
+        let mut names: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut note = |p: &'a Person| {
+            names
+                .entry(p.participant_id.as_str())
+                .or_insert(p.display_name.as_str());
+        };
+        for c in &self.comments {
+            note(&c.author);
+            c.replies.iter().for_each(|r| note(&r.author));
+            c.answer.iter().for_each(|a| note(&a.by));
+            c.decision.iter().for_each(|d| note(&d.by));
+            c.resolution.iter().for_each(|r| note(&r.by));
+        }
+        self.kudos.iter().for_each(|k| note(&k.from));
+        let mut by_name: BTreeMap<String, Attendee> = BTreeMap::new();
+        for id in self.participants() {
+            let (name, role) = match (self.people.get(id), names.get(id)) {
+                (Some(m), _) => (m.display_name.as_str(), m.role),
+                (None, Some(name)) => (*name, Role::Participant),
+                (None, None) => continue,
+            };
+            let key = same_person_key(name);
+            if key.is_empty() {
+                continue;
+            }
+            let entry = by_name.entry(key).or_insert_with(|| Attendee {
+                name: name.trim().to_owned(),
+                role,
+            });
+            entry.role = entry.role.min(role);
+        }
+        let mut out: Vec<Attendee> = by_name.into_values().collect();
+        out.sort_by_key(|a| a.role);
+        out
+    }
+
     /// Who moved the meeting's phases (the facilitators).
     pub fn facilitators(&self) -> BTreeSet<&str> {
         self.phase_movers.iter().map(String::as_str).collect()
@@ -163,7 +269,12 @@ impl Meeting {
             published,
             timer_plans,
             phase_movers,
+            settings,
+            left_phases,
+            left_spotlight,
+            people,
             processed_commands: _,
+            dismissals,
         } = self;
         PublicMeeting {
             phase: *phase,
@@ -179,6 +290,11 @@ impl Meeting {
             published: published.clone(),
             timer_plans: timer_plans.clone(),
             phase_movers: phase_movers.clone(),
+            settings: *settings,
+            left_phases: left_phases.clone(),
+            left_spotlight: left_spotlight.clone(),
+            people: people.clone(),
+            dismissals: dismissals.clone(),
         }
     }
 }
@@ -200,6 +316,16 @@ pub struct PublicMeeting {
     pub timer_plans: BTreeMap<Phase, TimerPlan>,
     #[serde(default)]
     pub phase_movers: BTreeSet<String>,
+    #[serde(default)]
+    pub settings: Settings,
+    #[serde(default)]
+    pub left_phases: BTreeMap<Phase, LeftPhase>,
+    #[serde(default)]
+    pub left_spotlight: Option<String>,
+    #[serde(default)]
+    pub people: BTreeMap<String, Member>,
+    #[serde(default)]
+    pub dismissals: Vec<Dismissal>,
 }
 
 /// Who answered the survey, never what.
@@ -229,7 +355,12 @@ impl From<PublicMeeting> for Meeting {
             published: public.published,
             timer_plans: public.timer_plans,
             phase_movers: public.phase_movers,
+            settings: public.settings,
+            left_phases: public.left_phases,
+            left_spotlight: public.left_spotlight,
+            people: public.people,
             processed_commands: BTreeMap::new(),
+            dismissals: public.dismissals,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::anchor::Anchor;
+use crate::comment::CommentKind;
 use crate::comment::{Answer, Comment, Decision, Outcome, Person, Resolution};
 use crate::document::TEMPLATE;
 use crate::outline::SectionTitle;
@@ -345,7 +346,6 @@ fn abbreviations_and_marked_terms_belong_in_the_glossary() {
         vec![
             ("glossary", Some("RDS")),
             ("glossary", Some("SQS")),
-            ("glossary", Some("API")),
             ("glossary", Some("blue deck")),
         ]
     );
@@ -399,11 +399,18 @@ fn placeholders_and_detectors() {
     }
     assert_eq!(
         abbreviations("EC2 and S3, MySQL, HTTP, `AWS`\n```\nSELECT FROM\n```\nSLOs"),
-        vec!["EC2", "SLO"]
+        vec!["EC2"]
+    );
+    // Ticket ids are references, not terms; well-known abbreviations need
+    // no entry.
+    assert_eq!(
+        abbreviations("INC-1234 and OPS-7: API, CPU, DNS, TLS, DB, AWS; the OEX share"),
+        vec!["OEX"]
     );
     assert_eq!(marked_terms("[[a]] [[ b ]] [[a]] [[]]"), vec!["a", "b"]);
-    assert_eq!(items("intro\n- one\n  more\n- two\n").len(), 2);
-    assert_eq!(items("# A\nx\n- y\n# B\n").len(), 2);
+    let entries = |md| countermeasures::entries(md).len();
+    assert_eq!(entries("intro\n- one\n  more\n- two\n"), 2);
+    assert_eq!(entries("# A\nx\n- y\n# B\n"), 2);
 }
 
 #[test]
@@ -429,4 +436,215 @@ fn a_yrs_document_is_checked_section_by_section_in_outline_order() {
         findings[0].reason_en,
         "“GKE” (used in Notes) is not in the glossary."
     );
+}
+
+#[test]
+fn labels_numbers_and_times_are_read_in_the_forms_people_write_them() {
+    for text in [
+        "**Purpose** — payments\n**Architecture** — a monolith\n**Stack** — MySQL",
+        "役割：決済\nアーキテクチャ：モノリス\n使用技術：MySQL",
+        "【目的】決済\n【設計】モノリス\n【ミドルウェア】MySQL",
+        "| Purpose | payments |\n| Design | a monolith |\n| Tech stack | MySQL |",
+        "**Purpose**\npayments\n\n**Design**\na monolith\n\n**Dependencies**\nStripe",
+    ] {
+        assert_eq!(rules(&with(&GOOD_EN, "system", text)), vec![], "{text}");
+    }
+    for (text, missing) in [
+        (
+            "Purpose: payments\nDesign: see the wiki\nStack: MySQL",
+            Rule::SystemDesign,
+        ),
+        (
+            "目的：決済\n設計：Wikiを参照\n使用技術：MySQL",
+            Rule::SystemDesign,
+        ),
+        (
+            "Purpose: payments\nDesign: a monolith\nStack: TBD",
+            Rule::SystemMiddleware,
+        ),
+        // "Design-time" is not a label.
+        (
+            "Purpose: payments\nDesign-time checks: none\nStack: MySQL",
+            Rule::SystemDesign,
+        ),
+    ] {
+        assert_eq!(
+            rules(&with(&GOOD_EN, "system", text)),
+            vec![missing],
+            "{text}"
+        );
+    }
+    for text in [
+        "約千二百人のお客様が注文できなかった。",
+        "損失は数百万円規模。",
+        "成功率が六割まで下がった。",
+        "For about forty minutes checkout failed.",
+        "Twelve hundred customers saw errors.",
+        "Thousands of orders were late.",
+        "Down for an hour.",
+    ] {
+        assert!(has_measure(text), "{text}");
+    }
+    for text in [
+        "数人が困った。",
+        "一部のお客様",
+        "A customer was unhappy.",
+        "one in the morning",
+    ] {
+        assert!(!has_measure(text), "{text}");
+    }
+    for text in ["T+42m on-call joins", "- T+0 failover", "T＋1h 復旧"] {
+        assert!(has_time(text), "{text}");
+    }
+    for text in ["AT+5 was the model", "the T-shirt"] {
+        assert!(!has_time(text), "{text}");
+    }
+}
+
+#[test]
+fn mitigations_and_rejected_options_are_not_held_to_a_countermeasures_rules() {
+    let text = "### 暫定対策\n- 手動でフェイルオーバーした。\n\n### 恒久対策\n\
+                - 接続を自動で張り直す（原因：古いキャッシュ）。切り替えを数秒で済ませるため。\n\n\
+                ### 採用しなかった案\n- プロキシ：運用する部品が増える。";
+    assert_eq!(rules(&with(&GOOD_JA, "countermeasures", text)), vec![]);
+    // Without the rejected option, the permanent one lacks alternatives;
+    // the mitigation is still not checked.
+    let text = "### 暫定対策\n- 手動でフェイルオーバーした。\n\n### 恒久対策\n\
+                - 接続を自動で張り直す（原因：古いキャッシュ）。切り替えを数秒で済ませるため。";
+    let findings = check(&with(&GOOD_JA, "countermeasures", text), &Meeting::new(0));
+    let got: Vec<(Rule, Option<&str>)> = findings
+        .iter()
+        .map(|f| (f.rule, f.subject.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![(
+            Rule::CountermeasureAlternatives,
+            Some("接続を自動で張り直す（原因：古いキャッシュ）。切り替えを数秒で済ませるため。")
+        )]
+    );
+    // A "Not chosen:" item among the others is a rejected option too.
+    let text = "- Lower the TTL (cause: stale DNS cache) so failovers take seconds.\n\
+                - Not chosen: a proxy, one more thing to run.";
+    assert_eq!(rules(&with(&GOOD_EN, "countermeasures", text)), vec![]);
+}
+
+#[test]
+fn a_label_with_nothing_real_after_it_counts_as_missing() {
+    let text = "- Be careful. Cause: human error. Why: because. Alternatives: none.";
+    assert_eq!(
+        rules(&with(&GOOD_EN, "countermeasures", text)),
+        vec![
+            Rule::CountermeasureWhy,
+            Rule::CountermeasureAlternatives,
+            Rule::CountermeasureCause
+        ]
+    );
+    let text = "| 対策 | 原因 | 理由 | 代替案 |\n| --- | --- | --- | --- |\n| 監視を増やす | 未定 | なし | - |";
+    assert_eq!(
+        rules(&with(&GOOD_JA, "countermeasures", text)),
+        vec![
+            Rule::CountermeasureWhy,
+            Rule::CountermeasureAlternatives,
+            Rule::CountermeasureCause
+        ]
+    );
+    // A cause by its number counts; the bare word names nothing.
+    for (good, text, want) in [
+        (
+            &GOOD_EN,
+            "- Add alerts for root cause #2, so we notice sooner; paging was considered.",
+            vec![],
+        ),
+        (
+            &GOOD_JA,
+            "- 原因②への対策として監視を足す。早く気付くため。通知先の変更も検討した。",
+            vec![],
+        ),
+        (
+            &GOOD_EN,
+            "- Add alerts; this fixes the cause, so we notice sooner; paging was considered.",
+            vec![Rule::CountermeasureCause],
+        ),
+    ] {
+        assert_eq!(rules(&with(good, "countermeasures", text)), want, "{text}");
+    }
+    // A section holding only a placeholder is empty.
+    assert_eq!(
+        rules(&with(&GOOD_EN, "countermeasures", "- TBD")),
+        vec![Rule::SectionEmpty]
+    );
+}
+
+#[test]
+fn a_custom_section_titled_as_a_template_section_is_read_as_it() {
+    let mut s = with(&GOOD_EN, "causes", "");
+    s.push(SectionText {
+        section: Section {
+            id: "custom-1".into(),
+            title: SectionTitle::Custom("Root cause(s)".into()),
+            position: 20.0,
+        },
+        markdown: "### Stale DNS cache\nThe web servers kept the old address.".into(),
+    });
+    assert_eq!(check(&s, &Meeting::new(0)), vec![]);
+    let mut s = with(&GOOD_EN, "countermeasures", "");
+    s.push(SectionText {
+        section: Section {
+            id: "custom-2".into(),
+            title: SectionTitle::Custom("再発防止策".into()),
+            position: 20.0,
+        },
+        markdown: "- Add alerts.".into(),
+    });
+    let findings = check(&s, &Meeting::new(0));
+    assert_eq!(findings.len(), 3, "{findings:?}");
+    assert!(findings.iter().all(|f| f.section == "custom-2"));
+    // A title that only probably names it stays a section of its own.
+    let mut s = sections(&GOOD_EN);
+    s.push(SectionText {
+        section: Section {
+            id: "custom-3".into(),
+            title: SectionTitle::Custom("Action items".into()),
+            position: 20.0,
+        },
+        markdown: "- Update the wiki.".into(),
+    });
+    assert_eq!(check(&s, &Meeting::new(0)), vec![]);
+}
+
+#[test]
+fn missing_content_blocks_and_phrasing_is_advice() {
+    use Level::{Advice, Blocking};
+    let expected = [
+        (Rule::SectionEmpty, Blocking),
+        (Rule::SystemPurpose, Blocking),
+        (Rule::SystemDesign, Blocking),
+        (Rule::SystemMiddleware, Blocking),
+        (Rule::ImpactMeasurable, Blocking),
+        (Rule::TimelineTimes, Blocking),
+        (Rule::CountermeasureWhy, Advice),
+        (Rule::CountermeasureAlternatives, Advice),
+        (Rule::CountermeasureCause, Blocking),
+        (Rule::CountermeasurePermanent, Blocking),
+        (Rule::QuestionUnanswered, Blocking),
+        (Rule::SuggestionUndecided, Blocking),
+        (Rule::CommentUnresolved, Advice),
+        (Rule::GlossaryMissing, Advice),
+    ];
+    for (rule, level) in expected {
+        assert_eq!(rule.level(), level, "{rule:?}");
+    }
+    // On the wire: "level": "blocking" / "advice"; ready counts blocking only.
+    let findings = check(
+        &with(&GOOD_EN, "lessons", "Ask the SRT team."),
+        &Meeting::new(0),
+    );
+    let json = serde_json::to_value(Readiness::of(findings)).expect("json");
+    assert_eq!(json["ready"], true);
+    assert_eq!(json["findings"][0]["level"], "advice");
+    let findings = check(&with(&GOOD_EN, "impact", "Many."), &Meeting::new(0));
+    let json = serde_json::to_value(Readiness::of(findings)).expect("json");
+    assert_eq!(json["ready"], false);
+    assert_eq!(json["findings"][0]["level"], "blocking");
 }

@@ -147,3 +147,86 @@ fn a_comment_is_resolved_once_with_an_optional_note() {
     );
     assert_eq!(run.meeting.counts().resolved, 1);
 }
+
+fn edit(id: &str, base: &str, text: &str) -> CommandKind {
+    CommandKind::EditAnswer {
+        comment_id: id.into(),
+        text: text.into(),
+        base: base.into(),
+    }
+}
+
+#[test]
+fn the_second_answer_is_refused_and_can_be_added_to_the_first() {
+    let mut run = Run::new();
+    let q = run.post(&reader(), question("Why EC2?"));
+    run.advance_to(Phase::QAndA);
+    let answer = |text: &str| CommandKind::AnswerQuestion {
+        comment_id: q.clone(),
+        text: text.into(),
+    };
+    // The facilitator's one-liner and the author's long answer, at once.
+    run.ok(&sre(), answer("Cost."));
+    assert_eq!(
+        run.refused(&author(), answer("RDS was 3x the price in 2019.")),
+        ErrorKind::Conflict
+    );
+    // The author appends theirs to what was recorded.
+    let events = run.ok(
+        &author(),
+        edit(&q, "Cost.", "Cost.\n\nRDS was 3x the price in 2019."),
+    );
+    assert!(matches!(
+        &events[0].change,
+        Change::AnswerEdited { previous, by, .. }
+            if previous == "Cost." && by.participant_id == "aki"
+    ));
+    let answer = run.meeting.comments[0].answer.as_ref().expect("answered");
+    assert_eq!(answer.text, "Cost.\n\nRDS was 3x the price in 2019.");
+    assert_eq!(answer.by.participant_id, "sara", "still recorded by sara");
+}
+
+#[test]
+fn an_edit_based_on_an_old_answer_is_refused_so_nothing_is_overwritten_unseen() {
+    let mut run = Run::new();
+    let q = run.post(&reader(), question("Why EC2?"));
+    run.advance_to(Phase::QAndA);
+    assert_eq!(
+        run.refused(&author(), edit(&q, "", "Cost.")),
+        ErrorKind::Conflict,
+        "nothing recorded to edit"
+    );
+    run.ok(
+        &sre(),
+        CommandKind::AnswerQuestion {
+            comment_id: q.clone(),
+            text: "Cost.".into(),
+        },
+    );
+    run.ok(&sre(), edit(&q, "Cost.", "Cost, mostly."));
+    assert_eq!(
+        run.refused(&author(), edit(&q, "Cost.", "Cost and habit.")),
+        ErrorKind::Conflict
+    );
+    assert_eq!(
+        run.refused(&author(), edit(&q, "Cost, mostly.", " ")),
+        ErrorKind::BadInput
+    );
+    assert_eq!(
+        run.ok(&author(), edit(&q, "Cost, mostly.", "Cost, mostly.")),
+        Vec::new(),
+        "the same text changes nothing"
+    );
+    assert_eq!(
+        run.refused(&reader(), edit(&q, "Cost, mostly.", "No.")),
+        ErrorKind::Forbidden
+    );
+    run.advance_to(Phase::Revision);
+    run.ok(&author(), edit(&q, "Cost, mostly.", "Cost; see the table."));
+    run.move_to(Phase::Published);
+    assert_eq!(
+        run.refused(&author(), edit(&q, "Cost; see the table.", "x")),
+        ErrorKind::Forbidden
+    );
+    assert_eq!(Meeting::replay(START, &run.log), run.meeting);
+}

@@ -2,6 +2,7 @@
 //! holds the fixtures (people, a draft, a `Run` with a log and a clock).
 
 mod comments;
+mod dismissals;
 mod phases;
 mod story;
 mod survey;
@@ -35,6 +36,18 @@ fn reader() -> Actor {
 }
 fn viewer() -> Actor {
     actor("vic", Role::Viewer)
+}
+
+/// The people in the meeting room, as the server reports them.
+fn here(actors: &[Actor]) -> Vec<Present> {
+    actors
+        .iter()
+        .map(|a| Present {
+            participant_id: a.participant_id.clone(),
+            display_name: a.display_name.clone(),
+            role: a.role,
+        })
+        .collect()
 }
 
 fn anchor_on(words: &str) -> Anchor {
