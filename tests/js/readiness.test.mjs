@@ -1,8 +1,8 @@
 // The readiness panel and the import preview in headless Chromium, against
 // the real server and the built web bundle: blocking findings and advice
-// with their badges, an author dismissing one finding with a reason (the
-// facilitator then publishes without an override), a participant who may
-// not dismiss, and the import preview asking about a guessed heading — in
+// with their badges, an author dismissing one finding with a reason, taking
+// it back and dismissing it again (the facilitator then publishes without
+// an override), a participant who may not dismiss or take back, and the import preview asking about a guessed heading — in
 // English and Japanese, laptop and phone size.
 //
 // Needs web/dist (cargo xtask build-web) and Chromium, like browser.test.mjs.
@@ -50,7 +50,8 @@ async function api (method, path, token, body) {
 }
 
 // A good case except for one countermeasure that names no cause (blocking)
-// and an in-house abbreviation missing from the glossary (advice).
+// and an in-house abbreviation spelled out in the text but missing from the
+// glossary (advice).
 const CASE = `# 注文エクスポートの停止 Order export stuck
 
 ## Summary
@@ -58,7 +59,7 @@ The nightly order export to accounting stopped for one night.
 
 ## Background
 **Purpose** — exports the day's orders to accounting.
-**Architecture** — a cron job reads orders and writes a file to the OEX share.
+**Architecture** — a cron job reads orders and writes a file to the order export share (OEX).
 **Stack** — PostgreSQL, the OEX file share.
 
 ## Customer impact
@@ -85,7 +86,7 @@ test('blocking findings and advice; an author dismisses one with a reason, then 
   const author = await openAs(links.author, 'Aoki')
   const finding = (page, rule) => page.locator(`#readiness li[data-rule="${rule}"]`)
   await author.locator('#readiness li[data-rule="countermeasure_cause"][data-level="blocking"]').waitFor()
-  await author.locator('#readiness li[data-rule="glossary_missing"][data-level="advice"]', { hasText: 'OEX' }).waitFor()
+  await author.locator('#readiness li[data-rule="glossary_inline"][data-level="advice"]', { hasText: 'OEX' }).waitFor()
   assert.equal(await author.locator('#readiness li').count(), 2, await author.locator('#readiness').innerText())
   assert.equal(await author.locator('.readiness-count').innerText(), '1 to fix · 1 advice')
   assert.match(await finding(author, 'countermeasure_cause').innerText(), /Must fix/)
@@ -126,6 +127,29 @@ test('blocking findings and advice; an author dismisses one with a reason, then 
   await author.locator('.lang-switch button', { hasText: '日本語' }).click()
   await author.locator('#readiness li.dismissed .finding-level', { hasText: '対象外' }).waitFor()
   await author.locator('#readiness').screenshot({ path: join(SCREENSHOTS, 'readiness-dismissed-ja.png') })
+
+  // The participant cannot take it back; the author changes their mind
+  // (in Japanese): the finding blocks again, for everyone.
+  assert.equal(await participant.locator('.restore-finding').count(), 0)
+  await finding(author, 'countermeasure_cause').locator('.restore-finding', { hasText: 'やはり該当する' }).click()
+  await author.locator('#readiness li.blocking[data-rule="countermeasure_cause"]').waitFor()
+  await participant.locator('#readiness li.blocking[data-rule="countermeasure_cause"]').waitFor({ timeout: 15_000 })
+  assert.match(await author.locator('.readiness-count').innerText(), /1/)
+  assert.equal(await author.locator('#readiness li.dismissed').count(), 0)
+  await author.locator('#readiness').screenshot({ path: join(SCREENSHOTS, 'readiness-restored-ja.png') })
+  const refusedAgain = await api('POST', `/api/postmortems/${id}/commands`, facilitator, { command_id: 'p1b', type: 'move_phase', to: 'published' })
+  assert.equal(refusedAgain.status, 409)
+
+  // Dismissed again, in English, with the button back in place.
+  await author.locator('.lang-switch button', { hasText: 'EN' }).click()
+  await finding(author, 'countermeasure_cause').locator('.dismiss-finding').click()
+  await finding(author, 'countermeasure_cause').locator('.dismiss-reason').fill(reason)
+  await finding(author, 'countermeasure_cause').locator('.dismiss-form button[type="submit"]').click()
+  await author.locator('#readiness li.dismissed[data-rule="countermeasure_cause"] .restore-finding', { hasText: 'Applies after all' }).waitFor()
+  await author.locator('#readiness').screenshot({ path: join(SCREENSHOTS, 'readiness-dismissed-restore-en.png') })
+  await author.setViewportSize({ width: 390, height: 844 })
+  await author.locator('#readiness li.dismissed .restore-finding').scrollIntoViewIfNeeded()
+  await author.screenshot({ path: join(SCREENSHOTS, 'readiness-restore-en-phone.png') })
 
   const published = await api('POST', `/api/postmortems/${id}/commands`, facilitator, { command_id: 'p2', type: 'move_phase', to: 'published' })
   assert.equal(published.status, 200, JSON.stringify(published.body))

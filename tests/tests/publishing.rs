@@ -18,7 +18,7 @@ use yrs::{GetString, Text, Transact};
 const WAIT: Duration = Duration::from_secs(10);
 
 /// A case that passes every text rule (the glossary lacks RDS, which the
-/// meeting's Q&A brings in: advice, not blocking).
+/// meeting's Q&A brings in and the author then adds).
 const SECTIONS: [(&str, &str); 10] = [
     ("summary", "Checkout failed for 40 minutes after a database failover. 決済が40分間失敗した。"),
     (
@@ -180,12 +180,20 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
         .await
         .unwrap();
 
-    // The Q&A entry brought "RDS" into the text: the glossary lacks it,
-    // which is advice and does not keep the case from being ready.
+    // The Q&A entry brought "RDS" into the text and nothing explains it: a
+    // reader who was not in the room would be lost, so it blocks until the
+    // author adds it to the glossary.
     let (_, readiness) = sre.get("/readiness").await;
     assert_eq!(rules(&readiness["findings"]), vec!["glossary_missing:RDS"]);
-    assert_eq!(readiness["findings"][0]["level"], "advice");
-    assert_eq!(readiness["ready"], true);
+    assert_eq!(readiness["findings"][0]["level"], "blocking");
+    assert_eq!(readiness["ready"], false);
+    append(&writer, "glossary", "\n- RDS: Amazon's managed databases.");
+    watcher
+        .wait_until(WAIT, |c| section(c, "glossary").contains("RDS"))
+        .await
+        .unwrap();
+    let (_, readiness) = sre.get("/readiness").await;
+    assert_eq!(readiness, json!({"ready": true, "findings": []}));
 
     // A countermeasure with no cause (the leap from problem to fix) blocks.
     append(
@@ -200,10 +208,7 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     let (_, readiness) = sre.get("/readiness").await;
     assert_eq!(
         rules(&readiness["findings"]),
-        vec![
-            "countermeasure_cause:Read replica, so reads survive; sharding was ruled out.",
-            "glossary_missing:RDS"
-        ]
+        vec!["countermeasure_cause:Read replica, so reads survive; sharding was ruled out."]
     );
     assert_eq!(readiness["findings"][0]["level"], "blocking");
     assert_eq!(readiness["ready"], false);
@@ -337,10 +342,9 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     assert_eq!(status, 404);
     let fixer = Client::connect(&author.ws_url()).await.unwrap();
     fixer
-        .wait_until(WAIT, |c| section(c, "glossary").contains("TTL"))
+        .wait_until(WAIT, |c| section(c, "glossary").contains("RDS"))
         .await
         .unwrap();
-    append(&fixer, "glossary", "\n- RDS: Amazon's managed databases.");
     append(
         &fixer,
         "countermeasures",
@@ -350,8 +354,7 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     let watcher = Client::connect(&reader.ws_url()).await.unwrap();
     watcher
         .wait_until(WAIT, |c| {
-            section(c, "glossary").contains("RDS")
-                && section(c, "countermeasures").contains("as the primary moves")
+            section(c, "countermeasures").contains("as the primary moves")
         })
         .await
         .unwrap();
@@ -541,7 +544,7 @@ async fn import_maps_a_foreign_file_and_refuses_bad_requests() {
 }
 
 #[tokio::test]
-async fn a_dismissed_finding_keeps_its_reason_and_no_longer_blocks_publishing() {
+async fn a_dismissed_finding_keeps_its_reason_no_longer_blocks_and_can_be_taken_back() {
     let mut server = Process::start().await.unwrap();
     let pm = server.create_postmortem("Dismissal 対象外").await.unwrap();
     let sre = server.join(&pm, "facilitator", "SRE 佐藤").await;
@@ -616,6 +619,38 @@ async fn a_dismissed_finding_keeps_its_reason_and_no_longer_blocks_publishing() 
         .as_str()
         .unwrap()
         .contains("原因への対策ではない"));
+
+    // Taken back: a participant may not; the facilitator may, once, and the
+    // finding blocks again (publishing is refused) until it is dismissed anew.
+    let restore = json!({
+        "type": "restore_finding",
+        "rule": "countermeasure_cause",
+        "section": "countermeasures",
+        "subject": item,
+    });
+    let (status, _) = reader.command(restore.clone()).await;
+    assert_eq!(status, 403);
+    sre.ok(restore.clone()).await;
+    let (status, _) = author.command(restore.clone()).await;
+    assert_eq!(status, 409);
+    let (_, readiness) = reader.get("/readiness").await;
+    assert_eq!(readiness["ready"], false, "{readiness}");
+    let restored = readiness["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "countermeasure_cause")
+        .expect("listed");
+    assert!(restored.get("dismissed").is_none(), "{restored}");
+    let (_, meeting) = reader.get("/meeting").await;
+    assert_eq!(meeting["state"]["dismissals"], json!([]));
+    server.restart().await.unwrap();
+    let (_, readiness) = reader.get("/readiness").await;
+    assert_eq!(
+        readiness["ready"], false,
+        "restored across a restart: {readiness}"
+    );
+    author.ok(dismiss.clone()).await;
 
     // Publishing goes through without an override reason.
     for phase in [

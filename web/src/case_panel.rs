@@ -141,7 +141,8 @@ pub fn CasePanel(
 }
 
 /// One finding: its level, section and reason, a link to the section, and
-/// for authors and the facilitator a way to dismiss it.
+/// for authors and the facilitator a way to dismiss it — or, once
+/// dismissed, to take the dismissal back.
 #[component]
 fn FindingItem(
     finding: Finding,
@@ -179,6 +180,32 @@ fn FindingItem(
     });
     let may_dismiss = finding.dismissed.is_none();
     let reason = finding.clone();
+    let restoring = RwSignal::new(false);
+    let restore = {
+        let finding = finding.clone();
+        let on_dismissed = on_dismissed.clone();
+        move |_| {
+            if restoring.get_untracked() {
+                return;
+            }
+            let command = CommandKind::RestoreFinding {
+                rule: finding.rule,
+                section: finding.section.clone(),
+                subject: finding.subject.clone(),
+            };
+            let Ok(command) = serde_json::to_value(&command) else {
+                return;
+            };
+            restoring.set(true);
+            let on_dismissed = on_dismissed.clone();
+            session.send(command, move |ok| {
+                restoring.set(false);
+                if ok {
+                    on_dismissed();
+                }
+            });
+        }
+    };
     let asking = RwSignal::new(false);
     view! {
         <li data-rule=rule data-section=data_section data-level=data_level class=level>
@@ -193,6 +220,16 @@ fn FindingItem(
             <Show when=move || may_dismiss && session.can(Action::DismissFinding) && !asking.get()>
                 <button type="button" class="link-button dismiss-finding" on:click=move |_| asking.set(true)>
                     {move || t(lang.get(), Key::DismissFinding)}
+                </button>
+            </Show>
+            <Show when=move || !may_dismiss && session.can(Action::RestoreFinding)>
+                <button
+                    type="button"
+                    class="link-button restore-finding"
+                    disabled=move || restoring.get()
+                    on:click=restore.clone()
+                >
+                    {move || t(lang.get(), Key::RestoreFinding)}
                 </button>
             </Show>
             <Show when=move || asking.get()>

@@ -143,6 +143,7 @@ pub enum Key {
     FindingDismissed,
     DismissedBecause,
     DismissFinding,
+    RestoreFinding,
     DismissReason,
     DismissConfirm,
     Export,
@@ -470,6 +471,8 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, DismissedBecause) => "対象外の理由:",
         (En, DismissFinding) => "Not applicable?",
         (Ja, DismissFinding) => "該当しない？",
+        (En, RestoreFinding) => "Applies after all",
+        (Ja, RestoreFinding) => "やはり該当する",
         (En, DismissReason) => "Why it does not apply (kept with the case)",
         (Ja, DismissReason) => "該当しない理由（記録に残ります）",
         (En, DismissConfirm) => "Dismiss",
@@ -890,6 +893,7 @@ pub fn survey_answers(lang: Lang, answers: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use casebook_core::phase::Phase;
 
     #[test]
     fn the_meeting_clock_in_words_rounds_minutes_up() {

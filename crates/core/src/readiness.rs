@@ -39,7 +39,10 @@
 //! - **The meeting** ([`comments`]): every question answered, every
 //!   suggestion accepted or declined, every comment resolved.
 //! - **Glossary** ([`glossary`]): abbreviations and `[[terms]]` explained,
-//!   except well-known abbreviations and ticket ids.
+//!   except well-known abbreviations and ticket ids. A system-specific term
+//!   explained nowhere blocks (a reader who was not in the room cannot
+//!   follow the case); one spelled out where it is used (`OEX (order export
+//!   share)`) but not in the Glossary is advice.
 //!
 //! **Levels.** Each finding is [`Level::Blocking`] or [`Level::Advice`]
 //! ([`Rule::level`]); a case is [`ready`] when no blocking finding is left.
@@ -93,7 +96,10 @@ pub enum Rule {
     QuestionUnanswered,
     SuggestionUndecided,
     CommentUnresolved,
+    /// A system-specific term is explained nowhere.
     GlossaryMissing,
+    /// A term is spelled out where it is used, but not in the Glossary.
+    GlossaryInline,
 }
 
 /// Whether a finding keeps the case from being published.
@@ -111,8 +117,10 @@ impl Rule {
     /// Missing content a reader needs blocks: a required section, a part
     /// of the system overview, a measure of the impact, times, the cause a
     /// countermeasure addresses (the leap from problem to fix), an open
-    /// question, an undecided suggestion. How a countermeasure's reasons
-    /// are phrased, the glossary and tidying resolved comments are advice.
+    /// question, an undecided suggestion, a system-specific term explained
+    /// nowhere. How a countermeasure's reasons are phrased, a term explained
+    /// in the text rather than the Glossary and tidying resolved comments
+    /// are advice.
     pub fn level(self) -> Level {
         match self {
             Rule::SectionEmpty
@@ -124,11 +132,12 @@ impl Rule {
             | Rule::CountermeasureCause
             | Rule::CountermeasurePermanent
             | Rule::QuestionUnanswered
-            | Rule::SuggestionUndecided => Level::Blocking,
+            | Rule::SuggestionUndecided
+            | Rule::GlossaryMissing => Level::Blocking,
             Rule::CountermeasureWhy
             | Rule::CountermeasureAlternatives
             | Rule::CommentUnresolved
-            | Rule::GlossaryMissing => Level::Advice,
+            | Rule::GlossaryInline => Level::Advice,
         }
     }
 }

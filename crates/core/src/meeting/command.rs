@@ -114,6 +114,15 @@ pub enum CommandKind {
         subject: Option<String>,
         reason: String,
     },
+    /// Take back the dismissal of one finding (its rule, section and
+    /// subject): the author or facilitator changed their mind, and the
+    /// finding counts again.
+    RestoreFinding {
+        rule: Rule,
+        section: String,
+        #[serde(default)]
+        subject: Option<String>,
+    },
 }
 
 impl CommandKind {
@@ -143,6 +152,7 @@ impl CommandKind {
             CommandKind::PostKudos { .. } => Action::PostKudos,
             CommandKind::AnswerSurvey { .. } => Action::AnswerSurvey,
             CommandKind::DismissFinding { .. } => Action::DismissFinding,
+            CommandKind::RestoreFinding { .. } => Action::RestoreFinding,
         }
     }
 }

@@ -305,6 +305,28 @@ impl Meeting {
                     by: person,
                 }
             }
+            CommandKind::RestoreFinding {
+                rule,
+                section,
+                subject,
+            } => {
+                let section = text("section", section, MAX_SECTION_CHARS)?;
+                let subject = optional_text("subject", subject.as_deref(), MAX_SECTION_CHARS)?;
+                if self
+                    .dismissal(*rule, &section, subject.as_deref())
+                    .is_none()
+                {
+                    return Err(MeetingError::Conflict(
+                        "this finding is not dismissed".into(),
+                    ));
+                }
+                Change::FindingRestored {
+                    rule: *rule,
+                    section,
+                    subject,
+                    by: person,
+                }
+            }
             CommandKind::PostKudos { to, text: body } => Change::KudosPosted {
                 to: text("name on the card", to, MAX_KUDOS_TO_CHARS)?,
                 text: text("kudos", body, MAX_KUDOS_CHARS)?,

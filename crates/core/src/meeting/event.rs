@@ -147,6 +147,14 @@ pub enum Change {
         reason: String,
         by: Person,
     },
+    /// A dismissal taken back: the finding counts again.
+    FindingRestored {
+        rule: Rule,
+        section: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        subject: Option<String>,
+        by: Person,
+    },
 }
 
 fn is_false(value: &bool) -> bool {

@@ -394,6 +394,14 @@ impl Meeting {
                     answer.text = text.clone();
                 }
             }
+            Change::FindingRestored {
+                rule,
+                section,
+                subject,
+                ..
+            } => self
+                .dismissals
+                .retain(|d| !(d.rule == *rule && d.section == *section && d.subject == *subject)),
             Change::SuggestionAccepted { comment_id, by } => {
                 self.decide_suggestion(comment_id, Outcome::Accepted, by, at_ms)
             }

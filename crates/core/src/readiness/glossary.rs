@@ -6,6 +6,14 @@
 //! ignored: `APIs`), outside code. Well-known ones ([`COMMON_ABBREVIATIONS`]:
 //! API, CPU, DNS, TLS, DB, HTTP, AWS…) and ticket ids (`INC-1234`) need no
 //! entry; terms specific to the system still do.
+//!
+//! A term explained nowhere is [`Rule::GlossaryMissing`], which blocks: a
+//! reader who was never in the room cannot learn from a case whose
+//! system-specific terms are unexplained. A term spelled out where it is
+//! used — `OEX (order export share)`, `order export share (OEX)`,
+//! `OEX stands for…`, `OEXは…の略` — but not in the Glossary is
+//! [`Rule::GlossaryInline`], advice: the reader can follow, but looks
+//! terms up in the Glossary.
 
 use super::text::prose;
 use super::{finding, gathered, reads_as, Finding, Rule, SectionText};
@@ -103,8 +111,72 @@ fn in_glossary(glossary: &str, term: &str, abbreviation: bool) -> bool {
     }
 }
 
+/// Whether `text` spells `term` out where it is used: a parenthesis right
+/// after it (`OEX (order export share)`) or around it after words
+/// (`order export share (OEX)`), or `OEX stands for…` / `OEXは…の略`.
+/// A marked term is matched as written, `[[term]]`.
+pub fn explained_inline(text: &str, term: &str, abbreviation: bool) -> bool {
+    let needle = if abbreviation {
+        term.to_owned()
+    } else {
+        format!("[[{term}]]")
+    };
+    let mut from = 0;
+    while let Some(at) = text[from..].find(&needle) {
+        let start = from + at;
+        let end = start + needle.len();
+        from = end;
+        let before = &text[..start];
+        let after = &text[end..];
+        let whole_word = !abbreviation
+            || (!before.ends_with(|c: char| c.is_ascii_alphanumeric())
+                && !after.starts_with(|c: char| c.is_ascii_alphanumeric()));
+        if !whole_word {
+            continue;
+        }
+        // `OEX (order export share)`
+        let rest = after.trim_start_matches([' ', '\u{3000}']);
+        if let Some(inside) = rest.strip_prefix('(').or_else(|| rest.strip_prefix('（')) {
+            let close = inside.find([')', '）']).unwrap_or(inside.len());
+            if words(&inside[..close]) {
+                return true;
+            }
+        }
+        // `order export share (OEX)`
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let lead = before[line_start..].trim_end();
+        if let Some(said) = lead.strip_suffix('(').or_else(|| lead.strip_suffix('（')) {
+            if after.starts_with([')', '）']) && words(said) {
+                return true;
+            }
+        }
+        // `OEX stands for…`, `OEXは…の略`
+        let line = &after[..after.find('\n').unwrap_or(after.len())];
+        let lower = line.to_lowercase();
+        if lower.trim_start().starts_with("stands for")
+            || lower.trim_start().starts_with("is short for")
+            || (line.starts_with(['は', 'と']) && line.contains("の略"))
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether text holds a real explanation: at least three letters (any
+/// script), not only the term's own capitals repeated.
+fn words(text: &str) -> bool {
+    text.chars().filter(|c| c.is_alphabetic()).count() >= 3
+}
+
 pub fn check_glossary(sections: &[SectionText], findings: &mut Vec<Finding>) {
     let glossary = prose(&gathered(sections, "glossary").0);
+    let body: String = sections
+        .iter()
+        .filter(|s| !reads_as(&s.section, "glossary"))
+        .map(|s| prose(&s.markdown))
+        .collect::<Vec<_>>()
+        .join("\n");
     let mut seen: Vec<String> = Vec::new();
     for s in sections
         .iter()
@@ -118,19 +190,32 @@ pub fn check_glossary(sections: &[SectionText], findings: &mut Vec<Finding>) {
             if seen.contains(&term) || in_glossary(&glossary, &term, abbreviation) {
                 continue;
             }
-            findings.push(finding(
-                "glossary",
-                Rule::GlossaryMissing,
-                Some(term.clone()),
-                format!(
-                    "“{term}” (used in {}) is not in the glossary.",
-                    s.section.title(false)
-                ),
-                format!(
-                    "「{term}」（{}で使用）が用語集にありません。",
-                    s.section.title(true)
-                ),
-            ));
+            let (en, ja) = (s.section.title(false), s.section.title(true));
+            findings.push(if explained_inline(&body, &term, abbreviation) {
+                finding(
+                    "glossary",
+                    Rule::GlossaryInline,
+                    Some(term.clone()),
+                    format!(
+                        "“{term}” (used in {en}) is explained in the text only; readers look terms up in the glossary."
+                    ),
+                    format!(
+                        "「{term}」（{ja}で使用）は本文でしか説明されていません。読み手は用語集で調べます。"
+                    ),
+                )
+            } else {
+                finding(
+                    "glossary",
+                    Rule::GlossaryMissing,
+                    Some(term.clone()),
+                    format!(
+                        "“{term}” (used in {en}) is explained nowhere; add it to the glossary."
+                    ),
+                    format!(
+                        "「{term}」（{ja}で使用）の説明がどこにもありません。用語集に追加してください。"
+                    ),
+                )
+            });
             seen.push(term);
         }
     }

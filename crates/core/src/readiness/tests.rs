@@ -349,13 +349,18 @@ fn abbreviations_and_marked_terms_belong_in_the_glossary() {
             ("glossary", Some("blue deck")),
         ]
     );
+    // Explained nowhere: a reader who was not in the room is lost.
+    assert!(findings
+        .iter()
+        .all(|f| f.rule == Rule::GlossaryMissing && f.blocks()));
+    assert!(!ready(&findings));
     assert_eq!(
         findings[0].reason_en,
-        "“RDS” (used in System overview) is not in the glossary."
+        "“RDS” (used in System overview) is explained nowhere; add it to the glossary."
     );
     assert_eq!(
         findings[0].reason_ja,
-        "「RDS」（システム概要で使用）が用語集にありません。"
+        "「RDS」（システム概要で使用）の説明がどこにもありません。用語集に追加してください。"
     );
     let glossary =
         "- RDS: managed MySQL\n- SQS: a queue\n- APIs: interfaces\n- **Blue deck**: the runbook";
@@ -375,8 +380,82 @@ fn abbreviations_and_marked_terms_belong_in_the_glossary() {
     assert_eq!(findings[0].subject.as_deref(), Some("切り戻し手順書"));
     assert_eq!(
         findings[0].reason_ja,
-        "「切り戻し手順書」（教訓で使用）が用語集にありません。"
+        "「切り戻し手順書」（教訓で使用）の説明がどこにもありません。用語集に追加してください。"
     );
+    assert!(!ready(&findings));
+}
+
+#[test]
+fn a_term_spelled_out_where_it_is_used_is_advice_to_move_it_to_the_glossary() {
+    for (section, text, term) in [
+        (
+            "lessons",
+            "Ask the SRT (site reliability team) first.",
+            "SRT",
+        ),
+        (
+            "lessons",
+            "Ask the site reliability team (SRT) first.",
+            "SRT",
+        ),
+        ("lessons", "OEX stands for the order export share.", "OEX"),
+        (
+            "lessons",
+            "OEXは注文エクスポート用共有フォルダの略。",
+            "OEX",
+        ),
+        (
+            "lessons",
+            "注文エクスポート用の共有フォルダ（OEX）を監視する。",
+            "OEX",
+        ),
+        (
+            "lessons",
+            "[[blue deck]] (the failover runbook) is printed.",
+            "blue deck",
+        ),
+    ] {
+        let findings = check(&with(&GOOD_EN, section, text), &Meeting::new(0));
+        assert_eq!(findings.len(), 1, "{text}: {findings:?}");
+        assert_eq!(findings[0].rule, Rule::GlossaryInline, "{text}");
+        assert_eq!(findings[0].subject.as_deref(), Some(term), "{text}");
+        assert_eq!(findings[0].level, Level::Advice, "{text}");
+        assert!(ready(&findings), "{text}");
+    }
+    // Spelled out in one section, used bare in another: still explained.
+    let mut s = with(&GOOD_EN, "lessons", "Watch OEX disk use.");
+    s.iter_mut()
+        .find(|s| s.section.id == "system")
+        .expect("system")
+        .markdown = GOOD_EN[1]
+        .1
+        .replace("Purpose:", "Purpose: the order export share (OEX) and");
+    let findings = check(&s, &Meeting::new(0));
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].rule, Rule::GlossaryInline);
+    assert_eq!(
+        findings[0].reason_ja,
+        "「OEX」（システム概要で使用）は本文でしか説明されていません。読み手は用語集で調べます。"
+    );
+    // Not an explanation: an empty or bare parenthesis, the term elsewhere
+    // in a word, a number in brackets.
+    for text in [
+        "Ask the SRT () first.",
+        "Ask the SRT (42) first.",
+        "The SRTX (shard router) and SRT.",
+    ] {
+        let findings = check(&with(&GOOD_EN, "lessons", text), &Meeting::new(0));
+        assert_eq!(
+            findings.iter().map(|f| f.rule).collect::<Vec<_>>(),
+            if text.contains("SRTX") {
+                vec![Rule::GlossaryInline, Rule::GlossaryMissing]
+            } else {
+                vec![Rule::GlossaryMissing]
+            },
+            "{text}: {findings:?}"
+        );
+        assert!(!ready(&findings), "{text}");
+    }
 }
 
 #[test]
@@ -434,7 +513,7 @@ fn a_yrs_document_is_checked_section_by_section_in_outline_order() {
     assert_eq!(findings[0].subject.as_deref(), Some("GKE"));
     assert_eq!(
         findings[0].reason_en,
-        "“GKE” (used in Notes) is not in the glossary."
+        "“GKE” (used in Notes) is explained nowhere; add it to the glossary."
     );
 }
 
@@ -630,14 +709,15 @@ fn missing_content_blocks_and_phrasing_is_advice() {
         (Rule::QuestionUnanswered, Blocking),
         (Rule::SuggestionUndecided, Blocking),
         (Rule::CommentUnresolved, Advice),
-        (Rule::GlossaryMissing, Advice),
+        (Rule::GlossaryMissing, Blocking),
+        (Rule::GlossaryInline, Advice),
     ];
     for (rule, level) in expected {
         assert_eq!(rule.level(), level, "{rule:?}");
     }
     // On the wire: "level": "blocking" / "advice"; ready counts blocking only.
     let findings = check(
-        &with(&GOOD_EN, "lessons", "Ask the SRT team."),
+        &with(&GOOD_EN, "lessons", "Ask the SRT (site reliability team)."),
         &Meeting::new(0),
     );
     let json = serde_json::to_value(Readiness::of(findings)).expect("json");
