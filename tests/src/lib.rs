@@ -158,7 +158,9 @@ impl Endpoint {
             .as_str()
             .expect("the join answer has a token")
             .to_owned();
-        Person::new(self, &pm.id, token)
+        let mut person = Person::new(self, &pm.id, token);
+        person.id = joined["person"]["id"].as_str().map(str::to_owned);
+        person
     }
 
     /// Someone acting with the link `token` as it is, without joining (the
@@ -175,6 +177,9 @@ pub struct Person {
     server: Endpoint,
     pub pm: String,
     pub token: String,
+    /// Who the server says this is (`person.id` of the join answer); none
+    /// for a link used without joining.
+    pub id: Option<String>,
 }
 
 impl Person {
@@ -183,6 +188,7 @@ impl Person {
             server: server.clone(),
             pm: pm.to_owned(),
             token,
+            id: None,
         }
     }
 
