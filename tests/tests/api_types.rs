@@ -6,6 +6,7 @@ use casebook_core::api::{
     AllInsights, CommandAnswer, Created, Health, InsightsEntry, Invite, Joined, LibraryAnswer,
     MeetingAnswer, PostmortemDetails, PostmortemSummary, ReadLink, Readiness,
 };
+use casebook_core::case::Incident;
 use casebook_core::{Phase, Role};
 use casebook_e2e::{Server, ADMIN_TOKEN};
 use serde::de::DeserializeOwned;
@@ -70,6 +71,16 @@ async fn every_answer_reads_as_the_type_the_browser_deserialises() {
         (as_admin.role.as_str(), as_admin.acts_as),
         ("admin", Role::Facilitator)
     );
+    let incident = json!({"started_at_ms": 1_793_595_900_000_u64, "utc_offset_minutes": 540});
+    let path = format!("/api/postmortems/{}/incident", pm.id);
+    let saved: Incident = read(
+        "incident",
+        server
+            .call(reqwest::Method::PUT, &path, &sre.token, Some(incident))
+            .await,
+    );
+    let details: PostmortemDetails = read("details with incident", sre.get("").await);
+    assert_eq!(details.incident, Some(saved));
     let _: Readiness = read("readiness", sre.get("/readiness").await);
     let link: ReadLink = read("read link", sre.get("/read-link").await);
     assert!(!link.published && link.published_at_ms.is_none());
