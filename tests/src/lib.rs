@@ -1,6 +1,9 @@
-//! Test support for Casebook's end-to-end tests: the real `casebook` binary on
-//! a loopback port with a sled directory in a temp folder ([`Server`]), and a
-//! real y-websocket client built on yrs ([`Client`]).
+//! Test support for Casebook's end-to-end tests: a real server on a loopback
+//! port with a sled directory in a temp folder, in-process ([`Server`], the
+//! server library's `App`) or as the spawned `casebook` binary ([`Process`],
+//! for kill -9, signals, logs and restarts); both are an [`Endpoint`]. People
+//! in a postmortem are [`Person`]s (`sre.ok(command)`); a real y-websocket
+//! client built on yrs is a [`Client`].
 //!
 //! The binary is found through `CASEBOOK_BIN`, else `target/debug/casebook`
 //! (`cargo xtask test` builds it first).
@@ -8,6 +11,8 @@
 use anyhow::{anyhow, bail, Context, Result};
 use casebook_core::document::{new_doc, BODY};
 use casebook_core::protocol::{self, Message, SyncMessage};
+use casebook_server::app::App;
+use casebook_server::flags::ServeArgs;
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -43,13 +48,12 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
-/// A running `casebook serve` on its own data directory.
-pub struct Server {
+/// What a test talks to, in-process or spawned: a loopback port, the data
+/// directory behind it and an HTTP client.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
     pub port: u16,
     pub data_dir: PathBuf,
-    extra_args: Vec<String>,
-    child: Option<Child>,
-    _temp: Option<tempfile::TempDir>,
     pub http: reqwest::Client,
 }
 
@@ -70,91 +74,7 @@ impl Created {
     }
 }
 
-impl Server {
-    /// Starts a server on a fresh temp data directory.
-    pub async fn start() -> Result<Self> {
-        Self::start_with(&[]).await
-    }
-
-    /// Starts a server with extra `casebook serve` arguments.
-    pub async fn start_with(extra: &[&str]) -> Result<Self> {
-        let temp = tempfile::tempdir()?;
-        let mut server = Server {
-            port: free_port(),
-            data_dir: temp.path().join("data"),
-            extra_args: extra.iter().map(|s| s.to_string()).collect(),
-            child: None,
-            _temp: Some(temp),
-            http: reqwest::Client::new(),
-        };
-        server.spawn().await?;
-        Ok(server)
-    }
-
-    /// Starts a server on an existing data directory (a restored backup).
-    pub async fn start_in(data_dir: &Path, extra: &[&str]) -> Result<Self> {
-        let mut server = Server {
-            port: free_port(),
-            data_dir: data_dir.to_owned(),
-            extra_args: extra.iter().map(|s| s.to_string()).collect(),
-            child: None,
-            _temp: None,
-            http: reqwest::Client::new(),
-        };
-        server.spawn().await?;
-        Ok(server)
-    }
-
-    async fn spawn(&mut self) -> Result<()> {
-        let bin = casebook_bin();
-        if !bin.exists() {
-            bail!("{} is missing: build it with `cargo build -p casebook-server` (cargo xtask test does)", bin.display());
-        }
-        let log = std::fs::File::create(self.data_dir.with_extension("log")).ok();
-        let stdout = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.data_dir.with_extension("stdout"))
-            .ok();
-        let child = Command::new(&bin)
-            .arg("serve")
-            .args(["--bind", &format!("127.0.0.1:{}", self.port)])
-            .arg("--data-dir")
-            .arg(&self.data_dir)
-            .args(if self.extra_args.iter().any(|a| a == "--web-dir") {
-                &[][..]
-            } else {
-                &["--web-dir", "/nonexistent"][..]
-            })
-            .args(&self.extra_args)
-            .env("CASEBOOK_ADMIN_TOKEN", ADMIN_TOKEN)
-            .env("CASEBOOK_LOG", "casebook=debug,casebook_server=debug,info")
-            .stdout(stdout.map(Stdio::from).unwrap_or_else(Stdio::null))
-            .stderr(log.map(Stdio::from).unwrap_or_else(Stdio::null))
-            .spawn()
-            .with_context(|| format!("starting {}", bin.display()))?;
-        self.child = Some(child);
-        for _ in 0..200 {
-            if let Ok(r) = self.http.get(self.url("/healthz")).send().await {
-                if r.status().is_success() {
-                    return Ok(());
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        bail!("casebook did not become healthy; log: {}", self.log())
-    }
-
-    /// What the server printed on stdout, over every start (the admin link).
-    pub fn stdout(&self) -> String {
-        std::fs::read_to_string(self.data_dir.with_extension("stdout")).unwrap_or_default()
-    }
-
-    /// The server's log (stderr) since its last start.
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(self.data_dir.with_extension("log")).unwrap_or_default()
-    }
-
+impl Endpoint {
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
@@ -169,6 +89,359 @@ impl Server {
             "ws://127.0.0.1:{}/sync/{doc_id}/meeting?token={token}",
             self.port
         )
+    }
+
+    /// Sends a request with a bearer token and an optional JSON body; returns
+    /// the status and the JSON answer (`Null` when there is none).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self.http.request(method, self.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// `GET path` with a bearer token.
+    pub async fn get(&self, path: &str, token: &str) -> (u16, serde_json::Value) {
+        self.call(reqwest::Method::GET, path, token, None).await
+    }
+
+    /// `POST path` with a bearer token and a JSON body.
+    pub async fn post(
+        &self,
+        path: &str,
+        token: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        self.call(reqwest::Method::POST, path, token, Some(body))
+            .await
+    }
+
+    pub async fn create_postmortem(&self, title: &str) -> Result<Created> {
+        let response = self
+            .http
+            .post(self.url("/api/postmortems"))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&serde_json::json!({ "title": title }))
+            .send()
+            .await?;
+        if response.status() != 201 {
+            bail!(
+                "create answered {}: {}",
+                response.status(),
+                response.text().await?
+            );
+        }
+        Ok(response.json().await?)
+    }
+
+    /// Joins `pm` through the invite link of `role` under `name`: the person
+    /// with their own token, as the browser's name form does.
+    pub async fn join(&self, pm: &Created, role: &str, name: &str) -> Person {
+        let path = format!("/api/postmortems/{}/join", pm.id);
+        let (status, joined) = self
+            .post(&path, pm.token(role), serde_json::json!({ "name": name }))
+            .await;
+        assert_eq!(status, 200, "{role} {name} joins: {joined}");
+        let token = joined["token"]
+            .as_str()
+            .expect("the join answer has a token")
+            .to_owned();
+        let mut person = Person::new(self, &pm.id, token);
+        person.id = joined["person"]["id"].as_str().map(str::to_owned);
+        person
+    }
+
+    /// Someone acting with the link `token` as it is, without joining (the
+    /// viewer's link, the admin token).
+    pub fn person(&self, pm: &str, token: &str) -> Person {
+        Person::new(self, pm, token.to_owned())
+    }
+}
+
+/// Someone in a postmortem, with the token their requests carry: the
+/// end-to-end twin of the core tests' `Run`/`sre()` fixture.
+#[derive(Debug, Clone)]
+pub struct Person {
+    server: Endpoint,
+    pub pm: String,
+    pub token: String,
+    /// Who the server says this is (`person.id` of the join answer); none
+    /// for a link used without joining.
+    pub id: Option<String>,
+}
+
+impl Person {
+    fn new(server: &Endpoint, pm: &str, token: String) -> Person {
+        Person {
+            server: server.clone(),
+            pm: pm.to_owned(),
+            token,
+            id: None,
+        }
+    }
+
+    /// Sends a meeting command (a fresh `command_id` unless it has one);
+    /// returns the status and the answer.
+    pub async fn command(&self, mut body: serde_json::Value) -> (u16, serde_json::Value) {
+        if body.get("command_id").is_none() {
+            body["command_id"] = serde_json::json!(format!("c{}", rand::random::<u64>()));
+        }
+        let path = format!("/api/postmortems/{}/commands", self.pm);
+        self.server.post(&path, &self.token, body).await
+    }
+
+    /// Sends a command that must succeed; returns the answer.
+    pub async fn ok(&self, body: serde_json::Value) -> serde_json::Value {
+        let (status, answer) = self.command(body.clone()).await;
+        assert_eq!(status, 200, "{body} → {answer}");
+        answer
+    }
+
+    /// `GET /api/postmortems/{pm}{rest}` with this person's token.
+    pub async fn get(&self, rest: &str) -> (u16, serde_json::Value) {
+        let path = format!("/api/postmortems/{}{rest}", self.pm);
+        self.server.get(&path, &self.token).await
+    }
+
+    /// This person's socket on the document.
+    pub fn ws_url(&self) -> String {
+        self.server.ws_url(&self.pm, &self.token)
+    }
+
+    /// This person's socket on the meeting room.
+    pub fn meeting_url(&self) -> String {
+        self.server.meeting_url(&self.pm, &self.token)
+    }
+}
+
+/// A Casebook server running inside the test process (its own thread and
+/// runtime, the server library's `App` on a loopback port, a fresh sled
+/// directory): what most end-to-end tests use. Stopped when dropped. Tests
+/// that need a process (kill -9, signals, logs, restarts) use [`Process`].
+pub struct Server {
+    endpoint: Endpoint,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    stopped: Option<std::sync::mpsc::Receiver<()>>,
+    _temp: tempfile::TempDir,
+}
+
+impl std::ops::Deref for Server {
+    type Target = Endpoint;
+    fn deref(&self) -> &Endpoint {
+        &self.endpoint
+    }
+}
+
+impl Server {
+    /// Starts a server with the default settings.
+    pub async fn start() -> Result<Self> {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts a server with `casebook serve` flags, parsed as the binary
+    /// parses them.
+    pub async fn start_with(flags: &[&str]) -> Result<Self> {
+        let temp = tempfile::tempdir()?;
+        let data_dir = temp.path().join("data");
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let port = listener.local_addr()?.port();
+        let bind = format!("127.0.0.1:{port}");
+        let data = data_dir.to_string_lossy().into_owned();
+        let mut all = vec!["--bind", bind.as_str(), "--data-dir", data.as_str()];
+        all.extend(["--admin-token", ADMIN_TOKEN]);
+        if !flags.contains(&"--web-dir") {
+            all.extend(["--web-dir", "/nonexistent"]);
+        }
+        all.extend(flags);
+        let settings = ServeArgs::parse_from(&all)?.settings();
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready) = tokio::sync::oneshot::channel::<Result<(), String>>();
+        let (stopped_tx, stopped) = std::sync::mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name(format!("casebook-server-{port}"))
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e.to_string()));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let listener = match tokio::net::TcpListener::from_std(listener) {
+                        Ok(listener) => listener,
+                        Err(e) => return drop(ready_tx.send(Err(e.to_string()))),
+                    };
+                    let app = match App::open(settings).await {
+                        Ok(app) => app,
+                        Err(e) => return drop(ready_tx.send(Err(e.to_string()))),
+                    };
+                    let _ = ready_tx.send(Ok(()));
+                    app.serve(listener, async {
+                        let _ = stop_rx.await;
+                    })
+                    .await;
+                });
+                drop(runtime);
+                let _ = stopped_tx.send(());
+            })?;
+        ready
+            .await
+            .map_err(|_| anyhow!("the server thread ended before it was ready"))?
+            .map_err(|e| anyhow!("the server did not start: {e}"))?;
+        Ok(Server {
+            endpoint: Endpoint {
+                port,
+                data_dir,
+                http: reqwest::Client::new(),
+            },
+            stop: Some(stop),
+            stopped: Some(stopped),
+            _temp: temp,
+        })
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        // Its sockets get their close frames and the data directory is
+        // closed before the temp folder goes.
+        if let Some(stopped) = self.stopped.take() {
+            let _ = stopped.recv_timeout(Duration::from_secs(10));
+        }
+    }
+}
+
+/// A running `casebook serve` process on its own data directory, for what
+/// needs a process: kill -9, signals, its log and stdout, restarts on the
+/// same data, backups and refusals at start-up.
+pub struct Process {
+    endpoint: Endpoint,
+    extra_args: Vec<String>,
+    child: Option<Child>,
+    _temp: Option<tempfile::TempDir>,
+}
+
+impl std::ops::Deref for Process {
+    type Target = Endpoint;
+    fn deref(&self) -> &Endpoint {
+        &self.endpoint
+    }
+}
+
+impl Process {
+    /// Starts a server on a fresh temp data directory.
+    pub async fn start() -> Result<Self> {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts a server with extra `casebook serve` arguments.
+    pub async fn start_with(extra: &[&str]) -> Result<Self> {
+        let temp = tempfile::tempdir()?;
+        let mut server = Process {
+            endpoint: Endpoint {
+                port: free_port(),
+                data_dir: temp.path().join("data"),
+                http: reqwest::Client::new(),
+            },
+            extra_args: extra.iter().map(|s| s.to_string()).collect(),
+            child: None,
+            _temp: Some(temp),
+        };
+        server.spawn().await?;
+        Ok(server)
+    }
+
+    /// Starts a server on an existing data directory (a restored backup).
+    pub async fn start_in(data_dir: &Path, extra: &[&str]) -> Result<Self> {
+        let mut server = Process {
+            endpoint: Endpoint {
+                port: free_port(),
+                data_dir: data_dir.to_owned(),
+                http: reqwest::Client::new(),
+            },
+            extra_args: extra.iter().map(|s| s.to_string()).collect(),
+            child: None,
+            _temp: None,
+        };
+        server.spawn().await?;
+        Ok(server)
+    }
+
+    async fn spawn(&mut self) -> Result<()> {
+        let bin = casebook_bin();
+        if !bin.exists() {
+            bail!("{} is missing: build it with `cargo build -p casebook-server` (cargo xtask test does)", bin.display());
+        }
+        let log = std::fs::File::create(self.endpoint.data_dir.with_extension("log")).ok();
+        let stdout = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.endpoint.data_dir.with_extension("stdout"))
+            .ok();
+        let child = Command::new(&bin)
+            .arg("serve")
+            .args(["--bind", &format!("127.0.0.1:{}", self.endpoint.port)])
+            .arg("--data-dir")
+            .arg(&self.endpoint.data_dir)
+            .args(if self.extra_args.iter().any(|a| a == "--web-dir") {
+                &[][..]
+            } else {
+                &["--web-dir", "/nonexistent"][..]
+            })
+            .args(&self.extra_args)
+            .env("CASEBOOK_ADMIN_TOKEN", ADMIN_TOKEN)
+            .env("CASEBOOK_LOG", "casebook=debug,casebook_server=debug,info")
+            .stdout(stdout.map(Stdio::from).unwrap_or_else(Stdio::null))
+            .stderr(log.map(Stdio::from).unwrap_or_else(Stdio::null))
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        self.child = Some(child);
+        for _ in 0..200 {
+            if let Ok(r) = self
+                .endpoint
+                .http
+                .get(self.endpoint.url("/healthz"))
+                .send()
+                .await
+            {
+                if r.status().is_success() {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        bail!("casebook did not become healthy; log: {}", self.log())
+    }
+
+    /// What the server printed on stdout, over every start (the admin link).
+    pub fn stdout(&self) -> String {
+        std::fs::read_to_string(self.endpoint.data_dir.with_extension("stdout")).unwrap_or_default()
+    }
+
+    /// The server's log (stderr) since its last start.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.endpoint.data_dir.with_extension("log")).unwrap_or_default()
     }
 
     /// Kills the process with SIGKILL: no shutdown code runs.
@@ -193,48 +466,9 @@ impl Server {
         self.spawn().await
     }
 
-    /// Starts it again after [`Server::kill9`].
+    /// Starts it again after [`Process::kill9`].
     pub async fn start_again(&mut self) -> Result<()> {
         self.spawn().await
-    }
-
-    /// Sends a request with a bearer token and an optional JSON body; returns
-    /// the status and the JSON answer (`Null` when there is none).
-    pub async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: &str,
-        body: Option<serde_json::Value>,
-    ) -> (u16, serde_json::Value) {
-        let mut request = self.http.request(method, self.url(path)).bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("the server answers");
-        let status = response.status().as_u16();
-        (
-            status,
-            response.json().await.unwrap_or(serde_json::Value::Null),
-        )
-    }
-
-    pub async fn create_postmortem(&self, title: &str) -> Result<Created> {
-        let response = self
-            .http
-            .post(self.url("/api/postmortems"))
-            .bearer_auth(ADMIN_TOKEN)
-            .json(&serde_json::json!({ "title": title }))
-            .send()
-            .await?;
-        if response.status() != 201 {
-            bail!(
-                "create answered {}: {}",
-                response.status(),
-                response.text().await?
-            );
-        }
-        Ok(response.json().await?)
     }
 }
 
@@ -245,7 +479,7 @@ impl Drop for Client {
     }
 }
 
-impl Drop for Server {
+impl Drop for Process {
     fn drop(&mut self) {
         self.kill9();
     }
@@ -558,7 +792,7 @@ impl Client {
 }
 
 /// The state of the body as seen by a fresh client (what the server has).
-pub async fn server_text(server: &Server, created: &Created) -> Result<String> {
+pub async fn server_text(server: &Endpoint, created: &Created) -> Result<String> {
     let probe = Client::connect(&server.ws_url(&created.id, created.token("viewer"))).await?;
     let text = probe.text();
     probe.close();

@@ -8,72 +8,12 @@
 use casebook_core::anchor::Anchor;
 use casebook_core::comment::qa_entry_markdown;
 use casebook_core::document::{section_text_name, QA_SECTION};
-use casebook_e2e::{Client, Created, Server};
-use serde_json::{json, Value};
+use casebook_e2e::{Client, Person, Server};
+use serde_json::json;
 use std::time::Duration;
 use yrs::{GetString, Text, Transact};
 
 const WAIT: Duration = Duration::from_secs(10);
-
-/// One person in the meeting, through their personal token.
-struct Person<'a> {
-    server: &'a Server,
-    pm: &'a Created,
-    id: String,
-    token: String,
-}
-
-impl<'a> Person<'a> {
-    async fn join(server: &'a Server, pm: &'a Created, role: &str, name: &str) -> Person<'a> {
-        let (status, joined) = server
-            .call(
-                reqwest::Method::POST,
-                &format!("/api/postmortems/{}/join", pm.id),
-                pm.token(role),
-                Some(json!({ "name": name })),
-            )
-            .await;
-        assert_eq!(status, 200, "{joined}");
-        Person {
-            server,
-            pm,
-            id: joined["person"]["id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            token: joined["token"].as_str().unwrap_or_default().to_owned(),
-        }
-    }
-
-    /// Sends a command with a fresh id; returns status and answer.
-    async fn send(&self, mut body: Value) -> (u16, Value) {
-        body["command_id"] = json!(format!("c{}", rand::random::<u64>()));
-        self.server
-            .call(
-                reqwest::Method::POST,
-                &format!("/api/postmortems/{}/commands", self.pm.id),
-                &self.token,
-                Some(body),
-            )
-            .await
-    }
-
-    async fn ok(&self, body: Value) -> Value {
-        let (status, answer) = self.send(body.clone()).await;
-        assert_eq!(status, 200, "{body} → {answer}");
-        answer
-    }
-
-    async fn refused(&self, body: Value) -> u16 {
-        let (status, answer) = self.send(body.clone()).await;
-        assert_ne!(status, 200, "{body} → {answer}");
-        status
-    }
-
-    async fn move_to(&self, phase: &str) {
-        self.ok(json!({ "type": "move_phase", "to": phase })).await;
-    }
-}
 
 fn qa_section(client: &Client) -> String {
     let text = client
@@ -84,8 +24,8 @@ fn qa_section(client: &Client) -> String {
 }
 
 /// A question on "MySQL on EC2" in the summary, asked by `reader`.
-async fn ask(server: &Server, author: &Person<'_>, reader: &Person<'_>) -> (Client, String) {
-    let doc = Client::connect(&server.ws_url(&author.pm.id, &author.token))
+async fn ask(author: &Person, reader: &Person) -> (Client, String) {
+    let doc = Client::connect(&author.ws_url())
         .await
         .expect("document socket");
     let summary = doc
@@ -106,17 +46,19 @@ async fn ask(server: &Server, author: &Person<'_>, reader: &Person<'_>) -> (Clie
 async fn a_second_answer_is_refused_kept_by_its_writer_and_added_to_the_first() {
     let server = Server::start().await.unwrap();
     let pm = server.create_postmortem("Checkout latency").await.unwrap();
-    let sre = Person::join(&server, &pm, "facilitator", "Sara").await;
-    let author = Person::join(&server, &pm, "author", "Aoki").await;
-    let reader = Person::join(&server, &pm, "participant", "Pat").await;
-    let (doc, q) = ask(&server, &author, &reader).await;
-    sre.move_to("silent_reading").await;
-    sre.move_to("q_and_a").await;
+    let sre = server.join(&pm, "facilitator", "Sara").await;
+    let author = server.join(&pm, "author", "Aoki").await;
+    let reader = server.join(&pm, "participant", "Pat").await;
+    let (doc, q) = ask(&author, &reader).await;
+    sre.ok(json!({ "type": "move_phase", "to": "silent_reading" }))
+        .await;
+    sre.ok(json!({ "type": "move_phase", "to": "q_and_a" }))
+        .await;
 
     let answer = |text: &str| json!({ "type": "answer_question", "comment_id": q, "text": text });
     sre.ok(answer("Cost.")).await;
     let long = "RDS was three times the price in 2019.";
-    assert_eq!(author.refused(answer(long)).await, 409);
+    assert_eq!(author.command(answer(long)).await.0, 409);
     doc.wait_until(WAIT, |c| {
         qa_section(c).contains(&qa_entry_markdown("Why not RDS?", "Cost."))
     })
@@ -135,9 +77,9 @@ async fn a_second_answer_is_refused_kept_by_its_writer_and_added_to_the_first() 
     assert_eq!(qa_section(&doc), expected, "one entry, rewritten in place");
 
     // An edit based on what is no longer recorded overwrites nothing.
-    assert_eq!(sre.refused(edit("Cost.", "Cost only.")).await, 409);
+    assert_eq!(sre.command(edit("Cost.", "Cost only.")).await.0, 409);
     // A participant may not edit answers; the table says so, the server too.
-    assert_eq!(reader.refused(edit(&both, "No.")).await, 403);
+    assert_eq!(reader.command(edit(&both, "No.")).await.0, 403);
     let (_, view) = server
         .call(
             reqwest::Method::GET,
@@ -157,17 +99,20 @@ async fn a_second_answer_is_refused_kept_by_its_writer_and_added_to_the_first() 
 async fn going_back_a_phase_gives_back_the_spotlight_and_the_time_left() {
     let server = Server::start().await.unwrap();
     let pm = server.create_postmortem("Checkout latency").await.unwrap();
-    let sre = Person::join(&server, &pm, "facilitator", "Sara").await;
-    let author = Person::join(&server, &pm, "author", "Aoki").await;
-    let reader = Person::join(&server, &pm, "participant", "Pat").await;
-    let (_doc, q) = ask(&server, &author, &reader).await;
-    sre.move_to("silent_reading").await;
-    sre.move_to("q_and_a").await;
+    let sre = server.join(&pm, "facilitator", "Sara").await;
+    let author = server.join(&pm, "author", "Aoki").await;
+    let reader = server.join(&pm, "participant", "Pat").await;
+    let (_doc, q) = ask(&author, &reader).await;
+    sre.ok(json!({ "type": "move_phase", "to": "silent_reading" }))
+        .await;
+    sre.ok(json!({ "type": "move_phase", "to": "q_and_a" }))
+        .await;
     sre.ok(json!({ "type": "start_timer", "seconds": 300 }))
         .await;
     sre.ok(json!({ "type": "spotlight", "comment_id": q }))
         .await;
-    sre.move_to("proposals").await;
+    sre.ok(json!({ "type": "move_phase", "to": "proposals" }))
+        .await;
     let moved = sre
         .ok(json!({ "type": "move_phase", "to": "q_and_a" }))
         .await;
@@ -190,15 +135,16 @@ async fn going_back_a_phase_gives_back_the_spotlight_and_the_time_left() {
 async fn one_person_joining_from_two_browsers_is_one_person() {
     let server = Server::start().await.unwrap();
     let pm = server.create_postmortem("Checkout latency").await.unwrap();
-    let sre = Person::join(&server, &pm, "facilitator", "Sara").await;
-    let laptop = Person::join(&server, &pm, "participant", "Ken Tanaka").await;
-    let phone = Person::join(&server, &pm, "participant", " ken  TANAKA ").await;
-    let other = Person::join(&server, &pm, "participant", "Aiko").await;
-    let author = Person::join(&server, &pm, "author", "Ken Tanaka").await;
+    let sre = server.join(&pm, "facilitator", "Sara").await;
+    let laptop = server.join(&pm, "participant", "Ken Tanaka").await;
+    let phone = server.join(&pm, "participant", " ken  TANAKA ").await;
+    let other = server.join(&pm, "participant", "Aiko").await;
+    let author = server.join(&pm, "author", "Ken Tanaka").await;
     assert_eq!(laptop.id, phone.id);
     assert_ne!(laptop.id, other.id);
     assert_ne!(laptop.id, author.id, "another link is another person");
-    sre.move_to("silent_reading").await;
+    sre.ok(json!({ "type": "move_phase", "to": "silent_reading" }))
+        .await;
     laptop.ok(json!({ "type": "mark_done_reading" })).await;
     let answer = phone.ok(json!({ "type": "mark_done_reading" })).await;
     assert_eq!(answer["events"], json!([]), "already done, from the laptop");

@@ -3,7 +3,7 @@
 //! directory that a server runs on with the same links; the server refuses a
 //! data directory it cannot read, and says why, without touching it.
 
-use casebook_e2e::{casebook_bin, report, server_text, Client, Server, ADMIN_TOKEN};
+use casebook_e2e::{casebook_bin, report, server_text, Client, Process, Server, ADMIN_TOKEN};
 use serde_json::json;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -44,7 +44,7 @@ fn chunks(text: &str) -> usize {
 
 #[tokio::test]
 async fn a_backup_taken_while_clients_edit_restores_to_a_consistent_working_copy() {
-    let server = Server::start_with(&["--snapshot-every", "20"])
+    let server = Process::start_with(&["--snapshot-every", "20"])
         .await
         .unwrap();
     let busy = server.create_postmortem("編集中 busy").await.unwrap();
@@ -155,7 +155,7 @@ async fn a_backup_taken_while_clients_edit_restores_to_a_consistent_working_copy
 
     // The restored copy runs, with the same links, and is one moment of the
     // original: a gap-free run of chunks, at least all a reader had seen.
-    let restored = Server::start_in(&data_dir, &[]).await.unwrap();
+    let restored = Process::start_in(&data_dir, &[]).await.unwrap();
     let text_then = server_text(&restored, &busy).await.unwrap();
     let restored_chunks = chunks(&text_then);
     assert!(final_text.starts_with(&text_then));

@@ -9,7 +9,7 @@
 
 use casebook_core::document::new_doc;
 use casebook_core::document::BODY;
-use casebook_e2e::{report, server_text, Client, Created, Server};
+use casebook_e2e::{report, server_text, Client, Created, Endpoint, Server};
 use proptest::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -67,7 +67,7 @@ fn body(doc: &Doc) -> yrs::TextRef {
     doc.get_or_insert_text(BODY)
 }
 
-async fn connect(server: &Server, pm: &Created, doc: Doc) -> Client {
+async fn connect(server: &Endpoint, pm: &Created, doc: Doc) -> Client {
     let client = Client::connect_with_doc(&server.ws_url(&pm.id, pm.token("participant")), doc)
         .await
         .expect("connects");

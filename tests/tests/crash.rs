@@ -17,9 +17,10 @@
 
 use anyhow::{anyhow, ensure, Context, Result};
 use casebook_core::anchor::Anchor;
+use casebook_core::close;
 use casebook_core::comment::qa_entry_markdown;
 use casebook_core::document::{new_doc, section_text_name, BODY, QA_SECTION};
-use casebook_e2e::{report, Client, Created, Server};
+use casebook_e2e::{report, Client, Created, Endpoint, Process};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
@@ -138,7 +139,7 @@ struct Meeting {
     expected: Arc<Mutex<Expected>>,
 }
 
-async fn join(server: &Server, pm: &Created, role: &str, name: &str) -> Result<String> {
+async fn join(server: &Endpoint, pm: &Created, role: &str, name: &str) -> Result<String> {
     let (status, answer) = server
         .call(
             reqwest::Method::POST,
@@ -303,7 +304,7 @@ fn section_text(client: &Client, section: &str) -> String {
 /// Checks the meeting against every 2xx command, and the Q&A section of a
 /// fresh client's document against every 2xx answer.
 async fn check_meeting(
-    server: &Server,
+    server: &Endpoint,
     m: &Meeting,
     expected: &Expected,
     probe: &Client,
@@ -361,7 +362,7 @@ async fn every_seen_edit_and_every_2xx_command_survives_repeated_kill_9() {
     ));
     let mut rng = StdRng::seed_from_u64(seed);
     // Small snapshots and quick unloading put compaction in the way of the kills.
-    let mut server = Server::start_with(&["--snapshot-every", "25", "--idle-unload-secs", "1"])
+    let mut server = Process::start_with(&["--snapshot-every", "25", "--idle-unload-secs", "1"])
         .await
         .unwrap();
 
@@ -549,7 +550,7 @@ async fn every_seen_edit_and_every_2xx_command_survives_repeated_kill_9() {
 
 #[tokio::test]
 async fn sigterm_closes_sockets_with_1012_and_keeps_every_edit() {
-    let mut server = Server::start().await.unwrap();
+    let mut server = Process::start().await.unwrap();
     let pm = server.create_postmortem("graceful").await.unwrap();
     let url = server.ws_url(&pm.id, pm.token("author"));
     let writer = Client::connect(&url).await.unwrap();
@@ -567,7 +568,7 @@ async fn sigterm_closes_sockets_with_1012_and_keeps_every_edit() {
     server.stop();
     for client in [&writer, &reader] {
         let closed = client.wait_closed(Duration::from_secs(5)).await.unwrap();
-        assert_eq!(closed.code, 1012, "{closed:?}");
+        assert_eq!(closed.code, close::RESTARTING, "{closed:?}");
         assert!(closed.reason.contains("restarting"), "{closed:?}");
     }
     server.start_again().await.unwrap();

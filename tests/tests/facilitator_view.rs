@@ -4,59 +4,13 @@
 //! and the phase timer that starts with its phase unless auto-start is off.
 //! Through real sockets on the real server, as the browser reads the room.
 
-use casebook_e2e::{Client, Created, Server};
-use serde_json::{json, Value};
+use casebook_e2e::{Client, Server};
+use serde_json::json;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
 
 /// One person: their personal token from `join`.
-struct Person {
-    token: String,
-}
-
-impl Person {
-    async fn join(server: &Server, pm: &Created, role: &str, name: &str) -> Person {
-        let (status, joined) = server
-            .call(
-                reqwest::Method::POST,
-                &format!("/api/postmortems/{}/join", pm.id),
-                pm.token(role),
-                Some(json!({"name": name})),
-            )
-            .await;
-        assert_eq!(status, 200, "{joined}");
-        Person {
-            token: joined["token"].as_str().expect("a token").to_owned(),
-        }
-    }
-
-    /// Sends a command; returns its status and answer.
-    async fn send(&self, server: &Server, pm: &Created, mut body: Value) -> (u16, Value) {
-        body["command_id"] = json!(format!("c{}", rand::random::<u64>()));
-        server
-            .call(
-                reqwest::Method::POST,
-                &format!("/api/postmortems/{}/commands", pm.id),
-                &self.token,
-                Some(body),
-            )
-            .await
-    }
-
-    async fn ok(&self, server: &Server, pm: &Created, body: Value) {
-        let (status, answer) = self.send(server, pm, body.clone()).await;
-        assert_eq!(status, 200, "{body} → {answer}");
-    }
-
-    /// A meeting-room socket opened with this person's token (a tab).
-    async fn tab(&self, server: &Server, pm: &Created) -> Client {
-        Client::connect(&server.meeting_url(&pm.id, &self.token))
-            .await
-            .expect("the meeting room opens")
-    }
-}
-
 /// The readers the room shows: (name, done), and "done of present".
 fn reading(room: &Client) -> (Vec<(String, bool)>, u64, u64) {
     let Some(reading) = room.map_json("meeting", "reading") else {
@@ -85,28 +39,33 @@ fn names(readers: &[(&str, bool)]) -> Vec<(String, bool)> {
 async fn the_room_names_who_has_finished_reading_and_counts_each_reader_once() {
     let server = Server::start().await.unwrap();
     let pm = server.create_postmortem("読了 reading").await.unwrap();
-    let sre = Person::join(&server, &pm, "facilitator", "SRE 佐藤").await;
-    let author = Person::join(&server, &pm, "author", "Aoki").await;
-    let pat = Person::join(&server, &pm, "participant", "Pat 鈴木").await;
-    let kenji = Person::join(&server, &pm, "participant", "Kenji").await;
+    let sre = server.join(&pm, "facilitator", "SRE 佐藤").await;
+    let author = server.join(&pm, "author", "Aoki").await;
+    let pat = server.join(&pm, "participant", "Pat 鈴木").await;
+    let kenji = server.join(&pm, "participant", "Kenji").await;
 
-    let facilitator_tab = sre.tab(&server, &pm).await;
-    let _author_tab = author.tab(&server, &pm).await;
-    let pat_laptop = pat.tab(&server, &pm).await;
-    let _pat_phone = pat.tab(&server, &pm).await;
-    let kenji_tab = kenji.tab(&server, &pm).await;
+    let facilitator_tab = Client::connect(&sre.meeting_url())
+        .await
+        .expect("the meeting room opens");
+    let _author_tab = Client::connect(&author.meeting_url())
+        .await
+        .expect("the meeting room opens");
+    let pat_laptop = Client::connect(&pat.meeting_url())
+        .await
+        .expect("the meeting room opens");
+    let _pat_phone = Client::connect(&pat.meeting_url())
+        .await
+        .expect("the meeting room opens");
+    let kenji_tab = Client::connect(&kenji.meeting_url())
+        .await
+        .expect("the meeting room opens");
     let _viewer = Client::connect(&server.meeting_url(&pm.id, pm.token("viewer")))
         .await
         .unwrap();
 
-    sre.ok(
-        &server,
-        &pm,
-        json!({"type": "move_phase", "to": "silent_reading"}),
-    )
-    .await;
-    pat.ok(&server, &pm, json!({"type": "mark_done_reading"}))
+    sre.ok(json!({"type": "move_phase", "to": "silent_reading"}))
         .await;
+    pat.ok(json!({"type": "mark_done_reading"})).await;
     let expected = names(&[("Kenji", false), ("Pat 鈴木", true)]);
     facilitator_tab
         .wait_until(WAIT, |room| reading(room) == (expected.clone(), 1, 2))
@@ -124,9 +83,7 @@ async fn the_room_names_who_has_finished_reading_and_counts_each_reader_once() {
 
     // Only readers mark themselves done.
     for who in [&sre, &author] {
-        let (status, answer) = who
-            .send(&server, &pm, json!({"type": "mark_done_reading"}))
-            .await;
+        let (status, answer) = who.command(json!({"type": "mark_done_reading"})).await;
         assert_eq!(status, 403, "{answer}");
     }
 }
@@ -135,9 +92,11 @@ async fn the_room_names_who_has_finished_reading_and_counts_each_reader_once() {
 async fn a_phase_timer_starts_with_its_phase_unless_the_facilitator_turned_that_off() {
     let server = Server::start().await.unwrap();
     let pm = server.create_postmortem("timer タイマー").await.unwrap();
-    let sre = Person::join(&server, &pm, "facilitator", "SRE 佐藤").await;
-    let pat = Person::join(&server, &pm, "participant", "Pat").await;
-    let room = pat.tab(&server, &pm).await;
+    let sre = server.join(&pm, "facilitator", "SRE 佐藤").await;
+    let pat = server.join(&pm, "participant", "Pat").await;
+    let room = Client::connect(&pat.meeting_url())
+        .await
+        .expect("the meeting room opens");
     let running = |room: &Client| {
         room.map_json("meeting", "timer")
             .is_some_and(|t| t["running_since_ms"].is_u64())
@@ -150,38 +109,25 @@ async fn a_phase_timer_starts_with_its_phase_unless_the_facilitator_turned_that_
         .await
         .unwrap();
 
-    sre.ok(
-        &server,
-        &pm,
-        json!({"type": "move_phase", "to": "silent_reading"}),
-    )
-    .await;
+    sre.ok(json!({"type": "move_phase", "to": "silent_reading"}))
+        .await;
     room.wait_until(WAIT, running).await.unwrap();
     let timer = room.map_json("meeting", "timer").unwrap();
     assert_eq!(timer["duration_ms"], json!(15 * 60 * 1000), "{timer}");
 
     // The facilitator pauses it; auto-start off is theirs alone to set.
-    sre.ok(&server, &pm, json!({"type": "pause_timer"})).await;
+    sre.ok(json!({"type": "pause_timer"})).await;
     room.wait_until(WAIT, |r| !running(r)).await.unwrap();
     let (status, answer) = pat
-        .send(
-            &server,
-            &pm,
-            json!({"type": "set_timer_auto_start", "on": false}),
-        )
+        .command(json!({"type": "set_timer_auto_start", "on": false}))
         .await;
     assert_eq!(status, 403, "{answer}");
-    sre.ok(
-        &server,
-        &pm,
-        json!({"type": "set_timer_auto_start", "on": false}),
-    )
-    .await;
+    sre.ok(json!({"type": "set_timer_auto_start", "on": false}))
+        .await;
     room.wait_until(WAIT, |r| auto_start(r) == Some(json!(false)))
         .await
         .unwrap();
-    sre.ok(&server, &pm, json!({"type": "move_phase", "to": "q_and_a"}))
-        .await;
+    sre.ok(json!({"type": "move_phase", "to": "q_and_a"})).await;
     room.wait_until(WAIT, |r| {
         r.map_json("meeting", "phase") == Some(json!("q_and_a"))
     })
@@ -189,12 +135,8 @@ async fn a_phase_timer_starts_with_its_phase_unless_the_facilitator_turned_that_
     .unwrap();
     assert!(!running(&room), "auto-start is off");
     // Planned times travel for the meeting's time left: an extension shows.
-    sre.ok(
-        &server,
-        &pm,
-        json!({"type": "extend_timer", "seconds": 120}),
-    )
-    .await;
+    sre.ok(json!({"type": "extend_timer", "seconds": 120}))
+        .await;
     room.wait_until(WAIT, |r| {
         r.map_json("meeting", "timer_plans")
             .is_some_and(|plans| plans["q_and_a"]["extended_ms"] == json!(120_000))

@@ -1,6 +1,7 @@
 //! Tokens, roles and bad input: everything refused is refused clearly, changes
 //! nothing, and never disturbs other sockets.
 
+use casebook_core::close;
 use casebook_e2e::{server_text, standalone_insert, update_frame, Client, Server, ADMIN_TOKEN};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::http::StatusCode;
@@ -88,7 +89,7 @@ async fn a_viewer_socket_is_read_only() {
     viewer.wait_text("事実のみ。", WAIT).await.unwrap();
     viewer.push(" vandalism");
     let closed = viewer.wait_closed(WAIT).await.unwrap();
-    assert_eq!(closed.code, 1008, "{closed:?}");
+    assert_eq!(closed.code, close::POLICY_VIOLATION, "{closed:?}");
     assert!(closed.reason.contains("read-only"), "{closed:?}");
     // Nothing of it reached the document or the author.
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -118,7 +119,10 @@ async fn a_viewer_reconnecting_with_a_document_that_has_deletions_stays_connecte
     assert_eq!(again.closed(), None);
     // A real write still closes it.
     again.delete(0, 1);
-    assert_eq!(again.wait_closed(WAIT).await.unwrap().code, 1008);
+    assert_eq!(
+        again.wait_closed(WAIT).await.unwrap().code,
+        close::POLICY_VIOLATION
+    );
     assert_eq!(
         server_text(&server, &pm).await.unwrap(),
         "原因は設定ではない。"
@@ -139,27 +143,27 @@ async fn malformed_and_oversized_frames_close_only_that_socket() {
         (
             "garbage bytes",
             Box::new(|c| c.send_raw(vec![0x00, 0x02, 0xff, 0xff, 0xff]).unwrap()),
-            1003,
+            close::UNSUPPORTED_DATA,
         ),
         (
             "unknown sync type",
             Box::new(|c| c.send_raw(vec![0x00, 0x09, 0x00]).unwrap()),
-            1003,
+            close::UNSUPPORTED_DATA,
         ),
         (
             "empty frame",
             Box::new(|c| c.send_raw(vec![]).unwrap()),
-            1003,
+            close::UNSUPPORTED_DATA,
         ),
         (
             "undecodable update",
             Box::new(|c| c.send_raw(update_frame(vec![0x05, 0x80, 0x80])).unwrap()),
-            1003,
+            close::UNSUPPORTED_DATA,
         ),
         (
             "text frame",
             Box::new(|c| c.send_text("hello").unwrap()),
-            1003,
+            close::UNSUPPORTED_DATA,
         ),
         (
             "oversized frame",
@@ -167,7 +171,7 @@ async fn malformed_and_oversized_frames_close_only_that_socket() {
                 c.send_raw(update_frame(standalone_insert(&"x".repeat(100_000))))
                     .unwrap()
             }),
-            1009,
+            close::MESSAGE_TOO_BIG,
         ),
     ];
     for (name, send_bad, code) in cases {
@@ -188,7 +192,10 @@ async fn malformed_and_oversized_frames_close_only_that_socket() {
     let mut frame = update_frame(standalone_insert("injected"));
     frame.extend_from_slice(&[0x00, 0x02, 0xff]);
     sneaky.send_raw(frame).unwrap();
-    assert_eq!(sneaky.wait_closed(WAIT).await.unwrap().code, 1003);
+    assert_eq!(
+        sneaky.wait_closed(WAIT).await.unwrap().code,
+        close::UNSUPPORTED_DATA
+    );
     let expected = good.text();
     assert!(!expected.contains("injected"));
     assert_eq!(server_text(&server, &pm).await.unwrap(), expected);
@@ -324,7 +331,11 @@ async fn inputs_the_fuzzers_found_close_only_their_socket_and_leave_the_document
         let attacker = Client::connect(&url).await.unwrap();
         attacker.send_raw(frame.clone()).unwrap();
         let closed = attacker.wait_closed(WAIT).await.unwrap();
-        assert_eq!(closed.code, 1003, "{frame:02x?}: {closed:?}");
+        assert_eq!(
+            closed.code,
+            close::UNSUPPORTED_DATA,
+            "{frame:02x?}: {closed:?}"
+        );
         // Whoever joins next gets the whole document.
         let text = server_text(&server, &pm).await.unwrap();
         assert_eq!(text, "無事な本文 intact", "after {frame:02x?}");

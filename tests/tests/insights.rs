@@ -3,36 +3,12 @@
 
 use casebook_core::anchor::Anchor;
 use casebook_core::document::section_text_name;
-use casebook_e2e::{Client, Created, Server, ADMIN_TOKEN};
-use serde_json::{json, Value};
+use casebook_e2e::{Client, Created, Endpoint, Server, ADMIN_TOKEN};
+use serde_json::json;
 use std::time::Duration;
 use yrs::{Text, Transact};
 
-async fn join(server: &Server, pm: &Created, role: &str, name: &str) -> String {
-    let path = format!("/api/postmortems/{}/join", pm.id);
-    let (status, joined) = server
-        .call(
-            reqwest::Method::POST,
-            &path,
-            pm.token(role),
-            Some(json!({"name": name})),
-        )
-        .await;
-    assert_eq!(status, 200, "{joined}");
-    joined["token"].as_str().unwrap().to_owned()
-}
-
-async fn ok(server: &Server, pm: &Created, token: &str, mut body: Value) -> Value {
-    body["command_id"] = json!(format!("c{}", rand::random::<u64>()));
-    let path = format!("/api/postmortems/{}/commands", pm.id);
-    let (status, answer) = server
-        .call(reqwest::Method::POST, &path, token, Some(body.clone()))
-        .await;
-    assert_eq!(status, 200, "{body} → {answer}");
-    answer
-}
-
-async fn anchor(server: &Server, pm: &Created) -> Anchor {
+async fn anchor(server: &Endpoint, pm: &Created) -> Anchor {
     let client = Client::connect(&server.ws_url(&pm.id, pm.token("author")))
         .await
         .unwrap();
@@ -53,88 +29,44 @@ async fn insights_show_a_meeting_in_figures_to_its_facilitator() {
     let server = Server::start().await.unwrap();
     let first = server.create_postmortem("First meeting").await.unwrap();
     let second = server.create_postmortem("二回目").await.unwrap();
-    let sre = join(&server, &first, "facilitator", "SRE").await;
-    let author = join(&server, &first, "author", "Aoki").await;
-    let pat = join(&server, &first, "participant", "Pat").await;
-    let kim = join(&server, &first, "participant", "Kim 金").await;
+    let sre = server.join(&first, "facilitator", "SRE").await;
+    let author = server.join(&first, "author", "Aoki").await;
+    let pat = server.join(&first, "participant", "Pat").await;
+    let kim = server.join(&first, "participant", "Kim 金").await;
     let at = anchor(&server, &first).await;
     let comment = |kind: &str, text: &str| json!({"type": "post_comment", "kind": kind, "anchor": at, "text": text});
 
     // Pat asks before the meeting; Kim and the facilitator during it.
-    let early = ok(&server, &first, &pat, comment("question", "Why?")).await;
+    let early = pat.ok(comment("question", "Why?")).await;
     let early = early["events"][0]["comment_id"].clone();
-    ok(
-        &server,
-        &first,
-        &sre,
-        json!({"type": "move_phase", "to": "silent_reading"}),
-    )
-    .await;
-    let s = ok(&server, &first, &kim, comment("suggestion", "図を追加")).await;
+    sre.ok(json!({"type": "move_phase", "to": "silent_reading"}))
+        .await;
+    let s = kim.ok(comment("suggestion", "図を追加")).await;
     let s = s["events"][0]["comment_id"].clone();
-    ok(&server, &first, &sre, comment("question", "Who?")).await;
-    ok(
-        &server,
-        &first,
-        &sre,
-        json!({"type": "move_phase", "to": "q_and_a"}),
-    )
-    .await;
-    ok(
-        &server,
-        &first,
-        &author,
-        json!({"type": "answer_question", "comment_id": early, "text": "Because."}),
-    )
-    .await;
-    ok(
-        &server,
-        &first,
-        &sre,
-        json!({"type": "move_phase", "to": "proposals"}),
-    )
-    .await;
-    ok(
-        &server,
-        &first,
-        &author,
-        json!({"type": "accept_suggestion", "comment_id": s}),
-    )
-    .await;
-    ok(
-        &server,
-        &first,
-        &sre,
-        json!({"type": "move_phase", "to": "kudos"}),
-    )
-    .await;
-    ok(
-        &server,
-        &first,
-        &sre,
-        json!({"type": "move_phase", "to": "revision"}),
-    )
-    .await;
-    ok(
-        &server,
-        &first,
-        &author,
-        json!({"type": "resolve", "comment_id": s}),
-    )
-    .await;
-    ok(&server, &first, &kim, json!({"type": "answer_survey", "ratings": {"questions_easy": 5, "time_enough": 3, "document_clear": 4}, "comment": "よかった"})).await;
+    sre.ok(comment("question", "Who?")).await;
+    sre.ok(json!({"type": "move_phase", "to": "q_and_a"})).await;
+    author
+        .ok(json!({"type": "answer_question", "comment_id": early, "text": "Because."}))
+        .await;
+    sre.ok(json!({"type": "move_phase", "to": "proposals"}))
+        .await;
+    author
+        .ok(json!({"type": "accept_suggestion", "comment_id": s}))
+        .await;
+    sre.ok(json!({"type": "move_phase", "to": "kudos"})).await;
+    sre.ok(json!({"type": "move_phase", "to": "revision"}))
+        .await;
+    author.ok(json!({"type": "resolve", "comment_id": s})).await;
+    kim.ok(json!({"type": "answer_survey", "ratings": {"questions_easy": 5, "time_enough": 3, "document_clear": 4}, "comment": "よかった"})).await;
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let sre2 = join(&server, &second, "facilitator", "SRE").await;
-    ok(
-        &server,
-        &second,
-        &sre2,
-        json!({"type": "move_phase", "to": "silent_reading"}),
-    )
-    .await;
+    let sre2 = server.join(&second, "facilitator", "SRE").await;
+    sre2.ok(json!({"type": "move_phase", "to": "silent_reading"}))
+        .await;
 
     let path = format!("/api/postmortems/{}/insights", first.id);
-    let (status, answer) = server.call(reqwest::Method::GET, &path, &sre, None).await;
+    let (status, answer) = server
+        .call(reqwest::Method::GET, &path, &sre.token, None)
+        .await;
     assert_eq!(status, 200, "{answer}");
     let i = &answer["insights"];
     assert_eq!(
@@ -163,7 +95,7 @@ async fn insights_show_a_meeting_in_figures_to_its_facilitator() {
         "the survey names nobody: {answer}"
     );
 
-    for token in [&pat, &author, first.token("viewer")] {
+    for token in [&pat.token, &author.token, first.token("viewer")] {
         let (status, _) = server.call(reqwest::Method::GET, &path, token, None).await;
         assert_eq!(status, 403);
     }
@@ -185,7 +117,7 @@ async fn insights_show_a_meeting_in_figures_to_its_facilitator() {
     assert_eq!(titles, ["First meeting", "二回目"]);
     assert_eq!(all["meetings"][1]["insights"]["questions"], 0);
     let (status, _) = server
-        .call(reqwest::Method::GET, "/api/insights", &sre, None)
+        .call(reqwest::Method::GET, "/api/insights", &sre.token, None)
         .await;
     assert_eq!(status, 401, "across meetings is for the admin");
 }

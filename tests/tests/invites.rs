@@ -1,6 +1,7 @@
 //! The facilitator mints and revokes invite links; a revoked link stops
 //! working everywhere at once, including sockets already open with it.
 
+use casebook_core::close;
 use casebook_e2e::{Client, Server, ADMIN_TOKEN};
 use serde_json::json;
 use std::time::Duration;
@@ -71,7 +72,7 @@ async fn the_facilitator_mints_a_link_and_revoking_it_closes_its_sockets() {
         "a revoked invite no longer shows its token"
     );
     let closed = guest.wait_closed(WAIT).await.unwrap();
-    assert_eq!(closed.code, 4003, "{closed:?}");
+    assert_eq!(closed.code, close::INVITE_REVOKED, "{closed:?}");
     assert!(author.closed().is_none(), "others stay connected");
     let info = server
         .call(

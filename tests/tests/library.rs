@@ -4,14 +4,14 @@
 //! when it is missing at start.
 
 use casebook_core::document::section_text_name;
-use casebook_e2e::{Client, Created, Server, ADMIN_TOKEN};
+use casebook_e2e::{Client, Created, Endpoint, Process, ADMIN_TOKEN};
 use serde_json::{json, Value};
 use std::time::Duration;
 use yrs::{GetString, Text, Transact};
 
 const WAIT: Duration = Duration::from_secs(10);
 
-async fn write(server: &Server, pm: &Created, sections: &[(&str, &str)]) {
+async fn write(server: &Endpoint, pm: &Created, sections: &[(&str, &str)]) {
     let writer = Client::connect(&server.ws_url(&pm.id, pm.token("author")))
         .await
         .unwrap();
@@ -37,21 +37,14 @@ async fn write(server: &Server, pm: &Created, sections: &[(&str, &str)]) {
         .unwrap();
 }
 
-async fn move_to(server: &Server, pm: &Created, to: &str) {
-    let body = json!({"command_id": format!("m{}", rand::random::<u64>()), "type": "move_phase", "to": to,
-        "override_reason": if to == "published" { json!("library test: the glossary is not the point") } else { Value::Null }});
-    let (status, answer) = server
-        .call(
-            reqwest::Method::POST,
-            &format!("/api/postmortems/{}/commands", pm.id),
-            pm.token("facilitator"),
-            Some(body),
-        )
+async fn move_to(server: &Endpoint, pm: &Created, to: &str) {
+    let sre = server.person(&pm.id, pm.token("facilitator"));
+    sre.ok(json!({"type": "move_phase", "to": to,
+        "override_reason": if to == "published" { json!("library test: the glossary is not the point") } else { Value::Null }}))
         .await;
-    assert_eq!(status, 200, "{to}: {answer}");
 }
 
-async fn publish(server: &Server, pm: &Created) {
+async fn publish(server: &Endpoint, pm: &Created) {
     for to in [
         "silent_reading",
         "q_and_a",
@@ -64,15 +57,8 @@ async fn publish(server: &Server, pm: &Created) {
     }
 }
 
-async fn search(server: &Server, token: &str, query: &str) -> Vec<String> {
-    let (status, answer) = server
-        .call(
-            reqwest::Method::GET,
-            &format!("/api/library?{query}"),
-            token,
-            None,
-        )
-        .await;
+async fn search(server: &Endpoint, token: &str, query: &str) -> Vec<String> {
+    let (status, answer) = server.get(&format!("/api/library?{query}"), token).await;
     assert_eq!(status, 200, "{query}: {answer}");
     answer["cases"]
         .as_array()
@@ -93,7 +79,7 @@ fn q(s: &str) -> String {
 
 #[tokio::test]
 async fn the_library_finds_published_cases_only() {
-    let mut server = Server::start().await.unwrap();
+    let mut server = Process::start().await.unwrap();
     let checkout = server.create_postmortem("Checkout outage").await.unwrap();
     write(
         &server,
@@ -258,6 +244,6 @@ async fn the_library_finds_published_cases_only() {
     );
 }
 
-async fn publish_again(server: &Server, pm: &Created) {
+async fn publish_again(server: &Endpoint, pm: &Created) {
     move_to(server, pm, "published").await;
 }

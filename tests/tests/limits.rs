@@ -2,6 +2,7 @@
 //! clear close code or status, and never affects anyone else. Slow clients
 //! (slowloris) cannot hold a connection by never finishing their request.
 
+use casebook_core::close;
 use casebook_e2e::{server_text, Client, Server};
 use serde_json::json;
 use std::time::Duration;
@@ -58,7 +59,7 @@ async fn an_edit_past_the_document_size_limit_closes_only_its_socket_unapplied()
         }
     }
     let closed = writer.wait_closed(WAIT).await.unwrap();
-    assert_eq!(closed.code, 4010, "{closed:?}");
+    assert_eq!(closed.code, close::DOC_TOO_LARGE, "{closed:?}");
     assert!(closed.reason.contains("size limit"), "{closed:?}");
     assert!(!accepted.is_empty() && accepted.len() < 4000);
     // Nothing of the refused edit was applied; the reader is still there.
@@ -121,7 +122,7 @@ async fn a_socket_over_the_message_rate_is_closed_and_others_go_on() {
         flooder.push(&format!("{i} "));
     }
     let closed = flooder.wait_closed(WAIT).await.unwrap();
-    assert_eq!(closed.code, 4029, "{closed:?}");
+    assert_eq!(closed.code, close::TOO_MANY_MESSAGES, "{closed:?}");
     assert!(closed.reason.contains("20 messages a second"), "{closed:?}");
     // The calm socket was not touched, and still edits.
     calm.push("落ち着いて calm");
@@ -173,7 +174,7 @@ async fn a_presence_state_over_the_size_limit_closes_its_socket_and_is_not_relay
         .announce(json!({"user": {"name": "x".repeat(2000), "color": "#000000"}}))
         .unwrap();
     let closed = bloated.wait_closed(WAIT).await.unwrap();
-    assert_eq!(closed.code, 4011, "{closed:?}");
+    assert_eq!(closed.code, close::AWARENESS_TOO_LARGE, "{closed:?}");
     // Not relayed: the watcher, told something after it, still sees only 佐藤.
     normal
         .announce(json!({"user": {"name": "佐藤", "color": "#112233"}}))

@@ -3,56 +3,14 @@
 //! middle, watched through the meeting room as a Yjs-protocol client sees it.
 
 use casebook_core::anchor::Anchor;
+use casebook_core::close;
 use casebook_core::document::section_text_name;
-use casebook_e2e::{Client, Created, Server};
-use serde_json::{json, Value};
+use casebook_e2e::{Client, Process, Server};
+use serde_json::json;
 use std::time::Duration;
 use yrs::{GetString, Text, Transact};
 
 const WAIT: Duration = Duration::from_secs(10);
-
-async fn post(server: &Server, path: &str, token: &str, body: Value) -> (u16, Value) {
-    server
-        .call(reqwest::Method::POST, path, token, Some(body))
-        .await
-}
-
-async fn get(server: &Server, path: &str, token: &str) -> (u16, Value) {
-    server.call(reqwest::Method::GET, path, token, None).await
-}
-
-/// Joins with a name; returns the personal token.
-async fn join(server: &Server, pm: &Created, role: &str, name: &str) -> String {
-    let (status, joined) = post(
-        server,
-        &format!("/api/postmortems/{}/join", pm.id),
-        pm.token(role),
-        json!({"name": name}),
-    )
-    .await;
-    assert_eq!(status, 200, "{joined}");
-    joined["token"].as_str().unwrap().to_owned()
-}
-
-/// Sends a command with a fresh id; returns status and answer.
-async fn command(server: &Server, pm: &Created, token: &str, mut body: Value) -> (u16, Value) {
-    if body.get("command_id").is_none() {
-        body["command_id"] = json!(format!("c{}", rand::random::<u64>()));
-    }
-    post(
-        server,
-        &format!("/api/postmortems/{}/commands", pm.id),
-        token,
-        body,
-    )
-    .await
-}
-
-async fn ok(server: &Server, pm: &Created, token: &str, body: Value) -> Value {
-    let (status, answer) = command(server, pm, token, body.clone()).await;
-    assert_eq!(status, 200, "{body} → {answer}");
-    answer
-}
 
 fn section(client: &Client, id: &str) -> String {
     let text = client
@@ -64,20 +22,18 @@ fn section(client: &Client, id: &str) -> String {
 
 #[tokio::test]
 async fn a_whole_meeting_from_drafting_to_published_survives_a_restart() {
-    let mut server = Server::start().await.unwrap();
+    let mut server = Process::start().await.unwrap();
     let pm = server
         .create_postmortem("決済遅延 checkout latency")
         .await
         .unwrap();
-    let sre = join(&server, &pm, "facilitator", "SRE 佐藤").await;
-    let author = join(&server, &pm, "author", "Aoki").await;
-    let reader = join(&server, &pm, "participant", "Pat 鈴木").await;
-    let viewer = pm.token("viewer").to_owned();
+    let sre = server.join(&pm, "facilitator", "SRE 佐藤").await;
+    let author = server.join(&pm, "author", "Aoki").await;
+    let reader = server.join(&pm, "participant", "Pat 鈴木").await;
+    let viewer = server.person(&pm.id, pm.token("viewer"));
 
     // The author's draft, in the Summary section.
-    let draft = Client::connect(&server.ws_url(&pm.id, &author))
-        .await
-        .unwrap();
+    let draft = Client::connect(&author.ws_url()).await.unwrap();
     let summary = draft
         .doc
         .get_or_insert_text(section_text_name("summary").as_str());
@@ -86,25 +42,16 @@ async fn a_whole_meeting_from_drafting_to_published_survives_a_restart() {
         0,
         "We run MySQL on EC2 😀; it was overloaded.",
     );
-    let participant_doc = Client::connect(&server.ws_url(&pm.id, &reader))
-        .await
-        .unwrap();
+    let participant_doc = Client::connect(&reader.ws_url()).await.unwrap();
     participant_doc
         .wait_until(WAIT, |c| section(c, "summary").contains("overloaded"))
         .await
         .unwrap();
-    let room = Client::connect(&server.meeting_url(&pm.id, &reader))
-        .await
-        .unwrap();
+    let room = Client::connect(&reader.meeting_url()).await.unwrap();
 
     // Silent reading: a question anchored to "MySQL on EC2", a suggestion.
-    ok(
-        &server,
-        &pm,
-        &sre,
-        json!({"type": "move_phase", "to": "silent_reading"}),
-    )
-    .await;
+    sre.ok(json!({"type": "move_phase", "to": "silent_reading"}))
+        .await;
     let anchor = {
         let text = participant_doc
             .doc
@@ -113,20 +60,20 @@ async fn a_whole_meeting_from_drafting_to_published_survives_a_restart() {
         Anchor::new(&txn, &text, "summary", 7..19).unwrap()
     };
     assert_eq!(anchor.quote, "MySQL on EC2");
-    let asked = ok(&server, &pm, &reader, json!({"type": "post_comment", "kind": "question", "anchor": anchor, "text": "Why not RDS/Aurora?"})).await;
+    let asked = reader.ok(json!({"type": "post_comment", "kind": "question", "anchor": anchor, "text": "Why not RDS/Aurora?"})).await;
     let question = asked["events"][0]["comment_id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let suggested = ok(&server, &pm, &reader, json!({"type": "post_comment", "kind": "suggestion", "anchor": anchor, "text": "Add a sequence diagram"})).await;
+    let suggested = reader.ok(json!({"type": "post_comment", "kind": "suggestion", "anchor": anchor, "text": "Add a sequence diagram"})).await;
     let suggestion = suggested["events"][0]["comment_id"]
         .as_str()
         .unwrap()
         .to_owned();
-    ok(&server, &pm, &reader, json!({"type": "mark_done_reading"})).await;
+    reader.ok(json!({"type": "mark_done_reading"})).await;
 
     // Roles are enforced by the server whatever the page shows.
-    for (token, body) in [
+    for (who, body) in [
         (&reader, json!({"type": "move_phase", "to": "q_and_a"})),
         (&viewer, json!({"type": "move_phase", "to": "q_and_a"})),
         (&author, json!({"type": "move_phase", "to": "q_and_a"})),
@@ -135,27 +82,16 @@ async fn a_whole_meeting_from_drafting_to_published_survives_a_restart() {
             json!({"type": "post_comment", "kind": "question", "anchor": anchor, "text": "x"}),
         ),
     ] {
-        let (status, answer) = command(&server, &pm, token, body.clone()).await;
+        let (status, answer) = who.command(body.clone()).await;
         assert_eq!(status, 403, "{body} → {answer}");
     }
-    let (status, _) = command(&server, &pm, &reader, json!({"type": "answer_survey", "ratings": {"questions_easy": 5, "time_enough": 5, "document_clear": 5}})).await;
+    let (status, _) = reader.command(json!({"type": "answer_survey", "ratings": {"questions_easy": 5, "time_enough": 5, "document_clear": 5}})).await;
     assert_eq!(status, 403, "no survey before revision");
 
     // Q&A: the spotlight shows in the meeting room.
-    ok(
-        &server,
-        &pm,
-        &sre,
-        json!({"type": "move_phase", "to": "q_and_a"}),
-    )
-    .await;
-    ok(
-        &server,
-        &pm,
-        &sre,
-        json!({"type": "spotlight", "comment_id": question}),
-    )
-    .await;
+    sre.ok(json!({"type": "move_phase", "to": "q_and_a"})).await;
+    sre.ok(json!({"type": "spotlight", "comment_id": question}))
+        .await;
     room.wait_until(WAIT, |c| {
         c.map_json("meeting", "spotlight") == Some(json!(question))
     })
@@ -165,18 +101,11 @@ async fn a_whole_meeting_from_drafting_to_published_survives_a_restart() {
     // Restart in the middle of the meeting: everything is still there.
     drop((draft, participant_doc, room));
     server.restart().await.unwrap();
-    let (_, meeting) = get(
-        &server,
-        &format!("/api/postmortems/{}/meeting", pm.id),
-        &sre,
-    )
-    .await;
+    let (_, meeting) = sre.get("/meeting").await;
     assert_eq!(meeting["state"]["phase"], "q_and_a");
     assert_eq!(meeting["state"]["spotlight"], json!(question));
     assert_eq!(meeting["state"]["comments"].as_array().unwrap().len(), 2);
-    let room = Client::connect(&server.meeting_url(&pm.id, &reader))
-        .await
-        .unwrap();
+    let room = Client::connect(&reader.meeting_url()).await.unwrap();
     room.wait_until(WAIT, |c| {
         c.map_json("meeting", "phase") == Some(json!("q_and_a"))
     })
@@ -185,58 +114,29 @@ async fn a_whole_meeting_from_drafting_to_published_survives_a_restart() {
 
     // The author answers; the answer is written into the Q&A section.
     let answer_text = "Aurora was ruled out: the licence of our middleware needs MySQL 5.7.";
-    ok(
-        &server,
-        &pm,
-        &author,
-        json!({"type": "answer_question", "comment_id": question, "text": answer_text}),
-    )
-    .await;
-    let (status, _) = command(
-        &server,
-        &pm,
-        &author,
-        json!({"type": "answer_question", "comment_id": question, "text": "again"}),
-    )
-    .await;
+    author
+        .ok(json!({"type": "answer_question", "comment_id": question, "text": answer_text}))
+        .await;
+    let (status, _) = author
+        .command(json!({"type": "answer_question", "comment_id": question, "text": "again"}))
+        .await;
     assert_eq!(status, 409, "a question is answered once");
-    let doc = Client::connect(&server.ws_url(&pm.id, &reader))
-        .await
-        .unwrap();
+    let doc = Client::connect(&reader.ws_url()).await.unwrap();
     doc.wait_until(WAIT, |c| section(c, "qa").contains(answer_text))
         .await
         .unwrap();
     assert!(section(&doc, "qa").contains("Why not RDS/Aurora?"));
 
     // Proposals, kudos (into the Kudos section), revision.
-    ok(
-        &server,
-        &pm,
-        &sre,
-        json!({"type": "move_phase", "to": "proposals"}),
-    )
-    .await;
-    ok(
-        &server,
-        &pm,
-        &author,
-        json!({"type": "accept_suggestion", "comment_id": suggestion}),
-    )
-    .await;
-    ok(
-        &server,
-        &pm,
-        &sre,
-        json!({"type": "move_phase", "to": "kudos"}),
-    )
-    .await;
-    ok(
-        &server,
-        &pm,
-        &reader,
-        json!({"type": "post_kudos", "to": "佐藤さん", "text": "深夜の切り戻し"}),
-    )
-    .await;
+    sre.ok(json!({"type": "move_phase", "to": "proposals"}))
+        .await;
+    author
+        .ok(json!({"type": "accept_suggestion", "comment_id": suggestion}))
+        .await;
+    sre.ok(json!({"type": "move_phase", "to": "kudos"})).await;
+    reader
+        .ok(json!({"type": "post_kudos", "to": "佐藤さん", "text": "深夜の切り戻し"}))
+        .await;
     doc.wait_until(WAIT, |c| section(c, "kudos").contains("佐藤さん"))
         .await
         .unwrap();
@@ -246,34 +146,20 @@ async fn a_whole_meeting_from_drafting_to_published_survives_a_restart() {
     })
     .await
     .unwrap();
-    ok(
-        &server,
-        &pm,
-        &sre,
-        json!({"type": "move_phase", "to": "revision"}),
-    )
-    .await;
-    for id in [&question, &suggestion] {
-        ok(
-            &server,
-            &pm,
-            &author,
-            json!({"type": "resolve", "comment_id": id, "note": "rewritten"}),
-        )
+    sre.ok(json!({"type": "move_phase", "to": "revision"}))
         .await;
+    for id in [&question, &suggestion] {
+        author
+            .ok(json!({"type": "resolve", "comment_id": id, "note": "rewritten"}))
+            .await;
     }
 
     // The survey: once per person, aggregate for the facilitator only.
     let ratings = json!({"type": "answer_survey", "ratings": {"questions_easy": 5, "time_enough": 3, "document_clear": 4}, "comment": "良い会でした"});
-    ok(&server, &pm, &reader, ratings.clone()).await;
-    let (status, _) = command(&server, &pm, &reader, ratings.clone()).await;
+    reader.ok(ratings.clone()).await;
+    let (status, _) = reader.command(ratings.clone()).await;
     assert_eq!(status, 409, "a second answer is refused");
-    let (_, for_sre) = get(
-        &server,
-        &format!("/api/postmortems/{}/meeting", pm.id),
-        &sre,
-    )
-    .await;
+    let (_, for_sre) = sre.get("/meeting").await;
     assert!(for_sre["survey"].is_object(), "{for_sre}");
     let aggregate = for_sre["survey"].to_string();
     assert!(aggregate.contains("良い会でした"), "{aggregate}");
@@ -281,12 +167,7 @@ async fn a_whole_meeting_from_drafting_to_published_survives_a_restart() {
         !aggregate.contains("Pat") && !aggregate.contains("participant"),
         "the aggregate names nobody: {aggregate}"
     );
-    let (_, for_reader) = get(
-        &server,
-        &format!("/api/postmortems/{}/meeting", pm.id),
-        &reader,
-    )
-    .await;
+    let (_, for_reader) = reader.get("/meeting").await;
     assert!(for_reader.get("survey").is_none(), "{for_reader}");
     assert!(
         !for_reader.to_string().contains("Pat 鈴木\",\"ratings"),
@@ -294,19 +175,11 @@ async fn a_whole_meeting_from_drafting_to_published_survives_a_restart() {
     );
 
     // A retried command changes nothing.
-    let (status, _) = command(
-        &server,
-        &pm,
-        &sre,
-        json!({"command_id": "retry-1", "type": "reply", "comment_id": question, "text": "thanks"}),
+    let (status, _) = sre.command(json!({"command_id": "retry-1", "type": "reply", "comment_id": question, "text": "thanks"}),
     )
     .await;
     assert_eq!(status, 200);
-    let (status, again) = command(
-        &server,
-        &pm,
-        &sre,
-        json!({"command_id": "retry-1", "type": "reply", "comment_id": question, "text": "thanks"}),
+    let (status, again) = sre.command(json!({"command_id": "retry-1", "type": "reply", "comment_id": question, "text": "thanks"}),
     )
     .await;
     assert_eq!(
@@ -315,28 +188,28 @@ async fn a_whole_meeting_from_drafting_to_published_survives_a_restart() {
     );
 
     // Publish: the document becomes read-only for everyone.
-    let writer = Client::connect(&server.ws_url(&pm.id, &author))
-        .await
-        .unwrap();
-    ok(
-        &server,
-        &pm,
-        &sre,
-        json!({"type": "move_phase", "to": "published", "override_reason": "the draft is only a summary"}),
+    let writer = Client::connect(&author.ws_url()).await.unwrap();
+    sre.ok(json!({"type": "move_phase", "to": "published", "override_reason": "the draft is only a summary"}),
     )
     .await;
-    assert_eq!(writer.wait_closed(WAIT).await.unwrap().code, 4009);
+    assert_eq!(
+        writer.wait_closed(WAIT).await.unwrap().code,
+        close::RIGHTS_CHANGED
+    );
     room.wait_until(WAIT, |c| {
         c.map_json("meeting", "phase") == Some(json!("published"))
     })
     .await
     .unwrap();
-    let late = Client::connect(&server.ws_url(&pm.id, &author))
-        .await
-        .unwrap();
+    let late = Client::connect(&author.ws_url()).await.unwrap();
     late.push("edit after publishing");
-    assert_eq!(late.wait_closed(WAIT).await.unwrap().code, 1008);
-    let (_, info) = get(&server, &format!("/api/postmortems/{}", pm.id), &viewer).await;
+    assert_eq!(
+        late.wait_closed(WAIT).await.unwrap().code,
+        close::POLICY_VIOLATION
+    );
+    let (_, info) = server
+        .get(&format!("/api/postmortems/{}", pm.id), &viewer.token)
+        .await;
     assert_eq!(info["phase"], "published");
 }
 
@@ -344,30 +217,13 @@ async fn a_whole_meeting_from_drafting_to_published_survives_a_restart() {
 async fn viewers_and_participants_are_refused_every_facilitator_action() {
     let server = Server::start().await.unwrap();
     let pm = server.create_postmortem("who drives").await.unwrap();
-    let sre = join(&server, &pm, "facilitator", "SRE").await;
-    let reader = join(&server, &pm, "participant", "Pat").await;
-    let viewer = pm.token("viewer").to_owned();
-    ok(
-        &server,
-        &pm,
-        &sre,
-        json!({"type": "move_phase", "to": "silent_reading"}),
-    )
-    .await;
-    ok(
-        &server,
-        &pm,
-        &sre,
-        json!({"type": "move_phase", "to": "q_and_a"}),
-    )
-    .await;
-    let before = get(
-        &server,
-        &format!("/api/postmortems/{}/meeting", pm.id),
-        &sre,
-    )
-    .await
-    .1;
+    let sre = server.join(&pm, "facilitator", "SRE").await;
+    let reader = server.join(&pm, "participant", "Pat").await;
+    let viewer = server.person(&pm.id, pm.token("viewer"));
+    sre.ok(json!({"type": "move_phase", "to": "silent_reading"}))
+        .await;
+    sre.ok(json!({"type": "move_phase", "to": "q_and_a"})).await;
+    let before = sre.get("/meeting").await.1;
     let facilitator_only = [
         json!({"type": "move_phase", "to": "proposals"}),
         json!({"type": "move_phase", "to": "silent_reading"}),
@@ -377,22 +233,18 @@ async fn viewers_and_participants_are_refused_every_facilitator_action() {
         json!({"type": "spotlight", "comment_id": "nope"}),
         json!({"type": "clear_spotlight"}),
     ];
-    for token in [&reader, &viewer] {
+    for who in [&reader, &viewer] {
         for body in &facilitator_only {
-            let (status, answer) = command(&server, &pm, token, body.clone()).await;
+            let (status, answer) = who.command(body.clone()).await;
             assert_eq!(status, 403, "{body} → {answer}");
         }
         let invites = format!("/api/postmortems/{}/invites", pm.id);
-        let (status, _) = post(&server, &invites, token, json!({"role": "facilitator"})).await;
+        let (status, _) = server
+            .post(&invites, &who.token, json!({"role": "facilitator"}))
+            .await;
         assert_eq!(status, 403);
     }
-    let after = get(
-        &server,
-        &format!("/api/postmortems/{}/meeting", pm.id),
-        &sre,
-    )
-    .await
-    .1;
+    let after = sre.get("/meeting").await.1;
     assert_eq!(
         before["state"], after["state"],
         "refused commands changed nothing"

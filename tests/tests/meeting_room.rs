@@ -1,14 +1,15 @@
 //! The meeting room: everyone with a token reads it live, nobody writes it,
 //! and the replica a client holds stays valid across a server restart.
 
-use casebook_e2e::{Client, Server};
+use casebook_core::close;
+use casebook_e2e::{Client, Process};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
 
 #[tokio::test]
 async fn everyone_reads_the_meeting_room_and_nobody_writes_it() {
-    let mut server = Server::start().await.unwrap();
+    let mut server = Process::start().await.unwrap();
     let pm = server.create_postmortem("会議室 meeting").await.unwrap();
     for role in ["facilitator", "author", "participant", "viewer"] {
         let client = Client::connect(&server.meeting_url(&pm.id, pm.token(role)))
@@ -31,7 +32,7 @@ async fn everyone_reads_the_meeting_room_and_nobody_writes_it() {
         .unwrap();
     facilitator.push("hijack");
     let closed = facilitator.wait_closed(WAIT).await.unwrap();
-    assert_eq!(closed.code, 1008, "{closed:?}");
+    assert_eq!(closed.code, close::POLICY_VIOLATION, "{closed:?}");
     assert!(closed.reason.contains("commands"), "{closed:?}");
     // The document room is a different document.
     let doc = Client::connect(&server.ws_url(&pm.id, pm.token("author")))

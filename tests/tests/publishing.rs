@@ -10,7 +10,7 @@
 use casebook_core::anchor::Anchor;
 use casebook_core::case::PublishRefused;
 use casebook_core::document::{section_text_name, TEMPLATE};
-use casebook_e2e::{Client, Created, Server, ADMIN_TOKEN};
+use casebook_e2e::{Client, Endpoint, Process, Server, ADMIN_TOKEN};
 use serde_json::{json, Value};
 use std::time::Duration;
 use yrs::{GetString, Text, Transact};
@@ -38,46 +38,6 @@ const SECTIONS: [(&str, &str); 10] = [
     ("glossary", "- EC2: Amazon's virtual machines.\n- DNS: domain name system.\n- TTL: time to live."),
 ];
 
-async fn call(
-    server: &Server,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    server.call(method, path, token, body).await
-}
-
-async fn get(server: &Server, path: &str, token: &str) -> (u16, Value) {
-    call(server, reqwest::Method::GET, path, token, None).await
-}
-
-async fn join(server: &Server, pm: &Created, role: &str, name: &str) -> String {
-    let path = format!("/api/postmortems/{}/join", pm.id);
-    let (status, joined) = call(
-        server,
-        reqwest::Method::POST,
-        &path,
-        pm.token(role),
-        Some(json!({"name": name})),
-    )
-    .await;
-    assert_eq!(status, 200, "{joined}");
-    joined["token"].as_str().unwrap().to_owned()
-}
-
-async fn command(server: &Server, pm: &str, token: &str, mut body: Value) -> (u16, Value) {
-    body["command_id"] = json!(format!("c{}", rand::random::<u64>()));
-    let path = format!("/api/postmortems/{pm}/commands");
-    call(server, reqwest::Method::POST, &path, token, Some(body)).await
-}
-
-async fn ok(server: &Server, pm: &str, token: &str, body: Value) -> Value {
-    let (status, answer) = command(server, pm, token, body.clone()).await;
-    assert_eq!(status, 200, "{body} → {answer}");
-    answer
-}
-
 fn section(client: &Client, id: &str) -> String {
     let text = client
         .doc
@@ -95,7 +55,7 @@ fn append(client: &Client, id: &str, markdown: &str) {
     text.insert(&mut txn, end, markdown);
 }
 
-async fn text_of(server: &Server, path: &str, token: Option<&str>) -> (u16, String, String) {
+async fn text_of(server: &Endpoint, path: &str, token: Option<&str>) -> (u16, String, String) {
     let mut request = reqwest::Client::new().get(server.url(path));
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -134,38 +94,28 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
         .await
         .unwrap();
     let id = pm.id.clone();
-    let sre = join(&server, &pm, "facilitator", "SRE 佐藤").await;
-    let author = join(&server, &pm, "author", "Aoki").await;
-    let reader = join(&server, &pm, "participant", "Pat 鈴木").await;
+    let sre = server.join(&pm, "facilitator", "SRE 佐藤").await;
+    let author = server.join(&pm, "author", "Aoki").await;
+    let reader = server.join(&pm, "participant", "Pat 鈴木").await;
 
-    let writer = Client::connect(&server.ws_url(&id, &author)).await.unwrap();
+    let writer = Client::connect(&author.ws_url()).await.unwrap();
     for (section_id, markdown) in SECTIONS {
         append(&writer, section_id, markdown);
     }
-    let watcher = Client::connect(&server.ws_url(&id, &reader)).await.unwrap();
+    let watcher = Client::connect(&reader.ws_url()).await.unwrap();
     watcher
         .wait_until(WAIT, |c| section(c, "glossary").contains("TTL"))
         .await
         .unwrap();
 
     // Before the meeting the text rules pass.
-    let (status, readiness) = get(
-        &server,
-        &format!("/api/postmortems/{id}/readiness"),
-        &reader,
-    )
-    .await;
+    let (status, readiness) = reader.get("/readiness").await;
     assert_eq!(status, 200);
     assert_eq!(readiness, json!({"ready": true, "findings": []}));
 
     // The meeting: a question about RDS, a suggestion, kudos.
-    ok(
-        &server,
-        &id,
-        &sre,
-        json!({"type": "move_phase", "to": "silent_reading"}),
-    )
-    .await;
+    sre.ok(json!({"type": "move_phase", "to": "silent_reading"}))
+        .await;
     let anchor = {
         let text = watcher
             .doc
@@ -173,18 +123,18 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
         let txn = watcher.doc.transact();
         Anchor::new(&txn, &text, "system", 0..7).unwrap()
     };
-    let asked = ok(&server, &id, &reader, json!({"type": "post_comment", "kind": "question", "anchor": anchor, "text": "Why not RDS?"})).await;
+    let asked = reader.ok(json!({"type": "post_comment", "kind": "question", "anchor": anchor, "text": "Why not RDS?"})).await;
     let question = asked["events"][0]["comment_id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let suggested = ok(&server, &id, &reader, json!({"type": "post_comment", "kind": "suggestion", "anchor": anchor, "text": "Add a diagram"})).await;
+    let suggested = reader.ok(json!({"type": "post_comment", "kind": "suggestion", "anchor": anchor, "text": "Add a diagram"})).await;
     let suggestion = suggested["events"][0]["comment_id"]
         .as_str()
         .unwrap()
         .to_owned();
 
-    let (_, readiness) = get(&server, &format!("/api/postmortems/{id}/readiness"), &sre).await;
+    let (_, readiness) = sre.get("/readiness").await;
     assert_eq!(
         rules(&readiness["findings"]),
         vec![
@@ -198,73 +148,31 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
         .unwrap()
         .contains("回答がありません"));
 
-    ok(
-        &server,
-        &id,
-        &sre,
-        json!({"type": "move_phase", "to": "q_and_a"}),
-    )
-    .await;
+    sre.ok(json!({"type": "move_phase", "to": "q_and_a"})).await;
     let answer = "Aurora was ruled out: our plugin needs MySQL 8 features.";
-    ok(
-        &server,
-        &id,
-        &author,
-        json!({"type": "answer_question", "comment_id": question, "text": answer}),
-    )
-    .await;
-    ok(
-        &server,
-        &id,
-        &sre,
-        json!({"type": "move_phase", "to": "proposals"}),
-    )
-    .await;
-    ok(
-        &server,
-        &id,
-        &author,
-        json!({"type": "accept_suggestion", "comment_id": suggestion}),
-    )
-    .await;
-    ok(
-        &server,
-        &id,
-        &sre,
-        json!({"type": "move_phase", "to": "kudos"}),
-    )
-    .await;
-    ok(
-        &server,
-        &id,
-        &reader,
-        json!({"type": "post_kudos", "to": "佐藤さん", "text": "深夜の切り戻し 🎉"}),
-    )
-    .await;
-    ok(
-        &server,
-        &id,
-        &reader,
-        json!({"type": "post_kudos", "to": "Aoki", "text": "clear timeline"}),
-    )
-    .await;
-    ok(
-        &server,
-        &id,
-        &sre,
-        json!({"type": "move_phase", "to": "revision"}),
-    )
-    .await;
-    for comment in [&question, &suggestion] {
-        ok(
-            &server,
-            &id,
-            &author,
-            json!({"type": "resolve", "comment_id": comment}),
-        )
+    author
+        .ok(json!({"type": "answer_question", "comment_id": question, "text": answer}))
         .await;
+    sre.ok(json!({"type": "move_phase", "to": "proposals"}))
+        .await;
+    author
+        .ok(json!({"type": "accept_suggestion", "comment_id": suggestion}))
+        .await;
+    sre.ok(json!({"type": "move_phase", "to": "kudos"})).await;
+    reader
+        .ok(json!({"type": "post_kudos", "to": "佐藤さん", "text": "深夜の切り戻し 🎉"}))
+        .await;
+    reader
+        .ok(json!({"type": "post_kudos", "to": "Aoki", "text": "clear timeline"}))
+        .await;
+    sre.ok(json!({"type": "move_phase", "to": "revision"}))
+        .await;
+    for comment in [&question, &suggestion] {
+        author
+            .ok(json!({"type": "resolve", "comment_id": comment}))
+            .await;
     }
-    ok(&server, &id, &reader, json!({"type": "answer_survey", "ratings": {"questions_easy": 5, "time_enough": 4, "document_clear": 4}})).await;
+    reader.ok(json!({"type": "answer_survey", "ratings": {"questions_easy": 5, "time_enough": 4, "document_clear": 4}})).await;
     watcher
         .wait_until(WAIT, |c| {
             section(c, "kudos").contains("Aoki") && section(c, "qa").contains("Aurora")
@@ -275,7 +183,7 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     // The Q&A entry brought "RDS" into the text and nothing explains it: a
     // reader who was not in the room would be lost, so it blocks until the
     // author adds it to the glossary.
-    let (_, readiness) = get(&server, &format!("/api/postmortems/{id}/readiness"), &sre).await;
+    let (_, readiness) = sre.get("/readiness").await;
     assert_eq!(rules(&readiness["findings"]), vec!["glossary_missing:RDS"]);
     assert_eq!(readiness["findings"][0]["level"], "blocking");
     assert_eq!(readiness["ready"], false);
@@ -284,7 +192,7 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
         .wait_until(WAIT, |c| section(c, "glossary").contains("RDS"))
         .await
         .unwrap();
-    let (_, readiness) = get(&server, &format!("/api/postmortems/{id}/readiness"), &sre).await;
+    let (_, readiness) = sre.get("/readiness").await;
     assert_eq!(readiness, json!({"ready": true, "findings": []}));
 
     // A countermeasure with no cause (the leap from problem to fix) blocks.
@@ -297,7 +205,7 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
         .wait_until(WAIT, |c| section(c, "countermeasures").contains("sharding"))
         .await
         .unwrap();
-    let (_, readiness) = get(&server, &format!("/api/postmortems/{id}/readiness"), &sre).await;
+    let (_, readiness) = sre.get("/readiness").await;
     assert_eq!(
         rules(&readiness["findings"]),
         vec!["countermeasure_cause:Read replica, so reads survive; sharding was ruled out."]
@@ -307,21 +215,13 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
 
     // Refused without a reason (409 with the blocking findings only), and
     // only the facilitator may publish at all.
-    let (status, refused) = command(
-        &server,
-        &id,
-        &reader,
-        json!({"type": "move_phase", "to": "published", "override_reason": "x"}),
-    )
-    .await;
+    let (status, refused) = reader
+        .command(json!({"type": "move_phase", "to": "published", "override_reason": "x"}))
+        .await;
     assert_eq!(status, 403, "{refused}");
-    let (status, refused) = command(
-        &server,
-        &id,
-        &sre,
-        json!({"type": "move_phase", "to": "published"}),
-    )
-    .await;
+    let (status, refused) = sre
+        .command(json!({"type": "move_phase", "to": "published"}))
+        .await;
     assert_eq!(status, 409, "{refused}");
     assert!(
         refused["error"].as_str().unwrap().contains("not ready"),
@@ -334,23 +234,18 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     let typed: PublishRefused = serde_json::from_value(refused.clone()).unwrap();
     assert_eq!(typed.findings[0].section, "countermeasures");
     assert!(!typed.findings[0].reason_ja.is_empty(), "{refused}");
-    let (_, meeting) = get(&server, &format!("/api/postmortems/{id}/meeting"), &sre).await;
+    let (_, meeting) = sre.get("/meeting").await;
     assert_eq!(meeting["state"]["phase"], "revision");
     let (status, _, _) = text_of(&server, &format!("/read/{id}"), None).await;
     assert_eq!(status, 404, "not published, no read link");
 
     // Published with a reason; the reason is kept for the SRE team.
     let reason = "the replica's cause is in the linked runbook | 原因は来週追記";
-    ok(
-        &server,
-        &id,
-        &sre,
-        json!({"type": "move_phase", "to": "published", "override_reason": reason}),
-    )
-    .await;
-    let (_, meeting) = get(&server, &format!("/api/postmortems/{id}/meeting"), &reader).await;
+    sre.ok(json!({"type": "move_phase", "to": "published", "override_reason": reason}))
+        .await;
+    let (_, meeting) = reader.get("/meeting").await;
     assert_eq!(meeting["state"]["published"]["override_reason"], reason);
-    let (_, insights) = get(&server, &format!("/api/postmortems/{id}/insights"), &sre).await;
+    let (_, insights) = sre.get("/insights").await;
     assert_eq!(insights["insights"]["override_reason"], reason);
 
     let (status, kind, markdown) = text_of(
@@ -395,7 +290,7 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     let (_, _, japanese) = text_of(
         &server,
         &format!("/api/postmortems/{id}/export.md?lang=ja"),
-        Some(&reader),
+        Some(&reader.token),
     )
     .await;
     assert!(
@@ -406,7 +301,7 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     let (status, kind, html) = text_of(
         &server,
         &format!("/api/postmortems/{id}/export.html"),
-        Some(&author),
+        Some(&author.token),
     )
     .await;
     assert_eq!(status, 200);
@@ -420,12 +315,7 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     assert!(html.contains("<nav class=\"toc\""), "{html}");
 
     // The read link: no token needed while published.
-    let (_, link) = get(
-        &server,
-        &format!("/api/postmortems/{id}/read-link"),
-        &reader,
-    )
-    .await;
+    let (_, link) = reader.get("/read-link").await;
     assert_eq!(link["published"], true);
     let path = link["link"]
         .as_str()
@@ -446,16 +336,11 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
 
     // Reopened: the read link closes; fixed and published again without a
     // reason, the old reason is gone.
-    ok(
-        &server,
-        &id,
-        &sre,
-        json!({"type": "move_phase", "to": "revision"}),
-    )
-    .await;
+    sre.ok(json!({"type": "move_phase", "to": "revision"}))
+        .await;
     let (status, _, _) = text_of(&server, &path, None).await;
     assert_eq!(status, 404);
-    let fixer = Client::connect(&server.ws_url(&id, &author)).await.unwrap();
+    let fixer = Client::connect(&author.ws_url()).await.unwrap();
     fixer
         .wait_until(WAIT, |c| section(c, "glossary").contains("RDS"))
         .await
@@ -466,21 +351,16 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
         " Cause: stale DNS cache, as the primary moves.",
     );
     // Publishing closed the old sockets (4009); read through a new one.
-    let watcher = Client::connect(&server.ws_url(&id, &reader)).await.unwrap();
+    let watcher = Client::connect(&reader.ws_url()).await.unwrap();
     watcher
         .wait_until(WAIT, |c| {
             section(c, "countermeasures").contains("as the primary moves")
         })
         .await
         .unwrap();
-    ok(
-        &server,
-        &id,
-        &sre,
-        json!({"type": "move_phase", "to": "published"}),
-    )
-    .await;
-    let (_, meeting) = get(&server, &format!("/api/postmortems/{id}/meeting"), &reader).await;
+    sre.ok(json!({"type": "move_phase", "to": "published"}))
+        .await;
+    let (_, meeting) = reader.get("/meeting").await;
     assert!(
         meeting["state"]["published"]
             .get("override_reason")
@@ -495,17 +375,16 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     let (_, _, markdown) = text_of(
         &server,
         &format!("/api/postmortems/{id}/export.md"),
-        Some(&reader),
+        Some(&reader.token),
     )
     .await;
-    let (status, imported) = call(
-        &server,
-        reqwest::Method::POST,
-        "/api/postmortems/import",
-        ADMIN_TOKEN,
-        Some(json!({"markdown": markdown})),
-    )
-    .await;
+    let (status, imported) = server
+        .post(
+            "/api/postmortems/import",
+            ADMIN_TOKEN,
+            json!({"markdown": markdown}),
+        )
+        .await;
     assert_eq!(status, 201, "{imported}");
     assert_eq!(imported["title"], "Checkout outage 決済障害");
     let copy_id = imported["id"].as_str().unwrap();
@@ -524,12 +403,9 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
             t.id
         );
     }
-    let (_, copy_meeting) = get(
-        &server,
-        &format!("/api/postmortems/{copy_id}/meeting"),
-        copy_token,
-    )
-    .await;
+    let (_, copy_meeting) = server
+        .get(&format!("/api/postmortems/{copy_id}/meeting"), copy_token)
+        .await;
     assert_eq!(copy_meeting["state"]["phase"], "drafting");
 }
 
@@ -559,14 +435,20 @@ async fn the_export_speaks_the_case_language_and_time_zone() {
     let viewer = pm.token("viewer");
     let incident = json!({"started_at_ms": 1_793_595_900_000_u64, "utc_offset_minutes": 540});
     let put = reqwest::Method::PUT;
-    let (status, _) = call(&server, put.clone(), &path, viewer, Some(incident.clone())).await;
+    let (status, _) = server
+        .call(put.clone(), &path, viewer, Some(incident.clone()))
+        .await;
     assert_eq!(status, 403, "a viewer changes nothing");
     let bad = json!({"started_at_ms": 0, "utc_offset_minutes": 541});
-    let (status, _) = call(&server, put.clone(), &path, author, Some(bad)).await;
+    let (status, _) = server.call(put.clone(), &path, author, Some(bad)).await;
     assert_eq!(status, 400);
-    let (status, saved) = call(&server, put, &path, author, Some(incident.clone())).await;
+    let (status, saved) = server
+        .call(put, &path, author, Some(incident.clone()))
+        .await;
     assert_eq!((status, saved), (200, incident.clone()));
-    let (_, details) = get(&server, &format!("/api/postmortems/{}", pm.id), viewer).await;
+    let (_, details) = server
+        .get(&format!("/api/postmortems/{}", pm.id), viewer)
+        .await;
     assert_eq!(details["incident"], incident);
 
     let export = format!("/api/postmortems/{}/export.md", pm.id);
@@ -586,14 +468,13 @@ async fn the_export_speaks_the_case_language_and_time_zone() {
 async fn import_maps_a_foreign_file_and_refuses_bad_requests() {
     let server = Server::start().await.unwrap();
     let file = "# 決済障害の振り返り\n\n前置き。\n\n## 概要\nDBが落ちた。\n\n## Timeline\n- 14:05 発生\n\n## 社内メモ\n自由記述 😀\n";
-    let (status, created) = call(
-        &server,
-        reqwest::Method::POST,
-        "/api/postmortems/import",
-        ADMIN_TOKEN,
-        Some(json!({"markdown": file})),
-    )
-    .await;
+    let (status, created) = server
+        .post(
+            "/api/postmortems/import",
+            ADMIN_TOKEN,
+            json!({"markdown": file}),
+        )
+        .await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["title"], "決済障害の振り返り");
     assert_eq!(
@@ -622,46 +503,38 @@ async fn import_maps_a_foreign_file_and_refuses_bad_requests() {
         "{export}"
     );
 
-    let (status, _) = call(
-        &server,
-        reqwest::Method::POST,
-        "/api/postmortems/import",
-        ADMIN_TOKEN,
-        Some(json!({"title": "override", "markdown": "  "})),
-    )
-    .await;
+    let (status, _) = server
+        .post(
+            "/api/postmortems/import",
+            ADMIN_TOKEN,
+            json!({"title": "override", "markdown": "  "}),
+        )
+        .await;
     assert_eq!(status, 400);
     let long = format!("# {}\n\n## Summary\nx\n", "長".repeat(300));
-    let (status, created) = call(
-        &server,
-        reqwest::Method::POST,
-        "/api/postmortems/import",
-        ADMIN_TOKEN,
-        Some(json!({"markdown": long})),
-    )
-    .await;
+    let (status, created) = server
+        .post(
+            "/api/postmortems/import",
+            ADMIN_TOKEN,
+            json!({"markdown": long}),
+        )
+        .await;
     assert_eq!(status, 201, "a long heading is cut to a title: {created}");
     assert_eq!(created["title"].as_str().unwrap().chars().count(), 200);
-    let (status, _) = call(
-        &server,
-        reqwest::Method::POST,
-        "/api/postmortems/import",
-        ADMIN_TOKEN,
-        Some(json!({"text": "x"})),
-    )
-    .await;
+    let (status, _) = server
+        .post("/api/postmortems/import", ADMIN_TOKEN, json!({"text": "x"}))
+        .await;
     assert_eq!(status, 400);
     let pm = server.create_postmortem("other").await.unwrap();
-    let (status, _) = call(
-        &server,
-        reqwest::Method::POST,
-        "/api/postmortems/import",
-        pm.token("facilitator"),
-        Some(json!({"markdown": "# x"})),
-    )
-    .await;
+    let (status, _) = server
+        .post(
+            "/api/postmortems/import",
+            pm.token("facilitator"),
+            json!({"markdown": "# x"}),
+        )
+        .await;
     assert_eq!(status, 401, "import needs the admin token");
-    let (status, list) = get(&server, "/api/postmortems", ADMIN_TOKEN).await;
+    let (status, list) = server.get("/api/postmortems", ADMIN_TOKEN).await;
     assert_eq!(status, 200);
     assert_eq!(
         list.as_array().unwrap().len(),
@@ -672,13 +545,12 @@ async fn import_maps_a_foreign_file_and_refuses_bad_requests() {
 
 #[tokio::test]
 async fn a_dismissed_finding_keeps_its_reason_no_longer_blocks_and_can_be_taken_back() {
-    let mut server = Server::start().await.unwrap();
+    let mut server = Process::start().await.unwrap();
     let pm = server.create_postmortem("Dismissal 対象外").await.unwrap();
-    let id = pm.id.clone();
-    let sre = join(&server, &pm, "facilitator", "SRE 佐藤").await;
-    let author = join(&server, &pm, "author", "Aoki").await;
-    let reader = join(&server, &pm, "participant", "Pat").await;
-    let writer = Client::connect(&server.ws_url(&id, &author)).await.unwrap();
+    let sre = server.join(&pm, "facilitator", "SRE 佐藤").await;
+    let author = server.join(&pm, "author", "Aoki").await;
+    let reader = server.join(&pm, "participant", "Pat").await;
+    let writer = Client::connect(&author.ws_url()).await.unwrap();
     for (section_id, markdown) in SECTIONS {
         append(&writer, section_id, markdown);
     }
@@ -693,7 +565,7 @@ async fn a_dismissed_finding_keeps_its_reason_no_longer_blocks_and_can_be_taken_
     // The server has the new item once its readiness reports it.
     let readiness = tokio::time::timeout(WAIT, async {
         loop {
-            let (_, r) = get(&server, &format!("/api/postmortems/{id}/readiness"), &sre).await;
+            let (_, r) = sre.get("/readiness").await;
             let rules = r["findings"].as_array().map(|f| {
                 f.iter()
                     .map(|f| f["rule"].as_str().unwrap_or_default().to_owned())
@@ -725,20 +597,15 @@ async fn a_dismissed_finding_keeps_its_reason_no_longer_blocks_and_can_be_taken_
     });
 
     // A participant may not; an author may, once.
-    let (status, _) = command(&server, &id, &reader, dismiss.clone()).await;
+    let (status, _) = reader.command(dismiss.clone()).await;
     assert_eq!(status, 403);
-    ok(&server, &id, &author, dismiss.clone()).await;
-    let (status, _) = command(&server, &id, &sre, dismiss.clone()).await;
+    author.ok(dismiss.clone()).await;
+    let (status, _) = sre.command(dismiss.clone()).await;
     assert_eq!(status, 409);
 
     // Kept across a restart: the meeting replays its log.
     server.restart().await.unwrap();
-    let (_, readiness) = get(
-        &server,
-        &format!("/api/postmortems/{id}/readiness"),
-        &reader,
-    )
-    .await;
+    let (_, readiness) = reader.get("/readiness").await;
     assert_eq!(readiness["ready"], true, "{readiness}");
     let dismissed = readiness["findings"]
         .as_array()
@@ -761,17 +628,12 @@ async fn a_dismissed_finding_keeps_its_reason_no_longer_blocks_and_can_be_taken_
         "section": "countermeasures",
         "subject": item,
     });
-    let (status, _) = command(&server, &id, &reader, restore.clone()).await;
+    let (status, _) = reader.command(restore.clone()).await;
     assert_eq!(status, 403);
-    ok(&server, &id, &sre, restore.clone()).await;
-    let (status, _) = command(&server, &id, &author, restore.clone()).await;
+    sre.ok(restore.clone()).await;
+    let (status, _) = author.command(restore.clone()).await;
     assert_eq!(status, 409);
-    let (_, readiness) = get(
-        &server,
-        &format!("/api/postmortems/{id}/readiness"),
-        &reader,
-    )
-    .await;
+    let (_, readiness) = reader.get("/readiness").await;
     assert_eq!(readiness["ready"], false, "{readiness}");
     let restored = readiness["findings"]
         .as_array()
@@ -780,20 +642,15 @@ async fn a_dismissed_finding_keeps_its_reason_no_longer_blocks_and_can_be_taken_
         .find(|f| f["rule"] == "countermeasure_cause")
         .expect("listed");
     assert!(restored.get("dismissed").is_none(), "{restored}");
-    let (_, meeting) = get(&server, &format!("/api/postmortems/{id}/meeting"), &reader).await;
+    let (_, meeting) = reader.get("/meeting").await;
     assert_eq!(meeting["state"]["dismissals"], json!([]));
     server.restart().await.unwrap();
-    let (_, readiness) = get(
-        &server,
-        &format!("/api/postmortems/{id}/readiness"),
-        &reader,
-    )
-    .await;
+    let (_, readiness) = reader.get("/readiness").await;
     assert_eq!(
         readiness["ready"], false,
         "restored across a restart: {readiness}"
     );
-    ok(&server, &id, &author, dismiss.clone()).await;
+    author.ok(dismiss.clone()).await;
 
     // Publishing goes through without an override reason.
     for phase in [
@@ -804,15 +661,9 @@ async fn a_dismissed_finding_keeps_its_reason_no_longer_blocks_and_can_be_taken_
         "revision",
         "published",
     ] {
-        ok(
-            &server,
-            &id,
-            &sre,
-            json!({"type": "move_phase", "to": phase}),
-        )
-        .await;
+        sre.ok(json!({"type": "move_phase", "to": phase})).await;
     }
-    let (_, meeting) = get(&server, &format!("/api/postmortems/{id}/meeting"), &reader).await;
+    let (_, meeting) = reader.get("/meeting").await;
     assert!(meeting["state"]["published"]
         .get("override_reason")
         .is_none());
@@ -830,14 +681,14 @@ async fn an_import_maps_the_headings_people_use_and_keeps_the_ones_declined_as_w
                     - 失敗分だけを再実行できるようにする（原因：バッチの全件再実行）。全件再実行を避けるため。\
                     レプリカで実行する案も検討したが、更新処理のため採用できない。\n\n\
                     ## Action items\n- 手順書を直す（担当: 青木）\n";
-    let (status, imported) = call(
-        &server,
-        reqwest::Method::POST,
-        "/api/postmortems/import",
-        ADMIN_TOKEN,
-        Some(json!({"markdown": markdown, "keep_as_written": ["Action items"]})),
-    )
-    .await;
+    let (status, imported) = server
+        .call(
+            reqwest::Method::POST,
+            "/api/postmortems/import",
+            ADMIN_TOKEN,
+            Some(json!({"markdown": markdown, "keep_as_written": ["Action items"]})),
+        )
+        .await;
     assert_eq!(status, 201, "{imported}");
     assert_eq!(
         imported["sections"],
@@ -853,6 +704,8 @@ async fn an_import_maps_the_headings_people_use_and_keeps_the_ones_declined_as_w
     );
     let viewer = imported["tokens"]["viewer"].as_str().unwrap();
     let id = imported["id"].as_str().unwrap();
-    let (_, readiness) = get(&server, &format!("/api/postmortems/{id}/readiness"), viewer).await;
+    let (_, readiness) = server
+        .get(&format!("/api/postmortems/{id}/readiness"), viewer)
+        .await;
     assert_eq!(readiness, json!({"ready": true, "findings": []}));
 }

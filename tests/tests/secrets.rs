@@ -5,13 +5,13 @@
 //! is printed once, on stdout, at start.
 
 use base64::Engine;
-use casebook_e2e::{Client, Server, ADMIN_TOKEN};
+use casebook_e2e::{Client, Process, ADMIN_TOKEN};
 use serde_json::json;
 use std::time::Duration;
 
 #[tokio::test]
 async fn the_log_holds_no_token_and_no_signing_key() {
-    let mut server = Server::start().await.unwrap();
+    let mut server = Process::start().await.unwrap();
     let pm = server.create_postmortem("secret keeping").await.unwrap();
     let mut tokens: Vec<String> = pm.tokens.values().cloned().collect();
     let (status, joined) = server

@@ -1,7 +1,7 @@
 //! What is stored stays stored: a document whose stored log is damaged is
 //! refused with a clear error, and loading it changes nothing on disk.
 
-use casebook_e2e::{server_text, Client, Server};
+use casebook_e2e::{server_text, Client, Process};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -17,7 +17,7 @@ fn log_entries(data_dir: &std::path::Path) -> Vec<(Vec<u8>, Vec<u8>)> {
 
 #[tokio::test]
 async fn a_damaged_log_is_refused_clearly_and_never_overwritten() {
-    let mut server = Server::start().await.unwrap();
+    let mut server = Process::start().await.unwrap();
     let pm = server.create_postmortem("damaged").await.unwrap();
     let healthy = server.create_postmortem("healthy").await.unwrap();
     let url = server.ws_url(&pm.id, pm.token("author"));

@@ -1,7 +1,8 @@
 //! Rust y-websocket clients against the real server: convergence, Japanese
 //! and emoji, presence, and the durability of what was broadcast.
 
-use casebook_e2e::{server_text, Client, Server};
+use casebook_core::close;
+use casebook_e2e::{server_text, Client, Process, Server};
 use rand::{Rng, SeedableRng};
 use std::time::Duration;
 
@@ -177,7 +178,7 @@ async fn presence_that_is_not_renewed_expires() {
 
 #[tokio::test]
 async fn edits_survive_a_graceful_restart() {
-    let mut server = Server::start().await.unwrap();
+    let mut server = Process::start().await.unwrap();
     let pm = server.create_postmortem("restart").await.unwrap();
     let url = server.ws_url(&pm.id, pm.token("author"));
     let author = Client::connect(&url).await.unwrap();
@@ -192,7 +193,7 @@ async fn edits_survive_a_graceful_restart() {
 
 #[tokio::test]
 async fn kill_9_right_after_a_broadcast_loses_nothing_that_was_seen() {
-    let mut server = Server::start().await.unwrap();
+    let mut server = Process::start().await.unwrap();
     let pm = server.create_postmortem("crash").await.unwrap();
     let url = server.ws_url(&pm.id, pm.token("participant"));
     let writer = Client::connect(&url).await.unwrap();
@@ -211,7 +212,7 @@ async fn kill_9_right_after_a_broadcast_loses_nothing_that_was_seen() {
 #[tokio::test]
 async fn a_document_unloaded_from_memory_comes_back_from_its_snapshot_and_log() {
     // Unload after 1 s idle; snapshot every 50 updates so both paths are used.
-    let mut server = Server::start_with(&["--idle-unload-secs", "1", "--snapshot-every", "50"])
+    let mut server = Process::start_with(&["--idle-unload-secs", "1", "--snapshot-every", "50"])
         .await
         .unwrap();
     let pm = server.create_postmortem("unload").await.unwrap();
@@ -262,7 +263,7 @@ async fn a_client_that_falls_behind_is_closed_and_resyncs_without_slowing_the_ro
 
     // The writer bursts 2,000 messages: no message rate limit here. A socket
     // that takes no message for 2 s counts as not reading.
-    let server = Server::start_with(&[
+    let server = Process::start_with(&[
         "--socket-backlog",
         "512",
         "--max-messages-per-sec",
@@ -311,9 +312,9 @@ async fn a_client_that_falls_behind_is_closed_and_resyncs_without_slowing_the_ro
     // The stalled reader stays stalled past the send timeout (the room sends
     // one group commit's updates as one event, so 2,000 updates need not
     // overrun the backlog: not reading is what gets it closed), then, once it
-    // reads again, finds it was closed with 4008.
+    // reads again, finds it was closed as fallen behind.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let close = tokio::time::timeout(Duration::from_secs(60), async {
+    let frame = tokio::time::timeout(Duration::from_secs(60), async {
         while let Some(message) = stalled.next().await {
             if let Ok(Message::Close(frame)) = message {
                 return frame;
@@ -324,7 +325,7 @@ async fn a_client_that_falls_behind_is_closed_and_resyncs_without_slowing_the_ro
     .await
     .expect("the stalled socket is closed")
     .expect("with a close frame");
-    assert_eq!(u16::from(close.code), 4008, "{close:?}");
+    assert_eq!(u16::from(frame.code), close::FELL_BEHIND, "{frame:?}");
     // Reconnecting resyncs it.
     let again = Client::connect(&url).await.unwrap();
     assert_eq!(again.text(), expected);

@@ -3,7 +3,8 @@
 //! the server keeps serving, and a second client gets a document that is
 //! intact, decodes, and survives a restart.
 
-use casebook_e2e::{server_text, update_frame, Client, Created, Server};
+use casebook_core::close;
+use casebook_e2e::{server_text, update_frame, Client, Created, Endpoint, Process, Server};
 use std::time::Duration;
 use yrs::encoding::write::Write as _;
 
@@ -21,7 +22,7 @@ const SYNC_ABORT: &[u8] =
 
 /// A fresh viewer's copy of the document: it synced, so the server's sync
 /// step 2 (its whole state) decoded and applied.
-async fn fresh_text(server: &Server, pm: &Created) -> String {
+async fn fresh_text(server: &Endpoint, pm: &Created) -> String {
     server_text(server, pm).await.unwrap()
 }
 
@@ -44,7 +45,7 @@ async fn the_fuzzers_yrs_crashes_are_refused_and_the_server_keeps_serving() {
         .send_raw(update_frame(USE_AFTER_FREE.to_vec()))
         .unwrap();
     let closed = attacker.wait_closed(WAIT).await.unwrap();
-    assert_eq!(closed.code, 1003, "{closed:?}");
+    assert_eq!(closed.code, close::UNSUPPORTED_DATA, "{closed:?}");
     assert!(
         closed.reason.contains("the same client is listed twice"),
         "{closed:?}"
@@ -57,7 +58,7 @@ async fn the_fuzzers_yrs_crashes_are_refused_and_the_server_keeps_serving() {
     let attacker = Client::connect(&url).await.unwrap();
     attacker.send_raw(SYNC_ABORT.to_vec()).unwrap();
     let closed = attacker.wait_closed(WAIT).await.unwrap();
-    assert_eq!(closed.code, 1003, "{closed:?}");
+    assert_eq!(closed.code, close::UNSUPPORTED_DATA, "{closed:?}");
     assert_eq!(fresh_text(&server, &pm).await, expected);
 
     // The author (reconnecting if the room reloaded) still edits, and a
@@ -83,7 +84,7 @@ async fn the_fuzzers_yrs_crashes_are_refused_and_the_server_keeps_serving() {
 /// the same text after a restart.
 #[tokio::test]
 async fn references_into_a_surrogate_pair_are_applied_as_yjs_applies_them() {
-    let mut server = Server::start().await.unwrap();
+    let mut server = Process::start().await.unwrap();
     let pm = server.create_postmortem("surrogates").await.unwrap();
     let url = server.ws_url(&pm.id, pm.token("participant"));
     let author = Client::connect(&url).await.unwrap();
@@ -152,10 +153,10 @@ async fn an_update_yrs_refuses_part_way_leaves_nothing_behind() {
     let attacker = Client::connect(&url).await.unwrap();
     attacker.send_raw(update_frame(update)).unwrap();
     let closed = attacker.wait_closed(WAIT).await.unwrap();
-    assert_eq!(closed.code, 1003, "{closed:?}");
+    assert_eq!(closed.code, close::UNSUPPORTED_DATA, "{closed:?}");
     assert!(closed.reason.contains("block parent"), "{closed:?}");
     let reloaded = reader.wait_closed(WAIT).await.unwrap();
-    assert_eq!(reloaded.code, 1011, "{reloaded:?}");
+    assert_eq!(reloaded.code, close::INTERNAL_ERROR, "{reloaded:?}");
     assert_eq!(fresh_text(&server, &pm).await, "無事 intact");
 }
 
@@ -168,7 +169,7 @@ async fn an_update_yrs_refuses_part_way_leaves_nothing_behind() {
 /// 1003, and a joiner and a restart read the intact text.
 #[tokio::test]
 async fn an_item_whose_right_origin_is_not_after_its_origin_is_refused() {
-    let mut server = Server::start().await.unwrap();
+    let mut server = Process::start().await.unwrap();
     let pm = server.create_postmortem("origins").await.unwrap();
     let url = server.ws_url(&pm.id, pm.token("participant"));
     let author = Client::connect(&url).await.unwrap();
@@ -194,7 +195,7 @@ async fn an_item_whose_right_origin_is_not_after_its_origin_is_refused() {
     let attacker = Client::connect(&url).await.unwrap();
     attacker.send_raw(update_frame(update)).unwrap();
     let closed = attacker.wait_closed(WAIT).await.unwrap();
-    assert_eq!(closed.code, 1003, "{closed:?}");
+    assert_eq!(closed.code, close::UNSUPPORTED_DATA, "{closed:?}");
     assert!(
         closed
             .reason

@@ -1,7 +1,7 @@
 //! `/?token=ADMIN`: the list of postmortems and the form that creates one and
 //! shows the four role links to hand out.
 
-use crate::api::{self, ApiError, Created, Summary};
+use crate::api::{self, ApiError, Created, PostmortemSummary};
 use crate::i18n::{t, Key, Lang};
 use crate::{role_key, Notice};
 use casebook_core::Role;
@@ -16,7 +16,7 @@ pub fn AdminHome(token: Option<String>, lang: RwSignal<Lang>) -> impl IntoView {
     let Some(token) = token.filter(|t| !t.is_empty()) else {
         return view! { <Notice lang key=Key::NeedAdminLink/> }.into_any();
     };
-    let list: RwSignal<Option<Result<Vec<Summary>, ApiError>>> = RwSignal::new(None);
+    let list: RwSignal<Option<Result<Vec<PostmortemSummary>, ApiError>>> = RwSignal::new(None);
     let reload = {
         let token = token.clone();
         move || {
@@ -43,36 +43,17 @@ pub fn AdminHome(token: Option<String>, lang: RwSignal<Lang>) -> impl IntoView {
     .into_any()
 }
 
-/// Unix seconds (or milliseconds) or a date string, in the reader's locale.
-fn format_time(value: &serde_json::Value, lang: Lang) -> String {
-    let date = match value {
-        serde_json::Value::Number(n) => {
-            let n = n.as_f64().unwrap_or_default();
-            let ms = if n < 1e12 { n * 1000.0 } else { n };
-            js_sys::Date::new(&JsValue::from_f64(ms))
-        }
-        serde_json::Value::String(s) => js_sys::Date::new(&JsValue::from_str(s)),
-        _ => return String::new(),
-    };
-    if date.get_time().is_nan() {
-        return value.as_str().map(str::to_owned).unwrap_or_default();
-    }
+/// Unix seconds, in the reader's locale.
+fn format_time(secs: u64, lang: Lang) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(secs as f64 * 1000.0));
     date.to_locale_string(lang.code(), &JsValue::UNDEFINED)
         .into()
-}
-
-fn phase_text(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    }
 }
 
 /// `#postmortems`: newest first, as the server sends them.
 #[component]
 fn PostmortemList(
-    list: RwSignal<Option<Result<Vec<Summary>, ApiError>>>,
+    list: RwSignal<Option<Result<Vec<PostmortemSummary>, ApiError>>>,
     token: String,
     lang: RwSignal<Lang>,
 ) -> impl IntoView {
@@ -98,8 +79,8 @@ fn PostmortemList(
                     view! {
                         <li>
                             <a class="pm-title" href=href>{pm.title}</a>
-                            <span class="pm-created">{format_time(&pm.created_at, lang_now)}</span>
-                            <span class="pm-phase">{phase_text(&pm.phase)}</span>
+                            <span class="pm-created">{format_time(pm.created_at, lang_now)}</span>
+                            <span class="pm-phase">{pm.phase.as_str()}</span>
                         </li>
                     }
                 })
@@ -149,7 +130,7 @@ fn NewPostmortem(
                 <input
                     id="new-title"
                     type="text"
-                    maxlength="200"
+                    maxlength=casebook_core::limits::MAX_POSTMORTEM_TITLE_CHARS
                     placeholder=move || t(lang.get(), Key::TitlePlaceholder)
                     prop:value=move || title.get()
                     on:input=move |ev| title.set(event_target_value(&ev))
@@ -169,7 +150,7 @@ pub(crate) fn RoleLinks(pm: Created, lang: RwSignal<Lang>) -> impl IntoView {
     let rows = Role::ALL
         .into_iter()
         .filter_map(|role| {
-            let link = pm.links.get(role.as_str())?.clone();
+            let link = pm.links.get(&role)?.clone();
             Some(view! {
                 <li>
                     <span class="role-name">{move || t(lang.get(), role_key(role))}</span>

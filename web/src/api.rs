@@ -2,8 +2,6 @@
 
 use casebook_core::case::{PublishRefused, ReadLink};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
-use std::collections::BTreeMap;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
@@ -37,43 +35,8 @@ impl std::fmt::Display for ApiError {
     }
 }
 
-/// One row of `GET /api/postmortems`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Summary {
-    pub id: String,
-    pub title: String,
-    /// Unix seconds or an RFC 3339 string; shown through `Date`.
-    #[serde(default)]
-    pub created_at: serde_json::Value,
-    #[serde(default)]
-    pub phase: serde_json::Value,
-}
-
-/// The answer of `POST /api/postmortems`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Created {
-    pub id: String,
-    pub title: String,
-    /// Role name → URL of the page for that role.
-    pub links: BTreeMap<String, String>,
-}
-
-/// The answer of `GET /api/postmortems/{id}` (the parts the page shows).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Details {
-    pub id: String,
-    pub title: String,
-    /// A role name, or `"admin"`.
-    pub role: String,
-    /// When the incident began and the case's time zone, once set.
-    #[serde(default)]
-    pub incident: Option<casebook_core::case::Incident>,
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: String,
-}
+pub use casebook_core::api::{Created, PostmortemDetails, PostmortemSummary};
+use casebook_core::api::{ErrorBody, MeetingAnswer};
 
 fn js_text(value: JsValue) -> String {
     value
@@ -137,7 +100,7 @@ pub(crate) async fn call<T: DeserializeOwned>(
     }
 }
 
-pub async fn list_postmortems(token: &str) -> Result<Vec<Summary>, ApiError> {
+pub async fn list_postmortems(token: &str) -> Result<Vec<PostmortemSummary>, ApiError> {
     call("GET", "/api/postmortems", token, None).await
 }
 
@@ -146,12 +109,8 @@ pub async fn create_postmortem(token: &str, title: &str) -> Result<Created, ApiE
     call("POST", "/api/postmortems", token, Some(body)).await
 }
 
-#[derive(Deserialize)]
-struct MeetingAnswer {
-    state: casebook_core::Meeting,
-}
-
-/// The meeting as everyone may see it (`GET …/meeting`'s `state`).
+/// The meeting as everyone may see it (`GET …/meeting`'s `state`), for the
+/// rules that read only its public parts.
 pub async fn meeting(id: &str, token: &str) -> Result<casebook_core::Meeting, ApiError> {
     let path = format!(
         "/api/postmortems/{}/meeting",
@@ -159,10 +118,10 @@ pub async fn meeting(id: &str, token: &str) -> Result<casebook_core::Meeting, Ap
     );
     call::<MeetingAnswer>("GET", &path, token, None)
         .await
-        .map(|a| a.state)
+        .map(|a| a.state.into())
 }
 
-pub async fn postmortem(id: &str, token: &str) -> Result<Details, ApiError> {
+pub async fn postmortem(id: &str, token: &str) -> Result<PostmortemDetails, ApiError> {
     let path = format!("/api/postmortems/{}", js_sys::encode_uri_component(id));
     call("GET", &path, token, None).await
 }

@@ -280,7 +280,7 @@ fn DismissForm(
             <input
                 type="text"
                 class="dismiss-reason"
-                maxlength="2000"
+                maxlength=casebook_core::limits::MAX_REASON_CHARS
                 aria-label=move || t(lang.get(), Key::DismissReason)
                 placeholder=move || t(lang.get(), Key::DismissReason)
                 prop:value=move || reason.get()

@@ -107,7 +107,7 @@ pub fn ImportMarkdown(
                 <input
                     id="import-title"
                     type="text"
-                    maxlength="200"
+                    maxlength=casebook_core::limits::MAX_POSTMORTEM_TITLE_CHARS
                     placeholder=move || t(lang.get(), Key::ImportTitlePlaceholder)
                     prop:value=move || title.get()
                     on:input=move |ev| title.set(event_target_value(&ev))

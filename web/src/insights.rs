@@ -6,25 +6,11 @@
 use crate::api::{self, ApiError};
 use crate::i18n::{t, Key, Lang};
 use crate::Notice;
-use casebook_core::insights::MeetingInsights;
-use casebook_core::phase::Phase;
 use casebook_core::survey::SurveyQuestion;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde::Deserialize;
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-struct Entry {
-    id: String,
-    title: String,
-    phase: Phase,
-    insights: MeetingInsights,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-struct All {
-    meetings: Vec<Entry>,
-}
+use casebook_core::api::{AllInsights as All, InsightsEntry as Entry};
 
 fn minutes(ms: u64) -> f64 {
     ms as f64 / 60_000.0

@@ -9,35 +9,8 @@ use crate::Notice;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde::Deserialize;
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-struct Case {
-    id: String,
-    title: String,
-    published_at_ms: f64,
-    #[serde(default)]
-    services: Vec<String>,
-    #[serde(default)]
-    tags: Vec<String>,
-    #[serde(default)]
-    summary: String,
-    read_link: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-struct Facet {
-    name: String,
-    count: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-struct Answer {
-    cases: Vec<Case>,
-    services: Vec<Facet>,
-    tags: Vec<Facet>,
-    total: u32,
-}
+use casebook_core::api::{Facet, LibraryAnswer as Answer};
 
 fn enc(s: &str) -> String {
     js_sys::encode_uri_component(s).into()
@@ -143,7 +116,7 @@ pub fn LibraryPage(token: Option<String>, lang: RwSignal<Lang>) -> impl IntoView
                             <li data-id=c.id.clone() style="margin-bottom:1rem">
                                 <a class="case-title" href=href target="_blank" style="font-weight:600">{c.title.clone()}</a>
                                 " "
-                                <span class="muted">{date(c.published_at_ms, l)}</span>
+                                <span class="muted">{date(c.published_at_ms as f64, l)}</span>
                                 <div>{chips}{tags}</div>
                                 <p class="muted" style="margin:.2rem 0;white-space:pre-line">{c.summary.clone()}</p>
                             </li>

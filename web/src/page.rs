@@ -1,7 +1,7 @@
 //! `/p/{id}?token=ROLE_TOKEN`: the postmortem, its sections co-edited live,
 //! and everyone here.
 
-use crate::api::{self, ApiError, Details};
+use crate::api::{self, ApiError, PostmortemDetails};
 use crate::case_panel::CasePanel;
 use crate::i18n::{t, Key, Lang};
 use crate::meeting::{MeetingBar, MeetingSidebar};
@@ -10,6 +10,7 @@ use crate::sections::{OutlineNav, SectionList};
 use crate::socket::sync_url;
 use crate::sync::{Client, Status};
 use crate::{role_key, Notice};
+use casebook_core::permission::{allowed, Action};
 use casebook_core::Role;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -21,7 +22,7 @@ pub fn PostmortemPage(id: String, token: Option<String>, lang: RwSignal<Lang>) -
     let Some(token) = token.filter(|t| !t.is_empty()) else {
         return view! { <Notice lang key=Key::NeedRoleLink/> }.into_any();
     };
-    let details: RwSignal<Option<Result<Details, ApiError>>> = RwSignal::new(None);
+    let details: RwSignal<Option<Result<PostmortemDetails, ApiError>>> = RwSignal::new(None);
     {
         let token = token.clone();
         spawn_local(async move { details.set(Some(api::postmortem(&id, &token).await)) });
@@ -45,11 +46,11 @@ pub fn PostmortemPage(id: String, token: Option<String>, lang: RwSignal<Lang>) -
 
 /// The page once we know the title and our role.
 #[component]
-fn Room(pm: Details, token: String, lang: RwSignal<Lang>) -> impl IntoView {
+fn Room(pm: PostmortemDetails, token: String, lang: RwSignal<Lang>) -> impl IntoView {
     // `"admin"` is no document role: the server syncs the admin read-only.
     let role = pm.role.parse::<Role>().ok();
     let can_edit = role.is_some_and(Role::can_edit_document);
-    let can_arrange = matches!(role, Some(Role::Author | Role::Facilitator));
+    let can_arrange = role.is_some_and(|r| allowed(r, pm.phase, Action::ArrangeSections));
     let role_label = move || match role {
         Some(role) => t(lang.get(), role_key(role)),
         None => t(lang.get(), Key::RoleAdmin),
@@ -101,7 +102,7 @@ fn NameForm(
                 <input
                     id="display-name"
                     type="text"
-                    maxlength="60"
+                    maxlength=casebook_core::limits::MAX_JOIN_NAME_CHARS
                     autocomplete="nickname"
                     prop:value=move || draft.get()
                     on:input=move |ev| draft.set(event_target_value(&ev))

@@ -111,7 +111,7 @@ pub fn OutlineNav(client: Client, can_arrange: bool, lang: RwSignal<Lang>) -> im
                     <input
                         id="new-section-title"
                         type="text"
-                        maxlength="120"
+                        maxlength=casebook_core::limits::MAX_SECTION_TITLE_CHARS
                         placeholder=move || t(lang.get(), Key::NewSectionPlaceholder)
                         prop:value=move || title.get()
                         on:input=move |ev| title.set(event_target_value(&ev))
@@ -306,7 +306,7 @@ fn SectionView(
             </header>
             {move || renaming.get().is_some().then(|| view! {
                 <form class="inline-form rename-form" on:submit=rename.clone()>
-                    <input type="text" maxlength="120"
+                    <input type="text" maxlength=casebook_core::limits::MAX_SECTION_TITLE_CHARS
                         prop:value=move || renaming.get().unwrap_or_default()
                         on:input=move |ev| renaming.set(Some(event_target_value(&ev)))/>
                     <button type="submit">{move || t(lang.get(), Key::Save)}</button>

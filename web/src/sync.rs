@@ -62,8 +62,6 @@ impl Status {
     }
 }
 
-/// Close code: the client fell behind the room's broadcast (README).
-const FELL_BEHIND: u16 = 4008;
 /// How often our awareness state is renewed.
 const RENEW_EVERY: Duration = Duration::from_secs(15);
 /// Remote awareness states older than this are dropped (as Yjs does).
@@ -688,10 +686,11 @@ impl Client {
         inner.link.borrow_mut().socket = None;
         inner.status.set(Status::Offline);
         self.refresh_peers();
-        if code == 1008 {
+        if code == casebook_core::close::POLICY_VIOLATION {
             warn("casebook: the server refused a write from this read-only link");
         }
-        let delay = (code == FELL_BEHIND).then_some(Duration::from_millis(100));
+        let delay =
+            (code == casebook_core::close::FELL_BEHIND).then_some(Duration::from_millis(100));
         self.schedule_reconnect(delay);
     }
 

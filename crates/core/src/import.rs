@@ -356,7 +356,7 @@ pub fn write_imported(txn: &mut TransactionMut, case: &ImportedCase) -> Vec<Stri
                 let title: String = section
                     .title
                     .chars()
-                    .take(outline::MAX_TITLE_CHARS)
+                    .take(crate::limits::MAX_SECTION_TITLE_CHARS)
                     .collect();
                 let title = if title.trim().is_empty() {
                     id.clone()

@@ -30,10 +30,14 @@
 //! - *Ready to publish?*: [`readiness`], what a reader would miss, each
 //!   finding blocking or advice, and findings dismissed as not applicable.
 //! - *The wire*: [`protocol`], the y-websocket framing every replica (server,
-//!   browser, tests, load tool) speaks.
+//!   browser, tests, load tool) speaks; [`close`], why a socket was closed;
+//!   [`limits`], the longest text each field accepts; [`api`], the JSON
+//!   answers of the HTTP API.
 
 pub mod anchor;
+pub mod api;
 pub mod case;
+pub mod close;
 pub mod comment;
 pub mod document;
 pub mod export;
@@ -42,6 +46,7 @@ pub mod headings;
 pub mod import;
 pub mod insights;
 pub mod library;
+pub mod limits;
 pub mod markdown;
 pub mod meeting;
 pub mod outline;

@@ -18,6 +18,7 @@
 //! while its text is empty, so no words are ever dropped with it.
 
 use crate::document::{section_text_name, SectionTemplate, TEMPLATE};
+use crate::limits::MAX_SECTION_TITLE_CHARS;
 use yrs::{Any, GetString, Map, Out, ReadTxn, TransactionMut, WriteTxn};
 
 /// Root map: section id → position.
@@ -26,8 +27,6 @@ pub const SECTION_ORDER: &str = "section_order";
 pub const SECTION_TITLES: &str = "section_titles";
 /// Ids of sections authors add start with this.
 pub const CUSTOM_PREFIX: &str = "custom-";
-/// Longest section title, in characters.
-pub const MAX_TITLE_CHARS: usize = 120;
 
 /// What a section is called.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,7 +77,7 @@ impl Section {
 /// Why an outline change was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OutlineError {
-    #[error("a section title must have 1 to {MAX_TITLE_CHARS} characters")]
+    #[error("a section title must have 1 to {MAX_SECTION_TITLE_CHARS} characters")]
     BadTitle,
     #[error("a custom section id is `custom-` followed by 1 to 32 letters a-z or digits")]
     BadId,
@@ -275,7 +274,7 @@ pub fn valid_custom_id(id: &str) -> Result<(), OutlineError> {
 fn valid_title(title: &str) -> Result<String, OutlineError> {
     let title = title.trim();
     let chars = title.chars().count();
-    if chars == 0 || chars > MAX_TITLE_CHARS || title.chars().any(char::is_control) {
+    if chars == 0 || chars > MAX_SECTION_TITLE_CHARS || title.chars().any(char::is_control) {
         return Err(OutlineError::BadTitle);
     }
     Ok(title.to_owned())
@@ -369,7 +368,12 @@ mod tests {
     fn bad_titles_and_ids_are_refused_and_change_nothing() {
         let doc = new_doc();
         let mut txn = doc.transact_mut();
-        for title in ["", "   ", "a\u{7}b", &"長".repeat(MAX_TITLE_CHARS + 1)] {
+        for title in [
+            "",
+            "   ",
+            "a\u{7}b",
+            &"長".repeat(MAX_SECTION_TITLE_CHARS + 1),
+        ] {
             assert_eq!(
                 add_section(&mut txn, "custom-a", title, None),
                 Err(OutlineError::BadTitle)

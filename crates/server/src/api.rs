@@ -2,34 +2,23 @@
 
 use crate::auth::now_secs;
 use crate::error::{parse_json, ApiError, RawBody};
-use crate::invite::{self, InviteView};
+use crate::invite::{self, Admin, Admitted};
 use crate::store::PostmortemRecord;
-use crate::{bearer_or_query_token, blocking, AppState, TokenQuery};
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use crate::{blocking, AppState};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::Json;
+pub use casebook_core::api::Created;
+use casebook_core::api::{Health, Invite, LiveCounts, PostmortemDetails, PostmortemSummary};
+use casebook_core::limits::MAX_POSTMORTEM_TITLE_CHARS;
 use casebook_core::Role;
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// Longest title accepted, in characters.
-pub const MAX_TITLE_CHARS: usize = 200;
 
 #[derive(Deserialize)]
 pub struct NewPostmortem {
     title: String,
-}
-
-#[derive(Serialize)]
-pub struct Created {
-    pub id: String,
-    pub title: String,
-    pub tokens: BTreeMap<Role, String>,
-    pub links: BTreeMap<Role, String>,
-    /// The invite ids behind the tokens (to revoke them).
-    pub invites: BTreeMap<Role, String>,
 }
 
 /// A new random postmortem id: 12 characters of `[a-z0-9]`, URL-safe.
@@ -42,12 +31,9 @@ fn new_id() -> String {
 
 pub async fn create_postmortem(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    _: Admin,
     body: RawBody,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    app.auth
-        .require_admin(bearer_or_query_token(&headers, &query).as_deref())?;
     let body: NewPostmortem = parse_json(body)?;
     Ok((StatusCode::CREATED, Json(create(&app, &body.title).await?)))
 }
@@ -58,9 +44,9 @@ pub async fn create(app: &AppState, title: &str) -> Result<Created, ApiError> {
     if title.is_empty() {
         return Err(ApiError::bad_request("the title must not be empty"));
     }
-    if title.chars().count() > MAX_TITLE_CHARS {
+    if title.chars().count() > MAX_POSTMORTEM_TITLE_CHARS {
         return Err(ApiError::bad_request(format!(
-            "the title is longer than {MAX_TITLE_CHARS} characters"
+            "the title is longer than {MAX_POSTMORTEM_TITLE_CHARS} characters"
         )));
     }
     let record = PostmortemRecord {
@@ -79,9 +65,10 @@ pub async fn create(app: &AppState, title: &str) -> Result<Created, ApiError> {
         tokens: BTreeMap::new(),
         links: BTreeMap::new(),
         invites: BTreeMap::new(),
+        sections: None,
     };
     for role in Role::ALL {
-        let InviteView {
+        let Invite {
             id, token, link, ..
         } = invite::mint(app, &record.id, role, app.auth.ttl().as_secs()).await?;
         created.invites.insert(role, id);
@@ -93,52 +80,53 @@ pub async fn create(app: &AppState, title: &str) -> Result<Created, ApiError> {
 
 pub async fn list_postmortems(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
-) -> Result<Json<Vec<Value>>, ApiError> {
-    app.auth
-        .require_admin(bearer_or_query_token(&headers, &query).as_deref())?;
+    _: Admin,
+) -> Result<Json<Vec<PostmortemSummary>>, ApiError> {
     let store = Arc::clone(&app.store);
     let all = blocking(move || store.postmortems()).await?;
     let mut listed = Vec::with_capacity(all.len());
     for pm in all {
         let phase = app.meetings.phase(&pm).await?;
-        listed.push(
-            json!({"id": pm.id, "title": pm.title, "created_at": pm.created_at, "phase": phase}),
-        );
+        listed.push(PostmortemSummary {
+            id: pm.id,
+            title: pm.title,
+            created_at: pm.created_at,
+            phase,
+        });
     }
     Ok(Json(listed))
 }
 
 pub async fn get_postmortem(
     State(app): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let (access, record) = invite::admit(&app, &headers, &query, &id).await?;
+    Admitted { access, record }: Admitted,
+) -> Result<Json<PostmortemDetails>, ApiError> {
     let loaded = app.meetings.get(&record).await?;
     let loaded = loaded.lock().await;
     let meeting = &loaded.meeting;
-    let mut counts = json!(meeting.counts());
-    counts["connected"] = json!(app.rooms.connections(&record.id));
-    Ok(Json(json!({
-        "id": record.id,
-        "title": record.title,
-        "created_at": record.created_at,
-        "incident": record.incident,
-        "phase": meeting.phase,
-        "timer": meeting.timer,
-        "role": access.name(),
-        "counts": counts,
-    })))
+    let connected = app.rooms.connections(&record.id);
+    Ok(Json(PostmortemDetails {
+        phase: meeting.phase,
+        timer: meeting.timer,
+        role: access.name().to_owned(),
+        acts_as: access.role(),
+        counts: LiveCounts {
+            meeting: meeting.counts(),
+            connected: u32::try_from(connected).unwrap_or(u32::MAX),
+        },
+        id: record.id,
+        title: record.title,
+        created_at: record.created_at,
+        incident: record.incident,
+    }))
 }
 
-pub async fn healthz(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub async fn healthz(State(app): State<AppState>) -> Result<Json<Health>, ApiError> {
     let store = Arc::clone(&app.store);
     // A read proves the store answers.
     blocking(move || store.postmortem("")).await?;
-    Ok(Json(
-        json!({"status": "ok", "rooms_loaded": app.rooms.loaded_count()}),
-    ))
+    Ok(Json(Health {
+        status: "ok".into(),
+        rooms_loaded: u32::try_from(app.rooms.loaded_count()).unwrap_or(u32::MAX),
+    }))
 }

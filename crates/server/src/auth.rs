@@ -33,13 +33,7 @@ pub struct Claims {
 }
 
 /// One person in one postmortem, as a personal token names them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Person {
-    /// Random, stable for this person across renames.
-    pub id: String,
-    /// Display name, as shown to the others.
-    pub name: String,
-}
+pub use casebook_core::api::Person;
 
 /// Why a token was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -73,10 +67,20 @@ impl Access {
         }
     }
 
-    /// The role this access acts with; the admin acts as facilitator.
+    /// The role this access acts with through the API; the admin acts as
+    /// facilitator (runs any meeting, manages invites, reads insights).
     pub fn role(&self) -> Role {
         match self {
             Access::Admin => Role::Facilitator,
+            Access::Member { role, .. } => *role,
+        }
+    }
+
+    /// The role this access has on a socket: the admin looks in read-only,
+    /// since it writes no one's words; invite holders keep their role.
+    pub fn socket_role(&self) -> Role {
+        match self {
+            Access::Admin => Role::Viewer,
             Access::Member { role, .. } => *role,
         }
     }

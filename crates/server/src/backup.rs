@@ -19,12 +19,13 @@
 //! private as the data directory. The dump is built in memory.
 
 use crate::error::ApiError;
+use crate::invite::Admin;
 use crate::store::{
     DumpedTree, InviteRecord, LogEntry, PostmortemRecord, SledStore, Store, StoreError, StoredDoc,
 };
-use crate::{bearer_or_query_token, blocking, AppState, TokenQuery};
-use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap};
+use crate::{blocking, AppState};
+use axum::extract::State;
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
@@ -300,13 +301,7 @@ pub fn restore(backup: &Path, data_dir: &Path) -> Result<Summary, BackupError> {
 }
 
 /// `GET /api/admin/backup`: the whole store as a backup stream (admin only).
-pub async fn download(
-    State(app): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
-) -> Result<Response, ApiError> {
-    app.auth
-        .require_admin(bearer_or_query_token(&headers, &query).as_deref())?;
+pub async fn download(State(app): State<AppState>, _: Admin) -> Result<Response, ApiError> {
     let store = std::sync::Arc::clone(&app.store);
     let trees = blocking(move || store.dump()).await?;
     let entries: usize = trees.iter().map(|t| t.entries.len()).sum();

@@ -21,22 +21,23 @@
 
 use crate::api::{self, Created};
 use crate::error::{parse_json, ApiError, RawBody};
+use crate::invite::{Admin, Admitted};
 use crate::store::PostmortemRecord;
-use crate::{bearer_or_query_token, blocking, invite, AppState, TokenQuery};
+use crate::{blocking, AppState};
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use casebook_core::case::{case_is_japanese, Incident, PublishRefused, ReadLink};
+use casebook_core::api::{ReadLink, Readiness};
+use casebook_core::case::{case_is_japanese, Incident, PublishRefused};
 use casebook_core::document::BODY;
 use casebook_core::export::{case_html, case_markdown, CaseExport};
 use casebook_core::import::{import_sections_with, write_imported};
 use casebook_core::meeting::{Change, Event, Meeting};
 use casebook_core::permission::{allowed, Action};
 use casebook_core::phase::Phase;
-use casebook_core::readiness::{self, Finding, Readiness, SectionText};
+use casebook_core::readiness::{self, Finding, SectionText};
 use serde::Deserialize;
-use serde_json::{json, Value};
 use std::sync::Arc;
 use yrs::{GetString, ReadTxn};
 
@@ -103,11 +104,8 @@ pub fn refused_with(findings: Vec<Finding>) -> ApiError {
 /// `GET /api/postmortems/{id}/readiness` (any role).
 pub async fn get_readiness(
     State(app): State<AppState>,
-    Path(pm): Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    Admitted { record, .. }: Admitted,
 ) -> Result<Json<Readiness>, ApiError> {
-    let (_, record) = invite::admit(&app, &headers, &query, &pm).await?;
     let meeting = app
         .meetings
         .get(&record)
@@ -131,11 +129,8 @@ pub fn read_link(app: &AppState, pm: &str) -> String {
 /// `GET /api/postmortems/{id}/read-link` (any role).
 pub async fn get_read_link(
     State(app): State<AppState>,
-    Path(pm): Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    Admitted { record, .. }: Admitted,
 ) -> Result<Json<ReadLink>, ApiError> {
-    let (_, record) = invite::admit(&app, &headers, &query, &pm).await?;
     let published = app
         .meetings
         .get(&record)
@@ -154,7 +149,6 @@ pub async fn get_read_link(
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ExportQuery {
-    pub token: Option<String>,
     /// `ja` or `en` for section titles and labels in that language; without
     /// it, the language the case is written in.
     pub lang: Option<String>,
@@ -185,18 +179,6 @@ async fn render_case(
     }))
 }
 
-async fn admit_export(
-    app: &AppState,
-    headers: &HeaderMap,
-    query: &ExportQuery,
-    pm: &str,
-) -> Result<PostmortemRecord, ApiError> {
-    let token = TokenQuery {
-        token: query.token.clone(),
-    };
-    Ok(invite::admit(app, headers, &token, pm).await?.1)
-}
-
 /// Headers for a generated page: no script may run, styles inline only.
 fn html_response(html: String) -> Response {
     let mut response = html.into_response();
@@ -221,11 +203,9 @@ fn html_response(html: String) -> Response {
 /// `GET /api/postmortems/{id}/export.md` (any role).
 pub async fn export_markdown(
     State(app): State<AppState>,
-    Path(pm): Path<String>,
-    headers: HeaderMap,
+    Admitted { record, .. }: Admitted,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let record = admit_export(&app, &headers, &query, &pm).await?;
     let markdown = render_case(&app, &record, &query, case_markdown).await?;
     let mut response = markdown.into_response();
     let h = response.headers_mut();
@@ -242,11 +222,9 @@ pub async fn export_markdown(
 /// `GET /api/postmortems/{id}/export.html` (any role).
 pub async fn export_html(
     State(app): State<AppState>,
-    Path(pm): Path<String>,
-    headers: HeaderMap,
+    Admitted { record, .. }: Admitted,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let record = admit_export(&app, &headers, &query, &pm).await?;
     let html = render_case(&app, &record, &query, case_html).await?;
     Ok(html_response(html))
 }
@@ -283,12 +261,9 @@ pub async fn read_page(
 /// case; the exports and the read page show every time in its zone.
 pub async fn put_incident(
     State(app): State<AppState>,
-    Path(pm): Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    Admitted { access, mut record }: Admitted,
     body: RawBody,
 ) -> Result<Json<Incident>, ApiError> {
-    let (access, mut record) = invite::admit(&app, &headers, &query, &pm).await?;
     let phase = app.meetings.phase(&record).await?;
     if !allowed(access.role(), phase, Action::EditDocument) {
         return Err(ApiError::forbidden(format!(
@@ -302,9 +277,10 @@ pub async fn put_incident(
         .check()
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     record.incident = Some(incident);
+    let id = record.id.clone();
     let store = Arc::clone(&app.store);
     blocking(move || store.create_postmortem(&record)).await?;
-    tracing::info!(postmortem = %pm, "incident time set");
+    tracing::info!(postmortem = %id, "incident time set");
     Ok(Json(incident))
 }
 
@@ -322,12 +298,9 @@ pub struct ImportRequest {
 /// document holds the file's sections (see `casebook_core::export`).
 pub async fn import(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    _: Admin,
     body: RawBody,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    app.auth
-        .require_admin(bearer_or_query_token(&headers, &query).as_deref())?;
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     let request: ImportRequest = parse_json(body)?;
     if request.markdown.trim().is_empty() {
         return Err(ApiError::bad_request("the Markdown file is empty"));
@@ -340,7 +313,11 @@ pub async fn import(
         None => case
             .title
             .as_deref()
-            .map(|t| t.chars().take(api::MAX_TITLE_CHARS).collect::<String>())
+            .map(|t| {
+                t.chars()
+                    .take(casebook_core::limits::MAX_POSTMORTEM_TITLE_CHARS)
+                    .collect::<String>()
+            })
             .filter(|t| !t.trim().is_empty())
             .unwrap_or_else(|| "Imported postmortem".to_owned()),
     };
@@ -356,8 +333,7 @@ pub async fn import(
     app.rooms.leave(&room, conn);
     result.map_err(|e| ApiError::internal(format!("the imported document was not stored: {e}")))?;
     tracing::info!(id = %created.id, sections = placed.len(), "postmortem imported");
-    let mut answer =
-        serde_json::to_value(&created).map_err(|e| ApiError::internal(e.to_string()))?;
-    answer["sections"] = json!(placed);
-    Ok((StatusCode::CREATED, Json(answer)))
+    let mut created = created;
+    created.sections = Some(placed);
+    Ok((StatusCode::CREATED, Json(created)))
 }

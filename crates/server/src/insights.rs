@@ -5,14 +5,13 @@
 //!   started yet last); admin only.
 
 use crate::error::ApiError;
+use crate::invite::{Admin, Admitted};
 use crate::store::PostmortemRecord;
-use crate::{bearer_or_query_token, blocking, invite, AppState, TokenQuery};
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use crate::{blocking, AppState};
+use axum::extract::State;
 use axum::Json;
+use casebook_core::api::{AllInsights, InsightsEntry};
 use casebook_core::insights::meeting_insights;
-use casebook_core::Role;
-use serde_json::{json, Value};
 use std::sync::Arc;
 
 fn now_ms() -> u64 {
@@ -21,42 +20,32 @@ fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-async fn entry(app: &AppState, record: &PostmortemRecord) -> Result<Value, ApiError> {
+async fn entry(app: &AppState, record: &PostmortemRecord) -> Result<InsightsEntry, ApiError> {
     let meeting = app.meetings.get(record).await?.lock().await.meeting.clone();
-    Ok(json!({
-        "id": record.id,
-        "title": record.title,
-        "created_at": record.created_at,
-        "phase": meeting.phase,
-        "published_at_ms": meeting.published.as_ref().map(|p| p.at_ms),
-        "insights": meeting_insights(&meeting, now_ms()),
-    }))
+    Ok(InsightsEntry {
+        id: record.id.clone(),
+        title: record.title.clone(),
+        created_at: record.created_at,
+        phase: meeting.phase,
+        published_at_ms: meeting.published.as_ref().map(|p| p.at_ms),
+        insights: meeting_insights(&meeting, now_ms()),
+    })
 }
 
 /// `GET /api/postmortems/{id}/insights` (facilitator or admin).
 pub async fn get_meeting_insights(
     State(app): State<AppState>,
-    Path(pm): Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let (access, record) = invite::admit(&app, &headers, &query, &pm).await?;
-    if access.role() != Role::Facilitator {
-        return Err(ApiError::forbidden(
-            "insights are for the facilitator (or the admin)",
-        ));
-    }
-    Ok(Json(entry(&app, &record).await?))
+    admitted: Admitted,
+) -> Result<Json<InsightsEntry>, ApiError> {
+    admitted.require_facilitator("reading insights")?;
+    Ok(Json(entry(&app, &admitted.record).await?))
 }
 
 /// `GET /api/insights` (admin).
 pub async fn get_all_insights(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
-) -> Result<Json<Value>, ApiError> {
-    app.auth
-        .require_admin(bearer_or_query_token(&headers, &query).as_deref())?;
+    _: Admin,
+) -> Result<Json<AllInsights>, ApiError> {
     let store = Arc::clone(&app.store);
     let all = blocking(move || store.postmortems()).await?;
     let mut meetings = Vec::with_capacity(all.len());
@@ -64,8 +53,8 @@ pub async fn get_all_insights(
         meetings.push(entry(&app, record).await?);
     }
     meetings.sort_by_key(|m| {
-        let start = m["insights"]["started_at_ms"].as_u64();
-        (start.is_none(), start, m["created_at"].as_u64())
+        let start = m.insights.started_at_ms;
+        (start.is_none(), start, m.created_at)
     });
-    Ok(Json(json!({ "meetings": meetings })))
+    Ok(Json(AllInsights { meetings }))
 }

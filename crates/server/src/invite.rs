@@ -1,18 +1,26 @@
 //! Invite links: minted per role, listed, revoked — and the check every
 //! request and socket goes through (signature, postmortem, expiry, and
-//! whether the invite was revoked).
+//! whether the invite was revoked): the [`Admitted`] and [`Admin`]
+//! extractors, which handlers take instead of reading tokens.
 
 use crate::auth::{now_secs, random_token, Access, Claims, Person};
 use crate::error::{parse_json, ApiError, RawBody};
 use crate::room::CloseReason;
 use crate::store::{InviteRecord, PostmortemRecord};
-use crate::{bearer_or_query_token, blocking, AppState, TokenQuery};
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use crate::{blocking, AppState};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
 use axum::Json;
+use casebook_core::api::{Invite, Joined};
+use casebook_core::limits::MAX_JOIN_NAME_CHARS;
 use casebook_core::Role;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use std::collections::HashMap;
 use std::sync::Arc;
+
+/// What only the facilitator does here.
+const INVITES: &str = "managing invite links";
 
 /// Who joins through invite `invite` as `name`: the same link and the same
 /// name (ignoring case and runs of spaces) are the same person, so someone
@@ -51,52 +59,120 @@ pub async fn authorize(app: &AppState, token: Option<&str>, pm: &str) -> Result<
     }
 }
 
-/// Checks a request's token for postmortem `pm` (see [`authorize`]) and loads
-/// the postmortem: 404 when there is none. What every per-postmortem request
-/// and socket starts with.
-pub async fn admit(
-    app: &AppState,
-    headers: &HeaderMap,
-    query: &TokenQuery,
-    pm: &str,
-) -> Result<(Access, PostmortemRecord), ApiError> {
-    let access = authorize(app, bearer_or_query_token(headers, query).as_deref(), pm).await?;
-    let store = Arc::clone(&app.store);
-    let id = pm.to_owned();
-    let record = blocking(move || store.postmortem(&id))
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no postmortem {pm:?}")))?;
-    Ok((access, record))
+/// A request admitted to one postmortem: the token of the request (its
+/// `Authorization: Bearer`, else its `?token=`) checked by [`authorize`] for
+/// the route's `{id}`, and the postmortem loaded (404 when there is none).
+/// Handlers take it as an argument and never look at the token themselves;
+/// it runs before the body is read.
+pub struct Admitted {
+    pub access: Access,
+    pub record: PostmortemRecord,
 }
 
-/// An invite as the API shows it.
-#[derive(Debug, Serialize)]
-pub struct InviteView {
-    pub id: String,
-    pub role: Role,
-    pub created_at: u64,
-    pub expires_at: u64,
-    pub revoked_at: Option<u64>,
-    /// Token and link, while the invite is usable.
-    pub token: Option<String>,
-    pub link: Option<String>,
-}
-
-impl InviteView {
-    fn of(app: &AppState, invite: InviteRecord) -> Self {
-        let usable = invite.revoked_at.is_none() && invite.expires_at > now_secs();
-        let token = usable.then(|| token_of(app, &invite));
-        InviteView {
-            link: token
-                .as_ref()
-                .map(|t| app.config.page_link(&invite.postmortem, t)),
-            token,
-            id: invite.id,
-            role: invite.role,
-            created_at: invite.created_at,
-            expires_at: invite.expires_at,
-            revoked_at: invite.revoked_at,
+impl Admitted {
+    /// Refuses anyone who does not act as facilitator (the admin does).
+    pub fn require_facilitator(&self, what: &str) -> Result<(), ApiError> {
+        if self.access.role() == Role::Facilitator {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "{what}: only the facilitator (or the admin) may"
+            )))
         }
+    }
+}
+
+impl FromRequestParts<AppState> for Admitted {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, app)
+            .await
+            .map_err(|e| ApiError::bad_request(e.to_string()))?;
+        let pm = params
+            .get("id")
+            .ok_or_else(|| ApiError::internal("a postmortem route without {id}"))?;
+        let access = authorize(app, request_token(parts).as_deref(), pm).await?;
+        let store = Arc::clone(&app.store);
+        let id = pm.to_owned();
+        let record = blocking(move || store.postmortem(&id))
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("no postmortem {pm:?}")))?;
+        Ok(Admitted { access, record })
+    }
+}
+
+/// A request that carries the admin token.
+pub struct Admin;
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        app.auth.require_admin(request_token(parts).as_deref())?;
+        Ok(Admin)
+    }
+}
+
+/// A request with the admin token or any valid, unrevoked token of any
+/// postmortem (the library is for everyone who takes part in some meeting).
+pub struct AnyMember;
+
+impl FromRequestParts<AppState> for AnyMember {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let token = request_token(parts);
+        let token = token.as_deref();
+        if token.is_some_and(|t| app.auth.is_admin(t)) {
+            return Ok(AnyMember);
+        }
+        let pm = match token.map(|t| app.auth.verify(t)) {
+            Some(Ok(claims)) => claims.pm,
+            Some(Err(e)) => return Err(ApiError::unauthorized(e.to_string())),
+            // authorize says what is missing.
+            None => String::new(),
+        };
+        authorize(app, token, &pm).await.map(|_| AnyMember)
+    }
+}
+
+/// The token of a request: its bearer token, else its `?token=` (the
+/// y-websocket client and the export links can only send that).
+pub fn request_token(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned())
+        .or_else(|| {
+            Query::<TokenQuery>::try_from_uri(&parts.uri)
+                .ok()
+                .and_then(|Query(q)| q.token)
+        })
+}
+
+/// `?token=…`.
+#[derive(Debug, Default, Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+/// An invite as the API shows it: its token and link while it is usable.
+fn invite_view(app: &AppState, invite: InviteRecord) -> Invite {
+    let usable = invite.revoked_at.is_none() && invite.expires_at > now_secs();
+    let token = usable.then(|| token_of(app, &invite));
+    Invite {
+        link: token
+            .as_ref()
+            .map(|t| app.config.page_link(&invite.postmortem, t)),
+        token,
+        id: invite.id,
+        role: invite.role,
+        created_at: invite.created_at,
+        expires_at: invite.expires_at,
+        revoked_at: invite.revoked_at,
     }
 }
 
@@ -116,7 +192,7 @@ pub async fn mint(
     postmortem: &str,
     role: Role,
     lifetime_secs: u64,
-) -> Result<InviteView, ApiError> {
+) -> Result<Invite, ApiError> {
     let now = now_secs();
     let record = InviteRecord {
         id: random_token()[..16].to_owned(),
@@ -129,28 +205,7 @@ pub async fn mint(
     let store = Arc::clone(&app.store);
     let stored = record.clone();
     blocking(move || store.put_invite(&stored)).await?;
-    Ok(InviteView::of(app, record))
-}
-
-/// Only the facilitator (or the admin) manages invites.
-async fn require_facilitator(
-    app: &AppState,
-    headers: &HeaderMap,
-    query: &TokenQuery,
-    pm: &str,
-) -> Result<(), ApiError> {
-    let access = authorize(app, bearer_or_query_token(headers, query).as_deref(), pm).await?;
-    if access.role() != Role::Facilitator {
-        return Err(ApiError::forbidden(
-            "only the facilitator manages invite links",
-        ));
-    }
-    let store = Arc::clone(&app.store);
-    let id = pm.to_owned();
-    if blocking(move || store.postmortem(&id)).await?.is_none() {
-        return Err(ApiError::not_found(format!("no postmortem {pm:?}")));
-    }
-    Ok(())
+    Ok(invite_view(app, record))
 }
 
 #[derive(Deserialize)]
@@ -164,12 +219,11 @@ pub struct NewInvite {
 /// `POST /api/postmortems/{id}/invites`
 pub async fn create(
     State(app): State<AppState>,
-    Path(pm): Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    admitted: Admitted,
     body: RawBody,
-) -> Result<(StatusCode, Json<InviteView>), ApiError> {
-    require_facilitator(&app, &headers, &query, &pm).await?;
+) -> Result<(StatusCode, Json<Invite>), ApiError> {
+    admitted.require_facilitator(INVITES)?;
+    let pm = admitted.record.id;
     let body: NewInvite = parse_json(body)?;
     let lifetime = match body.expires_in_days {
         None => app.auth.ttl().as_secs(),
@@ -188,16 +242,14 @@ pub async fn create(
 /// `GET /api/postmortems/{id}/invites`
 pub async fn list(
     State(app): State<AppState>,
-    Path(pm): Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
-) -> Result<Json<Vec<InviteView>>, ApiError> {
-    require_facilitator(&app, &headers, &query, &pm).await?;
+    admitted: Admitted,
+) -> Result<Json<Vec<Invite>>, ApiError> {
+    admitted.require_facilitator(INVITES)?;
     let store = Arc::clone(&app.store);
-    let id = pm.clone();
+    let id = admitted.record.id;
     let all = blocking(move || store.invites(&id)).await?;
     Ok(Json(
-        all.into_iter().map(|i| InviteView::of(&app, i)).collect(),
+        all.into_iter().map(|i| invite_view(&app, i)).collect(),
     ))
 }
 
@@ -205,11 +257,11 @@ pub async fn list(
 /// with it close (4003). Revoking twice answers the same.
 pub async fn revoke(
     State(app): State<AppState>,
-    Path((pm, invite_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
-) -> Result<Json<InviteView>, ApiError> {
-    require_facilitator(&app, &headers, &query, &pm).await?;
+    admitted: Admitted,
+    Path((_, invite_id)): Path<(String, String)>,
+) -> Result<Json<Invite>, ApiError> {
+    admitted.require_facilitator(INVITES)?;
+    let pm = admitted.record.id;
     let store = Arc::clone(&app.store);
     let (key_pm, key_id) = (pm.clone(), invite_id.clone());
     let mut invite = blocking(move || store.invite(&key_pm, &key_id))
@@ -223,15 +275,15 @@ pub async fn revoke(
         app.rooms.close_invite(
             &pm,
             &invite.id,
-            CloseReason::new(4003, "this invite link was revoked"),
+            CloseReason::new(
+                casebook_core::close::INVITE_REVOKED,
+                "this invite link was revoked",
+            ),
         );
         tracing::info!(postmortem = %pm, invite = %invite.id, "invite revoked");
     }
-    Ok(Json(InviteView::of(&app, invite)))
+    Ok(Json(invite_view(&app, invite)))
 }
-
-/// Longest display name, in characters.
-const MAX_NAME_CHARS: usize = 60;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -239,32 +291,19 @@ pub struct JoinRequest {
     name: String,
 }
 
-#[derive(Serialize)]
-pub struct Joined {
-    /// The personal token: the invite's role, postmortem, expiry and
-    /// revocation, plus who this is.
-    token: String,
-    role: Role,
-    person: Person,
-    expires_at: u64,
-}
-
 /// `POST /api/postmortems/{id}/join` `{"name"}`: trades an invite token for a
 /// personal one. With a personal token it renames and keeps the person's id.
 pub async fn join(
     State(app): State<AppState>,
-    Path(pm): Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    admitted: Admitted,
     body: RawBody,
 ) -> Result<Json<Joined>, ApiError> {
-    let token = bearer_or_query_token(&headers, &query);
-    let access = authorize(&app, token.as_deref(), &pm).await?;
+    let pm = admitted.record.id;
     let Access::Member {
         role,
         invite,
         person,
-    } = access
+    } = admitted.access
     else {
         return Err(ApiError::forbidden(
             "the admin link cannot join a meeting; open one of the role links",
@@ -273,11 +312,11 @@ pub async fn join(
     let request: JoinRequest = parse_json(body)?;
     let name = request.name.trim().to_owned();
     if name.is_empty()
-        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().count() > MAX_JOIN_NAME_CHARS
         || name.chars().any(char::is_control)
     {
         return Err(ApiError::bad_request(format!(
-            "the name must be 1 to {MAX_NAME_CHARS} characters, without control characters"
+            "the name must be 1 to {MAX_JOIN_NAME_CHARS} characters, without control characters"
         )));
     }
     let store = Arc::clone(&app.store);

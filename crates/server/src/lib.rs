@@ -1,11 +1,15 @@
 //! Casebook's server: thin glue between HTTP/WebSocket and the domain.
 //!
+//! - [`app`]: the server as a value, [`app::App::open`] from
+//!   [`app::Settings`], then [`app::App::serve`] on a listener; `main.rs`
+//!   only parses flags ([`flags`]) and waits for signals.
 //! - [`sync`]: `GET /sync/{id}` and `/sync/{id}/meeting`, the y-websocket
 //!   protocol, one [`room`] per document; [`meeting_room`]: what the server
 //!   projects into the read-only meeting room; [`upgrade`]: the WebSocket
 //!   handshake and fragmented sends of large messages.
-//! - [`api`]: the JSON command API; [`auth`]: token signing; [`invite`]:
-//!   invite links and the check every request and socket goes through.
+//! - [`api`]: the JSON command API; [`auth`]: token signing and what role
+//!   the admin acts with; [`invite`]: invite links and the extractors
+//!   (`Admitted`, `Admin`, `AnyMember`) that admit every request and socket.
 //! - [`meeting`]: meeting commands through the core engine, stored as events.
 //! - [`insights`]: facilitator insights as JSON.
 //! - [`library`]: the tantivy index of published cases and `/api/library`.
@@ -20,11 +24,13 @@
 //!   handed back to the operating system after rooms unload.
 
 pub mod api;
+pub mod app;
 pub mod auth;
 pub mod backup;
 pub mod case;
 pub mod commit;
 pub mod error;
+pub mod flags;
 pub mod headers;
 pub mod insights;
 pub mod invite;
@@ -41,11 +47,9 @@ pub mod upgrade;
 pub mod web;
 
 use auth::Auth;
-use axum::http::{header, HeaderMap};
 use axum::routing::{get, post};
 use axum::Router;
 use room::Rooms;
-use serde::Deserialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 use store::Store;
@@ -77,22 +81,6 @@ pub struct AppState {
     pub meetings: Arc<meeting::Meetings>,
     pub library: Arc<library::Library>,
     pub config: Arc<ServerConfig>,
-}
-
-/// `?token=…` as the y-websocket client sends it.
-#[derive(Debug, Default, Deserialize)]
-pub struct TokenQuery {
-    pub token: Option<String>,
-}
-
-/// The bearer token of a request, else its `?token=`.
-pub fn bearer_or_query_token(headers: &HeaderMap, query: &TokenQuery) -> Option<String> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_owned())
-        .or_else(|| query.token.clone())
 }
 
 /// Runs a blocking store call off the async runtime.

@@ -20,15 +20,15 @@
 
 use crate::case::{read_case, read_link};
 use crate::error::ApiError;
+use crate::invite::AnyMember;
 use crate::store::PostmortemRecord;
-use crate::{bearer_or_query_token, blocking, AppState};
+use crate::{blocking, AppState};
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use axum::Json;
+use casebook_core::api::{Facet, LibraryAnswer, LibraryCase};
 use casebook_core::library::{case_meta, tokens};
 use casebook_core::readiness::SectionText;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -419,45 +419,18 @@ pub async fn reconcile(app: &AppState) -> Result<(usize, usize), ApiError> {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct LibraryQuery {
-    pub token: Option<String>,
     #[serde(default)]
     pub q: String,
     pub service: Option<String>,
     pub tag: Option<String>,
 }
 
-/// The admin token, or any valid, unrevoked token of any postmortem.
-async fn require_any_member(app: &AppState, token: Option<&str>) -> Result<(), ApiError> {
-    let token = token.ok_or_else(|| {
-        ApiError::unauthorized(
-            "missing token: send `Authorization: Bearer TOKEN` or `?token=TOKEN`",
-        )
-    })?;
-    if app.auth.is_admin(token) {
-        return Ok(());
-    }
-    let claims = app
-        .auth
-        .verify(token)
-        .map_err(|e| ApiError::unauthorized(e.to_string()))?;
-    crate::invite::authorize(app, Some(token), &claims.pm)
-        .await
-        .map(|_| ())
-}
-
 /// `GET /api/library?q=&service=&tag=`
 pub async fn get_library(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    _: AnyMember,
     Query(query): Query<LibraryQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let token = bearer_or_query_token(
-        &headers,
-        &crate::TokenQuery {
-            token: query.token.clone(),
-        },
-    );
-    require_any_member(&app, token.as_deref()).await?;
+) -> Result<Json<LibraryAnswer>, ApiError> {
     let library = Arc::clone(&app.library);
     let all = {
         let library = Arc::clone(&library);
@@ -484,26 +457,32 @@ pub async fn get_library(
             }
         }
     }
-    let facet = |m: BTreeMap<String, (String, usize)>| -> Vec<Value> {
+    let facet = |m: BTreeMap<String, (String, usize)>| -> Vec<Facet> {
         m.into_values()
-            .map(|(name, count)| json!({"name": name, "count": count}))
+            .map(|(name, count)| Facet {
+                name,
+                count: u32::try_from(count).unwrap_or(u32::MAX),
+            })
             .collect()
     };
-    let cases: Vec<Value> = found
+    let cases = found
         .into_iter()
-        .map(|card| {
-            let link = read_link(&app, &card.id);
-            let mut v = json!(card);
-            v["read_link"] = json!(link);
-            v
+        .map(|card| LibraryCase {
+            read_link: read_link(&app, &card.id),
+            id: card.id,
+            title: card.title,
+            published_at_ms: card.published_at_ms,
+            services: card.services,
+            tags: card.tags,
+            summary: card.summary,
         })
         .collect();
-    Ok(Json(json!({
-        "cases": cases,
-        "services": facet(services),
-        "tags": facet(tags),
-        "total": all.len(),
-    })))
+    Ok(Json(LibraryAnswer {
+        cases,
+        services: facet(services),
+        tags: facet(tags),
+        total: u32::try_from(all.len()).unwrap_or(u32::MAX),
+    }))
 }
 
 #[cfg(test)]

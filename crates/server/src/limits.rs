@@ -5,8 +5,8 @@
 //!
 //! Going over a limit refuses only the client that went over: a socket over
 //! the connection limits gets `503` before the upgrade, and an open socket
-//! that goes over closes with its own code ([`DOC_TOO_LARGE`],
-//! [`AWARENESS_TOO_LARGE`], [`TOO_MANY_MESSAGES`]) before anything of the
+//! that goes over closes with its own code (`close::DOC_TOO_LARGE`,
+//! `AWARENESS_TOO_LARGE`, `TOO_MANY_MESSAGES` in `casebook_core::close`) before anything of the
 //! offending frame is applied; its replica keeps the edit, so nothing is
 //! silently dropped.
 
@@ -18,13 +18,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tokio::sync::Notify;
 use yrs::sync::awareness::AwarenessUpdate;
-
-/// Close code: the document is at `--max-doc-bytes`; the update was not applied.
-pub const DOC_TOO_LARGE: u16 = 4010;
-/// Close code: an awareness state over `--max-awareness-bytes`.
-pub const AWARENESS_TOO_LARGE: u16 = 4011;
-/// Close code: more than `--max-messages-per-sec` messages (after a burst of one second's worth).
-pub const TOO_MANY_MESSAGES: u16 = 4029;
 
 /// The configured limits (0 = no limit).
 #[derive(Debug, Clone, Default)]

@@ -18,13 +18,15 @@
 
 use crate::auth::{random_token, Access};
 use crate::error::{parse_json, ApiError, RawBody};
+use crate::invite::Admitted;
 use crate::meeting_room::{self, Projection};
 use crate::room::{meeting_doc_id, CloseReason, RoomEvent, Rooms};
 use crate::store::{PostmortemRecord, Store};
-use crate::{blocking, invite, AppState, TokenQuery};
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use crate::{blocking, AppState};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::Json;
+use casebook_core::api::{CommandAnswer, MeetingAnswer};
 use casebook_core::comment::{kudos_entry_markdown, qa_entry_markdown};
 use casebook_core::document::{section_text_name, KUDOS_SECTION, QA_SECTION};
 use casebook_core::meeting::{Actor, Change, Command, Event, Meeting, MeetingError, Present};
@@ -215,7 +217,7 @@ fn actor(access: &Access) -> Actor {
     match access {
         Access::Admin => Actor {
             participant_id: "admin".into(),
-            role: Role::Facilitator,
+            role: access.role(),
             display_name: "admin".into(),
         },
         Access::Member {
@@ -247,26 +249,21 @@ fn meeting_error(e: MeetingError) -> ApiError {
 
 /// What a reader may see of the meeting; the survey aggregate only for those
 /// the permission table lets see it.
-fn view(meeting: &Meeting, role: Role) -> Value {
-    let mut view = json!({
-        "state": meeting.public_view(),
-        "counts": meeting.counts(),
-        "phase_durations": meeting.phase_durations(now_ms()),
-    });
-    if allowed(role, meeting.phase, Action::SeeSurveyAggregate) {
-        view["survey"] = json!(meeting.survey_aggregate());
+fn view(meeting: &Meeting, role: Role) -> MeetingAnswer {
+    MeetingAnswer {
+        state: meeting.public_view(),
+        counts: meeting.counts(),
+        phase_durations: meeting.phase_durations(now_ms()),
+        survey: allowed(role, meeting.phase, Action::SeeSurveyAggregate)
+            .then(|| meeting.survey_aggregate()),
     }
-    view
 }
 
 /// `GET /api/postmortems/{id}/meeting`
 pub async fn get_meeting(
     State(app): State<AppState>,
-    Path(pm): Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let (access, record) = invite::admit(&app, &headers, &query, &pm).await?;
+    Admitted { access, record }: Admitted,
+) -> Result<Json<MeetingAnswer>, ApiError> {
     let loaded = app.meetings.get(&record).await?;
     let loaded = loaded.lock().await;
     Ok(Json(view(&loaded.meeting, access.role())))
@@ -275,12 +272,9 @@ pub async fn get_meeting(
 /// `POST /api/postmortems/{id}/commands`
 pub async fn command(
     State(app): State<AppState>,
-    Path(pm): Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    Admitted { access, record }: Admitted,
     body: RawBody,
-) -> Result<Json<Value>, ApiError> {
-    let (access, record) = invite::admit(&app, &headers, &query, &pm).await?;
+) -> Result<Json<CommandAnswer>, ApiError> {
     let command: Command = parse_json(body)?;
     let actor = actor(&access);
     let slot = app.meetings.get(&record).await?;
@@ -301,19 +295,19 @@ pub async fn command(
             .map(|e| serde_json::to_vec(e).expect("events always serialise"))
             .collect();
         let store = Arc::clone(&app.store);
-        let (id, first) = (pm.clone(), loaded.next_seq);
+        let (id, first) = (record.id.clone(), loaded.next_seq);
         blocking(move || store.append_meeting_events(&id, first, &encoded)).await?;
         loaded.next_seq += events.len() as u64;
         for event in &events {
             loaded.meeting.apply(event);
         }
-        tracing::debug!(postmortem = %pm, command = %command.command_id, events = events.len(), "command applied");
+        tracing::debug!(postmortem = %record.id, command = %command.command_id, events = events.len(), "command applied");
         after_events(&app, &record, &loaded.meeting, first, &events).await;
     }
-    Ok(Json(json!({
-        "events": events,
-        "meeting": view(&loaded.meeting, actor.role),
-    })))
+    Ok(Json(CommandAnswer {
+        meeting: view(&loaded.meeting, actor.role),
+        events,
+    }))
 }
 
 /// Brings the meeting room and the document up to date with new events.
@@ -345,7 +339,7 @@ async fn after_events(
                 // Write rights change: sockets reconnect and get the new ones.
                 if let Some(room) = app.rooms.loaded(&record.id) {
                     room.broadcast(RoomEvent::Close(CloseReason::new(
-                        4009,
+                        casebook_core::close::RIGHTS_CHANGED,
                         "the case was published or reopened; reconnect",
                     )));
                 }

@@ -230,7 +230,7 @@ impl Room {
             state.failed = true;
             drop(state);
             self.fail(CloseReason::new(
-                1011,
+                casebook_core::close::INTERNAL_ERROR,
                 "document reloaded after an update that refers to missing changes",
             ));
             return Err(ApplyError::Invalid(
@@ -246,7 +246,7 @@ impl Room {
                 state.failed = true;
                 drop(state);
                 self.fail(CloseReason::new(
-                    1011,
+                    casebook_core::close::INTERNAL_ERROR,
                     "document reloaded after a bad update",
                 ));
                 return Err(ApplyError::Invalid(e.to_string()));
@@ -257,7 +257,7 @@ impl Room {
                 state.failed = true;
                 drop(state);
                 self.fail(CloseReason::new(
-                    1011,
+                    casebook_core::close::INTERNAL_ERROR,
                     "document reloaded after a bad update",
                 ));
                 return Err(ApplyError::Invalid("the update broke the document".into()));
@@ -330,7 +330,10 @@ impl Room {
                             after.defer(move || room.flush_outbox());
                         }
                     }
-                    Err(e) => room.fail(CloseReason::new(1011, format!("storage error: {e}"))),
+                    Err(e) => room.fail(CloseReason::new(
+                        casebook_core::close::INTERNAL_ERROR,
+                        format!("storage error: {e}"),
+                    )),
                 }
                 drop(permit);
             }),

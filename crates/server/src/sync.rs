@@ -8,17 +8,18 @@
 
 use crate::auth::Access;
 use crate::error::ApiError;
-use crate::limits::{Limits, SocketSlot, AWARENESS_TOO_LARGE, DOC_TOO_LARGE, TOO_MANY_MESSAGES};
+use crate::invite::Admitted;
+use crate::limits::{Limits, SocketSlot};
 use crate::meeting;
 use crate::room::meeting_doc_id;
 use crate::room::{CloseReason, ConnId, Room, RoomEvent, Rooms};
 use crate::store::PostmortemRecord;
 use crate::upgrade::{send_binary, NotAnUpgrade, Socket, Upgrade};
-use crate::{invite, AppState, TokenQuery};
+use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::Response;
+use casebook_core::close;
 use casebook_core::protocol::{self, Message, SyncMessage};
 use casebook_core::Role;
 use futures_util::{SinkExt, StreamExt};
@@ -47,12 +48,11 @@ const MAX_IN_FLIGHT: usize = 256;
 /// `GET /sync/{id}`: the postmortem's document.
 pub async fn sync_handler(
     State(app): State<AppState>,
-    Path(id): Path<String>,
-    Query(query): Query<TokenQuery>,
-    headers: HeaderMap,
+    admitted: Admitted,
     upgrade: Result<Upgrade, NotAnUpgrade>,
 ) -> Result<Response, ApiError> {
-    let (mut peer, record) = admit(&app, &id, &headers, &query).await?;
+    let (mut peer, record) = peer(admitted);
+    let id = record.id.clone();
     // A published case is read-only until the facilitator reopens it.
     if !meeting::may_edit_document(&app, &record, peer.role).await? {
         peer.role = Role::Viewer;
@@ -63,44 +63,33 @@ pub async fn sync_handler(
 /// `GET /sync/{id}/meeting`: the meeting room, read-only for every client.
 pub async fn meeting_handler(
     State(app): State<AppState>,
-    Path(id): Path<String>,
-    Query(query): Query<TokenQuery>,
-    headers: HeaderMap,
+    admitted: Admitted,
     upgrade: Result<Upgrade, NotAnUpgrade>,
 ) -> Result<Response, ApiError> {
-    let (mut peer, record) = admit(&app, &id, &headers, &query).await?;
+    let (mut peer, record) = peer(admitted);
     // Counted as present for as long as the socket lives (see `Peer`).
     peer.in_room = meeting::InRoom::arrive(&app, &record, &peer.access);
-    let response = connect(&app, &meeting_doc_id(&id), peer, upgrade).await?;
+    let response = connect(&app, &meeting_doc_id(&record.id), peer, upgrade).await?;
     // Catch the room up with the meeting's state and who is here.
     meeting::reproject(&app, &record).await?;
     Ok(response)
 }
 
-/// Checks the token (before any upgrade) and that the postmortem exists;
-/// says who is on the other end.
-async fn admit(
-    app: &AppState,
-    id: &str,
-    headers: &HeaderMap,
-    query: &TokenQuery,
-) -> Result<(Peer, PostmortemRecord), ApiError> {
-    let (access, record) = invite::admit(app, headers, query, id).await?;
-    // The admin looks in read-only; invite holders act with their role.
-    let (role, invite) = match &access {
-        Access::Admin => (Role::Viewer, None),
-        Access::Member { role, invite, .. } => (*role, Some(invite.clone())),
+/// Who is on the other end of an admitted socket (the token was checked
+/// before any upgrade, by the extractor).
+fn peer(Admitted { access, record }: Admitted) -> (Peer, PostmortemRecord) {
+    let invite = match &access {
+        Access::Admin => None,
+        Access::Member { invite, .. } => Some(invite.clone()),
     };
-    Ok((
-        Peer {
-            conn: 0,
-            role,
-            invite,
-            access,
-            in_room: None,
-        },
-        record,
-    ))
+    let peer = Peer {
+        conn: 0,
+        role: access.socket_role(),
+        invite,
+        access,
+        in_room: None,
+    };
+    (peer, record)
 }
 
 /// Joins the room of `doc_id` and upgrades the socket into it.
@@ -252,7 +241,7 @@ async fn serve(
                 Ok(_) => {}
                 Err(&broadcast::error::RecvError::Lagged(missed)) => {
                     tracing::info!(doc = %room.id, conn, missed, "socket fell behind the room");
-                    return Some(CloseReason::new(4008, "fell behind the room; reconnect to resync"));
+                    return Some(CloseReason::new(close::FELL_BEHIND, "fell behind the room; reconnect to resync"));
                 }
                 Err(broadcast::error::RecvError::Closed) => return None,
             },
@@ -265,7 +254,7 @@ async fn serve(
                 last_seen = Instant::now();
                 if matches!(message, WsMessage::Binary(_)) && !budget.take() {
                     return Some(CloseReason::new(
-                        TOO_MANY_MESSAGES,
+                        close::TOO_MANY_MESSAGES,
                         format!("more than {} messages a second; reconnect and slow down", limits.settings.max_messages_per_sec),
                     ));
                 }
@@ -276,7 +265,7 @@ async fn serve(
                         }
                     }
                     WsMessage::Text(_) => {
-                        return Some(CloseReason::new(1003, "text frames are not part of the y-websocket protocol"));
+                        return Some(CloseReason::new(close::UNSUPPORTED_DATA, "text frames are not part of the y-websocket protocol"));
                     }
                     WsMessage::Close(_) => return None,
                     WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_) => {}
@@ -304,7 +293,7 @@ async fn serve(
 }
 
 /// Sends one y-sync message (see [`send_binary`]: large ones go out in
-/// frames). `Err(None)`: the connection is gone; `Err(Some(4008))`: the
+/// frames). `Err(None)`: the connection is gone; `Err(Some(FELL_BEHIND))`: the
 /// client has not taken the message within `--send-timeout-secs` (stalled or
 /// half-open), so it is closed and resyncs when it reconnects. Whatever of
 /// the message was written stays queued before the close frame.
@@ -325,7 +314,10 @@ async fn send(
 
 /// The close reason for a socket that does not take what it is sent.
 fn not_reading() -> CloseReason {
-    CloseReason::new(4008, "not reading what the room sends; reconnect to resync")
+    CloseReason::new(
+        close::FELL_BEHIND,
+        "not reading what the room sends; reconnect to resync",
+    )
 }
 
 /// A read error: a message over the limit gets 1009, anything else means the
@@ -333,7 +325,7 @@ fn not_reading() -> CloseReason {
 fn too_large(error: &WsError) -> Option<CloseReason> {
     let text = error.to_string();
     (text.contains("too long") || text.contains("Space limit"))
-        .then(|| CloseReason::new(1009, format!("message too large: {text}")))
+        .then(|| CloseReason::new(close::MESSAGE_TOO_BIG, format!("message too large: {text}")))
 }
 
 /// One step of a frame, validated before any of them is carried out.
@@ -353,8 +345,8 @@ async fn handle_frame(
     permits: &Arc<Semaphore>,
     limits: &Limits,
 ) -> Result<(), CloseReason> {
-    let messages =
-        protocol::decode_frame(frame).map_err(|e| CloseReason::new(1003, e.to_string()))?;
+    let messages = protocol::decode_frame(frame)
+        .map_err(|e| CloseReason::new(close::UNSUPPORTED_DATA, e.to_string()))?;
     let mut steps = Vec::with_capacity(messages.len());
     let mut update_bytes = 0u64;
     for message in messages {
@@ -362,14 +354,15 @@ async fn handle_frame(
             Message::Sync(SyncMessage::SyncStep1(sv)) => steps.push(Step::SyncStep1(sv)),
             Message::Sync(SyncMessage::SyncStep2(raw))
             | Message::Sync(SyncMessage::Update(raw)) => {
-                let update = protocol::decode_update(&raw)
-                    .map_err(|e| CloseReason::new(1003, format!("undecodable update: {e}")))?;
+                let update = protocol::decode_update(&raw).map_err(|e| {
+                    CloseReason::new(close::UNSUPPORTED_DATA, format!("undecodable update: {e}"))
+                })?;
                 let Some(update) = update else { continue };
                 if role.can_edit_document() && !room.read_only {
                     update_bytes += raw.len() as u64;
                     if !limits.doc_fits(room.stored_bytes(), update_bytes) {
                         return Err(CloseReason::new(
-                            DOC_TOO_LARGE,
+                            close::DOC_TOO_LARGE,
                             format!(
                                 "the document is at its size limit of {} bytes; the edit was not applied",
                                 limits.settings.max_doc_bytes
@@ -383,14 +376,14 @@ async fn handle_frame(
                     } else {
                         "read-only: a viewer cannot change the document"
                     };
-                    return Err(CloseReason::new(1008, reason));
+                    return Err(CloseReason::new(close::POLICY_VIOLATION, reason));
                 }
                 // Otherwise a read-only socket repeated what the room has: nothing to do.
             }
             Message::Awareness(update) => {
                 if !limits.awareness_fits(&update) {
                     return Err(CloseReason::new(
-                        AWARENESS_TOO_LARGE,
+                        close::AWARENESS_TOO_LARGE,
                         format!(
                             "a presence state is larger than {} bytes",
                             limits.settings.max_awareness_bytes
@@ -412,7 +405,7 @@ async fn handle_frame(
                     .await
                     .expect("the semaphore is never closed");
                 room.apply_update(conn, update, raw, rooms.commit(), permit)
-                    .map_err(|e| CloseReason::new(1003, e.to_string()))?;
+                    .map_err(|e| CloseReason::new(close::UNSUPPORTED_DATA, e.to_string()))?;
             }
             Step::Awareness(update) => room.apply_awareness(conn, update),
             Step::AwarenessQuery => room.send_awareness_to(conn),

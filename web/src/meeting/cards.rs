@@ -351,7 +351,7 @@ fn CardActions(session: Session, id: String) -> impl IntoView {
                     <input
                         type="text"
                         class="reply-input"
-                        maxlength="4000"
+                        maxlength=casebook_core::limits::MAX_TEXT_CHARS
                         aria-label=move || session.t(Key::Reply)
                         placeholder=move || session.t(Key::ReplyPlaceholder)
                         prop:value=move || reply.get()
@@ -438,7 +438,7 @@ fn AnswerEditor(session: Session, id: String) -> impl IntoView {
                         class="edit-answer-text"
                         aria-label=move || session.t(Key::EditAnswer)
                         rows="4"
-                        maxlength="8000"
+                        maxlength=casebook_core::limits::MAX_ANSWER_CHARS
                         prop:value=move || draft.get()
                         on:input=move |ev| draft.set(event_target_value(&ev))
                     ></textarea>

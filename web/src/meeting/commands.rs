@@ -8,11 +8,8 @@
 
 use crate::api::{call, ApiError};
 use crate::storage;
-use casebook_core::meeting::{PhaseDuration, PhaseEntry};
-use casebook_core::survey::SurveyAggregate;
-use serde::{Deserialize, Serialize};
+use casebook_core::api::MeetingAnswer;
 use serde_json::Value;
-use std::collections::BTreeSet;
 use wasm_bindgen_futures::JsFuture;
 
 /// Attempts per command, and the pause before each retry.
@@ -62,19 +59,7 @@ pub async fn send(pm: &str, token: &str, mut kind: Value) -> Result<Value, ApiEr
     }
 }
 
-/// The answer of `POST …/join`: a personal token and who it speaks for.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Joined {
-    pub token: String,
-    pub role: String,
-    pub person: JoinedPerson,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct JoinedPerson {
-    pub id: String,
-    pub name: String,
-}
+pub use casebook_core::api::Joined;
 
 /// The last 16 characters of a role link's token: enough to tell two role
 /// links of one postmortem apart in one browser, never the whole secret.
@@ -122,58 +107,6 @@ pub async fn personal_token(pm: &str, role_token: &str, name: &str) -> Result<Jo
     Ok(joined)
 }
 
-/// The parts of `GET …/meeting` the browser needs beyond the room.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct MeetingView {
-    pub state: ViewState,
-    #[serde(default)]
-    pub phase_durations: Vec<PhaseDuration>,
-    /// The anonymous aggregate, for the facilitator only.
-    #[serde(default)]
-    pub survey: Option<SurveyAggregate>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct ViewState {
-    #[serde(default)]
-    pub history: Vec<PhaseEntry>,
-    #[serde(default)]
-    pub survey: SurveyTakers,
-}
-
-/// Who answered the survey (never what).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-pub struct SurveyTakers {
-    #[serde(default)]
-    pub answered_by: BTreeSet<String>,
-}
-
-pub async fn meeting_view(pm: &str, token: &str) -> Result<MeetingView, ApiError> {
+pub async fn meeting_view(pm: &str, token: &str) -> Result<MeetingAnswer, ApiError> {
     call("GET", &pm_path(pm, "/meeting"), token, None).await
-}
-
-impl MeetingView {
-    /// The server's clock when it answered, from the time spent in the
-    /// current phase: `phase_durations` counts the current phase up to the
-    /// server's now, `history` says when each visit began.
-    pub fn server_now_ms(&self) -> Option<u64> {
-        let current = self.state.history.last()?;
-        let total = self
-            .phase_durations
-            .iter()
-            .find(|d| d.phase == current.phase)?
-            .total_ms;
-        let earlier_visits: u64 = self
-            .state
-            .history
-            .windows(2)
-            .filter(|pair| pair[0].phase == current.phase)
-            .map(|pair| pair[1].entered_at_ms.saturating_sub(pair[0].entered_at_ms))
-            .sum();
-        Some(
-            current
-                .entered_at_ms
-                .saturating_add(total.saturating_sub(earlier_visits)),
-        )
-    }
 }

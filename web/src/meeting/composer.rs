@@ -237,7 +237,7 @@ pub fn Composer(session: Session) -> impl IntoView {
                         <textarea
                             id="comment-text"
                             rows="3"
-                            maxlength="4000"
+                            maxlength=casebook_core::limits::MAX_TEXT_CHARS
                             placeholder=move || match session.draft.with(|d| d.as_ref().map(|d| d.kind)) {
                                 Some(CommentKind::Suggestion) => session.t(Key::SuggestionPlaceholder),
                                 _ => session.t(Key::QuestionPlaceholder),

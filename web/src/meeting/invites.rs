@@ -11,12 +11,12 @@ use crate::admin::CopyButton;
 use crate::api::{call, ApiError};
 use crate::i18n::{invite_expiry, Key};
 use crate::role_key;
+use casebook_core::api::Invite;
 use casebook_core::permission::Action;
 use casebook_core::phase::Phase;
 use casebook_core::Role;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde::Deserialize;
 
 /// Roles a link can be minted for, most asked for first.
 const ROLES: [Role; 4] = [
@@ -28,18 +28,6 @@ const ROLES: [Role; 4] = [
 
 /// Expiries offered, in days.
 const EXPIRY_DAYS: [u64; 4] = [1, 7, 30, 90];
-
-/// An invite as `…/invites` answers it (README "API"): `link` only while the
-/// invite is usable.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-struct Invite {
-    id: String,
-    role: Role,
-    /// Unix seconds.
-    expires_at: u64,
-    #[serde(default)]
-    link: Option<String>,
-}
 
 fn invites_path(pm: &str) -> String {
     format!(

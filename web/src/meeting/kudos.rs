@@ -56,7 +56,7 @@ pub fn KudosWall(session: Session) -> impl IntoView {
                     <input
                         id="kudos-to"
                         type="text"
-                        maxlength="100"
+                        maxlength=casebook_core::limits::MAX_KUDOS_TO_CHARS
                         placeholder=move || session.t(Key::KudosToPlaceholder)
                         prop:value=move || to.get()
                         on:input=move |ev| to.set(event_target_value(&ev))
@@ -65,7 +65,7 @@ pub fn KudosWall(session: Session) -> impl IntoView {
                     <input
                         id="kudos-text"
                         type="text"
-                        maxlength="2000"
+                        maxlength=casebook_core::limits::MAX_KUDOS_CHARS
                         placeholder=move || session.t(Key::KudosTextPlaceholder)
                         prop:value=move || text.get()
                         on:input=move |ev| text.set(event_target_value(&ev))

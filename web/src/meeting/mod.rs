@@ -291,12 +291,11 @@ impl Session {
             let pm = self.pm();
             let token = self.role_token.get_value();
             let details = crate::api::postmortem(&pm, &token).await;
-            match details.map(|d| d.role) {
-                Ok(role) if role == "admin" => {
-                    self.is_admin.set(true);
-                    self.role.set(Some(Role::Facilitator));
+            match details {
+                Ok(details) => {
+                    self.is_admin.set(details.role == "admin");
+                    self.role.set(Some(details.acts_as));
                 }
-                Ok(role) => self.role.set(role.parse().ok()),
                 Err(e) => self.error.set(Some(e.to_string())),
             }
             self.refresh_view();

@@ -116,7 +116,7 @@ pub fn ProposalsPanel(session: Session) -> impl IntoView {
                         <input
                             id="decline-reason"
                             type="text"
-                            maxlength="2000"
+                            maxlength=casebook_core::limits::MAX_REASON_CHARS
                             placeholder=move || session.t(Key::DeclineReasonPlaceholder)
                             prop:value=reason_text
                             on:input=move |ev| {

@@ -65,7 +65,7 @@ pub fn PublishRefusal(session: Session) -> impl IntoView {
                     <input
                         type="text"
                         id="override-reason"
-                        maxlength="2000"
+                        maxlength=casebook_core::limits::MAX_REASON_CHARS
                         aria-label=move || session.t(Key::OverrideReason)
                         placeholder=move || session.t(Key::OverrideReason)
                         prop:value=move || reason.get()

@@ -120,7 +120,7 @@ fn RevisionItem(session: Session, id: String) -> impl IntoView {
                     <input
                         type="text"
                         class="resolve-note"
-                        maxlength="2000"
+                        maxlength=casebook_core::limits::MAX_REASON_CHARS
                         aria-label=move || session.t(Key::NoteLabel)
                         placeholder=move || session.t(Key::ResolveNotePlaceholder)
                         prop:value=move || note.get()

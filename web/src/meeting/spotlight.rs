@@ -201,7 +201,7 @@ fn AnswerBox(session: Session, id: String) -> impl IntoView {
                 <textarea
                     id="answer-text"
                     rows="3"
-                    maxlength="8000"
+                    maxlength=casebook_core::limits::MAX_ANSWER_CHARS
                     placeholder=move || session.t(Key::AnswerPlaceholder)
                     prop:value=move || draft.get()
                     on:input=move |ev| draft.set(event_target_value(&ev))

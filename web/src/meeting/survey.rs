@@ -95,7 +95,7 @@ fn SurveyForm(session: Session) -> impl IntoView {
                     <textarea
                         id="survey-comment"
                         rows="2"
-                        maxlength="4000"
+                        maxlength=casebook_core::limits::MAX_TEXT_CHARS
                         prop:value=move || comment.get()
                         on:input=move |ev| comment.set(event_target_value(&ev))
                     ></textarea>

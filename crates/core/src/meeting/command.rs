@@ -19,27 +19,6 @@ use crate::readiness::Rule;
 use crate::survey::Ratings;
 use serde::{Deserialize, Serialize};
 
-/// Longest command id, comment id or participant id, in characters.
-pub const MAX_ID_CHARS: usize = 128;
-/// Longest display name.
-pub const MAX_NAME_CHARS: usize = 80;
-/// Longest comment, reply or survey free text.
-pub const MAX_TEXT_CHARS: usize = 4000;
-/// Longest recorded answer.
-pub const MAX_ANSWER_CHARS: usize = 8000;
-/// Longest decline reason or resolution note.
-pub const MAX_REASON_CHARS: usize = 2000;
-/// Longest kudos card text.
-pub const MAX_KUDOS_CHARS: usize = 2000;
-/// Longest name on a kudos card.
-pub const MAX_KUDOS_TO_CHARS: usize = 100;
-/// Longest section name in an anchor.
-pub const MAX_SECTION_CHARS: usize = 200;
-/// Longest quote in an anchor.
-pub const MAX_QUOTE_CHARS: usize = 2000;
-/// Longest timer duration or extension: three hours.
-pub const MAX_TIMER_SECS: u64 = 3 * 60 * 60;
-
 /// A client's request, identified by its `command_id` for retries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Command {

@@ -4,6 +4,7 @@
 use super::command::*;
 use super::{Actor, Change, Event, Meeting, MeetingError, Origin};
 use crate::comment::{Comment, CommentKind, Person};
+use crate::limits::*;
 use crate::permission::allowed;
 
 impl Meeting {

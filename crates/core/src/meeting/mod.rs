@@ -39,7 +39,9 @@ mod views;
 pub use command::{Command, CommandKind};
 pub use error::{ErrorKind, MeetingError};
 pub use event::{Change, Event, Origin};
-pub use views::{Attendee, Counts, PhaseDuration, Present, Reader, ReadingProgress};
+pub use views::{
+    Attendee, Counts, PhaseDuration, Present, PublicMeeting, PublicSurvey, Reader, ReadingProgress,
+};
 
 use crate::comment::{Answer, Comment, Decision, Kudos, Outcome, Person, Reply, Resolution};
 use crate::phase::Phase;

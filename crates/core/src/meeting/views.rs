@@ -2,13 +2,13 @@
 //! who has finished reading, the real duration of each phase, the survey
 //! aggregate, and the state that everyone may see.
 
-use super::{Meeting, TimerPlan};
-use crate::comment::{Comment, CommentKind, Person};
+use super::{Dismissal, LeftPhase, Meeting, Member, PhaseEntry, Publication, Settings, TimerPlan};
+use crate::comment::{Comment, CommentKind, Kudos, Person};
 use crate::permission::{allowed, Action};
 use crate::phase::Phase;
 use crate::role::Role;
 use crate::survey::SurveyAggregate;
-use crate::timer::Schedule;
+use crate::timer::{Schedule, Timer};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -253,11 +253,114 @@ impl Meeting {
 
     /// The state everyone in the meeting room may see: without the survey's
     /// answers (the facilitator reads them through
-    /// [`Meeting::survey_aggregate`]) and without the command ids.
-    pub fn public_view(&self) -> Meeting {
-        let mut view = self.clone();
-        view.survey.answers.clear();
-        view.processed_commands.clear();
-        view
+    /// [`Meeting::survey_aggregate`]) and without the command ids. Every
+    /// field is named here, so a field added to [`Meeting`] stays private
+    /// until someone decides it is public.
+    pub fn public_view(&self) -> PublicMeeting {
+        let Meeting {
+            phase,
+            timer,
+            history,
+            comments,
+            spotlight,
+            done_reading,
+            kudos,
+            survey,
+            published,
+            timer_plans,
+            phase_movers,
+            settings,
+            left_phases,
+            left_spotlight,
+            people,
+            processed_commands: _,
+            dismissals,
+        } = self;
+        PublicMeeting {
+            phase: *phase,
+            timer: *timer,
+            history: history.clone(),
+            comments: comments.clone(),
+            spotlight: spotlight.clone(),
+            done_reading: done_reading.clone(),
+            kudos: kudos.clone(),
+            survey: PublicSurvey {
+                answered_by: survey.answered_by.clone(),
+            },
+            published: published.clone(),
+            timer_plans: timer_plans.clone(),
+            phase_movers: phase_movers.clone(),
+            settings: *settings,
+            left_phases: left_phases.clone(),
+            left_spotlight: left_spotlight.clone(),
+            people: people.clone(),
+            dismissals: dismissals.clone(),
+        }
+    }
+}
+
+/// What everyone in the meeting may see of it (`GET …/meeting`'s `state`,
+/// the meeting room): a [`Meeting`] without survey answers and command ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicMeeting {
+    pub phase: Phase,
+    pub timer: Timer,
+    pub history: Vec<PhaseEntry>,
+    pub comments: Vec<Comment>,
+    pub spotlight: Option<String>,
+    pub done_reading: BTreeSet<String>,
+    pub kudos: Vec<Kudos>,
+    pub survey: PublicSurvey,
+    pub published: Option<Publication>,
+    #[serde(default)]
+    pub timer_plans: BTreeMap<Phase, TimerPlan>,
+    #[serde(default)]
+    pub phase_movers: BTreeSet<String>,
+    #[serde(default)]
+    pub settings: Settings,
+    #[serde(default)]
+    pub left_phases: BTreeMap<Phase, LeftPhase>,
+    #[serde(default)]
+    pub left_spotlight: Option<String>,
+    #[serde(default)]
+    pub people: BTreeMap<String, Member>,
+    #[serde(default)]
+    pub dismissals: Vec<Dismissal>,
+}
+
+/// Who answered the survey, never what.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicSurvey {
+    #[serde(default)]
+    pub answered_by: BTreeSet<String>,
+}
+
+impl From<PublicMeeting> for Meeting {
+    /// The meeting as the public knows it, for the rules that read only
+    /// public parts (the readiness check in the browser): no survey answers,
+    /// no command ids.
+    fn from(public: PublicMeeting) -> Meeting {
+        Meeting {
+            phase: public.phase,
+            timer: public.timer,
+            history: public.history,
+            comments: public.comments,
+            spotlight: public.spotlight,
+            done_reading: public.done_reading,
+            kudos: public.kudos,
+            survey: crate::survey::Survey {
+                answered_by: public.survey.answered_by,
+                answers: Vec::new(),
+            },
+            published: public.published,
+            timer_plans: public.timer_plans,
+            phase_movers: public.phase_movers,
+            settings: public.settings,
+            left_phases: public.left_phases,
+            left_spotlight: public.left_spotlight,
+            people: public.people,
+            processed_commands: BTreeMap::new(),
+            dismissals: public.dismissals,
+        }
     }
 }

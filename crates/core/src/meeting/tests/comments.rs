@@ -9,11 +9,14 @@ fn empty_or_oversized_text_is_bad_input() {
     assert_eq!(
         run.refused(
             &reader(),
-            question(&"x".repeat(command::MAX_TEXT_CHARS + 1))
+            question(&"x".repeat(crate::limits::MAX_TEXT_CHARS + 1))
         ),
         ErrorKind::BadInput
     );
-    run.post(&reader(), question(&"字".repeat(command::MAX_TEXT_CHARS)));
+    run.post(
+        &reader(),
+        question(&"字".repeat(crate::limits::MAX_TEXT_CHARS)),
+    );
     let q = run.meeting.comments[0].id.clone();
     let empty_reply = CommandKind::Reply {
         comment_id: q,

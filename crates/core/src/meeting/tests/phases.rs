@@ -84,7 +84,7 @@ fn an_override_reason_is_kept_with_the_publication_and_only_for_publishing() {
         override_reason: Some("because".into()),
     };
     assert_eq!(run.refused(&sre(), back), ErrorKind::BadInput);
-    let too_long = "x".repeat(crate::meeting::command::MAX_REASON_CHARS + 1);
+    let too_long = "x".repeat(crate::limits::MAX_REASON_CHARS + 1);
     assert_eq!(run.refused(&sre(), publish(&too_long)), ErrorKind::BadInput);
     assert_eq!(run.meeting.phase, Phase::Revision);
     let events = run.ok(&sre(), publish("  用語集は来週追加 📚 "));
@@ -235,7 +235,7 @@ fn the_facilitator_starts_pauses_and_extends_the_timer() {
         run.refused(
             &sre(),
             CommandKind::StartTimer {
-                seconds: Some(command::MAX_TIMER_SECS + 1)
+                seconds: Some(crate::limits::MAX_TIMER_SECS + 1)
             }
         ),
         ErrorKind::BadInput

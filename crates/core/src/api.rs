@@ -1,0 +1,283 @@
+//! The JSON answers of the server's HTTP API (README "API"): the server
+//! serialises these types and the browser deserialises the same ones, so the
+//! two cannot drift apart. Requests that carry meeting commands are
+//! [`crate::meeting::Command`]; errors are `{"error": "…"}` ([`ErrorBody`]).
+//!
+//! Only the shapes live here; who may see what is decided by the server
+//! (through [`crate::permission`]) before it fills them in.
+
+use crate::case::Incident;
+use crate::insights::MeetingInsights;
+use crate::meeting::{Counts, Event, PhaseDuration, PublicMeeting};
+use crate::phase::Phase;
+use crate::role::Role;
+use crate::survey::SurveyAggregate;
+use crate::timer::Timer;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// `POST /api/postmortems` and `POST /api/postmortems/import` (201): the new
+/// postmortem and one invite link per role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Created {
+    pub id: String,
+    pub title: String,
+    /// Role → the invite's token.
+    pub tokens: BTreeMap<Role, String>,
+    /// Role → the page opened with that token.
+    pub links: BTreeMap<Role, String>,
+    /// Role → the invite's id (to revoke it).
+    pub invites: BTreeMap<Role, String>,
+    /// Import only: the ids of the sections the file filled, in its order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sections: Option<Vec<String>>,
+}
+
+/// One row of `GET /api/postmortems` (admin).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostmortemSummary {
+    pub id: String,
+    pub title: String,
+    /// Unix seconds.
+    pub created_at: u64,
+    pub phase: Phase,
+}
+
+/// `GET /api/postmortems/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostmortemDetails {
+    pub id: String,
+    pub title: String,
+    /// Unix seconds.
+    pub created_at: u64,
+    pub phase: Phase,
+    pub timer: Timer,
+    /// The caller's role name, or `"admin"`.
+    pub role: String,
+    /// The role the caller's commands act with (the admin's is decided by
+    /// the server); the browser shows the meeting's controls for it.
+    pub acts_as: Role,
+    pub counts: LiveCounts,
+    /// When the incident began and the case's time zone, once set.
+    #[serde(default)]
+    pub incident: Option<Incident>,
+}
+
+/// The meeting's counts and the sockets on the document now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveCounts {
+    #[serde(flatten)]
+    pub meeting: Counts,
+    pub connected: u32,
+}
+
+/// `GET /api/postmortems/{id}/meeting`, and the `meeting` of a command's
+/// answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeetingAnswer {
+    pub state: PublicMeeting,
+    pub counts: Counts,
+    /// Real time per phase; the current phase counts up to the server's now.
+    pub phase_durations: Vec<PhaseDuration>,
+    /// The survey's anonymous aggregate, for those the permission table
+    /// lets see it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<SurveyAggregate>,
+}
+
+impl MeetingAnswer {
+    /// The server's clock when it answered, from the time spent in the
+    /// current phase: `phase_durations` counts the current phase up to the
+    /// server's now, `history` says when each visit began.
+    pub fn server_now_ms(&self) -> Option<u64> {
+        let current = self.state.history.last()?;
+        let total = self
+            .phase_durations
+            .iter()
+            .find(|d| d.phase == current.phase)?
+            .total_ms;
+        let earlier_visits: u64 = self
+            .state
+            .history
+            .windows(2)
+            .filter(|pair| pair[0].phase == current.phase)
+            .map(|pair| pair[1].entered_at_ms.saturating_sub(pair[0].entered_at_ms))
+            .sum();
+        Some(
+            current
+                .entered_at_ms
+                .saturating_add(total.saturating_sub(earlier_visits)),
+        )
+    }
+}
+
+/// `POST /api/postmortems/{id}/commands` (200): the events the command
+/// produced (none for a retry) and the meeting after them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommandAnswer {
+    pub events: Vec<Event>,
+    pub meeting: MeetingAnswer,
+}
+
+/// One person in one postmortem, as a personal token names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    /// Random, stable for this person across renames.
+    pub id: String,
+    /// Display name, as shown to the others.
+    pub name: String,
+}
+
+/// `POST /api/postmortems/{id}/join`: the personal token and who it names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Joined {
+    pub token: String,
+    pub role: Role,
+    pub person: Person,
+    /// Unix seconds; the invite's expiry.
+    #[serde(default)]
+    pub expires_at: u64,
+}
+
+/// An invite link as `…/invites` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invite {
+    pub id: String,
+    pub role: Role,
+    /// Unix seconds.
+    pub created_at: u64,
+    pub expires_at: u64,
+    pub revoked_at: Option<u64>,
+    /// Token and link, while the invite is usable.
+    pub token: Option<String>,
+    pub link: Option<String>,
+}
+
+/// `GET /api/postmortems/{id}/read-link` (with the case, in [`crate::case`]).
+pub use crate::case::ReadLink;
+/// `GET /api/postmortems/{id}/readiness` (its rules live in [`crate::readiness`]).
+pub use crate::readiness::Readiness;
+
+/// One meeting's insights: `GET /api/postmortems/{id}/insights`, and each
+/// entry of `GET /api/insights`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InsightsEntry {
+    pub id: String,
+    pub title: String,
+    /// Unix seconds.
+    pub created_at: u64,
+    pub phase: Phase,
+    pub published_at_ms: Option<u64>,
+    pub insights: MeetingInsights,
+}
+
+/// `GET /api/insights` (admin): every meeting, oldest start first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AllInsights {
+    pub meetings: Vec<InsightsEntry>,
+}
+
+/// A published case as the library lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LibraryCase {
+    pub id: String,
+    pub title: String,
+    pub published_at_ms: u64,
+    pub services: Vec<String>,
+    pub tags: Vec<String>,
+    /// The Summary's first 280 characters.
+    pub summary: String,
+    pub read_link: String,
+}
+
+/// A service or tag to filter by, with how many cases have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facet {
+    pub name: String,
+    pub count: u32,
+}
+
+/// `GET /api/library?q=&service=&tag=`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LibraryAnswer {
+    /// The cases found.
+    pub cases: Vec<LibraryCase>,
+    /// Every service and tag in the library (not only in what was found).
+    pub services: Vec<Facet>,
+    pub tags: Vec<Facet>,
+    /// Published cases in the library.
+    pub total: u32,
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub rooms_loaded: u32,
+}
+
+/// The body of every error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_library_case_keeps_its_publication_time_as_an_integer() {
+        let case = LibraryCase {
+            id: "pm".into(),
+            title: "t".into(),
+            published_at_ms: 1_764_000_000_123,
+            services: vec![],
+            tags: vec![],
+            summary: String::new(),
+            read_link: "/read/pm".into(),
+        };
+        let json = serde_json::to_value(&case).unwrap();
+        assert!(json["published_at_ms"].is_u64(), "{json}");
+        assert_eq!(serde_json::from_value::<LibraryCase>(json).unwrap(), case);
+    }
+
+    #[test]
+    fn created_is_keyed_by_role_names() {
+        let created = Created {
+            id: "pm".into(),
+            title: "t".into(),
+            tokens: Role::ALL.map(|r| (r, format!("tok-{}", r.as_str()))).into(),
+            links: BTreeMap::new(),
+            invites: BTreeMap::new(),
+            sections: None,
+        };
+        let json = serde_json::to_value(&created).unwrap();
+        assert_eq!(json["tokens"]["facilitator"], "tok-facilitator");
+        assert!(json.get("sections").is_none(), "{json}");
+    }
+
+    #[test]
+    fn the_server_clock_is_read_from_the_current_phase() {
+        use crate::meeting::{Meeting, PhaseEntry};
+        let mut meeting = Meeting::new(1_000);
+        meeting.history.push(PhaseEntry {
+            phase: Phase::SilentReading,
+            entered_at_ms: 5_000,
+        });
+        let answer = MeetingAnswer {
+            state: meeting.public_view(),
+            counts: meeting.counts(),
+            phase_durations: meeting.phase_durations(12_345),
+            survey: None,
+        };
+        assert_eq!(answer.server_now_ms(), Some(12_345));
+    }
+
+    #[test]
+    fn a_stored_join_without_expiry_still_reads() {
+        let stored = r#"{"token":"t","role":"participant","person":{"id":"p","name":"Pat"}}"#;
+        let joined: Joined = serde_json::from_str(stored).unwrap();
+        assert_eq!((joined.role, joined.expires_at), (Role::Participant, 0));
+    }
+}

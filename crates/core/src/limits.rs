@@ -1,0 +1,34 @@
+//! Input limits: the longest text each field accepts, in characters.
+//!
+//! The one list the server validates against and the browser gives its
+//! inputs as `maxlength`, so a field never accepts in the browser what the
+//! server then refuses. Byte and rate limits of sockets are operator
+//! settings of the server (`--max-*` flags), not here.
+
+/// Longest command id, comment id or participant id.
+pub const MAX_ID_CHARS: usize = 128;
+/// Longest display name a command carries.
+pub const MAX_NAME_CHARS: usize = 80;
+/// Longest name typed when joining through an invite link; shorter than
+/// [`MAX_NAME_CHARS`] so it fits a presence badge.
+pub const MAX_JOIN_NAME_CHARS: usize = 60;
+/// Longest postmortem title (created or imported).
+pub const MAX_POSTMORTEM_TITLE_CHARS: usize = 200;
+/// Longest section title, short enough for the outline.
+pub const MAX_SECTION_TITLE_CHARS: usize = 120;
+/// Longest comment, reply or survey free text.
+pub const MAX_TEXT_CHARS: usize = 4000;
+/// Longest recorded answer; answers gather what several people said.
+pub const MAX_ANSWER_CHARS: usize = 8000;
+/// Longest decline reason, resolution note or phase override reason.
+pub const MAX_REASON_CHARS: usize = 2000;
+/// Longest kudos card text.
+pub const MAX_KUDOS_CHARS: usize = 2000;
+/// Longest name on a kudos card.
+pub const MAX_KUDOS_TO_CHARS: usize = 100;
+/// Longest section name in an anchor.
+pub const MAX_SECTION_CHARS: usize = 200;
+/// Longest quote in an anchor.
+pub const MAX_QUOTE_CHARS: usize = 2000;
+/// Longest timer duration or extension: three hours, longer than any meeting.
+pub const MAX_TIMER_SECS: u64 = 3 * 60 * 60;

@@ -1,0 +1,186 @@
+//! The server as a value: [`App::open`] wires storage, tokens, rooms and the
+//! library index from [`Settings`]; [`App::serve`] answers on a listener
+//! until a shutdown future completes.
+//!
+//! `main.rs` only turns flags into `Settings` and signals into the shutdown
+//! future, so the end-to-end tests start the same server in-process on port
+//! 0 (as mini-redis's `tests/server.rs` does). Nothing here reads the
+//! environment, parses flags, installs a logger or prints.
+
+use crate::auth::{random_token, Auth};
+use crate::backup::GatedStore;
+use crate::commit::GroupCommit;
+use crate::library::{Library, LibraryError};
+use crate::limits::{LimitSettings, Limits};
+use crate::meeting::Meetings;
+use crate::room::{CloseReason, RoomConfig, Rooms};
+use crate::store::{SledStore, Store, StoreError};
+use crate::{router, AppState, ServerConfig};
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// Everything an operator can set; made from the `casebook serve` flags
+/// ([`crate::flags::ServeArgs::settings`]), where the defaults are.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Directory of the sled database (created if missing).
+    pub data_dir: PathBuf,
+    /// Directory of the built browser bundle.
+    pub web_dir: PathBuf,
+    /// Base URL of printed and handed-out links, e.g. `http://127.0.0.1:8080`.
+    pub public_url: String,
+    /// Admin token; generated and kept in the data directory when `None`.
+    pub admin_token: Option<String>,
+    /// How long an invite link stays valid.
+    pub token_ttl: Duration,
+    /// Largest WebSocket message accepted, in bytes.
+    pub max_frame_bytes: usize,
+    /// Sockets, message rate, awareness and document size.
+    pub limits: LimitSettings,
+    /// Unloading, snapshots, awareness expiry, socket backlog.
+    pub rooms: RoomConfig,
+    /// Time a connection has to send a whole request head.
+    pub header_read_timeout: Duration,
+}
+
+/// Why the server could not open its data directory.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot open the data directory {dir} (is another casebook using it, or is it not a Casebook data directory?): {source}")]
+    DataDir { dir: PathBuf, source: StoreError },
+    #[error("reading the server's secrets from the data directory: {0}")]
+    Secret(StoreError),
+    #[error("the stored admin token is not text; set --admin-token")]
+    AdminTokenNotText,
+    #[error("opening the library index: {0}")]
+    Library(#[from] LibraryError),
+}
+
+/// An opened server, ready to serve.
+pub struct App {
+    state: AppState,
+    header_read_timeout: Duration,
+    /// How often expired presence states are swept.
+    expire_every: Duration,
+}
+
+impl App {
+    /// Opens the data directory and wires the handlers' shared state; the
+    /// library index is reconciled with the meeting logs before it returns.
+    pub async fn open(settings: Settings) -> Result<App, OpenError> {
+        let sled = SledStore::open(&settings.data_dir).map_err(|source| OpenError::DataDir {
+            dir: settings.data_dir.clone(),
+            source,
+        })?;
+        // Writes pass a gate that a backup closes while it copies everything.
+        let store: Arc<dyn Store> = Arc::new(GatedStore::new(sled));
+        let signing_key = store
+            .secret("token-signing-key", &|| rand::random::<[u8; 32]>().to_vec())
+            .map_err(OpenError::Secret)?;
+        let admin_token = match settings.admin_token {
+            Some(token) if !token.trim().is_empty() => token.trim().to_owned(),
+            _ => {
+                let stored = store
+                    .secret("admin-token", &|| random_token().into_bytes())
+                    .map_err(OpenError::Secret)?;
+                String::from_utf8(stored).map_err(|_| OpenError::AdminTokenNotText)?
+            }
+        };
+        let auth = Arc::new(Auth::new(signing_key, admin_token, settings.token_ttl));
+        let commit = GroupCommit::start(Arc::clone(&store));
+        let expire_every = (settings.rooms.awareness_timeout / 6)
+            .clamp(Duration::from_secs(1), Duration::from_secs(5));
+        let rooms = Rooms::new(Arc::clone(&store), commit, settings.rooms);
+        let config = Arc::new(ServerConfig {
+            public_url: settings.public_url,
+            web_dir: settings.web_dir,
+            max_frame_bytes: settings.max_frame_bytes,
+            limits: Limits::new(settings.limits),
+        });
+        let library = Library::open_or_rebuild(&settings.data_dir.join("library-index"))?;
+        let state = AppState {
+            library: Arc::new(library),
+            meetings: Arc::new(Meetings::new(Arc::clone(&store), Arc::clone(&rooms))),
+            store,
+            auth,
+            rooms,
+            config,
+        };
+        match crate::library::reconcile(&state).await {
+            Ok((0, 0)) => {}
+            Ok((added, removed)) => {
+                tracing::info!(
+                    added,
+                    removed,
+                    "library index reconciled with the meeting logs"
+                )
+            }
+            Err(e) => tracing::error!(error = %e.message, "library index not reconciled"),
+        }
+        Ok(App {
+            state,
+            header_read_timeout: settings.header_read_timeout,
+            expire_every,
+        })
+    }
+
+    /// What the handlers share (tests read the admin token and the rooms).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The admin's link to the front page.
+    pub fn admin_link(&self) -> String {
+        format!(
+            "{}/?token={}",
+            self.state.config.public_url,
+            self.state.auth.admin_token()
+        )
+    }
+
+    /// Serves on `listener` until `shutdown` completes; then every socket is
+    /// asked to reconnect later (1012), and this waits a few seconds at most
+    /// for their close frames, so clients learn it is a restart.
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+        let rooms = Arc::clone(&self.state.rooms);
+        let limits = Arc::clone(&self.state.config.limits);
+        let every = self.expire_every;
+        let expiry = tokio::spawn({
+            let rooms = Arc::clone(&rooms);
+            async move {
+                let mut tick = tokio::time::interval(every);
+                loop {
+                    tick.tick().await;
+                    rooms.expire_awareness();
+                }
+            }
+        });
+        crate::listen::serve(
+            listener,
+            router(self.state),
+            self.header_read_timeout,
+            async move {
+                shutdown.await;
+                tracing::info!("shutting down: closing sockets");
+                rooms.close_all(CloseReason::new(
+                    casebook_core::close::RESTARTING,
+                    "the server is restarting",
+                ));
+            },
+        )
+        .await;
+        expiry.abort();
+        if tokio::time::timeout(SOCKETS_CLOSING, limits.all_socket_tasks_done())
+            .await
+            .is_err()
+        {
+            tracing::warn!("some sockets had not closed when shutdown went on");
+        }
+    }
+}
+
+/// How long shutdown waits for the sockets' close frames.
+const SOCKETS_CLOSING: Duration = Duration::from_secs(5);

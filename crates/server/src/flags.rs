@@ -1,0 +1,123 @@
+//! The `casebook serve` flags (each also an environment variable) and the
+//! [`Settings`] they make.
+//!
+//! In the library rather than in `main.rs` so the in-process test server is
+//! configured with the same flags, defaults and clamps as the binary.
+
+use crate::app::Settings;
+use crate::limits::LimitSettings;
+use crate::room::RoomConfig;
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// `casebook serve`'s flags.
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "CASEBOOK_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Directory of the sled database (created if missing).
+    #[arg(long, env = "CASEBOOK_DATA_DIR", default_value = "./casebook-data")]
+    pub data_dir: PathBuf,
+    /// Directory of the built browser bundle (`cargo xtask run` builds it).
+    #[arg(long, env = "CASEBOOK_WEB_DIR", default_value = "web/dist")]
+    web_dir: PathBuf,
+    /// Base URL for printed links and invite links [default: http://<bind>].
+    #[arg(long, env = "CASEBOOK_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Admin token; generated and kept in the data directory when not set.
+    #[arg(long, env = "CASEBOOK_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Days an invite link stays valid.
+    #[arg(long, env = "CASEBOOK_TOKEN_TTL_DAYS", default_value_t = 30)]
+    token_ttl_days: u64,
+    /// Seconds an invite link stays valid; overrides --token-ttl-days (short-lived links, tests).
+    #[arg(long, env = "CASEBOOK_TOKEN_TTL_SECS")]
+    token_ttl_secs: Option<u64>,
+    /// Largest WebSocket message accepted, in bytes; larger ones close the socket (1009).
+    #[arg(long, env = "CASEBOOK_MAX_FRAME_BYTES", default_value_t = 16 << 20)]
+    max_frame_bytes: usize,
+    /// Seconds a document with no sockets stays in memory.
+    #[arg(long, env = "CASEBOOK_IDLE_UNLOAD_SECS", default_value_t = 30)]
+    idle_unload_secs: u64,
+    /// Room events a socket may fall behind before it is closed (4008) to resync.
+    #[arg(long, env = "CASEBOOK_SOCKET_BACKLOG", default_value_t = 256)]
+    socket_backlog: usize,
+    /// Seconds after which a presence (awareness) state that was not renewed is dropped.
+    #[arg(long, env = "CASEBOOK_AWARENESS_TIMEOUT_SECS", default_value_t = 30)]
+    awareness_timeout_secs: u64,
+    /// Log entries after which a document's snapshot is rewritten.
+    #[arg(long, env = "CASEBOOK_SNAPSHOT_EVERY", default_value_t = 1000)]
+    snapshot_every: u64,
+    /// Largest document, in stored bytes (snapshot plus log); an edit past it closes its socket (4010). 0: no limit.
+    #[arg(long, env = "CASEBOOK_MAX_DOC_BYTES", default_value_t = 64 << 20)]
+    max_doc_bytes: u64,
+    /// WebSockets on one document (its meeting room counts apart); more get 503. 0: no limit.
+    #[arg(long, env = "CASEBOOK_MAX_SOCKETS_PER_DOC", default_value_t = 2000)]
+    max_sockets_per_doc: usize,
+    /// WebSockets on the whole server; more get 503. 0: no limit.
+    #[arg(long, env = "CASEBOOK_MAX_SOCKETS", default_value_t = 10_000)]
+    max_sockets: usize,
+    /// Messages a socket may send per second, after a burst of one second's worth; more close it (4029). 0: no limit.
+    #[arg(long, env = "CASEBOOK_MAX_MESSAGES_PER_SEC", default_value_t = 500)]
+    max_messages_per_sec: u32,
+    /// Largest presence (awareness) state of one client, in bytes of JSON; larger closes the socket (4011). 0: no limit.
+    #[arg(long, env = "CASEBOOK_MAX_AWARENESS_BYTES", default_value_t = 16 << 10)]
+    max_awareness_bytes: usize,
+    /// Seconds one message to a socket may take to go out; a socket that does not read for this long is closed (4008). 0: no limit.
+    #[arg(long, env = "CASEBOOK_SEND_TIMEOUT_SECS", default_value_t = 30)]
+    send_timeout_secs: u64,
+    /// Seconds a connection has to send a whole request head (slowloris guard).
+    #[arg(long, env = "CASEBOOK_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    header_read_timeout_secs: u64,
+}
+
+/// Just the serve flags, for [`ServeArgs::parse_from`].
+#[derive(Parser)]
+struct ServeOnly {
+    #[command(flatten)]
+    args: ServeArgs,
+}
+
+impl ServeArgs {
+    /// Parses serve flags (without the program name), as the binary would.
+    pub fn parse_from(flags: &[&str]) -> Result<ServeArgs, clap::Error> {
+        let argv = std::iter::once("casebook-serve").chain(flags.iter().copied());
+        ServeOnly::try_parse_from(argv).map(|only| only.args)
+    }
+
+    /// The settings these flags make (links default to `http://<bind>`).
+    pub fn settings(self) -> Settings {
+        let public_url = self
+            .public_url
+            .unwrap_or_else(|| format!("http://{}", self.bind));
+        Settings {
+            data_dir: self.data_dir,
+            web_dir: self.web_dir,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            admin_token: self.admin_token,
+            token_ttl: Duration::from_secs(
+                self.token_ttl_secs
+                    .unwrap_or(self.token_ttl_days.saturating_mul(86_400)),
+            ),
+            max_frame_bytes: self.max_frame_bytes,
+            limits: LimitSettings {
+                max_doc_bytes: self.max_doc_bytes,
+                max_sockets_per_doc: self.max_sockets_per_doc,
+                max_sockets: self.max_sockets,
+                max_messages_per_sec: self.max_messages_per_sec,
+                max_awareness_bytes: self.max_awareness_bytes,
+                send_timeout_secs: self.send_timeout_secs,
+            },
+            rooms: RoomConfig {
+                idle_unload: Duration::from_secs(self.idle_unload_secs),
+                snapshot_every: self.snapshot_every,
+                broadcast_capacity: self.socket_backlog.max(1),
+                awareness_timeout: Duration::from_secs(self.awareness_timeout_secs.max(1)),
+            },
+            header_read_timeout: Duration::from_secs(self.header_read_timeout_secs.max(1)),
+        }
+    }
+}
