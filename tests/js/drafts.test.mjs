@@ -19,14 +19,13 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import {
-  withServerLog, SCREENSHOTS, WAIT_MS, connectClient, waitFor, browserSuite, skipBrowser
+  withServerLog, SCREENSHOTS, waitFor, browserSuite, skipBrowser, PHONE, LAPTOP, newContext, newPage, joinMeeting,
+  seed as seedSections, selectWords, expectPhase, cardId
 } from './helpers.mjs'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
 
 const SYSTEM = '- Restarted the primary by hand.\n- Restored traffic to the replica 切り替え.\nPayments time out when the primary fails over.'
-const PHONE = { width: 390, height: 844 }
-const LAPTOP = { width: 1280, height: 860 }
 
 let server
 let browser
@@ -34,62 +33,14 @@ const cleanups = []
 
 browserSuite(cleanups, (s, b) => { server = s; browser = b })
 
-async function seed (pm) {
-  const writer = connectClient(server, pm.id, pm.tokens.author)
-  await writer.synced()
-  writer.doc.getText('section:system').insert(0, SYSTEM)
-  const reader = connectClient(server, pm.id, pm.tokens.viewer)
-  await reader.synced()
-  await waitFor(() => reader.doc.getText('section:system').toString() === SYSTEM, { what: 'seeded draft' })
-  reader.destroy()
-  writer.destroy()
-}
+const seed = (pm) => seedSections(server, pm, { system: SYSTEM })
 
 /** A browser of its own (own storage: its own person), errors collected. */
-async function newBrowser ({ viewport = LAPTOP, locale = 'en-US' } = {}) {
-  const context = await browser.newContext({ viewport, locale, hasTouch: viewport === PHONE })
-  cleanups.push(() => context.close())
-  return context
-}
+const newBrowser = ({ viewport = LAPTOP, locale = 'en-US' } = {}) =>
+  newContext(browser, cleanups, { viewport, locale, hasTouch: viewport === PHONE })
 
-async function open (context, link, name) {
-  const page = await context.newPage()
-  page.setDefaultTimeout(WAIT_MS)
-  page.errors = []
-  page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`))
-  await page.goto(link)
-  if (name) {
-    await page.locator('#display-name').fill(name)
-    await page.locator('#join').click()
-  }
-  await page.locator('#connection[data-state="synced"]').waitFor()
-  await page.locator('#phase-bar').waitFor()
-  return page
-}
-
-async function selectWords (page, section, words) {
-  const textarea = page.locator(`#text-${section}`)
-  await waitFor(async () => (await textarea.inputValue()).includes(words), { what: `"${words}" in ${section}` })
-  await textarea.evaluate((el, w) => {
-    const start = el.value.indexOf(w)
-    el.focus()
-    el.setSelectionRange(start, start + w.length)
-    el.dispatchEvent(new Event('select', { bubbles: true }))
-    el.dispatchEvent(new MouseEvent('mouseup', { bubbles: true }))
-  }, words)
-}
-
-async function expectPhase (pages, phase) {
-  for (const page of pages) {
-    await page.locator(`.phase-bar .phase.current[data-phase="${phase}"]`).waitFor()
-  }
-}
-
-async function cardId (page, text) {
-  const card = page.locator('.cards [data-card]', { has: page.locator('.comment-text', { hasText: text }) })
-  await card.first().waitFor()
-  return card.first().getAttribute('data-card')
-}
+/** A page in `context` joined to `link` (as `name`, if given); page errors collected. */
+const open = async (context, link, name) => joinMeeting(await newPage(context, { consoleErrors: false }), link, name)
 
 async function shot (page, name) {
   await page.waitForTimeout(300)

@@ -313,3 +313,107 @@ export function withServerLog (getServer, body) {
     }
   }
 }
+
+// ---- Browser-page helpers shared by the meeting tests ----
+
+/** Viewport sizes the browser tests use: a laptop and a 390×844 phone. */
+export const LAPTOP = { width: 1280, height: 860 }
+export const PHONE = { width: 390, height: 844 }
+
+/** A browser context of its own (own storage, so its own person), closed
+ * by pushing onto `cleanups`. `clipboardOrigin` grants clipboard access there. */
+export async function newContext (browser, cleanups, { viewport = LAPTOP, locale = 'en-US', hasTouch = false, clipboardOrigin } = {}) {
+  const context = await browser.newContext({ viewport, locale, hasTouch })
+  cleanups.push(() => context.close())
+  if (clipboardOrigin) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: clipboardOrigin })
+  return context
+}
+
+/** A new page in `context` with the default timeout, its errors collected in
+ * `page.errors` (uncaught page errors, and console errors unless
+ * `consoleErrors` is false). */
+export async function newPage (context, { consoleErrors = true } = {}) {
+  const page = await context.newPage()
+  page.setDefaultTimeout(WAIT_MS)
+  page.errors = []
+  page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`))
+  if (consoleErrors) page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()}`) })
+  return page
+}
+
+/** Goes to `link`, joins with display name `name` (if given: a returning
+ * person has none to give), and waits until synced and, unless `phaseBar`
+ * is false, the phase bar is shown. */
+export async function joinMeeting (page, link, name, { phaseBar = true } = {}) {
+  await page.goto(link)
+  if (name) {
+    await page.locator('#display-name').fill(name)
+    await page.locator('#join').click()
+  }
+  await page.locator('#connection[data-state="synced"]').waitFor()
+  if (phaseBar) await page.locator('#phase-bar').waitFor()
+  return page
+}
+
+/** A page in a context of its own, joined to `link` as `name`. Options are
+ * those of newContext, newPage and joinMeeting. */
+export async function openAs (browser, cleanups, link, name, { viewport, locale, hasTouch, clipboardOrigin, consoleErrors, phaseBar } = {}) {
+  const context = await newContext(browser, cleanups, { viewport, locale, hasTouch, clipboardOrigin })
+  const page = await newPage(context, { consoleErrors })
+  return joinMeeting(page, link, name, { phaseBar })
+}
+
+/** Writes `sections` ({ sectionId: text }) into the draft in one transaction
+ * through the reference Yjs client, and waits until a second client sees them. */
+export async function seed (server, pm, sections) {
+  const writer = connectClient(server, pm.id, pm.tokens.author)
+  await writer.synced()
+  writer.doc.transact(() => {
+    for (const [id, text] of Object.entries(sections)) writer.doc.getText(`section:${id}`).insert(0, text)
+  })
+  const reader = connectClient(server, pm.id, pm.tokens.viewer)
+  await reader.synced()
+  await waitFor(() => Object.entries(sections).every(([id, text]) => reader.doc.getText(`section:${id}`).toString() === text), { what: 'seeded draft' })
+  reader.destroy()
+  writer.destroy()
+}
+
+/** Selects `words` in a section editor as a reader would (mouse up on a selection). */
+export async function selectWords (page, section, words) {
+  const textarea = page.locator(`#text-${section}`)
+  await waitFor(async () => (await textarea.inputValue()).includes(words), { what: `"${words}" in ${section}` })
+  await textarea.evaluate((el, w) => {
+    const start = el.value.indexOf(w)
+    el.focus()
+    el.setSelectionRange(start, start + w.length)
+    el.dispatchEvent(new Event('select', { bubbles: true }))
+    el.dispatchEvent(new MouseEvent('mouseup', { bubbles: true }))
+  }, words)
+}
+
+/** The phase the page's phase bar marks as current. */
+export const currentPhase = (page) => page.locator('.phase-bar .phase.current').getAttribute('data-phase')
+
+/** Waits until every page's phase bar shows `phase` as current. */
+export async function expectPhase (pages, phase) {
+  for (const page of pages) {
+    await page.locator(`.phase-bar .phase.current[data-phase="${phase}"]`).waitFor()
+  }
+}
+
+/** The comment id of the card whose text is `text`. */
+export async function cardId (page, text) {
+  const card = page.locator('.cards [data-card]', { has: page.locator('.comment-text', { hasText: text }) })
+  await card.first().waitFor()
+  return card.first().getAttribute('data-card')
+}
+
+/** A JSON request to the server's API with a bearer token: { status, body }. */
+export async function apiRequest (server, method, path, token, body) {
+  const response = await fetch(server.url(path), {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Connection: 'close' },
+    body: body === undefined ? undefined : JSON.stringify(body)
+  })
+  return { status: response.status, body: await response.json().catch(() => null) }
+}

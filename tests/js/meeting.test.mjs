@@ -15,7 +15,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import {
-  withServerLog, SCREENSHOTS, WAIT_MS, connectClient, waitFor, browserSuite, skipBrowser
+  withServerLog, SCREENSHOTS, waitFor, browserSuite, skipBrowser, openAs as openPage, seed as seedSections,
+  selectWords, currentPhase, expectPhase, cardId, apiRequest
 } from './helpers.mjs'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
@@ -30,65 +31,10 @@ const cleanups = []
 browserSuite(cleanups, (s, b) => { server = s; browser = b })
 
 /** Writes the draft's sections through the reference Yjs client. */
-async function seed (pm) {
-  const writer = connectClient(server, pm.id, pm.tokens.author)
-  await writer.synced()
-  writer.doc.transact(() => {
-    writer.doc.getText('section:system').insert(0, SYSTEM)
-    writer.doc.getText('section:countermeasures').insert(0, COUNTERMEASURES)
-  })
-  // Wait until the server has it (a second client sees it).
-  const reader = connectClient(server, pm.id, pm.tokens.viewer)
-  await reader.synced()
-  await waitFor(() => reader.doc.getText('section:system').toString() === SYSTEM, { what: 'seeded draft' })
-  reader.destroy()
-  writer.destroy()
-}
+const seed = (pm) => seedSections(server, pm, { system: SYSTEM, countermeasures: COUNTERMEASURES })
 
 /** A page of its own (own storage, so its own person), errors collected. */
-async function openAs (link, name, viewport = { width: 1280, height: 860 }) {
-  const context = await browser.newContext({ viewport, locale: 'en-US' })
-  cleanups.push(() => context.close())
-  const page = await context.newPage()
-  page.setDefaultTimeout(WAIT_MS)
-  page.errors = []
-  page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`))
-  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()}`) })
-  await page.goto(link)
-  await page.locator('#display-name').fill(name)
-  await page.locator('#join').click()
-  await page.locator('#connection[data-state="synced"]').waitFor()
-  await page.locator('#phase-bar').waitFor()
-  return page
-}
-
-/** Selects `words` in a section editor as a reader would (mouse up on a selection). */
-async function selectWords (page, section, words) {
-  const textarea = page.locator(`#text-${section}`)
-  await waitFor(async () => (await textarea.inputValue()).includes(words), { what: `"${words}" in ${section}` })
-  await textarea.evaluate((el, w) => {
-    const start = el.value.indexOf(w)
-    el.focus()
-    el.setSelectionRange(start, start + w.length)
-    el.dispatchEvent(new Event('select', { bubbles: true }))
-    el.dispatchEvent(new MouseEvent('mouseup', { bubbles: true }))
-  }, words)
-}
-
-const currentPhase = (page) => page.locator('.phase-bar .phase.current').getAttribute('data-phase')
-
-async function expectPhase (pages, phase) {
-  for (const page of pages) {
-    await page.locator(`.phase-bar .phase.current[data-phase="${phase}"]`).waitFor()
-  }
-}
-
-/** The comment id of the card whose text is `text`. */
-async function cardId (page, text) {
-  const card = page.locator('.cards [data-card]', { has: page.locator('.comment-text', { hasText: text }) })
-  await card.first().waitFor()
-  return card.first().getAttribute('data-card')
-}
+const openAs = (link, name, viewport) => openPage(browser, cleanups, link, name, { viewport })
 
 /** The words under comment `id`'s highlight in the editors (a highlight
  * may be drawn as several runs, split by other people's carets). */
@@ -100,14 +46,7 @@ async function shot (page, phase) {
   await page.screenshot({ path: join(SCREENSHOTS, `meeting-${phase}.png`) })
 }
 
-async function api (method, path, token, body) {
-  const response = await fetch(server.url(path), {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Connection: 'close' },
-    body: body === undefined ? undefined : JSON.stringify(body)
-  })
-  return { status: response.status, body: await response.json().catch(() => null) }
-}
+const api = (...args) => apiRequest(server, ...args)
 
 test('a whole meeting in three browsers, from silent reading to the survey', { skip }, withServerLog(() => server, async (t) => {
   const pm = await server.createPostmortem('2026-11-03 決済遅延 checkout latency')

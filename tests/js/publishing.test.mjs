@@ -11,7 +11,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import {
-  withServerLog, SCREENSHOTS, WAIT_MS, connectClient, waitFor, browserSuite, skipBrowser
+  withServerLog, SCREENSHOTS, waitFor, browserSuite, skipBrowser, openAs as openPage, seed as seedSections, apiRequest
 } from './helpers.mjs'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
@@ -34,47 +34,15 @@ const cleanups = []
 
 browserSuite(cleanups, (s, b) => { server = s; browser = b })
 
-async function seed (pm) {
-  const writer = connectClient(server, pm.id, pm.tokens.author)
-  await writer.synced()
-  writer.doc.transact(() => {
-    for (const [id, text] of Object.entries(SECTIONS)) {
-      if (id === 'code') continue
-      writer.doc.getText(`section:${id}`).insert(0, text)
-    }
-    writer.doc.getText('section:causes').insert(SECTIONS.causes.length, `\n\n${SECTIONS.code}`)
-  })
-  const reader = connectClient(server, pm.id, pm.tokens.viewer)
-  await reader.synced()
-  await waitFor(() => reader.doc.getText('section:causes').toString().includes('information_schema'), { what: 'seeded case' })
-  reader.destroy()
-  writer.destroy()
+/** The sections as the author wrote them: the code block at the end of the causes. */
+const seed = (pm) => {
+  const { code, causes, ...rest } = SECTIONS
+  return seedSections(server, pm, { ...rest, causes: `${causes}\n\n${code}` })
 }
 
-async function openAs (link, name, { locale = 'en-US', viewport = { width: 1280, height: 860 } } = {}) {
-  const context = await browser.newContext({ viewport, locale })
-  cleanups.push(() => context.close())
-  const page = await context.newPage()
-  page.setDefaultTimeout(WAIT_MS)
-  page.errors = []
-  page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`))
-  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()}`) })
-  await page.goto(link)
-  await page.locator('#display-name').fill(name)
-  await page.locator('#join').click()
-  await page.locator('#connection[data-state="synced"]').waitFor()
-  await page.locator('#phase-bar').waitFor()
-  return page
-}
+const openAs = (link, name, { locale, viewport } = {}) => openPage(browser, cleanups, link, name, { locale, viewport })
 
-async function api (method, path, token, body) {
-  const response = await fetch(server.url(path), {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Connection: 'close' },
-    body: body === undefined ? undefined : JSON.stringify(body)
-  })
-  return { status: response.status, body: await response.json().catch(() => null) }
-}
+const api = (...args) => apiRequest(server, ...args)
 
 let commandId = 0
 async function command (pm, token, body) {

@@ -10,7 +10,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { withServerLog, SCREENSHOTS, ADMIN_TOKEN, WAIT_MS, browserSuite, skipBrowser } from './helpers.mjs'
+import {
+  withServerLog, SCREENSHOTS, ADMIN_TOKEN, browserSuite, skipBrowser, LAPTOP, newContext, newPage as newContextPage,
+  joinMeeting, apiRequest
+} from './helpers.mjs'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
 
@@ -20,34 +23,13 @@ const cleanups = []
 
 browserSuite(cleanups, (s, b) => { server = s; browser = b })
 
-async function newPage (viewport = { width: 1280, height: 860 }) {
-  const context = await browser.newContext({ viewport, locale: 'en-US' })
-  cleanups.push(() => context.close())
-  const page = await context.newPage()
-  page.setDefaultTimeout(WAIT_MS)
-  page.errors = []
-  page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`))
-  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()}`) })
-  return page
-}
+/** A page in a context of its own, errors collected. */
+const newPage = async (viewport = LAPTOP) => newContextPage(await newContext(browser, cleanups, { viewport }))
 
-async function openAs (link, name, viewport) {
-  const page = await newPage(viewport)
-  await page.goto(link)
-  await page.locator('#display-name').fill(name)
-  await page.locator('#join').click()
-  await page.locator('#connection[data-state="synced"]').waitFor()
-  return page
-}
+/** Joins `link` as `name` (this page need not show the phase bar). */
+const openAs = async (link, name, viewport) => joinMeeting(await newPage(viewport), link, name, { phaseBar: false })
 
-async function api (method, path, token, body) {
-  const response = await fetch(server.url(path), {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Connection: 'close' },
-    body: body === undefined ? undefined : JSON.stringify(body)
-  })
-  return { status: response.status, body: await response.json().catch(() => null) }
-}
+const api = (...args) => apiRequest(server, ...args)
 
 // A good case except for one countermeasure that names no cause (blocking)
 // and an in-house abbreviation spelled out in the text but missing from the

@@ -17,13 +17,13 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import {
-  withServerLog, SCREENSHOTS, WAIT_MS, connectClient, waitFor, browserSuite, skipBrowser
+  withServerLog, SCREENSHOTS, waitFor, browserSuite, skipBrowser, PHONE, openAs as openPage,
+  seed as seedSections, selectWords, expectPhase, apiRequest
 } from './helpers.mjs'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
 
 const SYSTEM = 'Checkout runs MySQL on EC2 in one region. Payments time out when the primary fails over.'
-const PHONE = { width: 390, height: 844 }
 
 let server
 let browser
@@ -31,49 +31,13 @@ const cleanups = []
 
 browserSuite(cleanups, (s, b) => { server = s; browser = b })
 
-async function seed (pm) {
-  const writer = connectClient(server, pm.id, pm.tokens.author)
-  await writer.synced()
-  writer.doc.getText('section:system').insert(0, SYSTEM)
-  const reader = connectClient(server, pm.id, pm.tokens.viewer)
-  await reader.synced()
-  await waitFor(() => reader.doc.getText('section:system').toString() === SYSTEM, { what: 'seeded draft' })
-  reader.destroy()
-  writer.destroy()
-}
+const seed = (pm) => seedSections(server, pm, { system: SYSTEM })
 
 /** A page of its own (own storage, so its own person), errors collected. */
-async function openAs (link, name, { viewport = { width: 1280, height: 860 }, clipboard = false } = {}) {
-  const context = await browser.newContext({ viewport, locale: 'en-US' })
-  cleanups.push(() => context.close())
-  if (clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.base })
-  const page = await context.newPage()
-  page.setDefaultTimeout(WAIT_MS)
-  page.errors = []
-  page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`))
-  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()}`) })
-  await page.goto(link)
-  await page.locator('#display-name').fill(name)
-  await page.locator('#join').click()
-  await page.locator('#connection[data-state="synced"]').waitFor()
-  await page.locator('#phase-bar').waitFor()
-  return page
-}
+const openAs = (link, name, { viewport, clipboard = false } = {}) =>
+  openPage(browser, cleanups, link, name, { viewport, clipboardOrigin: clipboard ? server.base : undefined })
 
-async function api (method, path, token, body) {
-  const response = await fetch(server.url(path), {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Connection: 'close' },
-    body: body === undefined ? undefined : JSON.stringify(body)
-  })
-  return { status: response.status, body: await response.json().catch(() => null) }
-}
-
-async function expectPhase (pages, phase) {
-  for (const page of pages) {
-    await page.locator(`.phase-bar .phase.current[data-phase="${phase}"]`).waitFor()
-  }
-}
+const api = (...args) => apiRequest(server, ...args)
 
 const text = async (page, selector) => ((await page.locator(selector).textContent()) || '').trim()
 const instruction = (page) => page.locator('#phase-instructions').getAttribute('data-instruction')
@@ -155,14 +119,7 @@ test('the facilitator sees the room: invites, instructions, the timer, readers b
   let question
   await t.test('the facilitator sees who has finished reading, by name', async () => {
     // Pat asks a question first (for Q&A below).
-    const textarea = pat.locator('#text-system')
-    await textarea.evaluate((el, w) => {
-      const start = el.value.indexOf(w)
-      el.focus()
-      el.setSelectionRange(start, start + w.length)
-      el.dispatchEvent(new Event('select', { bubbles: true }))
-      el.dispatchEvent(new MouseEvent('mouseup', { bubbles: true }))
-    }, 'MySQL on EC2')
+    await selectWords(pat, 'system', 'MySQL on EC2')
     await pat.locator('#ask-question').click()
     await pat.locator('#comment-text').fill('Why not RDS?')
     await pat.locator('#post-comment').click()
