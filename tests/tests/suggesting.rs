@@ -130,7 +130,7 @@ async fn an_accepted_suggestion_changes_every_document_exactly_and_undo_restores
         .author
         .ok(json!({"type": "accept_suggestion", "comment_id": id}))
         .await;
-    assert_eq!(comment(&accepted, &id)["decision"]["outcome"], "accepted");
+    assert_eq!(comment(&accepted, &id)["decision"]["outcome"]["outcome"], "accepted");
     let new = "We run MySQL on EC2. DB障害🔥は一時間続いた。";
     for client in [&m.doc, &other] {
         client
@@ -243,7 +243,7 @@ async fn words_changed_since_the_suggestion_are_never_overwritten() {
         .await;
     assert_eq!(status, 409, "{refused}");
     let (_, view) = m.author.get("/meeting").await;
-    assert_eq!(view["state"]["comments"][1]["decision"]["outcome"], "accepted");
+    assert_eq!(view["state"]["comments"][1]["decision"]["outcome"]["outcome"], "accepted");
     let fresh = Client::connect(&m.sre.ws_url()).await.unwrap();
     fresh.wait_synced().await.unwrap();
     assert_eq!(summary(&fresh), by_hand, "nothing overwritten");
@@ -270,7 +270,7 @@ async fn an_accepted_replacement_is_durable_across_a_restart_and_undone_after_it
     assert_eq!(summary(&after), new, "the replacement survived the restart");
     // Written once: replaying the log on load does not apply it again.
     let (_, view) = m.author.get("/meeting").await;
-    assert_eq!(view["state"]["comments"][0]["decision"]["outcome"], "accepted");
+    assert_eq!(view["state"]["comments"][0]["decision"]["outcome"]["outcome"], "accepted");
     m.author
         .ok(json!({"type": "undo_accept_suggestion", "comment_id": id}))
         .await;
@@ -322,7 +322,7 @@ async fn action_items_are_in_the_export_and_on_the_read_page() {
 
     let export = server
         .http
-        .get(server.url(&format!("/api/postmortems/{}/export.md", m.pm.id)))
+        .get(server.url(&format!("/api/postmortems/{}/export.md?lang=en", m.pm.id)))
         .bearer_auth(m.pm.token("viewer"))
         .send()
         .await
