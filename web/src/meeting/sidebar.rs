@@ -24,6 +24,7 @@ pub fn MeetingSidebar(
 ) -> impl IntoView {
     let session = Session::for_page(&pm_id, &token, &client, lang);
     let phase = Memo::new(move |_| session.phase());
+    let deciding = move || phase.get() >= Phase::Proposals;
     view! {
         <div class="meeting-sidebar" data-phase=move || phase.get().as_str()>
             {move || match phase.get() {
@@ -32,7 +33,7 @@ pub fn MeetingSidebar(
                 Phase::Revision | Phase::Published => view! { <RevisionPanel session/> }.into_any(),
                 _ => ().into_any(),
             }}
-            <Show when=move || phase.get() >= Phase::Proposals>
+            <Show when=deciding>
                 <ActionItemsPanel session/>
             </Show>
             <Composer session/>
