@@ -36,6 +36,10 @@ async function shot (page, name) {
   await page.screenshot({ path: join(SCREENSHOTS, `suggesting-${name}.png`) })
 }
 
+/** The words under comment `id`'s highlight in the editors. */
+const markText = async (page, id) =>
+  (await page.locator(`mark[data-comment="${id}"]`).allTextContents()).join('')
+
 /** Waits until the page's editor of `section` reads exactly `text`. */
 const expectEditor = (page, section, text) =>
   waitFor(async () => (await page.locator(`#text-${section}`).inputValue()) === text, { what: `${section} reads ${text}` })
@@ -90,13 +94,22 @@ test('a suggestion with new words is accepted into every editor, undone, and bec
     await author.locator(`.proposals-panel [data-card="${id}"]`).waitFor()
     await author.locator('#accept-suggestion').click()
     const accepted = SYSTEM.replace(OLD, NEW)
-    for (const page of everyone) await expectEditor(page, 'system', accepted)
+    for (const page of everyone) {
+      await expectEditor(page, 'system', accepted)
+      // The highlight moved to the new words; they were replaced, not deleted.
+      await waitFor(async () => (await markText(page, id)) === NEW, { what: 'highlight on the new words' })
+      assert.equal(await page.locator(`.cards [data-card="${id}"] .badge-detached`).count(), 0)
+    }
+    await facilitator.locator(`.cards [data-card="${id}"]`).scrollIntoViewIfNeeded()
     await shot(facilitator, 'accepted-en')
 
     // Participants may not undo; the author may, in one step.
     assert.equal(await participant.locator(`.cards [data-card="${id}"] .undo-accept`).count(), 0)
     await author.locator(`.cards [data-card="${id}"] .undo-accept`).click()
-    for (const page of everyone) await expectEditor(page, 'system', SYSTEM)
+    for (const page of everyone) {
+      await expectEditor(page, 'system', SYSTEM)
+      await waitFor(async () => (await markText(page, id)) === OLD, { what: 'highlight on the old words again' })
+    }
     await author.locator(`.proposals-panel [data-card="${id}"]`).waitFor()
     await author.locator('#accept-suggestion').click()
     for (const page of everyone) await expectEditor(page, 'system', accepted)
@@ -115,6 +128,7 @@ test('a suggestion with new words is accepted into every editor, undone, and bec
     const item = participant.locator('.action-item').first()
     assert.match(await item.locator('.action-owner').textContent(), /青木/)
     assert.match(await item.locator('.action-due').textContent(), /2026-12-24/)
+    assert.match(await item.locator('.action-from').textContent(), /Say which engine/)
     assert.equal(await item.getAttribute('data-status'), 'open')
     await author.locator('#action-items').scrollIntoViewIfNeeded()
     await shot(author, 'action-items-ja')

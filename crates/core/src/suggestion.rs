@@ -173,6 +173,17 @@ fn old_words_anchor<T: ReadTxn>(txn: &T, comment: &Comment) -> Anchor {
     }
 }
 
+/// Where a comment's words are in the document now: for a suggestion, the
+/// new words after its acceptance and the restored old words after an
+/// undo; else (and for every other comment) its own anchor. What a
+/// highlight is drawn on.
+pub fn words_anchor<T: ReadTxn>(txn: &T, comment: &Comment) -> Anchor {
+    match words(txn, &comment.id) {
+        Some(Words::Applied(anchor) | Words::Restored(anchor)) => anchor,
+        _ => comment.anchor.clone(),
+    }
+}
+
 /// Whether accepting `comment` can replace its words now (they are still
 /// exactly the quoted words).
 pub fn check_accept<T: ReadTxn>(txn: &T, comment: &Comment) -> Result<(), StaleWords> {
@@ -292,9 +303,18 @@ mod tests {
         let doc = doc();
         let c = suggestion(&doc, "障害😀", Some("DB障害🔥"));
         check_accept(&doc.transact(), &c).expect("words are there");
+        assert_eq!(words_anchor(&doc.transact(), &c), c.anchor);
         accept(&mut doc.transact_mut(), &c).expect("applies");
         assert_eq!(body(&doc), "We run MySQL on EC2. DB障害🔥は一時間続いた。");
         assert!(matches!(words(&doc.transact(), "c1"), Some(Words::Applied(a)) if a.quote == "DB障害🔥"));
+        // The highlight follows the new words.
+        let now = words_anchor(&doc.transact(), &c);
+        let text = doc.get_or_insert_text(BODY);
+        let at = "We run MySQL on EC2. ".encode_utf16().count() as u32;
+        assert_eq!(
+            now.resolve(&doc.transact(), &text),
+            AnchorState::Attached { start: at, end: at + "DB障害🔥".encode_utf16().count() as u32 }
+        );
         check_undo(&doc.transact(), &c).expect("replacement untouched");
         undo(&mut doc.transact_mut(), &c).expect("undoes");
         assert_eq!(body(&doc), DRAFT);

@@ -167,6 +167,12 @@ fn ActionItemRow(session: Session, item: ActionItem) -> impl IntoView {
         }
     };
     let status = item.status;
+    // The decision it carries out, as its card says it.
+    let from = item.comment_id.clone().and_then(|id| {
+        session
+            .room
+            .with_untracked(|r| r.comment(&id).map(|c| super::composer::shorten(&c.text, 80)))
+    });
     view! {
         <li class="action-item" data-action-item=item.id.clone() data-status=status.as_str()>
             <span class="action-title">{item.title.clone()}</span>
@@ -176,6 +182,7 @@ fn ActionItemRow(session: Session, item: ActionItem) -> impl IntoView {
                     " · " <span class="action-due">{move || session.t(Key::ActionDue)} ": " {due.clone()}</span>
                 })}
             </span>
+            {from.map(|text| view! { <span class="action-from">"← " {text}</span> })}
             <Show
                 when=move || session.can(Action::ManageActionItems)
                 fallback=move || view! { <span class="badge action-status">{move || status_label(session.lang.get(), status)}</span> }
