@@ -130,7 +130,10 @@ async fn an_accepted_suggestion_changes_every_document_exactly_and_undo_restores
         .author
         .ok(json!({"type": "accept_suggestion", "comment_id": id}))
         .await;
-    assert_eq!(comment(&accepted, &id)["decision"]["outcome"]["outcome"], "accepted");
+    assert_eq!(
+        comment(&accepted, &id)["decision"]["outcome"]["outcome"],
+        "accepted"
+    );
     let new = "We run MySQL on EC2. DB障害🔥は一時間続いた。";
     for client in [&m.doc, &other] {
         client
@@ -243,7 +246,10 @@ async fn words_changed_since_the_suggestion_are_never_overwritten() {
         .await;
     assert_eq!(status, 409, "{refused}");
     let (_, view) = m.author.get("/meeting").await;
-    assert_eq!(view["state"]["comments"][1]["decision"]["outcome"]["outcome"], "accepted");
+    assert_eq!(
+        view["state"]["comments"][1]["decision"]["outcome"]["outcome"],
+        "accepted"
+    );
     let fresh = Client::connect(&m.sre.ws_url()).await.unwrap();
     fresh.wait_synced().await.unwrap();
     assert_eq!(summary(&fresh), by_hand, "nothing overwritten");
@@ -270,7 +276,10 @@ async fn an_accepted_replacement_is_durable_across_a_restart_and_undone_after_it
     assert_eq!(summary(&after), new, "the replacement survived the restart");
     // Written once: replaying the log on load does not apply it again.
     let (_, view) = m.author.get("/meeting").await;
-    assert_eq!(view["state"]["comments"][0]["decision"]["outcome"]["outcome"], "accepted");
+    assert_eq!(
+        view["state"]["comments"][0]["decision"]["outcome"]["outcome"],
+        "accepted"
+    );
     m.author
         .ok(json!({"type": "undo_accept_suggestion", "comment_id": id}))
         .await;
@@ -304,8 +313,10 @@ async fn action_items_are_in_the_export_and_on_the_read_page() {
     assert_eq!(status, 400, "{refused}");
     let added = m
         .author
-        .ok(json!({"type": "add_action_item", "title": "Alert on binlog growth",
-            "owner": "佐藤", "due": "2026-12-24", "comment_id": id}))
+        .ok(
+            json!({"type": "add_action_item", "title": "Alert on binlog growth",
+            "owner": "佐藤", "due": "2026-12-24", "comment_id": id}),
+        )
         .await;
     let item = added["meeting"]["state"]["action_items"][0].clone();
     assert_eq!(item["owner"], "佐藤");
@@ -314,9 +325,11 @@ async fn action_items_are_in_the_export_and_on_the_read_page() {
         move_to(&m.sre, to).await;
     }
     m.sre
-        .ok(json!({"type": "edit_action_item", "action_item_id": item["id"],
+        .ok(
+            json!({"type": "edit_action_item", "action_item_id": item["id"],
             "title": "Alert on binlog growth", "owner": "佐藤", "due": "2026-12-24",
-            "status": "in_progress"}))
+            "status": "in_progress"}),
+        )
         .await;
     move_to(&m.sre, "published").await;
 

@@ -306,14 +306,19 @@ mod tests {
         assert_eq!(words_anchor(&doc.transact(), &c), c.anchor);
         accept(&mut doc.transact_mut(), &c).expect("applies");
         assert_eq!(body(&doc), "We run MySQL on EC2. DB障害🔥は一時間続いた。");
-        assert!(matches!(words(&doc.transact(), "c1"), Some(Words::Applied(a)) if a.quote == "DB障害🔥"));
+        assert!(
+            matches!(words(&doc.transact(), "c1"), Some(Words::Applied(a)) if a.quote == "DB障害🔥")
+        );
         // The highlight follows the new words.
         let now = words_anchor(&doc.transact(), &c);
         let text = doc.get_or_insert_text(BODY);
         let at = "We run MySQL on EC2. ".encode_utf16().count() as u32;
         assert_eq!(
             now.resolve(&doc.transact(), &text),
-            AnchorState::Attached { start: at, end: at + "DB障害🔥".encode_utf16().count() as u32 }
+            AnchorState::Attached {
+                start: at,
+                end: at + "DB障害🔥".encode_utf16().count() as u32
+            }
         );
         check_undo(&doc.transact(), &c).expect("replacement untouched");
         undo(&mut doc.transact_mut(), &c).expect("undoes");

@@ -428,10 +428,12 @@ async fn check_suggested_words(
         .await
         .map_err(|e| ApiError::internal(format!("the document could not be loaded: {e}")))?;
     let result = room.read(|txn| {
-        checks.iter().try_for_each(|(event, comment)| match event.change {
-            Change::SuggestionAccepted { .. } => suggestion::check_accept(txn, comment),
-            _ => suggestion::check_undo(txn, comment),
-        })
+        checks
+            .iter()
+            .try_for_each(|(event, comment)| match event.change {
+                Change::SuggestionAccepted { .. } => suggestion::check_accept(txn, comment),
+                _ => suggestion::check_undo(txn, comment),
+            })
     });
     rooms.leave(&room, conn);
     result.map_err(|e| ApiError::new(StatusCode::CONFLICT, e.to_string()))

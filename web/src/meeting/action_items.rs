@@ -169,9 +169,10 @@ fn ActionItemRow(session: Session, item: ActionItem) -> impl IntoView {
     let status = item.status;
     // The decision it carries out, as its card says it.
     let from = item.comment_id.clone().and_then(|id| {
-        session
-            .room
-            .with_untracked(|r| r.comment(&id).map(|c| super::composer::shorten(&c.text, 80)))
+        session.room.with_untracked(|r| {
+            r.comment(&id)
+                .map(|c| super::composer::shorten(&c.text, 80))
+        })
     });
     view! {
         <li class="action-item" data-action-item=item.id.clone() data-status=status.as_str()>

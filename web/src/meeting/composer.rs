@@ -168,21 +168,22 @@ pub fn Composer(session: Session) -> impl IntoView {
             return;
         }
         // Suggesting mode: a suggestion with replacement words.
-        let command = if draft.kind == CommentKind::Suggestion && !draft.replacement.trim().is_empty() {
-            serde_json::json!({
-                "type": "suggest_replacement",
-                "anchor": draft.anchor,
-                "text": text,
-                "replacement": draft.replacement,
-            })
-        } else {
-            serde_json::json!({
-                "type": "post_comment",
-                "kind": draft.kind,
-                "anchor": draft.anchor,
-                "text": text,
-            })
-        };
+        let command =
+            if draft.kind == CommentKind::Suggestion && !draft.replacement.trim().is_empty() {
+                serde_json::json!({
+                    "type": "suggest_replacement",
+                    "anchor": draft.anchor,
+                    "text": text,
+                    "replacement": draft.replacement,
+                })
+            } else {
+                serde_json::json!({
+                    "type": "post_comment",
+                    "kind": draft.kind,
+                    "anchor": draft.anchor,
+                    "text": text,
+                })
+            };
         session.send(command, move |ok| {
             if ok && session.draft.get_untracked().as_ref() == Some(&draft) {
                 session.draft.set(None);

@@ -253,7 +253,11 @@ fn action_items(case: &CaseExport) -> String {
     }
     let mut out = format!(
         "### {}\n\n| {} | {} | {} | {} | {} |\n|---|---|---|---|---|\n",
-        label(case, "Decisions and action items", "決定事項とアクションアイテム"),
+        label(
+            case,
+            "Decisions and action items",
+            "決定事項とアクションアイテム"
+        ),
         label(case, "Action item", "アクションアイテム"),
         label(case, "Owner", "担当"),
         label(case, "Due", "期限"),

@@ -456,18 +456,25 @@ fn meeting_with_action_items() -> Meeting {
         .expect("the diagram suggestion");
     diagram.replacement = Some("MySQL 8 on RDS | Aurora".into());
     let (id, by) = (diagram.id.clone(), diagram.author.clone());
-    let item = |title: &str, owner: &str, due: Option<&str>, status, from: Option<&str>| ActionItem {
-        id: title.into(),
-        title: title.into(),
-        owner: owner.into(),
-        due: due.map(str::to_owned),
-        status,
-        comment_id: from.map(str::to_owned),
-        by: by.clone(),
-        at_ms: 1,
-    };
+    let item =
+        |title: &str, owner: &str, due: Option<&str>, status, from: Option<&str>| ActionItem {
+            id: title.into(),
+            title: title.into(),
+            owner: owner.into(),
+            due: due.map(str::to_owned),
+            status,
+            comment_id: from.map(str::to_owned),
+            by: by.clone(),
+            at_ms: 1,
+        };
     meeting.action_items = vec![
-        item("Alert on binlog | growth", "佐藤", Some("2026-12-24"), ActionStatus::InProgress, Some(&id)),
+        item(
+            "Alert on binlog | growth",
+            "佐藤",
+            Some("2026-12-24"),
+            ActionStatus::InProgress,
+            Some(&id),
+        ),
         item("Game day: disk full", "Kim", None, ActionStatus::Open, None),
     ];
     meeting

@@ -37,14 +37,23 @@ fn add_item(title: &str, owner: &str, due: Option<&str>, from: Option<&str>) -> 
 fn a_suggestion_can_carry_replacement_words_and_a_plain_one_stays_possible() {
     let mut run = Run::new();
     run.advance_to(Phase::SilentReading);
-    let with = run.post(&reader(), replace("The disk filled up", "The binlog 😀 filled the disk "));
+    let with = run.post(
+        &reader(),
+        replace("The disk filled up", "The binlog 😀 filled the disk "),
+    );
     let plain = run.post(&reader(), suggestion("Add a diagram"));
     let with = run.meeting.comment(&with).expect("posted").clone();
     assert_eq!(with.kind, CommentKind::Suggestion);
     assert_eq!(with.anchor.quote, "The disk filled up");
     // Kept as typed: the trailing space is part of the words.
-    assert_eq!(with.replacement.as_deref(), Some("The binlog 😀 filled the disk "));
-    assert_eq!(run.meeting.comment(&plain).expect("posted").replacement, None);
+    assert_eq!(
+        with.replacement.as_deref(),
+        Some("The binlog 😀 filled the disk ")
+    );
+    assert_eq!(
+        run.meeting.comment(&plain).expect("posted").replacement,
+        None
+    );
     assert_eq!(run.meeting.counts().suggestions, 2);
 }
 
@@ -76,7 +85,10 @@ fn replacement_words_must_say_something_new() {
 fn an_acceptance_can_be_undone_and_decided_again() {
     let mut run = Run::new();
     run.advance_to(Phase::SilentReading);
-    let id = run.post(&reader(), replace("The disk filled up", "The binlog filled the disk"));
+    let id = run.post(
+        &reader(),
+        replace("The disk filled up", "The binlog filled the disk"),
+    );
     run.advance_to(Phase::Proposals);
     // Nothing to undo before it is accepted.
     assert_eq!(run.refused(&author(), undo(&id)), ErrorKind::Conflict);
@@ -87,7 +99,10 @@ fn an_acceptance_can_be_undone_and_decided_again() {
     let events = run.ok(&author(), undo(&id));
     assert!(matches!(
         events.as_slice(),
-        [Event { change: Change::SuggestionAcceptUndone { .. }, .. }]
+        [Event {
+            change: Change::SuggestionAcceptUndone { .. },
+            ..
+        }]
     ));
     let comment = run.meeting.comment(&id).expect("there");
     assert_eq!(comment.decision, None, "undecided again");
@@ -113,7 +128,10 @@ fn undoing_an_acceptance_follows_the_permission_table() {
         for who in [sre(), author(), reader(), viewer()] {
             let mut run = Run::new();
             run.advance_to(Phase::SilentReading);
-            let id = run.post(&reader(), replace("The disk filled up", "The binlog filled the disk"));
+            let id = run.post(
+                &reader(),
+                replace("The disk filled up", "The binlog filled the disk"),
+            );
             run.advance_to(Phase::Proposals);
             run.ok(&author(), accept(&id));
             if phase < Phase::Proposals {
@@ -131,12 +149,20 @@ fn undoing_an_acceptance_follows_the_permission_table() {
 fn an_accepted_suggestion_becomes_an_action_item_with_owner_due_date_and_status() {
     let mut run = Run::new();
     run.advance_to(Phase::SilentReading);
-    let id = run.post(&reader(), replace("The disk filled up", "The binlog filled the disk"));
+    let id = run.post(
+        &reader(),
+        replace("The disk filled up", "The binlog filled the disk"),
+    );
     run.advance_to(Phase::Proposals);
     run.ok(&author(), accept(&id));
     run.ok(
         &author(),
-        add_item(" Alert on binlog growth ", "佐藤", Some("2026-12-24"), Some(&id)),
+        add_item(
+            " Alert on binlog growth ",
+            "佐藤",
+            Some("2026-12-24"),
+            Some(&id),
+        ),
     );
     let item = run.meeting.action_items[0].clone();
     assert_eq!(item.title, "Alert on binlog growth");
@@ -146,7 +172,10 @@ fn an_accepted_suggestion_becomes_an_action_item_with_owner_due_date_and_status(
     assert_eq!(item.comment_id.as_deref(), Some(id.as_str()));
     assert_eq!(item.by.participant_id, "aki");
     // A countermeasure decided in the room needs no suggestion.
-    run.ok(&sre(), add_item("Game day for disk full", "Kim", None, None));
+    run.ok(
+        &sre(),
+        add_item("Game day for disk full", "Kim", None, None),
+    );
     run.advance_to(Phase::Revision);
     run.ok(
         &author(),
@@ -173,7 +202,10 @@ fn an_accepted_suggestion_becomes_an_action_item_with_owner_due_date_and_status(
     };
     assert!(run.ok(&sre(), same).is_empty());
     assert_eq!(Meeting::replay(START, &run.log), run.meeting);
-    assert_eq!(run.meeting.public_view().action_items, run.meeting.action_items);
+    assert_eq!(
+        run.meeting.public_view().action_items,
+        run.meeting.action_items
+    );
 }
 
 #[test]
@@ -192,10 +224,22 @@ fn bad_action_items_are_refused_and_change_nothing() {
     for (kind, expected) in [
         (add_item(" ", "Kim", None, None), ErrorKind::BadInput),
         (add_item("Fix it", " ", None, None), ErrorKind::BadInput),
-        (add_item("Fix it", "Kim", Some("next week"), None), ErrorKind::BadInput),
-        (add_item("Fix it", "Kim", Some("2026-02-30"), None), ErrorKind::BadInput),
-        (add_item("Fix it", "Kim", None, Some("nope")), ErrorKind::NotFound),
-        (add_item("Fix it", "Kim", None, Some(&id)), ErrorKind::Conflict),
+        (
+            add_item("Fix it", "Kim", Some("next week"), None),
+            ErrorKind::BadInput,
+        ),
+        (
+            add_item("Fix it", "Kim", Some("2026-02-30"), None),
+            ErrorKind::BadInput,
+        ),
+        (
+            add_item("Fix it", "Kim", None, Some("nope")),
+            ErrorKind::NotFound,
+        ),
+        (
+            add_item("Fix it", "Kim", None, Some(&id)),
+            ErrorKind::Conflict,
+        ),
     ] {
         assert_eq!(run.refused(&author(), kind.clone()), expected, "{kind:?}");
     }
@@ -217,7 +261,11 @@ fn action_items_follow_the_permission_table() {
             let mut run = Run::new();
             run.advance_to(phase);
             let result = run.send(&who, add_item("Fix it", "Kim", None, None));
-            let may = allowed(who.role, phase, crate::permission::Action::ManageActionItems);
+            let may = allowed(
+                who.role,
+                phase,
+                crate::permission::Action::ManageActionItems,
+            );
             assert_eq!(result.is_ok(), may, "{} in {phase}", who.role);
             assert_eq!(run.meeting.action_items.len(), usize::from(may));
         }
