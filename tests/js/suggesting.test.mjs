@@ -143,6 +143,16 @@ test('a suggestion with new words is accepted into every editor, undone, and bec
     }
     await author.locator('.action-item .action-status-select').selectOption('in_progress')
     await waitFor(async () => (await participant.locator('.action-item').first().getAttribute('data-status')) === 'in_progress', { what: 'status in progress' })
+    // Editable in the revision: a second owner and a later date.
+    assert.equal(await participant.locator('.edit-action-item').count(), 0)
+    await author.locator('.action-item .edit-action-item').click()
+    await author.locator('.action-item-edit .edit-owner').fill('青木・Ben')
+    await author.locator('.action-item-edit .edit-due').fill('2027-01-15')
+    await shot(author, 'action-item-edit-ja')
+    await author.locator('.action-item-edit button[type="submit"]').click()
+    await waitFor(async () => /青木・Ben/.test(await participant.locator('.action-item .action-owner').first().textContent()), { what: 'new owner' })
+    assert.match(await participant.locator('.action-item .action-due').first().textContent(), /2027-01-15/)
+    assert.equal(await participant.locator('.action-item').first().getAttribute('data-status'), 'in_progress', 'the status is kept')
   })
 
   await t.test('the read page carries the decisions and action items', async () => {
@@ -158,7 +168,7 @@ test('a suggestion with new words is accepted into every editor, undone, and bec
       await section.waitFor()
       const row = page.locator('tr', { hasText: 'runbook' })
       const cells = await row.locator('td').allTextContents()
-      assert.deepEqual(cells.slice(0, 4), ['Aurora へ移行する runbook を書く', '青木', '2026-12-24', status])
+      assert.deepEqual(cells.slice(0, 4), ['Aurora へ移行する runbook を書く', '青木・Ben', '2027-01-15', status])
       assert.match(cells[4], /Say which engine/)
       assert.ok(cells[4].includes(NEW), cells[4])
       await section.scrollIntoViewIfNeeded()

@@ -278,6 +278,7 @@ pub enum Key {
     ActionFromNone,
     AddActionItem,
     NoActionItems,
+    EditActionItem,
 }
 
 /// The text of `key` in `lang`.
@@ -747,6 +748,8 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, AddActionItem) => "アクションアイテムを追加",
         (En, NoActionItems) => "No action items yet.",
         (Ja, NoActionItems) => "アクションアイテムはまだありません。",
+        (En, EditActionItem) => "Edit",
+        (Ja, EditActionItem) => "編集",
     }
 }
 

@@ -147,23 +147,56 @@ pub fn ActionItemsPanel(session: Session) -> impl IntoView {
     }
 }
 
-/// One action item: its title, owner, due date and status; the status is a
-/// menu for those who may change it.
+/// Sends `item` back with its fields as given (the whole item, as the
+/// server keeps it); `done` learns whether it was saved.
+fn save(session: Session, item: &ActionItem, done: impl FnOnce(bool) + 'static) {
+    let command = serde_json::json!({
+        "type": "edit_action_item",
+        "action_item_id": item.id,
+        "title": item.title,
+        "owner": item.owner,
+        "due": item.due,
+        "status": item.status,
+    });
+    session.send(command, done);
+}
+
+/// One action item: its title, owner, due date and status; for those who
+/// may change it, the status is a menu and *Edit* opens the other fields.
 #[component]
 fn ActionItemRow(session: Session, item: ActionItem) -> impl IntoView {
     let set_status = {
         let item = item.clone();
         move |ev: leptos::ev::Event| {
             let status = status_from(&event_target_value(&ev));
-            let command = serde_json::json!({
-                "type": "edit_action_item",
-                "action_item_id": item.id.clone(),
-                "title": item.title.clone(),
-                "owner": item.owner.clone(),
-                "due": item.due.clone(),
-                "status": status,
+            save(
+                session,
+                &ActionItem {
+                    status,
+                    ..item.clone()
+                },
+                |_| {},
+            );
+        }
+    };
+    let editing = RwSignal::new(false);
+    let title = RwSignal::new(item.title.clone());
+    let owner = RwSignal::new(item.owner.clone());
+    let due = RwSignal::new(item.due.clone().unwrap_or_default());
+    let save_edit = {
+        let item = item.clone();
+        move || {
+            let edited = ActionItem {
+                title: title.get_untracked().trim().to_owned(),
+                owner: owner.get_untracked().trim().to_owned(),
+                due: Some(due.get_untracked()).filter(|d| !d.trim().is_empty()),
+                ..item.clone()
+            };
+            save(session, &edited, move |ok| {
+                if ok {
+                    editing.set(false);
+                }
             });
-            session.send(command, |_| {});
         }
     };
     let status = item.status;
@@ -198,6 +231,52 @@ fn ActionItemRow(session: Session, item: ActionItem) -> impl IntoView {
                         <option value=s.as_str() selected=s == status>{move || status_label(session.lang.get(), s)}</option>
                     }).collect_view()}
                 </select>
+                <button type="button" class="link-button edit-action-item" on:click=move |_| editing.update(|e| *e = !*e)>
+                    {move || session.t(Key::EditActionItem)}
+                </button>
+            </Show>
+            <Show when=move || editing.get()>
+                <form class="action-item-form action-item-edit" on:submit={
+                    let save_edit = save_edit.clone();
+                    move |ev: leptos::ev::SubmitEvent| {
+                        ev.prevent_default();
+                        save_edit();
+                    }
+                }>
+                    <input
+                        type="text"
+                        class="edit-title"
+                        maxlength=MAX_ACTION_TITLE_CHARS
+                        aria-label=move || session.t(Key::ActionItem)
+                        prop:value=move || title.get()
+                        on:input=move |ev| title.set(event_target_value(&ev))
+                    />
+                    <div class="action-item-fields">
+                        <input
+                            type="text"
+                            class="edit-owner"
+                            maxlength=MAX_NAME_CHARS
+                            aria-label=move || session.t(Key::ActionOwner)
+                            prop:value=move || owner.get()
+                            on:input=move |ev| owner.set(event_target_value(&ev))
+                        />
+                        <input
+                            type="date"
+                            class="edit-due"
+                            aria-label=move || session.t(Key::ActionDue)
+                            prop:value=move || due.get()
+                            on:input=move |ev| due.set(event_target_value(&ev))
+                        />
+                    </div>
+                    <div class="panel-actions">
+                        <button type="submit" disabled=move || title.get().trim().is_empty() || owner.get().trim().is_empty()>
+                            {move || session.t(Key::Save)}
+                        </button>
+                        <button type="button" class="secondary" on:click=move |_| editing.set(false)>
+                            {move || session.t(Key::Cancel)}
+                        </button>
+                    </div>
+                </form>
             </Show>
         </li>
     }
