@@ -226,10 +226,12 @@ async fn words_changed_since_the_suggestion_are_never_overwritten() {
         .ok(json!({"type": "accept_suggestion", "comment_id": kept}))
         .await;
     let applied = "We run MySQL 8 on EC2. DB障害は一時間続いた。";
-    probe
-        .wait_until(WAIT, |c| summary(c) == applied)
-        .await
-        .unwrap();
+    for client in [&probe, &m.doc] {
+        client
+            .wait_until(WAIT, |c| summary(c) == applied)
+            .await
+            .unwrap();
+    }
     let at = utf16("We run MySQL 8 on EC2. DB");
     m.doc
         .doc
