@@ -17,6 +17,7 @@
 //!
 //! User text is only ever rendered as text.
 
+mod action_items;
 mod announcer;
 mod cards;
 mod commands;

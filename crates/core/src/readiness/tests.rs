@@ -276,6 +276,7 @@ fn comment(id: &str, kind: CommentKind, section: &str) -> Comment {
             quote: String::new(),
         },
         text: "なぜ RDS ではなく EC2 上の MySQL?".into(),
+        replacement: None,
         author: person("p1"),
         at_ms: 1,
         replies: vec![],
