@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// Somebody, as the meeting shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Person {
     pub participant_id: String,
     pub display_name: String,
@@ -17,6 +18,7 @@ pub struct Person {
 
 /// What a comment asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CommentKind {
     /// "Why not RDS/Aurora instead of MySQL on EC2?"
@@ -27,6 +29,7 @@ pub enum CommentKind {
 
 /// A comment with its thread and its outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Comment {
     pub id: String,
     pub kind: CommentKind,
@@ -73,6 +76,7 @@ impl Comment {
 
 /// One message in a comment's thread.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reply {
     pub id: String,
     pub author: Person,
@@ -82,6 +86,7 @@ pub struct Reply {
 
 /// The recorded answer to a question.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Answer {
     pub text: String,
     pub by: Person,
@@ -90,6 +95,7 @@ pub struct Answer {
 
 /// What was decided about a suggestion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Decision {
     pub outcome: Outcome,
     pub by: Person,
@@ -98,6 +104,7 @@ pub struct Decision {
 
 /// Accepted (it becomes a revision to-do) or declined, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     Accepted,
@@ -106,6 +113,7 @@ pub enum Outcome {
 
 /// A comment marked done during revision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Resolution {
     pub note: Option<String>,
     pub by: Person,
@@ -114,6 +122,7 @@ pub struct Resolution {
 
 /// A card on the kudos wall: who did what well.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Kudos {
     pub id: String,
     /// The person praised, as written (they need not be in the meeting).

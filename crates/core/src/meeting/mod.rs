@@ -65,6 +65,7 @@ pub struct Actor {
 
 /// When the meeting entered a phase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhaseEntry {
     pub phase: Phase,
     pub entered_at_ms: u64,
@@ -72,6 +73,7 @@ pub struct PhaseEntry {
 
 /// The timer a phase was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimerPlan {
     /// The duration it was (last) started with.
     pub set_ms: u64,
@@ -96,6 +98,7 @@ impl TimerPlan {
 /// How the facilitator set the meeting up (in the meeting room, `meeting`
 /// map, key `settings`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Settings {
     /// A phase's timer starts when the phase starts.
     pub auto_start_timer: bool,
@@ -113,6 +116,7 @@ impl Default for Settings {
 /// when the meeting returns to it: going back a phase (or forward again)
 /// must not reset its timer nor forget the question in the spotlight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeftPhase {
     /// The phase's timer, paused when the meeting left.
     pub timer: Timer,
@@ -122,6 +126,7 @@ pub struct LeftPhase {
 
 /// When and by whom the case was published.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Publication {
     pub at_ms: u64,
     pub by: Person,
@@ -132,6 +137,7 @@ pub struct Publication {
 
 /// A readiness finding someone marked "not applicable", and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Dismissal {
     pub rule: Rule,
     pub section: String,
@@ -144,6 +150,7 @@ pub struct Dismissal {
 
 /// Someone who sent a command: their role and the name they last used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Member {
     pub role: Role,
     pub display_name: String,
