@@ -130,3 +130,136 @@ async fn every_schema_the_document_refers_to_is_in_it() {
         ["admin", "member", "token_query"]
     );
 }
+
+// What the API fuzz run found, fixed and kept so.
+
+/// Schemathesis sent a garbage `Authorization` header with a valid
+/// `?token=`: the server ignored the header and answered 200.
+#[tokio::test]
+async fn an_authorization_header_that_is_not_a_bearer_token_is_refused_whatever_the_query_says() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("auth").await.unwrap();
+    let url = server.url(&format!(
+        "/api/postmortems/{}?token={}",
+        pm.id,
+        pm.token("facilitator")
+    ));
+    let status = |header: &'static str| {
+        let request = server.http.get(&url).header("Authorization", header);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status("Basic Zm9vOmJhcg==").await, 401);
+    assert_eq!(status("Bearer").await, 401);
+    let answer = server.http.get(&url).send().await.unwrap();
+    assert_eq!(answer.status(), 200, "the query's token alone is enough");
+    let bearer = format!("bearer {}", pm.token("viewer"));
+    let answer = server
+        .http
+        .get(server.url(&format!("/api/postmortems/{}", pm.id)))
+        .header("Authorization", bearer)
+        .send()
+        .await
+        .unwrap();
+    let details: Value = answer.json().await.unwrap();
+    assert_eq!(
+        details["role"], "viewer",
+        "the scheme's name is case-insensitive"
+    );
+}
+
+/// Schemathesis wrote integers as `1.0`, which JSON and the document's
+/// `integer` allow; the server refused them with 400.
+#[tokio::test]
+async fn whole_numbers_written_with_a_fraction_are_read_as_integers() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("numbers").await.unwrap();
+    let facilitator = pm.token("facilitator");
+    let incident = format!("/api/postmortems/{}/incident", pm.id);
+    let (status, answer) = server
+        .call(
+            Method::PUT,
+            &incident,
+            facilitator,
+            Some(serde_json::json!({"started_at_ms": 900000.0, "utc_offset_minutes": 540.0})),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["utc_offset_minutes"], 540);
+    let invites = format!("/api/postmortems/{}/invites", pm.id);
+    let (status, answer) = server
+        .post(
+            &invites,
+            facilitator,
+            serde_json::json!({"role": "viewer", "expires_in_days": 2.0}),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    let (status, answer) = server
+        .post(
+            &invites,
+            facilitator,
+            serde_json::json!({"role": "viewer", "expires_in_days": 1.5}),
+        )
+        .await;
+    assert_eq!(
+        status, 400,
+        "a fraction is still not a number of days: {answer}"
+    );
+}
+
+/// A query or path that does not parse is refused like every other bad
+/// input, as JSON (axum's own refusal was plain text, which the document
+/// does not allow).
+#[tokio::test]
+async fn a_query_or_path_that_does_not_parse_is_refused_with_a_json_error() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("queries").await.unwrap();
+    for (path, token) in [
+        ("/api/library?q=a&q=b".to_owned(), ADMIN_TOKEN),
+        (
+            format!("/api/postmortems/{}/export.md?lang=en&lang=ja", pm.id),
+            pm.token("viewer"),
+        ),
+        ("/read/%FF".to_owned(), ""),
+    ] {
+        let answer = server
+            .http
+            .get(server.url(&path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 400, "{path}");
+        let body: Value = answer.json().await.expect("a JSON error");
+        assert!(body["error"].is_string(), "{path}: {body}");
+    }
+}
+
+/// Schemathesis sent titles, names and time zones the document allowed
+/// and the server refused: the document now states the server's limits.
+#[tokio::test]
+async fn the_document_states_the_limits_the_server_checks() {
+    use casebook_core::case::{MAX_OFFSET_MINUTES, MIN_OFFSET_MINUTES};
+    use casebook_core::limits::{MAX_JOIN_NAME_CHARS, MAX_POSTMORTEM_TITLE_CHARS};
+    let server = Server::start().await.unwrap();
+    let (_, api) = server.get("/api/openapi.json", "").await;
+    let schemas = &api["components"]["schemas"];
+    let title = &schemas["NewPostmortem"]["properties"]["title"];
+    assert_eq!(title["minLength"], 1);
+    assert_eq!(title["maxLength"], MAX_POSTMORTEM_TITLE_CHARS);
+    let name = &schemas["JoinRequest"]["properties"]["name"];
+    assert_eq!(name["maxLength"], MAX_JOIN_NAME_CHARS);
+    let offset = &schemas["Incident"]["properties"]["utc_offset_minutes"];
+    assert_eq!(offset["minimum"], MIN_OFFSET_MINUTES);
+    assert_eq!(offset["maximum"], MAX_OFFSET_MINUTES);
+    assert_eq!(offset["multipleOf"], 15);
+    // And what they say is what the server does.
+    let (status, _) = server
+        .post(
+            "/api/postmortems",
+            ADMIN_TOKEN,
+            serde_json::json!({"title": "x".repeat(MAX_POSTMORTEM_TITLE_CHARS + 1)}),
+        )
+        .await;
+    assert_eq!(status, 400);
+}
