@@ -4,7 +4,9 @@
 //! [`crate::meeting::Command`]; errors are `{"error": "…"}` ([`ErrorBody`]).
 //!
 //! Only the shapes live here; who may see what is decided by the server
-//! (through [`crate::permission`]) before it fills them in.
+//! (through [`crate::permission`]) before it fills them in. With the
+//! `openapi` feature (the server's) each type also derives its JSON Schema,
+//! from which the server's OpenAPI document is built.
 
 use crate::case::Incident;
 use crate::insights::MeetingInsights;
