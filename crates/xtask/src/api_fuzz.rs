@@ -2,10 +2,11 @@
 //! [`SCHEMATHESIS`], installed into a venv under `target/`) against the
 //! built `casebook` binary on a loopback port with a fresh data directory.
 //!
-//! Before it runs, a postmortem, an invite to revoke and a personal token
-//! are made through the API, so the path ids are real and every security
-//! scheme of the document has a valid token: `admin` the admin token,
-//! `member` the facilitator's personal token. Schemathesis then reads
+//! Before it runs, a postmortem, an invite to revoke, personal tokens and a
+//! published postmortem are made through the API, so the path ids are real
+//! and every security scheme of the document has a valid token: `admin` the
+//! admin token, `member` the facilitator's personal token, then (on the
+//! postmortem's operations only) a viewer's. Schemathesis reads
 //! `/api/openapi.json` and sends a bounded number of generated requests per
 //! operation ([`MAX_EXAMPLES`], a fixed seed), valid and invalid. The step
 //! fails on any 5xx, any answer the document does not describe (status,
@@ -82,29 +83,47 @@ pub fn run(root: &Path, bin: &Path) -> Result<()> {
     let server = Running(server);
     let api = Api { port };
     api.wait_healthy()?;
-    let config = prepare(&api, &admin)?;
-    let config_path = work.join("schemathesis.toml");
-    std::fs::write(&config_path, config)?;
-    println!(
-        "xtask test: Schemathesis {SCHEMATHESIS} against 127.0.0.1:{port} ({MAX_EXAMPLES} examples per operation, seed {SEED})"
-    );
-    let status = Command::new(&schemathesis)
-        .arg("--config-file")
-        .arg(&config_path)
-        .arg("run")
-        .arg(format!("http://127.0.0.1:{port}/api/openapi.json"))
-        .args(["--phases", "examples,coverage,fuzzing"])
-        .args(["--max-examples", &MAX_EXAMPLES.to_string()])
-        .args(["--seed", &SEED.to_string()])
-        .args(["--workers", "2", "--no-color"])
-        // The tokens die with the run; seeing them makes a failure reproducible.
-        .args(["--output-sanitize", "false"])
-        .arg("--report-dir")
-        .arg(work.join("report"))
-        .args(["--report", "junit"])
-        .current_dir(&work)
-        .status()
-        .with_context(|| format!("could not start {}", schemathesis.display()))?;
+    let fixture = prepare(&api, &admin)?;
+    // Each role token in turn (its operations answer differently: a viewer
+    // is refused what a facilitator may do); the admin's operations once.
+    let passes = [
+        ("facilitator", &fixture.facilitator, None),
+        ("viewer", &fixture.viewer, Some(r"^/api/postmortems/\{id\}")),
+    ];
+    let mut failed = Vec::new();
+    for (role, member, only) in passes {
+        let config_path = work.join(format!("schemathesis-{role}.toml"));
+        std::fs::write(&config_path, fixture.config(&admin, member))?;
+        println!(
+            "xtask test: Schemathesis {SCHEMATHESIS} against 127.0.0.1:{port} as the {role} \
+             ({MAX_EXAMPLES} examples per operation, seed {SEED})"
+        );
+        let mut command = Command::new(&schemathesis);
+        command
+            .arg("--config-file")
+            .arg(&config_path)
+            .arg("run")
+            .arg(format!("http://127.0.0.1:{port}/api/openapi.json"))
+            .args(["--phases", "examples,coverage,fuzzing"])
+            .args(["--max-examples", &MAX_EXAMPLES.to_string()])
+            .args(["--seed", &SEED.to_string()])
+            .args(["--workers", "2", "--no-color"])
+            // The tokens die with the run; seeing them makes a failure reproducible.
+            .args(["--output-sanitize", "false"])
+            .arg("--report-dir")
+            .arg(work.join("report").join(role))
+            .args(["--report", "junit"])
+            .current_dir(&work);
+        if let Some(regex) = only {
+            command.args(["--include-path-regex", regex]);
+        }
+        let status = command
+            .status()
+            .with_context(|| format!("could not start {}", schemathesis.display()))?;
+        if !status.success() {
+            failed.push(role);
+        }
+    }
     drop(server);
     let log = std::fs::read_to_string(&log_path).unwrap_or_default();
     if let Some(line) = log.lines().find(|l| l.contains("panicked")) {
@@ -113,10 +132,11 @@ pub fn run(root: &Path, bin: &Path) -> Result<()> {
             log_path.display()
         );
     }
-    if !status.success() {
+    if !failed.is_empty() {
         bail!(
-            "Schemathesis found answers the OpenAPI document does not allow ({status}); \
+            "Schemathesis found answers the OpenAPI document does not allow (as the {}); \
              the server's log is {}",
+            failed.join(", the "),
             log_path.display()
         );
     }
@@ -158,9 +178,21 @@ fn install(root: &Path) -> Result<PathBuf> {
     Ok(exe)
 }
 
-/// Makes what the path parameters and tokens name, and writes
-/// Schemathesis' configuration (TOML) for them.
-fn prepare(api: &Api, admin: &str) -> Result<String> {
+/// What the path parameters and tokens name, made through the API.
+struct Fixture {
+    /// The postmortem every `{id}` names.
+    id: String,
+    /// An invite of its own for `DELETE …/invites/{invite}`, so revoking it
+    /// leaves the tokens in use valid.
+    invite: String,
+    /// A published postmortem, for `/read/{id}`.
+    published: String,
+    /// Personal tokens (from `join`) of the facilitator and a viewer.
+    facilitator: String,
+    viewer: String,
+}
+
+fn prepare(api: &Api, admin: &str) -> Result<Fixture> {
     let created = api.call(
         "POST",
         "/api/postmortems",
@@ -168,54 +200,70 @@ fn prepare(api: &Api, admin: &str) -> Result<String> {
         json!({"title": "Schemathesis"}),
     )?;
     let id = text(&created, "/id")?;
-    let facilitator = text(&created, "/tokens/facilitator")?;
-    // An invite of its own for `DELETE …/invites/{invite}`, so revoking it
-    // leaves the tokens in use valid.
     let invite = api.call(
         "POST",
         &format!("/api/postmortems/{id}/invites"),
         admin,
         json!({"role": "viewer"}),
     )?;
-    let invite = text(&invite, "/id")?;
-    let joined = api.call(
-        "POST",
-        &format!("/api/postmortems/{id}/join"),
-        &facilitator,
-        json!({"name": "Schemathesis"}),
-    )?;
-    let member = text(&joined, "/token")?;
-    let published = published(api, admin)?;
-    Ok(format!(
-        "# Written by `cargo xtask test` for one run; the tokens die with it.\n\
-         {CHECKS}\
-         [parameters]\n\
-         \"path.id\" = \"{id}\"\n\
-         \"path.invite\" = \"{invite}\"\n\
-         \n\
-         [auth.openapi.admin]\n\
-         bearer = \"{admin}\"\n\
-         \n\
-         [auth.openapi.member]\n\
-         bearer = \"{member}\"\n\
-         \n\
-         # Only a published case has a read page.\n\
-         [[operations]]\n\
-         include-path = \"/read/{{id}}\"\n\
-         parameters = {{ \"path.id\" = \"{published}\" }}\n\
-         \n\
-         # Schema-valid is not enough for these, so `positive_data_acceptance`\n\
-         # does not apply: a socket needs the WebSocket handshake's headers, and\n\
-         # a meeting command is decided by the meeting's rules (its phase, the\n\
-         # role, what exists, each text's limit), which no schema states.\n\
-         [[operations]]\n\
-         include-path-regex = \"^/sync/\"\n\
-         checks = {{ positive_data_acceptance = {{ enabled = false }} }}\n\
-         \n\
-         [[operations]]\n\
-         include-path = \"/api/postmortems/{{id}}/commands\"\n\
-         checks = {{ positive_data_acceptance = {{ enabled = false }} }}\n"
-    ))
+    let join = |role: &str| -> Result<String> {
+        let joined = api.call(
+            "POST",
+            &format!("/api/postmortems/{id}/join"),
+            &text(&created, &format!("/tokens/{role}"))?,
+            json!({"name": format!("Schemathesis {role}")}),
+        )?;
+        text(&joined, "/token")
+    };
+    Ok(Fixture {
+        invite: text(&invite, "/id")?,
+        facilitator: join("facilitator")?,
+        viewer: join("viewer")?,
+        published: published(api, admin)?,
+        id,
+    })
+}
+
+impl Fixture {
+    /// Schemathesis' configuration (TOML) with `member` as the role token.
+    fn config(&self, admin: &str, member: &str) -> String {
+        let Fixture {
+            id,
+            invite,
+            published,
+            ..
+        } = self;
+        format!(
+            "# Written by `cargo xtask test` for one run; the tokens die with it.\n\
+             {CHECKS}\
+             [parameters]\n\
+             \"path.id\" = \"{id}\"\n\
+             \"path.invite\" = \"{invite}\"\n\
+             \n\
+             [auth.openapi.admin]\n\
+             bearer = \"{admin}\"\n\
+             \n\
+             [auth.openapi.member]\n\
+             bearer = \"{member}\"\n\
+             \n\
+             # Only a published case has a read page.\n\
+             [[operations]]\n\
+             include-path = \"/read/{{id}}\"\n\
+             parameters = {{ \"path.id\" = \"{published}\" }}\n\
+             \n\
+             # Schema-valid is not enough for these, so `positive_data_acceptance`\n\
+             # does not apply: a socket needs the WebSocket handshake's headers, and\n\
+             # a meeting command is decided by the meeting's rules (its phase, the\n\
+             # role, what exists, each text's limit), which no schema states.\n\
+             [[operations]]\n\
+             include-path-regex = \"^/sync/\"\n\
+             checks = {{ positive_data_acceptance = {{ enabled = false }} }}\n\
+             \n\
+             [[operations]]\n\
+             include-path = \"/api/postmortems/{{id}}/commands\"\n\
+             checks = {{ positive_data_acceptance = {{ enabled = false }} }}\n"
+        )
+    }
 }
 
 /// A second postmortem, published (its read page exists): the admin acts as
