@@ -107,11 +107,19 @@ async fn every_documented_method_is_served_and_every_other_is_refused_with_405()
     }
 }
 
-/// Every `$ref` of the document names a schema it has.
+/// Every `$ref` of the document names a schema it has, and every operation
+/// has its own id (a generated client names its methods after them).
 #[tokio::test]
 async fn every_schema_the_document_refers_to_is_in_it() {
     let server = Server::start().await.unwrap();
     let (_, api) = server.get("/api/openapi.json", "").await;
+    let mut ids = BTreeSet::new();
+    for item in api["paths"].as_object().expect("paths").values() {
+        for operation in item.as_object().expect("a path item").values() {
+            let id = operation["operationId"].as_str().expect("an operationId");
+            assert!(ids.insert(id.to_owned()), "operationId {id} twice");
+        }
+    }
     let text = api.to_string();
     let schemas = api["components"]["schemas"].as_object().expect("schemas");
     for (i, _) in text.match_indices("\"$ref\":\"#/components/schemas/") {

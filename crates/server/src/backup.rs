@@ -303,6 +303,7 @@ pub fn restore(backup: &Path, data_dir: &Path) -> Result<Summary, BackupError> {
 /// `GET /api/admin/backup`: the whole store as a backup stream (admin only).
 #[utoipa::path(
     get,
+    operation_id = "download_backup",
     path = "/api/admin/backup",
     tag = "operations",
     security(("admin" = []), ("token_query" = [])),

@@ -370,6 +370,7 @@ pub struct ImportRequest {
 /// document holds the file's sections (see `casebook_core::export`).
 #[utoipa::path(
     post,
+    operation_id = "import_postmortem",
     path = "/api/postmortems/import",
     tag = "postmortems",
     request_body = ImportRequest,

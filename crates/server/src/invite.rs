@@ -226,6 +226,7 @@ pub struct NewInvite {
 /// `POST /api/postmortems/{id}/invites`
 #[utoipa::path(
     post,
+    operation_id = "create_invite",
     path = "/api/postmortems/{id}/invites",
     tag = "invites",
     params(crate::openapi::PostmortemId),
@@ -258,6 +259,7 @@ pub async fn create(
 /// `GET /api/postmortems/{id}/invites`
 #[utoipa::path(
     get,
+    operation_id = "list_invites",
     path = "/api/postmortems/{id}/invites",
     tag = "invites",
     params(crate::openapi::PostmortemId),
@@ -281,6 +283,7 @@ pub async fn list(
 /// with it close (4003). Revoking twice answers the same.
 #[utoipa::path(
     delete,
+    operation_id = "revoke_invite",
     path = "/api/postmortems/{id}/invites/{invite}",
     tag = "invites",
     params(crate::openapi::InviteId),
@@ -334,6 +337,7 @@ pub struct JoinRequest {
 /// personal one. With a personal token it renames and keeps the person's id.
 #[utoipa::path(
     post,
+    operation_id = "join",
     path = "/api/postmortems/{id}/join",
     tag = "invites",
     params(crate::openapi::PostmortemId),

@@ -281,6 +281,7 @@ pub async fn get_meeting(
 /// `casebook_core::meeting`; a refused command changes nothing.
 #[utoipa::path(
     post,
+    operation_id = "send_command",
     path = "/api/postmortems/{id}/commands",
     tag = "meeting",
     params(crate::openapi::PostmortemId),

@@ -200,6 +200,7 @@ fn add_operation_refusals(operation: &mut Operation, postmortem: bool) {
 /// `GET /api/openapi.json`: this document.
 #[utoipa::path(
     get,
+    operation_id = "openapi_document",
     path = "/api/openapi.json",
     tag = "operations",
     responses((status = 200, description = "This OpenAPI 3.1 document", content_type = "application/json"))

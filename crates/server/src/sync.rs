@@ -48,6 +48,7 @@ const MAX_IN_FLIGHT: usize = 256;
 /// `GET /sync/{id}`: the postmortem's document.
 #[utoipa::path(
     get,
+    operation_id = "sync_document",
     path = "/sync/{id}",
     tag = "sync",
     description = "The postmortem's document, a Yjs document spoken in the y-websocket \
@@ -77,6 +78,7 @@ pub async fn sync_handler(
 /// `GET /sync/{id}/meeting`: the meeting room, read-only for every client.
 #[utoipa::path(
     get,
+    operation_id = "sync_meeting_room",
     path = "/sync/{id}/meeting",
     tag = "sync",
     description = "The meeting room: a Yjs document only the server writes (any write \

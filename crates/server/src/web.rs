@@ -32,6 +32,7 @@ pub fn assets(dir: &Path) -> SetResponseHeader<ServeDir, HeaderValue> {
 /// `/`: the admin page (postmortems, import).
 #[utoipa::path(
     get,
+    operation_id = "admin_page",
     path = "/",
     tag = "pages",
     responses(
@@ -74,6 +75,7 @@ pub async fn insights_page(State(app): State<AppState>) -> Response {
 /// `/p/{id}`: the postmortem page.
 #[utoipa::path(
     get,
+    operation_id = "postmortem_page",
     path = "/p/{id}",
     tag = "pages",
     params(crate::openapi::PostmortemId),
