@@ -130,6 +130,18 @@ async fn every_schema_the_document_refers_to_is_in_it() {
     for name in ["Command", "CommandAnswer", "Created", "ErrorBody", "Event"] {
         assert!(schemas.contains_key(name), "{name} is not described");
     }
+    // A command is spelled out per `type`, each with its `command_id`, as
+    // client generators need it.
+    let commands = schemas["Command"]["oneOf"]
+        .as_array()
+        .expect("one per type");
+    assert!(commands.len() > 10);
+    for command in commands {
+        let required = command["required"].as_array().expect("required fields");
+        assert!(required.contains(&"command_id".into()), "{command}");
+        assert!(required.contains(&"type".into()), "{command}");
+    }
+    assert_eq!(commands[0]["title"], "CommandMovePhase");
     let schemes = api["components"]["securitySchemes"]
         .as_object()
         .expect("security schemes");

@@ -197,6 +197,100 @@ fn add_operation_refusals(operation: &mut Operation, postmortem: bool) {
     }
 }
 
+/// The document as served: [`crate::routes`]' document with every
+/// flattened tagged enum spelled out ([`spell_out_flattened_enums`]).
+pub fn document_json() -> serde_json::Value {
+    let mut json =
+        serde_json::to_value(crate::routes().1).expect("the OpenAPI document serialises");
+    if let Some(schemas) = json
+        .pointer_mut("/components/schemas")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        spell_out_flattened_enums(schemas);
+    }
+    json
+}
+
+/// A struct that flattens a tagged enum (`Command`: a `command_id` and a
+/// `CommandKind`; `Event`: a time, an origin and a `Change`) derives as
+/// `allOf: [{$ref: Kind}, {the struct's fields}]`, which JSON Schema reads
+/// right but many client generators cannot (they drop the schema and every
+/// operation using it). This rewrites it as what it means: `oneOf` one
+/// object per variant, each with the variant's and the struct's fields,
+/// titled by its `type` (`CommandMovePhase`), which generators name it by.
+fn spell_out_flattened_enums(schemas: &mut serde_json::Map<String, serde_json::Value>) {
+    use serde_json::{json, Value};
+    let names: Vec<String> = schemas.keys().cloned().collect();
+    for name in names {
+        let Some(Value::Array(parts)) = schemas[&name].get("allOf") else {
+            continue;
+        };
+        let [Value::Object(first), Value::Object(own)] = parts.as_slice() else {
+            continue;
+        };
+        let Some(kind) = first
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        else {
+            continue;
+        };
+        let Some(Value::Array(variants)) = schemas.get(kind).and_then(|k| k.get("oneOf")) else {
+            continue;
+        };
+        let spelled: Vec<Value> = variants
+            .iter()
+            .map(|variant| {
+                let mut variant = variant.clone();
+                for key in ["properties", "required"] {
+                    let Some(extra) = own.get(key) else { continue };
+                    let slot = variant
+                        .as_object_mut()
+                        .map(|v| v.entry(key).or_insert_with(|| extra.clone()));
+                    match (slot, extra) {
+                        (Some(Value::Object(mine)), Value::Object(more)) => {
+                            for (k, v) in more {
+                                mine.entry(k.clone()).or_insert_with(|| v.clone());
+                            }
+                        }
+                        (Some(Value::Array(mine)), Value::Array(more)) => {
+                            for v in more {
+                                if !mine.contains(v) {
+                                    mine.push(v.clone());
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                let tag = variant
+                    .pointer("/properties/type/enum/0")
+                    .and_then(Value::as_str)
+                    .map(|tag| tag.split('_').map(capitalised).collect::<String>());
+                if let (Some(tag), Some(fields)) = (tag, variant.as_object_mut()) {
+                    fields.insert("title".into(), Value::from(format!("{name}{tag}")));
+                }
+                variant
+            })
+            .collect();
+        let description = schemas[&name].get("description").cloned();
+        let mut rewritten = json!({ "oneOf": spelled });
+        if let Some(description) = description {
+            rewritten["description"] = description;
+        }
+        schemas.insert(name, rewritten);
+    }
+}
+
+/// `move` → `Move`.
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// `GET /api/openapi.json`: this document.
 #[utoipa::path(
     get,
@@ -206,12 +300,8 @@ fn add_operation_refusals(operation: &mut Operation, postmortem: bool) {
     responses((status = 200, description = "This OpenAPI 3.1 document", content_type = "application/json"))
 )]
 pub async fn document() -> impl axum::response::IntoResponse {
-    static JSON: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        crate::routes()
-            .1
-            .to_json()
-            .expect("the OpenAPI document serialises")
-    });
+    static JSON: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| document_json().to_string());
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
         JSON.as_str(),
