@@ -184,7 +184,11 @@ fn add_operation_refusals(operation: &mut Operation, postmortem: bool) {
             "Bad input: the body is not the JSON this operation reads, a field is out of \
              bounds, or a parameter is not valid.",
         );
-        add("413", "The body is larger than 1 MiB.");
+        let too_large = format!(
+            "The body is larger than {} KiB.",
+            crate::MAX_JSON_BYTES / 1024
+        );
+        add("413", &too_large);
     }
     if secured && postmortem {
         add(
