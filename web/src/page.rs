@@ -6,7 +6,7 @@ use crate::case_panel::CasePanel;
 use crate::i18n::{t, Key, Lang};
 use crate::meeting::{MeetingBar, MeetingSidebar};
 use crate::presence::{save_name, saved_color, saved_name, Presence, PresenceList};
-use crate::sections::{OutlineNav, SectionList};
+use crate::sections::{OutlineNav, SectionList, ViewSwitch};
 use crate::socket::sync_url;
 use crate::sync::{Client, Status};
 use crate::{role_key, Notice};
@@ -127,6 +127,7 @@ fn Live(
     editing_name: RwSignal<bool>,
     lang: RwSignal<Lang>,
 ) -> impl IntoView {
+    mark_touch_screen();
     let presence = Presence::new(name.get_untracked().unwrap_or_default(), saved_color());
     let client = Client::new(pm_id.clone(), url, can_edit, presence);
     client.connect();
@@ -153,6 +154,7 @@ fn Live(
                 {move || t(lang.get(), status_key())}
             </span>
             <PresenceList peers lang/>
+            <ViewSwitch client=client.clone() lang/>
             {can_edit.then(|| view! {
                 <span class="undo-redo">
                     <button id="undo" type="button" disabled=move || !can_undo.get()
@@ -185,6 +187,16 @@ fn Live(
                 <MeetingSidebar pm_id token client=client.clone() lang/>
             </aside>
         </div>
+    }
+}
+
+/// On a touch screen the page gets the class `touch` (style.css leaves the
+/// keyboard-shortcut hints out there).
+fn mark_touch_screen() {
+    if crate::reading::is_touch() {
+        if let Some(root) = document().document_element() {
+            let _ = root.class_list().add_1("touch");
+        }
     }
 }
 

@@ -99,9 +99,9 @@ impl Point {
 
 /// The Markdown range (UTF-16 units of `markdown`) of the rendered text from
 /// `from` to `to` (in document order), without surrounding whitespace,
-/// with the backslash of an escaped first character, never splitting a
-/// surrogate pair; `None` when nothing but whitespace is
-/// selected.
+/// with the backslash of an escaped first character and the markup of
+/// inline elements it crosses whole, never splitting a surrogate pair;
+/// `None` when nothing but whitespace is selected.
 pub fn source_range(markdown: &str, from: Point, to: Point) -> Option<Range<u32>> {
     let units: Vec<u16> = markdown.encode_utf16().collect();
     let len = u32::try_from(units.len()).unwrap_or(u32::MAX);
@@ -132,7 +132,84 @@ pub fn source_range(markdown: &str, from: Point, to: Point) -> Option<Range<u32>
     if end < len && end > 0 && low_surrogate(end) {
         end += 1;
     }
-    (start < end).then_some(start..end)
+    if start >= end {
+        return None;
+    }
+    Some(balanced(markdown, start..end))
+}
+
+/// An inline element (emphasis, strong, strikethrough, link, code span):
+/// its whole source and the source of its text.
+#[derive(Debug)]
+struct Inline {
+    outer: Range<u32>,
+    text: Range<u32>,
+}
+
+/// The inline elements of `markdown`, innermost first.
+fn inlines(markdown: &str) -> Vec<Inline> {
+    let offsets = Utf16Offsets::new(markdown);
+    // Open elements: their start (UTF-16) and the text seen in them so far.
+    let mut open: Vec<(u32, Option<Range<u32>>)> = Vec::new();
+    let mut out = Vec::new();
+    let widen = |open: &mut Vec<(u32, Option<Range<u32>>)>, text: &Range<u32>| {
+        for (_, seen) in open.iter_mut() {
+            *seen = Some(match seen.take() {
+                Some(r) => r.start.min(text.start)..r.end.max(text.end),
+                None => text.clone(),
+            });
+        }
+    };
+    for (event, bytes) in Parser::new_ext(markdown, options()).into_offset_iter() {
+        match event {
+            Event::Start(
+                Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. },
+            ) => open.push((offsets.of(bytes.start), None)),
+            Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link) => {
+                if let Some((start, Some(text))) = open.pop() {
+                    out.push(Inline {
+                        outer: start..offsets.of(bytes.end),
+                        text,
+                    });
+                }
+            }
+            Event::Text(text) => {
+                let piece = run(markdown, &offsets, bytes, &text, false);
+                widen(&mut open, &piece.source);
+            }
+            Event::Code(text) => {
+                let piece = run(markdown, &offsets, bytes.clone(), &text, true);
+                widen(&mut open, &piece.source);
+                out.push(Inline {
+                    outer: offsets.of(bytes.start)..offsets.of(bytes.end),
+                    text: piece.source,
+                });
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `range` grown over the markup of every inline element whose whole text
+/// it covers together with text outside it: "が 停止 し" selected in
+/// `が **停止** しました` is `が **停止** し`, never `が **停止`. A selection
+/// inside one element's text stays as it is (`停止`).
+fn balanced(markdown: &str, mut range: Range<u32>) -> Range<u32> {
+    let elements = inlines(markdown);
+    loop {
+        let before = range.clone();
+        for e in &elements {
+            let covers = range.start <= e.text.start && e.text.end <= range.end;
+            let beyond = range.start < e.text.start || e.text.end < range.end;
+            if covers && beyond {
+                range = range.start.min(e.outer.start)..range.end.max(e.outer.end);
+            }
+        }
+        if range == before {
+            return range;
+        }
+    }
 }
 
 /// UTF-16 offsets of every byte offset of a string.

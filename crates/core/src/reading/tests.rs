@@ -95,12 +95,35 @@ fn japanese_and_emoji_words_map_to_themselves() {
 #[test]
 fn inline_formatting_is_kept_in_the_markdown_words() {
     let md = "データベースが **停止** しました。The *primary* `db-1` ~~failed~~ [over](https://example.com).";
+    // Inside one element: the words alone.
     assert_eq!(select(md, "停止").as_deref(), Some("停止"));
-    assert_eq!(select(md, "が 停止 し").as_deref(), Some("が **停止** し"));
     assert_eq!(select(md, "primary").as_deref(), Some("primary"));
-    assert_eq!(select(md, "The primary db-1").as_deref(), Some("The *primary* `db-1"));
     assert_eq!(select(md, "db-1").as_deref(), Some("db-1"));
-    assert_eq!(select(md, "failed over").as_deref(), Some("failed~~ [over"));
+    assert_eq!(select(md, "ove").as_deref(), Some("ove"));
+    // Across elements: their markup comes along, balanced.
+    assert_eq!(select(md, "が 停止 し").as_deref(), Some("が **停止** し"));
+    assert_eq!(select(md, "停止 しました").as_deref(), Some("**停止** しました"));
+    assert_eq!(
+        select(md, "The primary db-1").as_deref(),
+        Some("The *primary* `db-1`")
+    );
+    assert_eq!(
+        select(md, "failed over").as_deref(),
+        Some("~~failed~~ [over](https://example.com)")
+    );
+    // Part of an element and text outside it: only what was selected.
+    assert_eq!(select(md, "が 停").as_deref(), Some("が **停"));
+}
+
+#[test]
+fn nested_elements_are_balanced_from_the_inside_out() {
+    let md = "障害は **主系の *自動* 切り替え** で復旧した";
+    assert_eq!(select(md, "自動").as_deref(), Some("自動"));
+    assert_eq!(select(md, "の 自動 切").as_deref(), Some("の *自動* 切"));
+    assert_eq!(
+        select(md, "障害は 主系の 自動 切り替え").as_deref(),
+        Some("障害は **主系の *自動* 切り替え**")
+    );
 }
 
 #[test]
@@ -137,6 +160,10 @@ fn words_in_list_items_map_into_the_item() {
     let md = "- 一つ目の項目\n- 二つ目の **重要な** 項目\n  1. 入れ子 nested\n- [x] 完了したタスク\n";
     assert_eq!(select(md, "一つ目の項目").as_deref(), Some("一つ目の項目"));
     assert_eq!(select(md, "重要な").as_deref(), Some("重要な"));
+    assert_eq!(
+        select(md, "二つ目の 重要な 項目").as_deref(),
+        Some("二つ目の **重要な** 項目")
+    );
     assert_eq!(select(md, "入れ子").as_deref(), Some("入れ子"));
     assert_eq!(select(md, "完了したタスク").as_deref(), Some("完了したタスク"));
     // From the end of one item into the next: the marker comes along.
