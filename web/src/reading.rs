@@ -58,7 +58,10 @@ fn piece_point(piece: &Element, offset: u32) -> Option<Point> {
 /// piece before it.
 fn boundary_point(root: &Element, node: &Node, offset: u32, is_start: bool) -> Option<Point> {
     if node.node_type() == Node::TEXT_NODE {
-        if let Some(piece) = node.parent_element().filter(|p| p.has_attribute(SOURCE_ATTR)) {
+        if let Some(piece) = node
+            .parent_element()
+            .filter(|p| p.has_attribute(SOURCE_ATTR))
+        {
             let piece_node: &Node = &piece;
             if root.contains(Some(piece_node)) {
                 return piece_point(&piece, offset);
@@ -69,9 +72,7 @@ fn boundary_point(root: &Element, node: &Node, offset: u32, is_start: bool) -> O
     let at = document.create_range().ok()?;
     at.set_start(node, offset).ok()?;
     at.collapse_with_to_start(true);
-    let pieces = root
-        .query_selector_all(&format!("[{SOURCE_ATTR}]"))
-        .ok()?;
+    let pieces = root.query_selector_all(&format!("[{SOURCE_ATTR}]")).ok()?;
     let piece = |i: u32| pieces.item(i).and_then(|n| n.dyn_into::<Element>().ok());
     if is_start {
         (0..pieces.length()).filter_map(piece).find_map(|p| {
@@ -128,12 +129,7 @@ pub fn current(markdown: impl Fn(&str) -> String) -> Selected {
     };
     let rect = range.get_bounding_client_rect();
     let (x, y) = web_sys::window()
-        .map(|w| {
-            (
-                w.scroll_x().unwrap_or(0.0),
-                w.scroll_y().unwrap_or(0.0),
-            )
-        })
+        .map(|w| (w.scroll_x().unwrap_or(0.0), w.scroll_y().unwrap_or(0.0)))
         .unwrap_or((0.0, 0.0));
     Selected::Words(
         TextSelection {
@@ -207,7 +203,11 @@ pub fn set_html_keeping_selection(root: &Element, html: &str) {
             return None;
         }
         let range = s.get_range_at(0).ok()?;
-        let start = kept_offset(root, &range.start_container().ok()?, range.start_offset().ok()?)?;
+        let start = kept_offset(
+            root,
+            &range.start_container().ok()?,
+            range.start_offset().ok()?,
+        )?;
         let end = kept_offset(root, &range.end_container().ok()?, range.end_offset().ok()?)?;
         Some((start, end))
     });

@@ -336,7 +336,6 @@ fn SectionView(
                     <button
                         type="button"
                         class="preview-toggle"
-                        aria-pressed=move || preview.get().to_string()
                         on:click=move |_| {
                             own_choice.set(Some((page_rendered.get_untracked(), !preview.get_untracked())));
                         }

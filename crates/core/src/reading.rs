@@ -162,10 +162,12 @@ fn inlines(markdown: &str) -> Vec<Inline> {
     };
     for (event, bytes) in Parser::new_ext(markdown, options()).into_offset_iter() {
         match event {
-            Event::Start(
-                Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. },
-            ) => open.push((offsets.of(bytes.start), None)),
-            Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link) => {
+            Event::Start(Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. }) => {
+                open.push((offsets.of(bytes.start), None))
+            }
+            Event::End(
+                TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link,
+            ) => {
                 if let Some((start, Some(text))) = open.pop() {
                     out.push(Inline {
                         outer: start..offsets.of(bytes.end),
@@ -402,7 +404,11 @@ fn run_html(run: &Run, highlights: &[Highlight], out: &mut String) {
             let _ = write!(out, " {LOOSE_ATTR}=\"\"");
         }
         out.push('>');
-        escape(&run.text[byte_of(&run.text, a)..byte_of(&run.text, b)], false, out);
+        escape(
+            &run.text[byte_of(&run.text, a)..byte_of(&run.text, b)],
+            false,
+            out,
+        );
         out.push_str("</span>");
         for _ in &covering {
             out.push_str("</mark>");

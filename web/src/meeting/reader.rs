@@ -49,7 +49,10 @@ pub fn track(session: Session) {
         match reading::current(|section| client.section_markdown(section)) {
             Selected::Words(selection, at) => {
                 pressed_ours.set_value(false);
-                if client.selection().with_untracked(|s| s.as_ref() != Some(&selection)) {
+                if client
+                    .selection()
+                    .with_untracked(|s| s.as_ref() != Some(&selection))
+                {
                     client.selection().set(Some(selection));
                 }
                 if session.selection_box.get_untracked() != Some(at) {
@@ -98,7 +101,9 @@ pub fn FloatingComment(session: Session) -> impl IntoView {
             .and_then(|w| w.as_f64())
             .unwrap_or(1024.0);
         let scroll_x = window().scroll_x().unwrap_or(0.0);
-        let left = left.min(scroll_x + width - FLOAT_WIDTH_PX).max(scroll_x + 4.0);
+        let left = left
+            .min(scroll_x + width - FLOAT_WIDTH_PX)
+            .max(scroll_x + 4.0);
         format!("left: {left:.0}px; top: {:.0}px", bottom + 8.0)
     };
     let begin = move |kind: CommentKind| {

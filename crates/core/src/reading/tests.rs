@@ -65,7 +65,10 @@ fn select(markdown: &str, words: &str) -> Option<String> {
     let byte = rendered
         .find(words)
         .unwrap_or_else(|| panic!("{words:?} not shown in {rendered:?}"));
-    let (from, to) = (units(&rendered[..byte]), units(&rendered[..byte]) + units(words));
+    let (from, to) = (
+        units(&rendered[..byte]),
+        units(&rendered[..byte]) + units(words),
+    );
     // Which piece holds each end (the start in the piece it begins, the end
     // in the piece it closes), as a DOM selection does.
     let mut at = 0;
@@ -87,7 +90,8 @@ fn select(markdown: &str, words: &str) -> Option<String> {
 #[test]
 fn japanese_and_emoji_words_map_to_themselves() {
     let md = "# 障害の概要 😀\n\nデータベースが停止しました。👍🏽 復旧まで 42 分 🔥。";
-    for words in ["障害の概要", "😀", "停止しました。👍🏽", "👍🏽 復旧", "🔥"] {
+    for words in ["障害の概要", "😀", "停止しました。👍🏽", "👍🏽 復旧", "🔥"]
+    {
         assert_eq!(select(md, words).as_deref(), Some(words), "{words}");
     }
 }
@@ -102,7 +106,10 @@ fn inline_formatting_is_kept_in_the_markdown_words() {
     assert_eq!(select(md, "ove").as_deref(), Some("ove"));
     // Across elements: their markup comes along, balanced.
     assert_eq!(select(md, "が 停止 し").as_deref(), Some("が **停止** し"));
-    assert_eq!(select(md, "停止 しました").as_deref(), Some("**停止** しました"));
+    assert_eq!(
+        select(md, "停止 しました").as_deref(),
+        Some("**停止** しました")
+    );
     assert_eq!(
         select(md, "The primary db-1").as_deref(),
         Some("The *primary* `db-1`")
@@ -128,7 +135,8 @@ fn nested_elements_are_balanced_from_the_inside_out() {
 
 #[test]
 fn words_in_a_table_cell_map_into_that_cell() {
-    let md = "| 時刻 | 出来事 |\n| --- | --- |\n| 10:00 | 障害発生 🔥 |\n| 10:42 | 切り戻し完了 |\n";
+    let md =
+        "| 時刻 | 出来事 |\n| --- | --- |\n| 10:00 | 障害発生 🔥 |\n| 10:42 | 切り戻し完了 |\n";
     assert_eq!(select(md, "障害発生").as_deref(), Some("障害発生"));
     let got = source_range(
         md,
@@ -145,7 +153,10 @@ fn words_in_a_table_cell_map_into_that_cell() {
 fn words_in_code_blocks_map_line_by_line() {
     let fenced = "```sql\nSELECT * FROM 注文\nWHERE 状態 = 'ok';\n```\n";
     assert_eq!(select(fenced, "FROM 注文").as_deref(), Some("FROM 注文"));
-    assert_eq!(select(fenced, "状態 = 'ok'").as_deref(), Some("状態 = 'ok'"));
+    assert_eq!(
+        select(fenced, "状態 = 'ok'").as_deref(),
+        Some("状態 = 'ok'")
+    );
     assert_eq!(
         select(fenced, "注文\nWHERE").as_deref(),
         Some("注文\nWHERE")
@@ -157,7 +168,8 @@ fn words_in_code_blocks_map_line_by_line() {
 
 #[test]
 fn words_in_list_items_map_into_the_item() {
-    let md = "- 一つ目の項目\n- 二つ目の **重要な** 項目\n  1. 入れ子 nested\n- [x] 完了したタスク\n";
+    let md =
+        "- 一つ目の項目\n- 二つ目の **重要な** 項目\n  1. 入れ子 nested\n- [x] 完了したタスク\n";
     assert_eq!(select(md, "一つ目の項目").as_deref(), Some("一つ目の項目"));
     assert_eq!(select(md, "重要な").as_deref(), Some("重要な"));
     assert_eq!(
@@ -165,7 +177,10 @@ fn words_in_list_items_map_into_the_item() {
         Some("二つ目の **重要な** 項目")
     );
     assert_eq!(select(md, "入れ子").as_deref(), Some("入れ子"));
-    assert_eq!(select(md, "完了したタスク").as_deref(), Some("完了したタスク"));
+    assert_eq!(
+        select(md, "完了したタスク").as_deref(),
+        Some("完了したタスク")
+    );
     // From the end of one item into the next: the marker comes along.
     assert_eq!(select(md, "項目二つ目").as_deref(), Some("項目\n- 二つ目"));
 }
@@ -175,7 +190,10 @@ fn rewritten_text_widens_to_its_whole_source() {
     let md = "a \\*literal\\* star &amp; more &#x1F525;";
     let pieces = shown(&to_reading_html(md, &[]));
     assert!(pieces.iter().any(|p| p.loose), "{pieces:?}");
-    assert_eq!(select(md, "star & more").as_deref(), Some("star &amp; more"));
+    assert_eq!(
+        select(md, "star & more").as_deref(),
+        Some("star &amp; more")
+    );
     assert_eq!(select(md, "&").as_deref(), Some("&amp;"));
     assert_eq!(select(md, "🔥").as_deref(), Some("&#x1F525;"));
     assert_eq!(select(md, "*literal*").as_deref(), Some("\\*literal\\*"));
