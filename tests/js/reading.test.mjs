@@ -4,7 +4,8 @@
 // cell, across bold text in a list item, in a code block — become comments
 // whose quote and anchor are exactly those Markdown words, for the
 // reference Yjs client too; their highlights sit on them in the rendered
-// text and in the editor, also after a remote edit before them. The
+// text and in the editor, also after a remote edit before them; words being
+// selected stay selected when someone else's comment appears. The
 // Rendered / Markdown switch. On a 390×844 touch phone: floating
 // Question / Suggestion buttons under a selection, the question being
 // answered in a strip that stays at the top, no keyboard-shortcut hints.
@@ -169,6 +170,17 @@ test('silent reading: comments on rendered words anchor exactly those Markdown w
     await shot(reader, 'laptop-en')
     await facilitator.locator(`.reading mark[data-highlight="${cell}"]`).first().scrollIntoViewIfNeeded()
     await shot(facilitator, 'laptop-ja')
+  })
+
+  await t.test('words being selected stay selected when someone else comments in the same section', async () => {
+    await selectRendered(reader, 'system', '切り戻し完了')
+    await selectRendered(facilitator, 'system', 'MySQL 8.0')
+    const other = await commentOnSelection(facilitator, '#ask-question', 'Which minor version?')
+    // The reader's section is drawn again with the new highlight…
+    await waitFor(async () => (await renderedMark(reader, other)) === 'MySQL 8.0', { what: 'the new highlight on the reader\'s page' })
+    // …and the words the reader selected are still selected.
+    assert.equal(await reader.evaluate(() => window.getSelection().toString()), '切り戻し完了')
+    assert.equal(await reader.locator('.composer-hint').textContent(), '“切り戻し完了”')
   })
 
   await t.test('the switch shows the Markdown editor and back', async () => {
