@@ -127,7 +127,6 @@ fn Live(
     editing_name: RwSignal<bool>,
     lang: RwSignal<Lang>,
 ) -> impl IntoView {
-    mark_touch_screen();
     let presence = Presence::new(name.get_untracked().unwrap_or_default(), saved_color());
     let client = Client::new(pm_id.clone(), url, can_edit, presence);
     client.connect();
@@ -187,16 +186,6 @@ fn Live(
                 <MeetingSidebar pm_id token client=client.clone() lang/>
             </aside>
         </div>
-    }
-}
-
-/// On a touch screen the page gets the class `touch` (style.css leaves the
-/// keyboard-shortcut hints out there).
-fn mark_touch_screen() {
-    if crate::reading::is_touch() {
-        if let Some(root) = document().document_element() {
-            let _ = root.class_list().add_1("touch");
-        }
     }
 }
 

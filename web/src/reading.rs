@@ -146,20 +146,6 @@ pub fn current(markdown: impl Fn(&str) -> String) -> Selected {
     )
 }
 
-/// Whether this page runs on a touch screen without a mouse (a phone or a
-/// tablet): keyboard-shortcut hints are left out there.
-pub fn is_touch() -> bool {
-    let Some(window) = web_sys::window() else {
-        return false;
-    };
-    let coarse = window
-        .match_media("(hover: none) and (pointer: coarse)")
-        .ok()
-        .flatten()
-        .is_some_and(|m| m.matches());
-    coarse || window.navigator().max_touch_points() > 0
-}
-
 /// The Markdown offset of a selection end inside an exact piece of `root`.
 fn kept_offset(root: &Element, node: &Node, offset: u32) -> Option<u32> {
     if node.node_type() != Node::TEXT_NODE {
