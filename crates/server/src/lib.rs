@@ -22,6 +22,8 @@
 //! - [`limits`]: per-socket and per-document limits; [`listen`]: the accept
 //!   loop (header read timeout, graceful shutdown); [`memory`]: freed heap
 //!   handed back to the operating system after rooms unload.
+//! - [`metrics`]: the Prometheus metrics, recorded through named methods and
+//!   served on their own listener (`--metrics-bind`).
 
 pub mod api;
 pub mod app;
@@ -40,6 +42,7 @@ pub mod listen;
 pub mod meeting;
 pub mod meeting_room;
 pub mod memory;
+pub mod metrics;
 pub mod room;
 pub mod store;
 pub mod sync;
@@ -81,6 +84,7 @@ pub struct AppState {
     pub meetings: Arc<meeting::Meetings>,
     pub library: Arc<library::Library>,
     pub config: Arc<ServerConfig>,
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// Runs a blocking store call off the async runtime.
@@ -98,6 +102,7 @@ const MAX_JSON_BYTES: usize = 1 << 20;
 
 pub fn router(state: AppState) -> Router {
     let assets = web::assets(&state.config.web_dir);
+    let metrics = Arc::clone(&state.metrics);
     Router::new()
         .route("/healthz", get(api::healthz))
         .route("/api/admin/backup", get(backup::download))
@@ -145,5 +150,9 @@ pub fn router(state: AppState) -> Router {
         .fallback_service(assets)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(axum::middleware::from_fn(headers::add))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            metrics::track_http,
+        ))
         .with_state(state)
 }

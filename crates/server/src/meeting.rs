@@ -38,6 +38,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{Mutex as AsyncMutex, OnceCell};
+use tracing::Instrument;
 use yrs::{GetString, Map, Text, WriteTxn};
 
 /// Root map of a postmortem's document where the server marks which meeting
@@ -269,13 +270,37 @@ pub async fn get_meeting(
     Ok(Json(view(&loaded.meeting, access.role())))
 }
 
-/// `POST /api/postmortems/{id}/commands`
+/// `POST /api/postmortems/{id}/commands`: decides the command, counted by
+/// type and outcome, and logged in a span naming the postmortem and role.
 pub async fn command(
     State(app): State<AppState>,
-    Admitted { access, record }: Admitted,
+    admitted: Admitted,
     body: RawBody,
 ) -> Result<Json<CommandAnswer>, ApiError> {
     let command: Command = parse_json(body)?;
+    let kind = command_type(&command);
+    let span = tracing::info_span!("command", postmortem = %admitted.record.id, role = %admitted.access.role(), command = %kind);
+    let answer = decide_command(&app, admitted, command)
+        .instrument(span)
+        .await;
+    let status = answer.as_ref().map_or_else(|e| e.status, |_| StatusCode::OK);
+    app.metrics.meeting_command(&kind, status);
+    answer
+}
+
+/// A command's `type`, as its JSON names it.
+fn command_type(command: &Command) -> String {
+    serde_json::to_value(&command.kind)
+        .ok()
+        .and_then(|v| v.get("type")?.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+async fn decide_command(
+    app: &AppState,
+    Admitted { access, record }: Admitted,
+    command: Command,
+) -> Result<Json<CommandAnswer>, ApiError> {
     let actor = actor(&access);
     let slot = app.meetings.get(&record).await?;
     let mut loaded = slot.lock().await;
@@ -330,6 +355,7 @@ async fn after_events(
     }
     for event in events {
         if let Change::PhaseMoved { from, to, .. } = &event.change {
+            app.metrics.phase_moved(*from, *to);
             if *to == Phase::Published {
                 crate::library::update(app, record, Some(event.at_ms)).await;
             } else if *from == Phase::Published {
