@@ -271,8 +271,7 @@ impl Server {
         all.extend(flags);
         let settings = ServeArgs::parse_from(&all)?.settings();
         let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let (ready_tx, ready) =
-            tokio::sync::oneshot::channel::<Result<Option<u16>, String>>();
+        let (ready_tx, ready) = tokio::sync::oneshot::channel::<Result<Option<u16>, String>>();
         let (stopped_tx, stopped) = std::sync::mpsc::channel::<()>();
         std::thread::Builder::new()
             .name(format!("casebook-server-{port}"))
@@ -870,7 +869,10 @@ impl Exposition {
     /// Parses the text format (labels without escaped quotes, as ours are).
     pub fn parse(text: String) -> Exposition {
         let mut samples = Vec::new();
-        for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
             let Some((series, value)) = line.rsplit_once(' ') else {
                 continue;
             };

@@ -105,7 +105,8 @@ async fn the_default_filter_keeps_library_chatter_out() {
         .iter()
         .filter(|l| {
             let target = l["target"].as_str().unwrap_or_default();
-            !target.starts_with("casebook") && !matches!(l["level"].as_str(), Some("WARN" | "ERROR"))
+            !target.starts_with("casebook")
+                && !matches!(l["level"].as_str(), Some("WARN" | "ERROR"))
         })
         .collect();
     assert!(noise.is_empty(), "library lines below WARN: {noise:#?}");

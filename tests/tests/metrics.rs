@@ -27,21 +27,34 @@ async fn scrape_until(port: u16, check: impl Fn(&Exposition) -> bool) -> Exposit
 #[tokio::test]
 async fn metrics_are_served_only_on_their_own_listener_and_only_when_asked() {
     let server = Server::start().await.unwrap();
-    assert_eq!(server.metrics_port, None, "off unless --metrics-bind is set");
+    assert_eq!(
+        server.metrics_port, None,
+        "off unless --metrics-bind is set"
+    );
     let server = Server::start_with(&["--metrics-bind", "127.0.0.1:0"])
         .await
         .unwrap();
-    let port = server.metrics_port.expect("--metrics-bind opens a listener");
+    let port = server
+        .metrics_port
+        .expect("--metrics-bind opens a listener");
     assert_ne!(port, server.port);
     let scraped = Exposition::scrape(port).await.unwrap();
     assert_eq!(
-        scraped.value("casebook_build_info", &[("version", env!("CARGO_PKG_VERSION"))]),
+        scraped.value(
+            "casebook_build_info",
+            &[("version", env!("CARGO_PKG_VERSION"))]
+        ),
         Some(1.0),
         "{}",
         scraped.text
     );
     // The public port has no /metrics, whatever the flag.
-    let public = server.http.get(server.url("/metrics")).send().await.unwrap();
+    let public = server
+        .http
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(public.status(), 404);
     assert!(!public.text().await.unwrap().contains("casebook_"));
     // And the metrics listener serves nothing else.
@@ -178,7 +191,10 @@ async fn a_session_is_counted_with_its_labels() {
     assert_eq!(
         value(
             "casebook_http_request_duration_seconds_count",
-            &[("method", "POST"), ("route", "/api/postmortems/{id}/commands")]
+            &[
+                ("method", "POST"),
+                ("route", "/api/postmortems/{id}/commands")
+            ]
         ),
         2.0
     );
@@ -190,10 +206,7 @@ async fn a_session_is_counted_with_its_labels() {
     );
     let stored = value("casebook_rooms_stored_bytes", &[("kind", "document")]);
     assert!(stored >= "one two three".len() as f64, "{stored}");
-    assert_eq!(
-        value("casebook_largest_document_stored_bytes", &[]),
-        stored
-    );
+    assert_eq!(value("casebook_largest_document_stored_bytes", &[]), stored);
     // Every applied update went through a group commit before its broadcast
     // (the meeting room's projections too).
     assert!(value("casebook_edit_broadcast_seconds_count", &[]) >= 3.0);

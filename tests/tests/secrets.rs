@@ -23,8 +23,8 @@ async fn the_text_log_holds_no_token_and_no_signing_key() {
 async fn the_json_log_holds_no_token_and_no_signing_key() {
     let log = the_log_holds_no_secret("json").await;
     for line in log.lines() {
-        let line: serde_json::Value = serde_json::from_str(line)
-            .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        let line: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
         assert!(line["level"].is_string(), "{line}");
     }
 }

@@ -25,7 +25,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the server (embedded sled storage; nothing else to start).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Write a consistent copy of a running server's data into DIR, a new
     /// data directory (asks the server; needs the admin token).
     Backup(BackupArgs),
@@ -59,7 +59,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     install_logger(cli.log_format);
     match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Backup(args) => {
             let trees = backup::fetch(&args.server, &args.admin_token).await?;
             let dir = args.dir.clone();

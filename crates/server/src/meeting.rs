@@ -280,10 +280,12 @@ pub async fn command(
     let command: Command = parse_json(body)?;
     let kind = command_type(&command);
     let span = tracing::info_span!("command", postmortem = %admitted.record.id, role = %admitted.access.role(), command = %kind);
-    let answer = decide_command(&app, admitted, command)
+    let answer = decide_command(app.clone(), admitted, command)
         .instrument(span)
         .await;
-    let status = answer.as_ref().map_or_else(|e| e.status, |_| StatusCode::OK);
+    let status = answer
+        .as_ref()
+        .map_or_else(|e| e.status, |_| StatusCode::OK);
     app.metrics.meeting_command(&kind, status);
     answer
 }
@@ -297,7 +299,7 @@ fn command_type(command: &Command) -> String {
 }
 
 async fn decide_command(
-    app: &AppState,
+    app: AppState,
     Admitted { access, record }: Admitted,
     command: Command,
 ) -> Result<Json<CommandAnswer>, ApiError> {

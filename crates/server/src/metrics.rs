@@ -338,11 +338,7 @@ impl Metrics {
             drop(rooms_loaded.get_or_create(&labels));
             drop(stored_bytes.get_or_create(&labels));
         }
-        for reason in [
-            Refusal::Malformed,
-            Refusal::ReadOnly,
-            Refusal::DocTooLarge,
-        ] {
+        for reason in [Refusal::Malformed, Refusal::ReadOnly, Refusal::DocTooLarge] {
             drop(updates_refused.get_or_create(&ReasonLabels {
                 reason: reason.as_str(),
             }));
@@ -371,12 +367,10 @@ impl Metrics {
 
     /// A socket joined a room; it counts as open until the guard is dropped.
     pub fn socket_opened(&self, kind: RoomKind, role: casebook_core::Role) -> OpenSocket {
-        let gauge = self
-            .sockets_open
-            .get_or_create_owned(&SocketLabels {
-                kind: kind.as_str(),
-                role: role.as_str(),
-            });
+        let gauge = self.sockets_open.get_or_create_owned(&SocketLabels {
+            kind: kind.as_str(),
+            role: role.as_str(),
+        });
         gauge.inc();
         OpenSocket(gauge)
     }
@@ -443,11 +437,7 @@ impl Metrics {
     }
 
     /// The meeting moved from one phase to another.
-    pub fn phase_moved(
-        &self,
-        from: casebook_core::phase::Phase,
-        to: casebook_core::phase::Phase,
-    ) {
+    pub fn phase_moved(&self, from: casebook_core::phase::Phase, to: casebook_core::phase::Phase) {
         self.phase_transitions
             .get_or_create(&PhaseLabels {
                 from: from.as_str(),
@@ -551,7 +541,11 @@ fn method_label(method: &Method) -> &'static str {
 /// matched (`/api/postmortems/{id}`), never the raw path, so the label set
 /// stays as small as the router. Paths no route matched (the static bundle
 /// and unknown paths) share `fallback`.
-pub async fn track_http(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
+pub async fn track_http(
+    State(metrics): State<Arc<Metrics>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let route = request

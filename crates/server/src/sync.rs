@@ -163,7 +163,9 @@ async fn run(
         .await;
     rooms.leave(&room, conn);
     drop((slot, open));
-    rooms.metrics().socket_closed(close.as_ref().map(|c| c.code));
+    rooms
+        .metrics()
+        .socket_closed(close.as_ref().map(|c| c.code));
     if let Some(close) = close {
         span.in_scope(|| tracing::debug!(doc = %room.id, conn, code = close.code, reason = %close.reason, "closing socket"));
         let frame = CloseFrame {
