@@ -2,11 +2,12 @@
 //! only with `--metrics-bind`, the public port never serves them, and after
 //! a scripted session (edits, presence, a refused malformed update, meeting
 //! commands, a phase change, closes) the exposition counts exactly what
-//! happened, with the right labels. The Grafana dashboard and the alerting
+//! happened, with the right labels (the binary also takes the address from
+//! `CASEBOOK_METRICS_BIND`). The Grafana dashboard and the alerting
 //! rules in `docs/` use only metrics a live server exports.
 
 use casebook_core::close;
-use casebook_e2e::{Client, Exposition, Server};
+use casebook_e2e::{free_port, Client, Exposition, Process, Server};
 use serde_json::json;
 use std::path::Path;
 use std::time::Duration;
@@ -62,6 +63,32 @@ async fn metrics_are_served_only_on_their_own_listener_and_only_when_asked() {
         .await
         .unwrap();
     assert_eq!(other.status(), 404);
+}
+
+#[tokio::test]
+async fn the_binary_takes_the_metrics_address_from_its_environment() {
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let server = Process::start_with_env(&[], &[("CASEBOOK_METRICS_BIND", Some(&addr))])
+        .await
+        .unwrap();
+    let scraped = Exposition::scrape(port).await.unwrap();
+    assert_eq!(
+        scraped.value(
+            "casebook_build_info",
+            &[("version", env!("CARGO_PKG_VERSION"))]
+        ),
+        Some(1.0)
+    );
+    assert!(scraped.value("process_start_time_seconds", &[]).is_some());
+    let public = server
+        .http
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), 404);
+    assert!(server.log().contains(&format!("http://{addr}/metrics")));
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! Prometheus metrics: every metric the server exports is named here, once,
 //! and recorded through a named method (`metrics.socket_opened(…)`,
-//! `metrics.update_refused(…)`); handlers and rooms never spell a metric
+//! `metrics.socket_closed(…)`); handlers and rooms never spell a metric
 //! name. Served as the Prometheus text format (0.0.4) on its own listener
 //! (`--metrics-bind`, off by default), never on the public port.
 //!
@@ -54,7 +54,7 @@ impl RoomKind {
     }
 }
 
-/// Why a socket's update was not applied.
+/// Why a socket's message was refused (and the socket closed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Refusal {
     /// Not y-sync, not a decodable update, or one yrs could not apply.
@@ -63,6 +63,12 @@ pub enum Refusal {
     ReadOnly,
     /// Past `--max-doc-bytes`.
     DocTooLarge,
+    /// Past `--max-frame-bytes`.
+    MessageTooBig,
+    /// A presence state past `--max-awareness-bytes`.
+    AwarenessTooLarge,
+    /// Past `--max-messages-per-sec`.
+    RateLimited,
 }
 
 impl Refusal {
@@ -74,6 +80,9 @@ impl Refusal {
             close::UNSUPPORTED_DATA => Some(Refusal::Malformed),
             close::POLICY_VIOLATION => Some(Refusal::ReadOnly),
             close::DOC_TOO_LARGE => Some(Refusal::DocTooLarge),
+            close::MESSAGE_TOO_BIG => Some(Refusal::MessageTooBig),
+            close::AWARENESS_TOO_LARGE => Some(Refusal::AwarenessTooLarge),
+            close::TOO_MANY_MESSAGES => Some(Refusal::RateLimited),
             _ => None,
         }
     }
@@ -83,8 +92,20 @@ impl Refusal {
             Refusal::Malformed => "malformed",
             Refusal::ReadOnly => "read_only",
             Refusal::DocTooLarge => "doc_too_large",
+            Refusal::MessageTooBig => "message_too_big",
+            Refusal::AwarenessTooLarge => "awareness_too_large",
+            Refusal::RateLimited => "rate_limited",
         }
     }
+
+    const ALL: [Refusal; 6] = [
+        Refusal::Malformed,
+        Refusal::ReadOnly,
+        Refusal::DocTooLarge,
+        Refusal::MessageTooBig,
+        Refusal::AwarenessTooLarge,
+        Refusal::RateLimited,
+    ];
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
@@ -338,7 +359,7 @@ impl Metrics {
             drop(rooms_loaded.get_or_create(&labels));
             drop(stored_bytes.get_or_create(&labels));
         }
-        for reason in [Refusal::Malformed, Refusal::ReadOnly, Refusal::DocTooLarge] {
+        for reason in Refusal::ALL {
             drop(updates_refused.get_or_create(&ReasonLabels {
                 reason: reason.as_str(),
             }));
