@@ -115,6 +115,11 @@ fn install_logger(format: LogFormat) {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let bind = args.bind;
+    if args.metrics_bind == Some(bind) {
+        anyhow::bail!(
+            "--metrics-bind must differ from --bind: metrics are never served on the public port"
+        );
+    }
     let data_dir = args.data_dir.clone();
     let app = App::open(args.settings()).await?;
     let listener = tokio::net::TcpListener::bind(bind)
