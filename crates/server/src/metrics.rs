@@ -15,13 +15,15 @@
 //! What this module does not do: decide anything. A metric is recorded
 //! after the code it measures has decided; nothing reads a metric back.
 
+mod process;
+
 use crate::room::Rooms;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
-use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
@@ -350,7 +352,7 @@ impl Metrics {
             largest_document_bytes.clone(),
         );
         registry.register_collector(Box::new(BuildInfo));
-        registry.register_collector(Box::new(ProcessCollector));
+        registry.register_collector(Box::new(process::ProcessCollector));
         // Every kind appears from the first scrape, at zero.
         for kind in [RoomKind::Document, RoomKind::MeetingRoom] {
             let labels = KindLabels {
@@ -613,134 +615,6 @@ impl prometheus_client::collector::Collector for BuildInfo {
         )?;
         let labels = [("version", env!("CARGO_PKG_VERSION"))];
         gauge.encode(metric.encode_family(&labels)?)
-    }
-}
-
-/// The standard `process_*` metrics, read from `/proc/self` at each scrape
-/// (Linux; elsewhere none are exported).
-#[derive(Debug)]
-struct ProcessCollector;
-
-impl prometheus_client::collector::Collector for ProcessCollector {
-    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let Some(process) = process::sample() else {
-            return Ok(());
-        };
-        let cpu = ConstCounter::new(process.cpu_seconds);
-        cpu.encode(encoder.encode_descriptor(
-            "process_cpu",
-            "Total user and system CPU time spent in seconds",
-            Some(&Unit::Seconds),
-            cpu.metric_type(),
-        )?)?;
-        let gauges: [(&str, &str, Option<Unit>, f64); 6] = [
-            (
-                "process_resident_memory",
-                "Resident memory size in bytes",
-                Some(Unit::Bytes),
-                process.resident_bytes,
-            ),
-            (
-                "process_virtual_memory",
-                "Virtual memory size in bytes",
-                Some(Unit::Bytes),
-                process.virtual_bytes,
-            ),
-            (
-                "process_open_fds",
-                "Number of open file descriptors",
-                None,
-                process.open_fds,
-            ),
-            (
-                "process_max_fds",
-                "Maximum number of open file descriptors",
-                None,
-                process.max_fds,
-            ),
-            (
-                "process_threads",
-                "Number of OS threads in the process",
-                None,
-                process.threads,
-            ),
-            (
-                "process_start_time",
-                "Start time of the process since unix epoch in seconds",
-                Some(Unit::Seconds),
-                process.start_time_seconds,
-            ),
-        ];
-        for (name, help, unit, value) in gauges {
-            let gauge = ConstGauge::new(value);
-            gauge.encode(encoder.encode_descriptor(
-                name,
-                help,
-                unit.as_ref(),
-                gauge.metric_type(),
-            )?)?;
-        }
-        Ok(())
-    }
-}
-
-mod process {
-    //! `/proc/self/stat` and friends, as `proc(5)` describes them.
-
-    pub struct Sample {
-        pub cpu_seconds: f64,
-        pub resident_bytes: f64,
-        pub virtual_bytes: f64,
-        pub open_fds: f64,
-        pub max_fds: f64,
-        pub threads: f64,
-        pub start_time_seconds: f64,
-    }
-
-    #[cfg(target_os = "linux")]
-    pub fn sample() -> Option<Sample> {
-        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-        // The command name (field 2) is in parentheses and may hold spaces;
-        // fields are counted from the last `)`.
-        let after = &stat[stat.rfind(')')? + 2..];
-        let fields: Vec<&str> = after.split_whitespace().collect();
-        // `after` starts at field 3 (state): field N is fields[N - 3].
-        let field = |n: usize| fields.get(n - 3)?.parse::<f64>().ok();
-        // SAFETY: sysconf only reads a configuration value.
-        let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
-        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as f64;
-        if ticks <= 0.0 || page <= 0.0 {
-            return None;
-        }
-        let boot_time = std::fs::read_to_string("/proc/stat")
-            .ok()?
-            .lines()
-            .find_map(|l| l.strip_prefix("btime ")?.trim().parse::<f64>().ok())?;
-        let open_fds = std::fs::read_dir("/proc/self/fd").ok()?.count() as f64;
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: getrlimit writes into the struct it is given.
-        let max_fds = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
-            limit.rlim_cur as f64
-        } else {
-            0.0
-        };
-        Some(Sample {
-            cpu_seconds: (field(14)? + field(15)?) / ticks,
-            threads: field(20)?,
-            start_time_seconds: boot_time + field(22)? / ticks,
-            virtual_bytes: field(23)?,
-            resident_bytes: field(24)? * page,
-            open_fds,
-            max_fds,
-        })
-    }
-
-    #[cfg(not(target_os = "linux"))]
-    pub fn sample() -> Option<Sample> {
-        None
     }
 }
 
