@@ -41,7 +41,8 @@ pub fn casebook_bin() -> PathBuf {
     root.join("target/debug/casebook")
 }
 
-fn free_port() -> u16 {
+/// A loopback port nothing listens on now.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -232,6 +233,8 @@ impl Person {
 /// that need a process (kill -9, signals, logs, restarts) use [`Process`].
 pub struct Server {
     endpoint: Endpoint,
+    /// The `--metrics-bind` listener's port, when the flag was given.
+    pub metrics_port: Option<u16>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     stopped: Option<std::sync::mpsc::Receiver<()>>,
     _temp: tempfile::TempDir,
@@ -268,7 +271,7 @@ impl Server {
         all.extend(flags);
         let settings = ServeArgs::parse_from(&all)?.settings();
         let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let (ready_tx, ready) = tokio::sync::oneshot::channel::<Result<(), String>>();
+        let (ready_tx, ready) = tokio::sync::oneshot::channel::<Result<Option<u16>, String>>();
         let (stopped_tx, stopped) = std::sync::mpsc::channel::<()>();
         std::thread::Builder::new()
             .name(format!("casebook-server-{port}"))
@@ -293,7 +296,7 @@ impl Server {
                         Ok(app) => app,
                         Err(e) => return drop(ready_tx.send(Err(e.to_string()))),
                     };
-                    let _ = ready_tx.send(Ok(()));
+                    let _ = ready_tx.send(Ok(app.metrics_addr().map(|a| a.port())));
                     app.serve(listener, async {
                         let _ = stop_rx.await;
                     })
@@ -302,7 +305,7 @@ impl Server {
                 drop(runtime);
                 let _ = stopped_tx.send(());
             })?;
-        ready
+        let metrics_port = ready
             .await
             .map_err(|_| anyhow!("the server thread ended before it was ready"))?
             .map_err(|e| anyhow!("the server did not start: {e}"))?;
@@ -312,6 +315,7 @@ impl Server {
                 data_dir,
                 http: reqwest::Client::new(),
             },
+            metrics_port,
             stop: Some(stop),
             stopped: Some(stopped),
             _temp: temp,
@@ -338,6 +342,9 @@ impl Drop for Server {
 pub struct Process {
     endpoint: Endpoint,
     extra_args: Vec<String>,
+    /// Environment variables set (`Some`) or removed (`None`) on top of the
+    /// fixture's own.
+    env: Vec<(String, Option<String>)>,
     child: Option<Child>,
     _temp: Option<tempfile::TempDir>,
 }
@@ -357,6 +364,13 @@ impl Process {
 
     /// Starts a server with extra `casebook serve` arguments.
     pub async fn start_with(extra: &[&str]) -> Result<Self> {
+        Self::start_with_env(extra, &[]).await
+    }
+
+    /// Starts a server with extra arguments and environment variables set
+    /// (`Some`) or removed (`None`), e.g. `("CASEBOOK_LOG", None)` for the
+    /// default log filter.
+    pub async fn start_with_env(extra: &[&str], env: &[(&str, Option<&str>)]) -> Result<Self> {
         let temp = tempfile::tempdir()?;
         let mut server = Process {
             endpoint: Endpoint {
@@ -365,6 +379,10 @@ impl Process {
                 http: reqwest::Client::new(),
             },
             extra_args: extra.iter().map(|s| s.to_string()).collect(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.map(str::to_owned)))
+                .collect(),
             child: None,
             _temp: Some(temp),
         };
@@ -381,6 +399,7 @@ impl Process {
                 http: reqwest::Client::new(),
             },
             extra_args: extra.iter().map(|s| s.to_string()).collect(),
+            env: Vec::new(),
             child: None,
             _temp: None,
         };
@@ -399,7 +418,8 @@ impl Process {
             .append(true)
             .open(self.endpoint.data_dir.with_extension("stdout"))
             .ok();
-        let child = Command::new(&bin)
+        let mut command = Command::new(&bin);
+        command
             .arg("serve")
             .args(["--bind", &format!("127.0.0.1:{}", self.endpoint.port)])
             .arg("--data-dir")
@@ -413,7 +433,14 @@ impl Process {
             .env("CASEBOOK_ADMIN_TOKEN", ADMIN_TOKEN)
             .env("CASEBOOK_LOG", "casebook=debug,casebook_server=debug,info")
             .stdout(stdout.map(Stdio::from).unwrap_or_else(Stdio::null))
-            .stderr(log.map(Stdio::from).unwrap_or_else(Stdio::null))
+            .stderr(log.map(Stdio::from).unwrap_or_else(Stdio::null));
+        for (key, value) in &self.env {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
+        let child = command
             .spawn()
             .with_context(|| format!("starting {}", bin.display()))?;
         self.child = Some(child);
@@ -819,4 +846,87 @@ pub fn standalone_insert(text: &str) -> Vec<u8> {
 pub fn report(line: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// A Prometheus text exposition (`GET /metrics` on `--metrics-bind`), parsed
+/// into samples.
+#[derive(Debug)]
+pub struct Exposition {
+    pub text: String,
+    samples: Vec<(String, BTreeMap<String, String>, f64)>,
+}
+
+impl Exposition {
+    /// Scrapes `http://127.0.0.1:{port}/metrics`.
+    pub async fn scrape(port: u16) -> Result<Exposition> {
+        let response = reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await?;
+        if !response.status().is_success() {
+            bail!("GET /metrics answered {}", response.status());
+        }
+        Ok(Exposition::parse(response.text().await?))
+    }
+
+    /// Parses the text format (labels without escaped quotes, as ours are).
+    pub fn parse(text: String) -> Exposition {
+        let mut samples = Vec::new();
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
+            let Some((series, value)) = line.rsplit_once(' ') else {
+                continue;
+            };
+            let value: f64 = value.parse().unwrap_or(f64::NAN);
+            let (name, labels) = match series.split_once('{') {
+                None => (series, BTreeMap::new()),
+                Some((name, rest)) => {
+                    let labels = rest
+                        .trim_end_matches('}')
+                        .split("\",")
+                        .filter_map(|pair| {
+                            let (k, v) = pair.split_once("=\"")?;
+                            Some((k.to_owned(), v.trim_end_matches('"').to_owned()))
+                        })
+                        .collect();
+                    (name, labels)
+                }
+            };
+            samples.push((name.to_owned(), labels, value));
+        }
+        Exposition { text, samples }
+    }
+
+    /// The sample `name` whose labels are exactly `labels`.
+    pub fn value(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+        let wanted: BTreeMap<String, String> = labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self.samples
+            .iter()
+            .find(|(n, l, _)| n == name && *l == wanted)
+            .map(|(_, _, v)| *v)
+    }
+
+    /// Every metric name a query may use: each family from `# TYPE`, and a
+    /// histogram's `_bucket`, `_sum` and `_count` series.
+    pub fn names(&self) -> std::collections::BTreeSet<String> {
+        let mut names = std::collections::BTreeSet::new();
+        for line in self.text.lines() {
+            let Some(rest) = line.strip_prefix("# TYPE ") else {
+                continue;
+            };
+            let mut parts = rest.split(' ');
+            let (Some(name), Some(kind)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            if kind == "histogram" {
+                for suffix in ["_bucket", "_sum", "_count"] {
+                    names.insert(format!("{name}{suffix}"));
+                }
+            }
+            names.insert(name.to_owned());
+        }
+        names
+    }
 }

@@ -2,7 +2,8 @@
 //! joins, commands, sockets, refused tokens, a revoked invite, a backup), the
 //! server's stderr holds neither the admin token, nor the token signing key
 //! in any common spelling, nor any invite or personal token. The admin link
-//! is printed once, on stdout, at start.
+//! is printed once, on stdout, at start. Both log formats (`--log-format
+//! text` and `json`) are checked.
 
 use base64::Engine;
 use casebook_e2e::{Client, Process, ADMIN_TOKEN};
@@ -10,8 +11,30 @@ use serde_json::json;
 use std::time::Duration;
 
 #[tokio::test]
-async fn the_log_holds_no_token_and_no_signing_key() {
-    let mut server = Process::start().await.unwrap();
+async fn the_text_log_holds_no_token_and_no_signing_key() {
+    let log = the_log_holds_no_secret("text").await;
+    assert!(
+        log.lines().all(|l| !l.starts_with('{')),
+        "the log is text: {log}"
+    );
+}
+
+#[tokio::test]
+async fn the_json_log_holds_no_token_and_no_signing_key() {
+    let log = the_log_holds_no_secret("json").await;
+    for line in log.lines() {
+        let line: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        assert!(line["level"].is_string(), "{line}");
+    }
+}
+
+/// Runs the busy session with `--log-format FORMAT`, checks the log for
+/// secrets and returns it.
+async fn the_log_holds_no_secret(format: &str) -> String {
+    let mut server = Process::start_with(&["--log-format", format])
+        .await
+        .unwrap();
     let pm = server.create_postmortem("secret keeping").await.unwrap();
     let mut tokens: Vec<String> = pm.tokens.values().cloned().collect();
     let (status, joined) = server
@@ -130,4 +153,5 @@ async fn the_log_holds_no_token_and_no_signing_key() {
         1,
         "{stdout}"
     );
+    log
 }

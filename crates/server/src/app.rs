@@ -5,7 +5,9 @@
 //! `main.rs` only turns flags into `Settings` and signals into the shutdown
 //! future, so the end-to-end tests start the same server in-process on port
 //! 0 (as mini-redis's `tests/server.rs` does). Nothing here reads the
-//! environment, parses flags, installs a logger or prints.
+//! environment, parses flags, installs a logger or prints. With
+//! `Settings::metrics_bind`, `open` also binds the metrics listener, which
+//! `serve` answers on beside the public one.
 
 use crate::auth::{random_token, Auth};
 use crate::backup::GatedStore;
@@ -13,10 +15,12 @@ use crate::commit::GroupCommit;
 use crate::library::{Library, LibraryError};
 use crate::limits::{LimitSettings, Limits};
 use crate::meeting::Meetings;
+use crate::metrics::Metrics;
 use crate::room::{CloseReason, RoomConfig, Rooms};
 use crate::store::{SledStore, Store, StoreError};
 use crate::{router, AppState, ServerConfig};
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,6 +48,8 @@ pub struct Settings {
     pub rooms: RoomConfig,
     /// Time a connection has to send a whole request head.
     pub header_read_timeout: Duration,
+    /// Where to serve `GET /metrics` (Prometheus); `None`: nowhere.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 /// Why the server could not open its data directory.
@@ -57,6 +63,11 @@ pub enum OpenError {
     AdminTokenNotText,
     #[error("opening the library index: {0}")]
     Library(#[from] LibraryError),
+    #[error("cannot listen for metrics on {addr} (--metrics-bind): {source}")]
+    MetricsBind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// An opened server, ready to serve.
@@ -65,6 +76,8 @@ pub struct App {
     header_read_timeout: Duration,
     /// How often expired presence states are swept.
     expire_every: Duration,
+    /// The `--metrics-bind` listener, bound.
+    metrics_listener: Option<TcpListener>,
 }
 
 impl App {
@@ -90,10 +103,24 @@ impl App {
             }
         };
         let auth = Arc::new(Auth::new(signing_key, admin_token, settings.token_ttl));
-        let commit = GroupCommit::start(Arc::clone(&store));
+        let metrics_listener = match settings.metrics_bind {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| OpenError::MetricsBind { addr, source })?,
+            ),
+            None => None,
+        };
+        let metrics = Arc::new(Metrics::new());
+        let commit = GroupCommit::start(Arc::clone(&store), Arc::clone(&metrics));
         let expire_every = (settings.rooms.awareness_timeout / 6)
             .clamp(Duration::from_secs(1), Duration::from_secs(5));
-        let rooms = Rooms::new(Arc::clone(&store), commit, settings.rooms);
+        let rooms = Rooms::new(
+            Arc::clone(&store),
+            commit,
+            settings.rooms,
+            Arc::clone(&metrics),
+        );
         let config = Arc::new(ServerConfig {
             public_url: settings.public_url,
             web_dir: settings.web_dir,
@@ -108,6 +135,7 @@ impl App {
             auth,
             rooms,
             config,
+            metrics,
         };
         match crate::library::reconcile(&state).await {
             Ok((0, 0)) => {}
@@ -124,12 +152,20 @@ impl App {
             state,
             header_read_timeout: settings.header_read_timeout,
             expire_every,
+            metrics_listener,
         })
     }
 
     /// What the handlers share (tests read the admin token and the rooms).
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// Where `GET /metrics` is served, when it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     /// The admin's link to the front page.
@@ -145,6 +181,19 @@ impl App {
     /// asked to reconnect later (1012), and this waits a few seconds at most
     /// for their close frames, so clients learn it is a restart.
     pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+        let metrics = self.metrics_listener.map(|listener| {
+            let router = crate::metrics::router(
+                Arc::clone(&self.state.metrics),
+                Arc::clone(&self.state.rooms),
+            );
+            let timeout = self.header_read_timeout;
+            tokio::spawn(crate::listen::serve(
+                listener,
+                router,
+                timeout,
+                std::future::pending(),
+            ))
+        });
         let rooms = Arc::clone(&self.state.rooms);
         let limits = Arc::clone(&self.state.config.limits);
         let every = self.expire_every;
@@ -173,6 +222,9 @@ impl App {
         )
         .await;
         expiry.abort();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         if tokio::time::timeout(SOCKETS_CLOSING, limits.all_socket_tasks_done())
             .await
             .is_err()

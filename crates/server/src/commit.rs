@@ -8,10 +8,15 @@
 //! Continuations may defer work to the end of the batch ([`AfterBatch`]):
 //! rooms send all of one batch's updates as one broadcast event, so a burst
 //! of a thousand durable updates is one slot of a socket's backlog, not a
-//! thousand.
+//! thousand. Each batch is measured ([`Metrics::group_committed`]), and so
+//! is each update's wait from its submission (just after the room applied
+//! it) to the end of its batch, when it has been broadcast
+//! ([`Metrics::edit_broadcast`]).
 
+use crate::metrics::Metrics;
 use crate::store::{LogEntry, Store, StoreError};
 use std::sync::Arc;
+use std::time::Instant;
 use tokio::sync::mpsc;
 
 /// What to do once an item is durable (or failed to become so).
@@ -43,7 +48,7 @@ pub struct Pending {
 /// Handle to the committer thread.
 #[derive(Clone)]
 pub struct GroupCommit {
-    queue: mpsc::UnboundedSender<Pending>,
+    queue: mpsc::UnboundedSender<(Instant, Pending)>,
 }
 
 /// Most items written in one flush; bounds the latency of the first of them.
@@ -52,8 +57,8 @@ const MAX_BATCH: usize = 8192;
 impl GroupCommit {
     /// Starts the committer thread. It ends when every handle is dropped,
     /// after committing what was queued.
-    pub fn start(store: Arc<dyn Store>) -> Self {
-        let (queue, mut incoming) = mpsc::unbounded_channel::<Pending>();
+    pub fn start(store: Arc<dyn Store>, metrics: Arc<Metrics>) -> Self {
+        let (queue, mut incoming) = mpsc::unbounded_channel::<(Instant, Pending)>();
         std::thread::Builder::new()
             .name("casebook-commit".into())
             .spawn(move || {
@@ -66,7 +71,7 @@ impl GroupCommit {
                             Err(_) => break,
                         }
                     }
-                    commit(&*store, &mut batch);
+                    commit(&*store, &metrics, &mut batch);
                 }
             })
             .expect("spawning the commit thread");
@@ -75,7 +80,7 @@ impl GroupCommit {
 
     /// Queues an item. Its continuation runs on the committer thread.
     pub fn submit(&self, item: Pending) {
-        if let Err(mpsc::error::SendError(item)) = self.queue.send(item) {
+        if let Err(mpsc::error::SendError((_, item))) = self.queue.send((Instant::now(), item)) {
             // Only after shutdown: nothing can be made durable any more.
             let gone = StoreError::Corrupt {
                 key: "commit queue".into(),
@@ -88,20 +93,37 @@ impl GroupCommit {
     }
 }
 
-fn commit(store: &dyn Store, batch: &mut Vec<Pending>) {
-    let entries: Vec<LogEntry> = batch.iter_mut().filter_map(|p| p.entry.take()).collect();
+fn commit(store: &dyn Store, metrics: &Metrics, batch: &mut Vec<(Instant, Pending)>) {
+    let mut submitted = Vec::new();
+    let entries: Vec<LogEntry> = batch
+        .iter_mut()
+        .filter_map(|(at, p)| {
+            let entry = p.entry.take()?;
+            submitted.push(*at);
+            Some(entry)
+        })
+        .collect();
     let result = if entries.is_empty() {
         Ok(())
     } else {
-        store.append_updates(&entries).and_then(|()| store.flush())
+        let started = Instant::now();
+        let result = store.append_updates(&entries).and_then(|()| store.flush());
+        metrics.group_committed(entries.len(), started.elapsed(), result.is_ok());
+        result
     };
     let result = result.map_err(|e| {
         tracing::error!(error = %e, updates = entries.len(), "group commit failed");
         Arc::new(e)
     });
     let mut after = AfterBatch::default();
-    for item in batch.drain(..) {
+    for (_, item) in batch.drain(..) {
         (item.then)(result.clone(), &mut after);
     }
     after.run();
+    if result.is_ok() {
+        let now = Instant::now();
+        for at in submitted {
+            metrics.edit_broadcast(now.saturating_duration_since(at));
+        }
+    }
 }

@@ -72,7 +72,24 @@ pub struct ServeArgs {
     /// Seconds a connection has to send a whole request head (slowloris guard).
     #[arg(long, env = "CASEBOOK_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
     header_read_timeout_secs: u64,
+    /// Address and port to serve Prometheus metrics on (GET /metrics), apart from the public port. Off when not set; keep it private (loopback or an internal network).
+    #[arg(long, env = "CASEBOOK_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
 }
+
+/// How log lines are written (`casebook --log-format`).
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// For people: one line of text per event.
+    Text,
+    /// For log shippers: one JSON object per line, with timestamp, level,
+    /// target, message and the fields of the span (postmortem, socket, role).
+    Json,
+}
+
+/// The log filter when `CASEBOOK_LOG` is not set: Casebook at info, the
+/// libraries only at warn (tantivy's "save metas" and the like are routine).
+pub const DEFAULT_LOG_FILTER: &str = "warn,casebook=info,casebook_server=info";
 
 /// Just the serve flags, for [`ServeArgs::parse_from`].
 #[derive(Parser)]
@@ -118,6 +135,7 @@ impl ServeArgs {
                 awareness_timeout: Duration::from_secs(self.awareness_timeout_secs.max(1)),
             },
             header_read_timeout: Duration::from_secs(self.header_read_timeout_secs.max(1)),
+            metrics_bind: self.metrics_bind,
         }
     }
 }

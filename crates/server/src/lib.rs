@@ -23,6 +23,8 @@
 //! - [`limits`]: per-socket and per-document limits; [`listen`]: the accept
 //!   loop (header read timeout, graceful shutdown); [`memory`]: freed heap
 //!   handed back to the operating system after rooms unload.
+//! - [`metrics`]: the Prometheus metrics, recorded through named methods and
+//!   served on their own listener (`--metrics-bind`).
 
 pub mod api;
 pub mod app;
@@ -41,6 +43,7 @@ pub mod listen;
 pub mod meeting;
 pub mod meeting_room;
 pub mod memory;
+pub mod metrics;
 pub mod openapi;
 pub mod room;
 pub mod store;
@@ -82,6 +85,7 @@ pub struct AppState {
     pub meetings: Arc<meeting::Meetings>,
     pub library: Arc<library::Library>,
     pub config: Arc<ServerConfig>,
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// Runs a blocking store call off the async runtime.
@@ -137,10 +141,15 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 pub fn router(state: AppState) -> Router {
     let assets = web::assets(&state.config.web_dir);
+    let metrics = Arc::clone(&state.metrics);
     routes()
         .0
         .fallback_service(assets)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(axum::middleware::from_fn(headers::add))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            metrics::track_http,
+        ))
         .with_state(state)
 }

@@ -372,6 +372,8 @@ pub async fn update(app: &AppState, record: &PostmortemRecord, published_at_ms: 
                 .unwrap_or_else(|_| Err(LibraryError::Dir("indexing interrupted".into())))
         }
     };
+    app.metrics
+        .library_updated(published_at_ms.is_some(), result.is_ok());
     if let Err(e) = result {
         // The next start reconciles the index with the meeting logs.
         tracing::error!(postmortem = %record.id, error = %e, "library index not updated");

@@ -3,8 +3,9 @@
 use anyhow::Context;
 use casebook_server::app::App;
 use casebook_server::backup;
-use casebook_server::flags::ServeArgs;
+use casebook_server::flags::{LogFormat, ServeArgs, DEFAULT_LOG_FILTER};
 use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -14,6 +15,9 @@ use std::path::PathBuf;
     about = "Casebook: the postmortem writing meeting, in the browser"
 )]
 struct Cli {
+    /// How log lines are written on stderr: text (for people) or json (one object per line, for log shippers).
+    #[arg(long, global = true, env = "CASEBOOK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -21,7 +25,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the server (embedded sled storage; nothing else to start).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Write a consistent copy of a running server's data into DIR, a new
     /// data directory (asks the server; needs the admin token).
     Backup(BackupArgs),
@@ -52,15 +56,10 @@ struct RestoreArgs {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CASEBOOK_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match Cli::parse().command {
-        Command::Serve(args) => serve(args).await,
+    let cli = Cli::parse();
+    install_logger(cli.log_format);
+    match cli.command {
+        Command::Serve(args) => serve(*args).await,
         Command::Backup(args) => {
             let trees = backup::fetch(&args.server, &args.admin_token).await?;
             let dir = args.dir.clone();
@@ -89,14 +88,47 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+/// Logs to stderr, filtered by `CASEBOOK_LOG` (an `EnvFilter` directive
+/// such as `debug` or `casebook_server=debug,info`), else by
+/// [`DEFAULT_LOG_FILTER`].
+fn install_logger(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CASEBOOK_LOG")
+        .unwrap_or_else(|_| DEFAULT_LOG_FILTER.into());
+    let logger = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        // Colours only for a person at a terminal, not in a log file.
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logger.init(),
+        // One object per line: timestamp, level, target, the event's fields
+        // (message included) at the top level, and the fields of the spans
+        // it happened in (`span`: the innermost; `spans`: all of them).
+        LogFormat::Json => logger
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(true)
+            .init(),
+    }
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let bind = args.bind;
+    if args.metrics_bind == Some(bind) {
+        anyhow::bail!(
+            "--metrics-bind must differ from --bind: metrics are never served on the public port"
+        );
+    }
     let data_dir = args.data_dir.clone();
     let app = App::open(args.settings()).await?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     tracing::info!(bind = %bind, data_dir = %data_dir.display(), "casebook listening");
+    if let Some(addr) = app.metrics_addr() {
+        tracing::info!(metrics = %addr, "Prometheus metrics at http://{addr}/metrics");
+    }
     println!(
         "Casebook is running. Admin link (keep it private):\n  {}",
         app.admin_link()

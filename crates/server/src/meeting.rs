@@ -49,6 +49,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{Mutex as AsyncMutex, OnceCell};
+use tracing::Instrument;
 use yrs::{GetString, Map, Text, WriteTxn};
 
 /// Root map of a postmortem's document where the server marks which meeting
@@ -289,7 +290,8 @@ pub async fn get_meeting(
 }
 
 /// `POST /api/postmortems/{id}/commands`: a meeting command, decided by
-/// `casebook_core::meeting`; a refused command changes nothing.
+/// `casebook_core::meeting`; a refused command changes nothing. Counted by
+/// type and outcome, and logged in a span naming the postmortem and role.
 #[utoipa::path(
     post,
     operation_id = "send_command",
@@ -306,10 +308,35 @@ pub async fn get_meeting(
 )]
 pub async fn command(
     State(app): State<AppState>,
-    Admitted { access, record }: Admitted,
+    admitted: Admitted,
     body: RawBody,
 ) -> Result<Json<CommandAnswer>, ApiError> {
     let command: Command = parse_json(body)?;
+    let kind = command_type(&command);
+    let span = tracing::info_span!("command", postmortem = %admitted.record.id, role = %admitted.access.role(), command = %kind);
+    let answer = decide_command(app.clone(), admitted, command)
+        .instrument(span)
+        .await;
+    let status = answer
+        .as_ref()
+        .map_or_else(|e| e.status, |_| StatusCode::OK);
+    app.metrics.meeting_command(&kind, status);
+    answer
+}
+
+/// A command's `type`, as its JSON names it.
+fn command_type(command: &Command) -> String {
+    serde_json::to_value(&command.kind)
+        .ok()
+        .and_then(|v| v.get("type")?.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+async fn decide_command(
+    app: AppState,
+    Admitted { access, record }: Admitted,
+    command: Command,
+) -> Result<Json<CommandAnswer>, ApiError> {
     let actor = actor(&access);
     let slot = app.meetings.get(&record).await?;
     let mut loaded = slot.lock().await;
@@ -365,6 +392,7 @@ async fn after_events(
     }
     for event in events {
         if let Change::PhaseMoved { from, to, .. } = &event.change {
+            app.metrics.phase_moved(*from, *to);
             if *to == Phase::Published {
                 crate::library::update(app, record, Some(event.at_ms)).await;
             } else if *from == Phase::Published {

@@ -9,6 +9,7 @@
 
 use crate::commit::{GroupCommit, Pending};
 use crate::memory::TrimSoon;
+use crate::metrics::Metrics;
 use crate::store::{LogEntry, Store, StoreError};
 use axum::body::Bytes;
 use casebook_core::document::new_doc;
@@ -561,10 +562,16 @@ pub struct Rooms {
     next_conn: AtomicU64,
     /// Freed memory goes back to the OS after rooms unload.
     trim: TrimSoon,
+    metrics: Arc<Metrics>,
 }
 
 impl Rooms {
-    pub fn new(store: Arc<dyn Store>, commit: GroupCommit, config: RoomConfig) -> Arc<Self> {
+    pub fn new(
+        store: Arc<dyn Store>,
+        commit: GroupCommit,
+        config: RoomConfig,
+        metrics: Arc<Metrics>,
+    ) -> Arc<Self> {
         Arc::new(Rooms {
             store,
             commit,
@@ -572,7 +579,13 @@ impl Rooms {
             slots: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(1),
             trim: TrimSoon::default(),
+            metrics,
         })
+    }
+
+    /// Where sockets and rooms record what happens to them.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     pub fn commit(&self) -> &GroupCommit {
@@ -586,6 +599,14 @@ impl Rooms {
     /// Number of rooms in memory.
     pub fn loaded_count(&self) -> usize {
         self.slots().values().filter(|c| c.initialized()).count()
+    }
+
+    /// Every room in memory (the metrics sample them).
+    pub fn all_loaded(&self) -> Vec<Arc<Room>> {
+        self.slots()
+            .values()
+            .filter_map(|s| s.get().cloned())
+            .collect()
     }
 
     /// The room of a document, if it is in memory.

@@ -11,6 +11,7 @@ use crate::error::ApiError;
 use crate::invite::Admitted;
 use crate::limits::{Limits, SocketSlot};
 use crate::meeting;
+use crate::metrics::RoomKind;
 use crate::room::meeting_doc_id;
 use crate::room::{CloseReason, ConnId, Room, RoomEvent, Rooms};
 use crate::store::PostmortemRecord;
@@ -30,6 +31,7 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
+use tracing::Instrument;
 use yrs::sync::awareness::AwarenessUpdate;
 use yrs::{StateVector, Update};
 
@@ -114,6 +116,7 @@ fn peer(Admitted { access, record }: Admitted) -> (Peer, PostmortemRecord) {
     };
     let peer = Peer {
         conn: 0,
+        postmortem: record.id.clone(),
         role: access.socket_role(),
         invite,
         access,
@@ -159,6 +162,8 @@ async fn connect(
 /// Who is on the other end of one socket.
 struct Peer {
     conn: ConnId,
+    /// The postmortem whose document or meeting room this is.
+    postmortem: String,
     role: Role,
     /// The invite its token belongs to (none for the admin).
     invite: Option<String>,
@@ -179,11 +184,20 @@ async fn run(
 ) {
     let task = limits.socket_task();
     let conn = peer.conn;
-    let close = serve(&mut socket, &rooms, &room, &peer, &limits).await;
+    let kind = RoomKind::of(room.read_only);
+    // Every log line of the socket names it, its postmortem and its role.
+    let span = tracing::info_span!("socket", postmortem = %peer.postmortem, socket = conn, role = %peer.role, kind = kind.as_str());
+    let open = rooms.metrics().socket_opened(kind, peer.role);
+    let close = serve(&mut socket, &rooms, &room, &peer, &limits)
+        .instrument(span.clone())
+        .await;
     rooms.leave(&room, conn);
-    drop(slot);
+    drop((slot, open));
+    rooms
+        .metrics()
+        .socket_closed(close.as_ref().map(|c| c.code));
     if let Some(close) = close {
-        tracing::debug!(doc = %room.id, conn, code = close.code, reason = %close.reason, "closing socket");
+        span.in_scope(|| tracing::debug!(doc = %room.id, conn, code = close.code, reason = %close.reason, "closing socket"));
         let frame = CloseFrame {
             code: CloseCode::from(close.code),
             reason: truncate_reason(&close.reason).into(),
@@ -436,8 +450,12 @@ async fn handle_frame(
                     .expect("the semaphore is never closed");
                 room.apply_update(conn, update, raw, rooms.commit(), permit)
                     .map_err(|e| CloseReason::new(close::UNSUPPORTED_DATA, e.to_string()))?;
+                rooms.metrics().update_applied();
             }
-            Step::Awareness(update) => room.apply_awareness(conn, update),
+            Step::Awareness(update) => {
+                rooms.metrics().awareness_received();
+                room.apply_awareness(conn, update);
+            }
             Step::AwarenessQuery => room.send_awareness_to(conn),
         }
     }
