@@ -3,8 +3,10 @@
 //!
 //! The table follows DESIGN.md's roles: the facilitator may do everything
 //! that makes sense in a phase; the author edits, answers questions, decides
-//! suggestions and resolves comments; a participant edits, comments, replies,
-//! posts kudos and answers the survey; a viewer only reads. Two deliberate
+//! suggestions, resolves comments and replies in their threads; a
+//! participant edits, comments, replies, +1s questions, posts kudos and
+//! answers the survey; whoever wrote a comment or a reply may edit or delete
+//! it; a viewer only reads. Two deliberate
 //! readings of the design: the survey rates the facilitation, so only
 //! participants answer it (the facilitator reads its aggregate); only
 //! participants mark themselves done reading (they are the readers the
@@ -66,11 +68,19 @@ pub enum Action {
     RestoreFinding,
     /// Change how the meeting runs (the timer's auto-start).
     ConfigureMeeting,
+    /// Edit one's own comment or reply (only one's own, and only until it
+    /// is answered or decided: `Meeting::decide` checks both).
+    EditComment,
+    /// Delete one's own comment or reply, under the same rule.
+    DeleteComment,
+    /// +1 a question (or take it back): the readers tell the facilitator
+    /// which questions matter most, until Q&A is over.
+    Vote,
 }
 
 impl Action {
     /// Every action, in the order of [`TABLE`].
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 24] = [
         Action::Comment,
         Action::Reply,
         Action::MarkDoneReading,
@@ -92,6 +102,9 @@ impl Action {
         Action::DismissFinding,
         Action::RestoreFinding,
         Action::ConfigureMeeting,
+        Action::EditComment,
+        Action::DeleteComment,
+        Action::Vote,
     ];
 
     /// The snake_case name used on the wire and in error messages.
@@ -118,6 +131,9 @@ impl Action {
             Action::DismissFinding => "dismiss_finding",
             Action::RestoreFinding => "restore_finding",
             Action::ConfigureMeeting => "configure_meeting",
+            Action::EditComment => "edit_comment",
+            Action::DeleteComment => "delete_comment",
+            Action::Vote => "vote",
         }
     }
 }
@@ -142,10 +158,10 @@ const NO: Roles = 0;
 /// column per phase (in [`Phase::ALL`] order), each cell the roles allowed.
 /// Viewers appear in no cell.
 #[rustfmt::skip]
-pub const TABLE: [(Action, [Roles; 7]); 21] = [
+pub const TABLE: [(Action, [Roles; 7]); 24] = [
     //                            drafting silent  q_and_a proposals kudos revision published
     (Action::Comment,            [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
-    (Action::Reply,              [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
+    (Action::Reply,              [FAP,     FAP,    FAP,    FAP,      FAP,  FAP,     NO]),
     (Action::MarkDoneReading,    [NO,      P,      NO,     NO,       NO,   NO,      NO]),
     (Action::MovePhase,          [F,       F,      F,      F,        F,    F,       NO]),
     (Action::ControlTimer,       [NO,      F,      F,      F,        F,    NO,      NO]),
@@ -165,6 +181,9 @@ pub const TABLE: [(Action, [Roles; 7]); 21] = [
     (Action::DismissFinding,     [FA,      FA,     FA,     FA,       FA,   FA,      NO]),
     (Action::RestoreFinding,     [FA,      FA,     FA,     FA,       FA,   FA,      NO]),
     (Action::ConfigureMeeting,   [F,       F,      F,      F,        F,    F,       NO]),
+    (Action::EditComment,        [FAP,     FAP,    FAP,    FAP,      FAP,  FAP,     NO]),
+    (Action::DeleteComment,      [FAP,     FAP,    FAP,    FAP,      FAP,  FAP,     NO]),
+    (Action::Vote,               [P,       P,      P,      NO,       NO,   NO,      NO]),
 ];
 
 fn bit(role: Role) -> Roles {
@@ -203,7 +222,7 @@ mod tests {
     const EXPECTED: &str = "
         action               dra  sil  qa   pro  kud  rev  pub
         comment              fp   fp   fp   fp   fp   fp   -
-        reply                fp   fp   fp   fp   fp   fp   -
+        reply                fap  fap  fap  fap  fap  fap  -
         mark_done_reading    -    p    -    -    -    -    -
         move_phase           f    f    f    f    f    f    -
         control_timer        -    f    f    f    f    -    -
@@ -223,6 +242,9 @@ mod tests {
         dismiss_finding      fa   fa   fa   fa   fa   fa   -
         restore_finding      fa   fa   fa   fa   fa   fa   -
         configure_meeting    f    f    f    f    f    f    -
+        edit_comment         fap  fap  fap  fap  fap  fap  -
+        delete_comment       fap  fap  fap  fap  fap  fap  -
+        vote                 p    p    p    -    -    -    -
     ";
 
     fn initial(role: Role) -> char {
@@ -256,7 +278,7 @@ mod tests {
             assert_eq!(cells.next(), None, "extra cell for {action}");
         }
         assert_eq!(rows.next(), None, "extra rows");
-        assert_eq!(checked, 21 * 7 * 4);
+        assert_eq!(checked, Action::ALL.len() * 7 * 4);
     }
 
     #[test]

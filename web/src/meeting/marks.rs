@@ -51,6 +51,11 @@ pub fn track(session: Session) {
         session.room.with(|room| {
             for comment in &room.comments {
                 let state = resolve(&txn, &comment.anchor);
+                // A deleted comment keeps its thread in the list, not its
+                // highlight in the text.
+                if comment.is_deleted() {
+                    continue;
+                }
                 if let AnchorState::Attached { start, end } = state {
                     let lit = highlighted.as_deref() == Some(comment.id.as_str());
                     marks.push(Mark {

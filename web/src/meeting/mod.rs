@@ -24,6 +24,7 @@ mod composer;
 mod drafts;
 mod invites;
 mod kudos;
+mod link;
 mod marks;
 mod phase_bar;
 mod proposals;
@@ -33,6 +34,7 @@ mod room;
 mod sidebar;
 mod spotlight;
 mod survey;
+mod thread;
 
 pub use phase_bar::MeetingBar;
 pub use sidebar::MeetingSidebar;
@@ -97,6 +99,10 @@ pub struct Session {
     pub selection: RwSignal<Option<TextSelection>>,
     /// A comment this page looks at (a clicked card, the current proposal).
     pub focus: RwSignal<Option<String>>,
+    /// The comment the page's link (`#c-{id}`) opened.
+    pub linked: RwSignal<Option<String>>,
+    /// The facilitator orders the Q&A queue by +1s (time is short).
+    pub qa_by_votes: RwSignal<bool>,
     /// The root that owns the session's signals (drafts made later by views
     /// must outlive those views).
     owner: StoredValue<Owner>,
@@ -158,6 +164,8 @@ impl Session {
             draft: RwSignal::new(comment_draft),
             selection: RwSignal::new(None),
             focus: RwSignal::new(None),
+            linked: RwSignal::new(None),
+            qa_by_votes: RwSignal::new(false),
             owner: StoredValue::new(Owner::current().expect("created inside its root")),
             who: StoredValue::new(who),
             drafts: StoredValue::new(BTreeMap::new()),
@@ -169,6 +177,7 @@ impl Session {
         marks::track(session);
         composer::track(session);
         spotlight::follow(session);
+        link::follow(session);
         session.track_editable();
         session.track_survey();
         session.share_presence();

@@ -6,6 +6,7 @@ mod dismissals;
 mod phases;
 mod story;
 mod survey;
+mod threads;
 
 use super::*;
 use crate::anchor::Anchor;
