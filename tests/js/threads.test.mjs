@@ -6,7 +6,7 @@
 // (a placeholder keeps the thread); two participants +1 a question and the
 // facilitator orders the Q&A queue by votes; a long comment folds and
 // unfolds; a #c-{id} link opens the page scrolled to that card, on the
-// laptop and on the phone.
+// laptop and for someone new on a phone with a Japanese UI.
 //
 // Screenshots: tests/js/screenshots/threads-*.png (English and Japanese,
 // laptop and phone).
@@ -194,19 +194,21 @@ test('threads: replies, own edits and deletions, +1s, folding and links', { skip
     await card(linked, first).and(linked.locator('.is-linked')).waitFor()
     await waitFor(() => inView(linked, first), { what: 'the linked card in view' })
     await shot(linked, 'en-laptop-linked')
-    // The card's own link, followed on the phone, does the same.
-    const phone = await phoneBrowser.newPage()
-    cleanups.push(() => phone.close())
-    await phone.goto(`${pm.links.participant}#c-${long}`)
+    // Someone new opens a link on a phone with a Japanese UI: joined, the
+    // page goes to the card (the long one, folded).
+    const phone = await open(await newBrowser({ viewport: PHONE, locale: 'ja-JP' }), `${pm.links.participant}#c-${long}`, 'Mai')
     await card(phone, long).and(phone.locator('.is-linked')).waitFor()
     await waitFor(() => inView(phone, long), { what: 'the linked card in view on the phone' })
-    await shot(phone, 'en-phone-linked')
+    await card(phone, long).locator('.show-more', { hasText: '続きを表示' }).waitFor()
+    await shot(phone, 'ja-phone-linked')
+    // The card's own link, followed on the phone, does the same.
     const href = await card(phone, first).locator('.comment-link').getAttribute('href')
     assert.equal(href, `#c-${first}`)
     await card(phone, first).locator('.comment-link').click()
     await card(phone, first).and(phone.locator('.is-linked')).waitFor()
     await waitFor(() => inView(phone, first), { what: 'the followed card in view' })
     assert.ok(phone.url().endsWith(`#c-${first}`), phone.url())
+    assert.deepEqual(phone.errors, [], 'no page errors on the phone')
   })
 
   for (const page of pages) {

@@ -93,7 +93,10 @@ impl Comment {
         let settled_after = |at_ms: u64| at_ms >= reply.at_ms;
         self.resolution.is_none()
             && !self.answer.as_ref().is_some_and(|a| settled_after(a.at_ms))
-            && !self.decision.as_ref().is_some_and(|d| settled_after(d.at_ms))
+            && !self
+                .decision
+                .as_ref()
+                .is_some_and(|d| settled_after(d.at_ms))
     }
 
     pub fn reply(&self, reply_id: &str) -> Option<&Reply> {

@@ -7,7 +7,9 @@
 //! is in [`super::thread`].
 
 use super::drafts::Draft;
-use super::thread::{CardState, CommentLink, EditedMark, OwnActions, Part, ReplyItem, ThreadText, Votes};
+use super::thread::{
+    CardState, CommentLink, EditedMark, OwnActions, Part, ReplyItem, ThreadText, Votes,
+};
 use super::{attr_selector, scroll_to, Session};
 use crate::i18n::{card_name, Key};
 use casebook_core::anchor::AnchorState;
@@ -337,7 +339,11 @@ fn CardActions(session: Session, id: String) -> impl IntoView {
     let replying = RwSignal::new(!reply.is_blank());
     let deleted = {
         let id = id.clone();
-        move || session.room.with(|r| r.comment(&id).is_some_and(Comment::is_deleted))
+        move || {
+            session
+                .room
+                .with(|r| r.comment(&id).is_some_and(Comment::is_deleted))
+        }
     };
     let is_question = {
         let id = id.clone();

@@ -29,7 +29,10 @@ pub fn fragment(id: &str) -> String {
 
 /// The comment a fragment (with or without its `#`) names.
 pub fn target(hash: &str) -> Option<String> {
-    let id = hash.strip_prefix('#').unwrap_or(hash).strip_prefix(PREFIX)?;
+    let id = hash
+        .strip_prefix('#')
+        .unwrap_or(hash)
+        .strip_prefix(PREFIX)?;
     let plain = id
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
@@ -37,7 +40,11 @@ pub fn target(hash: &str) -> Option<String> {
 }
 
 fn current() -> Option<String> {
-    window().location().hash().ok().and_then(|hash| target(&hash))
+    window()
+        .location()
+        .hash()
+        .ok()
+        .and_then(|hash| target(&hash))
 }
 
 /// Follows the page's `#c-{id}` now and whenever it changes.
@@ -101,7 +108,10 @@ mod tests {
 
     #[test]
     fn a_fragment_names_one_comment() {
-        assert_eq!(target(&format!("#{}", fragment("k3v-_9"))).as_deref(), Some("k3v-_9"));
+        assert_eq!(
+            target(&format!("#{}", fragment("k3v-_9"))).as_deref(),
+            Some("k3v-_9")
+        );
         assert_eq!(target("c-abc").as_deref(), Some("abc"));
         assert_eq!(target("#c-"), None);
         assert_eq!(target("#comments-heading"), None);

@@ -360,8 +360,17 @@ mod tests {
         assert_eq!(ids(queue(&comments, false)), ["q1", "q2", "q4", "q5"]);
         assert_eq!(ids(queue(&comments, true)), ["q2", "q5", "q4", "q1"]);
         assert_eq!(next_question(&comments, None, true).as_deref(), Some("q2"));
-        assert_eq!(next_question(&comments, Some("q2"), true).as_deref(), Some("q5"));
-        assert_eq!(next_question(&comments, Some("q2"), false).as_deref(), Some("q4"));
-        assert_eq!(next_question(&comments, Some("q5"), false).as_deref(), Some("q1"));
+        assert_eq!(
+            next_question(&comments, Some("q2"), true).as_deref(),
+            Some("q5")
+        );
+        assert_eq!(
+            next_question(&comments, Some("q2"), false).as_deref(),
+            Some("q4")
+        );
+        assert_eq!(
+            next_question(&comments, Some("q5"), false).as_deref(),
+            Some("q1")
+        );
     }
 }

@@ -124,14 +124,13 @@ pub fn ThreadText(
         let part = part.clone();
         move || state.editing.with(|e| e.as_ref() == Some(&part))
     };
-    let shown = move || {
+    move || {
         if editing() {
             view! { <EditForm session state part=part.clone()/> }.into_any()
         } else {
             view! { <Folded session state part=part.clone() text=text.clone() class/> }.into_any()
         }
-    };
-    shown
+    }
 }
 
 #[component]
@@ -292,7 +291,8 @@ pub fn OwnActions(
         Part::Reply(_) => Key::ConfirmDeleteReply,
     };
     let delete = move |_| {
-        let mut command = serde_json::json!({ "type": "delete_comment", "comment_id": comment_id.clone() });
+        let mut command =
+            serde_json::json!({ "type": "delete_comment", "comment_id": comment_id.clone() });
         if let Some(reply) = part.reply_id() {
             command["reply_id"] = reply.into();
         }
@@ -374,7 +374,11 @@ pub fn Votes(session: Session, comment: Comment) -> impl IntoView {
     let id = comment.id.clone();
     let toggle = move |ev: leptos::ev::MouseEvent| {
         ev.stop_propagation();
-        let kind = if voted.get_untracked() { "unvote" } else { "vote" };
+        let kind = if voted.get_untracked() {
+            "unvote"
+        } else {
+            "vote"
+        };
         session.send(
             serde_json::json!({ "type": kind, "comment_id": id.clone() }),
             |_| {},

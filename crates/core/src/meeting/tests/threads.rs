@@ -171,7 +171,9 @@ fn an_edit_replaces_the_text_and_is_marked_with_its_time() {
     assert_eq!(comment.text, "Why EC2 and not RDS?");
     assert_eq!(comment.edited_at_ms, Some(events[0].at_ms));
     // The same text again is no change, and no event.
-    assert!(run.ok(&reader(), edit(&q, "Why EC2 and not RDS?")).is_empty());
+    assert!(run
+        .ok(&reader(), edit(&q, "Why EC2 and not RDS?"))
+        .is_empty());
     assert_eq!(run.refused(&reader(), edit(&q, " ")), ErrorKind::BadInput);
 
     let r = run.reply(&reader(), &q, "I mean Aurora too");
@@ -325,7 +327,10 @@ fn one_vote_per_person_and_it_can_be_taken_back() {
     let s = run.post(&reader(), suggestion("Add a diagram."));
     let kim = actor("kim", Role::Participant);
     run.ok(&reader(), vote(&q));
-    assert!(run.ok(&reader(), vote(&q)).is_empty(), "a second +1 is none");
+    assert!(
+        run.ok(&reader(), vote(&q)).is_empty(),
+        "a second +1 is none"
+    );
     run.ok(&kim, vote(&q));
     let votes = |run: &Run| run.meeting.comment(&q).expect("question").votes.len();
     assert_eq!(votes(&run), 2);
