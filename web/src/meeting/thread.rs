@@ -147,9 +147,10 @@ fn Folded(
         let part = part.clone();
         Memo::new(move |_| state.expanded.with(|e| e.contains(&part)))
     };
-    // Measured once drawn: folded text taller than its six lines.
+    // Measured once drawn: folded text taller than its six lines. (The body
+    // may have been drawn anew meanwhile, this one gone: then nothing.)
     request_animation_frame(move || {
-        if let Some(element) = node.get_untracked() {
+        if let Some(element) = node.try_get_untracked().flatten() {
             if element.scroll_height() > element.client_height() + 1 {
                 overflows.set(true);
             }

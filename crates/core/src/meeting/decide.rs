@@ -3,7 +3,7 @@
 
 use super::command::*;
 use super::{Actor, Change, Event, Meeting, MeetingError, Origin};
-use crate::comment::{Comment, CommentKind, Person, Reply};
+use crate::comment::{Comment, CommentKind, Person};
 use crate::limits::*;
 use crate::permission::allowed;
 
@@ -342,31 +342,9 @@ impl Meeting {
                 comment_id,
                 reply_id,
             } => return self.decide_delete(&person, comment_id, reply_id.as_deref()),
-            CommandKind::Vote { comment_id } => {
-                let comment = self.find_kind(comment_id, CommentKind::Question)?;
-                if !comment.is_open_question() {
-                    return Err(MeetingError::Conflict(format!(
-                        "question {} is already answered or resolved; votes order the open questions",
-                        comment.id
-                    )));
-                }
-                if comment.votes.contains(&person.participant_id) {
-                    return Ok(Vec::new());
-                }
-                Change::Voted {
-                    comment_id: comment.id.clone(),
-                    participant_id: person.participant_id,
-                }
-            }
+            CommandKind::Vote { comment_id } => return self.decide_vote(&person, comment_id, true),
             CommandKind::Unvote { comment_id } => {
-                let comment = self.find_kind(comment_id, CommentKind::Question)?;
-                if !comment.votes.contains(&person.participant_id) {
-                    return Ok(Vec::new());
-                }
-                Change::Unvoted {
-                    comment_id: comment.id.clone(),
-                    participant_id: person.participant_id,
-                }
+                return self.decide_vote(&person, comment_id, false)
             }
             CommandKind::AnswerSurvey { ratings, comment } => {
                 if let Some(question) = ratings.out_of_range() {
@@ -396,7 +374,7 @@ impl Meeting {
     }
 
     /// A comment, deleted or not.
-    fn find_any(&self, comment_id: &str) -> Result<&Comment, MeetingError> {
+    pub(super) fn find_any(&self, comment_id: &str) -> Result<&Comment, MeetingError> {
         self.comment(comment_id)
             .ok_or_else(|| MeetingError::NotFound(format!("no comment {comment_id:?}")))
     }
@@ -413,63 +391,11 @@ impl Meeting {
         Ok(comment)
     }
 
-    /// Editing one's own comment or reply, while it may change.
-    fn decide_edit(
+    pub(super) fn find_kind(
         &self,
-        person: &Person,
         comment_id: &str,
-        reply_id: Option<&str>,
-        body: &str,
-    ) -> Result<Vec<Change>, MeetingError> {
-        let comment = self.find_any(comment_id)?;
-        let reply = owned(person, comment, reply_id, "edit")?;
-        let text = text(
-            if reply.is_some() { "reply" } else { "comment" },
-            body,
-            MAX_TEXT_CHARS,
-        )?;
-        ensure_changeable(comment, reply)?;
-        Ok(match reply {
-            Some(reply) if reply.text == text => Vec::new(),
-            Some(reply) => vec![Change::ReplyEdited {
-                comment_id: comment.id.clone(),
-                reply_id: reply.id.clone(),
-                text,
-            }],
-            None if comment.text == text => Vec::new(),
-            None => vec![Change::CommentEdited {
-                comment_id: comment.id.clone(),
-                text,
-            }],
-        })
-    }
-
-    /// Deleting one's own comment or reply, while it may change. Deleting
-    /// a deleted comment again changes nothing.
-    fn decide_delete(
-        &self,
-        person: &Person,
-        comment_id: &str,
-        reply_id: Option<&str>,
-    ) -> Result<Vec<Change>, MeetingError> {
-        let comment = self.find_any(comment_id)?;
-        let reply = owned(person, comment, reply_id, "delete")?;
-        if reply.is_none() && comment.is_deleted() {
-            return Ok(Vec::new());
-        }
-        ensure_changeable(comment, reply)?;
-        Ok(vec![match reply {
-            Some(reply) => Change::ReplyDeleted {
-                comment_id: comment.id.clone(),
-                reply_id: reply.id.clone(),
-            },
-            None => Change::CommentDeleted {
-                comment_id: comment.id.clone(),
-            },
-        }])
-    }
-
-    fn find_kind(&self, comment_id: &str, kind: CommentKind) -> Result<&Comment, MeetingError> {
+        kind: CommentKind,
+    ) -> Result<&Comment, MeetingError> {
         let comment = self.find(comment_id)?;
         if comment.kind != kind {
             let (is, wanted) = match kind {
@@ -481,69 +407,6 @@ impl Meeting {
             )));
         }
         Ok(comment)
-    }
-}
-
-/// What a comment is called in a refusal.
-fn kind_name(comment: &Comment) -> &'static str {
-    match comment.kind {
-        CommentKind::Question => "question",
-        CommentKind::Suggestion => "suggestion",
-    }
-}
-
-/// The reply `reply_id` of `comment` (or, without one, the comment itself)
-/// if `person` wrote it: only its author may change what someone wrote.
-fn owned<'c>(
-    person: &Person,
-    comment: &'c Comment,
-    reply_id: Option<&str>,
-    verb: &str,
-) -> Result<Option<&'c Reply>, MeetingError> {
-    let (what, author, reply) = match reply_id {
-        Some(reply_id) => {
-            let Some(reply) = comment.reply(reply_id) else {
-                return Err(MeetingError::NotFound(format!(
-                    "no reply {reply_id:?} in comment {}",
-                    comment.id
-                )));
-            };
-            ("reply", &reply.author, Some(reply))
-        }
-        None => (kind_name(comment), &comment.author, None),
-    };
-    if author.participant_id != person.participant_id {
-        return Err(MeetingError::Forbidden(format!(
-            "this {what} is {}'s; only its author may {verb} it",
-            author.display_name
-        )));
-    }
-    Ok(reply)
-}
-
-/// Refuses changing a comment (or one reply in its thread) that must stay
-/// as it is (see [`Comment::may_change`] and [`Comment::may_change_reply`]).
-fn ensure_changeable(comment: &Comment, reply: Option<&Reply>) -> Result<(), MeetingError> {
-    let kind = kind_name(comment);
-    match reply {
-        Some(reply) if !comment.may_change_reply(reply) => Err(MeetingError::Conflict(format!(
-            "the {kind} this reply is in was answered, decided or resolved since it was written, so it stays as it was"
-        ))),
-        Some(_) => Ok(()),
-        None if comment.is_deleted() => Err(MeetingError::Conflict(format!(
-            "this {kind} was deleted"
-        ))),
-        None if !comment.may_change() => Err(MeetingError::Conflict(format!(
-            "this {kind} is already {}, so it stays as it was; reply in its thread instead",
-            if comment.answer.is_some() {
-                "answered"
-            } else if comment.decision.is_some() {
-                "decided"
-            } else {
-                "resolved"
-            }
-        ))),
-        None => Ok(()),
     }
 }
 
@@ -571,7 +434,7 @@ fn check_id(what: &str, id: &str) -> Result<(), MeetingError> {
 }
 
 /// Trimmed, non-empty, at most `max` characters.
-fn text(what: &str, value: &str, max: usize) -> Result<String, MeetingError> {
+pub(super) fn text(what: &str, value: &str, max: usize) -> Result<String, MeetingError> {
     let value = value.trim();
     if value.is_empty() {
         return Err(bad(format!("the {what} is empty")));

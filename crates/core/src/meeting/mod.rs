@@ -29,7 +29,8 @@
 //! decided, deleted).
 //!
 //! Modules: [`command`] and [`event`] are the wire types; `decide` and
-//! `views` hold the two halves of the logic; [`error`] the refusal kinds.
+//! `views` hold the two halves of the logic, `threads` both halves for
+//! editing, deleting and +1ing comments; [`error`] the refusal kinds.
 
 pub mod command;
 mod decide;
@@ -37,6 +38,7 @@ pub mod error;
 pub mod event;
 #[cfg(test)]
 mod tests;
+mod threads;
 mod views;
 
 pub use command::{Command, CommandKind};
@@ -454,54 +456,12 @@ impl Meeting {
                 ratings: *ratings,
                 comment: comment.clone(),
             }),
-            Change::CommentEdited { comment_id, text } => {
-                if let Some(comment) = self.comment_mut(comment_id) {
-                    comment.text = text.clone();
-                    comment.edited_at_ms = Some(at_ms);
-                }
-            }
-            Change::CommentDeleted { comment_id } => self.delete_comment(comment_id, at_ms),
-            Change::ReplyEdited {
-                comment_id,
-                reply_id,
-                text,
-            } => {
-                let reply = self
-                    .comment_mut(comment_id)
-                    .and_then(|c| c.replies.iter_mut().find(|r| r.id == *reply_id));
-                if let Some(reply) = reply {
-                    reply.text = text.clone();
-                    reply.edited_at_ms = Some(at_ms);
-                }
-            }
-            Change::ReplyDeleted {
-                comment_id,
-                reply_id,
-            } => {
-                if let Some(comment) = self.comment_mut(comment_id) {
-                    comment.replies.retain(|r| r.id != *reply_id);
-                    if comment.is_deleted() && comment.replies.is_empty() {
-                        // The placeholder kept nothing but this thread.
-                        self.comments.retain(|c| c.id != *comment_id);
-                    }
-                }
-            }
-            Change::Voted {
-                comment_id,
-                participant_id,
-            } => {
-                if let Some(comment) = self.comment_mut(comment_id) {
-                    comment.votes.insert(participant_id.clone());
-                }
-            }
-            Change::Unvoted {
-                comment_id,
-                participant_id,
-            } => {
-                if let Some(comment) = self.comment_mut(comment_id) {
-                    comment.votes.remove(participant_id);
-                }
-            }
+            Change::CommentEdited { .. }
+            | Change::CommentDeleted { .. }
+            | Change::ReplyEdited { .. }
+            | Change::ReplyDeleted { .. }
+            | Change::Voted { .. }
+            | Change::Unvoted { .. } => self.apply_thread(&event.change, at_ms),
             Change::FindingDismissed {
                 rule,
                 section,
@@ -558,26 +518,6 @@ impl Meeting {
         };
         if self.phase == Phase::QAndA {
             self.spotlight = self.left_spotlight.take();
-        }
-    }
-
-    /// A deleted comment leaves a placeholder (without its text and votes)
-    /// when it has replies and goes otherwise; it leaves the spotlight.
-    fn delete_comment(&mut self, comment_id: &str, at_ms: u64) {
-        let Some(comment) = self.comment_mut(comment_id) else {
-            return;
-        };
-        if comment.replies.is_empty() {
-            self.comments.retain(|c| c.id != comment_id);
-        } else {
-            comment.text = String::new();
-            comment.votes.clear();
-            comment.deleted_at_ms = Some(at_ms);
-        }
-        for spotlight in [&mut self.spotlight, &mut self.left_spotlight] {
-            if spotlight.as_deref() == Some(comment_id) {
-                *spotlight = None;
-            }
         }
     }
 
