@@ -274,6 +274,7 @@ fn CardBody(
                 author_id=comment.author.participant_id.clone()
                 text=comment.text.clone()
                 changeable=comment.may_change()
+                question=if comment.replies.is_empty() { Key::ConfirmDeleteComment } else { Key::ConfirmDeleteKeepsThread }
             />
         }
         .into_any()

@@ -257,6 +257,8 @@ pub fn OwnActions(
     author_id: String,
     text: String,
     changeable: bool,
+    /// What "Delete" asks first.
+    question: Key,
 ) -> impl IntoView {
     let can_edit = {
         let author_id = author_id.clone();
@@ -286,10 +288,6 @@ pub fn OwnActions(
     let editing = {
         let part = part.clone();
         move || state.editing.with(|e| e.as_ref() == Some(&part))
-    };
-    let question = match part {
-        Part::Comment => Key::ConfirmDeleteComment,
-        Part::Reply(_) => Key::ConfirmDeleteReply,
     };
     let delete = move |_| {
         let mut command =
@@ -356,6 +354,7 @@ pub fn ReplyItem(
                 author_id=reply.author.participant_id.clone()
                 text=reply.text.clone()
                 changeable
+                question=Key::ConfirmDeleteReply
             />
         </li>
     }
