@@ -112,6 +112,7 @@ test('threads: replies, own edits and deletions, +1s, folding and links', { skip
     await box.fill('Why not a managed database such as RDS?')
     await card(pat, first).scrollIntoViewIfNeeded()
     await shot(pat, 'en-laptop-editing')
+    assert.equal(await card(pat, first).locator('.own-actions .delete-comment').count(), 0, 'no "Delete" while editing')
     await card(pat, first).locator('.save-edit').click()
     await card(author, first).locator('.comment-text', { hasText: 'such as RDS?' }).waitFor()
     await card(author, first).locator('.card-head .edited', { hasText: /^edited \d/ }).waitFor()

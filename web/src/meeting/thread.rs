@@ -304,6 +304,7 @@ pub fn OwnActions(
     };
     let asking_edit = asking.clone();
     let asking_delete = asking.clone();
+    let editing_delete = editing.clone();
     view! {
         <span class="own-actions" on:click=|ev| ev.stop_propagation()>
             <Show when=move || can_edit() && !editing() && !asking_edit()>
@@ -311,7 +312,7 @@ pub fn OwnActions(
                     {move || session.t(Key::EditComment)}
                 </button>
             </Show>
-            <Show when=move || can_delete() && !asking_delete()>
+            <Show when=move || can_delete() && !editing_delete() && !asking_delete()>
                 <button type="button" class="link-button delete-comment" on:click=ask.clone()>
                     {move || session.t(Key::DeleteComment)}
                 </button>
