@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 
 /// Somebody, as the meeting shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Person {
     pub participant_id: String,
     pub display_name: String,
@@ -23,6 +24,7 @@ pub struct Person {
 
 /// What a comment asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CommentKind {
     /// "Why not RDS/Aurora instead of MySQL on EC2?"
@@ -33,11 +35,17 @@ pub enum CommentKind {
 
 /// A comment with its thread and its outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Comment {
     pub id: String,
     pub kind: CommentKind,
     pub anchor: Anchor,
     pub text: String,
+    /// Suggestions only: the words that should replace the anchored ones
+    /// ("suggesting mode"). Accepting the suggestion writes them into the
+    /// document (see [`crate::suggestion`]); `None` is a plain suggestion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement: Option<String>,
     pub author: Person,
     pub at_ms: u64,
     pub replies: Vec<Reply>,
@@ -128,6 +136,7 @@ impl Comment {
 
 /// One message in a comment's thread.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reply {
     pub id: String,
     pub author: Person,
@@ -140,6 +149,7 @@ pub struct Reply {
 
 /// The recorded answer to a question.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Answer {
     pub text: String,
     pub by: Person,
@@ -148,6 +158,7 @@ pub struct Answer {
 
 /// What was decided about a suggestion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Decision {
     pub outcome: Outcome,
     pub by: Person,
@@ -156,6 +167,7 @@ pub struct Decision {
 
 /// Accepted (it becomes a revision to-do) or declined, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     Accepted,
@@ -164,6 +176,7 @@ pub enum Outcome {
 
 /// A comment marked done during revision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Resolution {
     pub note: Option<String>,
     pub by: Person,
@@ -172,6 +185,7 @@ pub struct Resolution {
 
 /// A card on the kudos wall: who did what well.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Kudos {
     pub id: String,
     /// The person praised, as written (they need not be in the meeting).

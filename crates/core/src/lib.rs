@@ -34,6 +34,7 @@
 //!   [`limits`], the longest text each field accepts; [`api`], the JSON
 //!   answers of the HTTP API.
 
+pub mod action_item;
 pub mod anchor;
 pub mod api;
 pub mod case;
@@ -55,6 +56,7 @@ pub mod phase;
 pub mod protocol;
 pub mod readiness;
 pub mod role;
+pub mod suggestion;
 pub mod survey;
 pub mod timer;
 

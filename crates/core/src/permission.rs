@@ -68,6 +68,9 @@ pub enum Action {
     RestoreFinding,
     /// Change how the meeting runs (the timer's auto-start).
     ConfigureMeeting,
+    /// Add or edit action items (owner, due date, status): from the
+    /// proposals on, while decisions are made and carried out.
+    ManageActionItems,
     /// Edit one's own comment or reply (only one's own, and only until it
     /// is answered or decided: `Meeting::decide` checks both).
     EditComment,
@@ -80,7 +83,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order of [`TABLE`].
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::Comment,
         Action::Reply,
         Action::MarkDoneReading,
@@ -102,6 +105,7 @@ impl Action {
         Action::DismissFinding,
         Action::RestoreFinding,
         Action::ConfigureMeeting,
+        Action::ManageActionItems,
         Action::EditComment,
         Action::DeleteComment,
         Action::Vote,
@@ -131,6 +135,7 @@ impl Action {
             Action::DismissFinding => "dismiss_finding",
             Action::RestoreFinding => "restore_finding",
             Action::ConfigureMeeting => "configure_meeting",
+            Action::ManageActionItems => "manage_action_items",
             Action::EditComment => "edit_comment",
             Action::DeleteComment => "delete_comment",
             Action::Vote => "vote",
@@ -158,7 +163,7 @@ const NO: Roles = 0;
 /// column per phase (in [`Phase::ALL`] order), each cell the roles allowed.
 /// Viewers appear in no cell.
 #[rustfmt::skip]
-pub const TABLE: [(Action, [Roles; 7]); 24] = [
+pub const TABLE: [(Action, [Roles; 7]); 25] = [
     //                            drafting silent  q_and_a proposals kudos revision published
     (Action::Comment,            [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
     (Action::Reply,              [FAP,     FAP,    FAP,    FAP,      FAP,  FAP,     NO]),
@@ -181,6 +186,7 @@ pub const TABLE: [(Action, [Roles; 7]); 24] = [
     (Action::DismissFinding,     [FA,      FA,     FA,     FA,       FA,   FA,      NO]),
     (Action::RestoreFinding,     [FA,      FA,     FA,     FA,       FA,   FA,      NO]),
     (Action::ConfigureMeeting,   [F,       F,      F,      F,        F,    F,       NO]),
+    (Action::ManageActionItems,  [NO,      NO,     NO,     FA,       FA,   FA,      NO]),
     (Action::EditComment,        [FAP,     FAP,    FAP,    FAP,      FAP,  FAP,     NO]),
     (Action::DeleteComment,      [FAP,     FAP,    FAP,    FAP,      FAP,  FAP,     NO]),
     (Action::Vote,               [P,       P,      P,      NO,       NO,   NO,      NO]),
@@ -242,6 +248,7 @@ mod tests {
         dismiss_finding      fa   fa   fa   fa   fa   fa   -
         restore_finding      fa   fa   fa   fa   fa   fa   -
         configure_meeting    f    f    f    f    f    f    -
+        manage_action_items  -    -    -    fa   fa   fa   -
         edit_comment         fap  fap  fap  fap  fap  fap  -
         delete_comment       fap  fap  fap  fap  fap  fap  -
         vote                 p    p    p    -    -    -    -

@@ -2,13 +2,14 @@
 //! (README "The meeting room") turned into one [`RoomState`] signal.
 //!
 //! The server writes root maps of key → JSON text (`postmortem`, `meeting`,
-//! `comments`, `kudos`); this client speaks the y-websocket protocol through
+//! `comments`, `kudos`, `action_items`); this client speaks the y-websocket protocol through
 //! `casebook_core::protocol` but never writes: the server's sync step 1 is
 //! answered with an empty step 2 and nothing else is sent. After every
 //! applied update the maps are read again and parsed into [`RoomState`].
 //! The socket reopens with back-off when it closes or goes silent.
 
 use crate::socket::Socket;
+use casebook_core::action_item::ActionItem;
 use casebook_core::comment::{Comment, Kudos};
 use casebook_core::document::new_doc;
 use casebook_core::meeting::{Counts, PhaseEntry, ReadingProgress, Settings, TimerPlan};
@@ -49,6 +50,8 @@ pub struct RoomState {
     pub comments: Vec<Comment>,
     /// In the order they were posted.
     pub kudos: Vec<Kudos>,
+    /// In the order they were added.
+    pub action_items: Vec<ActionItem>,
 }
 
 impl Default for RoomState {
@@ -67,6 +70,7 @@ impl Default for RoomState {
             counts: Counts::default(),
             comments: Vec::new(),
             kudos: Vec::new(),
+            action_items: Vec::new(),
         }
     }
 }
@@ -78,6 +82,8 @@ impl RoomState {
         comments.sort_by(|a, b| a.at_ms.cmp(&b.at_ms).then_with(|| a.id.cmp(&b.id)));
         let mut kudos: Vec<Kudos> = values(txn, "kudos");
         kudos.sort_by(|a, b| a.at_ms.cmp(&b.at_ms).then_with(|| a.id.cmp(&b.id)));
+        let mut action_items: Vec<ActionItem> = values(txn, "action_items");
+        action_items.sort_by(|a, b| a.at_ms.cmp(&b.at_ms).then_with(|| a.id.cmp(&b.id)));
         let published: Option<serde_json::Value> = entry(txn, "meeting", "published");
         RoomState {
             loaded: true,
@@ -93,6 +99,7 @@ impl RoomState {
             counts: entry(txn, "meeting", "counts").unwrap_or_default(),
             comments,
             kudos,
+            action_items,
         }
     }
 

@@ -14,6 +14,7 @@
 //! The survey's answer is the one event without an origin: who answered is
 //! recorded by a separate `survey_taken` event.
 
+use crate::action_item::ActionStatus;
 use crate::anchor::Anchor;
 use crate::comment::{CommentKind, Person};
 use crate::phase::Phase;
@@ -24,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 /// One thing that happened in the meeting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Event {
     pub at_ms: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34,6 +36,7 @@ pub struct Event {
 
 /// The command an event came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Origin {
     pub participant_id: String,
     pub command_id: String,
@@ -47,6 +50,7 @@ pub struct Origin {
 
 /// The change an event makes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Change {
     PhaseMoved {
@@ -84,6 +88,9 @@ pub enum Change {
         kind: CommentKind,
         anchor: Anchor,
         text: String,
+        /// Suggesting mode: what the anchored words should become.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replacement: Option<String>,
         author: Person,
     },
     Replied {
@@ -116,6 +123,30 @@ pub enum Change {
     SuggestionDeclined {
         comment_id: String,
         reason: String,
+        by: Person,
+    },
+    /// An acceptance taken back: the suggestion is undecided again.
+    SuggestionAcceptUndone {
+        comment_id: String,
+        by: Person,
+    },
+    ActionItemAdded {
+        action_item_id: String,
+        title: String,
+        owner: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment_id: Option<String>,
+        by: Person,
+    },
+    ActionItemEdited {
+        action_item_id: String,
+        title: String,
+        owner: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<String>,
+        status: ActionStatus,
         by: Person,
     },
     CommentResolved {

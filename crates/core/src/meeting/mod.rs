@@ -48,6 +48,7 @@ pub use views::{
     Attendee, Counts, PhaseDuration, Present, PublicMeeting, PublicSurvey, Reader, ReadingProgress,
 };
 
+use crate::action_item::{ActionItem, ActionStatus};
 use crate::comment::{Answer, Comment, Decision, Kudos, Outcome, Person, Reply, Resolution};
 use crate::phase::Phase;
 use crate::readiness::Rule;
@@ -70,6 +71,7 @@ pub struct Actor {
 
 /// When the meeting entered a phase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhaseEntry {
     pub phase: Phase,
     pub entered_at_ms: u64,
@@ -77,6 +79,7 @@ pub struct PhaseEntry {
 
 /// The timer a phase was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimerPlan {
     /// The duration it was (last) started with.
     pub set_ms: u64,
@@ -101,6 +104,7 @@ impl TimerPlan {
 /// How the facilitator set the meeting up (in the meeting room, `meeting`
 /// map, key `settings`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Settings {
     /// A phase's timer starts when the phase starts.
     pub auto_start_timer: bool,
@@ -118,6 +122,7 @@ impl Default for Settings {
 /// when the meeting returns to it: going back a phase (or forward again)
 /// must not reset its timer nor forget the question in the spotlight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeftPhase {
     /// The phase's timer, paused when the meeting left.
     pub timer: Timer,
@@ -127,6 +132,7 @@ pub struct LeftPhase {
 
 /// When and by whom the case was published.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Publication {
     pub at_ms: u64,
     pub by: Person,
@@ -137,6 +143,7 @@ pub struct Publication {
 
 /// A readiness finding someone marked "not applicable", and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Dismissal {
     pub rule: Rule,
     pub section: String,
@@ -149,6 +156,7 @@ pub struct Dismissal {
 
 /// Someone who sent a command: their role and the name they last used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Member {
     pub role: Role,
     pub display_name: String,
@@ -194,6 +202,9 @@ pub struct Meeting {
     /// Readiness findings marked "not applicable", oldest first.
     #[serde(default)]
     pub dismissals: Vec<Dismissal>,
+    /// What the meeting decided somebody will do, oldest first.
+    #[serde(default)]
+    pub action_items: Vec<ActionItem>,
 }
 
 impl Meeting {
@@ -220,6 +231,7 @@ impl Meeting {
             people: BTreeMap::new(),
             processed_commands: BTreeMap::new(),
             dismissals: Vec::new(),
+            action_items: Vec::new(),
         }
     }
 
@@ -265,6 +277,10 @@ impl Meeting {
         self.dismissals
             .iter()
             .find(|d| d.rule == rule && d.section == section && d.subject.as_deref() == subject)
+    }
+
+    pub fn action_item(&self, action_item_id: &str) -> Option<&ActionItem> {
+        self.action_items.iter().find(|a| a.id == action_item_id)
     }
 
     pub fn comment(&self, comment_id: &str) -> Option<&Comment> {
@@ -349,12 +365,14 @@ impl Meeting {
                 kind,
                 anchor,
                 text,
+                replacement,
                 author,
             } => self.comments.push(Comment {
                 id: comment_id.clone(),
                 kind: *kind,
                 anchor: anchor.clone(),
                 text: text.clone(),
+                replacement: replacement.clone(),
                 author: author.clone(),
                 at_ms,
                 replies: Vec::new(),
@@ -423,6 +441,47 @@ impl Meeting {
                     reason: reason.clone(),
                 };
                 self.decide_suggestion(comment_id, outcome, by, at_ms)
+            }
+            Change::SuggestionAcceptUndone { comment_id, .. } => {
+                if let Some(comment) = self.comment_mut(comment_id) {
+                    comment.decision = None;
+                }
+            }
+            Change::ActionItemAdded {
+                action_item_id,
+                title,
+                owner,
+                due,
+                comment_id,
+                by,
+            } => self.action_items.push(ActionItem {
+                id: action_item_id.clone(),
+                title: title.clone(),
+                owner: owner.clone(),
+                due: due.clone(),
+                status: ActionStatus::Open,
+                comment_id: comment_id.clone(),
+                by: by.clone(),
+                at_ms,
+            }),
+            Change::ActionItemEdited {
+                action_item_id,
+                title,
+                owner,
+                due,
+                status,
+                ..
+            } => {
+                if let Some(item) = self
+                    .action_items
+                    .iter_mut()
+                    .find(|a| a.id == *action_item_id)
+                {
+                    item.title = title.clone();
+                    item.owner = owner.clone();
+                    item.due = due.clone();
+                    item.status = *status;
+                }
             }
             Change::CommentResolved {
                 comment_id,

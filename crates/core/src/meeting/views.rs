@@ -3,6 +3,7 @@
 //! aggregate, and the state that everyone may see.
 
 use super::{Dismissal, LeftPhase, Meeting, Member, PhaseEntry, Publication, Settings, TimerPlan};
+use crate::action_item::ActionItem;
 use crate::comment::{Comment, CommentKind, Kudos, Person};
 use crate::permission::{allowed, Action};
 use crate::phase::Phase;
@@ -14,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// How much there is, and how much of it is done.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Counts {
     pub comments: u32,
     pub questions: u32,
@@ -60,6 +62,7 @@ pub struct ReadingProgress {
 
 /// How long the meeting really spent in a phase, over all its visits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhaseDuration {
     pub phase: Phase,
     pub total_ms: u64,
@@ -276,6 +279,7 @@ impl Meeting {
             people,
             processed_commands: _,
             dismissals,
+            action_items,
         } = self;
         PublicMeeting {
             phase: *phase,
@@ -296,6 +300,7 @@ impl Meeting {
             left_spotlight: left_spotlight.clone(),
             people: people.clone(),
             dismissals: dismissals.clone(),
+            action_items: action_items.clone(),
         }
     }
 }
@@ -303,6 +308,7 @@ impl Meeting {
 /// What everyone in the meeting may see of it (`GET …/meeting`'s `state`,
 /// the meeting room): a [`Meeting`] without survey answers and command ids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicMeeting {
     pub phase: Phase,
     pub timer: Timer,
@@ -327,10 +333,13 @@ pub struct PublicMeeting {
     pub people: BTreeMap<String, Member>,
     #[serde(default)]
     pub dismissals: Vec<Dismissal>,
+    #[serde(default)]
+    pub action_items: Vec<ActionItem>,
 }
 
 /// Who answered the survey, never what.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicSurvey {
     #[serde(default)]
     pub answered_by: BTreeSet<String>,
@@ -362,6 +371,7 @@ impl From<PublicMeeting> for Meeting {
             people: public.people,
             processed_commands: BTreeMap::new(),
             dismissals: public.dismissals,
+            action_items: public.action_items,
         }
     }
 }
