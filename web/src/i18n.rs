@@ -283,6 +283,23 @@ pub enum Key {
     AddActionItem,
     NoActionItems,
     EditActionItem,
+    // Threads: editing and deleting one's own words, +1s, long comments, links.
+    EditComment,
+    DeleteComment,
+    ConfirmDeleteComment,
+    ConfirmDeleteKeepsThread,
+    ConfirmDeleteReply,
+    CommentDeleted,
+    ShowMore,
+    ShowLess,
+    CommentLink,
+    CommentLinkLabel,
+    VoteThis,
+    TakeBackVote,
+    QueueHeading,
+    QueueOrder,
+    OrderPosted,
+    OrderVotes,
 }
 
 /// The text of `key` in `lang`.
@@ -762,6 +779,38 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, NoActionItems) => "アクションアイテムはまだありません。",
         (En, EditActionItem) => "Edit",
         (Ja, EditActionItem) => "編集",
+        (En, EditComment) => "Edit",
+        (Ja, EditComment) => "編集",
+        (En, DeleteComment) => "Delete",
+        (Ja, DeleteComment) => "削除",
+        (En, ConfirmDeleteComment) => "Delete this comment?",
+        (Ja, ConfirmDeleteComment) => "このコメントを削除しますか？",
+        (En, ConfirmDeleteKeepsThread) => "Delete this comment? Its replies stay.",
+        (Ja, ConfirmDeleteKeepsThread) => "このコメントを削除しますか？返信は残ります。",
+        (En, ConfirmDeleteReply) => "Delete this reply?",
+        (Ja, ConfirmDeleteReply) => "この返信を削除しますか？",
+        (En, CommentDeleted) => "Deleted by its author.",
+        (Ja, CommentDeleted) => "投稿者が削除しました。",
+        (En, ShowMore) => "Show more",
+        (Ja, ShowMore) => "続きを表示",
+        (En, ShowLess) => "Show less",
+        (Ja, ShowLess) => "折りたたむ",
+        (En, CommentLink) => "Link",
+        (Ja, CommentLink) => "リンク",
+        (En, CommentLinkLabel) => "Link to this comment",
+        (Ja, CommentLinkLabel) => "このコメントへのリンク",
+        (En, VoteThis) => "+1 this question",
+        (Ja, VoteThis) => "この質問に+1する",
+        (En, TakeBackVote) => "Take back your +1",
+        (Ja, TakeBackVote) => "+1を取り消す",
+        (En, QueueHeading) => "Questions waiting",
+        (Ja, QueueHeading) => "回答待ちの質問",
+        (En, QueueOrder) => "Order",
+        (Ja, QueueOrder) => "並び順",
+        (En, OrderPosted) => "As posted",
+        (Ja, OrderPosted) => "投稿順",
+        (En, OrderVotes) => "Most +1 first",
+        (Ja, OrderVotes) => "+1の多い順",
     }
 }
 
@@ -857,6 +906,23 @@ pub fn phase_completed(lang: Lang, done: &str, now: &str) -> String {
     match lang {
         Lang::En => format!("{done} completed. Now: {now}."),
         Lang::Ja => format!("{done}が終わりました。次は{now}です。"),
+    }
+}
+
+/// "edited 14:03" after a comment or reply its author changed.
+pub fn edited(lang: Lang, when: &str) -> String {
+    match lang {
+        Lang::En => format!("edited {when}"),
+        Lang::Ja => format!("編集済み {when}"),
+    }
+}
+
+/// How many +1'd a question: "+1 from 3 people".
+pub fn votes(lang: Lang, count: usize) -> String {
+    match (lang, count) {
+        (Lang::En, 1) => "+1 from 1 person".to_owned(),
+        (Lang::En, n) => format!("+1 from {n} people"),
+        (Lang::Ja, n) => format!("{n}人が+1"),
     }
 }
 

@@ -3,10 +3,16 @@
 //!
 //! A comment is a question or a suggestion anchored to the text. A question
 //! gets an answer (in Q&A), a suggestion a decision (in proposals); during
-//! revision every comment is resolved. Nothing here deletes a comment.
+//! revision every comment is resolved. Until then, whoever wrote a comment
+//! or a reply may edit or delete it ([`Comment::may_change`],
+//! [`Comment::may_change_reply`]): what was answered or decided keeps the
+//! words it was answered or decided on. A deleted comment that has replies
+//! stays as a placeholder ([`Comment::deleted_at_ms`]) so the thread is not
+//! lost. Participants +1 open questions ([`Comment::votes`]).
 
 use crate::anchor::Anchor;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 /// Somebody, as the meeting shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,12 +54,61 @@ pub struct Comment {
     /// Suggestions only.
     pub decision: Option<Decision>,
     pub resolution: Option<Resolution>,
+    // Threads (edits, deletion, votes): absent from logs and rooms written
+    // before they existed, so each defaults to "never happened".
+    /// When its author last edited its text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at_ms: Option<u64>,
+    /// When its author deleted it. Only a comment with replies stays, as a
+    /// placeholder without its text; one without is removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at_ms: Option<u64>,
+    /// Person ids of those who +1'd the question, one vote each.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub votes: BTreeSet<String>,
 }
 
 impl Comment {
-    /// A question nobody has answered or resolved yet.
+    /// A question nobody has answered, resolved or deleted yet.
     pub fn is_open_question(&self) -> bool {
-        self.kind == CommentKind::Question && self.answer.is_none() && self.resolution.is_none()
+        self.kind == CommentKind::Question
+            && self.answer.is_none()
+            && self.resolution.is_none()
+            && !self.is_deleted()
+    }
+
+    /// Its author deleted it; only its thread is left.
+    pub fn is_deleted(&self) -> bool {
+        self.deleted_at_ms.is_some()
+    }
+
+    /// Answered, decided or resolved: its words are what the answer or the
+    /// decision was about, so they no longer change.
+    pub fn is_settled(&self) -> bool {
+        self.answer.is_some() || self.decision.is_some() || self.resolution.is_some()
+    }
+
+    /// Whether its author may still edit or delete it: not settled, not
+    /// deleted.
+    pub fn may_change(&self) -> bool {
+        !self.is_settled() && !self.is_deleted()
+    }
+
+    /// Whether the author of `reply` may still edit or delete it: until the
+    /// thread is resolved, and unless the comment was answered or decided
+    /// after the reply was written (the answer or decision may rest on it).
+    pub fn may_change_reply(&self, reply: &Reply) -> bool {
+        let settled_after = |at_ms: u64| at_ms >= reply.at_ms;
+        self.resolution.is_none()
+            && !self.answer.as_ref().is_some_and(|a| settled_after(a.at_ms))
+            && !self
+                .decision
+                .as_ref()
+                .is_some_and(|d| settled_after(d.at_ms))
+    }
+
+    pub fn reply(&self, reply_id: &str) -> Option<&Reply> {
+        self.replies.iter().find(|r| r.id == reply_id)
     }
 
     /// An accepted suggestion: a to-do for the revision.
@@ -87,6 +142,9 @@ pub struct Reply {
     pub author: Person,
     pub text: String,
     pub at_ms: u64,
+    /// When its author last edited it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at_ms: Option<u64>,
 }
 
 /// The recorded answer to a question.

@@ -101,9 +101,9 @@ pub fn meeting_insights(meeting: &Meeting, now_ms: u64) -> MeetingInsights {
         .find(|e| e.phase == Phase::SilentReading)
         .map(|e| e.entered_at_ms);
     let facilitators = meeting.facilitators();
-    let commenters: BTreeSet<&str> = meeting
-        .comments
-        .iter()
+    // A comment its author deleted does not count.
+    let comments = || meeting.comments.iter().filter(|c| !c.is_deleted());
+    let commenters: BTreeSet<&str> = comments()
         .map(|c| c.author.participant_id.as_str())
         .collect();
     let from_others = |id: &str| !facilitators.contains(id);
@@ -117,19 +117,13 @@ pub fn meeting_insights(meeting: &Meeting, now_ms: u64) -> MeetingInsights {
         suggestions: counts.suggestions,
         commenters: n(commenters.len()),
         commenters_from_other_teams: n(commenters.iter().filter(|id| from_others(id)).count()),
-        comments_from_other_teams: n(meeting
-            .comments
-            .iter()
+        comments_from_other_teams: n(comments()
             .filter(|c| from_others(&c.author.participant_id))
             .count()),
-        comments_before_meeting: n(meeting
-            .comments
-            .iter()
+        comments_before_meeting: n(comments()
             .filter(|c| started_at_ms.is_none_or(|start| c.at_ms < start))
             .count()),
-        answered: n(meeting
-            .comments
-            .iter()
+        answered: n(comments()
             .filter(|c| c.kind == CommentKind::Question && c.answer.is_some())
             .count()),
         accepted: counts.accepted,

@@ -3,8 +3,10 @@
 //!
 //! The table follows DESIGN.md's roles: the facilitator may do everything
 //! that makes sense in a phase; the author edits, answers questions, decides
-//! suggestions and resolves comments; a participant edits, comments, replies,
-//! posts kudos and answers the survey; a viewer only reads. Two deliberate
+//! suggestions, resolves comments and replies in their threads; a
+//! participant edits, comments, replies, +1s questions, posts kudos and
+//! answers the survey; whoever wrote a comment or a reply may edit or delete
+//! it; a viewer only reads. Two deliberate
 //! readings of the design: the survey rates the facilitation, so only
 //! participants answer it (the facilitator reads its aggregate); only
 //! participants mark themselves done reading (they are the readers the
@@ -69,11 +71,19 @@ pub enum Action {
     /// Add or edit action items (owner, due date, status): from the
     /// proposals on, while decisions are made and carried out.
     ManageActionItems,
+    /// Edit one's own comment or reply (only one's own, and only until it
+    /// is answered or decided: `Meeting::decide` checks both).
+    EditComment,
+    /// Delete one's own comment or reply, under the same rule.
+    DeleteComment,
+    /// +1 a question (or take it back): the readers tell the facilitator
+    /// which questions matter most, until Q&A is over.
+    Vote,
 }
 
 impl Action {
     /// Every action, in the order of [`TABLE`].
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 25] = [
         Action::Comment,
         Action::Reply,
         Action::MarkDoneReading,
@@ -96,6 +106,9 @@ impl Action {
         Action::RestoreFinding,
         Action::ConfigureMeeting,
         Action::ManageActionItems,
+        Action::EditComment,
+        Action::DeleteComment,
+        Action::Vote,
     ];
 
     /// The snake_case name used on the wire and in error messages.
@@ -123,6 +136,9 @@ impl Action {
             Action::RestoreFinding => "restore_finding",
             Action::ConfigureMeeting => "configure_meeting",
             Action::ManageActionItems => "manage_action_items",
+            Action::EditComment => "edit_comment",
+            Action::DeleteComment => "delete_comment",
+            Action::Vote => "vote",
         }
     }
 }
@@ -147,10 +163,10 @@ const NO: Roles = 0;
 /// column per phase (in [`Phase::ALL`] order), each cell the roles allowed.
 /// Viewers appear in no cell.
 #[rustfmt::skip]
-pub const TABLE: [(Action, [Roles; 7]); 22] = [
+pub const TABLE: [(Action, [Roles; 7]); 25] = [
     //                            drafting silent  q_and_a proposals kudos revision published
     (Action::Comment,            [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
-    (Action::Reply,              [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
+    (Action::Reply,              [FAP,     FAP,    FAP,    FAP,      FAP,  FAP,     NO]),
     (Action::MarkDoneReading,    [NO,      P,      NO,     NO,       NO,   NO,      NO]),
     (Action::MovePhase,          [F,       F,      F,      F,        F,    F,       NO]),
     (Action::ControlTimer,       [NO,      F,      F,      F,        F,    NO,      NO]),
@@ -171,6 +187,9 @@ pub const TABLE: [(Action, [Roles; 7]); 22] = [
     (Action::RestoreFinding,     [FA,      FA,     FA,     FA,       FA,   FA,      NO]),
     (Action::ConfigureMeeting,   [F,       F,      F,      F,        F,    F,       NO]),
     (Action::ManageActionItems,  [NO,      NO,     NO,     FA,       FA,   FA,      NO]),
+    (Action::EditComment,        [FAP,     FAP,    FAP,    FAP,      FAP,  FAP,     NO]),
+    (Action::DeleteComment,      [FAP,     FAP,    FAP,    FAP,      FAP,  FAP,     NO]),
+    (Action::Vote,               [P,       P,      P,      NO,       NO,   NO,      NO]),
 ];
 
 fn bit(role: Role) -> Roles {
@@ -209,7 +228,7 @@ mod tests {
     const EXPECTED: &str = "
         action               dra  sil  qa   pro  kud  rev  pub
         comment              fp   fp   fp   fp   fp   fp   -
-        reply                fp   fp   fp   fp   fp   fp   -
+        reply                fap  fap  fap  fap  fap  fap  -
         mark_done_reading    -    p    -    -    -    -    -
         move_phase           f    f    f    f    f    f    -
         control_timer        -    f    f    f    f    -    -
@@ -230,6 +249,9 @@ mod tests {
         restore_finding      fa   fa   fa   fa   fa   fa   -
         configure_meeting    f    f    f    f    f    f    -
         manage_action_items  -    -    -    fa   fa   fa   -
+        edit_comment         fap  fap  fap  fap  fap  fap  -
+        delete_comment       fap  fap  fap  fap  fap  fap  -
+        vote                 p    p    p    -    -    -    -
     ";
 
     fn initial(role: Role) -> char {
@@ -263,7 +285,7 @@ mod tests {
             assert_eq!(cells.next(), None, "extra cell for {action}");
         }
         assert_eq!(rows.next(), None, "extra rows");
-        assert_eq!(checked, 22 * 7 * 4);
+        assert_eq!(checked, Action::ALL.len() * 7 * 4);
     }
 
     #[test]

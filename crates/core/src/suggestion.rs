@@ -295,6 +295,9 @@ mod tests {
             answer: None,
             decision: None,
             resolution: None,
+            edited_at_ms: None,
+            deleted_at_ms: None,
+            votes: Default::default(),
         }
     }
 

@@ -2,10 +2,15 @@
 //! with its quote (kept when the words were deleted), its thread, its answer,
 //! decision or resolution; the filters above them count what they show.
 //! The author (or facilitator) edits or extends a recorded answer from its
-//! card; replies and answer edits are drafts ([`super::drafts`]).
+//! card; replies and answer edits are drafts ([`super::drafts`]). What a
+//! thread adds to a card (own edits and deletions, +1s, folding, the link)
+//! is in [`super::thread`].
 
 use super::drafts::Draft;
-use super::{highlight_selector, scroll_to, Session};
+use super::thread::{
+    CardState, CommentLink, EditedMark, OwnActions, Part, ReplyItem, ThreadText, Votes,
+};
+use super::{attr_selector, highlight_selector, scroll_to, Session};
 use crate::i18n::{card_name, Key};
 use casebook_core::anchor::AnchorState;
 use casebook_core::comment::{Comment, CommentKind, Outcome};
@@ -63,9 +68,12 @@ impl Filter {
     }
 }
 
-/// Still waiting for something: not answered, declined or resolved.
+/// Still waiting for something: not answered, declined, resolved or deleted.
 pub fn is_open(comment: &Comment) -> bool {
-    comment.resolution.is_none() && comment.answer.is_none() && !comment.is_declined()
+    comment.resolution.is_none()
+        && comment.answer.is_none()
+        && !comment.is_declined()
+        && !comment.is_deleted()
 }
 
 pub fn kind_class(kind: CommentKind) -> &'static str {
@@ -106,6 +114,21 @@ pub fn CommentList(session: Session) -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
+    // A comment looked at (a link, a highlight clicked) is never hidden by
+    // the filter.
+    Effect::new(move |_| {
+        let Some(id) = session.focus.get() else {
+            return;
+        };
+        let me = session.my_id();
+        let hidden = session.room.with(|r| {
+            r.comment(&id)
+                .is_some_and(|c| !filter.get_untracked().keeps(c, me.as_deref()))
+        });
+        if hidden {
+            filter.set(Filter::All);
+        }
+    });
     view! {
         <section class="comment-list" aria-labelledby="comments-heading">
             <h2 id="comments-heading" class="sidebar-heading">{move || session.t(Key::CommentsHeading)}</h2>
@@ -174,6 +197,11 @@ pub fn CommentCard(session: Session, id: String) -> impl IntoView {
     };
     let look2 = look.clone();
     let detached_badge = detached.clone();
+    let state = CardState::new(session, comment.get_untracked().as_ref());
+    let linked = {
+        let id = id.clone();
+        move || session.linked.with(|l| l.as_deref() == Some(id.as_str()))
+    };
     let card_class = move || {
         let Some(c) = comment.get() else {
             return String::new();
@@ -187,6 +215,12 @@ pub fn CommentCard(session: Session, id: String) -> impl IntoView {
         }
         if focused() {
             class.push_str(" is-focused");
+            if linked() {
+                class.push_str(" is-linked");
+            }
+        }
+        if c.is_deleted() {
+            class.push_str(" is-deleted");
         }
         if detached() {
             class.push_str(" is-detached");
@@ -199,7 +233,8 @@ pub fn CommentCard(session: Session, id: String) -> impl IntoView {
             data-card=id.clone()
             tabindex="0"
             aria-label=move || comment.get().map(|c| {
-                card_name(session.lang.get(), session.t(kind_key(c.kind)), &c.author.display_name, &c.text)
+                let text = if c.is_deleted() { session.t(Key::CommentDeleted) } else { c.text.as_str() };
+                card_name(session.lang.get(), session.t(kind_key(c.kind)), &c.author.display_name, text)
             })
             on:click=move |_| look()
             on:keydown=move |ev| {
@@ -208,7 +243,7 @@ pub fn CommentCard(session: Session, id: String) -> impl IntoView {
                 }
             }
         >
-            {move || comment.get().map(|c| view! { <CardBody session comment=c detached=detached_badge.clone()/> })}
+            {move || comment.get().map(|c| view! { <CardBody session state comment=c detached=detached_badge.clone()/> })}
             <CardActions session id=id.clone()/>
         </article>
     }
@@ -217,6 +252,7 @@ pub fn CommentCard(session: Session, id: String) -> impl IntoView {
 #[component]
 fn CardBody(
     session: Session,
+    state: CardState,
     comment: Comment,
     detached: impl Fn() -> bool + Send + Sync + Clone + 'static,
 ) -> impl IntoView {
@@ -226,10 +262,31 @@ fn CardBody(
     let resolution = comment.resolution.clone();
     let answered = answer.is_some();
     let resolved = resolution.is_some();
+    let text = if comment.is_deleted() {
+        view! { <p class="comment-text comment-deleted">{move || session.t(Key::CommentDeleted)}</p> }.into_any()
+    } else {
+        view! {
+            <ThreadText session state part=Part::Comment text=comment.text.clone() class="comment-text"/>
+            <OwnActions
+                session
+                state
+                part=Part::Comment
+                author_id=comment.author.participant_id.clone()
+                text=comment.text.clone()
+                changeable=comment.may_change()
+                question=if comment.replies.is_empty() { Key::ConfirmDeleteComment } else { Key::ConfirmDeleteKeepsThread }
+            />
+        }
+        .into_any()
+    };
+    let replies = comment.replies.clone();
+    let thread = comment.clone();
     view! {
         <header class="card-head">
             <span class="kind-badge">{move || session.t(kind_key(kind))}</span>
             <span class="author">{comment.author.display_name.clone()}</span>
+            <EditedMark session at_ms=comment.edited_at_ms/>
+            <Votes session comment=comment.clone()/>
             {answered.then(|| view! { <span class="badge badge-answered">{move || session.t(Key::Answered)}</span> })}
             {decision.as_ref().map(|d| match &d.outcome {
                 Outcome::Accepted => view! { <span class="badge badge-accepted">{move || session.t(Key::Accepted)}</span> }.into_any(),
@@ -237,6 +294,7 @@ fn CardBody(
             })}
             {resolved.then(|| view! { <span class="badge badge-resolved">{move || session.t(Key::Resolved)}</span> })}
             {move || detached().then(|| view! { <span class="badge badge-detached">{move || session.t(Key::Detached)}</span> })}
+            <CommentLink session id=comment.id.clone()/>
         </header>
         {match comment.replacement.clone() {
             // Suggesting mode: the old words struck, the new ones inserted.
@@ -249,7 +307,7 @@ fn CardBody(
             }.into_any(),
             None => view! { <blockquote class="quote">{comment.anchor.quote.clone()}</blockquote> }.into_any(),
         }}
-        <p class="comment-text">{comment.text.clone()}</p>
+        {text}
         {answer.map(|a| view! {
             <div class="answer">
                 <strong>{move || session.t(Key::AnswerLabel)}</strong> " "
@@ -273,10 +331,10 @@ fn CardBody(
                 <span class="by">" — " {r.by.display_name}</span>
             </div>
         })}
-        {(!comment.replies.is_empty()).then(|| view! {
+        {(!replies.is_empty()).then(|| view! {
             <ul class="replies">
-                {comment.replies.into_iter().map(|r| view! {
-                    <li><span class="author">{r.author.display_name}</span> " " <span class="reply-text">{r.text}</span></li>
+                {replies.into_iter().map(|reply| view! {
+                    <ReplyItem session state comment=thread.clone() reply/>
                 }).collect_view()}
             </ul>
         })}
@@ -290,6 +348,14 @@ fn CardActions(session: Session, id: String) -> impl IntoView {
     let reply = Draft::of(session, format!("reply:{id}"));
     // A reply being written when the page was left is open again.
     let replying = RwSignal::new(!reply.is_blank());
+    let deleted = {
+        let id = id.clone();
+        move || {
+            session
+                .room
+                .with(|r| r.comment(&id).is_some_and(Comment::is_deleted))
+        }
+    };
     let is_question = {
         let id = id.clone();
         move || {
@@ -369,7 +435,7 @@ fn CardActions(session: Session, id: String) -> impl IntoView {
                     {move || session.t(Key::UndoAccept)}
                 </button>
             </Show>
-            <Show when=move || session.can(Action::Reply) && !replying.get()>
+            <Show when=move || session.can(Action::Reply) && !replying.get() && !deleted()>
                 <button type="button" class="link-button" on:click=move |_| replying.set(true)>
                     {move || session.t(Key::Reply)}
                 </button>

@@ -76,6 +76,11 @@ impl Draft {
         self.text.with(|t| t.trim().is_empty())
     }
 
+    /// Whether there is nothing but spaces, untracked.
+    pub fn is_blank_untracked(&self) -> bool {
+        self.text.with_untracked(|t| t.trim().is_empty())
+    }
+
     /// What was typed: kept, and marked as typed in now.
     pub fn set(&self, text: String) {
         let key = self.session.draft_key(&self.thing.get_value());

@@ -55,6 +55,11 @@ pub fn track(session: Session) {
             for comment in &room.comments {
                 // An accepted replacement is highlighted on its new words.
                 let state = resolve(&txn, &suggestion::words_anchor(&txn, comment));
+                // A deleted comment keeps its thread in the list, not its
+                // highlight in the text.
+                if comment.is_deleted() {
+                    continue;
+                }
                 if let AnchorState::Attached { start, end } = state {
                     let lit = highlighted.as_deref() == Some(comment.id.as_str());
                     marks.push(Mark {

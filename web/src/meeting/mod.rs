@@ -25,6 +25,7 @@ mod composer;
 mod drafts;
 mod invites;
 mod kudos;
+mod link;
 mod marks;
 mod phase_bar;
 mod proposals;
@@ -36,6 +37,7 @@ mod sidebar;
 mod spotlight;
 mod strip;
 mod survey;
+mod thread;
 
 pub use phase_bar::MeetingBar;
 pub use sidebar::MeetingSidebar;
@@ -105,6 +107,10 @@ pub struct Session {
     pub selection_box: RwSignal<Option<[f64; 4]>>,
     /// A comment this page looks at (a clicked card, the current proposal).
     pub focus: RwSignal<Option<String>>,
+    /// The comment the page's link (`#c-{id}`) opened.
+    pub linked: RwSignal<Option<String>>,
+    /// The facilitator orders the Q&A queue by +1s (time is short).
+    pub qa_by_votes: RwSignal<bool>,
     /// The root that owns the session's signals (drafts made later by views
     /// must outlive those views).
     owner: StoredValue<Owner>,
@@ -167,6 +173,8 @@ impl Session {
             selection: RwSignal::new(None),
             selection_box: RwSignal::new(None),
             focus: RwSignal::new(None),
+            linked: RwSignal::new(None),
+            qa_by_votes: RwSignal::new(false),
             owner: StoredValue::new(Owner::current().expect("created inside its root")),
             who: StoredValue::new(who),
             drafts: StoredValue::new(BTreeMap::new()),
@@ -179,6 +187,7 @@ impl Session {
         composer::track(session);
         reader::track(session);
         spotlight::follow(session);
+        link::follow(session);
         session.track_editable();
         session.track_view();
         session.track_survey();

@@ -17,7 +17,9 @@ pub fn ProposalsPanel(session: Session) -> impl IntoView {
         session.room.with(|r| {
             r.comments
                 .iter()
-                .filter(|c| c.kind == CommentKind::Suggestion && c.decision.is_none())
+                .filter(|c| {
+                    c.kind == CommentKind::Suggestion && c.decision.is_none() && !c.is_deleted()
+                })
                 .map(|c| c.id.clone())
                 .collect::<Vec<_>>()
         })

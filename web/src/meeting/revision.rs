@@ -1,7 +1,8 @@
 //! Revision: the author works through what the meeting left — questions and
 //! undecided suggestions, and accepted suggestions as to-dos — resolving each
 //! with one click and an optional note; progress reads "12 of 15 resolved".
-//! Declined suggestions are settled by their decision and are not listed.
+//! Declined suggestions are settled by their decision and deleted comments
+//! ask for nothing: neither is listed.
 //! Each note is a draft ([`super::drafts`]).
 
 use super::cards::{kind_class, kind_key};
@@ -12,9 +13,9 @@ use casebook_core::comment::Comment;
 use casebook_core::permission::Action;
 use leptos::prelude::*;
 
-/// What revision works through.
+/// What revision works through (a deleted comment asks for nothing).
 fn in_revision(comment: &Comment) -> bool {
-    !comment.is_declined()
+    !comment.is_declined() && !comment.is_deleted()
 }
 
 #[component]

@@ -6,22 +6,40 @@
 //! phase change, a reload and a closed tab. Who else is typing an answer is
 //! shown under it. When someone else recorded an answer first, the text of
 //! whoever came second stays, with the offer to add it to the recorded one.
+//!
+//! The facilitator sees the questions still waiting, in the order they were
+//! posted or, when time is short, most +1s first; "Next question" follows
+//! the order chosen.
 
 use super::cards::{kind_class, CommentCard};
 use super::drafts::Draft;
-use super::{highlight_selector, scroll_to, Session};
-use crate::i18n::{answered_first, typing_answer, Key};
+use super::{attr_selector, highlight_selector, scroll_to, Session};
+use crate::i18n::{answered_first, typing_answer, votes, Key};
 use casebook_core::comment::{Comment, CommentKind};
 use casebook_core::permission::Action;
 use leptos::prelude::*;
 
-/// The next question to spotlight: the first unanswered one after the
-/// current, wrapping around.
-fn next_question(comments: &[Comment], current: Option<&str>) -> Option<String> {
-    let open: Vec<&Comment> = comments
-        .iter()
-        .filter(|c| c.kind == CommentKind::Question && c.answer.is_none() && c.resolution.is_none())
-        .collect();
+/// The open questions in the order chosen: as posted, or most +1s first
+/// (as posted among equals).
+fn queue(comments: &[Comment], by_votes: bool) -> Vec<&Comment> {
+    let mut open: Vec<&Comment> = comments.iter().filter(|c| c.is_open_question()).collect();
+    if by_votes {
+        // A stable sort: equal counts stay in posted order.
+        open.sort_by_key(|c| std::cmp::Reverse(c.votes.len()));
+    }
+    open
+}
+
+/// The next question to spotlight: most +1s first, when so ordered; else
+/// the first unanswered one after the current, wrapping around.
+fn next_question(comments: &[Comment], current: Option<&str>, by_votes: bool) -> Option<String> {
+    let open = queue(comments, false);
+    if by_votes {
+        return queue(comments, true)
+            .into_iter()
+            .find(|c| Some(c.id.as_str()) != current)
+            .map(|c| c.id.clone());
+    }
     let after = current
         .and_then(|id| comments.iter().position(|c| c.id == id))
         .unwrap_or(0);
@@ -49,10 +67,12 @@ pub fn follow(session: Session) {
 #[component]
 pub fn SpotlightPanel(session: Session) -> impl IntoView {
     let current = Memo::new(move |_| session.room.with(|r| r.spotlight.clone()));
+    let by_votes = session.qa_by_votes;
     let next = Memo::new(move |_| {
+        let by_votes = by_votes.get();
         session
             .room
-            .with(|r| next_question(&r.comments, r.spotlight.as_deref()))
+            .with(|r| next_question(&r.comments, r.spotlight.as_deref(), by_votes))
     });
     let open_count = move || session.room.with(|r| r.counts.open_questions);
     view! {
@@ -100,7 +120,72 @@ pub fn SpotlightPanel(session: Session) -> impl IntoView {
                 }.into_any(),
             }}
             {move || current.get().map(|id| view! { <AnswerBox session id/> })}
+            <Show when=move || session.is_facilitator() && session.can(Action::Spotlight)>
+                <Queue session/>
+            </Show>
         </section>
+    }
+}
+
+/// The facilitator's queue: the questions still waiting (but the one in
+/// the spotlight), in the order chosen; a click puts one in the spotlight.
+#[component]
+fn Queue(session: Session) -> impl IntoView {
+    let by_votes = session.qa_by_votes;
+    let waiting = Memo::new(move |_| {
+        let by_votes = by_votes.get();
+        session.room.with(|r| {
+            queue(&r.comments, by_votes)
+                .into_iter()
+                .filter(|c| Some(c.id.as_str()) != r.spotlight.as_deref())
+                .map(|c| (c.id.clone(), c.text.clone(), c.votes.len()))
+                .collect::<Vec<_>>()
+        })
+    });
+    let order = move |votes_first: bool, id: &'static str, key: Key| {
+        view! {
+            <button
+                type="button"
+                class="filter order"
+                id=id
+                aria-pressed=move || (by_votes.get() == votes_first).to_string()
+                on:click=move |_| by_votes.set(votes_first)
+            >
+                {move || session.t(key)}
+            </button>
+        }
+    };
+    view! {
+        <Show when=move || !waiting.with(Vec::is_empty)>
+            <div class="qa-queue">
+                <div class="queue-head">
+                    <h3 class="queue-heading">{move || session.t(Key::QueueHeading)}</h3>
+                    <div class="filters" role="group" aria-label=move || session.t(Key::QueueOrder)>
+                        {order(false, "order-posted", Key::OrderPosted)}
+                        {order(true, "order-votes", Key::OrderVotes)}
+                    </div>
+                </div>
+                <ol id="qa-queue">
+                    <For each=move || waiting.get() key=|q| q.clone() let:question>
+                        <li data-queue=question.0.clone()>
+                            <span class="votes" title=move || votes(session.lang.get(), question.2)>
+                                "+1 " {question.2}
+                            </span>
+                            <button
+                                type="button"
+                                class="link-button queue-item"
+                                on:click={
+                                    let id = question.0.clone();
+                                    move |_| session.send(serde_json::json!({ "type": "spotlight", "comment_id": id.clone() }), |_| {})
+                                }
+                            >
+                                {question.1.clone()}
+                            </button>
+                        </li>
+                    </For>
+                </ol>
+            </div>
+        </Show>
     }
 }
 
@@ -236,5 +321,56 @@ fn AnswerBox(session: Session, id: String) -> impl IntoView {
                 </div>
             </div>
         </Show>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A question posted `n`th, with `votes` +1s, maybe answered.
+    fn question(n: u64, votes: &[&str], answered: bool) -> Comment {
+        serde_json::from_value(serde_json::json!({
+            "id": format!("q{n}"), "kind": "question",
+            "anchor": {"section": "section:summary", "start": [], "end": [], "quote": "EC2"},
+            "text": format!("Question {n}?"),
+            "author": {"participant_id": "pat", "display_name": "Pat"},
+            "at_ms": n, "replies": [],
+            "answer": answered.then(|| serde_json::json!({
+                "text": "Cost.", "by": {"participant_id": "aki", "display_name": "Aki"}, "at_ms": 9
+            })),
+            "decision": null, "resolution": null, "votes": votes,
+        }))
+        .expect("a comment")
+    }
+
+    fn ids(questions: Vec<&Comment>) -> Vec<&str> {
+        questions.into_iter().map(|c| c.id.as_str()).collect()
+    }
+
+    #[test]
+    fn the_queue_is_posted_order_or_most_votes_first() {
+        let comments = [
+            question(1, &[], false),
+            question(2, &["a", "b"], false),
+            question(3, &["a", "b", "c"], true),
+            question(4, &["c"], false),
+            question(5, &["a", "b"], false),
+        ];
+        assert_eq!(ids(queue(&comments, false)), ["q1", "q2", "q4", "q5"]);
+        assert_eq!(ids(queue(&comments, true)), ["q2", "q5", "q4", "q1"]);
+        assert_eq!(next_question(&comments, None, true).as_deref(), Some("q2"));
+        assert_eq!(
+            next_question(&comments, Some("q2"), true).as_deref(),
+            Some("q5")
+        );
+        assert_eq!(
+            next_question(&comments, Some("q2"), false).as_deref(),
+            Some("q4")
+        );
+        assert_eq!(
+            next_question(&comments, Some("q5"), false).as_deref(),
+            Some("q1")
+        );
     }
 }

@@ -291,7 +291,7 @@ pub(super) fn meeting_record(case: &CaseExport) -> String {
     let questions: Vec<&Comment> = meeting
         .comments
         .iter()
-        .filter(|c| c.kind == CommentKind::Question)
+        .filter(|c| c.kind == CommentKind::Question && !c.is_deleted())
         .collect();
     if !questions.is_empty() {
         out.push_str(&format!(
@@ -306,7 +306,7 @@ pub(super) fn meeting_record(case: &CaseExport) -> String {
     let suggestions: Vec<&Comment> = meeting
         .comments
         .iter()
-        .filter(|c| c.kind == CommentKind::Suggestion)
+        .filter(|c| c.kind == CommentKind::Suggestion && !c.is_deleted())
         .collect();
     if !suggestions.is_empty() {
         out.push_str(&format!(

@@ -159,6 +159,30 @@ pub enum CommandKind {
         #[serde(default)]
         subject: Option<String>,
     },
+    /// Replace the text of one's own comment or, with `reply_id`, of one's
+    /// own reply in its thread, while it may still change
+    /// ([`crate::comment::Comment::may_change`], `may_change_reply`).
+    EditComment {
+        comment_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_id: Option<String>,
+        text: String,
+    },
+    /// Delete one's own comment or, with `reply_id`, one's own reply, under
+    /// the same rule as editing. A comment with replies leaves a placeholder.
+    DeleteComment {
+        comment_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_id: Option<String>,
+    },
+    /// +1 an open question: one vote per person; voting twice changes nothing.
+    Vote {
+        comment_id: String,
+    },
+    /// Take one's +1 back.
+    Unvote {
+        comment_id: String,
+    },
 }
 
 impl CommandKind {
@@ -194,6 +218,9 @@ impl CommandKind {
             CommandKind::AnswerSurvey { .. } => Action::AnswerSurvey,
             CommandKind::DismissFinding { .. } => Action::DismissFinding,
             CommandKind::RestoreFinding { .. } => Action::RestoreFinding,
+            CommandKind::EditComment { .. } => Action::EditComment,
+            CommandKind::DeleteComment { .. } => Action::DeleteComment,
+            CommandKind::Vote { .. } | CommandKind::Unvote { .. } => Action::Vote,
         }
     }
 }

@@ -436,6 +436,19 @@ impl Meeting {
                 kudos_id: new_id(),
                 from: person,
             },
+            CommandKind::EditComment {
+                comment_id,
+                reply_id,
+                text: body,
+            } => return self.decide_edit(&person, comment_id, reply_id.as_deref(), body),
+            CommandKind::DeleteComment {
+                comment_id,
+                reply_id,
+            } => return self.decide_delete(&person, comment_id, reply_id.as_deref()),
+            CommandKind::Vote { comment_id } => return self.decide_vote(&person, comment_id, true),
+            CommandKind::Unvote { comment_id } => {
+                return self.decide_vote(&person, comment_id, false)
+            }
             CommandKind::AnswerSurvey { ratings, comment } => {
                 if let Some(question) = ratings.out_of_range() {
                     return Err(bad(format!(
@@ -463,12 +476,29 @@ impl Meeting {
         Ok(vec![change])
     }
 
-    fn find(&self, comment_id: &str) -> Result<&Comment, MeetingError> {
+    /// A comment, deleted or not.
+    pub(super) fn find_any(&self, comment_id: &str) -> Result<&Comment, MeetingError> {
         self.comment(comment_id)
             .ok_or_else(|| MeetingError::NotFound(format!("no comment {comment_id:?}")))
     }
 
-    fn find_kind(&self, comment_id: &str, kind: CommentKind) -> Result<&Comment, MeetingError> {
+    /// A comment that was not deleted: only its thread is left of a deleted
+    /// one, and nothing more happens to it.
+    fn find(&self, comment_id: &str) -> Result<&Comment, MeetingError> {
+        let comment = self.find_any(comment_id)?;
+        if comment.is_deleted() {
+            return Err(MeetingError::Conflict(format!(
+                "comment {comment_id} was deleted by its author"
+            )));
+        }
+        Ok(comment)
+    }
+
+    pub(super) fn find_kind(
+        &self,
+        comment_id: &str,
+        kind: CommentKind,
+    ) -> Result<&Comment, MeetingError> {
         let comment = self.find(comment_id)?;
         if comment.kind != kind {
             let (is, wanted) = match kind {
@@ -525,7 +555,7 @@ fn check_id(what: &str, id: &str) -> Result<(), MeetingError> {
 }
 
 /// Trimmed, non-empty, at most `max` characters.
-fn text(what: &str, value: &str, max: usize) -> Result<String, MeetingError> {
+pub(super) fn text(what: &str, value: &str, max: usize) -> Result<String, MeetingError> {
     let value = value.trim();
     if value.is_empty() {
         return Err(bad(format!("the {what} is empty")));

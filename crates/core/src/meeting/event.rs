@@ -186,6 +186,37 @@ pub enum Change {
         subject: Option<String>,
         by: Person,
     },
+    /// Its author rewrote a comment's text.
+    CommentEdited {
+        comment_id: String,
+        text: String,
+    },
+    /// Its author deleted a comment: removed, or a placeholder when it has
+    /// replies.
+    CommentDeleted {
+        comment_id: String,
+    },
+    /// Its author rewrote a reply.
+    ReplyEdited {
+        comment_id: String,
+        reply_id: String,
+        text: String,
+    },
+    /// Its author deleted a reply.
+    ReplyDeleted {
+        comment_id: String,
+        reply_id: String,
+    },
+    /// Someone +1'd a question.
+    Voted {
+        comment_id: String,
+        participant_id: String,
+    },
+    /// Someone took their +1 back.
+    Unvoted {
+        comment_id: String,
+        participant_id: String,
+    },
 }
 
 fn is_false(value: &bool) -> bool {

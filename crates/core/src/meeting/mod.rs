@@ -22,11 +22,15 @@
 //!
 //! **Errors.** `decide` checks, in order: the ids and the actor's name
 //! ([`MeetingError::BadInput`]), the permission table for the actor's role
-//! in the current phase (`Forbidden`), the comment named (`NotFound`), the
-//! command's fields (`BadInput`) and the state (`Conflict`).
+//! in the current phase (`Forbidden`), the comment named (`NotFound`), for
+//! an edit or a deletion whose comment or reply it is (`Forbidden`: only
+//! its author's, as the server knows them from the token), the command's
+//! fields (`BadInput`) and the state (`Conflict`: already answered or
+//! decided, deleted).
 //!
 //! Modules: [`command`] and [`event`] are the wire types; `decide` and
-//! `views` hold the two halves of the logic; [`error`] the refusal kinds.
+//! `views` hold the two halves of the logic, `threads` both halves for
+//! editing, deleting and +1ing comments; [`error`] the refusal kinds.
 
 pub mod command;
 mod decide;
@@ -34,6 +38,7 @@ pub mod error;
 pub mod event;
 #[cfg(test)]
 mod tests;
+mod threads;
 mod views;
 
 pub use command::{Command, CommandKind};
@@ -374,6 +379,9 @@ impl Meeting {
                 answer: None,
                 decision: None,
                 resolution: None,
+                edited_at_ms: None,
+                deleted_at_ms: None,
+                votes: BTreeSet::new(),
             }),
             Change::Replied {
                 comment_id,
@@ -387,6 +395,7 @@ impl Meeting {
                         author: author.clone(),
                         text: text.clone(),
                         at_ms,
+                        edited_at_ms: None,
                     });
                 }
             }
@@ -506,6 +515,12 @@ impl Meeting {
                 ratings: *ratings,
                 comment: comment.clone(),
             }),
+            Change::CommentEdited { .. }
+            | Change::CommentDeleted { .. }
+            | Change::ReplyEdited { .. }
+            | Change::ReplyDeleted { .. }
+            | Change::Voted { .. }
+            | Change::Unvoted { .. } => self.apply_thread(&event.change, at_ms),
             Change::FindingDismissed {
                 rule,
                 section,

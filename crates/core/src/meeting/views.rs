@@ -91,8 +91,9 @@ fn count<'a>(items: impl Iterator<Item = &'a Comment>, pred: impl Fn(&Comment) -
 }
 
 impl Meeting {
+    /// What there is: a comment its author deleted is not counted.
     pub fn counts(&self) -> Counts {
-        let c = || self.comments.iter();
+        let c = || self.comments.iter().filter(|c| !c.is_deleted());
         Counts {
             comments: count(c(), |_| true),
             questions: count(c(), |c| c.kind == CommentKind::Question),

@@ -1,13 +1,13 @@
 //! The meeting's part: every question answered, every suggestion accepted
 //! or declined, every comment resolved (one finding per comment, the first
-//! that applies).
+//! that applies). A comment its author deleted asks for nothing.
 
 use super::{finding, Finding, Rule};
 use crate::comment::CommentKind;
 use crate::meeting::Meeting;
 
 pub fn check_comments(meeting: &Meeting, findings: &mut Vec<Finding>) {
-    for comment in &meeting.comments {
+    for comment in meeting.comments.iter().filter(|c| !c.is_deleted()) {
         let quote: String = comment.text.chars().take(40).collect();
         let (rule, en, ja) = if comment.is_open_question() {
             (

@@ -283,6 +283,9 @@ fn comment(id: &str, kind: CommentKind, section: &str) -> Comment {
         answer: None,
         decision: None,
         resolution: None,
+        edited_at_ms: None,
+        deleted_at_ms: None,
+        votes: Default::default(),
     }
 }
 

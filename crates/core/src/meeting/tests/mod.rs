@@ -7,6 +7,7 @@ mod phases;
 mod story;
 mod suggesting;
 mod survey;
+mod threads;
 
 use super::*;
 use crate::anchor::Anchor;

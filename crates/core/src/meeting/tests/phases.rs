@@ -152,6 +152,12 @@ fn every_command_obeys_the_permission_table() {
                     ratings: ratings(3, 3, 3),
                     comment: None,
                 },
+                CommandKind::Vote {
+                    comment_id: "id1".into(),
+                },
+                CommandKind::Unvote {
+                    comment_id: "id1".into(),
+                },
             ];
             for command in commands {
                 let mut run = Run::new();
