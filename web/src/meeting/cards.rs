@@ -10,7 +10,7 @@ use super::drafts::Draft;
 use super::thread::{
     CardState, CommentLink, EditedMark, OwnActions, Part, ReplyItem, ThreadText, Votes,
 };
-use super::{attr_selector, highlight_selector, scroll_to, Session};
+use super::{highlight_selector, scroll_to, Session};
 use crate::i18n::{card_name, Key};
 use casebook_core::anchor::AnchorState;
 use casebook_core::comment::{Comment, CommentKind, Outcome};

@@ -13,7 +13,7 @@
 
 use super::cards::{kind_class, CommentCard};
 use super::drafts::Draft;
-use super::{attr_selector, highlight_selector, scroll_to, Session};
+use super::{highlight_selector, scroll_to, Session};
 use crate::i18n::{answered_first, typing_answer, votes, Key};
 use casebook_core::comment::{Comment, CommentKind};
 use casebook_core::permission::Action;
