@@ -9,7 +9,7 @@ use casebook_core::outline::{self, add_section, move_section};
 use casebook_e2e::{Client, Created, Endpoint, Server};
 use serde_json::json;
 use std::time::Duration;
-use yrs::{GetString, Map, Text, Transact, TransactionMut, WriteTxn};
+use yrs::{GetString, Map, ReadTxn, Text, Transact, TransactionMut, WriteTxn};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -25,7 +25,7 @@ fn edit(client: &Client, f: impl FnOnce(&mut TransactionMut)) {
     f(&mut client.doc.transact_mut());
 }
 
-fn type_into(section: &str, text: &str) -> impl FnOnce(&mut TransactionMut) + '_ {
+fn type_into<'a>(section: &str, text: &'a str) -> impl FnOnce(&mut TransactionMut) + 'a {
     let name = section_text_name(section);
     move |txn| {
         let section = txn.get_or_insert_text(name.as_str());
