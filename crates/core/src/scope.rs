@@ -187,7 +187,7 @@ pub fn touched<T: ReadTxn>(txn: &T, updates: &[&[u8]]) -> Result<Touched, Refusa
         blocks: &blocks,
     };
     let mut touched = Touched::default();
-    let mut note = |root: Result<Option<String>, Unplaceable>| match root {
+    let mut note = |root: Placed| match root {
         Ok(Some(root)) => {
             touched.roots.insert(root);
         }
@@ -220,6 +220,9 @@ pub fn touched<T: ReadTxn>(txn: &T, updates: &[&[u8]]) -> Result<Touched, Refusa
 #[derive(Debug)]
 struct Unplaceable;
 
+/// The root type something lives in (`None`: content that is gone).
+type Placed = Result<Option<String>, Unplaceable>;
+
 /// Looks blocks up in the update's blocks and in the document.
 struct Places<'a, T> {
     txn: &'a T,
@@ -228,7 +231,7 @@ struct Places<'a, T> {
 
 impl<T: ReadTxn> Places<'_, T> {
     /// The root type holding the item `id` (`None`: content that is gone).
-    fn root_of_item(&self, id: &ID, depth: usize) -> Result<Option<String>, Unplaceable> {
+    fn root_of_item(&self, id: &ID, depth: usize) -> Placed {
         if depth > MAX_DEPTH {
             return Err(Unplaceable);
         }
@@ -241,11 +244,7 @@ impl<T: ReadTxn> Places<'_, T> {
         }
     }
 
-    fn root_of_branch(
-        &self,
-        branch: Option<BranchID>,
-        depth: usize,
-    ) -> Result<Option<String>, Unplaceable> {
+    fn root_of_branch(&self, branch: Option<BranchID>, depth: usize) -> Placed {
         match branch {
             Some(BranchID::Root(name)) => Ok(Some(name.to_string())),
             Some(BranchID::Nested(id)) => self.root_of_item(&id, depth + 1),
@@ -253,7 +252,7 @@ impl<T: ReadTxn> Places<'_, T> {
         }
     }
 
-    fn root_of_block(&self, block: &Block, depth: usize) -> Result<Option<String>, Unplaceable> {
+    fn root_of_block(&self, block: &Block, depth: usize) -> Placed {
         match &block.place {
             Place::Root(name) => Ok(Some(name.clone())),
             Place::Nested(id) | Place::Beside(id) => self.root_of_item(id, depth + 1),
@@ -265,8 +264,7 @@ impl<T: ReadTxn> Places<'_, T> {
     /// The root a deletion of `id` changes (`None`: nothing, it is already
     /// deleted or gone), and the clock after the block holding `id`
     /// (`None`: the deletion cannot be placed; stop there).
-    #[allow(clippy::type_complexity)]
-    fn root_of_deletion(&self, id: &ID) -> (Result<Option<String>, Unplaceable>, Option<u32>) {
+    fn root_of_deletion(&self, id: &ID) -> (Placed, Option<u32>) {
         if let Some((parent, span, deleted)) = self.txn.store().block_parent(id) {
             let root = if deleted {
                 Ok(None)

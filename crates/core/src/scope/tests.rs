@@ -131,7 +131,8 @@ fn a_deletion_alone_is_placed_in_the_text_it_deletes_from() {
 #[test]
 fn every_outline_change_touches_only_the_outline() {
     let server = server();
-    let changes: [(&str, fn(&mut TransactionMut)); 4] = [
+    type Change = fn(&mut TransactionMut);
+    let changes: [(&str, Change); 4] = [
         ("add", |txn| {
             add_section(txn, "custom-new", "New", None).unwrap();
         }),
