@@ -7,9 +7,10 @@
 //! answered with an empty step 2 and nothing else is sent. After every
 //! applied update the room is read again (`meeting_room::read`) into
 //! [`RoomState`].
-//! The socket reopens with back-off when it closes or goes silent.
+//! The socket reopens with the shared back-off (`socket::Backoff`) when it
+//! closes or goes silent.
 
-use crate::socket::Socket;
+use crate::socket::{is_silent, Backoff, Socket};
 use casebook_core::comment::{Comment, Kudos};
 use casebook_core::document::new_doc;
 use casebook_core::meeting::{Counts, PhaseEntry, ReadingProgress, Settings, TimerPlan};
@@ -109,16 +110,11 @@ impl RoomState {
     }
 }
 
-/// A socket silent for this long (the server sends a keep-alive every 10 s)
-/// is presumed dead and reopened.
-const SILENT_LIMIT_MS: f64 = 35_000.0;
-const BACKOFF_CAP_MS: f64 = 10_000.0;
-
 struct Inner {
     doc: Doc,
     url: RefCell<String>,
     socket: RefCell<Option<Socket>>,
-    attempt: RefCell<u32>,
+    backoff: RefCell<Backoff>,
     last_heard_ms: RefCell<f64>,
     state: RwSignal<RoomState>,
     connected: RwSignal<bool>,
@@ -139,7 +135,7 @@ impl MeetingRoom {
             doc: new_doc(),
             url: RefCell::new(url),
             socket: RefCell::new(None),
-            attempt: RefCell::new(0),
+            backoff: RefCell::new(Backoff::default()),
             last_heard_ms: RefCell::new(js_sys::Date::now()),
             state,
             connected,
@@ -181,7 +177,7 @@ impl MeetingRoom {
         *self.0.url.borrow_mut() = url;
         // Dropping the socket does not run our close handler.
         *self.0.socket.borrow_mut() = None;
-        *self.0.attempt.borrow_mut() = 0;
+        self.0.backoff.borrow_mut().reset();
         self.connect();
     }
 
@@ -214,7 +210,7 @@ impl MeetingRoom {
                 }
                 Message::Sync(SyncMessage::SyncStep2(update)) => {
                     self.apply(&update);
-                    *self.0.attempt.borrow_mut() = 0;
+                    self.0.backoff.borrow_mut().reset();
                     self.0.connected.set(true);
                     changed = true;
                 }
@@ -252,22 +248,17 @@ impl MeetingRoom {
     }
 
     fn reconnect_later(&self) {
-        let attempt = {
-            let mut attempt = self.0.attempt.borrow_mut();
-            *attempt += 1;
-            *attempt
-        };
-        let base = (500.0 * 2f64.powi(attempt.min(10) as i32 - 1)).min(BACKOFF_CAP_MS);
-        let delay = base * (0.5 + 0.5 * js_sys::Math::random());
+        let delay = self
+            .0
+            .backoff
+            .borrow_mut()
+            .next_delay(js_sys::Math::random());
         let weak = Rc::downgrade(&self.0);
-        set_timeout(
-            move || with_room(&weak, |r| r.connect()),
-            Duration::from_millis(delay as u64),
-        );
+        set_timeout(move || with_room(&weak, |r| r.connect()), delay);
     }
 
     fn check_silence(&self) {
-        let silent = js_sys::Date::now() - *self.0.last_heard_ms.borrow() > SILENT_LIMIT_MS;
+        let silent = is_silent(*self.0.last_heard_ms.borrow(), js_sys::Date::now());
         let open = self.0.socket.borrow().is_some();
         if silent && open {
             // Dropping the socket does not run our close handler.
