@@ -52,6 +52,19 @@ pub struct Loaded {
     phase: watch::Sender<Phase>,
 }
 
+impl Loaded {
+    /// Folds stored events into the meeting and tells document sockets if
+    /// the phase moved.
+    fn apply(&mut self, events: &[Event]) {
+        for event in events {
+            self.meeting.apply(event);
+        }
+        let phase = self.meeting.phase;
+        self.phase
+            .send_if_modified(|known| std::mem::replace(known, phase) != phase);
+    }
+}
+
 type Slot = Arc<OnceCell<Arc<AsyncMutex<Loaded>>>>;
 
 /// Every meeting in memory, loaded from its event log on first use. Commands
@@ -311,13 +324,7 @@ pub async fn command(
         let (id, first) = (record.id.clone(), loaded.next_seq);
         blocking(move || store.append_meeting_events(&id, first, &encoded)).await?;
         loaded.next_seq += events.len() as u64;
-        for event in &events {
-            loaded.meeting.apply(event);
-        }
-        let phase = loaded.meeting.phase;
-        loaded
-            .phase
-            .send_if_modified(|known| std::mem::replace(known, phase) != phase);
+        loaded.apply(&events);
         tracing::debug!(postmortem = %record.id, command = %command.command_id, events = events.len(), "command applied");
         after_events(&app, &record, &loaded.meeting, first, &events).await;
     }
@@ -473,4 +480,46 @@ async fn write_entries(
 fn utf16_offset(haystack: &str, needle: &str) -> Option<u32> {
     let byte = haystack.find(needle)?;
     Some(haystack[..byte].encode_utf16().count() as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::room::tests::rooms;
+    use crate::room::RoomConfig;
+
+    #[tokio::test]
+    async fn a_document_socket_sees_the_phase_move_without_reconnecting() {
+        let (rooms, store, _dir) = rooms(RoomConfig::default());
+        let meetings = Meetings::new(store, rooms);
+        let record = PostmortemRecord {
+            id: "pm".into(),
+            title: "phase".into(),
+            created_at: 1,
+            incident: None,
+        };
+        let mut phase = meetings.phase_watch(&record).await.unwrap();
+        assert_eq!(*phase.borrow_and_update(), Phase::Drafting);
+        let sre = Actor {
+            participant_id: "sre".into(),
+            role: Role::Facilitator,
+            display_name: "SRE".into(),
+        };
+        let command: Command = serde_json::from_value(serde_json::json!(
+            {"command_id": "c1", "type": "move_phase", "to": "silent_reading"}
+        ))
+        .unwrap();
+        let slot = meetings.get(&record).await.unwrap();
+        let mut loaded = slot.lock().await;
+        let events = loaded
+            .meeting
+            .decide(&sre, &command, 1000, &mut || "id".to_owned())
+            .unwrap();
+        loaded.apply(&events);
+        assert!(phase.has_changed().unwrap());
+        assert_eq!(*phase.borrow_and_update(), Phase::SilentReading);
+        // An event that leaves the phase alone wakes nobody.
+        loaded.apply(&[]);
+        assert!(!phase.has_changed().unwrap());
+    }
 }
