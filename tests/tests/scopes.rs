@@ -71,9 +71,9 @@ async fn a_participants_change_to_the_sections_is_refused_and_nothing_of_it_is_a
     let closed = participant.wait_closed(WAIT).await.unwrap();
     assert_eq!(closed.code, close::POLICY_VIOLATION, "{closed:?}");
     assert!(
-        closed
-            .reason
-            .contains("participants may not add, rename, move or remove sections during drafting"),
+        closed.reason.contains(
+            "participants may not add, rename, move or remove sections in the drafting phase"
+        ),
         "{closed:?}"
     );
 
@@ -206,7 +206,7 @@ async fn after_publishing_every_role_is_read_only_and_after_reopening_writes_aga
     assert!(
         closed
             .reason
-            .contains("read-only: authors may not change the document during published"),
+            .contains("read-only: authors may not change the document in the published phase"),
         "{closed:?}"
     );
 

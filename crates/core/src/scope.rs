@@ -74,7 +74,7 @@ pub struct Touched {
 /// Why a write was refused. The message is a socket's close reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error("{role}s may not {} during {}; nothing was applied ({root})", action_text(*.action), phase_text(*.phase))]
+    #[error("{role}s may not {} in the {} phase; nothing was applied ({root})", action_text(*.action), phase_text(*.phase))]
     NotAllowed {
         role: Role,
         phase: Phase,

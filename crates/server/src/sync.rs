@@ -357,7 +357,7 @@ impl Writer {
                 "read-only: the meeting room changes only through commands".to_owned()
             }
             Some(phase) if self.role.can_edit_document() => format!(
-                "read-only: {}s may not change the document during {}",
+                "read-only: {}s may not change the document in the {} phase",
                 self.role,
                 phase.as_str().replace('_', " ")
             ),

@@ -282,7 +282,7 @@ fn the_refusal_names_the_role_the_phase_and_what_was_touched() {
     .to_string();
     assert_eq!(
         refused,
-        "participants may not add, rename, move or remove sections during q and a; \
+        "participants may not add, rename, move or remove sections in the q and a phase; \
          nothing was applied (section_titles)"
     );
     assert!(refused.len() <= 123, "a close reason fits a control frame");

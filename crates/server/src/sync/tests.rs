@@ -71,7 +71,7 @@ async fn a_write_the_phase_no_longer_allows_is_refused_on_the_same_socket() {
     assert_eq!(closed.code, close::POLICY_VIOLATION, "{closed:?}");
     assert_eq!(
         closed.reason,
-        "read-only: participants may not change the document during published"
+        "read-only: participants may not change the document in the published phase"
     );
     assert_eq!(summary(&h.room), "改訂");
 }
