@@ -32,6 +32,11 @@ pub struct Comment {
     pub kind: CommentKind,
     pub anchor: Anchor,
     pub text: String,
+    /// Suggestions only: the words that should replace the anchored ones
+    /// ("suggesting mode"). Accepting the suggestion writes them into the
+    /// document (see [`crate::suggestion`]); `None` is a plain suggestion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement: Option<String>,
     pub author: Person,
     pub at_ms: u64,
     pub replies: Vec<Reply>,

@@ -36,6 +36,7 @@
 //!   answers of the HTTP API; [`meeting_room`], the meeting room's root maps
 //!   and keys, written by the server and read by the browser.
 
+pub mod action_item;
 pub mod anchor;
 pub mod api;
 pub mod case;
@@ -59,6 +60,7 @@ pub mod protocol;
 pub mod readiness;
 pub mod role;
 pub mod scope;
+pub mod suggestion;
 pub mod survey;
 pub mod timer;
 

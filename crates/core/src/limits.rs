@@ -30,5 +30,9 @@ pub const MAX_KUDOS_TO_CHARS: usize = 100;
 pub const MAX_SECTION_CHARS: usize = 200;
 /// Longest quote in an anchor.
 pub const MAX_QUOTE_CHARS: usize = 2000;
+/// A suggestion's replacement words: as long as the words it may replace.
+pub const MAX_REPLACEMENT_CHARS: usize = MAX_QUOTE_CHARS;
+/// An action item's title: one task, said in a sentence or two.
+pub const MAX_ACTION_TITLE_CHARS: usize = 300;
 /// Longest timer duration or extension: three hours, longer than any meeting.
 pub const MAX_TIMER_SECS: u64 = 3 * 60 * 60;

@@ -9,6 +9,7 @@
 //! | [`MEETING`] | `phase`, `timer`, `timer_plans`, `settings`, `history`, `spotlight`, `done_reading`, `published`, `counts`, `reading` |
 //! | [`COMMENTS`] | comment id → [`Comment`] |
 //! | [`KUDOS`] | card id → [`Kudos`] |
+//! | [`ACTION_ITEMS`] | action item id → [`ActionItem`] |
 //!
 //! Writing changes only the entries that differ, so writing the same
 //! contents twice sends nothing, and writing after a restart catches the
@@ -16,6 +17,7 @@
 //! server, a damaged value) reads as its default and the rest still shows.
 //! The room never holds what [`crate::meeting::PublicMeeting`] leaves out.
 
+use crate::action_item::ActionItem;
 use crate::comment::{Comment, Kudos};
 use crate::meeting::{Counts, PhaseEntry, Publication, ReadingProgress, Settings, TimerPlan};
 use crate::phase::Phase;
@@ -33,6 +35,8 @@ pub const MEETING: &str = "meeting";
 pub const COMMENTS: &str = "comments";
 /// Root map: kudos card id → card.
 pub const KUDOS: &str = "kudos";
+/// Root map: action item id → action item.
+pub const ACTION_ITEMS: &str = "action_items";
 
 /// The postmortem a room is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +69,8 @@ pub struct RoomContents {
     pub comments: Vec<Comment>,
     /// In the order they were posted.
     pub kudos: Vec<Kudos>,
+    /// In the order they were created.
+    pub action_items: Vec<ActionItem>,
 }
 
 impl Default for RoomContents {
@@ -83,6 +89,7 @@ impl Default for RoomContents {
             counts: Counts::default(),
             comments: Vec::new(),
             kudos: Vec::new(),
+            action_items: Vec::new(),
         }
     }
 }
@@ -134,6 +141,13 @@ fn entries(room: &RoomContents) -> Entries {
         KUDOS,
         room.kudos.iter().map(|k| (k.id.clone(), json(k))).collect(),
     );
+    entries.insert(
+        ACTION_ITEMS,
+        room.action_items
+            .iter()
+            .map(|a| (a.id.clone(), json(a)))
+            .collect(),
+    );
     entries
 }
 
@@ -174,6 +188,8 @@ pub fn read<T: ReadTxn>(txn: &T) -> RoomContents {
     comments.sort_by(|a, b| a.at_ms.cmp(&b.at_ms).then_with(|| a.id.cmp(&b.id)));
     let mut kudos: Vec<Kudos> = values(txn, KUDOS);
     kudos.sort_by(|a, b| a.at_ms.cmp(&b.at_ms).then_with(|| a.id.cmp(&b.id)));
+    let mut action_items: Vec<ActionItem> = values(txn, ACTION_ITEMS);
+    action_items.sort_by(|a, b| a.at_ms.cmp(&b.at_ms).then_with(|| a.id.cmp(&b.id)));
     RoomContents {
         about,
         phase: entry(txn, MEETING, "phase").unwrap_or(Phase::Drafting),
@@ -188,6 +204,7 @@ pub fn read<T: ReadTxn>(txn: &T) -> RoomContents {
         counts: meeting(txn, "counts"),
         comments,
         kudos,
+        action_items,
     }
 }
 

@@ -66,11 +66,14 @@ pub enum Action {
     RestoreFinding,
     /// Change how the meeting runs (the timer's auto-start).
     ConfigureMeeting,
+    /// Add or edit action items (owner, due date, status): from the
+    /// proposals on, while decisions are made and carried out.
+    ManageActionItems,
 }
 
 impl Action {
     /// Every action, in the order of [`TABLE`].
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Action::Comment,
         Action::Reply,
         Action::MarkDoneReading,
@@ -92,6 +95,7 @@ impl Action {
         Action::DismissFinding,
         Action::RestoreFinding,
         Action::ConfigureMeeting,
+        Action::ManageActionItems,
     ];
 
     /// The snake_case name used on the wire and in error messages.
@@ -118,6 +122,7 @@ impl Action {
             Action::DismissFinding => "dismiss_finding",
             Action::RestoreFinding => "restore_finding",
             Action::ConfigureMeeting => "configure_meeting",
+            Action::ManageActionItems => "manage_action_items",
         }
     }
 }
@@ -142,7 +147,7 @@ const NO: Roles = 0;
 /// column per phase (in [`Phase::ALL`] order), each cell the roles allowed.
 /// Viewers appear in no cell.
 #[rustfmt::skip]
-pub const TABLE: [(Action, [Roles; 7]); 21] = [
+pub const TABLE: [(Action, [Roles; 7]); 22] = [
     //                            drafting silent  q_and_a proposals kudos revision published
     (Action::Comment,            [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
     (Action::Reply,              [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
@@ -165,6 +170,7 @@ pub const TABLE: [(Action, [Roles; 7]); 21] = [
     (Action::DismissFinding,     [FA,      FA,     FA,     FA,       FA,   FA,      NO]),
     (Action::RestoreFinding,     [FA,      FA,     FA,     FA,       FA,   FA,      NO]),
     (Action::ConfigureMeeting,   [F,       F,      F,      F,        F,    F,       NO]),
+    (Action::ManageActionItems,  [NO,      NO,     NO,     FA,       FA,   FA,      NO]),
 ];
 
 fn bit(role: Role) -> Roles {
@@ -223,6 +229,7 @@ mod tests {
         dismiss_finding      fa   fa   fa   fa   fa   fa   -
         restore_finding      fa   fa   fa   fa   fa   fa   -
         configure_meeting    f    f    f    f    f    f    -
+        manage_action_items  -    -    -    fa   fa   fa   -
     ";
 
     fn initial(role: Role) -> char {
@@ -256,7 +263,7 @@ mod tests {
             assert_eq!(cells.next(), None, "extra cell for {action}");
         }
         assert_eq!(rows.next(), None, "extra rows");
-        assert_eq!(checked, 21 * 7 * 4);
+        assert_eq!(checked, 22 * 7 * 4);
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! | --- | --- |
 //! | `section:{id}` texts, [`BODY`] | [`Action::EditDocument`] |
 //! | [`SECTION_ORDER`], [`SECTION_TITLES`] | [`Action::ArrangeSections`] |
-//! | anything else (the server's own marks, unknown names) | no client |
+//! | anything else (the server's marks `server_entries` and `suggestion_words`, unknown names) | no client |
 //!
 //! How an update is read ([`touched`]): its blocks are decoded header only
 //! (id, origins, parent) with yrs' decoder. A block names its root type, or

@@ -15,6 +15,16 @@
 //! together. When a meeting is loaded from its log, every answer and kudos
 //! event without a mark is written then: exactly once, however the server
 //! stopped.
+//!
+//! Suggesting mode works the same way. Accepting a suggestion with
+//! replacement words (or undoing that acceptance) is first checked against
+//! the document: if the words it would replace are no longer there, the
+//! command is refused (409) and nothing is stored. Then the event is stored,
+//! and the words are replaced in one yrs transaction on behalf of the
+//! suggestion's author, marked like an entry, through the room's durable
+//! path. Should someone change the words in the instant between the check
+//! and the write, nothing is overwritten: the document records the
+//! acceptance as not applied ([`casebook_core::suggestion::Words`]).
 
 use crate::auth::{random_token, Access};
 use crate::error::{parse_json, ApiError, RawBody};
@@ -32,6 +42,7 @@ use casebook_core::document::{section_text_name, KUDOS_SECTION, QA_SECTION};
 use casebook_core::meeting::{Actor, Change, Command, Event, Meeting, MeetingError, Present};
 use casebook_core::permission::{allowed, Action};
 use casebook_core::phase::Phase;
+use casebook_core::suggestion;
 use casebook_core::Role;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -315,6 +326,7 @@ pub async fn command(
     {
         return Err(crate::case::refused_with(findings));
     }
+    check_suggested_words(&app.rooms, &record.id, &loaded.meeting, &events).await?;
     if !events.is_empty() {
         let encoded: Vec<Vec<u8>> = events
             .iter()
@@ -417,6 +429,93 @@ fn entry(meeting: &Meeting, event: &Event) -> Option<Entry> {
     }
 }
 
+/// Refuses (409) an acceptance of a suggestion whose words are no longer in
+/// the document as suggested, and an undo whose new words were edited since.
+async fn check_suggested_words(
+    rooms: &Arc<Rooms>,
+    pm: &str,
+    meeting: &Meeting,
+    events: &[Event],
+) -> Result<(), ApiError> {
+    let checks: Vec<(&Event, &casebook_core::comment::Comment)> = events
+        .iter()
+        .filter_map(|event| {
+            let comment = meeting.comment(suggestion_change(event)?)?;
+            comment.replacement.is_some().then_some((event, comment))
+        })
+        .collect();
+    if checks.is_empty() {
+        return Ok(());
+    }
+    let (room, conn) = rooms
+        .join(pm)
+        .await
+        .map_err(|e| ApiError::internal(format!("the document could not be loaded: {e}")))?;
+    let result = room.read(|txn| {
+        checks
+            .iter()
+            .try_for_each(|(event, comment)| match event.change {
+                Change::SuggestionAccepted { .. } => suggestion::check_accept(txn, comment),
+                _ => suggestion::check_undo(txn, comment),
+            })
+    });
+    rooms.leave(&room, conn);
+    result.map_err(|e| ApiError::new(StatusCode::CONFLICT, e.to_string()))
+}
+
+/// The suggestion an event accepts or whose acceptance it undoes.
+fn suggestion_change(event: &Event) -> Option<&str> {
+    match &event.change {
+        Change::SuggestionAccepted { comment_id, .. }
+        | Change::SuggestionAcceptUndone { comment_id, .. } => Some(comment_id),
+        _ => None,
+    }
+}
+
+/// Writes the accepted suggestions and undone acceptances among `events`
+/// (numbered from `first_seq`) into the document: each in its own
+/// transaction, on behalf of the suggestion's author, with its mark in
+/// [`WRITTEN_ENTRIES`], and only if not marked yet.
+fn write_suggestions(
+    rooms: &Arc<Rooms>,
+    room: &Arc<crate::room::Room>,
+    pm: &str,
+    meeting: &Meeting,
+    first_seq: u64,
+    events: &[Event],
+) {
+    for (i, event) in events.iter().enumerate() {
+        let Some(comment) = suggestion_change(event).and_then(|id| meeting.comment(id)) else {
+            continue;
+        };
+        if comment.replacement.is_none() {
+            continue;
+        }
+        let key = (first_seq + i as u64).to_string();
+        let origin = format!(
+            "suggestion:{}:{}",
+            comment.id, comment.author.participant_id
+        );
+        let mut outcome = Ok(());
+        let result = room.apply_server_change_as(Some(&origin), rooms.commit(), |txn| {
+            let marks = txn.get_or_insert_map(WRITTEN_ENTRIES);
+            if marks.contains_key(txn, &key) {
+                return;
+            }
+            outcome = match event.change {
+                Change::SuggestionAccepted { .. } => suggestion::accept(txn, comment),
+                _ => suggestion::undo(txn, comment),
+            };
+            marks.insert(txn, key.as_str(), true);
+        });
+        if let Err(e) = result {
+            tracing::error!(postmortem = %pm, error = %e, "suggestion not written into the document");
+        } else if let Err(e) = outcome {
+            tracing::warn!(postmortem = %pm, comment = %comment.id, error = %e, "suggestion not applied: its words changed");
+        }
+    }
+}
+
 /// Appends the entries of `events` (numbered from `first_seq` in the log) to
 /// the document's sections, each with its mark in [`WRITTEN_ENTRIES`] and
 /// only if not marked yet. In a document written before marks existed, an
@@ -436,7 +535,7 @@ async fn write_entries(
         .enumerate()
         .filter_map(|(i, event)| Some(((first_seq + i as u64).to_string(), entry(meeting, event)?)))
         .collect();
-    if entries.is_empty() {
+    if entries.is_empty() && !events.iter().any(|e| suggestion_change(e).is_some()) {
         return;
     }
     let (room, conn) = match rooms.join(pm).await {
@@ -473,6 +572,7 @@ async fn write_entries(
     if let Err(e) = result {
         tracing::error!(postmortem = %pm, error = %e, "entries not written into the document");
     }
+    write_suggestions(rooms, &room, pm, meeting, first_seq, events);
     rooms.leave(&room, conn);
 }
 

@@ -13,8 +13,8 @@ use casebook_core::meeting::{Meeting, Present};
 use casebook_core::meeting_room::{About, RoomContents};
 
 /// What the meeting room shows: the postmortem, the meeting's public state
-/// with who of those `present` has finished reading, and every comment and
-/// kudos card.
+/// with who of those `present` has finished reading, and every comment,
+/// kudos card and action item.
 pub fn contents(record: &PostmortemRecord, meeting: &Meeting, present: &[Present]) -> RoomContents {
     let public = meeting.public_view();
     RoomContents {
@@ -35,6 +35,7 @@ pub fn contents(record: &PostmortemRecord, meeting: &Meeting, present: &[Present
         counts: meeting.counts(),
         comments: public.comments,
         kudos: public.kudos,
+        action_items: public.action_items,
     }
 }
 

@@ -286,12 +286,27 @@ impl Room {
         commit: &GroupCommit,
         change: impl FnOnce(&mut yrs::TransactionMut),
     ) -> Result<(), ApplyError> {
+        self.apply_server_change_as(None, commit, change)
+    }
+
+    /// [`Room::apply_server_change`] in a transaction whose origin says on
+    /// whose behalf the server writes (an accepted suggestion's author), for
+    /// observers of the document; the stored update is the same.
+    pub fn apply_server_change_as(
+        self: &Arc<Self>,
+        origin: Option<&str>,
+        commit: &GroupCommit,
+        change: impl FnOnce(&mut yrs::TransactionMut),
+    ) -> Result<(), ApplyError> {
         let state = self.lock();
         if state.failed {
             return Err(ApplyError::Failed);
         }
         let raw = {
-            let mut txn = state.awareness.doc().transact_mut();
+            let mut txn = match origin {
+                Some(origin) => state.awareness.doc().transact_mut_with(origin),
+                None => state.awareness.doc().transact_mut(),
+            };
             change(&mut txn);
             txn.encode_update_v1()
         };

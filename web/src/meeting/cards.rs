@@ -238,7 +238,17 @@ fn CardBody(
             {resolved.then(|| view! { <span class="badge badge-resolved">{move || session.t(Key::Resolved)}</span> })}
             {move || detached().then(|| view! { <span class="badge badge-detached">{move || session.t(Key::Detached)}</span> })}
         </header>
-        <blockquote class="quote">{comment.anchor.quote.clone()}</blockquote>
+        {match comment.replacement.clone() {
+            // Suggesting mode: the old words struck, the new ones inserted.
+            Some(new) => view! {
+                <p class="suggested-change" aria-label=move || session.t(Key::SuggestedChange)>
+                    <del class="old-words">{comment.anchor.quote.clone()}</del>
+                    " → "
+                    <ins class="new-words">{new}</ins>
+                </p>
+            }.into_any(),
+            None => view! { <blockquote class="quote">{comment.anchor.quote.clone()}</blockquote> }.into_any(),
+        }}
         <p class="comment-text">{comment.text.clone()}</p>
         {answer.map(|a| view! {
             <div class="answer">
@@ -304,6 +314,18 @@ fn CardActions(session: Session, id: String) -> impl IntoView {
             && !spotlit()
     };
     let spotlight_id = id.clone();
+    // An accepted suggestion not yet resolved: its acceptance can be undone.
+    let can_undo_accept = {
+        let id = id.clone();
+        move || {
+            session.can(Action::DecideSuggestion)
+                && session.room.with(|r| {
+                    r.comment(&id)
+                        .is_some_and(|c| c.is_accepted() && c.resolution.is_none())
+                })
+        }
+    };
+    let undo_id = id.clone();
     let send_reply = {
         let id = id.clone();
         move || {
@@ -335,6 +357,18 @@ fn CardActions(session: Session, id: String) -> impl IntoView {
                 </button>
             </Show>
             <AnswerEditor session id=id.clone()/>
+            <Show when=can_undo_accept.clone()>
+                <button
+                    type="button"
+                    class="link-button undo-accept"
+                    on:click={
+                        let id = undo_id.clone();
+                        move |_| session.send(serde_json::json!({ "type": "undo_accept_suggestion", "comment_id": id.clone() }), |_| {})
+                    }
+                >
+                    {move || session.t(Key::UndoAccept)}
+                </button>
+            </Show>
             <Show when=move || session.can(Action::Reply) && !replying.get()>
                 <button type="button" class="link-button" on:click=move |_| replying.set(true)>
                     {move || session.t(Key::Reply)}

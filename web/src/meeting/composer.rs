@@ -1,5 +1,6 @@
 //! Writing a comment: select words in a section editor, press "Question" or
-//! "Suggestion" (or Alt+Q / Alt+S), write, post.
+//! "Suggestion" (or Alt+Q / Alt+S), write, post. A suggestion may say what
+//! the selected words should become ("suggesting mode").
 //!
 //! The anchor is taken the moment the button is pressed, so it follows its
 //! words while the comment is written. The draft lives in the session, not
@@ -24,6 +25,10 @@ pub struct Draft {
     pub kind: CommentKind,
     pub anchor: Anchor,
     pub text: String,
+    /// Suggestions only: what the selected words should become (empty for
+    /// a plain suggestion).
+    #[serde(default)]
+    pub replacement: String,
 }
 
 /// The comment's thing among the drafts.
@@ -108,6 +113,7 @@ pub fn start(session: Session, kind: CommentKind) {
                 kind,
                 anchor,
                 text: String::new(),
+                replacement: String::new(),
             }));
             focus_composer();
         }
@@ -161,12 +167,23 @@ pub fn Composer(session: Session) -> impl IntoView {
         if text.is_empty() {
             return;
         }
-        let command = serde_json::json!({
-            "type": "post_comment",
-            "kind": draft.kind,
-            "anchor": draft.anchor,
-            "text": text,
-        });
+        // Suggesting mode: a suggestion with replacement words.
+        let command =
+            if draft.kind == CommentKind::Suggestion && !draft.replacement.trim().is_empty() {
+                serde_json::json!({
+                    "type": "suggest_replacement",
+                    "anchor": draft.anchor,
+                    "text": text,
+                    "replacement": draft.replacement,
+                })
+            } else {
+                serde_json::json!({
+                    "type": "post_comment",
+                    "kind": draft.kind,
+                    "anchor": draft.anchor,
+                    "text": text,
+                })
+            };
         session.send(command, move |ok| {
             if ok && session.draft.get_untracked().as_ref() == Some(&draft) {
                 session.draft.set(None);
@@ -254,6 +271,27 @@ pub fn Composer(session: Session) -> impl IntoView {
                             }
                             on:keydown=on_key
                         ></textarea>
+                        <Show when=move || session.draft.with(|d| d.as_ref().map(|d| d.kind)) == Some(CommentKind::Suggestion)>
+                            <label for="suggestion-replacement" class="composer-label">
+                                {move || session.t(Key::ReplaceWith)}
+                            </label>
+                            <textarea
+                                id="suggestion-replacement"
+                                rows="2"
+                                maxlength=casebook_core::limits::MAX_REPLACEMENT_CHARS
+                                placeholder=move || session.t(Key::ReplacementPlaceholder)
+                                prop:value=move || session.draft.with(|d| d.as_ref().map(|d| d.replacement.clone()).unwrap_or_default())
+                                on:input=move |ev| {
+                                    let words = event_target_value(&ev);
+                                    session.draft.update(|d| {
+                                        if let Some(d) = d {
+                                            d.replacement = words;
+                                        }
+                                    });
+                                }
+                                on:keydown=on_key
+                            ></textarea>
+                        </Show>
                         <div class="composer-actions">
                             <button
                                 type="button"

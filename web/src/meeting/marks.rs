@@ -2,13 +2,16 @@
 //! resolved against the live document whenever the document or the comments
 //! change, and drawn as a `Mark` in the colour of its kind (the spotlighted
 //! or focused one stands out). Anchors that no longer resolve are
-//! *detached*: their cards keep the quote.
+//! *detached*: their cards keep the quote. A suggestion whose replacement
+//! was accepted is drawn on its new words (and on the old words again after
+//! the acceptance is undone), as the document records them.
 
 use super::Session;
 use crate::backdrop::Mark;
 use casebook_core::anchor::{Anchor, AnchorState};
 use casebook_core::comment::{Comment, CommentKind};
 use casebook_core::document::section_text_name;
+use casebook_core::suggestion;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 use yrs::{ReadTxn, Transact};
@@ -50,7 +53,8 @@ pub fn track(session: Session) {
         let mut marks = Vec::new();
         session.room.with(|room| {
             for comment in &room.comments {
-                let state = resolve(&txn, &comment.anchor);
+                // An accepted replacement is highlighted on its new words.
+                let state = resolve(&txn, &suggestion::words_anchor(&txn, comment));
                 if let AnchorState::Attached { start, end } = state {
                     let lit = highlighted.as_deref() == Some(comment.id.as_str());
                     marks.push(Mark {

@@ -17,6 +17,7 @@
 //!
 //! User text is only ever rendered as text.
 
+mod action_items;
 mod announcer;
 mod cards;
 mod commands;
@@ -55,6 +56,7 @@ use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::time::Duration;
+use wasm_bindgen::JsCast;
 
 /// One postmortem's meeting as this page sees it. `Copy`: every field is a
 /// signal or a stored value, owned by a root that lives as long as the page.
@@ -171,6 +173,7 @@ impl Session {
         spotlight::follow(session);
         session.track_editable();
         session.track_survey();
+        session.track_phase_view();
         session.share_presence();
         session
     }
@@ -446,6 +449,53 @@ impl Session {
             Duration::from_secs(4),
         );
     }
+}
+
+impl Session {
+    /// When the phase changes, that phase's main view comes into view for
+    /// everyone, except someone who is typing (their place stays put).
+    fn track_phase_view(self) {
+        Effect::new(move |previous: Option<Phase>| {
+            let phase = self.phase();
+            if previous.is_some_and(|p| p != phase) && !typing_somewhere() {
+                if let Some(selector) = phase_view(phase) {
+                    scroll_to(selector.to_owned(), false);
+                }
+            }
+            phase
+        });
+    }
+}
+
+/// The element that is a phase's main view.
+fn phase_view(phase: Phase) -> Option<&'static str> {
+    match phase {
+        Phase::Drafting => None,
+        Phase::SilentReading => Some("main.sections"),
+        Phase::QAndA => Some("#spotlight"),
+        Phase::Proposals => Some("#proposals"),
+        Phase::Kudos => Some("#kudos-wall"),
+        Phase::Revision => Some("#revision"),
+        Phase::Published => Some("#read-link-banner"),
+    }
+}
+
+/// Whether the keyboard focus is in a text field or an editable element.
+fn typing_somewhere() -> bool {
+    let Some(element) = document().active_element() else {
+        return false;
+    };
+    let tag = element.tag_name().to_ascii_lowercase();
+    let editable = element
+        .dyn_ref::<web_sys::HtmlElement>()
+        .is_some_and(|e| e.is_content_editable());
+    tag == "textarea"
+        || editable
+        || (tag == "input"
+            && !matches!(
+                element.get_attribute("type").as_deref(),
+                Some("button" | "submit" | "checkbox" | "radio" | "range")
+            ))
 }
 
 /// The phase's name.

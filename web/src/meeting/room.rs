@@ -11,6 +11,7 @@
 //! closes or goes silent.
 
 use crate::socket::{is_silent, Backoff, Socket};
+use casebook_core::action_item::ActionItem;
 use casebook_core::comment::{Comment, Kudos};
 use casebook_core::document::new_doc;
 use casebook_core::meeting::{Counts, PhaseEntry, ReadingProgress, Settings, TimerPlan};
@@ -51,6 +52,8 @@ pub struct RoomState {
     pub comments: Vec<Comment>,
     /// In the order they were posted.
     pub kudos: Vec<Kudos>,
+    /// In the order they were added.
+    pub action_items: Vec<ActionItem>,
 }
 
 impl Default for RoomState {
@@ -69,6 +72,7 @@ impl Default for RoomState {
             counts: Counts::default(),
             comments: Vec::new(),
             kudos: Vec::new(),
+            action_items: Vec::new(),
         }
     }
 }
@@ -92,6 +96,7 @@ impl RoomState {
             counts: room.counts,
             comments: room.comments,
             kudos: room.kudos,
+            action_items: room.action_items,
         }
     }
 

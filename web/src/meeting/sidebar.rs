@@ -1,7 +1,9 @@
 //! The sidebar beside the sections: the panel of the current phase (Q&A
-//! spotlight, proposals, revision), the comment composer, and the comment
-//! cards with their filters.
+//! spotlight, proposals, revision), from the proposals on the decisions and
+//! action items, the comment composer, and the comment cards with their
+//! filters.
 
+use super::action_items::ActionItemsPanel;
 use super::cards::CommentList;
 use super::composer::Composer;
 use super::proposals::ProposalsPanel;
@@ -22,6 +24,7 @@ pub fn MeetingSidebar(
 ) -> impl IntoView {
     let session = Session::for_page(&pm_id, &token, &client, lang);
     let phase = Memo::new(move |_| session.phase());
+    let deciding = move || phase.get() >= Phase::Proposals;
     view! {
         <div class="meeting-sidebar" data-phase=move || phase.get().as_str()>
             {move || match phase.get() {
@@ -30,6 +33,9 @@ pub fn MeetingSidebar(
                 Phase::Revision | Phase::Published => view! { <RevisionPanel session/> }.into_any(),
                 _ => ().into_any(),
             }}
+            <Show when=deciding>
+                <ActionItemsPanel session/>
+            </Show>
             <Composer session/>
             <CommentList session/>
         </div>

@@ -10,8 +10,10 @@
 //! The meeting record ([`meeting_record`]) has the questions with who asked,
 //! the words they pointed at and a link to that section, the recorded answer
 //! and the reply thread; then the decisions on every suggestion (accepted or
-//! declined, why, by whom, and whether the revision carried it out); then
-//! who took part, by role. User text is Markdown the renderer makes safe;
+//! declined, why, by whom, and whether the revision carried it out, with a
+//! suggestion's replacement words); then the decisions and action items
+//! (owner, due date, status) for the all-hands share meeting; then who took
+//! part, by role. User text is Markdown the renderer makes safe;
 //! what goes into one line or one table cell is flattened first.
 
 use super::CaseExport;
@@ -218,10 +220,67 @@ fn decision_row(case: &CaseExport, c: &Comment) -> String {
         _ => "—".to_owned(),
     };
     format!(
-        "| {} | {} | {decision} | {by} | {status} |\n",
+        "| {}{} | {} | {decision} | {by} | {status} |\n",
         cell(&c.text),
+        replacement(case, c),
         place(case, &c.anchor).replace('|', "\\|")
     )
+}
+
+/// ` — “old” → “new”`: the words a suggestion in suggesting mode replaces.
+fn replacement(case: &CaseExport, c: &Comment) -> String {
+    let Some(new) = &c.replacement else {
+        return String::new();
+    };
+    let (open, close) = if case.japanese {
+        ("「", "」")
+    } else {
+        ("“", "”")
+    };
+    format!(
+        " — {open}{}{close} → {open}{}{close}",
+        cell(&c.anchor.quote),
+        cell(new)
+    )
+}
+
+/// The summary for the all-hands share meeting: every action item with its
+/// owner, due date and status, and the decision it carries out.
+fn action_items(case: &CaseExport) -> String {
+    let meeting = case.meeting;
+    if meeting.action_items.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "### {}\n\n| {} | {} | {} | {} | {} |\n|---|---|---|---|---|\n",
+        label(
+            case,
+            "Decisions and action items",
+            "決定事項とアクションアイテム"
+        ),
+        label(case, "Action item", "アクションアイテム"),
+        label(case, "Owner", "担当"),
+        label(case, "Due", "期限"),
+        label(case, "Status", "状況"),
+        label(case, "Decision", "決定"),
+    );
+    for item in &meeting.action_items {
+        let from = item
+            .comment_id
+            .as_deref()
+            .and_then(|id| meeting.comment(id))
+            .map(|c| format!("{}{}", cell(&c.text), replacement(case, c)))
+            .unwrap_or_else(|| "—".to_owned());
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {from} |\n",
+            cell(&item.title),
+            cell(&item.owner),
+            item.due.as_deref().unwrap_or("—"),
+            item.status.label(case.japanese),
+        ));
+    }
+    out.push('\n');
+    out
 }
 
 /// The meeting record in Markdown, headed by level-3 headings; empty when
@@ -264,6 +323,7 @@ pub(super) fn meeting_record(case: &CaseExport) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&action_items(case));
     let attendees = meeting.attendees();
     if !attendees.is_empty() {
         out.push_str(&format!(

@@ -443,3 +443,75 @@ fn participants_are_everyone_who_took_part() {
         ]
     );
 }
+
+/// The published meeting with a suggestion in suggesting mode and two
+/// action items, one from that suggestion.
+fn meeting_with_action_items() -> Meeting {
+    use crate::action_item::{ActionItem, ActionStatus};
+    let mut meeting = published_meeting();
+    let diagram = meeting
+        .comments
+        .iter_mut()
+        .find(|c| c.text == "Add a diagram")
+        .expect("the diagram suggestion");
+    diagram.replacement = Some("MySQL 8 on RDS | Aurora".into());
+    let (id, by) = (diagram.id.clone(), diagram.author.clone());
+    let item =
+        |title: &str, owner: &str, due: Option<&str>, status, from: Option<&str>| ActionItem {
+            id: title.into(),
+            title: title.into(),
+            owner: owner.into(),
+            due: due.map(str::to_owned),
+            status,
+            comment_id: from.map(str::to_owned),
+            by: by.clone(),
+            at_ms: 1,
+        };
+    meeting.action_items = vec![
+        item(
+            "Alert on binlog | growth",
+            "佐藤",
+            Some("2026-12-24"),
+            ActionStatus::InProgress,
+            Some(&id),
+        ),
+        item("Game day: disk full", "Kim", None, ActionStatus::Open, None),
+    ];
+    meeting
+}
+
+#[test]
+fn the_case_carries_decisions_and_action_items_for_the_all_hands() {
+    let s = sections(&TEXTS);
+    let meeting = meeting_with_action_items();
+    let md = case_markdown(&export(&s, &meeting, "", false));
+    assert!(
+        md.contains("| Add a diagram — “MySQL 8 on EC2” → “MySQL 8 on RDS \\| Aurora” |"),
+        "the replacement words in the decisions: {md}"
+    );
+    assert!(
+        md.contains(
+            "### Decisions and action items\n\n| Action item | Owner | Due | Status | Decision |\n\
+             |---|---|---|---|---|\n\
+             | Alert on binlog \\| growth | 佐藤 | 2026-12-24 | In progress | Add a diagram — “MySQL 8 on EC2” → “MySQL 8 on RDS \\| Aurora” |\n\
+             | Game day: disk full | Kim | — | Open | — |\n"
+        ),
+        "{md}"
+    );
+    let ja = case_markdown(&export(&s, &meeting, "", true));
+    for expected in [
+        "### 決定事項とアクションアイテム\n",
+        "| アクションアイテム | 担当 | 期限 | 状況 | 決定 |",
+        "| 佐藤 | 2026-12-24 | 対応中 |",
+        "| Kim | — | 未着手 | — |",
+        "「MySQL 8 on EC2」 → 「MySQL 8 on RDS \\| Aurora」",
+    ] {
+        assert!(ja.contains(expected), "{expected} in {ja}");
+    }
+    let html = case_html(&export(&s, &meeting, "", false));
+    assert!(html.contains("<td>Alert on binlog | growth</td>"), "{html}");
+    assert!(html.contains("<td>In progress</td>"), "{html}");
+    // Without action items there is no such heading.
+    let plain = case_markdown(&export(&s, &published_meeting(), "", false));
+    assert!(!plain.contains("Decisions and action items"), "{plain}");
+}

@@ -11,6 +11,7 @@
 //! Commands are client input: nothing about them is trusted until
 //! [`super::Meeting::decide`] has checked it.
 
+use crate::action_item::ActionStatus;
 use crate::anchor::Anchor;
 use crate::comment::CommentKind;
 use crate::permission::Action;
@@ -66,6 +67,14 @@ pub enum CommandKind {
         comment_id: String,
         text: String,
     },
+    /// A suggestion in suggesting mode: `text` says why, `replacement` is
+    /// what the anchored words should become. Accepting it writes the
+    /// replacement into the document.
+    SuggestReplacement {
+        anchor: Anchor,
+        text: String,
+        replacement: String,
+    },
     Spotlight {
         comment_id: String,
     },
@@ -89,6 +98,31 @@ pub enum CommandKind {
     DeclineSuggestion {
         comment_id: String,
         reason: String,
+    },
+    /// Take back the acceptance of a suggestion: it is undecided again, and
+    /// replacement words it wrote into the document give way to the old
+    /// ones (refused if someone changed the new words since).
+    UndoAcceptSuggestion {
+        comment_id: String,
+    },
+    /// Add an action item: what will be done, by whom, by when; optionally
+    /// the comment (accepted suggestion, answered question) it comes from.
+    AddActionItem {
+        title: String,
+        owner: String,
+        #[serde(default)]
+        due: Option<String>,
+        #[serde(default)]
+        comment_id: Option<String>,
+    },
+    /// Rewrite an action item: all its fields at once, as the form shows them.
+    EditActionItem {
+        action_item_id: String,
+        title: String,
+        owner: String,
+        #[serde(default)]
+        due: Option<String>,
+        status: ActionStatus,
     },
     Resolve {
         comment_id: String,
@@ -140,13 +174,18 @@ impl CommandKind {
             | CommandKind::ExtendTimer { .. } => Action::ControlTimer,
             CommandKind::SetTimerAutoStart { .. } => Action::ConfigureMeeting,
             CommandKind::MarkDoneReading | CommandKind::UndoDoneReading => Action::MarkDoneReading,
-            CommandKind::PostComment { .. } => Action::Comment,
+            CommandKind::PostComment { .. } | CommandKind::SuggestReplacement { .. } => {
+                Action::Comment
+            }
             CommandKind::Reply { .. } => Action::Reply,
             CommandKind::Spotlight { .. } | CommandKind::ClearSpotlight => Action::Spotlight,
             CommandKind::AnswerQuestion { .. } => Action::Answer,
             CommandKind::EditAnswer { .. } => Action::EditAnswer,
-            CommandKind::AcceptSuggestion { .. } | CommandKind::DeclineSuggestion { .. } => {
-                Action::DecideSuggestion
+            CommandKind::AcceptSuggestion { .. }
+            | CommandKind::DeclineSuggestion { .. }
+            | CommandKind::UndoAcceptSuggestion { .. } => Action::DecideSuggestion,
+            CommandKind::AddActionItem { .. } | CommandKind::EditActionItem { .. } => {
+                Action::ManageActionItems
             }
             CommandKind::Resolve { .. } => Action::Resolve,
             CommandKind::PostKudos { .. } => Action::PostKudos,

@@ -3,6 +3,7 @@
 
 use super::command::*;
 use super::{Actor, Change, Event, Meeting, MeetingError, Origin};
+use crate::action_item::due_date;
 use crate::comment::{Comment, CommentKind, Person};
 use crate::limits::*;
 use crate::permission::allowed;
@@ -152,25 +153,127 @@ impl Meeting {
                 text: body,
             } => {
                 let text = text("comment", body, MAX_TEXT_CHARS)?;
-                if anchor.section.is_empty() || anchor.section.chars().count() > MAX_SECTION_CHARS {
-                    return Err(bad(format!(
-                        "the anchor's section must be 1 to {MAX_SECTION_CHARS} characters"
-                    )));
-                }
-                if anchor.quote.is_empty() || anchor.quote.chars().count() > MAX_QUOTE_CHARS {
-                    return Err(bad(format!(
-                        "the anchor's quote must be 1 to {MAX_QUOTE_CHARS} characters"
-                    )));
-                }
-                anchor
-                    .check_indexes()
-                    .map_err(|e| bad(format!("bad anchor: {e}")))?;
+                check_anchor(anchor)?;
                 Change::CommentPosted {
                     comment_id: new_id(),
                     kind: *kind,
                     anchor: anchor.clone(),
                     text,
+                    replacement: None,
                     author: person,
+                }
+            }
+            CommandKind::SuggestReplacement {
+                anchor,
+                text: body,
+                replacement,
+            } => {
+                let text = text("suggestion", body, MAX_TEXT_CHARS)?;
+                check_anchor(anchor)?;
+                // Kept as typed: spaces at its ends are part of the words.
+                if replacement.trim().is_empty() {
+                    return Err(bad(
+                        "the replacement text is empty; to suggest deleting words, say so in a plain suggestion".into(),
+                    ));
+                }
+                if replacement.chars().count() > MAX_REPLACEMENT_CHARS {
+                    return Err(bad(format!(
+                        "the replacement text is longer than {MAX_REPLACEMENT_CHARS} characters"
+                    )));
+                }
+                if *replacement == anchor.quote {
+                    return Err(bad(
+                        "the replacement text is the same as the selected words".into(),
+                    ));
+                }
+                Change::CommentPosted {
+                    comment_id: new_id(),
+                    kind: CommentKind::Suggestion,
+                    anchor: anchor.clone(),
+                    text,
+                    replacement: Some(replacement.clone()),
+                    author: person,
+                }
+            }
+            CommandKind::UndoAcceptSuggestion { comment_id } => {
+                let comment = self.find_kind(comment_id, CommentKind::Suggestion)?;
+                if !comment.is_accepted() {
+                    return Err(MeetingError::Conflict(format!(
+                        "suggestion {} is not accepted, so there is no acceptance to undo",
+                        comment.id
+                    )));
+                }
+                if comment.resolution.is_some() {
+                    return Err(MeetingError::Conflict(format!(
+                        "suggestion {} is resolved; its acceptance can no longer be undone",
+                        comment.id
+                    )));
+                }
+                Change::SuggestionAcceptUndone {
+                    comment_id: comment.id.clone(),
+                    by: person,
+                }
+            }
+            CommandKind::AddActionItem {
+                title,
+                owner,
+                due,
+                comment_id,
+            } => {
+                let title = text("action item", title, MAX_ACTION_TITLE_CHARS)?;
+                let owner = text("owner", owner, MAX_NAME_CHARS)?;
+                let due = due_date(due.as_deref()).map_err(|e| bad(e.to_string()))?;
+                let comment_id = match comment_id.as_deref().map(str::trim) {
+                    None | Some("") => None,
+                    Some(id) => {
+                        let comment = self.find(id)?;
+                        if comment.is_declined() {
+                            return Err(MeetingError::Conflict(format!(
+                                "suggestion {} was declined; an action item needs an accepted one",
+                                comment.id
+                            )));
+                        }
+                        Some(comment.id.clone())
+                    }
+                };
+                Change::ActionItemAdded {
+                    action_item_id: new_id(),
+                    title,
+                    owner,
+                    due,
+                    comment_id,
+                    by: person,
+                }
+            }
+            CommandKind::EditActionItem {
+                action_item_id,
+                title,
+                owner,
+                due,
+                status,
+            } => {
+                let Some(item) = self.action_item(action_item_id) else {
+                    return Err(MeetingError::NotFound(format!(
+                        "no action item {action_item_id:?}"
+                    )));
+                };
+                let title = text("action item", title, MAX_ACTION_TITLE_CHARS)?;
+                let owner = text("owner", owner, MAX_NAME_CHARS)?;
+                let due = due_date(due.as_deref()).map_err(|e| bad(e.to_string()))?;
+                if item.title == title
+                    && item.owner == owner
+                    && item.due == due
+                    && item.status == *status
+                {
+                    return Ok(Vec::new());
+                }
+                Change::ActionItemEdited {
+                    action_item_id: item.id.clone(),
+                    title,
+                    owner,
+                    due,
+                    status: *status,
+                    by: person,
                 }
             }
             CommandKind::Reply {
@@ -388,6 +491,24 @@ fn ensure_undecided(comment: &Comment) -> Result<(), MeetingError> {
         )));
     }
     Ok(())
+}
+
+/// A comment's anchor as a client sent it: a section, a quote and two
+/// indexes that decode.
+fn check_anchor(anchor: &crate::anchor::Anchor) -> Result<(), MeetingError> {
+    if anchor.section.is_empty() || anchor.section.chars().count() > MAX_SECTION_CHARS {
+        return Err(bad(format!(
+            "the anchor's section must be 1 to {MAX_SECTION_CHARS} characters"
+        )));
+    }
+    if anchor.quote.is_empty() || anchor.quote.chars().count() > MAX_QUOTE_CHARS {
+        return Err(bad(format!(
+            "the anchor's quote must be 1 to {MAX_QUOTE_CHARS} characters"
+        )));
+    }
+    anchor
+        .check_indexes()
+        .map_err(|e| bad(format!("bad anchor: {e}")))
 }
 
 fn bad(message: String) -> MeetingError {

@@ -14,6 +14,7 @@
 //! The survey's answer is the one event without an origin: who answered is
 //! recorded by a separate `survey_taken` event.
 
+use crate::action_item::ActionStatus;
 use crate::anchor::Anchor;
 use crate::comment::{CommentKind, Person};
 use crate::phase::Phase;
@@ -84,6 +85,9 @@ pub enum Change {
         kind: CommentKind,
         anchor: Anchor,
         text: String,
+        /// Suggesting mode: what the anchored words should become.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replacement: Option<String>,
         author: Person,
     },
     Replied {
@@ -116,6 +120,30 @@ pub enum Change {
     SuggestionDeclined {
         comment_id: String,
         reason: String,
+        by: Person,
+    },
+    /// An acceptance taken back: the suggestion is undecided again.
+    SuggestionAcceptUndone {
+        comment_id: String,
+        by: Person,
+    },
+    ActionItemAdded {
+        action_item_id: String,
+        title: String,
+        owner: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment_id: Option<String>,
+        by: Person,
+    },
+    ActionItemEdited {
+        action_item_id: String,
+        title: String,
+        owner: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<String>,
+        status: ActionStatus,
         by: Person,
     },
     CommentResolved {

@@ -43,6 +43,7 @@ pub use views::{
     Attendee, Counts, PhaseDuration, Present, PublicMeeting, PublicSurvey, Reader, ReadingProgress,
 };
 
+use crate::action_item::{ActionItem, ActionStatus};
 use crate::comment::{Answer, Comment, Decision, Kudos, Outcome, Person, Reply, Resolution};
 use crate::phase::Phase;
 use crate::readiness::Rule;
@@ -189,6 +190,9 @@ pub struct Meeting {
     /// Readiness findings marked "not applicable", oldest first.
     #[serde(default)]
     pub dismissals: Vec<Dismissal>,
+    /// What the meeting decided somebody will do, oldest first.
+    #[serde(default)]
+    pub action_items: Vec<ActionItem>,
 }
 
 impl Meeting {
@@ -215,6 +219,7 @@ impl Meeting {
             people: BTreeMap::new(),
             processed_commands: BTreeMap::new(),
             dismissals: Vec::new(),
+            action_items: Vec::new(),
         }
     }
 
@@ -260,6 +265,10 @@ impl Meeting {
         self.dismissals
             .iter()
             .find(|d| d.rule == rule && d.section == section && d.subject.as_deref() == subject)
+    }
+
+    pub fn action_item(&self, action_item_id: &str) -> Option<&ActionItem> {
+        self.action_items.iter().find(|a| a.id == action_item_id)
     }
 
     pub fn comment(&self, comment_id: &str) -> Option<&Comment> {
@@ -344,12 +353,14 @@ impl Meeting {
                 kind,
                 anchor,
                 text,
+                replacement,
                 author,
             } => self.comments.push(Comment {
                 id: comment_id.clone(),
                 kind: *kind,
                 anchor: anchor.clone(),
                 text: text.clone(),
+                replacement: replacement.clone(),
                 author: author.clone(),
                 at_ms,
                 replies: Vec::new(),
@@ -414,6 +425,47 @@ impl Meeting {
                     reason: reason.clone(),
                 };
                 self.decide_suggestion(comment_id, outcome, by, at_ms)
+            }
+            Change::SuggestionAcceptUndone { comment_id, .. } => {
+                if let Some(comment) = self.comment_mut(comment_id) {
+                    comment.decision = None;
+                }
+            }
+            Change::ActionItemAdded {
+                action_item_id,
+                title,
+                owner,
+                due,
+                comment_id,
+                by,
+            } => self.action_items.push(ActionItem {
+                id: action_item_id.clone(),
+                title: title.clone(),
+                owner: owner.clone(),
+                due: due.clone(),
+                status: ActionStatus::Open,
+                comment_id: comment_id.clone(),
+                by: by.clone(),
+                at_ms,
+            }),
+            Change::ActionItemEdited {
+                action_item_id,
+                title,
+                owner,
+                due,
+                status,
+                ..
+            } => {
+                if let Some(item) = self
+                    .action_items
+                    .iter_mut()
+                    .find(|a| a.id == *action_item_id)
+                {
+                    item.title = title.clone();
+                    item.owner = owner.clone();
+                    item.due = due.clone();
+                    item.status = *status;
+                }
             }
             Change::CommentResolved {
                 comment_id,

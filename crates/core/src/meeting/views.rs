@@ -3,6 +3,7 @@
 //! aggregate, and the state that everyone may see.
 
 use super::{Dismissal, LeftPhase, Meeting, Member, PhaseEntry, Publication, Settings, TimerPlan};
+use crate::action_item::ActionItem;
 use crate::comment::{Comment, CommentKind, Kudos, Person};
 use crate::permission::{allowed, Action};
 use crate::phase::Phase;
@@ -275,6 +276,7 @@ impl Meeting {
             people,
             processed_commands: _,
             dismissals,
+            action_items,
         } = self;
         PublicMeeting {
             phase: *phase,
@@ -295,6 +297,7 @@ impl Meeting {
             left_spotlight: left_spotlight.clone(),
             people: people.clone(),
             dismissals: dismissals.clone(),
+            action_items: action_items.clone(),
         }
     }
 }
@@ -326,6 +329,8 @@ pub struct PublicMeeting {
     pub people: BTreeMap<String, Member>,
     #[serde(default)]
     pub dismissals: Vec<Dismissal>,
+    #[serde(default)]
+    pub action_items: Vec<ActionItem>,
 }
 
 /// Who answered the survey, never what.
@@ -361,6 +366,7 @@ impl From<PublicMeeting> for Meeting {
             people: public.people,
             processed_commands: BTreeMap::new(),
             dismissals: public.dismissals,
+            action_items: public.action_items,
         }
     }
 }

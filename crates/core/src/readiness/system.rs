@@ -81,24 +81,55 @@ fn label_line(line: &str) -> Option<(usize, String)> {
         .find_map(|(i, part)| label_value(line, part.labels).map(|v| (i, v)))
 }
 
+/// `line` cut where a sentence starts with a label of a system part, so
+/// that `目的: 決済。設計: モノリス` or `Purpose: pay. Design: one VM.` are two
+/// labels. A sentence starts after `。`, `．`, `；`, or `.`, `;`, `!`, `?`
+/// and a space, and at a `【`. Table rows are never cut.
+fn label_sentences(line: &str) -> Vec<&str> {
+    if line.trim_start().starts_with('|') {
+        return vec![line];
+    }
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    for (at, c) in line.char_indices() {
+        let candidate = match (line[..at].chars().next_back(), c) {
+            (Some('。' | '．' | '；'), _) => Some(at),
+            (Some('.' | ';' | '!' | '?'), ' ') => Some(at + 1),
+            (Some(_), '【') => Some(at),
+            _ => None,
+        };
+        let Some(cut) = candidate else { continue };
+        let rest = line[cut..].trim_start();
+        if cut > start && !rest.is_empty() && label_line(rest).is_some() {
+            pieces.push(&line[start..cut]);
+            start = line.len() - rest.len();
+        }
+    }
+    pieces.push(&line[start..]);
+    pieces
+}
+
 /// The text of the system overview's labelled parts: purpose, design,
 /// middleware (`None` when a label is missing). A label's text runs on
-/// over the following lines up to the next label or heading.
+/// over the following sentences and lines up to the next label or heading;
+/// labels count wherever a sentence starts.
 pub fn system_parts(markdown: &str) -> [Option<String>; 3] {
     let mut contents: [Option<String>; 3] = [None, None, None];
     let mut current: Option<usize> = None;
     for line in markdown.lines() {
-        if let Some((i, inline)) = label_line(line) {
-            let slot = contents[i].get_or_insert_with(String::new);
-            slot.push_str(&inline);
-            slot.push('\n');
-            current = Some(i);
-        } else if line.trim_start().starts_with('#') {
-            current = None;
-        } else if let Some(i) = current {
-            if let Some(slot) = contents[i].as_mut() {
-                slot.push_str(line);
+        for (k, sentence) in label_sentences(line).into_iter().enumerate() {
+            if let Some((i, inline)) = label_line(sentence) {
+                let slot = contents[i].get_or_insert_with(String::new);
+                slot.push_str(&inline);
                 slot.push('\n');
+                current = Some(i);
+            } else if k == 0 && line.trim_start().starts_with('#') {
+                current = None;
+            } else if let Some(i) = current {
+                if let Some(slot) = contents[i].as_mut() {
+                    slot.push_str(sentence);
+                    slot.push('\n');
+                }
             }
         }
     }

@@ -276,6 +276,7 @@ fn comment(id: &str, kind: CommentKind, section: &str) -> Comment {
             quote: String::new(),
         },
         text: "なぜ RDS ではなく EC2 上の MySQL?".into(),
+        replacement: None,
         author: person("p1"),
         at_ms: 1,
         replies: vec![],
@@ -525,6 +526,12 @@ fn labels_numbers_and_times_are_read_in_the_forms_people_write_them() {
         "【目的】決済\n【設計】モノリス\n【ミドルウェア】MySQL",
         "| Purpose | payments |\n| Design | a monolith |\n| Tech stack | MySQL |",
         "**Purpose**\npayments\n\n**Design**\na monolith\n\n**Dependencies**\nStripe",
+        // Labels wherever a sentence starts, also several on one line.
+        "目的: 決済。設計: モノリス。ミドルウェア: MySQL",
+        "目的：決済のためのシステム。 設計：モノリス\n使用技術：MySQL",
+        "【目的】決済【設計】モノリス【ミドルウェア】MySQL",
+        "Purpose: payments. Design: a monolith on one VM. Stack: MySQL 8.",
+        "Purpose: payments (e.g. cards). Design: a monolith; Stack: MySQL",
     ] {
         assert_eq!(rules(&with(&GOOD_EN, "system", text)), vec![], "{text}");
     }
@@ -540,6 +547,16 @@ fn labels_numbers_and_times_are_read_in_the_forms_people_write_them() {
         (
             "Purpose: payments\nDesign: a monolith\nStack: TBD",
             Rule::SystemMiddleware,
+        ),
+        // A second label on the line still needs content of its own.
+        (
+            "目的: 決済。設計: 未定。ミドルウェア: MySQL",
+            Rule::SystemDesign,
+        ),
+        // Words that are not at a sentence start are not labels.
+        (
+            "Purpose: payments, design: a monolith\nStack: MySQL",
+            Rule::SystemDesign,
         ),
         // "Design-time" is not a label.
         (

@@ -5,6 +5,7 @@ mod comments;
 mod dismissals;
 mod phases;
 mod story;
+mod suggesting;
 mod survey;
 
 use super::*;
