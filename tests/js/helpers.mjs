@@ -378,10 +378,13 @@ export async function seed (server, pm, sections) {
   writer.destroy()
 }
 
-/** Selects `words` in a section editor as a reader would (mouse up on a selection). */
+/** Selects `words` in a section as a reader would: in its editor (mouse up
+ * on a selection), or in its rendered text when that is what is shown (as
+ * in silent reading). */
 export async function selectWords (page, section, words) {
   const textarea = page.locator(`#text-${section}`)
   await waitFor(async () => (await textarea.inputValue()).includes(words), { what: `"${words}" in ${section}` })
+  if (await page.locator(`#sec-${section} .reading`).isVisible()) return selectRendered(page, section, words)
   await textarea.evaluate((el, w) => {
     const start = el.value.indexOf(w)
     el.focus()
@@ -389,6 +392,35 @@ export async function selectWords (page, section, words) {
     el.dispatchEvent(new Event('select', { bubbles: true }))
     el.dispatchEvent(new MouseEvent('mouseup', { bubbles: true }))
   }, words)
+}
+
+/** Selects the `nth` occurrence of `words` as shown in a section's rendered
+ * text (the words may run across formatting, cells or list items), as the
+ * window's selection, and waits until the page took it (the Question button
+ * is enabled). */
+export async function selectRendered (page, section, words, { nth = 0 } = {}) {
+  const view = page.locator(`#sec-${section} .reading`)
+  await waitFor(async () => (await view.textContent()).includes(words), { what: `"${words}" shown in ${section}` })
+  await view.evaluate((root, [w, nth]) => {
+    const nodes = [...root.querySelectorAll('[data-src]')].map((s) => s.firstChild).filter(Boolean)
+    let text = ''
+    const starts = []
+    for (const n of nodes) { starts.push(text.length); text += n.data }
+    let at = -1
+    for (let i = 0; i <= nth; i++) at = text.indexOf(w, at + 1)
+    if (at < 0) throw new Error(`"${w}" not in the rendered text ${JSON.stringify(text)}`)
+    const locate = (pos, isEnd) => {
+      for (let i = nodes.length - 1; i >= 0; i--) {
+        if (isEnd ? starts[i] < pos : starts[i] <= pos) return [nodes[i], pos - starts[i]]
+      }
+    }
+    const [startNode, startOffset] = locate(at, false)
+    const [endNode, endOffset] = locate(at + w.length, true)
+    window.getSelection().setBaseAndExtent(startNode, startOffset, endNode, endOffset)
+  }, [words, nth])
+  // The page hears of it through a queued selectionchange event.
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))))
+  await page.locator('#ask-question:not([disabled])').waitFor()
 }
 
 /** The phase the page's phase bar marks as current. */

@@ -11,7 +11,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import {
-  withServerLog, SCREENSHOTS, waitFor, browserSuite, skipBrowser, openAs as openPage, seed as seedSections, apiRequest
+  withServerLog, SCREENSHOTS, waitFor, browserSuite, skipBrowser, openAs as openPage, seed as seedSections, apiRequest,
+  selectWords
 } from './helpers.mjs'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
@@ -83,14 +84,7 @@ test('a refused publication in Japanese and English, publishing anyway, the read
   // The meeting: Ben asks about the database, the author answers.
   await command(pm, sreApi, { type: 'move_phase', to: 'silent_reading' })
   await ben.locator('.phase-bar .phase.current[data-phase="silent_reading"]').waitFor()
-  const textarea = ben.locator('#text-system')
-  await textarea.evaluate((el) => {
-    const start = el.value.indexOf('MySQL 8')
-    el.focus()
-    el.setSelectionRange(start, start + 'MySQL 8'.length)
-    el.dispatchEvent(new Event('select', { bubbles: true }))
-    el.dispatchEvent(new MouseEvent('mouseup', { bubbles: true }))
-  })
+  await selectWords(ben, 'system', 'MySQL 8')
   await ben.keyboard.press('Alt+KeyQ')
   await ben.locator('#comment-text').fill('Why MySQL on EC2 rather than RDS?')
   await ben.locator('#post-comment').click()

@@ -10,7 +10,8 @@
 //!
 //! The live document is a yrs `Doc` created by `casebook_core::document`,
 //! synced over the y-websocket protocol framed by `casebook_core::protocol`
-//! ([`sync`]); the textarea binding lives in [`editor`] and [`diff`]. The
+//! ([`sync`]); the textarea binding lives in [`editor`] and [`diff`], and a
+//! selection in a rendered section is read back as Markdown by [`reading`]. The
 //! meeting (phase bar, comments, spotlight, proposals, kudos, revision,
 //! survey) is [`meeting`], mounted by [`page`] in its slots. Every
 //! user-facing string is in [`i18n`] (English and Japanese). User text is
@@ -37,6 +38,7 @@ mod meeting;
 mod page;
 mod persist;
 mod presence;
+mod reading;
 mod sections;
 mod socket;
 mod storage;

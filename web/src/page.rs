@@ -6,7 +6,7 @@ use crate::case_panel::CasePanel;
 use crate::i18n::{t, Key, Lang};
 use crate::meeting::{MeetingBar, MeetingSidebar};
 use crate::presence::{save_name, saved_color, saved_name, Presence, PresenceList};
-use crate::sections::{OutlineNav, SectionList};
+use crate::sections::{OutlineNav, SectionList, ViewSwitch};
 use crate::socket::sync_url;
 use crate::sync::{Client, Status};
 use crate::{role_key, Notice};
@@ -153,6 +153,7 @@ fn Live(
                 {move || t(lang.get(), status_key())}
             </span>
             <PresenceList peers lang/>
+            <ViewSwitch client=client.clone() lang/>
             {can_edit.then(|| view! {
                 <span class="undo-redo">
                     <button id="undo" type="button" disabled=move || !can_undo.get()

@@ -2,15 +2,20 @@
 //! where) and one editor per section.
 //!
 //! Each section is a textarea over its backdrop ([`crate::backdrop`]) bound
-//! through [`Client::attach`]; a section can be shown as a preview instead
-//! (Markdown rendered by `casebook_core::markdown`, sanitised). Authors and
+//! through [`Client::attach`], or its rendered text (Markdown rendered and
+//! sanitised by `casebook_core::reading`, with the comment highlights, and
+//! selectable for comments: [`crate::reading`]). Which one follows the
+//! page's choice ([`Client::rendered`], [`ViewSwitch`]) unless the section
+//! was switched on its own with its Preview button. Authors and
 //! the facilitator arrange the outline: add a section, rename or remove
 //! their own, move any up or down (`casebook_core::outline`).
 
 use crate::i18n::{t, Key, Lang};
 use crate::presence::Peer;
+use crate::reading::READING_CLASS;
 use crate::sync::Client;
 use casebook_core::outline::{self, OutlineError, Section};
+use casebook_core::reading::{to_reading_html, Highlight};
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
@@ -124,6 +129,32 @@ pub fn OutlineNav(client: Client, can_arrange: bool, lang: RwSignal<Lang>) -> im
     }
 }
 
+/// The page's choice between the rendered sections and their editors.
+#[component]
+pub fn ViewSwitch(client: Client, lang: RwSignal<Lang>) -> impl IntoView {
+    let rendered = client.rendered();
+    view! {
+        <span class="view-switch" role="group" aria-label=move || t(lang.get(), Key::ViewAs)>
+            <button
+                type="button"
+                id="view-rendered"
+                aria-pressed=move || rendered.get().to_string()
+                on:click=move |_| rendered.set(true)
+            >
+                {move || t(lang.get(), Key::ViewRendered)}
+            </button>
+            <button
+                type="button"
+                id="view-markdown"
+                aria-pressed=move || (!rendered.get()).to_string()
+                on:click=move |_| rendered.set(false)
+            >
+                {move || t(lang.get(), Key::ViewMarkdown)}
+            </button>
+        </span>
+    }
+}
+
 /// `main.sections`: every section, in outline order.
 #[component]
 pub fn SectionList(client: Client, can_arrange: bool, lang: RwSignal<Lang>) -> impl IntoView {
@@ -165,7 +196,17 @@ fn SectionView(
         move || outline.with(|o| o.iter().position(|s| s.id == id).unwrap_or(0))
     };
     let count = move || outline.with(Vec::len);
-    let preview = RwSignal::new(false);
+    // A section switched on its own keeps its choice until the page's
+    // choice changes: (the page's choice then, shown rendered).
+    let page_rendered = client.rendered();
+    let own_choice = RwSignal::new(None::<(bool, bool)>);
+    let preview = Memo::new(move |_| {
+        let page = page_rendered.get();
+        match own_choice.get() {
+            Some((then, rendered)) if then == page => rendered,
+            _ => page,
+        }
+    });
     let renaming = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<Key>);
     let editable = client.editable();
@@ -193,13 +234,28 @@ fn SectionView(
     }
 
     let version = client.version();
+    let marks = client.marks();
     let html = {
         let client = client.clone();
         let id = id.clone();
-        move || {
+        // A memo: the rendered text is rewritten (and a reader's selection
+        // in it lost) only when this section's text or highlights change.
+        Memo::new(move |_| {
             version.track();
-            casebook_core::markdown::to_safe_html(&client.section_markdown(&id))
-        }
+            let markdown = client.section_markdown(&id);
+            marks.with(|marks| {
+                let highlights: Vec<Highlight> = marks
+                    .iter()
+                    .filter(|m| m.section == id)
+                    .map(|m| Highlight {
+                        range: m.start..m.end,
+                        class: m.class,
+                        id: &m.comment_id,
+                    })
+                    .collect();
+                to_reading_html(&markdown, &highlights).trim().to_owned()
+            })
+        })
     };
     let move_to = {
         let client = client.clone();
@@ -266,6 +322,7 @@ fn SectionView(
     let (c_sel3, s_sel3) = on(&client, &id);
     let (c_focus, s_focus) = on(&client, &id);
     let (c_blur, s_blur) = on(&client, &id);
+    let reading_id = id.clone();
     let start_rename = {
         let title = title.clone();
         move |_| renaming.set(Some(title()))
@@ -279,10 +336,11 @@ fn SectionView(
                     <button
                         type="button"
                         class="preview-toggle"
-                        aria-pressed=move || preview.get().to_string()
-                        on:click=move |_| preview.update(|p| *p = !*p)
+                        on:click=move |_| {
+                            own_choice.set(Some((page_rendered.get_untracked(), !preview.get_untracked())));
+                        }
                     >
-                        {move || t(lang.get(), if preview.get() { Key::EditSource } else { Key::Preview })}
+                        {move || t(lang.get(), if preview.get() { Key::ViewMarkdown } else { Key::Preview })}
                     </button>
                     {can_arrange.then(|| view! {
                         <button type="button" class="move-up" title=move || t(lang.get(), Key::MoveUp)
@@ -338,13 +396,21 @@ fn SectionView(
                 ></textarea>
             </div>
             {move || preview.get().then(|| {
-                let html = html.clone();
+                let id = reading_id.clone();
+                let rendered = NodeRef::<leptos::html::Div>::new();
+                Effect::new(move |_| {
+                    let html = html.get();
+                    if let Some(div) = rendered.get() {
+                        crate::reading::set_html_keeping_selection(&div, &html);
+                    }
+                });
                 // An empty preview shows `data-empty` (style.css).
                 view! {
                     <div
-                        class="preview markdown"
+                        class=format!("preview markdown {READING_CLASS}")
+                        data-section=id
                         data-empty=move || t(lang.get(), Key::EmptySection)
-                        inner_html=move || html().trim().to_owned()
+                        node_ref=rendered
                     ></div>
                 }
             })}

@@ -88,7 +88,7 @@ struct Inner {
     /// The section editors on the page (one per section shown).
     editors: RefCell<Vec<SectionEditor>>,
     undo: RefCell<UndoManager>,
-    marks: RefCell<Vec<Mark>>,
+    marks: RwSignal<Vec<Mark>>,
     link: RefCell<Link>,
     /// Encoded v1 updates of local transactions, not yet sent.
     outbox: Arc<Mutex<Vec<Vec<u8>>>>,
@@ -101,6 +101,7 @@ struct Inner {
     version: RwSignal<u64>,
     selection: RwSignal<Option<TextSelection>>,
     editable: RwSignal<bool>,
+    rendered: RwSignal<bool>,
     outline: RwSignal<Vec<Section>>,
     can_undo: RwSignal<bool>,
     can_redo: RwSignal<bool>,
@@ -185,7 +186,7 @@ impl Client {
             presence: RefCell::new(presence),
             editors: RefCell::default(),
             undo: RefCell::new(undo),
-            marks: RefCell::default(),
+            marks: RwSignal::new(Vec::new()),
             link: RefCell::default(),
             outbox,
             save_scheduled: Cell::new(false),
@@ -196,6 +197,7 @@ impl Client {
             version: RwSignal::new(0),
             selection: RwSignal::new(None),
             editable: RwSignal::new(can_edit),
+            rendered: RwSignal::new(false),
             outline: RwSignal::new(outline),
             can_undo: RwSignal::new(false),
             can_redo: RwSignal::new(false),
@@ -231,6 +233,18 @@ impl Client {
         self.0.editable
     }
 
+    /// Whether the sections show their rendered text (rather than their
+    /// editors) unless a section was switched on its own. The page sets it
+    /// for the phase; the reader switches it.
+    pub fn rendered(&self) -> RwSignal<bool> {
+        self.0.rendered
+    }
+
+    /// The comment highlights (tracked), for the rendered sections.
+    pub fn marks(&self) -> RwSignal<Vec<Mark>> {
+        self.0.marks
+    }
+
     /// The sections, in reading order, kept up to date.
     pub fn outline(&self) -> RwSignal<Vec<Section>> {
         self.0.outline
@@ -246,10 +260,10 @@ impl Client {
 
     /// Comment highlights to draw in the section editors.
     pub fn set_marks(&self, marks: Vec<Mark>) {
-        if *self.0.marks.borrow() == marks {
+        if self.0.marks.with_untracked(|m| *m == marks) {
             return;
         }
-        *self.0.marks.borrow_mut() = marks;
+        self.0.marks.set(marks);
         self.decorate_all();
     }
 
@@ -520,14 +534,15 @@ impl Client {
     /// carets in that section.
     fn decorate_all(&self) {
         let inner = &self.0;
-        let marks = inner.marks.borrow();
         let peers = inner.peers.get_untracked();
         for editor in inner.editors.borrow().iter() {
-            let section_marks: Vec<Mark> = marks
-                .iter()
-                .filter(|m| m.section == editor.section)
-                .cloned()
-                .collect();
+            let section_marks: Vec<Mark> = inner.marks.with_untracked(|marks| {
+                marks
+                    .iter()
+                    .filter(|m| m.section == editor.section)
+                    .cloned()
+                    .collect()
+            });
             let cursors: Vec<RemoteCursor> = peers
                 .iter()
                 .filter(|p| !p.me)

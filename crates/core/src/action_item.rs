@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where an action item stands.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActionStatus {
     #[default]
@@ -50,6 +51,7 @@ impl ActionStatus {
 
 /// One thing somebody will do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActionItem {
     pub id: String,
     /// What will be done.

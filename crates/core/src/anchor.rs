@@ -26,6 +26,7 @@ pub const MAX_INDEX_BYTES: usize = 1024;
 /// [`crate::document::section_text_name`]`(section)`, or [`crate::document::BODY`]);
 /// `quote` is the anchored text at creation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Anchor {
     pub section: String,
     pub start: Vec<u8>,

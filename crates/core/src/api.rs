@@ -4,7 +4,9 @@
 //! [`crate::meeting::Command`]; errors are `{"error": "…"}` ([`ErrorBody`]).
 //!
 //! Only the shapes live here; who may see what is decided by the server
-//! (through [`crate::permission`]) before it fills them in.
+//! (through [`crate::permission`]) before it fills them in. With the
+//! `openapi` feature (the server's) each type also derives its JSON Schema,
+//! from which the server's OpenAPI document is built.
 
 use crate::case::Incident;
 use crate::insights::MeetingInsights;
@@ -19,6 +21,7 @@ use std::collections::BTreeMap;
 /// `POST /api/postmortems` and `POST /api/postmortems/import` (201): the new
 /// postmortem and one invite link per role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Created {
     pub id: String,
     pub title: String,
@@ -35,6 +38,7 @@ pub struct Created {
 
 /// One row of `GET /api/postmortems` (admin).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PostmortemSummary {
     pub id: String,
     pub title: String,
@@ -45,6 +49,7 @@ pub struct PostmortemSummary {
 
 /// `GET /api/postmortems/{id}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PostmortemDetails {
     pub id: String,
     pub title: String,
@@ -65,6 +70,7 @@ pub struct PostmortemDetails {
 
 /// The meeting's counts and the sockets on the document now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LiveCounts {
     #[serde(flatten)]
     pub meeting: Counts,
@@ -74,6 +80,7 @@ pub struct LiveCounts {
 /// `GET /api/postmortems/{id}/meeting`, and the `meeting` of a command's
 /// answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeetingAnswer {
     pub state: PublicMeeting,
     pub counts: Counts,
@@ -114,6 +121,7 @@ impl MeetingAnswer {
 /// `POST /api/postmortems/{id}/commands` (200): the events the command
 /// produced (none for a retry) and the meeting after them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommandAnswer {
     pub events: Vec<Event>,
     pub meeting: MeetingAnswer,
@@ -121,6 +129,8 @@ pub struct CommandAnswer {
 
 /// One person in one postmortem, as a personal token names them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = JoinedPerson))]
 pub struct Person {
     /// Random, stable for this person across renames.
     pub id: String,
@@ -130,6 +140,7 @@ pub struct Person {
 
 /// `POST /api/postmortems/{id}/join`: the personal token and who it names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Joined {
     pub token: String,
     pub role: Role,
@@ -141,6 +152,7 @@ pub struct Joined {
 
 /// An invite link as `…/invites` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Invite {
     pub id: String,
     pub role: Role,
@@ -161,6 +173,7 @@ pub use crate::readiness::Readiness;
 /// One meeting's insights: `GET /api/postmortems/{id}/insights`, and each
 /// entry of `GET /api/insights`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InsightsEntry {
     pub id: String,
     pub title: String,
@@ -173,12 +186,14 @@ pub struct InsightsEntry {
 
 /// `GET /api/insights` (admin): every meeting, oldest start first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AllInsights {
     pub meetings: Vec<InsightsEntry>,
 }
 
 /// A published case as the library lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LibraryCase {
     pub id: String,
     pub title: String,
@@ -192,6 +207,7 @@ pub struct LibraryCase {
 
 /// A service or tag to filter by, with how many cases have it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Facet {
     pub name: String,
     pub count: u32,
@@ -199,6 +215,7 @@ pub struct Facet {
 
 /// `GET /api/library?q=&service=&tag=`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LibraryAnswer {
     /// The cases found.
     pub cases: Vec<LibraryCase>,
@@ -211,6 +228,7 @@ pub struct LibraryAnswer {
 
 /// `GET /healthz`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     pub status: String,
     pub rooms_loaded: u32,
@@ -218,6 +236,7 @@ pub struct Health {
 
 /// The body of every error answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: String,
 }

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 /// `409` to publishing without an override reason while findings are left.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublishRefused {
     /// For API clients; the browser shows the findings instead.
     pub error: String,
@@ -46,6 +47,7 @@ impl PublishRefused {
 
 /// `GET /api/postmortems/{id}/read-link`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReadLink {
     /// The stable address of the published case (`…/read/{id}`).
     pub link: String,
@@ -74,11 +76,48 @@ pub const MAX_OFFSET_MINUTES: i32 = 14 * 60;
 
 /// When the incident began, and the case's time zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Incident {
-    /// Milliseconds since the Unix epoch.
+    /// Milliseconds since the Unix epoch, before the year 10000.
+    #[cfg_attr(feature = "openapi", schema(schema_with = started_at_schema))]
     pub started_at_ms: u64,
     /// Minutes east of UTC: `540` for JST, `-300` for EST.
+    #[cfg_attr(feature = "openapi", schema(schema_with = offset_schema))]
     pub utc_offset_minutes: i32,
+}
+
+/// 10000-01-01T00:00Z: an incident began before it.
+pub const END_OF_YEAR_9999_MS: u64 = 253_402_300_800_000;
+
+#[cfg(feature = "openapi")]
+fn started_at_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::Integer)
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+            utoipa::openapi::KnownFormat::Int64,
+        )))
+        .minimum(Some(0))
+        .maximum(Some(END_OF_YEAR_9999_MS - 1))
+        .description(Some(
+            "Milliseconds since the Unix epoch, before the year 10000.",
+        ))
+        .build()
+}
+
+#[cfg(feature = "openapi")]
+fn offset_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::Integer)
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+            utoipa::openapi::KnownFormat::Int32,
+        )))
+        .minimum(Some(MIN_OFFSET_MINUTES))
+        .maximum(Some(MAX_OFFSET_MINUTES))
+        .multiple_of(Some(15))
+        .description(Some(
+            "Minutes east of UTC, in steps of 15: `540` for JST, `-300` for EST.",
+        ))
+        .build()
 }
 
 /// An incident the case cannot carry.
@@ -96,8 +135,7 @@ impl Incident {
         if !(MIN_OFFSET_MINUTES..=MAX_OFFSET_MINUTES).contains(&offset) || offset % 15 != 0 {
             return Err(IncidentError::BadOffset);
         }
-        // 10000-01-01T00:00Z.
-        if self.started_at_ms >= 253_402_300_800_000 {
+        if self.started_at_ms >= END_OF_YEAR_9999_MS {
             return Err(IncidentError::BadTime);
         }
         Ok(())

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// Somebody, as the meeting shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Person {
     pub participant_id: String,
     pub display_name: String,
@@ -17,6 +18,7 @@ pub struct Person {
 
 /// What a comment asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CommentKind {
     /// "Why not RDS/Aurora instead of MySQL on EC2?"
@@ -27,6 +29,7 @@ pub enum CommentKind {
 
 /// A comment with its thread and its outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Comment {
     pub id: String,
     pub kind: CommentKind,
@@ -78,6 +81,7 @@ impl Comment {
 
 /// One message in a comment's thread.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reply {
     pub id: String,
     pub author: Person,
@@ -87,6 +91,7 @@ pub struct Reply {
 
 /// The recorded answer to a question.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Answer {
     pub text: String,
     pub by: Person,
@@ -95,6 +100,7 @@ pub struct Answer {
 
 /// What was decided about a suggestion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Decision {
     pub outcome: Outcome,
     pub by: Person,
@@ -103,6 +109,7 @@ pub struct Decision {
 
 /// Accepted (it becomes a revision to-do) or declined, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     Accepted,
@@ -111,6 +118,7 @@ pub enum Outcome {
 
 /// A comment marked done during revision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Resolution {
     pub note: Option<String>,
     pub by: Person,
@@ -119,6 +127,7 @@ pub struct Resolution {
 
 /// A card on the kudos wall: who did what well.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Kudos {
     pub id: String,
     /// The person praised, as written (they need not be in the meeting).

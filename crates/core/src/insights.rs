@@ -32,6 +32,7 @@ pub const MEETING_PHASES: [Phase; 4] = [
 
 /// Time spent in one phase against its plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhaseTime {
     pub phase: Phase,
     pub spent_ms: u64,
@@ -43,6 +44,7 @@ pub struct PhaseTime {
 
 /// One meeting's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeetingInsights {
     /// When silent reading first began (`None`: the meeting has not started).
     pub started_at_ms: Option<u64>,

@@ -18,7 +18,9 @@
 //!   template), [`outline`] (which sections, in which order, under which
 //!   titles) and [`anchor`] (comment anchors that follow their words).
 //! - *Reading it*: [`markdown`], the sanitised Markdown renderer the
-//!   preview, the export and the library share.
+//!   preview, the export and the library share; [`reading`], the same
+//!   rendering with each piece of text tied to its Markdown source, so a
+//!   selection in the rendered text anchors a comment on the Markdown.
 //! - *Sharing it*: [`export`], the whole case as Markdown or a standalone
 //!   HTML page; [`import`], a Markdown file read into sections and written
 //!   into a document; [`case`], the publishing refusal and read link on the
@@ -58,6 +60,7 @@ pub mod permission;
 pub mod phase;
 pub mod protocol;
 pub mod readiness;
+pub mod reading;
 pub mod role;
 pub mod scope;
 pub mod suggestion;

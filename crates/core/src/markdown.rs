@@ -67,61 +67,78 @@ fn safe_language(lang: &str) -> String {
 
 /// Rewrites a parser's events so that the HTML writer emits nothing unsafe.
 fn safe_events<'a>(events: impl Iterator<Item = Event<'a>>) -> impl Iterator<Item = Event<'a>> {
-    // For each open link/image: whether it was kept (so its end is kept too).
-    let mut links: Vec<bool> = Vec::new();
-    let mut images: Vec<bool> = Vec::new();
-    events.filter_map(move |event| match event {
-        Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
-        Event::Start(Tag::HtmlBlock) => Some(Event::Start(Tag::Paragraph)),
-        Event::End(TagEnd::HtmlBlock) => Some(Event::End(TagEnd::Paragraph)),
-        Event::Start(Tag::Link {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => {
-            let keep = is_safe_url(&dest_url);
-            links.push(keep);
-            keep.then_some(Event::Start(Tag::Link {
+    let mut sanitizer = Sanitizer::default();
+    events.filter_map(move |event| sanitizer.pass(event))
+}
+
+/// The rewriting of [`safe_events`], one event at a time (the reading view
+/// in [`crate::reading`] sanitises events that carry their source range).
+/// For each open link/image it remembers whether it was kept, so that its
+/// end is kept too.
+#[derive(Default)]
+pub(crate) struct Sanitizer {
+    links: Vec<bool>,
+    images: Vec<bool>,
+}
+
+impl Sanitizer {
+    /// The event to write instead of `event`, or `None` to drop it.
+    pub(crate) fn pass<'a>(&mut self, event: Event<'a>) -> Option<Event<'a>> {
+        match event {
+            Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
+            Event::Start(Tag::HtmlBlock) => Some(Event::Start(Tag::Paragraph)),
+            Event::End(TagEnd::HtmlBlock) => Some(Event::End(TagEnd::Paragraph)),
+            Event::Start(Tag::Link {
                 link_type,
                 dest_url,
                 title,
                 id,
-            }))
-        }
-        Event::End(TagEnd::Link) => links
-            .pop()
-            .unwrap_or(false)
-            .then_some(Event::End(TagEnd::Link)),
-        Event::Start(Tag::Image {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => {
-            let keep = is_safe_url(&dest_url);
-            images.push(keep);
-            keep.then_some(Event::Start(Tag::Image {
+            }) => {
+                let keep = is_safe_url(&dest_url);
+                self.links.push(keep);
+                keep.then_some(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }))
+            }
+            Event::End(TagEnd::Link) => self
+                .links
+                .pop()
+                .unwrap_or(false)
+                .then_some(Event::End(TagEnd::Link)),
+            Event::Start(Tag::Image {
                 link_type,
                 dest_url,
                 title,
                 id,
-            }))
+            }) => {
+                let keep = is_safe_url(&dest_url);
+                self.images.push(keep);
+                keep.then_some(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }))
+            }
+            Event::End(TagEnd::Image) => self
+                .images
+                .pop()
+                .unwrap_or(false)
+                .then_some(Event::End(TagEnd::Image)),
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang))) => {
+                let lang = safe_language(&lang);
+                Some(Event::Start(Tag::CodeBlock(if lang.is_empty() {
+                    CodeBlockKind::Indented
+                } else {
+                    CodeBlockKind::Fenced(CowStr::from(lang))
+                })))
+            }
+            other => Some(other),
         }
-        Event::End(TagEnd::Image) => images
-            .pop()
-            .unwrap_or(false)
-            .then_some(Event::End(TagEnd::Image)),
-        Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang))) => {
-            let lang = safe_language(&lang);
-            Some(Event::Start(Tag::CodeBlock(if lang.is_empty() {
-                CodeBlockKind::Indented
-            } else {
-                CodeBlockKind::Fenced(CowStr::from(lang))
-            })))
-        }
-        other => Some(other),
-    })
+    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use std::fmt;
 
 /// Where the meeting is. Serialised in snake_case (`"q_and_a"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// The draft exists; early readers may already comment.

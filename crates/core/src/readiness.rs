@@ -80,6 +80,7 @@ pub const REQUIRED_SECTIONS: [&str; 6] = [
 
 /// Which readiness rule a finding breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     SectionEmpty,
@@ -104,6 +105,7 @@ pub enum Rule {
 
 /// Whether a finding keeps the case from being published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     /// A reader would be lost or misled: publishing is refused until it is
@@ -144,6 +146,7 @@ impl Rule {
 
 /// One thing the case lacks for a reader who was not in the room.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     /// The section to fix (a section id; clicking the finding goes there).
     pub section: String,
@@ -180,6 +183,7 @@ impl Finding {
 /// The answer to "is this case ready?": `GET …/readiness` sends it, the
 /// browser's checklist shows the same.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Readiness {
     /// No blocking finding is left.
     pub ready: bool,

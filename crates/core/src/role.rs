@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 /// What a person may do in one postmortem. Granted by the invite link's token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// The SRE who runs the meeting: everything an author can, plus the phase bar.

@@ -14,6 +14,7 @@ pub const RATING_RANGE: std::ops::RangeInclusive<u8> = 1..=5;
 
 /// One question of the survey.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SurveyQuestion {
     QuestionsEasy,
@@ -41,6 +42,7 @@ impl SurveyQuestion {
 
 /// One person's ratings, each in [`RATING_RANGE`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ratings {
     pub questions_easy: u8,
     pub time_enough: u8,
@@ -80,6 +82,7 @@ pub struct Survey {
 
 /// What the facilitator sees.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SurveyAggregate {
     pub answers: u32,
     pub questions: Vec<QuestionAggregate>,
@@ -89,6 +92,7 @@ pub struct SurveyAggregate {
 
 /// The ratings of one question.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuestionAggregate {
     pub question: SurveyQuestion,
     pub prompt: String,

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// A countdown for the current phase. All times are milliseconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Timer {
     /// How long the phase is meant to take; `None` when the phase has no timer.
     pub duration_ms: Option<u64>,

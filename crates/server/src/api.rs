@@ -16,8 +16,11 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-#[derive(Deserialize)]
+/// `POST /api/postmortems`'s body.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewPostmortem {
+    /// 1 to `MAX_POSTMORTEM_TITLE_CHARS` characters after trimming.
+    #[schema(schema_with = crate::openapi::title_schema)]
     title: String,
 }
 
@@ -29,6 +32,15 @@ fn new_id() -> String {
         .collect()
 }
 
+/// Creates a postmortem, with one invite link per role.
+#[utoipa::path(
+    post,
+    path = "/api/postmortems",
+    tag = "postmortems",
+    request_body = NewPostmortem,
+    security(("admin" = []), ("token_query" = [])),
+    responses((status = 201, description = "The new postmortem, a token and link per role", body = Created))
+)]
 pub async fn create_postmortem(
     State(app): State<AppState>,
     _: Admin,
@@ -78,6 +90,14 @@ pub async fn create(app: &AppState, title: &str) -> Result<Created, ApiError> {
     Ok(created)
 }
 
+/// Every postmortem, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/postmortems",
+    tag = "postmortems",
+    security(("admin" = []), ("token_query" = [])),
+    responses((status = 200, description = "Every postmortem, newest first", body = Vec<PostmortemSummary>))
+)]
 pub async fn list_postmortems(
     State(app): State<AppState>,
     _: Admin,
@@ -97,6 +117,15 @@ pub async fn list_postmortems(
     Ok(Json(listed))
 }
 
+/// One postmortem: its phase, timer and counts, and who is asking.
+#[utoipa::path(
+    get,
+    path = "/api/postmortems/{id}",
+    tag = "postmortems",
+    params(crate::openapi::PostmortemId),
+    security(("member" = []), ("admin" = []), ("token_query" = [])),
+    responses((status = 200, description = "The postmortem as the caller sees it", body = PostmortemDetails))
+)]
 pub async fn get_postmortem(
     State(app): State<AppState>,
     Admitted { access, record }: Admitted,
@@ -121,6 +150,16 @@ pub async fn get_postmortem(
     }))
 }
 
+/// Whether the server and its store answer.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The store answers", body = Health),
+        (status = 500, description = "The store does not answer", body = casebook_core::api::ErrorBody),
+    )
+)]
 pub async fn healthz(State(app): State<AppState>) -> Result<Json<Health>, ApiError> {
     let store = Arc::clone(&app.store);
     // A read proves the store answers.

@@ -301,6 +301,19 @@ pub fn restore(backup: &Path, data_dir: &Path) -> Result<Summary, BackupError> {
 }
 
 /// `GET /api/admin/backup`: the whole store as a backup stream (admin only).
+#[utoipa::path(
+    get,
+    operation_id = "download_backup",
+    path = "/api/admin/backup",
+    tag = "operations",
+    security(("admin" = []), ("token_query" = [])),
+    responses((
+        status = 200,
+        description = "A consistent copy of the store, as `casebook backup` reads it",
+        content_type = "application/octet-stream",
+        body = String,
+    ))
+)]
 pub async fn download(State(app): State<AppState>, _: Admin) -> Result<Response, ApiError> {
     let store = std::sync::Arc::clone(&app.store);
     let trees = blocking(move || store.dump()).await?;

@@ -20,15 +20,15 @@
 //! The Markdown, HTML and import rules live in `casebook_core::export`.
 
 use crate::api::{self, Created};
-use crate::error::{parse_json, ApiError, RawBody};
+use crate::error::{parse_json, ApiError, Path, Query, RawBody};
 use crate::invite::{Admin, Admitted};
 use crate::store::PostmortemRecord;
 use crate::{blocking, AppState};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use casebook_core::api::{ReadLink, Readiness};
+use casebook_core::api::{ErrorBody, ReadLink, Readiness};
 use casebook_core::case::{case_is_japanese, Incident, PublishRefused};
 use casebook_core::document::BODY;
 use casebook_core::export::{case_html, case_markdown, CaseExport};
@@ -102,6 +102,14 @@ pub fn refused_with(findings: Vec<Finding>) -> ApiError {
 }
 
 /// `GET /api/postmortems/{id}/readiness` (any role).
+#[utoipa::path(
+    get,
+    path = "/api/postmortems/{id}/readiness",
+    tag = "case",
+    params(crate::openapi::PostmortemId),
+    security(("member" = []), ("admin" = []), ("token_query" = [])),
+    responses((status = 200, description = "The readiness findings now", body = Readiness))
+)]
 pub async fn get_readiness(
     State(app): State<AppState>,
     Admitted { record, .. }: Admitted,
@@ -127,6 +135,14 @@ pub fn read_link(app: &AppState, pm: &str) -> String {
 }
 
 /// `GET /api/postmortems/{id}/read-link` (any role).
+#[utoipa::path(
+    get,
+    path = "/api/postmortems/{id}/read-link",
+    tag = "case",
+    params(crate::openapi::PostmortemId),
+    security(("member" = []), ("admin" = []), ("token_query" = [])),
+    responses((status = 200, description = "The case's stable read link and whether it is published", body = ReadLink))
+)]
 pub async fn get_read_link(
     State(app): State<AppState>,
     Admitted { record, .. }: Admitted,
@@ -147,7 +163,8 @@ pub async fn get_read_link(
     }))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `ja` or `en` for section titles and labels in that language; without
     /// it, the language the case is written in.
@@ -201,6 +218,19 @@ fn html_response(html: String) -> Response {
 }
 
 /// `GET /api/postmortems/{id}/export.md` (any role).
+#[utoipa::path(
+    get,
+    path = "/api/postmortems/{id}/export.md",
+    tag = "case",
+    params(crate::openapi::PostmortemId, ExportQuery),
+    security(("member" = []), ("admin" = []), ("token_query" = [])),
+    responses((
+        status = 200,
+        description = "The whole case as Markdown, with markers that import back exactly",
+        content_type = "text/markdown",
+        body = String,
+    ))
+)]
 pub async fn export_markdown(
     State(app): State<AppState>,
     Admitted { record, .. }: Admitted,
@@ -220,6 +250,19 @@ pub async fn export_markdown(
 }
 
 /// `GET /api/postmortems/{id}/export.html` (any role).
+#[utoipa::path(
+    get,
+    path = "/api/postmortems/{id}/export.html",
+    tag = "case",
+    params(crate::openapi::PostmortemId, ExportQuery),
+    security(("member" = []), ("admin" = []), ("token_query" = [])),
+    responses((
+        status = 200,
+        description = "The whole case as a standalone HTML page without script",
+        content_type = "text/html",
+        body = String,
+    ))
+)]
 pub async fn export_html(
     State(app): State<AppState>,
     Admitted { record, .. }: Admitted,
@@ -230,6 +273,22 @@ pub async fn export_html(
 }
 
 /// `GET /read/{id}`: a published case, read-only, for anyone with the link.
+#[utoipa::path(
+    get,
+    path = "/read/{id}",
+    tag = "pages",
+    params(crate::openapi::PostmortemId, ExportQuery),
+    responses(
+        (
+            status = 200,
+            description = "The published case as a standalone HTML page without script",
+            content_type = "text/html",
+            body = String,
+        ),
+        (status = 400, description = "A path or query parameter that is not valid", body = ErrorBody),
+        (status = 404, description = "No such case, or it is not published (now)", body = ErrorBody),
+    )
+)]
 pub async fn read_page(
     State(app): State<AppState>,
     Path(pm): Path<String>,
@@ -259,6 +318,15 @@ pub async fn read_page(
 
 /// `PUT /api/postmortems/{id}/incident` with an [`Incident`]: stored with the
 /// case; the exports and the read page show every time in its zone.
+#[utoipa::path(
+    put,
+    path = "/api/postmortems/{id}/incident",
+    tag = "case",
+    params(crate::openapi::PostmortemId),
+    request_body = Incident,
+    security(("member" = []), ("admin" = []), ("token_query" = [])),
+    responses((status = 200, description = "The incident time and zone, stored (whoever may edit the document now)", body = Incident))
+)]
 pub async fn put_incident(
     State(app): State<AppState>,
     Admitted { access, mut record }: Admitted,
@@ -284,9 +352,13 @@ pub async fn put_incident(
     Ok(Json(incident))
 }
 
-#[derive(Deserialize)]
+/// `POST /api/postmortems/import`'s body.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ImportRequest {
+    /// The new postmortem's title; without it, the file's first heading.
+    #[schema(schema_with = crate::openapi::import_title_schema)]
     title: Option<String>,
+    #[schema(schema_with = crate::openapi::markdown_schema)]
     markdown: String,
     /// Headings the import would map to a section by a guess, which the
     /// person importing chose to keep as sections of their own.
@@ -296,6 +368,15 @@ pub struct ImportRequest {
 
 /// `POST /api/postmortems/import` (admin token): a new postmortem whose
 /// document holds the file's sections (see `casebook_core::export`).
+#[utoipa::path(
+    post,
+    operation_id = "import_postmortem",
+    path = "/api/postmortems/import",
+    tag = "postmortems",
+    request_body = ImportRequest,
+    security(("admin" = []), ("token_query" = [])),
+    responses((status = 201, description = "The new postmortem, with the sections the file filled", body = Created))
+)]
 pub async fn import(
     State(app): State<AppState>,
     _: Admin,

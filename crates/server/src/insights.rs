@@ -33,6 +33,14 @@ async fn entry(app: &AppState, record: &PostmortemRecord) -> Result<InsightsEntr
 }
 
 /// `GET /api/postmortems/{id}/insights` (facilitator or admin).
+#[utoipa::path(
+    get,
+    path = "/api/postmortems/{id}/insights",
+    tag = "library",
+    params(crate::openapi::PostmortemId),
+    security(("member" = []), ("admin" = []), ("token_query" = [])),
+    responses((status = 200, description = "How the meeting went (facilitator or admin)", body = InsightsEntry))
+)]
 pub async fn get_meeting_insights(
     State(app): State<AppState>,
     admitted: Admitted,
@@ -42,6 +50,13 @@ pub async fn get_meeting_insights(
 }
 
 /// `GET /api/insights` (admin).
+#[utoipa::path(
+    get,
+    path = "/api/insights",
+    tag = "library",
+    security(("admin" = []), ("token_query" = [])),
+    responses((status = 200, description = "Every meeting's insights, oldest start first", body = AllInsights))
+)]
 pub async fn get_all_insights(
     State(app): State<AppState>,
     _: Admin,

@@ -138,19 +138,24 @@ impl FromRequestParts<AppState> for AnyMember {
 }
 
 /// The token of a request: its bearer token, else its `?token=` (the
-/// y-websocket client and the export links can only send that).
+/// y-websocket client and the export links can only send that). An
+/// `Authorization` header that is not a bearer token is what the request
+/// says it is, a token no one has: it is refused, never passed over for the
+/// query's token.
 pub fn request_token(parts: &Parts) -> Option<String> {
-    parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_owned())
-        .or_else(|| {
-            Query::<TokenQuery>::try_from_uri(&parts.uri)
-                .ok()
-                .and_then(|Query(q)| q.token)
-        })
+    if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+        // The scheme's name is case-insensitive (RFC 9110, 11.1).
+        let bearer = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim().to_owned());
+        return Some(bearer.unwrap_or_default());
+    }
+    Query::<TokenQuery>::try_from_uri(&parts.uri)
+        .ok()
+        .and_then(|Query(q)| q.token)
 }
 
 /// `?token=…`.
@@ -208,15 +213,27 @@ pub async fn mint(
     Ok(invite_view(app, record))
 }
 
-#[derive(Deserialize)]
+/// `POST …/invites`'s body.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewInvite {
     role: Role,
     /// Days the link stays valid; the server's default when absent.
+    #[schema(minimum = 1, maximum = 365)]
     expires_in_days: Option<u64>,
 }
 
 /// `POST /api/postmortems/{id}/invites`
+#[utoipa::path(
+    post,
+    operation_id = "create_invite",
+    path = "/api/postmortems/{id}/invites",
+    tag = "invites",
+    params(crate::openapi::PostmortemId),
+    request_body = NewInvite,
+    security(("member" = []), ("admin" = []), ("token_query" = [])),
+    responses((status = 201, description = "A new invite link (facilitator or admin)", body = Invite))
+)]
 pub async fn create(
     State(app): State<AppState>,
     admitted: Admitted,
@@ -240,6 +257,15 @@ pub async fn create(
 }
 
 /// `GET /api/postmortems/{id}/invites`
+#[utoipa::path(
+    get,
+    operation_id = "list_invites",
+    path = "/api/postmortems/{id}/invites",
+    tag = "invites",
+    params(crate::openapi::PostmortemId),
+    security(("member" = []), ("admin" = []), ("token_query" = [])),
+    responses((status = 200, description = "Every invite link, oldest first; token and link only while usable (facilitator or admin)", body = Vec<Invite>))
+)]
 pub async fn list(
     State(app): State<AppState>,
     admitted: Admitted,
@@ -255,10 +281,22 @@ pub async fn list(
 
 /// `DELETE /api/postmortems/{id}/invites/{invite}`: revokes it; sockets opened
 /// with it close (4003). Revoking twice answers the same.
+#[utoipa::path(
+    delete,
+    operation_id = "revoke_invite",
+    path = "/api/postmortems/{id}/invites/{invite}",
+    tag = "invites",
+    params(crate::openapi::InviteId),
+    security(("member" = []), ("admin" = []), ("token_query" = [])),
+    responses(
+        (status = 200, description = "The invite, revoked (facilitator or admin)", body = Invite),
+        (status = 404, description = "No such postmortem or invite", body = casebook_core::api::ErrorBody),
+    )
+)]
 pub async fn revoke(
     State(app): State<AppState>,
     admitted: Admitted,
-    Path((_, invite_id)): Path<(String, String)>,
+    crate::error::Path((_, invite_id)): crate::error::Path<(String, String)>,
 ) -> Result<Json<Invite>, ApiError> {
     admitted.require_facilitator(INVITES)?;
     let pm = admitted.record.id;
@@ -285,14 +323,28 @@ pub async fn revoke(
     Ok(Json(invite_view(&app, invite)))
 }
 
-#[derive(Deserialize)]
+/// `POST …/join`'s body.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JoinRequest {
+    /// The display name: 1 to `MAX_JOIN_NAME_CHARS` characters after
+    /// trimming, no control characters.
+    #[schema(schema_with = crate::openapi::name_schema)]
     name: String,
 }
 
 /// `POST /api/postmortems/{id}/join` `{"name"}`: trades an invite token for a
 /// personal one. With a personal token it renames and keeps the person's id.
+#[utoipa::path(
+    post,
+    operation_id = "join",
+    path = "/api/postmortems/{id}/join",
+    tag = "invites",
+    params(crate::openapi::PostmortemId),
+    request_body = JoinRequest,
+    security(("member" = []), ("token_query" = [])),
+    responses((status = 200, description = "A personal token: the same role, expiry and invite, plus who this is", body = Joined))
+)]
 pub async fn join(
     State(app): State<AppState>,
     admitted: Admitted,

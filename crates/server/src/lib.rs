@@ -7,7 +7,8 @@
 //!   protocol, one [`room`] per document; [`meeting_room`]: what the server
 //!   projects into the read-only meeting room; [`upgrade`]: the WebSocket
 //!   handshake and fragmented sends of large messages.
-//! - [`api`]: the JSON command API; [`auth`]: token signing and what role
+//! - [`api`]: the JSON command API, described by [`openapi`] (served at
+//!   `/api/openapi.json`); [`auth`]: token signing and what role
 //!   the admin acts with; [`invite`]: invite links and the extractors
 //!   (`Admitted`, `Admin`, `AnyMember`) that admit every request and socket.
 //! - [`meeting`]: meeting commands through the core engine, stored as events.
@@ -40,6 +41,7 @@ pub mod listen;
 pub mod meeting;
 pub mod meeting_room;
 pub mod memory;
+pub mod openapi;
 pub mod room;
 pub mod store;
 pub mod sync;
@@ -47,7 +49,6 @@ pub mod upgrade;
 pub mod web;
 
 use auth::Auth;
-use axum::routing::{get, post};
 use axum::Router;
 use room::Rooms;
 use std::path::PathBuf;
@@ -96,52 +97,48 @@ pub(crate) async fn blocking<T: Send + 'static>(
 /// Largest JSON body the API reads.
 const MAX_JSON_BYTES: usize = 1 << 20;
 
+/// The server's routes and the OpenAPI document that describes them, built
+/// together: every route is registered through `routes!`, which takes its
+/// path and method from the handler's `#[utoipa::path]` (see [`openapi`]).
+/// Handlers that share a path are listed in one `routes!`.
+pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    use utoipa_axum::router::OpenApiRouter;
+    use utoipa_axum::routes;
+    let (router, api) = OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(api::healthz))
+        .routes(routes!(openapi::document))
+        .routes(routes!(backup::download))
+        .routes(routes!(api::create_postmortem, api::list_postmortems))
+        .routes(routes!(case::import))
+        .routes(routes!(api::get_postmortem))
+        .routes(routes!(case::get_readiness))
+        .routes(routes!(case::get_read_link))
+        .routes(routes!(case::put_incident))
+        .routes(routes!(case::export_markdown))
+        .routes(routes!(case::export_html))
+        .routes(routes!(case::read_page))
+        .routes(routes!(library::get_library))
+        .routes(routes!(insights::get_all_insights))
+        .routes(routes!(insights::get_meeting_insights))
+        .routes(routes!(invite::create, invite::list))
+        .routes(routes!(invite::join))
+        .routes(routes!(meeting::command))
+        .routes(routes!(meeting::get_meeting))
+        .routes(routes!(invite::revoke))
+        .routes(routes!(sync::sync_handler))
+        .routes(routes!(sync::meeting_handler))
+        .routes(routes!(web::index))
+        .routes(routes!(web::library_page))
+        .routes(routes!(web::insights_page))
+        .routes(routes!(web::document))
+        .split_for_parts();
+    (router, openapi::finish(api))
+}
+
 pub fn router(state: AppState) -> Router {
     let assets = web::assets(&state.config.web_dir);
-    Router::new()
-        .route("/healthz", get(api::healthz))
-        .route("/api/admin/backup", get(backup::download))
-        .route(
-            "/api/postmortems",
-            post(api::create_postmortem).get(api::list_postmortems),
-        )
-        .route("/api/postmortems/import", post(case::import))
-        .route("/api/postmortems/{id}", get(api::get_postmortem))
-        .route("/api/postmortems/{id}/readiness", get(case::get_readiness))
-        .route("/api/postmortems/{id}/read-link", get(case::get_read_link))
-        .route(
-            "/api/postmortems/{id}/incident",
-            axum::routing::put(case::put_incident),
-        )
-        .route(
-            "/api/postmortems/{id}/export.md",
-            get(case::export_markdown),
-        )
-        .route("/api/postmortems/{id}/export.html", get(case::export_html))
-        .route("/read/{id}", get(case::read_page))
-        .route("/api/library", get(library::get_library))
-        .route("/library", get(web::index))
-        .route("/insights", get(web::index))
-        .route("/api/insights", get(insights::get_all_insights))
-        .route(
-            "/api/postmortems/{id}/insights",
-            get(insights::get_meeting_insights),
-        )
-        .route(
-            "/api/postmortems/{id}/invites",
-            post(invite::create).get(invite::list),
-        )
-        .route("/api/postmortems/{id}/join", post(invite::join))
-        .route("/api/postmortems/{id}/commands", post(meeting::command))
-        .route("/api/postmortems/{id}/meeting", get(meeting::get_meeting))
-        .route(
-            "/api/postmortems/{id}/invites/{invite}",
-            axum::routing::delete(invite::revoke),
-        )
-        .route("/sync/{id}", get(sync::sync_handler))
-        .route("/sync/{id}/meeting", get(sync::meeting_handler))
-        .route("/", get(web::index))
-        .route("/p/{id}", get(web::document))
+    routes()
+        .0
         .fallback_service(assets)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(axum::middleware::from_fn(headers::add))

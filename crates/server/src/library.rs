@@ -19,11 +19,11 @@
 //! organisation has invited. Each entry links to the case's read link.
 
 use crate::case::{read_case, read_link};
-use crate::error::ApiError;
+use crate::error::{ApiError, Query};
 use crate::invite::AnyMember;
 use crate::store::PostmortemRecord;
 use crate::{blocking, AppState};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use casebook_core::api::{Facet, LibraryAnswer, LibraryCase};
 use casebook_core::library::{case_meta, tokens};
@@ -417,15 +417,30 @@ pub async fn reconcile(app: &AppState) -> Result<(usize, usize), ApiError> {
     Ok((added, removed))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LibraryQuery {
+    /// Words that must each match the title or the text.
     #[serde(default)]
     pub q: String,
+    /// Only cases of this service (exact, any case).
     pub service: Option<String>,
+    /// Only cases with this tag (exact, any case).
     pub tag: Option<String>,
 }
 
 /// `GET /api/library?q=&service=&tag=`
+#[utoipa::path(
+    get,
+    path = "/api/library",
+    tag = "library",
+    params(LibraryQuery),
+    security(("member" = []), ("admin" = []), ("token_query" = [])),
+    responses(
+        (status = 200, description = "Published cases found, newest first, with every service and tag to filter by (the admin, or any valid token of any postmortem)", body = LibraryAnswer),
+        (status = 400, description = "A query parameter that is not valid", body = casebook_core::api::ErrorBody),
+    )
+)]
 pub async fn get_library(
     State(app): State<AppState>,
     _: AnyMember,

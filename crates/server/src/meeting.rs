@@ -297,6 +297,14 @@ fn view(meeting: &Meeting, role: Role) -> MeetingAnswer {
 }
 
 /// `GET /api/postmortems/{id}/meeting`
+#[utoipa::path(
+    get,
+    path = "/api/postmortems/{id}/meeting",
+    tag = "meeting",
+    params(crate::openapi::PostmortemId),
+    security(("member" = []), ("admin" = []), ("token_query" = [])),
+    responses((status = 200, description = "The meeting as the caller may see it", body = MeetingAnswer))
+)]
 pub async fn get_meeting(
     State(app): State<AppState>,
     Admitted { access, record }: Admitted,
@@ -306,7 +314,22 @@ pub async fn get_meeting(
     Ok(Json(view(&loaded.meeting, access.role())))
 }
 
-/// `POST /api/postmortems/{id}/commands`
+/// `POST /api/postmortems/{id}/commands`: a meeting command, decided by
+/// `casebook_core::meeting`; a refused command changes nothing.
+#[utoipa::path(
+    post,
+    operation_id = "send_command",
+    path = "/api/postmortems/{id}/commands",
+    tag = "meeting",
+    params(crate::openapi::PostmortemId),
+    request_body = Command,
+    security(("member" = []), ("admin" = []), ("token_query" = [])),
+    responses(
+        (status = 200, description = "The events the command produced (none for a repeated `command_id`) and the meeting after them", body = CommandAnswer),
+        (status = 404, description = "No such postmortem, or the command names a comment that does not exist", body = casebook_core::api::ErrorBody),
+        (status = 409, description = "Already done (an answer, a decision, the survey…), or an answer changed meanwhile; publishing while readiness findings are left answers a `PublishRefused` (the error and its `findings`)", body = casebook_core::api::ErrorBody),
+    )
+)]
 pub async fn command(
     State(app): State<AppState>,
     Admitted { access, record }: Admitted,

@@ -51,6 +51,21 @@ const CLOSE_HANDSHAKE: Duration = Duration::from_secs(1);
 const MAX_IN_FLIGHT: usize = 256;
 
 /// `GET /sync/{id}`: the postmortem's document.
+#[utoipa::path(
+    get,
+    operation_id = "sync_document",
+    path = "/sync/{id}",
+    tag = "sync",
+    description = "The postmortem's document, a Yjs document spoken in the y-websocket \
+        protocol. Viewer and admin sockets are read-only; close codes in `casebook_core::close`.",
+    params(crate::openapi::PostmortemId),
+    security(("member" = []), ("admin" = []), ("token_query" = [])),
+    responses(
+        (status = 101, description = "Switched to the WebSocket protocol"),
+        (status = 400, description = "Not a WebSocket upgrade (RFC 6455 headers missing)", body = casebook_core::api::ErrorBody),
+        (status = 503, description = "Too many sockets on this document or server; try again later", body = casebook_core::api::ErrorBody),
+    )
+)]
 pub async fn sync_handler(
     State(app): State<AppState>,
     admitted: Admitted,
@@ -62,6 +77,21 @@ pub async fn sync_handler(
 }
 
 /// `GET /sync/{id}/meeting`: the meeting room, read-only for every client.
+#[utoipa::path(
+    get,
+    operation_id = "sync_meeting_room",
+    path = "/sync/{id}/meeting",
+    tag = "sync",
+    description = "The meeting room: a Yjs document only the server writes (any write \
+        closes the socket, 1008).",
+    params(crate::openapi::PostmortemId),
+    security(("member" = []), ("admin" = []), ("token_query" = [])),
+    responses(
+        (status = 101, description = "Switched to the WebSocket protocol"),
+        (status = 400, description = "Not a WebSocket upgrade (RFC 6455 headers missing)", body = casebook_core::api::ErrorBody),
+        (status = 503, description = "Too many sockets on this document or server; try again later", body = casebook_core::api::ErrorBody),
+    )
+)]
 pub async fn meeting_handler(
     State(app): State<AppState>,
     admitted: Admitted,

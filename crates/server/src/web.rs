@@ -1,6 +1,7 @@
 //! Serves the built browser bundle (`--web-dir`): static files, and the app's
 //! HTML pages: `index.html` (loads the `home` bundle) for `/`, `/library` and
-//! `/insights`, `document.html` (the `document` bundle) for `/p/{id}`.
+//! `/insights`, `document.html` (the `document` bundle) for `/p/{id}`. The
+//! pages are in the OpenAPI document; the static files are not.
 //!
 //! Static files are sent precompressed when the browser accepts it: `cargo
 //! xtask build-web` writes `X.br` and `X.gz` next to the wasm, JS and CSS,
@@ -28,12 +29,61 @@ pub fn assets(dir: &Path) -> SetResponseHeader<ServeDir, HeaderValue> {
     )
 }
 
-/// `/`, `/library`, `/insights`: the admin, library and insights pages.
+/// `/`: the admin page (postmortems, import).
+#[utoipa::path(
+    get,
+    operation_id = "admin_page",
+    path = "/",
+    tag = "pages",
+    responses(
+        (status = 200, description = "The admin page; the admin token comes as `?token=`, as in the admin link", content_type = "text/html", body = String),
+        (status = 503, description = "The web bundle is not built", content_type = "text/plain", body = String),
+    )
+)]
 pub async fn index(State(app): State<AppState>) -> Response {
     page(&app, "index.html").await
 }
 
+/// `/library`: the library of published cases (the same app as `/`).
+#[utoipa::path(
+    get,
+    path = "/library",
+    tag = "pages",
+    responses(
+        (status = 200, description = "The library page", content_type = "text/html", body = String),
+        (status = 503, description = "The web bundle is not built", content_type = "text/plain", body = String),
+    )
+)]
+pub async fn library_page(State(app): State<AppState>) -> Response {
+    page(&app, "index.html").await
+}
+
+/// `/insights`: the facilitators' insights (the same app as `/`).
+#[utoipa::path(
+    get,
+    path = "/insights",
+    tag = "pages",
+    responses(
+        (status = 200, description = "The insights page", content_type = "text/html", body = String),
+        (status = 503, description = "The web bundle is not built", content_type = "text/plain", body = String),
+    )
+)]
+pub async fn insights_page(State(app): State<AppState>) -> Response {
+    page(&app, "index.html").await
+}
+
 /// `/p/{id}`: the postmortem page.
+#[utoipa::path(
+    get,
+    operation_id = "postmortem_page",
+    path = "/p/{id}",
+    tag = "pages",
+    params(crate::openapi::PostmortemId),
+    responses(
+        (status = 200, description = "The postmortem page; its token comes as `?token=`, as in an invite link", content_type = "text/html", body = String),
+        (status = 503, description = "The web bundle is not built", content_type = "text/plain", body = String),
+    )
+)]
 pub async fn document(State(app): State<AppState>) -> Response {
     page(&app, "document.html").await
 }

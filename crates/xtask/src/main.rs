@@ -5,12 +5,15 @@
 //! - `cargo xtask build-web`: only build the browser bundle into `web/dist`.
 //! - `cargo xtask test [--long]`: set up and run every test (see `test.rs`);
 //!   `--long` runs the crash test and the fuzzers for longer.
+//! - `cargo xtask api-fuzz`: only the API fuzz step of `test` (Schemathesis
+//!   against the OpenAPI document, see `api_fuzz.rs`).
 //! - `cargo xtask bench [--quick] [--scenario NAME] [--runs N] [--criterion]`:
 //!   the load tool against the real server and the reference Node server
 //!   (see `bench.rs`).
 //!
 //! Each subcommand is a function in its own module; `main` only dispatches.
 
+mod api_fuzz;
 mod bench;
 mod fuzz;
 mod test;
@@ -20,7 +23,7 @@ use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask <run [-- casebook serve args] | build-web | test [--long] | bench [--quick] [--scenario NAME] [--runs N] [--criterion]>";
+const USAGE: &str = "usage: cargo xtask <run [-- casebook serve args] | build-web | test [--long] | api-fuzz | bench [--quick] [--scenario NAME] [--runs N] [--criterion]>";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -32,6 +35,9 @@ fn main() -> ExitCode {
         Some("build-web") => web::build_web(&root).map(|_| ExitCode::SUCCESS),
         Some("test") => test::run(&root, &rest).map(|()| ExitCode::SUCCESS),
         Some("bench") => bench::run(&root, &rest).map(|()| ExitCode::SUCCESS),
+        Some("api-fuzz") => cargo(&root, &["build", "-p", "casebook-server"])
+            .and_then(|()| api_fuzz::run(&root, &root.join("target/debug/casebook")))
+            .map(|()| ExitCode::SUCCESS),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)

@@ -3,7 +3,8 @@
 //! Sets up what the tests need (wasm bundle, server binary, npm packages from
 //! the lockfile, Chromium via apt-get when missing and allowed), then runs,
 //! in order: formatting and clippy, the Rust unit and end-to-end tests, the
-//! reference Yjs client and browser tests in `tests/js`. Stops at the first
+//! API fuzz run (Schemathesis against `/api/openapi.json`, `api_fuzz.rs`),
+//! the fuzz targets, the reference Yjs client and browser tests in `tests/js`. Stops at the first
 //! failure and says which step failed.
 //!
 //! `--long` gives the reliability tests a bigger budget: more kill -9 cycles
@@ -89,6 +90,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
             .env("CASEBOOK_PROPTEST_CASES", LONG_PROPTEST_CASES);
     }
     run_step("Rust unit and end-to-end tests", &mut rust_tests)?;
+    println!("xtask test: API fuzz (Schemathesis against the OpenAPI document)");
+    crate::api_fuzz::run(root, &bin)?;
     crate::fuzz::run(
         root,
         if long {

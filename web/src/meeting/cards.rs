@@ -5,7 +5,7 @@
 //! card; replies and answer edits are drafts ([`super::drafts`]).
 
 use super::drafts::Draft;
-use super::{attr_selector, scroll_to, Session};
+use super::{highlight_selector, scroll_to, Session};
 use crate::i18n::{card_name, Key};
 use casebook_core::anchor::AnchorState;
 use casebook_core::comment::{Comment, CommentKind, Outcome};
@@ -169,7 +169,7 @@ pub fn CommentCard(session: Session, id: String) -> impl IntoView {
         let id = id.clone();
         move || {
             session.focus.set(Some(id.clone()));
-            scroll_to(attr_selector("data-comment", &id), true);
+            scroll_to(highlight_selector(&id), true);
         }
     };
     let look2 = look.clone();

@@ -29,10 +29,12 @@ mod marks;
 mod phase_bar;
 mod proposals;
 mod publish;
+mod reader;
 mod revision;
 mod room;
 mod sidebar;
 mod spotlight;
+mod strip;
 mod survey;
 
 pub use phase_bar::MeetingBar;
@@ -95,8 +97,12 @@ pub struct Session {
     pub anchors: RwSignal<BTreeMap<String, AnchorState>>,
     /// The comment being written (kept through phase changes).
     pub draft: RwSignal<Option<Draft>>,
-    /// The last non-empty selection in a section editor.
+    /// The last non-empty selection in a section editor or a rendered
+    /// section.
     pub selection: RwSignal<Option<TextSelection>>,
+    /// Where the words selected in a rendered section are on the page
+    /// (left, top, right, bottom), for the floating comment buttons.
+    pub selection_box: RwSignal<Option<[f64; 4]>>,
     /// A comment this page looks at (a clicked card, the current proposal).
     pub focus: RwSignal<Option<String>>,
     /// The root that owns the session's signals (drafts made later by views
@@ -159,6 +165,7 @@ impl Session {
             anchors: RwSignal::new(BTreeMap::new()),
             draft: RwSignal::new(comment_draft),
             selection: RwSignal::new(None),
+            selection_box: RwSignal::new(None),
             focus: RwSignal::new(None),
             owner: StoredValue::new(Owner::current().expect("created inside its root")),
             who: StoredValue::new(who),
@@ -170,8 +177,10 @@ impl Session {
         let _ = set_interval_with_handle(move || session.tick(), Duration::from_secs(1));
         marks::track(session);
         composer::track(session);
+        reader::track(session);
         spotlight::follow(session);
         session.track_editable();
+        session.track_view();
         session.track_survey();
         session.track_phase_view();
         session.share_presence();
@@ -428,6 +437,20 @@ impl Session {
         });
     }
 
+    /// Silent reading shows the sections rendered, the other phases their
+    /// editors. Set when the phase changes, so that a reader's own switch
+    /// holds for the rest of the phase.
+    fn track_view(self) {
+        Effect::new(move |previous: Option<Phase>| {
+            let phase = self.phase();
+            if previous != Some(phase) {
+                let rendered = phase == Phase::SilentReading;
+                self.client.with_value(|c| c.rendered().set(rendered));
+            }
+            phase
+        });
+    }
+
     /// The survey view is refreshed when the meeting reaches revision, and
     /// every few seconds for the facilitator while answers come in.
     fn track_survey(self) {
@@ -527,11 +550,23 @@ fn ErrorLine(session: Session) -> impl IntoView {
     }
 }
 
-/// Scrolls the element matching `selector` into view, after the next render.
+/// Scrolls the first shown element matching `selector` into view, after
+/// the next render (a highlight is in a section's editor and in its
+/// rendered text, and only one of them is shown).
 pub fn scroll_to(selector: String, center: bool) {
     set_timeout(
         move || {
-            let Some(element) = document().query_selector(&selector).ok().flatten() else {
+            let Ok(matches) = document().query_selector_all(&selector) else {
+                return;
+            };
+            let shown = (0..matches.length())
+                .filter_map(|i| matches.item(i))
+                .filter_map(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
+                .find(|e| {
+                    let rect = e.get_bounding_client_rect();
+                    rect.width() > 0.0 || rect.height() > 0.0
+                });
+            let Some(element) = shown else {
                 return;
             };
             let options = web_sys::ScrollIntoViewOptions::new();
@@ -545,6 +580,16 @@ pub fn scroll_to(selector: String, center: bool) {
         },
         Duration::from_millis(60),
     );
+}
+
+/// The highlights of comment `id`: in the section editors and in the
+/// rendered sections (for [`scroll_to`], which takes the one shown).
+pub fn highlight_selector(id: &str) -> String {
+    format!(
+        "{}, {}",
+        attr_selector("data-comment", id),
+        attr_selector(casebook_core::reading::HIGHLIGHT_ATTR, id)
+    )
 }
 
 /// A CSS attribute selector value, quoted: ids are URL-safe, but be safe.

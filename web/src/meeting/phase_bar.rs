@@ -12,6 +12,8 @@ use super::announcer::Announcer;
 use super::invites::InvitePanel;
 use super::kudos::KudosWall;
 use super::publish::{PublishRefusal, ReadLinkBanner};
+use super::reader::FloatingComment;
+use super::strip::QuestionStrip;
 use super::survey::SurveyView;
 use super::{phase_key, ErrorLine, Session};
 use crate::i18n::{
@@ -82,6 +84,8 @@ pub fn MeetingBar(
                     <FacilitatorControls session phase/>
                 </Show>
             </nav>
+            <QuestionStrip session/>
+            <FloatingComment session/>
             <Instructions session phase/>
             <Announcer session/>
             <InvitePanel session/>

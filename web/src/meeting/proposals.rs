@@ -4,7 +4,7 @@
 
 use super::cards::CommentCard;
 use super::drafts::Draft;
-use super::{attr_selector, scroll_to, Session};
+use super::{highlight_selector, scroll_to, Session};
 use crate::i18n::{suggestion_position, Key};
 use casebook_core::comment::CommentKind;
 use casebook_core::permission::Action;
@@ -32,7 +32,7 @@ pub fn ProposalsPanel(session: Session) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(id) = current.get() {
             session.focus.set(Some(id.clone()));
-            scroll_to(attr_selector("data-comment", &id), true);
+            scroll_to(highlight_selector(&id), true);
         }
     });
     on_cleanup(move || session.focus.set(None));

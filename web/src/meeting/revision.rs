@@ -6,7 +6,7 @@
 
 use super::cards::{kind_class, kind_key};
 use super::drafts::Draft;
-use super::{attr_selector, scroll_to, Session};
+use super::{highlight_selector, scroll_to, Session};
 use crate::i18n::{resolved_progress, Key};
 use casebook_core::comment::Comment;
 use casebook_core::permission::Action;
@@ -104,7 +104,7 @@ fn RevisionItem(session: Session, id: String) -> impl IntoView {
                 view! {
                     <button type="button" class="link-button item-title" on:click=move |_| {
                         session.focus.set(Some(look.clone()));
-                        scroll_to(attr_selector("data-comment", &look), true);
+                        scroll_to(highlight_selector(&look), true);
                     }>
                         <span class="kind-badge">
                             {move || if todo { session.t(Key::Todo) } else { session.t(kind_key(c.kind)) }}

@@ -9,7 +9,7 @@
 
 use super::cards::{kind_class, CommentCard};
 use super::drafts::Draft;
-use super::{attr_selector, scroll_to, Session};
+use super::{highlight_selector, scroll_to, Session};
 use crate::i18n::{answered_first, typing_answer, Key};
 use casebook_core::comment::{Comment, CommentKind};
 use casebook_core::permission::Action;
@@ -39,7 +39,7 @@ pub fn follow(session: Session) {
         if let Some(id) = &current {
             if previous.as_ref() != Some(&current) {
                 // The spotlight panel shows the card; the window goes to the words.
-                scroll_to(attr_selector("data-comment", id), true);
+                scroll_to(highlight_selector(id), true);
             }
         }
         current

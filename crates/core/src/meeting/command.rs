@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 /// A client's request, identified by its `command_id` for retries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Command {
     pub command_id: String,
     #[serde(flatten)]
@@ -30,6 +31,7 @@ pub struct Command {
 
 /// What the command asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum CommandKind {
     /// Move one step forward or back; into `published` is publishing, out of

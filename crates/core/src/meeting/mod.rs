@@ -66,6 +66,7 @@ pub struct Actor {
 
 /// When the meeting entered a phase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhaseEntry {
     pub phase: Phase,
     pub entered_at_ms: u64,
@@ -73,6 +74,7 @@ pub struct PhaseEntry {
 
 /// The timer a phase was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimerPlan {
     /// The duration it was (last) started with.
     pub set_ms: u64,
@@ -97,6 +99,7 @@ impl TimerPlan {
 /// How the facilitator set the meeting up (in the meeting room, `meeting`
 /// map, key `settings`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Settings {
     /// A phase's timer starts when the phase starts.
     pub auto_start_timer: bool,
@@ -114,6 +117,7 @@ impl Default for Settings {
 /// when the meeting returns to it: going back a phase (or forward again)
 /// must not reset its timer nor forget the question in the spotlight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeftPhase {
     /// The phase's timer, paused when the meeting left.
     pub timer: Timer,
@@ -123,6 +127,7 @@ pub struct LeftPhase {
 
 /// When and by whom the case was published.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Publication {
     pub at_ms: u64,
     pub by: Person,
@@ -133,6 +138,7 @@ pub struct Publication {
 
 /// A readiness finding someone marked "not applicable", and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Dismissal {
     pub rule: Rule,
     pub section: String,
@@ -145,6 +151,7 @@ pub struct Dismissal {
 
 /// Someone who sent a command: their role and the name they last used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Member {
     pub role: Role,
     pub display_name: String,

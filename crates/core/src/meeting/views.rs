@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// How much there is, and how much of it is done.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Counts {
     pub comments: u32,
     pub questions: u32,
@@ -61,6 +62,7 @@ pub struct ReadingProgress {
 
 /// How long the meeting really spent in a phase, over all its visits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhaseDuration {
     pub phase: Phase,
     pub total_ms: u64,
@@ -305,6 +307,7 @@ impl Meeting {
 /// What everyone in the meeting may see of it (`GET …/meeting`'s `state`,
 /// the meeting room): a [`Meeting`] without survey answers and command ids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicMeeting {
     pub phase: Phase,
     pub timer: Timer,
@@ -335,6 +338,7 @@ pub struct PublicMeeting {
 
 /// Who answered the survey, never what.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicSurvey {
     #[serde(default)]
     pub answered_by: BTreeSet<String>,

@@ -1,0 +1,299 @@
+// Reading and commenting on the rendered text, in headless Chromium against
+// the real server: silent reading shows the sections rendered (a table, a
+// code block, a list); words selected there — Japanese words in a table
+// cell, across bold text in a list item, in a code block — become comments
+// whose quote and anchor are exactly those Markdown words, for the
+// reference Yjs client too; their highlights sit on them in the rendered
+// text and in the editor, also after a remote edit before them; words being
+// selected stay selected when someone else's comment appears. The
+// Rendered / Markdown switch. On a 390×844 touch phone: floating
+// Question / Suggestion buttons under a selection, the question being
+// answered in a strip that stays at the top, no keyboard-shortcut hints.
+// Screenshots: tests/js/screenshots/reading-*.png (en + ja, laptop + phone).
+//
+// Needs web/dist (cargo xtask build-web) and Chromium (see browser.test.mjs).
+
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import * as Y from 'yjs'
+import {
+  withServerLog, SCREENSHOTS, waitFor, browserSuite, skipBrowser, openAs as openPage, seed,
+  selectRendered, expectPhase, cardId, apiRequest, connectClient, PHONE
+} from './helpers.mjs'
+
+const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
+
+const SYSTEM = [
+  'Checkout runs **MySQL 8.0** on EC2 in one region.',
+  '',
+  '| 時刻 | 出来事 |',
+  '| --- | --- |',
+  '| 10:00 | 決済APIの応答が遅延 🔥 |',
+  '| 10:42 | 切り戻し完了 |',
+  '',
+  '```sql',
+  "SELECT * FROM orders WHERE 状態 = 'pending';",
+  '```',
+  '',
+  '- 主系DBのフェイルオーバーが **手動** だった',
+  '- 監視のしきい値が高すぎた',
+  ''
+].join('\n')
+
+let server
+let browser
+const cleanups = []
+
+browserSuite(cleanups, (s, b) => { server = s; browser = b })
+
+const openAs = (link, name, options) => openPage(browser, cleanups, link, name, options)
+const api = (...args) => apiRequest(server, ...args)
+
+/** The words under comment `id`'s highlight in the editor's backdrop, and
+ * in the rendered text. */
+const editorMark = async (page, id) => (await page.locator(`mark[data-comment="${id}"]`).allTextContents()).join('')
+const renderedMark = async (page, id) => (await page.locator(`.reading mark[data-highlight="${id}"]`).allTextContents()).join('')
+
+/** The comment `id` as the server keeps it. */
+async function comment (pm, id) {
+  const view = await api('GET', `/api/postmortems/${pm.id}/meeting`, pm.tokens.facilitator)
+  return view.body.state.comments.find((c) => c.id === id)
+}
+
+/** Where an anchor points in an independent Yjs replica: the words. */
+async function anchoredWords (pm, anchor) {
+  const reader = connectClient(server, pm.id, pm.tokens.viewer)
+  try {
+    await reader.synced()
+    const text = reader.doc.getText(`section:${anchor.section}`)
+    const at = (bytes) => Y.createAbsolutePositionFromRelativePosition(Y.decodeRelativePosition(Uint8Array.from(bytes)), reader.doc).index
+    return text.toString().slice(at(anchor.start), at(anchor.end))
+  } finally {
+    reader.destroy()
+  }
+}
+
+/** Posts a comment of the words selected on `page` with the composer's
+ * button `button` and returns its id. */
+async function commentOnSelection (page, button, text) {
+  await page.locator(button).click()
+  await page.locator('#comment-text').fill(text)
+  await page.locator('#post-comment').click()
+  await page.locator('#comment-text').waitFor({ state: 'detached' })
+  return cardId(page, text)
+}
+
+/** Drags the mouse over `words` in the element `where`, as a reader
+ * selects them. */
+async function drag (page, where, words) {
+  const box = await where.evaluate((el, w) => {
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT)
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const at = node.data.indexOf(w)
+      if (at < 0) continue
+      const range = document.createRange()
+      range.setStart(node, at)
+      range.setEnd(node, at + 1)
+      const first = range.getBoundingClientRect()
+      range.setStart(node, at + w.length - 1)
+      range.setEnd(node, at + w.length)
+      const last = range.getBoundingClientRect()
+      return { x0: first.left + 1, y0: first.top + first.height / 2, x1: last.right - 1, y1: last.top + last.height / 2 }
+    }
+    throw new Error(`"${w}" not in one text node of ${el.outerHTML}`)
+  }, words)
+  await page.mouse.move(box.x0, box.y0)
+  await page.mouse.down()
+  await page.mouse.move(box.x1, box.y1, { steps: 5 })
+  await page.mouse.up()
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))))
+}
+
+async function shot (page, name) {
+  await page.waitForTimeout(300) // let smooth scrolling settle
+  await page.screenshot({ path: join(SCREENSHOTS, `reading-${name}.png`) })
+}
+
+test('silent reading: comments on rendered words anchor exactly those Markdown words', { skip, timeout: 240_000 }, withServerLog(() => server, async (t) => {
+  const pm = await server.createPostmortem('2026-11-03 決済遅延 rendered reading')
+  await seed(server, pm, { system: SYSTEM })
+  const facilitator = await openAs(pm.links.facilitator, '佐藤 (SRE)', { locale: 'ja-JP' })
+  const reader = await openAs(pm.links.participant, 'Ben')
+  await facilitator.locator('#phase-next').click()
+  await expectPhase([facilitator, reader], 'silent_reading')
+
+  await t.test('the sections are shown rendered: a table, a code block, a list', async () => {
+    const system = reader.locator('#sec-system .reading')
+    await system.locator('td', { hasText: '決済APIの応答が遅延 🔥' }).waitFor()
+    assert.match(await system.locator('pre code').textContent(), /SELECT \* FROM orders WHERE 状態 = 'pending';/)
+    assert.equal(await system.locator('li').count(), 2)
+    assert.equal(await system.locator('strong', { hasText: 'MySQL 8.0' }).count(), 1)
+    assert.equal(await reader.locator('#text-system').isVisible(), false)
+    assert.equal(await reader.locator('#view-rendered').getAttribute('aria-pressed'), 'true')
+    // The Markdown stays what it was.
+    assert.equal(await reader.locator('#text-system').inputValue(), SYSTEM)
+  })
+
+  let cell, item, code
+  await t.test('selecting words in a table cell, a list item and a code block anchors their Markdown', async () => {
+    // Japanese words inside a table cell, selected with the mouse.
+    await drag(reader, reader.locator('#sec-system .reading td', { hasText: '応答が遅延' }), '応答が遅延')
+    assert.equal(await reader.locator('.composer-hint').textContent(), '“応答が遅延”')
+    cell = await commentOnSelection(reader, '#ask-question', 'どのAPIが遅延した？ Which API?')
+    // Across the bold word of a list item: the Markdown keeps the asterisks.
+    await selectRendered(reader, 'system', 'フェイルオーバーが 手動')
+    await reader.keyboard.press('Alt+KeyS')
+    await reader.locator('#comment-text').fill('自動化の計画を追記してください')
+    await reader.locator('#post-comment').click()
+    await reader.locator('#comment-text').waitFor({ state: 'detached' })
+    item = await cardId(reader, '自動化の計画')
+    // In a code block.
+    await selectRendered(reader, 'system', "状態 = 'pending'")
+    code = await commentOnSelection(reader, '#ask-question', 'Is pending the only state?')
+
+    const expected = { [cell]: '応答が遅延', [item]: 'フェイルオーバーが **手動**', [code]: "状態 = 'pending'" }
+    for (const [id, words] of Object.entries(expected)) {
+      const kept = await comment(pm, id)
+      assert.equal(kept.anchor.section, 'system')
+      assert.equal(kept.anchor.quote, words)
+      assert.equal(await anchoredWords(pm, kept.anchor), words, `the anchor of ${JSON.stringify(words)} in a Yjs replica`)
+      for (const page of [reader, facilitator]) {
+        await waitFor(async () => (await renderedMark(page, id)) === words.replaceAll('**', ''), {
+          what: `the rendered highlight on ${words}`, describe: () => page.url()
+        })
+        assert.equal(await editorMark(page, id), words)
+      }
+    }
+    assert.match(await reader.locator(`.reading mark[data-highlight="${cell}"]`).first().getAttribute('class'), /mark-question/)
+    assert.match(await reader.locator(`.reading mark[data-highlight="${item}"]`).first().getAttribute('class'), /mark-suggestion/)
+    await shot(reader, 'laptop-en')
+    await facilitator.locator(`.reading mark[data-highlight="${cell}"]`).first().scrollIntoViewIfNeeded()
+    await shot(facilitator, 'laptop-ja')
+  })
+
+  await t.test('words being selected stay selected when someone else comments in the same section', async () => {
+    await selectRendered(reader, 'system', '切り戻し完了')
+    await selectRendered(facilitator, 'system', 'MySQL 8.0')
+    const other = await commentOnSelection(facilitator, '#ask-question', 'Which minor version?')
+    // The reader's section is drawn again with the new highlight…
+    await waitFor(async () => (await renderedMark(reader, other)) === 'MySQL 8.0', { what: 'the new highlight on the reader\'s page' })
+    // …and the words the reader selected are still selected.
+    assert.equal(await reader.evaluate(() => window.getSelection().toString()), '切り戻し完了')
+    assert.equal(await reader.locator('.composer-hint').textContent(), '“切り戻し完了”')
+  })
+
+  await t.test('the switch shows the Markdown editor and back', async () => {
+    await reader.locator('#view-markdown').click()
+    await reader.locator('#text-system').waitFor({ state: 'visible' })
+    assert.equal(await reader.locator('#sec-system .reading').count(), 0)
+    assert.equal(await reader.locator('#view-markdown').getAttribute('aria-pressed'), 'true')
+    assert.equal(await editorMark(reader, cell), '応答が遅延')
+    await shot(reader, 'markdown-laptop-en')
+    await reader.locator('#view-rendered').click()
+    await reader.locator('#sec-system .reading td', { hasText: '応答が遅延' }).waitFor()
+    assert.equal(await reader.locator('#text-system').isVisible(), false)
+  })
+
+  await t.test('Q&A shows the editors; the highlights stay on their words after a remote edit before them', async () => {
+    await facilitator.locator('#phase-next').click()
+    await expectPhase([reader, facilitator], 'q_and_a')
+    await reader.locator('#text-system').waitFor({ state: 'visible' })
+    assert.equal(await reader.locator('#view-markdown').getAttribute('aria-pressed'), 'true')
+    // The author edits (co-editing is on in Q&A) before the words.
+    const writer = connectClient(server, pm.id, pm.tokens.author)
+    await writer.synced()
+    const text = writer.doc.getText('section:system')
+    writer.doc.transact(() => {
+      text.insert(text.toString().indexOf('| 10:00'), '| 09:58 | 🚨 アラート発報 |\n')
+      text.insert(0, '今日の概要 😀: ')
+    })
+    try {
+      for (const page of [reader, facilitator]) {
+        await waitFor(async () => (await page.locator('#text-system').inputValue()).includes('アラート発報'), { what: 'the edit' })
+        await waitFor(async () => (await editorMark(page, cell)) === '応答が遅延', { what: 'the cell highlight after the edit' })
+        assert.equal(await editorMark(page, item), 'フェイルオーバーが **手動**')
+        assert.equal(await editorMark(page, code), "状態 = 'pending'")
+        // One click away: the rendered text, its highlights on the same words.
+        await page.locator('#view-rendered').click()
+        await page.locator('#sec-system .reading td', { hasText: 'アラート発報' }).waitFor()
+        assert.equal(await renderedMark(page, cell), '応答が遅延')
+        assert.equal(await renderedMark(page, item), 'フェイルオーバーが 手動')
+        assert.equal(await renderedMark(page, code), "状態 = 'pending'")
+      }
+    } finally {
+      writer.destroy()
+    }
+  })
+
+  for (const page of [facilitator, reader]) assert.deepEqual(page.errors, [], `errors on ${page.url()}`)
+}))
+
+test('on a touch phone: floating buttons under a selection, the question strip, no shortcut hints', { skip, timeout: 240_000 }, withServerLog(() => server, async (t) => {
+  const pm = await server.createPostmortem('Phone reading スマホ')
+  await seed(server, pm, { system: SYSTEM })
+  const facilitator = await openAs(pm.links.facilitator, 'SRE')
+  const laptop = await openAs(pm.links.participant, 'Ana')
+  const phone = await openAs(pm.links.participant, 'ケン', { viewport: PHONE, hasTouch: true, locale: 'ja-JP' })
+  await facilitator.locator('#phase-next').click()
+  await expectPhase([phone, laptop], 'silent_reading')
+
+  await t.test('no keyboard-shortcut hints on the phone (and they are on the laptop)', async () => {
+    await phone.locator('#ask-question').waitFor({ state: 'attached' })
+    assert.equal(await phone.locator('kbd').count() > 0, true, 'the hints exist, hidden')
+    assert.equal(await phone.locator('kbd:visible').count(), 0)
+    assert.equal(await laptop.locator('#ask-question kbd').isVisible(), true)
+  })
+
+  let question
+  await t.test('a selection gets floating Question / Suggestion buttons right under it', async () => {
+    await phone.locator('#sec-system .reading li', { hasText: '監視' }).scrollIntoViewIfNeeded()
+    await selectRendered(phone, 'system', 'しきい値が高すぎた')
+    const floating = phone.locator('#floating-comment')
+    await floating.waitFor()
+    const words = await phone.evaluate(() => {
+      const r = window.getSelection().getRangeAt(0).getBoundingClientRect()
+      return { left: r.left, bottom: r.bottom }
+    })
+    const box = await floating.boundingBox()
+    assert.ok(box.y >= words.bottom && box.y - words.bottom < 40, `buttons right under the words: ${JSON.stringify({ box, words })}`)
+    assert.ok(box.x >= 0 && box.x + box.width <= PHONE.width, `buttons on screen: ${JSON.stringify(box)}`)
+    await shot(phone, 'phone-ja')
+    await phone.locator('#float-question').tap()
+    await floating.waitFor({ state: 'detached' })
+    await phone.locator('#comment-text').fill('しきい値はいくつでしたか？')
+    await phone.locator('#post-comment').tap()
+    await phone.locator('#comment-text').waitFor({ state: 'detached' })
+    question = await cardId(phone, 'しきい値はいくつ')
+    const kept = await comment(pm, question)
+    assert.equal(kept.kind, 'question')
+    assert.equal(kept.anchor.quote, 'しきい値が高すぎた')
+    assert.equal(await anchoredWords(pm, kept.anchor), 'しきい値が高すぎた')
+    await waitFor(async () => (await renderedMark(laptop, question)) === 'しきい値が高すぎた', { what: 'the highlight on the laptop' })
+  })
+
+  await t.test('during Q&A the question being answered stays in a strip at the top', async () => {
+    await facilitator.locator('#phase-next').click()
+    await expectPhase([phone], 'q_and_a')
+    await facilitator.locator('#next-question').click()
+    const strip = phone.locator('#question-strip')
+    await strip.waitFor()
+    assert.match(await strip.textContent(), /回答中の質問:\s*しきい値はいくつでしたか？/)
+    assert.equal(await strip.getAttribute('data-question'), question)
+    // It stays at the top while the page scrolls.
+    await phone.evaluate(() => window.scrollTo(0, document.body.scrollHeight / 2))
+    await waitFor(async () => Math.abs((await strip.boundingBox()).y) < 2, { what: 'the strip at the top' })
+    await shot(phone, 'phone-strip-ja')
+    // Not on the laptop, where the spotlight panel is beside the text.
+    assert.equal(await laptop.locator('#question-strip').isVisible(), false)
+    await laptop.locator('#spotlight .comment-text', { hasText: 'しきい値はいくつ' }).waitFor()
+  })
+
+  await t.test('in English too', async () => {
+    await phone.locator('.lang-switch button').first().tap()
+    await phone.locator('#question-strip', { hasText: 'Now answering:' }).waitFor()
+    await shot(phone, 'phone-strip-en')
+  })
+
+  for (const page of [facilitator, laptop, phone]) assert.deepEqual(page.errors, [], `errors on ${page.url()}`)
+}))
