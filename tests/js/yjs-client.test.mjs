@@ -1,6 +1,7 @@
 // The reference JavaScript client (yjs + y-websocket's WebsocketProvider)
 // interoperates with the Casebook server: concurrent editing converges, late
-// joiners get the state, viewers are read-only, and awareness flows.
+// joiners get the state, viewers are read-only, a participant may not
+// arrange sections (write scopes), and awareness flows.
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -132,6 +133,44 @@ test('a viewer receives edits, but its local write is refused with 1008 and neve
   assert.equal(probe.text(), '初版 👩‍💻 draft fence', 'the server state has no viewer write')
   assert.equal(author.text(), '初版 👩‍💻 draft fence')
   assert.ok(!seenByOthers.some((t) => t.includes(FORBIDDEN)), `others never saw the viewer write: ${JSON.stringify(seenByOthers)}`)
+}))
+
+test('write scopes: a participant edits the text, but its write to the section order is refused with 1008 and applies nothing; the author arranges', { timeout: 120_000 }, withServerLog(() => server, async () => {
+  const pm = await server.createPostmortem('JS scopes 範囲')
+  const author = client(pm.id, pm.tokens.author)
+  // The participant does not reconnect after the server closes it.
+  const participant = client(pm.id, pm.tokens.participant, { shouldReconnect: () => false })
+  await Promise.all([author.synced(), participant.synced()])
+  const summary = (c) => c.doc.getText('section:summary').toString()
+
+  // Text is the participant's to edit.
+  participant.doc.getText('section:summary').insert(0, '参加者の追記 👩‍💻')
+  await waitFor(() => summary(author) === '参加者の追記 👩‍💻', { what: 'the participant edit to arrive', describe: () => summary(author) })
+
+  // Arranging sections is not: one transaction that moves a section and types.
+  participant.doc.transact(() => {
+    participant.doc.getMap('section_order').set('glossary', -1)
+    participant.doc.getText('section:summary').insert(0, 'FORBIDDEN ')
+  })
+  await waitFor(() => participant.closes.some((c) => c.code === 1008), {
+    what: 'the server to close the participant socket with 1008',
+    describe: () => JSON.stringify(participant.closes)
+  })
+  participant.provider.destroy() // never let it reconnect and retry the write
+  const refusal = participant.closes.find((c) => c.code === 1008)
+  assert.match(refusal.reason, /participants may not add, rename, move or remove sections/)
+
+  // The author moves the section; a fresh client sees the author's move and
+  // nothing of the refused transaction.
+  author.doc.getMap('section_order').set('glossary', -2)
+  const probe = client(pm.id, pm.tokens.viewer)
+  await probe.synced()
+  await waitFor(() => probe.doc.getMap('section_order').get('glossary') === -2, {
+    what: 'the author move to arrive',
+    describe: () => JSON.stringify(probe.doc.getMap('section_order').toJSON())
+  })
+  assert.equal(summary(probe), '参加者の追記 👩‍💻', 'the refused text never arrived')
+  assert.equal(summary(author), '参加者の追記 👩‍💻')
 }))
 
 test('awareness: a user state set by one client is seen by another and removed when it leaves', { timeout: 120_000 }, withServerLog(() => server, async () => {

@@ -20,7 +20,7 @@ use crate::backdrop::{Mark, RemoteCursor};
 use crate::editor::{SectionEditor, LOCAL, REMOTE};
 use crate::persist;
 use crate::presence::{self, Cursor, Peer, Presence};
-use crate::socket::Socket;
+use crate::socket::{is_silent, Backoff, Socket};
 use casebook_core::document::{new_doc, section_text_name, TEMPLATE};
 use casebook_core::outline::{self, OutlineError, Section};
 use casebook_core::protocol::{self, Message, SyncMessage};
@@ -66,16 +66,13 @@ impl Status {
 const RENEW_EVERY: Duration = Duration::from_secs(15);
 /// Remote awareness states older than this are dropped (as Yjs does).
 const STALE_AFTER_MS: f64 = 30_000.0;
-/// A socket silent for this long is presumed dead and reopened.
-const SILENT_LIMIT_MS: f64 = 45_000.0;
-const BACKOFF_CAP_MS: f64 = 10_000.0;
 
 /// Connection bookkeeping.
 #[derive(Default)]
 struct Link {
     socket: Option<Socket>,
-    /// Failed attempts since the last successful sync.
-    attempt: u32,
+    /// When to reopen after a failure (reset by a successful sync).
+    backoff: Backoff,
     /// The server's state vector from its last sync step 1.
     server_sv: Option<StateVector>,
     /// Local edits were made while no socket was open.
@@ -659,7 +656,7 @@ impl Client {
             }
             Message::Sync(SyncMessage::SyncStep2(update)) => {
                 self.apply_remote(&update);
-                inner.link.borrow_mut().attempt = 0;
+                inner.link.borrow_mut().backoff.reset();
                 inner.status.set(Status::Synced);
                 self.refresh_peers();
             }
@@ -711,16 +708,13 @@ impl Client {
 
     /// Reopens after `delay`, or after an exponential back-off with jitter.
     fn schedule_reconnect(&self, delay: Option<Duration>) {
-        let attempt = {
-            let mut link = self.0.link.borrow_mut();
-            link.attempt += 1;
-            link.attempt
-        };
-        let delay = delay.unwrap_or_else(|| {
-            let base = (500.0 * 2f64.powi(attempt.min(10) as i32 - 1)).min(BACKOFF_CAP_MS);
-            let jittered = base * (0.5 + 0.5 * js_sys::Math::random());
-            Duration::from_millis(jittered as u64)
-        });
+        let backoff = self
+            .0
+            .link
+            .borrow_mut()
+            .backoff
+            .next_delay(js_sys::Math::random());
+        let delay = delay.unwrap_or(backoff);
         let weak = Rc::downgrade(&*self.0);
         set_timeout(move || with_client(&weak, |c| c.open()), delay);
     }
@@ -825,7 +819,7 @@ impl Client {
             }
         }
         self.publish_presence();
-        let silent = now - inner.link.borrow().last_heard_ms > SILENT_LIMIT_MS;
+        let silent = is_silent(inner.link.borrow().last_heard_ms, now);
         if silent && self.is_open() {
             // Dropping the socket closes it without running our close
             // handler, so reconnect here.

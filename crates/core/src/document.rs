@@ -107,9 +107,12 @@ pub const QA_SECTION: &str = "qa";
 /// Id of the section that collects kudos.
 pub const KUDOS_SECTION: &str = "kudos";
 
+/// Every section's root `Text` is named this prefix and the section's id.
+pub const SECTION_TEXT_PREFIX: &str = "section:";
+
 /// Name of the root `Text` that holds section `id`.
 pub fn section_text_name(id: &str) -> String {
-    format!("section:{id}")
+    format!("{SECTION_TEXT_PREFIX}{id}")
 }
 
 /// The template section with this id.

@@ -5,7 +5,8 @@
 //!
 //! - *Who may do what*: [`role`] (the four roles) and [`permission`] (the
 //!   role × phase × action table the server enforces and the browser uses to
-//!   hide controls).
+//!   hide controls) and [`scope`] (which row governs each part of the
+//!   document, and what parts an update would change).
 //! - *The meeting*: [`phase`] (order, legal moves, default timers), [`timer`],
 //!   [`comment`] (questions, suggestions, threads, answers, decisions,
 //!   resolutions, kudos), [`survey`] (anonymous ratings and their aggregate)
@@ -34,7 +35,8 @@
 //! - *The wire*: [`protocol`], the y-websocket framing every replica (server,
 //!   browser, tests, load tool) speaks; [`close`], why a socket was closed;
 //!   [`limits`], the longest text each field accepts; [`api`], the JSON
-//!   answers of the HTTP API.
+//!   answers of the HTTP API; [`meeting_room`], the meeting room's root maps
+//!   and keys, written by the server and read by the browser.
 
 pub mod action_item;
 pub mod anchor;
@@ -52,6 +54,7 @@ pub mod library;
 pub mod limits;
 pub mod markdown;
 pub mod meeting;
+pub mod meeting_room;
 pub mod outline;
 pub mod permission;
 pub mod phase;
@@ -59,6 +62,7 @@ pub mod protocol;
 pub mod readiness;
 pub mod reading;
 pub mod role;
+pub mod scope;
 pub mod suggestion;
 pub mod survey;
 pub mod timer;

@@ -56,11 +56,11 @@ pub enum Action {
     Reopen,
     /// Create invite links.
     MintInvite,
-    /// Write in the shared document.
+    /// Write in the shared document's texts (`crate::scope`).
     EditDocument,
-    /// Add, rename, move or remove sections of the document. The browser
-    /// shows the controls by this row; the server so far enforces only
-    /// `EditDocument` on the document's updates.
+    /// Add, rename, move or remove sections of the document: write the
+    /// outline's maps (`crate::scope` maps them to this row; the server
+    /// enforces it on every update, the browser shows the controls by it).
     ArrangeSections,
     /// Mark one readiness finding "not applicable", with a reason.
     DismissFinding,

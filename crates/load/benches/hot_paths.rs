@@ -2,6 +2,9 @@
 //!
 //! - decoding a one-character update frame and applying it to a document of
 //!   about 100 KB (what a room does per edit);
+//! - checking that keystroke's write scope (`casebook_core::scope::check`,
+//!   which every writer's update passes before it is applied), and the scope
+//!   of deleting the whole 100 KB text at once;
 //! - encoding sync step 2 for an empty joiner of that document (a join);
 //! - appending one update to `SledStore` and flushing (one group commit of
 //!   one update), and a batch of 256 with one flush.
@@ -10,6 +13,8 @@
 
 use casebook_core::document::{new_doc, BODY};
 use casebook_core::protocol::{self, Message, SyncMessage};
+use casebook_core::scope;
+use casebook_core::{Phase, Role};
 use casebook_server::store::{LogEntry, SledStore, Store};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use yrs::updates::decoder::Decode;
@@ -76,6 +81,56 @@ fn decode_and_apply(c: &mut Criterion) {
     });
 }
 
+/// A replica of `doc` on which `change` ran, and the update it made.
+fn replica_update(
+    doc: &Doc,
+    change: impl FnOnce(&yrs::TextRef, &mut yrs::TransactionMut),
+) -> Vec<u8> {
+    let other = new_doc();
+    let state = doc
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
+    other
+        .transact_mut()
+        .apply_update(Update::decode_v1(&state).expect("own state decodes"))
+        .expect("own state applies");
+    let body = other.get_or_insert_text(BODY);
+    let mut txn = other.transact_mut();
+    change(&body, &mut txn);
+    txn.encode_update_v1()
+}
+
+fn scope_check(c: &mut Criterion) {
+    let doc = document();
+    let keystroke = replica_update(&doc, |body, txn| body.insert(txn, 500, "x"));
+    c.bench_function("scope check of one keystroke update (100 KB doc)", |b| {
+        b.iter(|| {
+            scope::check(
+                &doc.transact(),
+                &[&keystroke],
+                Role::Participant,
+                Phase::Drafting,
+            )
+            .expect("a participant types")
+        })
+    });
+    let wipe = replica_update(&doc, |body, txn| {
+        let len = body.len(txn);
+        body.remove_range(txn, 0, len);
+    });
+    c.bench_function("scope check of deleting the whole 100 KB text", |b| {
+        b.iter(|| {
+            scope::check(
+                &doc.transact(),
+                &[&wipe],
+                Role::Participant,
+                Phase::Drafting,
+            )
+            .expect("a participant deletes")
+        })
+    });
+}
+
 fn sync_step2(c: &mut Criterion) {
     let doc = document();
     c.bench_function("encode sync step 2 for an empty joiner (100 KB doc)", |b| {
@@ -119,6 +174,6 @@ fn storage_append(c: &mut Criterion) {
 criterion_group! {
     name = hot_paths;
     config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(3));
-    targets = decode_and_apply, sync_step2, storage_append
+    targets = decode_and_apply, scope_check, sync_step2, storage_append
 }
 criterion_main!(hot_paths);

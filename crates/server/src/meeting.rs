@@ -29,7 +29,7 @@
 use crate::auth::{random_token, Access};
 use crate::error::{parse_json, ApiError, RawBody};
 use crate::invite::Admitted;
-use crate::meeting_room::{self, Projection};
+use crate::meeting_room;
 use crate::room::{meeting_doc_id, CloseReason, RoomEvent, Rooms};
 use crate::store::{PostmortemRecord, Store};
 use crate::{blocking, AppState};
@@ -44,11 +44,10 @@ use casebook_core::permission::{allowed, Action};
 use casebook_core::phase::Phase;
 use casebook_core::suggestion;
 use casebook_core::Role;
-use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::{Mutex as AsyncMutex, OnceCell};
+use tokio::sync::{watch, Mutex as AsyncMutex, OnceCell};
 use tracing::Instrument;
 use yrs::{GetString, Map, Text, WriteTxn};
 
@@ -60,6 +59,22 @@ pub const WRITTEN_ENTRIES: &str = "server_entries";
 pub struct Loaded {
     pub meeting: Meeting,
     next_seq: u64,
+    /// The meeting's phase, for document sockets to read on every write
+    /// without waiting for this lock (see [`Meetings::phase_watch`]).
+    phase: watch::Sender<Phase>,
+}
+
+impl Loaded {
+    /// Folds stored events into the meeting and tells document sockets if
+    /// the phase moved.
+    fn apply(&mut self, events: &[Event]) {
+        for event in events {
+            self.meeting.apply(event);
+        }
+        let phase = self.meeting.phase;
+        self.phase
+            .send_if_modified(|known| std::mem::replace(known, phase) != phase);
+    }
 }
 
 type Slot = Arc<OnceCell<Arc<AsyncMutex<Loaded>>>>;
@@ -146,9 +161,11 @@ impl Meetings {
                 let meeting = Meeting::replay(record.created_at * 1000, &events);
                 // Entries a crash kept out of the document are written now.
                 write_entries(&self.rooms, &record.id, &meeting, 0, &events).await;
+                let (phase, _) = watch::channel(meeting.phase);
                 Ok::<_, ApiError>(Arc::new(AsyncMutex::new(Loaded {
                     meeting,
                     next_seq: events.len() as u64,
+                    phase,
                 })))
             })
             .await?;
@@ -158,6 +175,15 @@ impl Meetings {
     /// The current phase of a postmortem.
     pub async fn phase(&self, record: &PostmortemRecord) -> Result<Phase, ApiError> {
         Ok(self.get(record).await?.lock().await.meeting.phase)
+    }
+
+    /// The phase of a postmortem as it changes: a document socket reads it
+    /// on every write, so a write the new phase forbids is refused at once.
+    pub async fn phase_watch(
+        &self,
+        record: &PostmortemRecord,
+    ) -> Result<watch::Receiver<Phase>, ApiError> {
+        Ok(self.get(record).await?.lock().await.phase.subscribe())
     }
 }
 
@@ -217,9 +243,9 @@ pub async fn reproject(app: &AppState, record: &PostmortemRecord) -> Result<(), 
     };
     let loaded = app.meetings.get(record).await?;
     let present = app.meetings.present(&record.id);
-    let projection = projection(record, &loaded.lock().await.meeting, &present);
+    let contents = meeting_room::contents(record, &loaded.lock().await.meeting, &present);
     room.apply_server_change(app.rooms.commit(), |txn| {
-        meeting_room::write_projection(txn, &projection)
+        casebook_core::meeting_room::write(txn, &contents)
     })
     .map_err(|e| ApiError::internal(e.to_string()))
 }
@@ -360,9 +386,7 @@ async fn decide_command(
         let (id, first) = (record.id.clone(), loaded.next_seq);
         blocking(move || store.append_meeting_events(&id, first, &encoded)).await?;
         loaded.next_seq += events.len() as u64;
-        for event in &events {
-            loaded.meeting.apply(event);
-        }
+        loaded.apply(&events);
         tracing::debug!(postmortem = %record.id, command = %command.command_id, events = events.len(), "command applied");
         after_events(&app, &record, &loaded.meeting, first, &events).await;
     }
@@ -383,9 +407,9 @@ async fn after_events(
     events: &[Event],
 ) {
     if let Some(room) = app.rooms.loaded(&meeting_doc_id(&record.id)) {
-        let projection = projection(record, meeting, &app.meetings.present(&record.id));
+        let contents = meeting_room::contents(record, meeting, &app.meetings.present(&record.id));
         if let Err(e) = room.apply_server_change(app.rooms.commit(), |txn| {
-            meeting_room::write_projection(txn, &projection)
+            casebook_core::meeting_room::write(txn, &contents)
         }) {
             tracing::warn!(postmortem = %record.id, error = %e, "meeting room not updated");
         }
@@ -609,58 +633,44 @@ fn utf16_offset(haystack: &str, needle: &str) -> Option<u32> {
     Some(haystack[..byte].encode_utf16().count() as u32)
 }
 
-/// What the meeting room shows: the postmortem, the meeting's public state
-/// with who of those `present` has finished reading, and one entry per
-/// comment and kudos card.
-pub fn projection(record: &PostmortemRecord, meeting: &Meeting, present: &[Present]) -> Projection {
-    let json = |v: Value| v.to_string();
-    let mut projection = meeting_room::projection(record);
-    let public = meeting.public_view();
-    if let Some(postmortem) = projection.get_mut(meeting_room::POSTMORTEM) {
-        postmortem.insert("phase".into(), json(json!(public.phase)));
-    }
-    let mut state = BTreeMap::new();
-    state.insert("phase".to_owned(), json(json!(public.phase)));
-    state.insert("timer".to_owned(), json(json!(public.timer)));
-    state.insert("timer_plans".to_owned(), json(json!(public.timer_plans)));
-    state.insert("settings".to_owned(), json(json!(public.settings)));
-    state.insert("history".to_owned(), json(json!(public.history)));
-    state.insert("spotlight".to_owned(), json(json!(public.spotlight)));
-    state.insert("done_reading".to_owned(), json(json!(public.done_reading)));
-    state.insert("published".to_owned(), json(json!(public.published)));
-    state.insert("counts".to_owned(), json(json!(meeting.counts())));
-    state.insert(
-        "reading".to_owned(),
-        json(json!(meeting.reading_progress(present))),
-    );
-    let comments = public
-        .comments
-        .iter()
-        .map(|c| (c.id.clone(), json(json!(c))))
-        .collect();
-    let kudos = public
-        .kudos
-        .iter()
-        .map(|k| (k.id.clone(), json(json!(k))))
-        .collect();
-    projection.insert("meeting", state);
-    projection.insert("comments", comments);
-    projection.insert("kudos", kudos);
-    let action_items = public
-        .action_items
-        .iter()
-        .map(|a| (a.id.clone(), json(json!(a))))
-        .collect();
-    projection.insert("action_items", action_items);
-    projection
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::room::tests::rooms;
+    use crate::room::RoomConfig;
 
-/// Whether a role may write the document now (published cases are read-only).
-pub async fn may_edit_document(
-    app: &AppState,
-    record: &PostmortemRecord,
-    role: Role,
-) -> Result<bool, ApiError> {
-    let phase = app.meetings.phase(record).await?;
-    Ok(allowed(role, phase, Action::EditDocument))
+    #[tokio::test]
+    async fn a_document_socket_sees_the_phase_move_without_reconnecting() {
+        let (rooms, store, _dir) = rooms(RoomConfig::default());
+        let meetings = Meetings::new(store, rooms);
+        let record = PostmortemRecord {
+            id: "pm".into(),
+            title: "phase".into(),
+            created_at: 1,
+            incident: None,
+        };
+        let mut phase = meetings.phase_watch(&record).await.unwrap();
+        assert_eq!(*phase.borrow_and_update(), Phase::Drafting);
+        let sre = Actor {
+            participant_id: "sre".into(),
+            role: Role::Facilitator,
+            display_name: "SRE".into(),
+        };
+        let command: Command = serde_json::from_value(serde_json::json!(
+            {"command_id": "c1", "type": "move_phase", "to": "silent_reading"}
+        ))
+        .unwrap();
+        let slot = meetings.get(&record).await.unwrap();
+        let mut loaded = slot.lock().await;
+        let events = loaded
+            .meeting
+            .decide(&sre, &command, 1000, &mut || "id".to_owned())
+            .unwrap();
+        loaded.apply(&events);
+        assert!(phase.has_changed().unwrap());
+        assert_eq!(*phase.borrow_and_update(), Phase::SilentReading);
+        // An event that leaves the phase alone wakes nobody.
+        loaded.apply(&[]);
+        assert!(!phase.has_changed().unwrap());
+    }
 }

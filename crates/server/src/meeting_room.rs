@@ -1,56 +1,41 @@
 //! The meeting room (`GET /sync/{id}/meeting`): a yrs document that only the
-//! server writes, projecting the meeting's state for every client to read.
+//! server writes, holding the meeting's public state for every client to
+//! read.
 //!
-//! The projection is data: root maps of key → JSON text. Writing it changes
-//! only the entries that differ, so projecting the same state twice sends
-//! nothing, and projecting after a restart catches the room up with the
-//! state. The room's document is stored like any other (so replicas that
-//! clients hold stay valid across restarts); the meeting's own records are
-//! the source of truth.
+//! Its schema (root maps, keys, how values are written and read) is
+//! `casebook_core::meeting_room`, shared with the browser; this module only
+//! gathers what goes in. The room's document is stored like any other (so
+//! replicas that clients hold stay valid across restarts); the meeting's own
+//! records are the source of truth.
 
 use crate::store::PostmortemRecord;
-use std::collections::BTreeMap;
-use yrs::{Any, Map, Out, TransactionMut, WriteTxn};
+use casebook_core::meeting::{Meeting, Present};
+use casebook_core::meeting_room::{About, RoomContents};
 
-/// Root map name → key → value as JSON text.
-pub type Projection = BTreeMap<&'static str, BTreeMap<String, String>>;
-
-/// Root map with what the postmortem is (title, phase).
-pub const POSTMORTEM: &str = "postmortem";
-
-/// What the meeting room shows for a postmortem. (The meeting engine adds
-/// its phase, timer, comments and kudos here.)
-pub fn projection(record: &PostmortemRecord) -> Projection {
-    let json = |v: serde_json::Value| v.to_string();
-    let mut postmortem = BTreeMap::new();
-    postmortem.insert("id".to_owned(), json(record.id.clone().into()));
-    postmortem.insert("title".to_owned(), json(record.title.clone().into()));
-    postmortem.insert("created_at".to_owned(), json(record.created_at.into()));
-    postmortem.insert("phase".to_owned(), json("drafting".into()));
-    Projection::from([(POSTMORTEM, postmortem)])
-}
-
-/// Makes the room's maps equal to `projection`, touching only what differs.
-pub fn write_projection(txn: &mut TransactionMut, projection: &Projection) {
-    for (root, entries) in projection {
-        let map = txn.get_or_insert_map(*root);
-        let stale: Vec<String> = map
-            .keys(txn)
-            .filter(|key| !entries.contains_key(*key))
-            .map(str::to_owned)
-            .collect();
-        for key in stale {
-            map.remove(txn, &key);
-        }
-        for (key, value) in entries {
-            let unchanged = matches!(
-                map.get(txn, key),
-                Some(Out::Any(Any::String(current))) if *current == **value
-            );
-            if !unchanged {
-                map.insert(txn, key.as_str(), value.as_str());
-            }
-        }
+/// What the meeting room shows: the postmortem, the meeting's public state
+/// with who of those `present` has finished reading, and every comment,
+/// kudos card and action item.
+pub fn contents(record: &PostmortemRecord, meeting: &Meeting, present: &[Present]) -> RoomContents {
+    let public = meeting.public_view();
+    RoomContents {
+        about: Some(About {
+            id: record.id.clone(),
+            title: record.title.clone(),
+            created_at: record.created_at,
+        }),
+        phase: public.phase,
+        timer: public.timer,
+        timer_plans: public.timer_plans,
+        settings: public.settings,
+        history: public.history,
+        spotlight: public.spotlight,
+        done_reading: public.done_reading,
+        reading: meeting.reading_progress(present),
+        published: public.published,
+        counts: meeting.counts(),
+        comments: public.comments,
+        kudos: public.kudos,
+        action_items: public.action_items,
     }
 }
 
@@ -58,39 +43,98 @@ pub fn write_projection(txn: &mut TransactionMut, projection: &Projection) {
 mod tests {
     use super::*;
     use casebook_core::document::new_doc;
-    use yrs::{ReadTxn, Transact};
+    use casebook_core::meeting::{Actor, Command};
+    use casebook_core::meeting_room::{read, write};
+    use casebook_core::{Phase, Role};
+    use yrs::updates::decoder::Decode;
+    use yrs::{ReadTxn, StateVector, Transact, Update};
 
-    fn record(title: &str) -> PostmortemRecord {
+    fn record() -> PostmortemRecord {
         PostmortemRecord {
             id: "pm1".into(),
-            title: title.into(),
-            created_at: 1,
+            title: "障害 🔥".into(),
+            created_at: 1_700_000_000,
             incident: None,
         }
     }
 
-    #[test]
-    fn projecting_the_same_state_twice_changes_nothing() {
-        let doc = new_doc();
-        write_projection(&mut doc.transact_mut(), &projection(&record("障害 🔥")));
-        let before = doc.transact().state_vector();
-        let mut txn = doc.transact_mut();
-        write_projection(&mut txn, &projection(&record("障害 🔥")));
-        assert!(txn.encode_update_v1().len() <= 2, "an empty update");
-        drop(txn);
-        assert_eq!(doc.transact().state_vector(), before);
+    fn actor(id: &str, role: Role) -> Actor {
+        Actor {
+            participant_id: id.into(),
+            role,
+            display_name: id.into(),
+        }
+    }
+
+    /// A meeting in Q&A with a question in the spotlight.
+    fn meeting() -> Meeting {
+        let mut meeting = Meeting::new(0);
+        let mut n = 0;
+        let mut run = |meeting: &mut Meeting, who: &Actor, mut command: serde_json::Value| {
+            n += 1;
+            command["command_id"] = format!("c{n}").into();
+            let command: Command = serde_json::from_value(command).unwrap();
+            let mut id = 0;
+            let events = meeting
+                .decide(who, &command, n * 1000, &mut || {
+                    id += 1;
+                    format!("id{n}-{id}")
+                })
+                .unwrap();
+            for event in &events {
+                meeting.apply(event);
+            }
+        };
+        let sre = actor("sre", Role::Facilitator);
+        let pat = actor("pat", Role::Participant);
+        run(
+            &mut meeting,
+            &sre,
+            serde_json::json!({"type": "move_phase", "to": "silent_reading"}),
+        );
+        run(
+            &mut meeting,
+            &pat,
+            serde_json::json!({"type": "mark_done_reading"}),
+        );
+        run(
+            &mut meeting,
+            &sre,
+            serde_json::json!({"type": "move_phase", "to": "q_and_a"}),
+        );
+        meeting
     }
 
     #[test]
-    fn a_changed_entry_is_replaced_and_a_dropped_one_removed() {
-        let doc = new_doc();
-        write_projection(&mut doc.transact_mut(), &projection(&record("old")));
-        let mut smaller = projection(&record("new"));
-        smaller.get_mut(POSTMORTEM).unwrap().remove("phase");
-        write_projection(&mut doc.transact_mut(), &smaller);
-        let txn = doc.transact();
-        let map = txn.get_map(POSTMORTEM).unwrap();
-        assert_eq!(map.get(&txn, "title").unwrap().to_string(&txn), "\"new\"");
-        assert!(map.get(&txn, "phase").is_none());
+    fn what_the_server_writes_the_browser_reads() {
+        let meeting = meeting();
+        let present = [Present {
+            participant_id: "pat".into(),
+            display_name: "Pat".into(),
+            role: Role::Participant,
+        }];
+        let server = new_doc();
+        let written = contents(&record(), &meeting, &present);
+        write(&mut server.transact_mut(), &written);
+        // The browser's replica, synced as over the socket.
+        let browser = new_doc();
+        let state = server
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        browser
+            .transact_mut()
+            .apply_update(Update::decode_v1(&state).unwrap())
+            .unwrap();
+        let read = read(&browser.transact());
+        assert_eq!(read, written);
+        assert_eq!(read.phase, Phase::QAndA);
+        assert_eq!(
+            read.about.as_ref().map(|a| a.title.as_str()),
+            Some("障害 🔥")
+        );
+        assert!(read.done_reading.contains("pat"));
+        assert_eq!(read.history, meeting.public_view().history);
+        // The room lists no more than the public view.
+        assert!(browser.transact().get_map("survey").is_none());
     }
 }

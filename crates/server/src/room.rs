@@ -14,6 +14,8 @@ use crate::store::{LogEntry, Store, StoreError};
 use axum::body::Bytes;
 use casebook_core::document::new_doc;
 use casebook_core::protocol::{self, Message};
+use casebook_core::scope::{self, Refusal};
+use casebook_core::{Phase, Role};
 use std::collections::{HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -409,6 +411,17 @@ impl Room {
         })
     }
 
+    /// Whether `role` may apply one frame's `updates` (v1, in order) while
+    /// the meeting is in `phase`: what they touch, against the permission
+    /// table (`casebook_core::scope`). Reads only; the caller applies them
+    /// after. (Between the two, other updates only add blocks and
+    /// deletions, which never move what these touch into another part.)
+    pub fn check_writes(&self, updates: &[&[u8]], role: Role, phase: Phase) -> Result<(), Refusal> {
+        let state = self.lock();
+        let txn = state.awareness.doc().transact();
+        scope::check(&txn, updates, role, phase)
+    }
+
     /// Applies a socket's awareness update and relays it to the others.
     pub fn apply_awareness(&self, conn: ConnId, update: AwarenessUpdate) {
         let mut state = self.lock();
@@ -792,3 +805,6 @@ impl Rooms {
         }))
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -4,7 +4,11 @@
 //! server's sync step 1 and everyone's awareness, then relays in both
 //! directions: frames from the client are decoded whole (one bad message
 //! refuses the whole frame), updates go to the room, and room events go out
-//! one y-sync message per frame. A viewer's socket closes on its first write.
+//! one y-sync message per frame. Every update is checked against the
+//! socket's role and the meeting's phase *now* (`casebook_core::scope`): a
+//! write into a part the permission table keeps from it closes the socket
+//! and applies nothing, whatever the phase was when the socket opened. A
+//! viewer's socket closes on its first write.
 
 use crate::auth::Access;
 use crate::error::ApiError;
@@ -22,11 +26,12 @@ use axum::extract::State;
 use axum::response::Response;
 use casebook_core::close;
 use casebook_core::protocol::{self, Message, SyncMessage};
-use casebook_core::Role;
+use casebook_core::scope::{self, Refusal};
+use casebook_core::{Phase, Role};
 use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{broadcast, Semaphore};
+use tokio::sync::{broadcast, watch, Semaphore};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
@@ -69,12 +74,8 @@ pub async fn sync_handler(
     upgrade: Result<Upgrade, NotAnUpgrade>,
 ) -> Result<Response, ApiError> {
     let (mut peer, record) = peer(admitted);
-    let id = record.id.clone();
-    // A published case is read-only until the facilitator reopens it.
-    if !meeting::may_edit_document(&app, &record, peer.role).await? {
-        peer.role = Role::Viewer;
-    }
-    connect(&app, &id, peer, upgrade).await
+    peer.phase = Some(app.meetings.phase_watch(&record).await?);
+    connect(&app, &record.id, peer, upgrade).await
 }
 
 /// `GET /sync/{id}/meeting`: the meeting room, read-only for every client.
@@ -121,6 +122,7 @@ fn peer(Admitted { access, record }: Admitted) -> (Peer, PostmortemRecord) {
         invite,
         access,
         in_room: None,
+        phase: None,
     };
     (peer, record)
 }
@@ -172,6 +174,8 @@ struct Peer {
     /// On a meeting-room socket: this person counted as present until the
     /// socket (and so the `Peer`) is dropped.
     in_room: Option<meeting::InRoom>,
+    /// On a document socket: the meeting's phase, read on every write.
+    phase: Option<watch::Receiver<Phase>>,
 }
 
 async fn run(
@@ -304,7 +308,8 @@ async fn serve(
                 }
                 match message {
                     WsMessage::Binary(frame) => {
-                        if let Err(close) = handle_frame(&frame, rooms, room, conn, role, &permits, limits).await {
+                        let writer = Writer { role, phase: peer.phase.as_ref().map(|p| *p.borrow()) };
+                        if let Err(close) = handle_frame(&frame, rooms, room, conn, writer, &permits, limits).await {
                             return Some(close);
                         }
                     }
@@ -372,6 +377,49 @@ fn too_large(error: &WsError) -> Option<CloseReason> {
         .then(|| CloseReason::new(close::MESSAGE_TOO_BIG, format!("message too large: {text}")))
 }
 
+/// Who sends a frame: the socket's role and, on a document socket, the
+/// meeting's phase when the frame arrived.
+#[derive(Debug, Clone, Copy)]
+struct Writer {
+    role: Role,
+    phase: Option<Phase>,
+}
+
+impl Writer {
+    /// Whether this socket may write any part of `room` now.
+    fn may_write(self, room: &Room) -> bool {
+        !room.read_only
+            && self
+                .phase
+                .is_some_and(|phase| scope::may_write(self.role, phase))
+    }
+
+    /// Why a socket that may not write was closed.
+    fn read_only(self, room: &Room) -> CloseReason {
+        let reason = match self.phase {
+            _ if room.read_only => {
+                "read-only: the meeting room changes only through commands".to_owned()
+            }
+            Some(phase) if self.role.can_edit_document() => format!(
+                "read-only: {}s may not change the document in the {} phase",
+                self.role,
+                phase.as_str().replace('_', " ")
+            ),
+            _ => "read-only: a viewer cannot change the document".to_owned(),
+        };
+        CloseReason::new(close::POLICY_VIOLATION, reason)
+    }
+}
+
+/// The close of a socket whose updates were refused by their scope.
+fn refused(refusal: Refusal) -> CloseReason {
+    let code = match refusal {
+        Refusal::NotAllowed { .. } | Refusal::ServerOnly(_) => close::POLICY_VIOLATION,
+        Refusal::Unplaceable | Refusal::Undecodable(_) => close::UNSUPPORTED_DATA,
+    };
+    CloseReason::new(code, refusal.to_string())
+}
+
 /// One step of a frame, validated before any of them is carried out.
 enum Step {
     SyncStep1(StateVector),
@@ -385,10 +433,11 @@ async fn handle_frame(
     rooms: &Arc<Rooms>,
     room: &Arc<Room>,
     conn: ConnId,
-    role: Role,
+    writer: Writer,
     permits: &Arc<Semaphore>,
     limits: &Limits,
 ) -> Result<(), CloseReason> {
+    let may_write = writer.may_write(room);
     let messages = protocol::decode_frame(frame)
         .map_err(|e| CloseReason::new(close::UNSUPPORTED_DATA, e.to_string()))?;
     let mut steps = Vec::with_capacity(messages.len());
@@ -402,7 +451,7 @@ async fn handle_frame(
                     CloseReason::new(close::UNSUPPORTED_DATA, format!("undecodable update: {e}"))
                 })?;
                 let Some(update) = update else { continue };
-                if role.can_edit_document() && !room.read_only {
+                if may_write {
                     update_bytes += raw.len() as u64;
                     if !limits.doc_fits(room.stored_bytes(), update_bytes) {
                         return Err(CloseReason::new(
@@ -415,12 +464,7 @@ async fn handle_frame(
                     }
                     steps.push(Step::Update(update, raw));
                 } else if room.would_change(&update) {
-                    let reason = if room.read_only {
-                        "read-only: the meeting room changes only through commands"
-                    } else {
-                        "read-only: a viewer cannot change the document"
-                    };
-                    return Err(CloseReason::new(close::POLICY_VIOLATION, reason));
+                    return Err(writer.read_only(room));
                 }
                 // Otherwise a read-only socket repeated what the room has: nothing to do.
             }
@@ -439,6 +483,18 @@ async fn handle_frame(
             Message::AwarenessQuery => steps.push(Step::AwarenessQuery),
             Message::Auth(_) | Message::Custom(..) => {}
         }
+    }
+    // The frame's updates together (a later one may build on an earlier).
+    let updates: Vec<&[u8]> = steps
+        .iter()
+        .filter_map(|step| match step {
+            Step::Update(_, raw) => Some(raw.as_slice()),
+            _ => None,
+        })
+        .collect();
+    if let (false, Some(phase)) = (updates.is_empty(), writer.phase) {
+        room.check_writes(&updates, writer.role, phase)
+            .map_err(refused)?;
     }
     for step in steps {
         match step {
@@ -461,3 +517,6 @@ async fn handle_frame(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -265,6 +265,34 @@ impl Store {
         diff
     }
 
+    // PATCHED (vendor/yrs/PATCHES.md, 6): a read-only lookup, so that a server can
+    // tell which type an incoming update touches before applying it.
+    /// The integrated block that contains `id`: the type holding it, the clocks
+    /// it spans (`start..end`) and whether it is deleted. `None`: no integrated
+    /// block holds `id`. The type is `None` for a garbage-collected block.
+    pub fn block_parent(
+        &self,
+        id: &ID,
+    ) -> Option<(Option<crate::branch::BranchID>, std::ops::Range<u32>, bool)> {
+        let block = self.blocks.get_block(id)?;
+        let block = block.as_ref();
+        let (start, last) = block.clock_range();
+        let (parent, deleted) = match block {
+            Block::Item(item) => {
+                let parent = item.parent.as_branch().and_then(|branch| {
+                    match (branch.item, &branch.name) {
+                        (Some(item), _) => Some(crate::branch::BranchID::Nested(item.id)),
+                        (None, Some(name)) => Some(crate::branch::BranchID::Root(name.clone())),
+                        (None, None) => None,
+                    }
+                });
+                (parent, item.is_deleted())
+            }
+            Block::GC(_) | Block::Skip(_) => (None, true),
+        };
+        Some((parent, start..last + 1, deleted))
+    }
+
     pub fn get_type_from_path(&self, path: &Path) -> Option<BranchPtr> {
         let mut i = path.iter();
         if let Some(PathSegment::Key(root_name)) = i.next() {

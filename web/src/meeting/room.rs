@@ -1,23 +1,25 @@
 //! The meeting room client: a read-only replica of `GET /sync/{id}/meeting`
 //! (README "The meeting room") turned into one [`RoomState`] signal.
 //!
-//! The server writes root maps of key → JSON text (`postmortem`, `meeting`,
-//! `comments`, `kudos`, `action_items`); this client speaks the y-websocket protocol through
+//! The server writes the room as `casebook_core::meeting_room` lays it out;
+//! this client speaks the y-websocket protocol through
 //! `casebook_core::protocol` but never writes: the server's sync step 1 is
 //! answered with an empty step 2 and nothing else is sent. After every
-//! applied update the maps are read again and parsed into [`RoomState`].
-//! The socket reopens with back-off when it closes or goes silent.
+//! applied update the room is read again (`meeting_room::read`) into
+//! [`RoomState`].
+//! The socket reopens with the shared back-off (`socket::Backoff`) when it
+//! closes or goes silent.
 
-use crate::socket::Socket;
+use crate::socket::{is_silent, Backoff, Socket};
 use casebook_core::action_item::ActionItem;
 use casebook_core::comment::{Comment, Kudos};
 use casebook_core::document::new_doc;
 use casebook_core::meeting::{Counts, PhaseEntry, ReadingProgress, Settings, TimerPlan};
+use casebook_core::meeting_room;
 use casebook_core::phase::Phase;
 use casebook_core::protocol::{self, Message, SyncMessage};
 use casebook_core::timer::{Schedule, Timer};
 use leptos::prelude::*;
-use serde::de::DeserializeOwned;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::{Rc, Weak};
@@ -26,7 +28,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent};
 use yrs::updates::encoder::Encode;
-use yrs::{Any, Doc, Map, Out, ReadTxn, Transact, Update};
+use yrs::{Doc, ReadTxn, Transact, Update};
 
 /// Everything the meeting room shows, parsed.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,30 +78,25 @@ impl Default for RoomState {
 }
 
 impl RoomState {
-    /// Reads the room's root maps; entries that do not parse are skipped.
+    /// Reads the room (`casebook_core::meeting_room`: what does not parse
+    /// reads as its default).
     fn read<T: ReadTxn>(txn: &T) -> RoomState {
-        let mut comments: Vec<Comment> = values(txn, "comments");
-        comments.sort_by(|a, b| a.at_ms.cmp(&b.at_ms).then_with(|| a.id.cmp(&b.id)));
-        let mut kudos: Vec<Kudos> = values(txn, "kudos");
-        kudos.sort_by(|a, b| a.at_ms.cmp(&b.at_ms).then_with(|| a.id.cmp(&b.id)));
-        let mut action_items: Vec<ActionItem> = values(txn, "action_items");
-        action_items.sort_by(|a, b| a.at_ms.cmp(&b.at_ms).then_with(|| a.id.cmp(&b.id)));
-        let published: Option<serde_json::Value> = entry(txn, "meeting", "published");
+        let room = meeting_room::read(txn);
         RoomState {
             loaded: true,
-            phase: entry(txn, "meeting", "phase").unwrap_or(Phase::Drafting),
-            timer: entry(txn, "meeting", "timer").unwrap_or_default(),
-            timer_plans: entry(txn, "meeting", "timer_plans").unwrap_or_default(),
-            settings: entry(txn, "meeting", "settings").unwrap_or_default(),
-            history: entry(txn, "meeting", "history").unwrap_or_default(),
-            spotlight: entry::<Option<String>>(txn, "meeting", "spotlight").flatten(),
-            done_reading: entry(txn, "meeting", "done_reading").unwrap_or_default(),
-            reading: entry(txn, "meeting", "reading").unwrap_or_default(),
-            published: published.is_some_and(|p| !p.is_null()),
-            counts: entry(txn, "meeting", "counts").unwrap_or_default(),
-            comments,
-            kudos,
-            action_items,
+            phase: room.phase,
+            timer: room.timer,
+            timer_plans: room.timer_plans,
+            settings: room.settings,
+            history: room.history,
+            spotlight: room.spotlight,
+            done_reading: room.done_reading,
+            reading: room.reading,
+            published: room.published.is_some(),
+            counts: room.counts,
+            comments: room.comments,
+            kudos: room.kudos,
+            action_items: room.action_items,
         }
     }
 
@@ -118,38 +115,11 @@ impl RoomState {
     }
 }
 
-/// The JSON text at `root[key]`, parsed.
-fn entry<T: DeserializeOwned>(txn: &impl ReadTxn, root: &str, key: &str) -> Option<T> {
-    let map = txn.get_map(root)?;
-    match map.get(txn, key)? {
-        Out::Any(Any::String(text)) => serde_json::from_str(&text).ok(),
-        _ => None,
-    }
-}
-
-/// Every value of the map `root`, parsed.
-fn values<T: DeserializeOwned>(txn: &impl ReadTxn, root: &str) -> Vec<T> {
-    let Some(map) = txn.get_map(root) else {
-        return Vec::new();
-    };
-    map.iter(txn)
-        .filter_map(|(_, value)| match value {
-            Out::Any(Any::String(text)) => serde_json::from_str(&text).ok(),
-            _ => None,
-        })
-        .collect()
-}
-
-/// A socket silent for this long (the server sends a keep-alive every 10 s)
-/// is presumed dead and reopened.
-const SILENT_LIMIT_MS: f64 = 35_000.0;
-const BACKOFF_CAP_MS: f64 = 10_000.0;
-
 struct Inner {
     doc: Doc,
     url: RefCell<String>,
     socket: RefCell<Option<Socket>>,
-    attempt: RefCell<u32>,
+    backoff: RefCell<Backoff>,
     last_heard_ms: RefCell<f64>,
     state: RwSignal<RoomState>,
     connected: RwSignal<bool>,
@@ -170,7 +140,7 @@ impl MeetingRoom {
             doc: new_doc(),
             url: RefCell::new(url),
             socket: RefCell::new(None),
-            attempt: RefCell::new(0),
+            backoff: RefCell::new(Backoff::default()),
             last_heard_ms: RefCell::new(js_sys::Date::now()),
             state,
             connected,
@@ -212,7 +182,7 @@ impl MeetingRoom {
         *self.0.url.borrow_mut() = url;
         // Dropping the socket does not run our close handler.
         *self.0.socket.borrow_mut() = None;
-        *self.0.attempt.borrow_mut() = 0;
+        self.0.backoff.borrow_mut().reset();
         self.connect();
     }
 
@@ -245,7 +215,7 @@ impl MeetingRoom {
                 }
                 Message::Sync(SyncMessage::SyncStep2(update)) => {
                     self.apply(&update);
-                    *self.0.attempt.borrow_mut() = 0;
+                    self.0.backoff.borrow_mut().reset();
                     self.0.connected.set(true);
                     changed = true;
                 }
@@ -283,22 +253,17 @@ impl MeetingRoom {
     }
 
     fn reconnect_later(&self) {
-        let attempt = {
-            let mut attempt = self.0.attempt.borrow_mut();
-            *attempt += 1;
-            *attempt
-        };
-        let base = (500.0 * 2f64.powi(attempt.min(10) as i32 - 1)).min(BACKOFF_CAP_MS);
-        let delay = base * (0.5 + 0.5 * js_sys::Math::random());
+        let delay = self
+            .0
+            .backoff
+            .borrow_mut()
+            .next_delay(js_sys::Math::random());
         let weak = Rc::downgrade(&self.0);
-        set_timeout(
-            move || with_room(&weak, |r| r.connect()),
-            Duration::from_millis(delay as u64),
-        );
+        set_timeout(move || with_room(&weak, |r| r.connect()), delay);
     }
 
     fn check_silence(&self) {
-        let silent = js_sys::Date::now() - *self.0.last_heard_ms.borrow() > SILENT_LIMIT_MS;
+        let silent = is_silent(*self.0.last_heard_ms.borrow(), js_sys::Date::now());
         let open = self.0.socket.borrow().is_some();
         if silent && open {
             // Dropping the socket does not run our close handler.
