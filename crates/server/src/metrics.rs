@@ -61,8 +61,10 @@ impl RoomKind {
 pub enum Refusal {
     /// Not y-sync, not a decodable update, or one yrs could not apply.
     Malformed,
-    /// A viewer's, or anyone's on the read-only meeting room.
-    ReadOnly,
+    /// A write the permission table does not allow: a viewer's, anyone's
+    /// on the read-only meeting room, or one outside the role's write scope
+    /// in this phase (`core::scope`).
+    NotAllowed,
     /// Past `--max-doc-bytes`.
     DocTooLarge,
     /// Past `--max-frame-bytes`.
@@ -80,7 +82,7 @@ impl Refusal {
         use casebook_core::close;
         match code {
             close::UNSUPPORTED_DATA => Some(Refusal::Malformed),
-            close::POLICY_VIOLATION => Some(Refusal::ReadOnly),
+            close::POLICY_VIOLATION => Some(Refusal::NotAllowed),
             close::DOC_TOO_LARGE => Some(Refusal::DocTooLarge),
             close::MESSAGE_TOO_BIG => Some(Refusal::MessageTooBig),
             close::AWARENESS_TOO_LARGE => Some(Refusal::AwarenessTooLarge),
@@ -92,7 +94,7 @@ impl Refusal {
     fn as_str(self) -> &'static str {
         match self {
             Refusal::Malformed => "malformed",
-            Refusal::ReadOnly => "read_only",
+            Refusal::NotAllowed => "not_allowed",
             Refusal::DocTooLarge => "doc_too_large",
             Refusal::MessageTooBig => "message_too_big",
             Refusal::AwarenessTooLarge => "awareness_too_large",
@@ -102,7 +104,7 @@ impl Refusal {
 
     const ALL: [Refusal; 6] = [
         Refusal::Malformed,
-        Refusal::ReadOnly,
+        Refusal::NotAllowed,
         Refusal::DocTooLarge,
         Refusal::MessageTooBig,
         Refusal::AwarenessTooLarge,
