@@ -163,7 +163,10 @@ async fn a_session_is_counted_with_its_labels() {
         1.0
     );
     assert_eq!(
-        value("casebook_updates_refused_total", &[("reason", "not_allowed")]),
+        value(
+            "casebook_updates_refused_total",
+            &[("reason", "not_allowed")]
+        ),
         0.0
     );
     assert_eq!(
