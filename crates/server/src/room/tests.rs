@@ -13,8 +13,13 @@ use yrs::{Text, TransactionMut, WriteTxn};
 pub(crate) fn rooms(config: RoomConfig) -> (Arc<Rooms>, Arc<dyn Store>, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("a temp dir");
     let store: Arc<dyn Store> = Arc::new(SledStore::open(dir.path()).expect("sled opens"));
-    let commit = GroupCommit::start(Arc::clone(&store));
-    (Rooms::new(Arc::clone(&store), commit, config), store, dir)
+    let metrics = Arc::new(crate::metrics::Metrics::new());
+    let commit = GroupCommit::start(Arc::clone(&store), Arc::clone(&metrics));
+    (
+        Rooms::new(Arc::clone(&store), commit, config, metrics),
+        store,
+        dir,
+    )
 }
 
 /// A permit of its own for one update.
