@@ -499,11 +499,13 @@ impl Session {
     }
 }
 
-/// The element that is a phase's main view.
+/// The element that is a phase's main view. None for the phases whose
+/// view is the document itself: everyone reads on from where they are
+/// (and a page that moves under someone's pointer as reading starts would
+/// select the wrong words).
 fn phase_view(phase: Phase) -> Option<&'static str> {
     match phase {
-        Phase::Drafting => None,
-        Phase::SilentReading => Some("main.sections"),
+        Phase::Drafting | Phase::SilentReading => None,
         Phase::QAndA => Some("#spotlight"),
         Phase::Proposals => Some("#proposals"),
         Phase::Kudos => Some("#kudos-wall"),
