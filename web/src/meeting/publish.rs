@@ -117,7 +117,7 @@ fn RefusedFinding(session: Session, finding: Finding) -> impl IntoView {
 /// "Published: anyone with this link can read it", for everyone in the room.
 #[component]
 pub fn ReadLinkBanner(session: Session) -> impl IntoView {
-    let published = Memo::new(move |_| session.room.with(|r| r.published));
+    let published = Memo::new(move |_| session.room.with(|r| r.published.is_some()));
     let link: RwSignal<Option<String>> = RwSignal::new(None);
     Effect::new(move |_| {
         if !published.get() {

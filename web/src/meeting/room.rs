@@ -11,17 +11,15 @@
 //! closes or goes silent.
 
 use crate::socket::{is_silent, Backoff, Socket};
-use casebook_core::action_item::ActionItem;
-use casebook_core::comment::{Comment, Kudos};
+use casebook_core::comment::Comment;
 use casebook_core::document::new_doc;
-use casebook_core::meeting::{Counts, PhaseEntry, ReadingProgress, Settings, TimerPlan};
-use casebook_core::meeting_room;
-use casebook_core::phase::Phase;
+use casebook_core::meeting::TimerPlan;
+use casebook_core::meeting_room::{self, RoomContents};
 use casebook_core::protocol::{self, Message, SyncMessage};
-use casebook_core::timer::{Schedule, Timer};
+use casebook_core::timer::Schedule;
 use leptos::prelude::*;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Deref;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 use wasm_bindgen::prelude::*;
@@ -30,50 +28,21 @@ use web_sys::{CloseEvent, MessageEvent};
 use yrs::updates::encoder::Encode;
 use yrs::{Doc, ReadTxn, Transact, Update};
 
-/// Everything the meeting room shows, parsed.
-#[derive(Debug, Clone, PartialEq)]
+/// Everything the meeting room shows, parsed: the room's contents as
+/// `casebook_core::meeting_room` reads them (fields are reached through
+/// `Deref`), and whether the room has synced yet.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RoomState {
     /// The room has synced at least once.
     pub loaded: bool,
-    pub phase: Phase,
-    pub timer: Timer,
-    /// Each phase's planned time, where it differs from the default.
-    pub timer_plans: BTreeMap<Phase, TimerPlan>,
-    pub settings: Settings,
-    pub history: Vec<PhaseEntry>,
-    pub spotlight: Option<String>,
-    /// Person ids of those done reading.
-    pub done_reading: BTreeSet<String>,
-    /// The readers here and who of them is done.
-    pub reading: ReadingProgress,
-    pub published: bool,
-    pub counts: Counts,
-    /// In the order they were posted.
-    pub comments: Vec<Comment>,
-    /// In the order they were posted.
-    pub kudos: Vec<Kudos>,
-    /// In the order they were added.
-    pub action_items: Vec<ActionItem>,
+    pub contents: RoomContents,
 }
 
-impl Default for RoomState {
-    fn default() -> Self {
-        RoomState {
-            loaded: false,
-            phase: Phase::Drafting,
-            timer: Timer::default(),
-            timer_plans: BTreeMap::new(),
-            settings: Settings::default(),
-            history: Vec::new(),
-            spotlight: None,
-            done_reading: BTreeSet::new(),
-            reading: ReadingProgress::default(),
-            published: false,
-            counts: Counts::default(),
-            comments: Vec::new(),
-            kudos: Vec::new(),
-            action_items: Vec::new(),
-        }
+impl Deref for RoomState {
+    type Target = RoomContents;
+
+    fn deref(&self) -> &RoomContents {
+        &self.contents
     }
 }
 
@@ -81,22 +50,9 @@ impl RoomState {
     /// Reads the room (`casebook_core::meeting_room`: what does not parse
     /// reads as its default).
     fn read<T: ReadTxn>(txn: &T) -> RoomState {
-        let room = meeting_room::read(txn);
         RoomState {
             loaded: true,
-            phase: room.phase,
-            timer: room.timer,
-            timer_plans: room.timer_plans,
-            settings: room.settings,
-            history: room.history,
-            spotlight: room.spotlight,
-            done_reading: room.done_reading,
-            reading: room.reading,
-            published: room.published.is_some(),
-            counts: room.counts,
-            comments: room.comments,
-            kudos: room.kudos,
-            action_items: room.action_items,
+            contents: meeting_room::read(txn),
         }
     }
 
