@@ -18,7 +18,7 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import {
   withServerLog, SCREENSHOTS, waitFor, browserSuite, skipBrowser, PHONE, LAPTOP, newContext, newPage, joinMeeting,
-  seed, selectWords, expectPhase, cardId
+  seed, selectWords, expectPhase, cardId, apiRequest
 } from './helpers.mjs'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
@@ -141,6 +141,12 @@ test('threads: replies, own edits and deletions, +1s, folding and links', { skip
     await card(facilitator, kims).locator('.comment-deleted', { hasText: '投稿者が削除しました。' }).waitFor()
     await card(author, kims).locator('.reply-text', { hasText: 'タイムライン' }).waitFor()
     assert.equal(await author.locator(`mark[data-comment="${kims}"]`).count(), 0, 'no highlight left in the text')
+    // The filters count what is left: not the deleted comment's placeholder.
+    const view = await apiRequest(server, 'GET', `/api/postmortems/${pm.id}/meeting`, pm.tokens.viewer)
+    const comments = view.body.state.comments
+    const live = comments.filter((c) => c.deleted_at_ms == null).length
+    assert.ok(comments.length > live, 'the placeholder is still in the meeting')
+    await waitFor(async () => Number(await author.locator('[data-filter="all"] .count').textContent()) === live, { what: `"All" counting ${live}` })
     await card(facilitator, kims).scrollIntoViewIfNeeded()
     await shot(facilitator, 'ja-laptop-deleted')
   })

@@ -824,6 +824,15 @@ pub fn reading_progress(lang: Lang, done: usize, present: usize) -> String {
     }
 }
 
+/// "1 minute", "15 minutes".
+fn en_minutes(minutes: i64) -> String {
+    if minutes == 1 {
+        "1 minute".to_owned()
+    } else {
+        format!("{minutes} minutes")
+    }
+}
+
 /// Whole minutes of `ms`, rounded up (so "1 min" until time is up).
 fn minutes_up(ms: i64) -> i64 {
     (ms.abs() + 59_999) / 60_000
@@ -865,9 +874,9 @@ pub fn instruction(lang: Lang, instruction: Instruction, minutes: Option<i64>) -
         (Lang::Ja, ReadEarly) => "会議はまだ始まっていません。先に下書きを読んでコメントしておくこともできます。",
         (Lang::En, NotStarted) => "The meeting has not started yet.",
         (Lang::Ja, NotStarted) => "会議はまだ始まっていません。",
-        (Lang::En, ReadAndAsk) => return format!("Read for {minutes} minutes; select words you would ask about and press Question (or Suggestion). When you are through, press Done reading."),
+        (Lang::En, ReadAndAsk) => return format!("Read for {}; select words you would ask about and press Question (or Suggestion). When you are through, press Done reading.", en_minutes(minutes)),
         (Lang::Ja, ReadAndAsk) => return format!("{minutes}分間で下書きを読んでください。質問したい箇所を選択して「質問」（または「提案」）を押し、読み終えたら「読了にする」を押してください。"),
-        (Lang::En, WatchReaders) => return format!("Everyone reads for {minutes} minutes: watch who is done, then move on to Q&A."),
+        (Lang::En, WatchReaders) => return format!("Everyone reads for {}: watch who is done, then move on to Q&A.", en_minutes(minutes)),
         (Lang::Ja, WatchReaders) => return format!("全員が{minutes}分間黙読します。読了した人を確認して、質疑応答に進んでください。"),
         (Lang::En, AwaitQuestions) => "The others read your draft in silence; their questions appear in the comments, and you answer them in Q&A.",
         (Lang::Ja, AwaitQuestions) => "参加者が下書きを黙読しています。質問はコメント欄に届き、質疑応答で回答します。",
@@ -1063,5 +1072,7 @@ mod tests {
         ));
         let ja = instruction(Lang::Ja, Instruction::WatchReaders, Some(12));
         assert!(ja.starts_with("全員が12分間黙読します。"), "{ja}");
+        let one = instruction(Lang::En, Instruction::WatchReaders, Some(1));
+        assert!(one.starts_with("Everyone reads for 1 minute:"), "{one}");
     }
 }

@@ -94,12 +94,14 @@ pub fn kind_key(kind: CommentKind) -> Key {
 #[component]
 pub fn CommentList(session: Session) -> impl IntoView {
     let filter = RwSignal::new(Filter::All);
+    // Counts leave out deleted comments (their placeholders stay shown
+    // while they have replies), as core's counts do.
     let count = move |f: Filter| {
         let me = session.my_id();
         session.room.with(|r| {
             r.comments
                 .iter()
-                .filter(|c| f.keeps(c, me.as_deref()))
+                .filter(|c| !c.is_deleted() && f.keeps(c, me.as_deref()))
                 .count()
         })
     };
