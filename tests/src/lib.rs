@@ -225,6 +225,39 @@ impl Person {
     pub fn meeting_url(&self) -> String {
         self.server.meeting_url(&self.pm, &self.token)
     }
+
+    /// Moves the meeting through every phase to published, with `reason`
+    /// as the override the readiness check asks for.
+    pub async fn publish_overriding(&self, reason: &str) {
+        for to in [
+            "silent_reading",
+            "q_and_a",
+            "proposals",
+            "kudos",
+            "revision",
+            "published",
+        ] {
+            let reason = (to == "published").then_some(reason);
+            self.ok(serde_json::json!({"type": "move_phase", "to": to, "override_reason": reason}))
+                .await;
+        }
+    }
+
+    /// Writes "We run MySQL on EC2." into the summary through this person's
+    /// document socket: the socket, and an anchor on "MySQL on EC2".
+    pub async fn anchored_summary(&self) -> (Client, casebook_core::anchor::Anchor) {
+        let doc = Client::connect(&self.ws_url())
+            .await
+            .expect("document socket");
+        let summary = doc
+            .doc
+            .get_or_insert_text(casebook_core::document::section_text_name("summary").as_str());
+        summary.insert(&mut doc.doc.transact_mut(), 0, "We run MySQL on EC2.");
+        let anchor =
+            casebook_core::anchor::Anchor::new(&doc.doc.transact(), &summary, "summary", 7..19)
+                .expect("anchor");
+        (doc, anchor)
+    }
 }
 
 /// A Casebook server running inside the test process (its own thread and

@@ -5,13 +5,12 @@
 //! following), going back a phase (the spotlight and the timer come back),
 //! and one person joining from two browsers (one identity).
 
-use casebook_core::anchor::Anchor;
 use casebook_core::comment::qa_entry_markdown;
 use casebook_core::document::{section_text_name, QA_SECTION};
 use casebook_e2e::{Client, Person, Server};
 use serde_json::json;
 use std::time::Duration;
-use yrs::{GetString, Text, Transact};
+use yrs::{GetString, Transact};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -25,14 +24,7 @@ fn qa_section(client: &Client) -> String {
 
 /// A question on "MySQL on EC2" in the summary, asked by `reader`.
 async fn ask(author: &Person, reader: &Person) -> (Client, String) {
-    let doc = Client::connect(&author.ws_url())
-        .await
-        .expect("document socket");
-    let summary = doc
-        .doc
-        .get_or_insert_text(section_text_name("summary").as_str());
-    summary.insert(&mut doc.doc.transact_mut(), 0, "We run MySQL on EC2.");
-    let anchor = Anchor::new(&doc.doc.transact(), &summary, "summary", 7..19).expect("anchor");
+    let (doc, anchor) = author.anchored_summary().await;
     let asked = reader
         .ok(json!({ "type": "post_comment", "kind": "question", "anchor": anchor, "text": "Why not RDS?" }))
         .await;

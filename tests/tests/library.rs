@@ -45,16 +45,10 @@ async fn move_to(server: &Endpoint, pm: &Created, to: &str) {
 }
 
 async fn publish(server: &Endpoint, pm: &Created) {
-    for to in [
-        "silent_reading",
-        "q_and_a",
-        "proposals",
-        "kudos",
-        "revision",
-        "published",
-    ] {
-        move_to(server, pm, to).await;
-    }
+    server
+        .person(&pm.id, pm.token("facilitator"))
+        .publish_overriding("library test: the glossary is not the point")
+        .await;
 }
 
 async fn search(server: &Endpoint, token: &str, query: &str) -> Vec<String> {

@@ -5,26 +5,11 @@
 //! the meeting room shows all of it, and it survives a restart.
 
 use casebook_core::anchor::Anchor;
-use casebook_core::document::section_text_name;
 use casebook_e2e::{Client, Person, Process, Server};
 use serde_json::{json, Value};
 use std::time::Duration;
-use yrs::{Text, Transact};
 
 const WAIT: Duration = Duration::from_secs(10);
-
-/// An anchor on "MySQL on EC2" in the summary, written by `author`.
-async fn anchor(author: &Person) -> (Client, Anchor) {
-    let doc = Client::connect(&author.ws_url())
-        .await
-        .expect("document socket");
-    let summary = doc
-        .doc
-        .get_or_insert_text(section_text_name("summary").as_str());
-    summary.insert(&mut doc.doc.transact_mut(), 0, "We run MySQL on EC2.");
-    let anchor = Anchor::new(&doc.doc.transact(), &summary, "summary", 7..19).expect("anchor");
-    (doc, anchor)
-}
 
 async fn ask(who: &Person, anchor: &Anchor, text: &str) -> String {
     let answer = who
@@ -63,7 +48,7 @@ async fn an_author_replies_and_a_participant_edits_their_own_question() {
     let pm = server.create_postmortem("Checkout latency").await.unwrap();
     let author = server.join(&pm, "author", "Aoki").await;
     let pat = server.join(&pm, "participant", "Pat").await;
-    let (_doc, anchor) = anchor(&author).await;
+    let (_doc, anchor) = author.anchored_summary().await;
     let q = ask(&pat, &anchor, "Why EC2").await;
 
     reply(&author, &q, "We needed a plugin RDS lacked.").await;
@@ -91,7 +76,7 @@ async fn nobody_edits_or_deletes_someone_elses_words_and_a_refusal_changes_nothi
     let sre = server.join(&pm, "facilitator", "Sara").await;
     let author = server.join(&pm, "author", "Aoki").await;
     let pat = server.join(&pm, "participant", "Pat").await;
-    let (_doc, anchor) = anchor(&author).await;
+    let (_doc, anchor) = author.anchored_summary().await;
     let q = ask(&pat, &anchor, "Why EC2?").await;
     let r = reply(&author, &q, "Cost.").await;
     let before = comments(&pat).await;
@@ -133,7 +118,7 @@ async fn an_answered_question_stays_as_it_was_answered() {
     let sre = server.join(&pm, "facilitator", "Sara").await;
     let author = server.join(&pm, "author", "Aoki").await;
     let pat = server.join(&pm, "participant", "Pat").await;
-    let (_doc, anchor) = anchor(&author).await;
+    let (_doc, anchor) = author.anchored_summary().await;
     let q = ask(&pat, &anchor, "Why EC2?").await;
     sre.ok(json!({ "type": "move_phase", "to": "silent_reading" }))
         .await;
@@ -171,7 +156,7 @@ async fn one_vote_per_person_shown_to_everyone() {
     let author = server.join(&pm, "author", "Aoki").await;
     let pat = server.join(&pm, "participant", "Pat").await;
     let kim = server.join(&pm, "participant", "Kim").await;
-    let (_doc, anchor) = anchor(&author).await;
+    let (_doc, anchor) = author.anchored_summary().await;
     let q = ask(&sre, &anchor, "Why EC2?").await;
 
     let vote = json!({ "command_id": "v1", "type": "vote", "comment_id": q });
@@ -214,7 +199,7 @@ async fn deleted_comments_and_edits_survive_a_restart() {
     let pm = server.create_postmortem("Checkout latency").await.unwrap();
     let author = server.join(&pm, "author", "Aoki").await;
     let pat = server.join(&pm, "participant", "Pat").await;
-    let (doc, anchor) = anchor(&author).await;
+    let (doc, anchor) = author.anchored_summary().await;
     let gone = ask(&pat, &anchor, "Typo?").await;
     let kept = ask(&pat, &anchor, "Why EC2?").await;
     let r = reply(&author, &kept, "Cost").await;
