@@ -144,6 +144,7 @@ fn Live(
         Status::Connecting => Key::Connecting,
         Status::Synced => Key::Synced,
         Status::Offline => Key::Offline,
+        Status::Revoked => Key::LinkRevoked,
     };
     let (can_undo, can_redo) = (client.can_undo(), client.can_redo());
     let (undo, redo) = (client.clone(), client.clone());

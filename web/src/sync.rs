@@ -49,6 +49,9 @@ pub enum Status {
     Connecting,
     Synced,
     Offline,
+    /// The facilitator revoked the link this page was opened with: the
+    /// server closed the socket (4003) and will refuse it; no reconnecting.
+    Revoked,
 }
 
 impl Status {
@@ -58,6 +61,7 @@ impl Status {
             Status::Connecting => "connecting",
             Status::Synced => "synced",
             Status::Offline => "offline",
+            Status::Revoked => "revoked",
         }
     }
 }
@@ -701,6 +705,10 @@ impl Client {
         if code == casebook_core::close::POLICY_VIOLATION {
             warn("casebook: the server refused a write from this read-only link");
         }
+        if code == casebook_core::close::INVITE_REVOKED {
+            inner.status.set(Status::Revoked);
+            return;
+        }
         let delay =
             (code == casebook_core::close::FELL_BEHIND).then_some(Duration::from_millis(100));
         self.schedule_reconnect(delay);
@@ -774,7 +782,10 @@ impl Client {
         drop(awareness);
         // Offline we cannot know who is still here (y-websocket forgets them
         // too); their states come back, or expire, once we reconnect.
-        if self.0.status.get_untracked() == Status::Offline {
+        if matches!(
+            self.0.status.get_untracked(),
+            Status::Offline | Status::Revoked
+        ) {
             peers.retain(|p| p.me);
         }
         // Two people with one colour: the one who came later (higher id)

@@ -163,6 +163,10 @@ pub struct Invite {
     /// Token and link, while the invite is usable.
     pub token: Option<String>,
     pub link: Option<String>,
+    /// The link the request was made with: revoking it would lock its
+    /// holder out, so the server refuses to (the admin may).
+    #[serde(default)]
+    pub yours: bool,
 }
 
 /// `GET /api/postmortems/{id}/read-link` (with the case, in [`crate::case`]).
