@@ -969,6 +969,15 @@ pub fn invite_expiry(lang: Lang, days: u64) -> String {
     }
 }
 
+/// "Action items: 3 (1 done)" on a library entry.
+pub fn library_action_count(lang: Lang, total: usize, done: usize) -> String {
+    match (lang, total) {
+        (Lang::En, 1) => format!("1 action item ({done} done)"),
+        (Lang::En, n) => format!("{n} action items ({done} done)"),
+        (Lang::Ja, n) => format!("アクションアイテム {n}件（完了 {done}件）"),
+    }
+}
+
 /// "Aiko is typing an answer…" under the answer box.
 pub fn typing_answer(lang: Lang, names: &[String]) -> String {
     match lang {

@@ -207,6 +207,33 @@ pub struct LibraryCase {
     /// The Summary's first 280 characters.
     pub summary: String,
     pub read_link: String,
+    /// What the meeting decided somebody will do, as published.
+    #[serde(default)]
+    pub action_items: Vec<LibraryActionItem>,
+}
+
+/// An action item as a library entry shows it (who added it and when are
+/// the published case's business).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LibraryActionItem {
+    pub title: String,
+    pub owner: String,
+    /// `YYYY-MM-DD`, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    pub status: crate::action_item::ActionStatus,
+}
+
+impl From<&crate::action_item::ActionItem> for LibraryActionItem {
+    fn from(item: &crate::action_item::ActionItem) -> Self {
+        LibraryActionItem {
+            title: item.title.clone(),
+            owner: item.owner.clone(),
+            due: item.due.clone(),
+            status: item.status,
+        }
+    }
 }
 
 /// A service or tag to filter by, with how many cases have it.

@@ -418,7 +418,11 @@ async fn after_events(
         if let Change::PhaseMoved { from, to, .. } = &event.change {
             app.metrics.phase_moved(*from, *to);
             if *to == Phase::Published {
-                crate::library::update(app, record, Some(event.at_ms)).await;
+                let publication = crate::library::Publication {
+                    at_ms: event.at_ms,
+                    action_items: &meeting.action_items,
+                };
+                crate::library::update(app, record, Some(publication)).await;
             } else if *from == Phase::Published {
                 crate::library::update(app, record, None).await;
             }
