@@ -224,3 +224,58 @@ async fn after_publishing_every_role_is_read_only_and_after_reopening_writes_aga
         .await
         .unwrap();
 }
+
+/// The browser removes only empty sections; a raw client that takes a
+/// section with text out of the outline maps is refused, and the section
+/// and its text stay for everyone. Emptied, the same removal goes through.
+#[tokio::test]
+async fn a_section_with_text_cannot_be_removed_by_any_client() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("removal").await.unwrap();
+    let author = open(&server, &pm, "author").await;
+    edit(&author, |txn| {
+        add_section(txn, "custom-notes", "メモ", Some("summary")).unwrap();
+    });
+    edit(&author, type_into("custom-notes", "大事なメモ 📝"));
+    let facilitator = open(&server, &pm, "facilitator").await;
+    facilitator
+        .wait_until(WAIT, |c| section(c, "custom-notes") == "大事なメモ 📝")
+        .await
+        .unwrap();
+
+    let remove = |txn: &mut TransactionMut| {
+        txn.get_or_insert_map(outline::SECTION_TITLES)
+            .remove(txn, "custom-notes");
+        txn.get_or_insert_map(outline::SECTION_ORDER)
+            .remove(txn, "custom-notes");
+    };
+    edit(&facilitator, remove);
+    let closed = facilitator.wait_closed(WAIT).await.unwrap();
+    assert_eq!(closed.code, close::POLICY_VIOLATION, "{closed:?}");
+    assert!(
+        closed
+            .reason
+            .contains("only an empty section may be removed, and “メモ” still has text"),
+        "{closed:?}"
+    );
+    let probe = fresh(&server, &pm).await;
+    assert!(section_ids(&probe).contains(&"custom-notes".to_owned()));
+    assert_eq!(section(&probe, "custom-notes"), "大事なメモ 📝");
+    assert_eq!(author.closed(), None);
+
+    // Emptied by its author, the section may go.
+    edit(&author, |txn| {
+        let text = txn.get_or_insert_text(section_text_name("custom-notes").as_str());
+        let len = text.len(txn);
+        text.remove_range(txn, 0, len);
+    });
+    edit(&author, remove);
+    let probe = fresh(&server, &pm).await;
+    probe
+        .wait_until(WAIT, |c| {
+            !section_ids(c).contains(&"custom-notes".to_owned())
+        })
+        .await
+        .unwrap();
+    assert_eq!(author.closed(), None);
+}

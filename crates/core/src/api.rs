@@ -286,6 +286,12 @@ mod tests {
             tags: vec![],
             summary: String::new(),
             read_link: "/read/pm".into(),
+            action_items: vec![LibraryActionItem {
+                title: "TTLをずらす".into(),
+                owner: "田中".into(),
+                due: None,
+                status: crate::action_item::ActionStatus::InProgress,
+            }],
         };
         let json = serde_json::to_value(&case).unwrap();
         assert!(json["published_at_ms"].is_u64(), "{json}");

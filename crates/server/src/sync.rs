@@ -414,7 +414,9 @@ impl Writer {
 /// The close of a socket whose updates were refused by their scope.
 fn refused(refusal: Refusal) -> CloseReason {
     let code = match refusal {
-        Refusal::NotAllowed { .. } | Refusal::ServerOnly(_) => close::POLICY_VIOLATION,
+        Refusal::NotAllowed { .. } | Refusal::ServerOnly(_) | Refusal::SectionNotEmpty(_) => {
+            close::POLICY_VIOLATION
+        }
         Refusal::Unplaceable | Refusal::Undecodable(_) => close::UNSUPPORTED_DATA,
     };
     CloseReason::new(code, refusal.to_string())
