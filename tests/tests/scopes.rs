@@ -225,11 +225,13 @@ async fn after_publishing_every_role_is_read_only_and_after_reopening_writes_aga
         .unwrap();
 }
 
-/// The browser removes only empty sections; a raw client that takes a
-/// section with text out of the outline maps is refused, and the section
-/// and its text stay for everyone. Emptied, the same removal goes through.
+/// The browser removes only sections it sees empty; a client that takes a
+/// section with text out of the outline (a raw client, or a browser that
+/// had not yet seen someone's typing) is not refused but repaired: the
+/// server puts the section back where it was, for everyone, and the
+/// remover stays connected. Emptied, the same removal goes through.
 #[tokio::test]
-async fn a_section_with_text_cannot_be_removed_by_any_client() {
+async fn a_section_removed_with_text_in_it_is_put_back_for_everyone() {
     let server = Server::start().await.unwrap();
     let pm = server.create_postmortem("removal").await.unwrap();
     let author = open(&server, &pm, "author").await;
@@ -242,6 +244,7 @@ async fn a_section_with_text_cannot_be_removed_by_any_client() {
         .wait_until(WAIT, |c| section(c, "custom-notes") == "大事なメモ 📝")
         .await
         .unwrap();
+    let order = section_ids(&facilitator);
 
     let remove = |txn: &mut TransactionMut| {
         txn.get_or_insert_map(outline::SECTION_TITLES)
@@ -250,18 +253,17 @@ async fn a_section_with_text_cannot_be_removed_by_any_client() {
             .remove(txn, "custom-notes");
     };
     edit(&facilitator, remove);
-    let closed = facilitator.wait_closed(WAIT).await.unwrap();
-    assert_eq!(closed.code, close::POLICY_VIOLATION, "{closed:?}");
-    assert!(
-        closed
-            .reason
-            .contains("only an empty section may be removed, and “メモ” still has text"),
-        "{closed:?}"
-    );
+    assert!(!section_ids(&facilitator).contains(&"custom-notes".to_owned()));
+    // The remover gets the section back too, in its place.
+    facilitator
+        .wait_until(WAIT, |c| section_ids(c) == order)
+        .await
+        .unwrap();
     let probe = fresh(&server, &pm).await;
-    assert!(section_ids(&probe).contains(&"custom-notes".to_owned()));
+    assert_eq!(section_ids(&probe), order);
     assert_eq!(section(&probe, "custom-notes"), "大事なメモ 📝");
     assert_eq!(author.closed(), None);
+    assert_eq!(facilitator.closed(), None);
 
     // Emptied by its author, the section may go.
     edit(&author, |txn| {

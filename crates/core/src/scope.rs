@@ -25,16 +25,16 @@
 //! update that refers to changes neither it nor the document has cannot be
 //! placed, and is refused whole ([`Refusal::Unplaceable`]).
 //!
-//! How the sections may change is checked too, on a copy of the document
-//! with the updates applied ([`check_removals`], only for updates that touch
-//! the outline, which are rare): a section an update removes must be one an
-//! author added and empty, the rule of [`crate::outline::remove_section`].
-//! A raw Yjs client removing a section that still has text is refused like
-//! any other write outside its scope, so nobody's words disappear from the
-//! outline.
+//! How the sections may change is not refused here but repaired: [`check`]
+//! says whether the updates touch the outline, and the server then puts
+//! back any section that left it with text still in it
+//! ([`crate::outline::restore_removed`]). A removal is refused by the
+//! browser only for a section *it* sees empty; someone may be typing into
+//! that section at the same moment, and a refusal would make the remover's
+//! browser resend (and be refused) on every reconnect.
 
-use crate::document::{new_doc, BODY, SECTION_TEXT_PREFIX};
-use crate::outline::{outline, section_markdown, SECTION_ORDER, SECTION_TITLES};
+use crate::document::{BODY, SECTION_TEXT_PREFIX};
+use crate::outline::{SECTION_ORDER, SECTION_TITLES};
 use crate::permission::{allowed, Action};
 use crate::phase::Phase;
 use crate::role::Role;
@@ -46,7 +46,7 @@ use yrs::block::{
 use yrs::branch::BranchID;
 use yrs::encoding::read::{Cursor, Read};
 use yrs::updates::decoder::{Decode, Decoder, DecoderV1};
-use yrs::{IdSet, ReadTxn, StateVector, Transact, Update, ID};
+use yrs::{IdSet, ReadTxn, ID};
 
 /// The permission-table row that governs writing the root type `root`;
 /// `None` for a root no client may write.
@@ -87,8 +87,6 @@ pub enum Refusal {
     },
     #[error("only the server writes `{0}`; nothing was applied")]
     ServerOnly(String),
-    #[error("only an empty section may be removed, and “{0}” still has text; nothing was applied")]
-    SectionNotEmpty(String),
     #[error("the update refers to changes the document does not have; nothing was applied")]
     Unplaceable,
     #[error("undecodable update: {0}")]
@@ -114,7 +112,7 @@ pub fn check<T: ReadTxn>(
     updates: &[&[u8]],
     role: Role,
     phase: Phase,
-) -> Result<(), Refusal> {
+) -> Result<Allowed, Refusal> {
     let touched = touched(txn, updates)?;
     if touched.unplaceable {
         return Err(Refusal::Unplaceable);
@@ -136,39 +134,15 @@ pub fn check<T: ReadTxn>(
             });
         }
     }
-    if arranges {
-        check_removals(txn, updates)?;
-    }
-    Ok(())
+    Ok(Allowed { arranges })
 }
 
-/// Refuses updates that would take a section with text out of the outline.
-/// Template sections never leave it ([`outline`] always lists them), so
-/// this is about custom sections: the document after the updates is built
-/// on a copy, and every section gone from its outline must have no text
-/// there (an update that empties a section and removes it at once passes).
-pub fn check_removals<T: ReadTxn>(txn: &T, updates: &[&[u8]]) -> Result<(), Refusal> {
-    let before = outline(txn);
-    let copy = new_doc();
-    {
-        let mut after = copy.transact_mut();
-        let state = txn.encode_state_as_update_v1(&StateVector::default());
-        for update in std::iter::once(state.as_slice()).chain(updates.iter().copied()) {
-            let update =
-                Update::decode_v1(update).map_err(|e| Refusal::Undecodable(e.to_string()))?;
-            after
-                .apply_update(update)
-                .map_err(|e| Refusal::Undecodable(e.to_string()))?;
-        }
-    }
-    let after = copy.transact();
-    let kept: BTreeSet<String> = outline(&after).into_iter().map(|s| s.id).collect();
-    for gone in before.iter().filter(|s| !kept.contains(&s.id)) {
-        if !section_markdown(&after, &gone.id).is_empty() {
-            return Err(Refusal::SectionNotEmpty(gone.title(false).to_owned()));
-        }
-    }
-    Ok(())
+/// Updates [`check`] lets through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowed {
+    /// They touch the outline ([`SECTION_ORDER`] or [`SECTION_TITLES`]): the
+    /// caller restores sections they removed with text in them.
+    pub arranges: bool,
 }
 
 /// Where a block of an update lives.

@@ -414,9 +414,7 @@ impl Writer {
 /// The close of a socket whose updates were refused by their scope.
 fn refused(refusal: Refusal) -> CloseReason {
     let code = match refusal {
-        Refusal::NotAllowed { .. } | Refusal::ServerOnly(_) | Refusal::SectionNotEmpty(_) => {
-            close::POLICY_VIOLATION
-        }
+        Refusal::NotAllowed { .. } | Refusal::ServerOnly(_) => close::POLICY_VIOLATION,
         Refusal::Unplaceable | Refusal::Undecodable(_) => close::UNSUPPORTED_DATA,
     };
     CloseReason::new(code, refusal.to_string())
@@ -494,9 +492,12 @@ async fn handle_frame(
             _ => None,
         })
         .collect();
+    let mut outline_before = None;
     if let (false, Some(phase)) = (updates.is_empty(), writer.phase) {
-        room.check_writes(&updates, writer.role, phase)
+        let allowed = room
+            .check_writes(&updates, writer.role, phase)
             .map_err(refused)?;
+        outline_before = allowed.arranges.then(|| room.outline());
     }
     for step in steps {
         match step {
@@ -516,6 +517,9 @@ async fn handle_frame(
             }
             Step::AwarenessQuery => room.send_awareness_to(conn),
         }
+    }
+    if let Some(before) = outline_before {
+        room.restore_sections(&before, rooms.commit());
     }
     Ok(())
 }

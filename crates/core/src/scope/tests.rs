@@ -171,79 +171,18 @@ fn every_outline_change_touches_only_the_outline() {
     }
 }
 
-/// What the browser's `remove_section` refuses, a raw client writing the
-/// outline maps directly cannot do either: a section with text stays.
+/// Outline changes are let through and reported, so the server can put
+/// back a section removed with text in it (`outline::restore_removed`).
 #[test]
-fn only_an_empty_custom_section_may_be_removed() {
+fn outline_changes_are_reported_and_text_changes_are_not() {
     let server = server();
-    let notes = section_text_name("custom-notes");
-    let write_notes = change(&server, |txn| {
-        txn.get_or_insert_text(notes.as_str())
-            .insert(txn, 0, "会議メモ 📝")
+    let typed = change(&replica(&server), typing);
+    let moved = change(&replica(&server), |txn| {
+        move_section(txn, "impact", 0).unwrap()
     });
-    let raw_removal = |txn: &mut TransactionMut| {
-        txn.get_or_insert_map(SECTION_TITLES)
-            .remove(txn, "custom-notes");
-        txn.get_or_insert_map(SECTION_ORDER)
-            .remove(txn, "custom-notes");
-    };
-    let removal = change(&replica(&server), raw_removal);
-    let refused = check(
-        &server.transact(),
-        &[&removal],
-        Role::Author,
-        Phase::Drafting,
-    );
-    assert_eq!(refused, Err(Refusal::SectionNotEmpty("Notes".into())));
-    assert_eq!(
-        refused.unwrap_err().to_string(),
-        "only an empty section may be removed, and “Notes” still has text; nothing was applied"
-    );
-    assert_eq!(
-        outline(&server.transact())
-            .iter()
-            .filter(|s| s.id == "custom-notes")
-            .count(),
-        1,
-        "checking changed nothing"
-    );
-
-    // Emptying it first (or in the same update) makes it removable.
-    let emptied = change(&replica(&server), |txn| {
-        let text = txn.get_or_insert_text(notes.as_str());
-        let len = text.len(txn);
-        text.remove_range(txn, 0, len);
-        raw_removal(txn);
-    });
-    assert_eq!(
-        check(
-            &server.transact(),
-            &[&emptied],
-            Role::Author,
-            Phase::Drafting
-        ),
-        Ok(())
-    );
-
-    // A section nobody wrote in goes as the browser removes it.
-    let blank = new_doc();
-    {
-        let mut txn = blank.transact_mut();
-        add_section(&mut txn, "custom-blank", "Blank", None).unwrap();
-    }
-    let removal = change(&replica(&blank), |txn| {
-        remove_section(txn, "custom-blank").unwrap()
-    });
-    assert_eq!(
-        check(
-            &blank.transact(),
-            &[&removal],
-            Role::Facilitator,
-            Phase::Revision
-        ),
-        Ok(())
-    );
-    drop(write_notes);
+    let check = |update: &[u8]| check(&server.transact(), &[update], Role::Author, Phase::Drafting);
+    assert_eq!(check(&typed), Ok(Allowed { arranges: false }));
+    assert_eq!(check(&moved), Ok(Allowed { arranges: true }));
 }
 
 #[test]
@@ -259,7 +198,7 @@ fn a_sync_step_2_that_repeats_the_document_touches_nothing() {
             Role::Participant,
             Phase::Published
         ),
-        Ok(())
+        Ok(Allowed { arranges: false })
     );
 }
 
