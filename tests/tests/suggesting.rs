@@ -178,6 +178,54 @@ async fn an_accepted_suggestion_changes_every_document_exactly_and_undo_restores
     assert_eq!(summary(&fresh), new);
 }
 
+/// A suggestion to delete words (empty replacement): accepting removes
+/// exactly those words in every replica, undo puts them back, and the
+/// export says "delete".
+#[tokio::test]
+async fn a_deletion_suggestion_removes_the_words_and_undo_puts_them_back() {
+    let server = Server::start().await.unwrap();
+    let m = meeting(&server).await;
+    move_to(&m.sre, "silent_reading").await;
+    let id = suggest(&m, " 障害😀は一時間続いた。", "").await;
+    for to in ["q_and_a", "proposals"] {
+        move_to(&m.sre, to).await;
+    }
+    let other = Client::connect(&m.reader.ws_url()).await.unwrap();
+    other.wait_synced().await.unwrap();
+    m.author
+        .ok(json!({"type": "accept_suggestion", "comment_id": id}))
+        .await;
+    for client in [&m.doc, &other] {
+        client
+            .wait_until(WAIT, |c| summary(c) == "We run MySQL on EC2.")
+            .await
+            .expect("the words deleted in every replica");
+    }
+    let export = reqwest::Client::new()
+        .get(server.url(&format!("/api/postmortems/{}/export.md", m.pm.id)))
+        .bearer_auth(m.pm.token("viewer"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        export.contains("say what failed — delete “障害😀は一時間続いた。”"),
+        "{export}"
+    );
+
+    m.author
+        .ok(json!({"type": "undo_accept_suggestion", "comment_id": id}))
+        .await;
+    for client in [&m.doc, &other] {
+        client
+            .wait_until(WAIT, |c| summary(c) == SUMMARY)
+            .await
+            .expect("the words back");
+    }
+}
+
 #[tokio::test]
 async fn words_changed_since_the_suggestion_are_never_overwritten() {
     let server = Server::start().await.unwrap();

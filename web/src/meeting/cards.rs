@@ -299,7 +299,14 @@ fn CardBody(
             <CommentLink session id=comment.id.clone()/>
         </header>
         {match comment.replacement.clone() {
-            // Suggesting mode: the old words struck, the new ones inserted.
+            // Suggesting mode: the old words struck, the new ones inserted
+            // (none: the words are to be deleted).
+            Some(new) if new.is_empty() => view! {
+                <p class="suggested-change suggested-deletion" aria-label=move || session.t(Key::SuggestedChange)>
+                    <del class="old-words">{comment.anchor.quote.clone()}</del>
+                    " " <span class="muted">{move || session.t(Key::DeleteTheseWords)}</span>
+                </p>
+            }.into_any(),
             Some(new) => view! {
                 <p class="suggested-change" aria-label=move || session.t(Key::SuggestedChange)>
                     <del class="old-words">{comment.anchor.quote.clone()}</del>

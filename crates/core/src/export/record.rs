@@ -227,7 +227,8 @@ fn decision_row(case: &CaseExport, c: &Comment) -> String {
     )
 }
 
-/// ` — “old” → “new”`: the words a suggestion in suggesting mode replaces.
+/// ` — “old” → “new”`: the words a suggestion in suggesting mode replaces
+/// (` — delete “old”` when it removes them).
 fn replacement(case: &CaseExport, c: &Comment) -> String {
     let Some(new) = &c.replacement else {
         return String::new();
@@ -237,6 +238,14 @@ fn replacement(case: &CaseExport, c: &Comment) -> String {
     } else {
         ("“", "”")
     };
+    if new.is_empty() {
+        let old = cell(&c.anchor.quote);
+        return if case.japanese {
+            format!(" — {open}{old}{close}を削除")
+        } else {
+            format!(" — delete {open}{old}{close}")
+        };
+    }
     format!(
         " — {open}{}{close} → {open}{}{close}",
         cell(&c.anchor.quote),

@@ -70,8 +70,8 @@ pub enum CommandKind {
         text: String,
     },
     /// A suggestion in suggesting mode: `text` says why, `replacement` is
-    /// what the anchored words should become. Accepting it writes the
-    /// replacement into the document.
+    /// what the anchored words should become (empty: delete them). Accepting
+    /// it writes the replacement into the document.
     SuggestReplacement {
         anchor: Anchor,
         text: String,

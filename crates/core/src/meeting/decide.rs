@@ -171,9 +171,10 @@ impl Meeting {
                 let text = text("suggestion", body, MAX_TEXT_CHARS)?;
                 check_anchor(anchor)?;
                 // Kept as typed: spaces at its ends are part of the words.
-                if replacement.trim().is_empty() {
+                // Empty suggests deleting the words; only spaces is a slip.
+                if !replacement.is_empty() && replacement.trim().is_empty() {
                     return Err(bad(
-                        "the replacement text is empty; to suggest deleting words, say so in a plain suggestion".into(),
+                        "the replacement text is only spaces; leave it empty to suggest deleting the words".into(),
                     ));
                 }
                 if replacement.chars().count() > MAX_REPLACEMENT_CHARS {
