@@ -32,6 +32,11 @@ async fn write_summary(server: &Server, pm: &Created, who: &Person, words: &str)
         summary.insert(&mut txn, end, words);
         summary.get_string(&txn)
     };
+    server_has_summary(server, pm, &expected).await;
+}
+
+/// Waits until the server's document has `expected` as the Summary.
+async fn server_has_summary(server: &Server, pm: &Created, expected: &str) {
     let viewer = Client::connect(&server.ws_url(&pm.id, pm.token("viewer")))
         .await
         .unwrap();
@@ -195,6 +200,7 @@ async fn an_answer_keeps_a_version_naming_its_question() {
     let (pm, facilitator, author) = meeting(&server).await;
     let participant = server.person(&pm.id, pm.token("participant"));
     let (_doc, anchor) = author.anchored_summary().await;
+    server_has_summary(&server, &pm, "We run MySQL on EC2.").await;
     facilitator
         .ok(json!({"type": "move_phase", "to": "silent_reading"}))
         .await;
@@ -336,4 +342,115 @@ async fn a_backup_restored_into_a_new_directory_carries_the_versions() {
         .unwrap()
         .iter()
         .any(|s| s["markdown"] == "復元される本文"));
+}
+
+/// The readiness findings of one rule, as `GET …/readiness` gives them.
+async fn findings_of(who: &Person, rule: &str) -> Vec<Value> {
+    let (status, readiness) = who.get("/readiness").await;
+    assert_eq!(status, 200, "{readiness}");
+    readiness["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn an_answer_left_out_of_its_section_is_advice_until_the_section_changes_or_the_qa_entry_is_enough(
+) {
+    let server = Server::start().await.unwrap();
+    let (pm, facilitator, author) = meeting(&server).await;
+    let participant = server.person(&pm.id, pm.token("participant"));
+    let (_doc, anchor) = author.anchored_summary().await;
+    server_has_summary(&server, &pm, "We run MySQL on EC2.").await;
+    facilitator
+        .ok(json!({"type": "move_phase", "to": "silent_reading"}))
+        .await;
+    let ask = |text: &'static str| {
+        let anchor = anchor.clone();
+        let participant = &participant;
+        async move {
+            let asked = participant
+                .ok(json!({"type": "post_comment", "kind": "question", "text": text, "anchor": anchor}))
+                .await;
+            asked["events"][0]["comment_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let (first, second) = (ask("Why not RDS?").await, ask("Which version?").await);
+    facilitator
+        .ok(json!({"type": "move_phase", "to": "q_and_a"}))
+        .await;
+    for q in [&first, &second] {
+        facilitator
+            .ok(json!({"type": "answer_question", "comment_id": q, "text": "Said out loud."}))
+            .await;
+    }
+    let left = findings_of(&author, "answer_not_folded").await;
+    let subjects: Vec<&Value> = left.iter().map(|f| &f["subject"]).collect();
+    assert_eq!(subjects, vec![&json!(first), &json!(second)], "{left:?}");
+    assert_eq!(
+        (&left[0]["section"], &left[0]["level"]),
+        (&json!("summary"), &json!("advice"))
+    );
+    assert!(left[0]["reason_ja"].as_str().unwrap().contains("質疑応答"));
+
+    // The facilitator says the first one's Q&A entry is enough.
+    facilitator
+        .ok(
+            json!({"type": "dismiss_finding", "rule": "answer_not_folded", "section": "summary",
+                   "subject": first, "reason": "The Q&A entry is enough"}),
+        )
+        .await;
+    let left = findings_of(&author, "answer_not_folded").await;
+    assert_eq!(left[0]["dismissed"]["reason"], "The Q&A entry is enough");
+    assert!(left[1].get("dismissed").is_none());
+
+    // The author folds the answers into the summary: nothing is left.
+    write_summary(&server, &pm, &author, " RDS lacked a plugin we need.").await;
+    assert!(findings_of(&author, "answer_not_folded").await.is_empty());
+}
+
+#[tokio::test]
+async fn the_export_says_what_the_meeting_changed() {
+    let server = Server::start().await.unwrap();
+    let (pm, facilitator, author) = meeting(&server).await;
+    write_summary(&server, &pm, &author, "Payments failed.").await;
+    let export = |path: &'static str| {
+        let url = server.url(&format!("/api/postmortems/{}/{path}?lang=en", pm.id));
+        let token = pm.token("viewer").to_owned();
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    assert!(!export("export.md")
+        .await
+        .contains("What the meeting changed"));
+    facilitator
+        .ok(json!({"type": "move_phase", "to": "silent_reading"}))
+        .await;
+    write_summary(&server, &pm, &author, " For forty minutes.").await;
+    let markdown = export("export.md").await;
+    assert!(
+        markdown.contains("### What the meeting changed"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("- **Summary:** +16 / −0\n  - added: “For forty minutes.”\n"),
+        "{markdown}"
+    );
+    let html = export("export.html").await;
+    assert!(html.contains("What the meeting changed"), "{html}");
 }

@@ -227,6 +227,37 @@ pub fn diff_versions(old: &[VersionSection], new: &[VersionSection]) -> Vec<Sect
     sections
 }
 
+/// The version "what the meeting changed" counts from: the first one kept
+/// when silent reading started.
+pub fn reading_start(versions: &[Version]) -> Option<&Version> {
+    versions
+        .iter()
+        .find(|v| v.version.reason == VersionReason::SilentReadingStarted)
+}
+
+/// Whether the section a question was about changed after its answer:
+/// its text in the version kept when `comment_id` was answered against
+/// `current`. `None` when no such version was kept.
+pub fn edited_since_answer(
+    versions: &[Version],
+    comment_id: &str,
+    section: &str,
+    current: &[VersionSection],
+) -> Option<bool> {
+    let answered = versions.iter().rev().find(|v| {
+        v.version.reason == VersionReason::Answered
+            && v.version.comment_id.as_deref() == Some(comment_id)
+    })?;
+    let text = |sections: &[VersionSection]| {
+        sections
+            .iter()
+            .find(|s| s.id == section)
+            .map(|s| s.markdown.clone())
+            .unwrap_or_default()
+    };
+    Some(text(&answered.sections) != text(current))
+}
+
 /// A version as stored: each section's text only where it changed since
 /// the version before.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -399,6 +430,30 @@ mod tests {
         );
         let same = diff_versions(&new, &new);
         assert!(same.iter().all(|s| s.change == SectionChange::Same));
+    }
+
+    #[test]
+    fn a_section_counts_as_edited_after_an_answer_only_if_its_text_changed() {
+        let answered = Version {
+            version: VersionSummary {
+                reason: VersionReason::Answered,
+                comment_id: Some("q1".into()),
+                ..summary(0)
+            },
+            sections: vec![section("system", "MySQL on EC2."), section("qa", "")],
+        };
+        let versions = [answered];
+        let same = [section("system", "MySQL on EC2."), section("qa", "Q: why?")];
+        let edited = [section("system", "MySQL on EC2: RDS lacked a plugin.")];
+        assert_eq!(
+            edited_since_answer(&versions, "q1", "system", &same),
+            Some(false)
+        );
+        assert_eq!(
+            edited_since_answer(&versions, "q1", "system", &edited),
+            Some(true)
+        );
+        assert_eq!(edited_since_answer(&versions, "q2", "system", &same), None);
     }
 
     #[test]

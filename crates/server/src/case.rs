@@ -101,7 +101,9 @@ pub fn refused_with(findings: Vec<Finding>) -> ApiError {
     ApiError::new(StatusCode::CONFLICT, refused.error).with("findings", findings)
 }
 
-/// `GET /api/postmortems/{id}/readiness` (any role).
+/// `GET /api/postmortems/{id}/readiness` (any role): the check the browser
+/// runs live, plus the answers not folded into their sections (known from
+/// the versions the server keeps, so only here).
 #[utoipa::path(
     get,
     path = "/api/postmortems/{id}/readiness",
@@ -123,10 +125,10 @@ pub async fn get_readiness(
         .meeting
         .clone();
     let doc = read_case(&app, &record.id).await?;
-    Ok(Json(Readiness::of(readiness::check(
-        &doc.sections,
-        &meeting,
-    ))))
+    let mut findings = readiness::check(&doc.sections, &meeting);
+    findings
+        .extend(crate::versions::answer_findings(&app, &record.id, &meeting, &doc.sections).await?);
+    Ok(Json(Readiness::of(findings)))
 }
 
 /// The stable read link of a case (valid while it is published).
@@ -185,6 +187,7 @@ async fn render_case(
         Some(lang) => lang.eq_ignore_ascii_case("ja"),
         None => case_is_japanese(&doc.sections),
     };
+    let changes = crate::versions::meeting_changes(app, &record.id, &doc.sections).await?;
     Ok(render(&CaseExport {
         title: &record.title,
         incident_at_ms: record.incident.map(|i| i.started_at_ms),
@@ -193,6 +196,7 @@ async fn render_case(
         draft: &doc.draft,
         meeting: &meeting,
         japanese,
+        changes: &changes,
     }))
 }
 

@@ -59,19 +59,57 @@ async fn all_versions(app: &AppState, pm: &str) -> Result<Vec<Version>, ApiError
 
 /// The document's sections now, as a version holds them.
 async fn current_sections(app: &AppState, pm: &str) -> Result<Vec<VersionSection>, ApiError> {
-    let doc = read_case(app, pm).await?;
-    Ok(doc
-        .sections
-        .into_iter()
+    Ok(version_sections(&read_case(app, pm).await?.sections))
+}
+
+/// The document's sections as a version holds them.
+pub fn version_sections(sections: &[casebook_core::readiness::SectionText]) -> Vec<VersionSection> {
+    sections
+        .iter()
         .map(|s| VersionSection {
-            custom_title: match s.section.title {
-                SectionTitle::Custom(title) => Some(title),
+            id: s.section.id.clone(),
+            custom_title: match &s.section.title {
+                SectionTitle::Custom(title) => Some(title.clone()),
                 SectionTitle::Template(_) => None,
             },
-            id: s.section.id,
-            markdown: s.markdown,
+            markdown: s.markdown.clone(),
         })
-        .collect())
+        .collect()
+}
+
+/// What the meeting changed in `sections`: the diff from the version kept
+/// when silent reading started (none before that).
+pub async fn meeting_changes(
+    app: &AppState,
+    pm: &str,
+    sections: &[casebook_core::readiness::SectionText],
+) -> Result<Vec<casebook_core::versions::SectionDiff>, ApiError> {
+    let versions = all_versions(app, pm).await?;
+    Ok(casebook_core::versions::reading_start(&versions)
+        .map(|start| diff_versions(&start.sections, &version_sections(sections)))
+        .unwrap_or_default())
+}
+
+/// The readiness findings for answers not folded into their sections
+/// (`casebook_core::readiness::answers`), from the versions kept after
+/// each answer.
+pub async fn answer_findings(
+    app: &AppState,
+    pm: &str,
+    meeting: &Meeting,
+    sections: &[casebook_core::readiness::SectionText],
+) -> Result<Vec<casebook_core::readiness::Finding>, ApiError> {
+    let versions = all_versions(app, pm).await?;
+    let current = version_sections(sections);
+    Ok(casebook_core::readiness::answers::check_answers_folded(
+        meeting,
+        &|id| {
+            let comment = meeting.comment(id)?;
+            let section = comment.anchor.section.as_str();
+            let section = section.strip_prefix("section:").unwrap_or(section);
+            casebook_core::versions::edited_since_answer(&versions, id, section, &current)
+        },
+    ))
 }
 
 /// Stores the document as it is now as the next version of `record`. The
