@@ -13,7 +13,7 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import {
   withServerLog, SCREENSHOTS, waitFor, browserSuite, skipBrowser, openAs as openPage, seed, apiRequest,
-  connectClient, PHONE, LAPTOP
+  connectClient, selectWords, PHONE, LAPTOP
 } from './helpers.mjs'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
@@ -53,6 +53,20 @@ async function append (pm, section, text) {
   writer.destroy()
 }
 
+/** Replaces `old` with `text` in a section through the reference Yjs client. */
+async function replace (pm, section, old, text) {
+  const writer = connectClient(server, pm.id, pm.tokens.author)
+  await writer.synced()
+  const t = writer.doc.getText(`section:${section}`)
+  const at = t.toString().indexOf(old)
+  writer.doc.transact(() => { t.delete(at, old.length); t.insert(at, text) })
+  const reader = connectClient(server, pm.id, pm.tokens.viewer)
+  await reader.synced()
+  await waitFor(() => reader.doc.getText(`section:${section}`).toString().includes(text), { what: `${section} edited` })
+  reader.destroy()
+  writer.destroy()
+}
+
 const EVIL = '<img src=x onerror="window.__pwned=1">'
 
 test('the history lists versions, opens one read-only and shows a word-level diff; revision shows what the meeting changed', { skip, timeout: 240_000 }, withServerLog(() => server, async (t) => {
@@ -64,6 +78,14 @@ test('the history lists versions, opens one read-only and shows a word-level dif
   await command(pm, pm.tokens.facilitator, { type: 'move_phase', to: 'silent_reading' })
   await append(pm, 'summary', 'DBのフェイルオーバー後に接続が残った。')
   await append(pm, 'impact', ` Refunds were issued. ${EVIL}`)
+  await replace(pm, 'impact', 'could not pay', 'were unable to pay')
+  // The facilitator asks about the summary in silent reading (answered later).
+  const sre = await openAs(pm.links.facilitator, 'SRE 佐藤', { locale: 'ja-JP' })
+  await selectWords(sre, 'summary', '40分間')
+  await sre.keyboard.press('Alt+KeyQ')
+  await sre.locator('#comment-text').fill('40分間のうち何分で検知しましたか？')
+  await sre.locator('#post-comment').click()
+  await sre.locator('#comment-text').waitFor({ state: 'detached' })
 
   const author = await openAs(pm.links.author, 'Aiko', { locale: 'en-US' })
 
@@ -89,8 +111,11 @@ test('the history lists versions, opens one read-only and shows a word-level dif
     assert.equal(await summary.locator('ins.diff-added').textContent(), 'DBのフェイルオーバー後に接続が残った。')
     assert.equal(await summary.locator('del').count(), 0)
     const impact = history.locator('.diff-section[data-section="impact"]')
-    assert.ok((await impact.locator('ins.diff-added').textContent()).includes(EVIL), 'the markup is shown as text')
+    assert.ok((await impact.locator('ins.diff-added').allTextContents()).join('').includes(EVIL), 'the markup is shown as text')
     assert.equal(await history.locator('.diff img').count(), 0, 'no element from user text')
+    // Words changed around a space read as one change.
+    assert.equal(await impact.locator('del.diff-removed').textContent(), 'could not')
+    assert.equal(await impact.locator('ins.diff-added').first().textContent(), 'were unable to')
     assert.equal(await author.evaluate(() => window.__pwned), undefined)
     assert.match(await impact.locator('.diff-counts').textContent(), /^\+\d+ \/ −0 characters$/)
     await history.locator('.diff-section').first().scrollIntoViewIfNeeded()
@@ -111,10 +136,13 @@ test('the history lists versions, opens one read-only and shows a word-level dif
   })
 
   await t.test('in revision, the facilitator sees what the meeting changed, in Japanese, on a laptop and a phone', async () => {
-    for (const to of ['q_and_a', 'proposals', 'kudos', 'revision']) {
+    const meeting = await api('GET', `/api/postmortems/${pm.id}/meeting`, pm.tokens.facilitator)
+    const question = meeting.body.state.comments[0].id
+    await command(pm, pm.tokens.facilitator, { type: 'move_phase', to: 'q_and_a' })
+    await command(pm, pm.tokens.author, { type: 'answer_question', comment_id: question, text: '3分で検知した。' })
+    for (const to of ['proposals', 'kudos', 'revision']) {
       await command(pm, pm.tokens.facilitator, { type: 'move_phase', to })
     }
-    const sre = await openAs(pm.links.facilitator, 'SRE 佐藤', { locale: 'ja-JP' })
     const changes = sre.locator('#meeting-changes')
     await changes.locator('h2', { hasText: '会議で変わったこと' }).waitFor()
     const summary = changes.locator('.diff-section[data-section="summary"]')
@@ -129,6 +157,39 @@ test('the history lists versions, opens one read-only and shows a word-level dif
     assert.ok(await sre.evaluate(() => document.documentElement.scrollWidth <= 390), 'the changes fit a phone')
     await shot(sre, 'versions-meeting-changed-phone')
     await sre.setViewportSize(LAPTOP)
+  })
+
+  await t.test('the answered question in revision shows that its section was not edited since the answer', async () => {
+    const item = sre.locator('.revision-item', { has: sre.locator('.comment-text', { hasText: '40分間のうち' }) })
+    await item.locator('.answer-edits-open').click()
+    await item.locator('.answer-not-folded').waitFor()
+    assert.match(await item.locator('.answer-not-folded').textContent(), /回答の後、このセクションは編集されていません/)
+    await item.scrollIntoViewIfNeeded()
+    await shot(sre, 'versions-answer-edits-ja')
+  })
+
+  await t.test('the answer left out of the summary is listed, and one click says the Q&A entry is enough', async () => {
+    const item = sre.locator('#readiness li[data-rule="answer_not_folded"]')
+    await item.waitFor()
+    assert.equal(await item.getAttribute('data-section'), 'summary')
+    assert.match(await item.locator('.finding-reason').textContent(), /質疑応答にしかありません/)
+    await item.scrollIntoViewIfNeeded()
+    await shot(sre, 'versions-answer-not-folded-ja')
+    await item.locator('.qa-entry-enough').click()
+    await item.locator('.finding-dismissal', { hasText: '質疑応答の記録で十分' }).waitFor()
+    const readiness = await api('GET', `/api/postmortems/${pm.id}/readiness`, pm.tokens.viewer)
+    const finding = readiness.body.findings.find((f) => f.rule === 'answer_not_folded')
+    assert.equal(finding.dismissed.reason, '質疑応答の記録で十分')
+  })
+
+  await t.test('after the author folds the answer in, the revision item shows the edit', async () => {
+    await append(pm, 'summary', '\n検知まで3分。')
+    const item = sre.locator('.revision-item', { has: sre.locator('.comment-text', { hasText: '40分間のうち' }) })
+    await item.locator('.answer-edits-open').click()
+    await waitFor(async () => (await item.locator('ins.diff-added').count()) > 0, { what: 'the edit since the answer' })
+    assert.equal(await item.locator('ins.diff-added').textContent(), '\n検知まで3分。')
+    await item.scrollIntoViewIfNeeded()
+    await shot(sre, 'versions-answer-edits-after-ja')
     assert.deepEqual(sre.errors, [])
   })
 

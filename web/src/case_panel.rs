@@ -224,6 +224,30 @@ fn FindingItem(
         }
     };
     let asking = RwSignal::new(false);
+    // An answer not folded into its section: one click says the Q&A entry
+    // is enough (a dismissal with that reason).
+    let qa_answer = finding.rule == Rule::AnswerNotFolded;
+    let enough = {
+        let finding = finding.clone();
+        let on_dismissed = on_dismissed.clone();
+        move |_| {
+            let command = CommandKind::DismissFinding {
+                rule: finding.rule,
+                section: finding.section.clone(),
+                subject: finding.subject.clone(),
+                reason: t(lang.get_untracked(), Key::QaEntryEnough).to_owned(),
+            };
+            let Ok(command) = serde_json::to_value(&command) else {
+                return;
+            };
+            let on_dismissed = on_dismissed.clone();
+            session.send(command, move |ok| {
+                if ok {
+                    on_dismissed();
+                }
+            });
+        }
+    };
     view! {
         <li data-rule=rule data-section=data_section data-level=data_level class=level>
             <a href=href>
@@ -234,7 +258,12 @@ fn FindingItem(
                 <span class="finding-reason">{move || reason.reason(lang.get() == Lang::Ja).to_owned()}</span>
             </a>
             {dismissal}
-            <Show when=move || may_dismiss && session.can(Action::DismissFinding) && !asking.get()>
+            <Show when=move || qa_answer && may_dismiss && session.can(Action::DismissFinding)>
+                <button type="button" class="link-button qa-entry-enough" on:click=enough.clone()>
+                    {move || t(lang.get(), Key::QaEntryEnough)}
+                </button>
+            </Show>
+            <Show when=move || !qa_answer && may_dismiss && session.can(Action::DismissFinding) && !asking.get()>
                 <button type="button" class="link-button dismiss-finding" on:click=move |_| asking.set(true)>
                     {move || t(lang.get(), Key::DismissFinding)}
                 </button>

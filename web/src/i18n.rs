@@ -320,6 +320,10 @@ pub enum Key {
     MeetingChangedHint,
     NoBaseline,
     Refresh,
+    QaEntryEnough,
+    EditsSinceAnswer,
+    NoVersionAtAnswer,
+    NotEditedSinceAnswer,
 }
 
 /// The text of `key` in `lang`.
@@ -871,6 +875,14 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, NoBaseline) => "黙読の開始時の版がないため、比較できません。",
         (En, Refresh) => "Refresh",
         (Ja, Refresh) => "更新",
+        (En, QaEntryEnough) => "The Q&A entry is enough",
+        (Ja, QaEntryEnough) => "質疑応答の記録で十分",
+        (En, EditsSinceAnswer) => "Edits to its section since this answer",
+        (Ja, EditsSinceAnswer) => "この回答以降のセクションの編集",
+        (En, NoVersionAtAnswer) => "No version was kept when this was answered.",
+        (Ja, NoVersionAtAnswer) => "この回答の時点の版がありません。",
+        (En, NotEditedSinceAnswer) => "Its section has not been edited since the answer: fold the answer into the text, or mark that the Q&A entry is enough.",
+        (Ja, NotEditedSinceAnswer) => "回答の後、このセクションは編集されていません。回答を本文に反映するか、質疑応答の記録で十分であることを記録してください。",
     }
 }
 

@@ -329,3 +329,51 @@ pub fn MeetingChanges(session: Session) -> impl IntoView {
         </section>
     }
 }
+
+/// Under an answered question in revision: the edits made to its section
+/// since the answer (the diff from the version kept when it was answered),
+/// loaded when asked for.
+#[component]
+pub fn AnswerEdits(session: Session, comment_id: String, section: String) -> impl IntoView {
+    let shown = RwSignal::new(None::<Result<Option<SectionDiff>, String>>);
+    let section = section
+        .strip_prefix("section:")
+        .unwrap_or(&section)
+        .to_owned();
+    let load = move |_| {
+        let (comment_id, section) = (comment_id.clone(), section.clone());
+        spawn_local(async move {
+            let token = session.command_token().await;
+            let pm = session.pm();
+            let result = async {
+                let list = call::<VersionList>("GET", &path(&pm, ""), &token, None).await?;
+                let Some(answered) = list.versions.iter().rev().find(|v| {
+                    v.reason == VersionReason::Answered
+                        && v.comment_id.as_deref() == Some(comment_id.as_str())
+                }) else {
+                    return Ok(None);
+                };
+                let rest = format!("/{}/diff?to=current", answered.id);
+                let diff = call::<VersionDiff>("GET", &path(&pm, &rest), &token, None).await?;
+                Ok(diff.sections.into_iter().find(|s| s.id == section))
+            }
+            .await;
+            shown.set(Some(result.map_err(failed)));
+        });
+    };
+    view! {
+        <div class="answer-edits">
+            <button type="button" class="link-button answer-edits-open" on:click=load>
+                {move || session.t(Key::EditsSinceAnswer)}
+            </button>
+            {move || shown.get().map(|result| match result {
+                Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+                Ok(None) => view! { <p class="muted">{move || session.t(Key::NoVersionAtAnswer)}</p> }.into_any(),
+                Ok(Some(diff)) if diff.change == SectionChange::Same => view! {
+                    <p class="muted answer-not-folded">{move || session.t(Key::NotEditedSinceAnswer)}</p>
+                }.into_any(),
+                Ok(Some(diff)) => view! { <DiffView session sections=vec![diff]/> }.into_any(),
+            })}
+        </div>
+    }
+}

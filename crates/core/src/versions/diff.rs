@@ -94,16 +94,29 @@ fn diff_hunk(pieces: &mut Pieces, old: &str, new: &str) {
         pieces.push(PieceKind::Added, new);
         return;
     }
-    for op in capture_diff_slices(Algorithm::Myers, &old_tokens, &new_tokens) {
-        let (old_range, new_range) = (op.old_range(), op.new_range());
+    let ops = capture_diff_slices(Algorithm::Myers, &old_tokens, &new_tokens);
+    let (mut removed, mut added) = (String::new(), String::new());
+    for (i, op) in ops.iter().enumerate() {
+        let old_text = old_tokens[op.old_range()].concat();
+        let new_text = new_tokens[op.new_range()].concat();
+        let between_changes = i > 0 && i + 1 < ops.len();
         match op {
-            DiffOp::Equal { .. } => pieces.push(PieceKind::Same, &old_tokens[old_range].concat()),
+            // White space alone between two changes reads as part of one
+            // change: "[-could not-]{+were unable to+}", not
+            // "[-could-]{+were+} [-not-]{+unable to+}".
+            DiffOp::Equal { .. } if !(between_changes && old_text.trim().is_empty()) => {
+                pieces.push(PieceKind::Removed, &std::mem::take(&mut removed));
+                pieces.push(PieceKind::Added, &std::mem::take(&mut added));
+                pieces.push(PieceKind::Same, &old_text);
+            }
             _ => {
-                pieces.push(PieceKind::Removed, &old_tokens[old_range].concat());
-                pieces.push(PieceKind::Added, &new_tokens[new_range].concat());
+                removed.push_str(&old_text);
+                added.push_str(&new_text);
             }
         }
     }
+    pieces.push(PieceKind::Removed, &removed);
+    pieces.push(PieceKind::Added, &added);
 }
 
 /// Pieces being built: empty text is dropped and a piece of the kind of the
@@ -189,6 +202,14 @@ mod tests {
         assert_eq!(
             shown("We restarted the pods.", "We drained the pods."),
             "We [-restarted-]{+drained+} the pods."
+        );
+    }
+
+    #[test]
+    fn words_changed_around_a_space_read_as_one_change() {
+        assert_eq!(
+            shown("customers could not pay.", "customers were unable to pay."),
+            "customers [-could not-]{+were unable to+} pay."
         );
     }
 
