@@ -117,7 +117,7 @@ test('the history lists versions, opens one read-only and shows a word-level dif
     assert.equal(await impact.locator('del.diff-removed').textContent(), 'could not')
     assert.equal(await impact.locator('ins.diff-added').first().textContent(), 'were unable to')
     assert.equal(await author.evaluate(() => window.__pwned), undefined)
-    assert.match(await impact.locator('.diff-counts').textContent(), /^\+\d+ \/ −0 characters$/)
+    assert.match(await impact.locator('.diff-counts').textContent(), /^\+\d+ \/ −8 characters$/)
     await history.locator('.diff-section').first().scrollIntoViewIfNeeded()
     await shot(author, 'versions-diff-en')
   })
