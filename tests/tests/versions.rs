@@ -453,4 +453,22 @@ async fn the_export_says_what_the_meeting_changed() {
     );
     let html = export("export.html").await;
     assert!(html.contains("What the meeting changed"), "{html}");
+
+    // The read page is for anyone with the link: the case as published,
+    // without the words its authors removed.
+    for to in ["q_and_a", "proposals", "kudos", "revision"] {
+        facilitator
+            .ok(json!({"type": "move_phase", "to": to}))
+            .await;
+    }
+    facilitator
+        .ok(json!({"type": "move_phase", "to": "published", "override_reason": "a test"}))
+        .await;
+    let read = reqwest::get(server.url(&format!("/read/{}", pm.id)))
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200);
+    let read = read.text().await.unwrap();
+    assert!(read.contains("For forty minutes."), "{read}");
+    assert!(!read.contains("What the meeting changed"), "{read}");
 }
