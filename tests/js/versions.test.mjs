@@ -133,6 +133,11 @@ test('the history lists versions, opens one read-only and shows a word-level dif
     assert.equal(await view.locator('textarea, [contenteditable="true"]').count(), 0, 'read-only')
     await view.scrollIntoViewIfNeeded()
     await shot(author, 'versions-open-en')
+    await author.setViewportSize(PHONE)
+    await author.locator('#history').scrollIntoViewIfNeeded()
+    assert.ok(await author.evaluate(() => document.documentElement.scrollWidth <= 390), 'the history fits a phone')
+    await shot(author, 'versions-history-phone')
+    await author.setViewportSize(LAPTOP)
   })
 
   await t.test('in revision, the facilitator sees what the meeting changed, in Japanese, on a laptop and a phone', async () => {
