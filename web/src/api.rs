@@ -148,3 +148,15 @@ pub async fn put_incident(
     let body = serde_json::to_string(incident).map_err(|e| ApiError::Network(e.to_string()))?;
     call("PUT", &path, token, Some(body)).await
 }
+
+/// `GET …/readiness`: the server's findings (with those only it can make).
+pub async fn readiness(
+    id: &str,
+    token: &str,
+) -> Result<casebook_core::readiness::Readiness, ApiError> {
+    let path = format!(
+        "/api/postmortems/{}/readiness",
+        js_sys::encode_uri_component(id)
+    );
+    call("GET", &path, token, None).await
+}

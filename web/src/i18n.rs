@@ -306,6 +306,30 @@ pub enum Key {
     QueueOrder,
     OrderPosted,
     OrderVotes,
+    History,
+    HistoryHint,
+    SaveVersion,
+    VersionLabel,
+    VersionLabelPlaceholder,
+    NoVersions,
+    OpenVersion,
+    CompareWithNow,
+    CloseVersion,
+    ReadOnlyVersion,
+    Now,
+    VersionSilentReading,
+    VersionRevision,
+    VersionPublished,
+    VersionAnswered,
+    NoChanges,
+    MeetingChanged,
+    MeetingChangedHint,
+    NoBaseline,
+    Refresh,
+    QaEntryEnough,
+    EditsSinceAnswer,
+    NoVersionAtAnswer,
+    NotEditedSinceAnswer,
 }
 
 /// The text of `key` in `lang`.
@@ -829,6 +853,54 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, OrderPosted) => "投稿順",
         (En, OrderVotes) => "Most +1 first",
         (Ja, OrderVotes) => "+1の多い順",
+        (En, History) => "History",
+        (Ja, History) => "履歴",
+        (En, HistoryHint) => "Versions of the document, kept when silent reading and revision start, at publication, and whenever someone saves one.",
+        (Ja, HistoryHint) => "文書の版です。黙読と改訂の開始時、公開時、そして誰かが保存したときに残ります。",
+        (En, SaveVersion) => "Save a version",
+        (Ja, SaveVersion) => "版を保存",
+        (En, VersionLabel) => "Name of the version",
+        (Ja, VersionLabel) => "版の名前",
+        (En, VersionLabelPlaceholder) => "e.g. Before the meeting",
+        (Ja, VersionLabelPlaceholder) => "例：会議の前",
+        (En, NoVersions) => "No versions yet. One is kept when silent reading starts.",
+        (Ja, NoVersions) => "まだ版はありません。黙読が始まると最初の版が残ります。",
+        (En, OpenVersion) => "Open",
+        (Ja, OpenVersion) => "開く",
+        (En, CompareWithNow) => "Compare with now",
+        (Ja, CompareWithNow) => "現在と比較",
+        (En, CloseVersion) => "Close",
+        (Ja, CloseVersion) => "閉じる",
+        (En, ReadOnlyVersion) => "an earlier version, read-only",
+        (Ja, ReadOnlyVersion) => "以前の版（閲覧のみ）",
+        (En, Now) => "now",
+        (Ja, Now) => "現在",
+        (En, VersionSilentReading) => "Silent reading started",
+        (Ja, VersionSilentReading) => "黙読の開始時",
+        (En, VersionRevision) => "Revision started",
+        (Ja, VersionRevision) => "改訂の開始時",
+        (En, VersionPublished) => "Published",
+        (Ja, VersionPublished) => "公開時",
+        (En, VersionAnswered) => "Question answered",
+        (Ja, VersionAnswered) => "質問への回答時",
+        (En, NoChanges) => "Nothing has changed.",
+        (Ja, NoChanges) => "変更はありません。",
+        (En, MeetingChanged) => "What the meeting changed",
+        (Ja, MeetingChanged) => "会議で変わったこと",
+        (En, MeetingChangedHint) => "Per section, the text added and removed since silent reading started.",
+        (Ja, MeetingChangedHint) => "黙読の開始から、セクションごとに追加・削除された文章です。",
+        (En, NoBaseline) => "No version was kept when silent reading started, so there is nothing to compare with.",
+        (Ja, NoBaseline) => "黙読の開始時の版がないため、比較できません。",
+        (En, Refresh) => "Refresh",
+        (Ja, Refresh) => "更新",
+        (En, QaEntryEnough) => "The Q&A entry is enough",
+        (Ja, QaEntryEnough) => "質疑応答の記録で十分",
+        (En, EditsSinceAnswer) => "Edits to its section since this answer",
+        (Ja, EditsSinceAnswer) => "この回答以降のセクションの編集",
+        (En, NoVersionAtAnswer) => "No version was kept when this was answered.",
+        (Ja, NoVersionAtAnswer) => "この回答の時点の版がありません。",
+        (En, NotEditedSinceAnswer) => "Its section has not been edited since the answer: fold the answer into the text, or mark that the Q&A entry is enough.",
+        (Ja, NotEditedSinceAnswer) => "回答の後、このセクションは編集されていません。回答を本文に反映するか、質疑応答の記録で十分であることを記録してください。",
     }
 }
 
@@ -1101,5 +1173,22 @@ mod tests {
         assert!(ja.starts_with("全員が12分間黙読します。"), "{ja}");
         let one = instruction(Lang::En, Instruction::WatchReaders, Some(1));
         assert!(one.starts_with("Everyone reads for 1 minute:"), "{one}");
+    }
+}
+
+/// "+12 / −3 characters": how much a section changed.
+pub fn changed_counts(lang: Lang, added: u32, removed: u32) -> String {
+    match lang {
+        Lang::En => format!("+{added} / −{removed} characters"),
+        Lang::Ja => format!("+{added}字 / −{removed}字"),
+    }
+}
+
+/// "3 sections unchanged" under a diff.
+pub fn unchanged_sections(lang: Lang, count: usize) -> String {
+    match lang {
+        Lang::En if count == 1 => "1 section unchanged".to_owned(),
+        Lang::En => format!("{count} sections unchanged"),
+        Lang::Ja => format!("変更のないセクション：{count}件"),
     }
 }

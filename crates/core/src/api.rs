@@ -173,6 +173,12 @@ pub struct Invite {
 pub use crate::case::ReadLink;
 /// `GET /api/postmortems/{id}/readiness` (its rules live in [`crate::readiness`]).
 pub use crate::readiness::Readiness;
+/// `…/versions` and `…/versions/{version}[/diff]` (with the diff, in
+/// [`crate::versions`]).
+pub use crate::versions::{
+    DiffPiece, PieceKind, SaveVersion, SectionChange, SectionDiff, Version, VersionDiff,
+    VersionList, VersionReason, VersionSection, VersionSummary,
+};
 
 /// One meeting's insights: `GET /api/postmortems/{id}/insights`, and each
 /// entry of `GET /api/insights`.

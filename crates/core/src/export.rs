@@ -53,6 +53,9 @@ pub struct CaseExport<'a> {
     pub meeting: &'a Meeting,
     /// Section titles and labels in Japanese.
     pub japanese: bool,
+    /// What the meeting changed: per section, from the version kept when
+    /// silent reading started to the document exported (empty: none kept).
+    pub changes: &'a [crate::versions::SectionDiff],
 }
 
 pub(crate) const MARK_METADATA: &str = "<!-- casebook:metadata -->";

@@ -135,6 +135,12 @@ impl<S: Store> Store for GatedStore<S> {
     fn secret(&self, name: &str, make: &dyn Fn() -> Vec<u8>) -> Result<Vec<u8>, StoreError> {
         self.writing(|s| s.secret(name, make))
     }
+    fn append_version(&self, postmortem: &str, seq: u64, version: &[u8]) -> Result<(), StoreError> {
+        self.writing(|s| s.append_version(postmortem, seq, version))
+    }
+    fn versions(&self, postmortem: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.inner.versions(postmortem)
+    }
     fn dump(&self) -> Result<Vec<DumpedTree>, StoreError> {
         let _alone = self.gate.write().unwrap_or_else(|p| p.into_inner());
         self.inner.dump()

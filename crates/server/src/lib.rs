@@ -49,6 +49,7 @@ pub mod room;
 pub mod store;
 pub mod sync;
 pub mod upgrade;
+pub mod versions;
 pub mod web;
 
 use auth::Auth;
@@ -128,6 +129,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(invite::join))
         .routes(routes!(meeting::command))
         .routes(routes!(meeting::get_meeting))
+        .routes(routes!(versions::list, versions::save))
+        .routes(routes!(versions::get))
+        .routes(routes!(versions::diff))
         .routes(routes!(invite::revoke))
         .routes(routes!(sync::sync_handler))
         .routes(routes!(sync::meeting_handler))

@@ -90,7 +90,7 @@ pub struct Meetings {
     next_socket: AtomicU64,
 }
 
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
@@ -251,7 +251,7 @@ pub async fn reproject(app: &AppState, record: &PostmortemRecord) -> Result<(), 
 }
 
 /// Who a token speaks for, as the meeting engine sees them.
-fn actor(access: &Access) -> Actor {
+pub(crate) fn actor(access: &Access) -> Actor {
     match access {
         Access::Admin => Actor {
             participant_id: "admin".into(),
@@ -437,7 +437,42 @@ async fn after_events(
             }
         }
     }
+    keep_versions(app, record, meeting, events).await;
     write_entries(&app.rooms, &record.id, meeting, first_seq, events).await;
+}
+
+/// Keeps the versions of the document that `events` call for: on entering
+/// silent reading, revision or publication, and after each answer. A
+/// failure is logged: the events are stored and stand without it.
+async fn keep_versions(
+    app: &AppState,
+    record: &PostmortemRecord,
+    meeting: &Meeting,
+    events: &[Event],
+) {
+    use casebook_core::versions::VersionReason;
+    for event in events {
+        let (reason, comment_id) = match &event.change {
+            Change::PhaseMoved { to, .. } => match VersionReason::on_entering(*to) {
+                Some(reason) => (reason, None),
+                None => continue,
+            },
+            Change::QuestionAnswered { comment_id, .. } => {
+                (VersionReason::Answered, Some(comment_id.clone()))
+            }
+            _ => continue,
+        };
+        let keep = crate::versions::Keep {
+            reason,
+            label: None,
+            comment_id,
+            by: None,
+            at_ms: event.at_ms,
+        };
+        if let Err(e) = crate::versions::keep(app, record, meeting, keep).await {
+            tracing::error!(postmortem = %record.id, error = ?e, "version not kept");
+        }
+    }
 }
 
 /// What an event writes into a section of the document: a new Markdown

@@ -115,6 +115,13 @@ pub trait Store: Send + Sync + 'static {
     fn meeting_events(&self, postmortem: &str) -> Result<Vec<Vec<u8>>, StoreError>;
     /// A secret by name, created with `make` (and stored durably) on first use.
     fn secret(&self, name: &str, make: &dyn Fn() -> Vec<u8>) -> Result<Vec<u8>, StoreError>;
+    /// Appends one version of a postmortem's document (a JSON
+    /// `casebook_core::versions::StoredVersion`) durably, as number `seq`.
+    /// The caller numbers versions from [`Store::versions`]'s length and
+    /// serialises appends per postmortem (under the meeting's lock).
+    fn append_version(&self, postmortem: &str, seq: u64, version: &[u8]) -> Result<(), StoreError>;
+    /// A postmortem's stored versions, in order.
+    fn versions(&self, postmortem: &str) -> Result<Vec<Vec<u8>>, StoreError>;
     /// Everything stored, tree by tree (for backups; see `backup.rs`, whose
     /// `GatedStore` makes it a consistent point in time).
     fn dump(&self) -> Result<Vec<DumpedTree>, StoreError>;
@@ -136,6 +143,7 @@ pub struct SledStore {
     secrets: sled::Tree,
     invites: sled::Tree,
     meeting_events: sled::Tree,
+    versions: sled::Tree,
 }
 
 /// Log entries a snapshot removes per sled batch (see `write_snapshot`).
@@ -200,6 +208,7 @@ impl SledStore {
             secrets: db.open_tree("secrets")?,
             invites: db.open_tree("invites")?,
             meeting_events: db.open_tree("meeting_events")?,
+            versions: db.open_tree("versions")?,
             db,
         })
     }
@@ -388,6 +397,20 @@ impl Store for SledStore {
         self.secrets.insert(name.as_bytes(), value.as_slice())?;
         self.db.flush()?;
         Ok(value)
+    }
+
+    fn append_version(&self, postmortem: &str, seq: u64, version: &[u8]) -> Result<(), StoreError> {
+        self.versions.insert(log_key(postmortem, seq), version)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    fn versions(&self, postmortem: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.versions
+            .scan_prefix(log_prefix(postmortem))
+            .values()
+            .map(|v| Ok(v?.to_vec()))
+            .collect()
     }
 
     fn dump(&self) -> Result<Vec<DumpedTree>, StoreError> {

@@ -23,6 +23,7 @@ mod cards;
 mod commands;
 mod composer;
 mod drafts;
+mod history;
 mod invites;
 mod kudos;
 mod link;
