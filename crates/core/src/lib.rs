@@ -48,6 +48,7 @@ pub mod document;
 pub mod export;
 pub mod guide;
 pub mod headings;
+pub mod image;
 pub mod import;
 pub mod insights;
 pub mod library;

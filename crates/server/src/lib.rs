@@ -14,6 +14,8 @@
 //! - [`meeting`]: meeting commands through the core engine, stored as events.
 //! - [`insights`]: facilitator insights as JSON.
 //! - [`library`]: the tantivy index of published cases and `/api/library`.
+//! - [`images`]: images pasted into the document: upload (checked by
+//!   their bytes), and serving them so that they can only ever be images.
 //! - [`case`]: the case as a whole: readiness, the publishing check, the
 //!   read link, export and import.
 //! - [`store`]: sled storage behind a trait; [`commit`]: group commit;
@@ -35,6 +37,7 @@ pub mod commit;
 pub mod error;
 pub mod flags;
 pub mod headers;
+pub mod images;
 pub mod insights;
 pub mod invite;
 pub mod library;
@@ -67,6 +70,8 @@ pub struct ServerConfig {
     pub max_frame_bytes: usize,
     /// Sockets, message rate, awareness and document size.
     pub limits: Arc<limits::Limits>,
+    /// Image uploads: largest image, most images per postmortem.
+    pub images: images::ImageSettings,
 }
 
 impl ServerConfig {
@@ -121,6 +126,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(case::export_markdown))
         .routes(routes!(case::export_html))
         .routes(routes!(case::read_page))
+        .routes(routes!(images::upload))
+        .routes(routes!(images::get_image))
         .routes(routes!(library::get_library))
         .routes(routes!(insights::get_all_insights))
         .routes(routes!(insights::get_meeting_insights))
