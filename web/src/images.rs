@@ -26,7 +26,9 @@ pub fn image_files(transfer: Option<DataTransfer>) -> Vec<File> {
 /// pasted from the clipboard is just "image").
 fn alt_text(file: &File) -> String {
     let name = file.name();
-    let stem = name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem);
+    let stem = name
+        .rsplit_once('.')
+        .map_or(name.as_str(), |(stem, _)| stem);
     stem.replace(['_', '-'], " ").trim().to_owned()
 }
 
@@ -57,12 +59,7 @@ fn insert(client: &Client, section: &str, textarea: &HtmlTextAreaElement, text: 
         _ => "\n\n",
     };
     let block = format!("{lead}{text}\n");
-    let _ = textarea.set_range_text_with_start_and_end_and_mode(
-        &block,
-        start,
-        end,
-        "end",
-    );
+    let _ = textarea.set_range_text_with_start_and_end_and_mode(&block, start, end, "end");
     client.on_input(section);
 }
 

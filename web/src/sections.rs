@@ -370,7 +370,11 @@ fn SectionView(
     let on_dragover = move |ev: web_sys::DragEvent| {
         let files = ev
             .data_transfer()
-            .map(|t| t.types().iter().any(|t| t.as_string().as_deref() == Some("Files")))
+            .map(|t| {
+                t.types()
+                    .iter()
+                    .any(|t| t.as_string().as_deref() == Some("Files"))
+            })
             .unwrap_or(false);
         if files && images_allowed.get_untracked() {
             ev.prevent_default();

@@ -44,6 +44,7 @@ pub mod api;
 pub mod case;
 pub mod close;
 pub mod comment;
+pub mod diagram;
 pub mod document;
 pub mod export;
 pub mod guide;

@@ -18,7 +18,11 @@
 //!   host; a remote `http(s)` image becomes a link with its alt text, any
 //!   other image its alt text alone;
 //! - a code block's language becomes a class of letters, digits, `-`, `_`
-//!   and `+` only.
+//!   and `+` only;
+//! - a ```` ```mermaid ```` block becomes a figure whose image the server
+//!   draws from its source ([`crate::diagram`]), the one piece of HTML
+//!   made here rather than by the writer (its source is escaped into an
+//!   attribute and base64url in its address).
 //!
 //! Text, titles and URLs are escaped by pulldown-cmark's writer.
 
@@ -84,6 +88,8 @@ fn safe_events<'a>(events: impl Iterator<Item = Event<'a>>) -> impl Iterator<Ite
 pub(crate) struct Sanitizer {
     links: Vec<bool>,
     images: Vec<ImageAs>,
+    /// The source of the ```mermaid block being read, if in one.
+    diagram: Option<String>,
 }
 
 /// What an image of the Markdown is written as.
@@ -100,7 +106,33 @@ enum ImageAs {
 impl Sanitizer {
     /// The event to write instead of `event`, or `None` to drop it.
     pub(crate) fn pass<'a>(&mut self, event: Event<'a>) -> Option<Event<'a>> {
+        if let Some(source) = &mut self.diagram {
+            return match event {
+                Event::Text(text) => {
+                    source.push_str(&text);
+                    None
+                }
+                Event::End(TagEnd::CodeBlock) => {
+                    let source = self.diagram.take().unwrap_or_default();
+                    Some(match crate::diagram::mermaid_figure(&source) {
+                        Some(figure) => Event::Html(CowStr::from(figure)),
+                        // Too long to draw: its source, as a code block.
+                        None => Event::Html(CowStr::from(format!(
+                            "<pre><code class=\"language-mermaid\">{}</code></pre>\n",
+                            crate::export::escape_html(&source)
+                        ))),
+                    })
+                }
+                _ => None,
+            };
+        }
         match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang)))
+                if crate::diagram::is_mermaid(&safe_language(&lang)) =>
+            {
+                self.diagram = Some(String::new());
+                None
+            }
             Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
             Event::Start(Tag::HtmlBlock) => Some(Event::Start(Tag::Paragraph)),
             Event::End(TagEnd::HtmlBlock) => Some(Event::End(TagEnd::Paragraph)),
@@ -289,6 +321,26 @@ mod tests {
         );
         let html = to_safe_html("![x](//tracker.example/p.gif) ![y](data:image/png;base64,AA)");
         assert_eq!(html, "<p><a href=\"//tracker.example/p.gif\">x</a> y</p>\n");
+    }
+
+    #[test]
+    fn a_mermaid_block_becomes_a_drawn_figure_and_its_source_cannot_break_out() {
+        let html = to_safe_html(
+            "Before\n\n```mermaid\nsequenceDiagram\n  LB->>API: \"><script>alert(1)</script>\n```\n\nAfter",
+        );
+        assert!(html.starts_with("<p>Before</p>\n<figure class=\"diagram\"><img src=\"/api/diagrams/mermaid.svg?source="), "{html}");
+        assert!(html.ends_with("</figure>\n<p>After</p>\n"), "{html}");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(
+            html.contains("alt=\"sequenceDiagram\n  LB-&gt;&gt;API: &quot;&gt;&lt;script&gt;"),
+            "{html}"
+        );
+        // Other code blocks stay code.
+        let html = to_safe_html("```rust\nfn main() {}\n```");
+        assert!(
+            html.starts_with("<pre><code class=\"language-rust\">"),
+            "{html}"
+        );
     }
 
     #[test]

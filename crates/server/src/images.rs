@@ -196,12 +196,13 @@ pub async fn get_image(
     Ok(response)
 }
 
-/// `html` (a rendered case) with every image of postmortem `pm` it shows
-/// put inside it as a `data:` URL, so the HTML export is one file that
-/// shows its images offline, without the server and without a token.
-/// Only `src="…"` attributes that the sanitising renderer wrote for an
-/// uploaded image of this postmortem are replaced; an image it cannot find
-/// keeps its address.
+/// `html` (a rendered case) with every image of postmortem `pm` and every
+/// Mermaid diagram it shows put inside it as a `data:` URL (a diagram as
+/// its sanitised SVG, still shown through `<img>`, so it runs nothing), so
+/// the HTML export is one file that shows them offline, without the server
+/// and without a token. Only `src="…"` attributes that the sanitising
+/// renderer wrote for an uploaded image of this postmortem or a diagram are
+/// replaced; an image it cannot find keeps its address.
 pub async fn inline_images(app: &AppState, pm: &str, html: String) -> Result<String, ApiError> {
     use base64::Engine;
     const SRC: &str = "src=\"";
@@ -227,7 +228,20 @@ pub async fn inline_images(app: &AppState, pm: &str, html: String) -> Result<Str
                         ))
                     })
             }
-            _ => None,
+            _ => match url
+                .strip_prefix(casebook_core::diagram::MERMAID_PATH)
+                .and_then(|q| q.strip_prefix("?source="))
+                .map(crate::diagram::decode_source)
+            {
+                Some(Ok(source)) => {
+                    let svg = crate::diagram::draw(source).await;
+                    Some(format!(
+                        "data:image/svg+xml;base64,{}",
+                        base64::engine::general_purpose::STANDARD.encode(svg)
+                    ))
+                }
+                _ => None,
+            },
         };
         out.push_str(inline.as_deref().unwrap_or(url));
         rest = &after[end..];

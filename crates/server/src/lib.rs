@@ -16,6 +16,7 @@
 //! - [`library`]: the tantivy index of published cases and `/api/library`.
 //! - [`images`]: images pasted into the document: upload (checked by
 //!   their bytes), and serving them so that they can only ever be images.
+//! - [`diagram`]: ```mermaid blocks drawn as sanitised, static SVG.
 //! - [`case`]: the case as a whole: readiness, the publishing check, the
 //!   read link, export and import.
 //! - [`store`]: sled storage behind a trait; [`commit`]: group commit;
@@ -34,6 +35,7 @@ pub mod auth;
 pub mod backup;
 pub mod case;
 pub mod commit;
+pub mod diagram;
 pub mod error;
 pub mod flags;
 pub mod headers;
@@ -128,6 +130,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(case::read_page))
         .routes(routes!(images::upload))
         .routes(routes!(images::get_image))
+        .routes(routes!(diagram::mermaid_svg))
         .routes(routes!(library::get_library))
         .routes(routes!(insights::get_all_insights))
         .routes(routes!(insights::get_meeting_insights))
