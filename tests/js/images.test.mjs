@@ -127,3 +127,58 @@ test('an image pasted or dropped into a section is uploaded, inserted for everyo
     await shot(ja, 'images-phone-ja')
   })
 }))
+
+const REQUEST_PATH = [
+  'sequenceDiagram',
+  '    participant LB as Load balancer',
+  '    participant API as API',
+  '    participant DB as Postgres primary',
+  '    LB->>API: POST /orders',
+  '    API->>DB: INSERT order',
+  '    DB-->>API: timeout after 30 s',
+  '    API-->>LB: 504'
+].join('\n')
+
+const FAILOVER_JA = [
+  'flowchart TD',
+  '    A[プライマリ応答なし] --> B{ヘルスチェック3回失敗?}',
+  '    B -- はい --> C[レプリカを昇格]',
+  '    C --> D[DNSを新プライマリへ]',
+  '    B -- いいえ --> A'
+].join('\n')
+
+test('a mermaid block shows as a drawn diagram in the preview, and a broken one as its error and source', { skip, timeout: 180_000 }, withServerLog(() => server, async (t) => {
+  const pm = await server.createPostmortem('Failover')
+  await seed(server, pm, {
+    timeline: `The request path:\n\n\`\`\`mermaid\n${REQUEST_PATH}\n\`\`\`\n`,
+    causes: `フェイルオーバー:\n\n\`\`\`mermaid\n${FAILOVER_JA}\n\`\`\`\n\n\`\`\`mermaid\nsequenceDiagram\n    LB->>: oops\n\`\`\`\n`
+  })
+  const page = await openAs(pm.links.author, 'Aiko')
+
+  await t.test('the sequence diagram is drawn as an image from the server', async () => {
+    await preview(page, 'timeline')
+    await loaded(page, '#sec-timeline .preview figure.diagram img')
+    const drawing = await page.locator('#sec-timeline figure.diagram img').evaluate(async (img) => {
+      const r = await fetch(img.src)
+      return { type: r.headers.get('content-type'), text: await r.text(), width: img.naturalWidth }
+    })
+    assert.equal(drawing.type, 'image/svg+xml')
+    assert.ok(drawing.text.includes('Load balancer') && drawing.width > 300, JSON.stringify(drawing).slice(0, 300))
+    assert.ok(!/<script|foreignObject/i.test(drawing.text))
+    await page.locator('#sec-timeline').scrollIntoViewIfNeeded()
+    await shot(page, 'images-mermaid-sequence')
+  })
+
+  await t.test('a Japanese flowchart is drawn, and a broken diagram shows its error and source', async () => {
+    await preview(page, 'causes')
+    await loaded(page, '#sec-causes .preview figure.diagram img')
+    const texts = await page.locator('#sec-causes figure.diagram img').evaluateAll((imgs) =>
+      Promise.all(imgs.map(async (img) => (await fetch(img.src)).text())))
+    assert.equal(texts.length, 2)
+    assert.ok(texts[0].includes('レプリカを昇格'), texts[0].slice(0, 300))
+    assert.ok(texts[1].includes('LB-&gt;&gt;: oops') && texts[1].includes('line 2'), texts[1])
+    await page.locator('#sec-causes').scrollIntoViewIfNeeded()
+    await shot(page, 'images-mermaid-flowchart-and-error')
+    assert.deepEqual(page.errors, [])
+  })
+}))
