@@ -374,3 +374,20 @@ async fn an_image_survives_kill_9_and_is_in_a_backup() {
     assert_eq!(response.status(), 200);
     assert_eq!(response.bytes().await.unwrap().as_ref(), gif().as_slice());
 }
+
+#[tokio::test]
+async fn an_image_larger_than_a_json_body_is_taken_up_to_the_default_limit() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("Checkout outage").await.unwrap();
+    // A full-screen screenshot: far past the 1 MiB a JSON body may have.
+    let mut screenshot = png();
+    screenshot.resize(3 << 20, 7);
+    let (status, answer) =
+        upload(&server, &pm.id, pm.token("author"), "image/png", screenshot).await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer["bytes"], 3 << 20);
+    let mut huge = png();
+    huge.resize((5 << 20) + 1, 7);
+    let (status, _) = upload(&server, &pm.id, pm.token("author"), "image/png", huge).await;
+    assert_eq!(status, 413);
+}
