@@ -55,7 +55,11 @@ pub struct DiagramQuery {
 /// The diagram `source` drawn as an SVG, as `mermaid-svg` writes it (not
 /// yet sanitised), or what went wrong (with its line).
 pub fn draw_mermaid(source: &str) -> Result<String, String> {
-    mermaid_svg::render(source).map_err(|e| e.to_string())
+    mermaid_svg::render(source).map_err(|e| {
+        // Its parse errors say "parse error" twice.
+        e.to_string()
+            .replacen("parse error: parse error", "parse error", 1)
+    })
 }
 
 /// The diagram drawn and sanitised, or an SVG that shows `source` and why

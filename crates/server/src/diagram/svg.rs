@@ -91,11 +91,22 @@ fn write_element(node: roxmltree::Node, out: &mut String, root: bool) {
     }
     out.push('<');
     out.push_str(name);
+    // The drawing's own size, from its viewBox: drawn with `width="100%"`
+    // it has none, and an `<img>` would stretch it to the page's width.
+    let size = root
+        .then(|| node.attribute("viewBox").and_then(view_box_size))
+        .flatten();
     if root {
         let _ = write!(out, " xmlns=\"{SVG_NS}\"");
+        if let Some((width, height)) = size {
+            let _ = write!(out, " width=\"{width}\" height=\"{height}\"");
+        }
     }
     for attribute in node.attributes() {
         let (local, value) = (attribute.name(), attribute.value());
+        if size.is_some() && matches!(local, "width" | "height" | "style") {
+            continue;
+        }
         let href = local == "href";
         if attribute.namespace().is_some() && !href {
             // xml:space and the like: the drawing does not need them.
@@ -122,6 +133,20 @@ fn write_element(node: roxmltree::Node, out: &mut String, root: bool) {
         }
     }
     let _ = write!(out, "</{name}>");
+}
+
+/// The width and height of a `viewBox="min-x min-y width height"`.
+fn view_box_size(view_box: &str) -> Option<(f64, f64)> {
+    let numbers: Vec<f64> = view_box
+        .split([' ', ','])
+        .filter(|n| !n.is_empty())
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    match numbers.as_slice() {
+        [_, _, w, h] if *w > 0.0 && *h > 0.0 && w.is_finite() && h.is_finite() => Some((*w, *h)),
+        _ => None,
+    }
 }
 
 /// Whether an attribute may stay: no handler, no link or reference out of
@@ -241,7 +266,7 @@ mod tests {
             assert!(!lower.contains(bad), "{bad} in {safe}");
         }
         assert!(
-            safe.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\">"),
+            safe.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\" viewBox=\"0 0 10 10\">"),
             "{safe}"
         );
         assert!(safe.contains("fill=\"url(#g)\""), "{safe}");
@@ -251,6 +276,15 @@ mod tests {
             "{safe}"
         );
         assert!(safe.contains("<use href=\"#g\"></use>"), "{safe}");
+    }
+
+    #[test]
+    fn a_drawing_gets_the_size_of_its_view_box() {
+        let safe = sanitize(r#"<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 570 388.5" style="max-width: 570px;"><g/></svg>"#).unwrap();
+        assert_eq!(
+            safe,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"570\" height=\"388.5\" viewBox=\"0 0 570 388.5\"><g></g></svg>"
+        );
     }
 
     #[test]
