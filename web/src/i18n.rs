@@ -330,6 +330,14 @@ pub enum Key {
     EditsSinceAnswer,
     NoVersionAtAnswer,
     NotEditedSinceAnswer,
+    // Images pasted or dropped into a section.
+    ImageUploading,
+    ImageTooLarge,
+    ImageNotAccepted,
+    TooManyImages,
+    ImageUploadFailed,
+    ImagesNotAllowedNow,
+    ImageHint,
 }
 
 /// The text of `key` in `lang`.
@@ -901,6 +909,20 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, NoVersionAtAnswer) => "この回答の時点の版がありません。",
         (En, NotEditedSinceAnswer) => "Its section has not been edited since the answer: fold the answer into the text, or mark that the Q&A entry is enough.",
         (Ja, NotEditedSinceAnswer) => "回答の後、このセクションは編集されていません。回答を本文に反映するか、質疑応答の記録で十分であることを記録してください。",
+        (En, ImageUploading) => "Adding the image…",
+        (Ja, ImageUploading) => "画像を追加しています…",
+        (En, ImageTooLarge) => "This image is too large for the server. Take a smaller screenshot, or save it as JPEG or WebP.",
+        (Ja, ImageTooLarge) => "この画像はサーバーの上限を超えています。範囲を絞ったスクリーンショットにするか、JPEG か WebP で保存し直してください。",
+        (En, ImageNotAccepted) => "Only PNG, JPEG, GIF and WebP images can be added. For a diagram, write it as a ```mermaid block.",
+        (Ja, ImageNotAccepted) => "追加できる画像は PNG・JPEG・GIF・WebP だけです。図は ```mermaid ブロックとして書けます。",
+        (En, TooManyImages) => "This postmortem already holds as many images as the server allows.",
+        (Ja, TooManyImages) => "このポストモーテムには、サーバーが許す上限まで画像が入っています。",
+        (En, ImageUploadFailed) => "The image could not be added. Check the connection and paste it again.",
+        (Ja, ImageUploadFailed) => "画像を追加できませんでした。接続を確認して、もう一度貼り付けてください。",
+        (En, ImagesNotAllowedNow) => "Images cannot be added to the document now.",
+        (Ja, ImagesNotAllowedNow) => "今は文書に画像を追加できません。",
+        (En, ImageHint) => "Paste or drop an image (PNG, JPEG, GIF, WebP) into a section to add it; write diagrams as ```mermaid blocks.",
+        (Ja, ImageHint) => "画像（PNG・JPEG・GIF・WebP）はセクションに貼り付けるかドロップすると追加されます。図は ```mermaid ブロックで書けます。",
     }
 }
 

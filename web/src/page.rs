@@ -182,7 +182,7 @@ fn Live(
             <a class="skip-link" id="skip-to-comments" href="#comments-heading" on:click=skip_to_comments>
                 {move || t(lang.get(), Key::SkipToComments)}
             </a>
-            <SectionList client=client.clone() can_arrange lang/>
+            <SectionList client=client.clone() token=token.clone() can_arrange lang/>
             <aside class="sidebar" id="sidebar">
                 <MeetingSidebar pm_id token client=client.clone() lang/>
             </aside>

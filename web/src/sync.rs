@@ -105,6 +105,9 @@ struct Inner {
     version: RwSignal<u64>,
     selection: RwSignal<Option<TextSelection>>,
     editable: RwSignal<bool>,
+    /// Whether pasting or dropping an image uploads it (the page sets it
+    /// from the permission table).
+    images_allowed: RwSignal<bool>,
     rendered: RwSignal<bool>,
     outline: RwSignal<Vec<Section>>,
     can_undo: RwSignal<bool>,
@@ -201,6 +204,7 @@ impl Client {
             version: RwSignal::new(0),
             selection: RwSignal::new(None),
             editable: RwSignal::new(can_edit),
+            images_allowed: RwSignal::new(false),
             rendered: RwSignal::new(false),
             outline: RwSignal::new(outline),
             can_undo: RwSignal::new(false),
@@ -235,6 +239,16 @@ impl Client {
     /// page may narrow it (e.g. during silent reading).
     pub fn editable(&self) -> RwSignal<bool> {
         self.0.editable
+    }
+
+    /// Whether an image pasted or dropped into a section is uploaded.
+    pub fn images_allowed(&self) -> RwSignal<bool> {
+        self.0.images_allowed
+    }
+
+    /// The postmortem this document belongs to.
+    pub fn pm_id(&self) -> &str {
+        &self.0.pm_id
     }
 
     /// Whether the sections show their rendered text (rather than their

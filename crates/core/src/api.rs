@@ -36,6 +36,23 @@ pub struct Created {
     pub sections: Option<Vec<String>>,
 }
 
+/// `POST /api/postmortems/{id}/images` (201): the stored image, its address
+/// and the Markdown that shows it (insert it where the image was pasted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UploadedImage {
+    /// The SHA-256 of the image's bytes, in hex: the same image uploaded
+    /// twice is stored once.
+    pub id: String,
+    /// Where the image is served, relative to the server.
+    pub url: String,
+    /// `![alt](url)`.
+    pub markdown: String,
+    /// The type its bytes say it is (`image/png`, …).
+    pub content_type: String,
+    pub bytes: u64,
+}
+
 /// One row of `GET /api/postmortems` (admin).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -82,11 +82,14 @@ pub enum Action {
     /// Save a version of the document with a label (the server also keeps
     /// versions by itself at phase changes: `crate::versions`).
     SaveVersion,
+    /// Upload an image (a graph, a screenshot) to insert into the document:
+    /// whoever may write in it, in the same phases.
+    UploadImage,
 }
 
 impl Action {
     /// Every action, in the order of [`TABLE`].
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Action::Comment,
         Action::Reply,
         Action::MarkDoneReading,
@@ -113,6 +116,7 @@ impl Action {
         Action::DeleteComment,
         Action::Vote,
         Action::SaveVersion,
+        Action::UploadImage,
     ];
 
     /// The snake_case name used on the wire and in error messages.
@@ -144,6 +148,7 @@ impl Action {
             Action::DeleteComment => "delete_comment",
             Action::Vote => "vote",
             Action::SaveVersion => "save_version",
+            Action::UploadImage => "upload_image",
         }
     }
 }
@@ -168,7 +173,7 @@ const NO: Roles = 0;
 /// column per phase (in [`Phase::ALL`] order), each cell the roles allowed.
 /// Viewers appear in no cell.
 #[rustfmt::skip]
-pub const TABLE: [(Action, [Roles; 7]); 26] = [
+pub const TABLE: [(Action, [Roles; 7]); 27] = [
     //                            drafting silent  q_and_a proposals kudos revision published
     (Action::Comment,            [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
     (Action::Reply,              [FAP,     FAP,    FAP,    FAP,      FAP,  FAP,     NO]),
@@ -196,6 +201,7 @@ pub const TABLE: [(Action, [Roles; 7]); 26] = [
     (Action::DeleteComment,      [FAP,     FAP,    FAP,    FAP,      FAP,  FAP,     NO]),
     (Action::Vote,               [P,       P,      P,      NO,       NO,   NO,      NO]),
     (Action::SaveVersion,        [FA,      FA,     FA,     FA,       FA,   FA,      NO]),
+    (Action::UploadImage,        [FAP,     FAP,    FAP,    FAP,      FAP,  FAP,     NO]),
 ];
 
 fn bit(role: Role) -> Roles {
@@ -259,6 +265,7 @@ mod tests {
         delete_comment       fap  fap  fap  fap  fap  fap  -
         vote                 p    p    p    -    -    -    -
         save_version         fa   fa   fa   fa   fa   fa   -
+        upload_image         fap  fap  fap  fap  fap  fap  -
     ";
 
     fn initial(role: Role) -> char {

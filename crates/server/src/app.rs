@@ -50,6 +50,8 @@ pub struct Settings {
     pub header_read_timeout: Duration,
     /// Where to serve `GET /metrics` (Prometheus); `None`: nowhere.
     pub metrics_bind: Option<SocketAddr>,
+    /// Image uploads: largest image, most images per postmortem.
+    pub images: crate::images::ImageSettings,
 }
 
 /// Why the server could not open its data directory.
@@ -126,6 +128,7 @@ impl App {
             web_dir: settings.web_dir,
             max_frame_bytes: settings.max_frame_bytes,
             limits: Limits::new(settings.limits),
+            images: settings.images,
         });
         let library = Library::open_or_rebuild(&settings.data_dir.join("library-index"))?;
         let state = AppState {

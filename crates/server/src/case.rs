@@ -228,7 +228,7 @@ fn html_response(html: String) -> Response {
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; img-src http: https:; base-uri 'none'",
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'",
         ),
     );
     headers.insert(
@@ -258,6 +258,8 @@ pub async fn export_markdown(
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let markdown = render_case(&app, &record, &query, case_markdown, Audience::Members).await?;
+    let markdown =
+        crate::images::absolute_image_urls(&markdown, &app.config.public_url, &record.id);
     let mut response = markdown.into_response();
     let h = response.headers_mut();
     h.insert(
@@ -290,6 +292,7 @@ pub async fn export_html(
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let html = render_case(&app, &record, &query, case_html, Audience::Members).await?;
+    let html = crate::images::inline_images(&app, &record.id, html).await?;
     Ok(html_response(html))
 }
 

@@ -14,6 +14,9 @@
 //! - [`meeting`]: meeting commands through the core engine, stored as events.
 //! - [`insights`]: facilitator insights as JSON.
 //! - [`library`]: the tantivy index of published cases and `/api/library`.
+//! - [`images`]: images pasted into the document: upload (checked by
+//!   their bytes), and serving them so that they can only ever be images.
+//! - [`diagram`]: ```mermaid blocks drawn as sanitised, static SVG.
 //! - [`case`]: the case as a whole: readiness, the publishing check, the
 //!   read link, export and import.
 //! - [`store`]: sled storage behind a trait; [`commit`]: group commit;
@@ -32,9 +35,11 @@ pub mod auth;
 pub mod backup;
 pub mod case;
 pub mod commit;
+pub mod diagram;
 pub mod error;
 pub mod flags;
 pub mod headers;
+pub mod images;
 pub mod insights;
 pub mod invite;
 pub mod library;
@@ -68,6 +73,8 @@ pub struct ServerConfig {
     pub max_frame_bytes: usize,
     /// Sockets, message rate, awareness and document size.
     pub limits: Arc<limits::Limits>,
+    /// Image uploads: largest image, most images per postmortem.
+    pub images: images::ImageSettings,
 }
 
 impl ServerConfig {
@@ -122,6 +129,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(case::export_markdown))
         .routes(routes!(case::export_html))
         .routes(routes!(case::read_page))
+        .routes(routes!(images::upload))
+        .routes(routes!(images::get_image))
+        .routes(routes!(diagram::mermaid_svg))
         .routes(routes!(library::get_library))
         .routes(routes!(insights::get_all_insights))
         .routes(routes!(insights::get_meeting_insights))

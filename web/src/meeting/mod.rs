@@ -443,7 +443,11 @@ impl Session {
             let phase = self.phase();
             let editable =
                 allowed(role, phase, Action::EditDocument) && phase != Phase::SilentReading;
-            self.client.with_value(|c| c.editable().set(editable));
+            let images = editable && allowed(role, phase, Action::UploadImage);
+            self.client.with_value(|c| {
+                c.editable().set(editable);
+                c.images_allowed().set(images);
+            });
         });
     }
 
