@@ -300,6 +300,8 @@ pub enum Key {
     QueueOrder,
     OrderPosted,
     OrderVotes,
+    Reanchor,
+    ReanchorLabel,
 }
 
 /// The text of `key` in `lang`.
@@ -811,6 +813,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, OrderPosted) => "投稿順",
         (En, OrderVotes) => "Most +1 first",
         (Ja, OrderVotes) => "+1の多い順",
+        (En, Reanchor) => "Anchor here again",
+        (Ja, Reanchor) => "この箇所に付け直す",
+        (En, ReanchorLabel) => "The same words are in the section again: anchor this comment to them",
+        (Ja, ReanchorLabel) => "同じ文言がセクションに再び現れました。このコメントをそこに付け直します",
     }
 }
 
@@ -874,8 +880,8 @@ pub fn instruction(lang: Lang, instruction: Instruction, minutes: Option<i64>) -
         (Lang::Ja, ReadEarly) => "会議はまだ始まっていません。先に下書きを読んでコメントしておくこともできます。",
         (Lang::En, NotStarted) => "The meeting has not started yet.",
         (Lang::Ja, NotStarted) => "会議はまだ始まっていません。",
-        (Lang::En, ReadAndAsk) => return format!("Read for {}; select words you would ask about and press Question (or Suggestion). When you are through, press Done reading.", en_minutes(minutes)),
-        (Lang::Ja, ReadAndAsk) => return format!("{minutes}分間で下書きを読んでください。質問したい箇所を選択して「質問」（または「提案」）を押し、読み終えたら「読了にする」を押してください。"),
+        (Lang::En, ReadAndAsk) => return format!("Read for {}; select words you would ask about and press Question (or Suggestion). When you are through, press Done reading. With the keyboard: Tab into a section, move with the arrow keys, select with Shift+arrows, then press Alt+Q (or Alt+S).", en_minutes(minutes)),
+        (Lang::Ja, ReadAndAsk) => return format!("{minutes}分間で下書きを読んでください。質問したい箇所を選択して「質問」（または「提案」）を押し、読み終えたら「読了にする」を押してください。キーボードでは、Tabキーでセクションに入り、矢印キーで移動し、Shift+矢印キーで選択してからAlt+Q（またはAlt+S）を押します。"),
         (Lang::En, WatchReaders) => return format!("Everyone reads for {}: watch who is done, then move on to Q&A.", en_minutes(minutes)),
         (Lang::Ja, WatchReaders) => return format!("全員が{minutes}分間黙読します。読了した人を確認して、質疑応答に進んでください。"),
         (Lang::En, AwaitQuestions) => "The others read your draft in silence; their questions appear in the comments, and you answer them in Q&A.",
