@@ -111,7 +111,7 @@ test('the facilitator sees the room: invites, instructions, the timer, readers b
       assert.equal(await text(page, '#up-next'), 'Up next: Q&A, 8 min')
     }
     assert.equal(await text(pat, '#phase-instructions'),
-      'Read for 15 minutes; select words you would ask about and press Question (or Suggestion). When you are through, press Done reading.')
+      'Read for 15 minutes; select words you would ask about and press Question (or Suggestion). When you are through, press Done reading. With the keyboard: Tab into a section, move with the arrow keys, select with Shift+arrows, then press Alt+Q (or Alt+S).')
     assert.equal(await instruction(author), 'await_questions')
     assert.equal(await instruction(facilitator), 'watch_readers')
     // Folded once the meeting runs.
@@ -149,6 +149,7 @@ test('the facilitator sees the room: invites, instructions, the timer, readers b
     assert.equal(await text(facilitator, '#phase-instructions'),
       '全員が15分間黙読します。読了した人を確認して、質疑応答に進んでください。')
     assert.match(await text(kenji, '#phase-instructions'), /^15分間で下書きを読んでください。/)
+    assert.match(await text(kenji, '#phase-instructions'), /キーボードでは、Tabキーでセクションに入り、矢印キーで移動し、Shift\+矢印キーで選択してからAlt\+Q/)
     assert.equal(await text(kenji, '#done-reading'), '読了にする')
     assert.match(await text(kenji, '#meeting-left'), /^会議の残り (30|29)分$/)
     assert.equal(await text(kenji, '#up-next'), '次は質疑応答（8分）')

@@ -418,3 +418,109 @@ async fn action_items_are_in_the_export_and_on_the_read_page() {
         assert!(read.contains(expected), "{expected} in {read}");
     }
 }
+
+/// Re-anchoring (issue 18): a comment whose words were deleted ("text
+/// deleted") moves to the same words written again in its section, and
+/// only there: not while its words are still in the document, not to other
+/// words passed off as its quote, and only by its author.
+#[tokio::test]
+async fn a_comment_whose_words_were_deleted_is_reanchored_to_the_same_words_only() {
+    let server = Server::start().await.unwrap();
+    let m = meeting(&server).await;
+    let asked = m
+        .reader
+        .ok(json!({
+            "type": "post_comment",
+            "kind": "question",
+            "anchor": anchor_on(&m.doc, "障害😀"),
+            "text": "どの障害？",
+        }))
+        .await;
+    let id = asked["events"][0]["comment_id"]
+        .as_str()
+        .expect("a comment id")
+        .to_owned();
+    let text = m
+        .doc
+        .doc
+        .get_or_insert_text(section_text_name("summary").as_str());
+    // The same words once more, at the end.
+    let end = utf16(&summary(&m.doc));
+    text.insert(&mut m.doc.doc.transact_mut(), end, " 障害😀 again.");
+    let again = || {
+        let all = summary(&m.doc);
+        let byte = all.rfind("障害😀").expect("the words again");
+        let start = utf16(&all[..byte]);
+        let txn = m.doc.doc.transact();
+        Anchor::new(&txn, &text, "summary", start..start + utf16("障害😀")).expect("anchor")
+    };
+    let reanchor =
+        |anchor: Anchor| json!({"type": "reanchor_comment", "comment_id": id, "anchor": anchor});
+    let settled = |want: String| {
+        let reader = m.reader.ws_url();
+        async move {
+            let echo = Client::connect(&reader).await.expect("document");
+            echo.wait_until(WAIT, |c| summary(c) == want)
+                .await
+                .expect("the server has the edit");
+            echo.close();
+        }
+    };
+    settled(summary(&m.doc)).await;
+
+    // Its words are still there: refused, nothing changes.
+    let (status, refused) = m.reader.command(reanchor(again())).await;
+    assert_eq!(status, 409, "{refused}");
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("still in the document"),
+        "{refused}"
+    );
+
+    // The author deletes the first 障害😀.
+    let all = summary(&m.doc);
+    let first = utf16(&all[..all.find("障害😀").unwrap()]);
+    text.remove_range(&mut m.doc.doc.transact_mut(), first, utf16("障害😀"));
+    settled(summary(&m.doc)).await;
+
+    // Other words passed off as its quote: refused.
+    let mut other = anchor_on(&m.doc, "MySQL");
+    other.quote = "障害😀".to_owned();
+    let (status, refused) = m.reader.command(reanchor(other)).await;
+    assert_eq!(status, 409, "{refused}");
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("“MySQL”"),
+        "{refused}"
+    );
+    // Another quote: refused before the document is read.
+    let (status, refused) = m.reader.command(reanchor(anchor_on(&m.doc, "MySQL"))).await;
+    assert_eq!(status, 400, "{refused}");
+    // Someone else's comment: refused.
+    let (status, refused) = m.author.command(reanchor(again())).await;
+    assert_eq!(status, 403, "{refused}");
+
+    // The same words again, by its author: anchored there.
+    let new = again();
+    let answer = m.reader.ok(reanchor(new.clone())).await;
+    assert_eq!(
+        answer["events"][0]["type"], "comment_reanchored",
+        "{answer}"
+    );
+    let kept: Anchor = serde_json::from_value(comment(&answer, &id)["anchor"].clone()).unwrap();
+    assert_eq!(kept, new);
+    let (_, view) = m.sre.get("/meeting").await;
+    let seen: Anchor = serde_json::from_value(
+        view["state"]["comments"]
+            .as_array()
+            .and_then(|all| all.iter().find(|c| c["id"] == id.as_str()))
+            .expect("the comment")["anchor"]
+            .clone(),
+    )
+    .unwrap();
+    assert_eq!(seen, new, "every role sees the new anchor");
+}

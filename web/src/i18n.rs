@@ -338,6 +338,8 @@ pub enum Key {
     ImageUploadFailed,
     ImagesNotAllowedNow,
     ImageHint,
+    Reanchor,
+    ReanchorLabel,
 }
 
 /// The text of `key` in `lang`.
@@ -923,6 +925,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, ImagesNotAllowedNow) => "今は文書に画像を追加できません。",
         (En, ImageHint) => "Paste or drop an image (PNG, JPEG, GIF, WebP) into a section to add it; write diagrams as ```mermaid blocks.",
         (Ja, ImageHint) => "画像（PNG・JPEG・GIF・WebP）はセクションに貼り付けるかドロップすると追加されます。図は ```mermaid ブロックで書けます。",
+        (En, Reanchor) => "Anchor here again",
+        (Ja, Reanchor) => "この箇所に付け直す",
+        (En, ReanchorLabel) => "The same words are in the section again: anchor this comment to them",
+        (Ja, ReanchorLabel) => "同じ文言がセクションに再び現れました。このコメントをそこに付け直します",
     }
 }
 
@@ -986,8 +992,8 @@ pub fn instruction(lang: Lang, instruction: Instruction, minutes: Option<i64>) -
         (Lang::Ja, ReadEarly) => "会議はまだ始まっていません。先に下書きを読んでコメントしておくこともできます。",
         (Lang::En, NotStarted) => "The meeting has not started yet.",
         (Lang::Ja, NotStarted) => "会議はまだ始まっていません。",
-        (Lang::En, ReadAndAsk) => return format!("Read for {}; select words you would ask about and press Question (or Suggestion). When you are through, press Done reading.", en_minutes(minutes)),
-        (Lang::Ja, ReadAndAsk) => return format!("{minutes}分間で下書きを読んでください。質問したい箇所を選択して「質問」（または「提案」）を押し、読み終えたら「読了にする」を押してください。"),
+        (Lang::En, ReadAndAsk) => return format!("Read for {}; select words you would ask about and press Question (or Suggestion). When you are through, press Done reading. With the keyboard: Tab into a section, move with the arrow keys, select with Shift+arrows, then press Alt+Q (or Alt+S).", en_minutes(minutes)),
+        (Lang::Ja, ReadAndAsk) => return format!("{minutes}分間で下書きを読んでください。質問したい箇所を選択して「質問」（または「提案」）を押し、読み終えたら「読了にする」を押してください。キーボードでは、Tabキーでセクションに入り、矢印キーで移動し、Shift+矢印キーで選択してからAlt+Q（またはAlt+S）を押します。"),
         (Lang::En, WatchReaders) => return format!("Everyone reads for {}: watch who is done, then move on to Q&A.", en_minutes(minutes)),
         (Lang::Ja, WatchReaders) => return format!("全員が{minutes}分間黙読します。読了した人を確認して、質疑応答に進んでください。"),
         (Lang::En, AwaitQuestions) => "The others read your draft in silence; their questions appear in the comments, and you answer them in Q&A.",

@@ -467,12 +467,28 @@ fn SectionView(
                         crate::reading::set_html_keeping_selection(&div, &html);
                     }
                 });
+                // A read-only section takes a keyboard caret (see
+                // `reading::KEYBOARD_CARET`); what an input method typed
+                // anyway (composition cannot be refused) is put back.
+                let caret = move || (!editable.get()).then_some(crate::reading::KEYBOARD_CARET);
+                let restore = move |_| {
+                    if let Some(div) = rendered.get_untracked() {
+                        crate::reading::set_html_keeping_selection(&div, &html.get_untracked());
+                    }
+                };
                 // An empty preview shows `data-empty` (style.css).
                 view! {
                     <div
                         class=format!("preview markdown {READING_CLASS}")
-                        data-section=id
+                        data-section=id.clone()
                         data-empty=move || t(lang.get(), Key::EmptySection)
+                        contenteditable=caret
+                        aria-readonly=move || caret().map(|_| "true")
+                        aria-labelledby=move || caret().map(|_| format!("h-{id}"))
+                        inputmode=move || caret().map(|_| "none")
+                        spellcheck="false"
+                        on:beforeinput=move |ev| crate::reading::refuse_edit(&ev)
+                        on:compositionend=restore
                         node_ref=rendered
                     ></div>
                 }

@@ -58,6 +58,43 @@ pub enum StaleWords {
     NothingToUndo,
 }
 
+/// Why a comment cannot be re-anchored (see [`check_reanchor`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReanchorRefused {
+    #[error("the words “{quote}” this comment is anchored to are still in the document")]
+    StillThere { quote: String },
+    #[error("the new anchor holds “{now}”, not this comment's words “{quote}”")]
+    OtherWords { quote: String, now: String },
+    #[error("the new anchor points at no words of the section")]
+    Nowhere,
+}
+
+/// Whether a comment anchored to `old` may move to `new` (a
+/// `CommentReanchored` change): its old words are gone from the document
+/// ("text deleted") and `new` holds exactly its quote, now.
+pub fn check_reanchor<T: ReadTxn>(
+    txn: &T,
+    old: &Anchor,
+    new: &Anchor,
+) -> Result<(), ReanchorRefused> {
+    let still_there = section_text(txn, &old.section)
+        .is_some_and(|text| matches!(old.resolve(txn, &text), AnchorState::Attached { .. }));
+    if still_there {
+        return Err(ReanchorRefused::StillThere {
+            quote: old.quote.clone(),
+        });
+    }
+    let text = section_text(txn, &new.section).ok_or(ReanchorRefused::Nowhere)?;
+    match anchored(txn, &text, new) {
+        None => Err(ReanchorRefused::Nowhere),
+        Some((_, _, now)) if now != old.quote => Err(ReanchorRefused::OtherWords {
+            quote: old.quote.clone(),
+            now,
+        }),
+        Some(_) => Ok(()),
+    }
+}
+
 /// The root `Text` an anchor's section lives in, if the document has it.
 fn section_text<T: ReadTxn>(txn: &T, section: &str) -> Option<TextRef> {
     if section == BODY {

@@ -377,6 +377,7 @@ async fn decide_command(
         return Err(crate::case::refused_with(findings));
     }
     check_suggested_words(&app.rooms, &record.id, &loaded.meeting, &events).await?;
+    check_reanchored_words(&app.rooms, &record.id, &loaded.meeting, &events).await?;
     if !events.is_empty() {
         let encoded: Vec<Vec<u8>> = events
             .iter()
@@ -548,6 +549,43 @@ async fn check_suggested_words(
                 Change::SuggestionAccepted { .. } => suggestion::check_accept(txn, comment),
                 _ => suggestion::check_undo(txn, comment),
             })
+    });
+    rooms.leave(&room, conn);
+    result.map_err(|e| ApiError::new(StatusCode::CONFLICT, e.to_string()))
+}
+
+/// Refuses (409) re-anchoring a comment whose words are still in the
+/// document, or to words that are not its quote
+/// (`suggestion::check_reanchor`).
+async fn check_reanchored_words(
+    rooms: &Arc<Rooms>,
+    pm: &str,
+    meeting: &Meeting,
+    events: &[Event],
+) -> Result<(), ApiError> {
+    let checks: Vec<(
+        &casebook_core::anchor::Anchor,
+        &casebook_core::anchor::Anchor,
+    )> = events
+        .iter()
+        .filter_map(|event| match &event.change {
+            Change::CommentReanchored { comment_id, anchor } => {
+                Some((&meeting.comment(comment_id)?.anchor, anchor))
+            }
+            _ => None,
+        })
+        .collect();
+    if checks.is_empty() {
+        return Ok(());
+    }
+    let (room, conn) = rooms
+        .join(pm)
+        .await
+        .map_err(|e| ApiError::internal(format!("the document could not be loaded: {e}")))?;
+    let result = room.read(|txn| {
+        checks
+            .iter()
+            .try_for_each(|(old, new)| suggestion::check_reanchor(txn, old, new))
     });
     rooms.leave(&room, conn);
     result.map_err(|e| ApiError::new(StatusCode::CONFLICT, e.to_string()))

@@ -259,6 +259,7 @@ fn CardBody(
     detached: impl Fn() -> bool + Send + Sync + Clone + 'static,
 ) -> impl IntoView {
     let kind = comment.kind;
+    let detached_again = detached.clone();
     let answer = comment.answer.clone();
     let decision = comment.decision.clone();
     let resolution = comment.resolution.clone();
@@ -296,6 +297,7 @@ fn CardBody(
             })}
             {resolved.then(|| view! { <span class="badge badge-resolved">{move || session.t(Key::Resolved)}</span> })}
             {move || detached().then(|| view! { <span class="badge badge-detached">{move || session.t(Key::Detached)}</span> })}
+            {(!comment.is_deleted()).then(|| view! { <super::reanchor::Reanchor session comment=comment.clone() detached=detached_again.clone()/> })}
             <CommentLink session id=comment.id.clone()/>
         </header>
         {match comment.replacement.clone() {

@@ -32,6 +32,7 @@ mod phase_bar;
 mod proposals;
 mod publish;
 mod reader;
+mod reanchor;
 mod revision;
 mod room;
 mod sidebar;
