@@ -16,6 +16,7 @@ use crate::library::{Library, LibraryError};
 use crate::limits::{LimitSettings, Limits};
 use crate::meeting::Meetings;
 use crate::metrics::Metrics;
+use crate::nats::{ClusterSettings, NatsStore};
 use crate::room::{CloseReason, RoomConfig, Rooms};
 use crate::store::{SledStore, Store, StoreError};
 use crate::{router, AppState, ServerConfig};
@@ -50,6 +51,9 @@ pub struct Settings {
     pub header_read_timeout: Duration,
     /// Where to serve `GET /metrics` (Prometheus); `None`: nowhere.
     pub metrics_bind: Option<SocketAddr>,
+    /// Cluster mode (`--nats-url`): the store is NATS JetStream, shared by
+    /// every node; `None`: the embedded sled store in `data_dir`.
+    pub cluster: Option<ClusterSettings>,
 }
 
 /// Why the server could not open its data directory.
@@ -61,6 +65,10 @@ pub enum OpenError {
     Secret(StoreError),
     #[error("the stored admin token is not text; set --admin-token")]
     AdminTokenNotText,
+    #[error("cannot join the cluster: {0}")]
+    Cluster(StoreError),
+    #[error("refusing to start: the NATS servers may acknowledge writes they have not written to disk, so a power cut could lose acknowledged edits:\n  {0}\nSet `jetstream {{ sync_interval: always }}` on every server and pass --nats-monitor-url, or start anyway with --nats-allow-unsafe-fsync")]
+    UnsafeFsync(String),
     #[error("opening the library index: {0}")]
     Library(#[from] LibraryError),
     #[error("cannot listen for metrics on {addr} (--metrics-bind): {source}")]
@@ -84,12 +92,19 @@ impl App {
     /// Opens the data directory and wires the handlers' shared state; the
     /// library index is reconciled with the meeting logs before it returns.
     pub async fn open(settings: Settings) -> Result<App, OpenError> {
-        let sled = SledStore::open(&settings.data_dir).map_err(|source| OpenError::DataDir {
-            dir: settings.data_dir.clone(),
-            source,
-        })?;
-        // Writes pass a gate that a backup closes while it copies everything.
-        let store: Arc<dyn Store> = Arc::new(GatedStore::new(sled));
+        let store: Arc<dyn Store> = match &settings.cluster {
+            Some(cluster) => open_cluster(cluster).await?,
+            None => {
+                let sled = SledStore::open(&settings.data_dir).map_err(|source| {
+                    OpenError::DataDir {
+                        dir: settings.data_dir.clone(),
+                        source,
+                    }
+                })?;
+                // Writes pass a gate that a backup closes while it copies everything.
+                Arc::new(GatedStore::new(sled))
+            }
+        };
         let signing_key = store
             .secret("token-signing-key", &|| rand::random::<[u8; 32]>().to_vec())
             .map_err(OpenError::Secret)?;
@@ -232,6 +247,27 @@ impl App {
             tracing::warn!("some sockets had not closed when shutdown went on");
         }
     }
+}
+
+/// Cluster mode: checks the NATS servers' fsync setting, then connects.
+async fn open_cluster(cluster: &ClusterSettings) -> Result<Arc<dyn Store>, OpenError> {
+    let problems = crate::nats::fsync_problems(&cluster.nats_monitor_urls).await;
+    if !problems.is_empty() {
+        let problems = problems.join("\n  ");
+        if !cluster.allow_unsafe_fsync {
+            return Err(OpenError::UnsafeFsync(problems));
+        }
+        tracing::warn!(
+            "--nats-allow-unsafe-fsync: starting although an acknowledged edit may be lost in a power cut:\n  {problems}"
+        );
+    }
+    let settings = cluster.clone();
+    let store = tokio::task::spawn_blocking(move || NatsStore::connect(&settings))
+        .await
+        .map_err(|_| OpenError::Cluster(StoreError::Nats("connecting was interrupted".into())))?
+        .map_err(OpenError::Cluster)?;
+    tracing::info!(node = %cluster.node_name, nats = %cluster.nats_url, advertise = %cluster.advertise_url, "joined the cluster");
+    Ok(Arc::new(store))
 }
 
 /// How long shutdown waits for the sockets' close frames.

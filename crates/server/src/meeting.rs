@@ -311,7 +311,8 @@ pub async fn get_meeting(
     Admitted { access, record }: Admitted,
 ) -> Result<Json<MeetingAnswer>, ApiError> {
     let loaded = app.meetings.get(&record).await?;
-    let loaded = loaded.lock().await;
+    let mut loaded = loaded.lock().await;
+    catch_up(&app, &record, &mut loaded).await?;
     Ok(Json(view(&loaded.meeting, access.role())))
 }
 
@@ -367,24 +368,45 @@ async fn decide_command(
     let slot = app.meetings.get(&record).await?;
     let mut loaded = slot.lock().await;
     let mut new_id = || random_token()[..12].to_owned();
-    let events = loaded
-        .meeting
-        .decide(&actor, &command, now_ms(), &mut new_id)
-        .map_err(meeting_error)?;
-    if let Some(findings) =
-        crate::case::publish_blocked(&app, &record.id, &loaded.meeting, &events).await?
-    {
-        return Err(crate::case::refused_with(findings));
-    }
-    check_suggested_words(&app.rooms, &record.id, &loaded.meeting, &events).await?;
-    if !events.is_empty() {
+    // Cluster mode: another node may append between our read and our
+    // append; its append wins, we read it and decide again.
+    let mut attempts = 0;
+    let events = loop {
+        catch_up(&app, &record, &mut loaded).await?;
+        let events = loaded
+            .meeting
+            .decide(&actor, &command, now_ms(), &mut new_id)
+            .map_err(meeting_error)?;
+        if let Some(findings) =
+            crate::case::publish_blocked(&app, &record.id, &loaded.meeting, &events).await?
+        {
+            return Err(crate::case::refused_with(findings));
+        }
+        check_suggested_words(&app.rooms, &record.id, &loaded.meeting, &events).await?;
+        if events.is_empty() {
+            break events;
+        }
         let encoded: Vec<Vec<u8>> = events
             .iter()
             .map(|e| serde_json::to_vec(e).expect("events always serialise"))
             .collect();
         let store = Arc::clone(&app.store);
         let (id, first) = (record.id.clone(), loaded.next_seq);
-        blocking(move || store.append_meeting_events(&id, first, &encoded)).await?;
+        let appended =
+            tokio::task::spawn_blocking(move || store.append_meeting_events(&id, first, &encoded))
+                .await
+                .map_err(|_| ApiError::internal("storage call interrupted"))?;
+        match appended {
+            Ok(()) => break events,
+            Err(crate::store::StoreError::Conflict(why)) if attempts < MAX_CONFLICTS => {
+                attempts += 1;
+                tracing::debug!(postmortem = %record.id, why, "another node appended first; deciding again");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    if !events.is_empty() {
+        let first = loaded.next_seq;
         loaded.next_seq += events.len() as u64;
         loaded.apply(&events);
         tracing::debug!(postmortem = %record.id, command = %command.command_id, events = events.len(), "command applied");
@@ -396,6 +418,39 @@ async fn decide_command(
     }))
 }
 
+/// Times a command is decided again because another node appended first.
+const MAX_CONFLICTS: u32 = 8;
+
+/// Cluster mode: folds in the events other nodes stored since this node
+/// last read the meeting, and brings this node's meeting room and library
+/// up to date with them. (Their Q&A and Kudos entries were written into the
+/// document by the node that decided them.) A no-op for the embedded store.
+async fn catch_up(app: &AppState, record: &PostmortemRecord, loaded: &mut Loaded) -> Result<(), ApiError> {
+    if !app.store.shared() {
+        return Ok(());
+    }
+    let store = Arc::clone(&app.store);
+    let id = record.id.clone();
+    let raw = blocking(move || store.meeting_events(&id)).await?;
+    let Some(new) = raw.get(loaded.next_seq as usize..) else {
+        return Ok(());
+    };
+    if new.is_empty() {
+        return Ok(());
+    }
+    let mut events = Vec::with_capacity(new.len());
+    for bytes in new {
+        let event: Event = serde_json::from_slice(bytes)
+            .map_err(|e| ApiError::internal(format!("stored meeting event is corrupt: {e}")))?;
+        events.push(event);
+    }
+    let first = loaded.next_seq;
+    loaded.next_seq += events.len() as u64;
+    loaded.apply(&events);
+    after_events_here(app, record, &loaded.meeting, first, &events, false).await;
+    Ok(())
+}
+
 /// Brings the meeting room and the document up to date with new events.
 /// Failures here are logged, not returned: the events are stored, and the
 /// room catches up on the next command or join.
@@ -405,6 +460,19 @@ async fn after_events(
     meeting: &Meeting,
     first_seq: u64,
     events: &[Event],
+) {
+    after_events_here(app, record, meeting, first_seq, events, true).await
+}
+
+/// [`after_events`]; `write_into_document` is false for events another node
+/// decided (it writes their entries).
+async fn after_events_here(
+    app: &AppState,
+    record: &PostmortemRecord,
+    meeting: &Meeting,
+    first_seq: u64,
+    events: &[Event],
+    write_into_document: bool,
 ) {
     if let Some(room) = app.rooms.loaded(&meeting_doc_id(&record.id)) {
         let contents = meeting_room::contents(record, meeting, &app.meetings.present(&record.id));
@@ -433,7 +501,9 @@ async fn after_events(
             }
         }
     }
-    write_entries(&app.rooms, &record.id, meeting, first_seq, events).await;
+    if write_into_document {
+        write_entries(&app.rooms, &record.id, meeting, first_seq, events).await;
+    }
 }
 
 /// What an event writes into a section of the document: a new Markdown

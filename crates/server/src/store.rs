@@ -17,6 +17,12 @@ pub enum StoreError {
     Sled(#[from] sled::Error),
     #[error("stored record {key} is corrupt: {reason}")]
     Corrupt { key: String, reason: String },
+    /// Cluster mode: NATS refused or did not answer in time.
+    #[error("cluster storage failed: {0}")]
+    Nats(String),
+    /// Cluster mode: another node appended first; read again and retry.
+    #[error("another node wrote first: {0}")]
+    Conflict(String),
     #[error("{dir} is not a readable Casebook data directory: {reason}; refusing to start so that nothing in it is overwritten (restore a backup into a new directory, or point --data-dir elsewhere)")]
     Unreadable { dir: String, reason: String },
 }
@@ -118,6 +124,28 @@ pub trait Store: Send + Sync + 'static {
     /// Everything stored, tree by tree (for backups; see `backup.rs`, whose
     /// `GatedStore` makes it a consistent point in time).
     fn dump(&self) -> Result<Vec<DumpedTree>, StoreError>;
+
+    /// Whether other processes write to this store too (cluster mode): then
+    /// meetings read the newest events before deciding a command, and rooms
+    /// follow other nodes' updates. False for the embedded store.
+    fn shared(&self) -> bool {
+        false
+    }
+
+    /// Cluster mode: calls `deliver` with each update that another node
+    /// appends to `doc_id` after log position `after` (the last `seq` that
+    /// [`Store::load_doc`] returned, or 0), in log order, until `deliver`
+    /// returns false or the returned handle is dropped. An empty update
+    /// means following failed (the room should reload). `None`: nobody else
+    /// writes (the embedded store).
+    fn follow_doc(
+        &self,
+        _doc_id: &str,
+        _after: u64,
+        _deliver: Box<dyn Fn(&[u8]) -> bool + Send + Sync>,
+    ) -> Option<Box<dyn std::any::Any + Send + Sync>> {
+        None
+    }
 }
 
 /// One tree of the store with all its entries, in key order.

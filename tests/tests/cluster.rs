@@ -1,0 +1,193 @@
+//! Cluster mode on real NATS JetStream: three `nats-server` processes
+//! (fsync on every write, replicas 3) and two Casebook nodes, in-process
+//! where the process is not the point and spawned where `kill -9` is.
+//!
+//! - a postmortem made on one node is served by the other, and two clients
+//!   on two nodes co-edit and converge;
+//! - `kill -9` of the node a client edited through loses no edit another
+//!   client had seen; the client reconnects through the other node;
+//! - `kill -9` of the NATS stream leader mid-edit loses nothing;
+//! - a meeting command on one node is seen, exactly once, on the other, and
+//!   commands sent to both nodes at once are all kept, each once.
+//!
+//! A missing `nats-server` fails these tests (see `casebook_e2e::cluster`).
+
+use anyhow::Result;
+use casebook_e2e::cluster::NatsCluster;
+use casebook_e2e::{Client, Endpoint, Process, Server};
+use serde_json::json;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn node(cluster: &NatsCluster, name: &str) -> Result<Server> {
+    let flags = cluster.node_flags(name);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    Server::start_with(&flags).await
+}
+
+async fn process_node(cluster: &NatsCluster, name: &str) -> Result<Process> {
+    let flags = cluster.node_flags(name);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    Process::start_with(&flags).await
+}
+
+/// Types `chunks` one at a time at the end of the body, a little apart.
+async fn type_chunks(client: &Client, chunks: &[String]) {
+    for chunk in chunks {
+        client.push(chunk);
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn any_node_serves_any_postmortem_and_two_nodes_co_edit() -> Result<()> {
+    let nats = NatsCluster::start().await?;
+    let a = node(&nats, "a").await?;
+    let b = node(&nats, "b").await?;
+
+    // Made on A, read on B, with the same links and the same admin token.
+    let pm = a.create_postmortem("DB failover 障害").await?;
+    let (status, answer) = b
+        .get(&format!("/api/postmortems/{}", pm.id), pm.token("facilitator"))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["title"], "DB failover 障害");
+    let (status, list) = b.get("/api/postmortems", casebook_e2e::ADMIN_TOKEN).await;
+    assert_eq!(status, 200);
+    assert!(list.to_string().contains(&pm.id), "{list}");
+
+    // One writer on each node; both see both, and a fresh client on either
+    // node reads the same text.
+    let on_a = Client::connect(&a.ws_url(&pm.id, pm.token("author"))).await?;
+    let on_b = Client::connect(&b.ws_url(&pm.id, pm.token("author"))).await?;
+    let from_a: Vec<String> = (0..20).map(|i| format!("a{i};")).collect();
+    let from_b: Vec<String> = (0..20).map(|i| format!("b{i}。")).collect();
+    tokio::join!(type_chunks(&on_a, &from_a), type_chunks(&on_b, &from_b));
+    let all_there = |c: &Client| {
+        let text = c.text();
+        from_a.iter().chain(&from_b).all(|chunk| text.contains(chunk.as_str()))
+    };
+    on_a.wait_until(WAIT, all_there).await?;
+    on_b.wait_until(WAIT, all_there).await?;
+    assert_eq!(on_a.text(), on_b.text());
+    for server in [&*a, &*b] {
+        let fresh = Client::connect(&server.ws_url(&pm.id, pm.token("viewer"))).await?;
+        fresh.wait_text(&on_a.text(), WAIT).await?;
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_of_the_node_a_client_typed_through_loses_no_seen_edit() -> Result<()> {
+    let nats = NatsCluster::start().await?;
+    let mut a = process_node(&nats, "a").await?;
+    let b = process_node(&nats, "b").await?;
+    let pm = a.create_postmortem("node loss").await?;
+    let writer = Client::connect(&a.ws_url(&pm.id, pm.token("author"))).await?;
+    let observer = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
+    let chunks: Vec<String> = (0..200).map(|i| format!("<{i}>")).collect();
+    // Typing goes on while the node dies.
+    let typing = type_chunks(&writer, &chunks);
+    let kill = async {
+        observer
+            .wait_until(WAIT, |c| c.text().contains("<60>"))
+            .await
+            .expect("the observer on B sees A's typing");
+        a.kill9();
+    };
+    tokio::join!(typing, kill);
+    let seen = observer.text();
+    assert!(seen.contains("<60>"));
+
+    // Every edit the observer on B had seen is in the cluster.
+    let fresh = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
+    assert!(
+        fresh.text().starts_with(&seen) || fresh.text().contains(&seen),
+        "the cluster lost edits B had shown: saw {seen:?}, stored {:?}",
+        fresh.text()
+    );
+
+    // The writer reconnects through B with its replica: everything it
+    // typed, including what A never acknowledged, ends up there.
+    let back = Client::connect_with_doc(&b.ws_url(&pm.id, pm.token("author")), writer.doc.clone()).await?;
+    back.wait_synced().await?;
+    let everything: String = chunks.concat();
+    observer.wait_text(&everything, WAIT).await?;
+    let fresh = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
+    fresh.wait_text(&everything, WAIT).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_of_the_nats_stream_leader_mid_edit_loses_nothing() -> Result<()> {
+    let mut nats = NatsCluster::start().await?;
+    let a = node(&nats, "a").await?;
+    let b = node(&nats, "b").await?;
+    let pm = a.create_postmortem("NATS leader loss").await?;
+    let writer = Client::connect(&a.ws_url(&pm.id, pm.token("author"))).await?;
+    let observer = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
+    let before: Vec<String> = (0..30).map(|i| format!("[{i}]")).collect();
+    type_chunks(&writer, &before).await;
+    observer
+        .wait_until(WAIT, |c| c.text().contains("[29]"))
+        .await?;
+
+    let leader = nats.stream_leader("CB_DOCS").await?;
+    nats.kill9(leader);
+    let after: Vec<String> = (30..60).map(|i| format!("[{i}]")).collect();
+    type_chunks(&writer, &after).await;
+    let everything: String = before.iter().chain(&after).cloned().collect();
+    // Broadcasts pause while a new leader is elected, then everything
+    // arrives, once, in order.
+    observer.wait_text(&everything, Duration::from_secs(40)).await?;
+    assert!(writer.closed().is_none(), "the writer's socket stayed open: {:?}", writer.closed());
+
+    // The killed server comes back and catches up; a fresh client agrees.
+    nats.start_again(leader).await?;
+    let fresh = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
+    fresh.wait_text(&everything, WAIT).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn meeting_commands_are_exactly_once_across_nodes() -> Result<()> {
+    let nats = NatsCluster::start().await?;
+    let a = node(&nats, "a").await?;
+    let b = node(&nats, "b").await?;
+    let pm = a.create_postmortem("meeting across nodes").await?;
+    let sre = a.join(&pm, "facilitator", "SRE 佐藤").await;
+    let sre_on_b = b.person(&pm.id, &sre.token);
+
+    // A command on A; the same command (same command_id) retried on B adds
+    // nothing; B shows the new phase.
+    let moved = sre
+        .ok(json!({"type": "move_phase", "to": "silent_reading", "command_id": "move-1"}))
+        .await;
+    assert_eq!(moved["events"].as_array().map(Vec::len), Some(1));
+    let again = sre_on_b
+        .ok(json!({"type": "move_phase", "to": "silent_reading", "command_id": "move-1"}))
+        .await;
+    assert_eq!(again["events"].as_array().map(Vec::len), Some(0), "{again}");
+    let (status, meeting) = sre_on_b.get("/meeting").await;
+    assert_eq!(status, 200);
+    assert_eq!(meeting["state"]["phase"], "silent_reading", "{meeting}");
+
+    // Participants on both nodes at once: every command kept, each once.
+    let mut people = Vec::new();
+    for i in 0..4 {
+        let joined_on: &Endpoint = if i % 2 == 0 { &a } else { &b };
+        people.push(joined_on.join(&pm, "participant", &format!("p{i}")).await);
+    }
+    let done = people.iter().map(|p| p.ok(json!({"type": "mark_done_reading"})));
+    futures_util::future::join_all(done).await;
+    for server in [&*a, &*b] {
+        let (status, meeting) = server
+            .get(&format!("/api/postmortems/{}/meeting", pm.id), &sre.token)
+            .await;
+        assert_eq!(status, 200);
+        let done = meeting["state"]["done_reading"].as_array().cloned().unwrap_or_default();
+        assert_eq!(done.len(), 4, "{meeting}");
+    }
+    Ok(())
+}
