@@ -51,6 +51,12 @@ pub struct NatsCluster {
 impl NatsCluster {
     /// Starts three servers and waits until JetStream answers on each.
     pub async fn start() -> Result<NatsCluster> {
+        Self::start_syncing("always").await
+    }
+
+    /// Starts three servers whose JetStream fsyncs at `sync_interval` (a
+    /// duration such as `2m` is NATS's lazy default).
+    pub async fn start_syncing(sync_interval: &str) -> Result<NatsCluster> {
         let bin = nats_server_bin()?;
         let temp = tempfile::tempdir()?;
         let route_ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
@@ -69,7 +75,7 @@ impl NatsCluster {
                 format!(
                     "server_name: n{i}\nlisten: 127.0.0.1:{client_port}\nhttp: 127.0.0.1:{monitor_port}\n\
                      max_payload: 8MB\n\
-                     jetstream {{ store_dir: \"{store}\", sync_interval: always, max_memory_store: 64MB, max_file_store: 1GB }}\n\
+                     jetstream {{ store_dir: \"{store}\", sync_interval: {sync_interval}, max_memory_store: 64MB, max_file_store: 1GB }}\n\
                      cluster {{ name: casebook-test, listen: 127.0.0.1:{route_port}, routes: [{routes}] }}\n",
                     store = dir.join("store").display(),
                     routes = routes.join(", "),

@@ -10,13 +10,20 @@
 //! - a meeting command on one node is seen, exactly once, on the other, and
 //!   commands sent to both nodes at once are all kept, each once.
 //!
+//! - two nodes appending to one meeting log with the same view: the second
+//!   is refused (the store's optimistic concurrency);
+//! - a node refuses to start on servers that do not fsync every write,
+//!   unless told to, and then warns.
+//!
 //! A missing `nats-server` fails these tests (see `casebook_e2e::cluster`).
 
 use anyhow::Result;
 use casebook_e2e::cluster::NatsCluster;
 use casebook_e2e::{Client, Endpoint, Process, Server};
 use serde_json::json;
-use std::time::Duration;
+use casebook_server::nats::{ClusterSettings, NatsStore};
+use casebook_server::store::{Store, StoreError};
+use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -127,6 +134,7 @@ async fn kill_9_of_the_nats_stream_leader_mid_edit_loses_nothing() -> Result<()>
     let pm = a.create_postmortem("NATS leader loss").await?;
     let writer = Client::connect(&a.ws_url(&pm.id, pm.token("author"))).await?;
     let observer = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
+    let beside = Client::connect(&a.ws_url(&pm.id, pm.token("viewer"))).await?;
     let before: Vec<String> = (0..30).map(|i| format!("[{i}]")).collect();
     type_chunks(&writer, &before).await;
     observer
@@ -135,8 +143,25 @@ async fn kill_9_of_the_nats_stream_leader_mid_edit_loses_nothing() -> Result<()>
 
     let leader = nats.stream_leader("CB_DOCS").await?;
     nats.kill9(leader);
+    let killed = Instant::now();
     let after: Vec<String> = (30..60).map(|i| format!("[{i}]")).collect();
-    type_chunks(&writer, &after).await;
+    let typing = type_chunks(&writer, &after);
+    let on_a = async {
+        let seen = beside.wait_until(Duration::from_secs(40), |c| c.text().contains("[30]")).await;
+        (seen, killed.elapsed())
+    };
+    let on_b = async {
+        let seen = observer.wait_until(Duration::from_secs(40), |c| c.text().contains("[30]")).await;
+        (seen, killed.elapsed())
+    };
+    let (_, (seen_a, pause_a), (seen_b, pause_b)) = tokio::join!(typing, on_a, on_b);
+    seen_a?;
+    seen_b?;
+    casebook_e2e::report(&format!(
+        "cluster: NATS stream leader n{leader} killed; the first edit typed after it was shown on the same node after {} ms, on the other node after {} ms",
+        pause_a.as_millis(),
+        pause_b.as_millis()
+    ));
     let everything: String = before.iter().chain(&after).cloned().collect();
     // Broadcasts pause while a new leader is elected, then everything
     // arrives, once, in order.
@@ -189,5 +214,68 @@ async fn meeting_commands_are_exactly_once_across_nodes() -> Result<()> {
         let done = meeting["state"]["done_reading"].as_array().cloned().unwrap_or_default();
         assert_eq!(done.len(), 4, "{meeting}");
     }
+    Ok(())
+}
+
+fn store_settings(nats: &NatsCluster, name: &str) -> ClusterSettings {
+    ClusterSettings {
+        nats_url: nats.urls(),
+        nats_monitor_urls: Vec::new(),
+        allow_unsafe_fsync: false,
+        replicas: 3,
+        node_name: name.into(),
+        advertise_url: format!("http://{name}.invalid"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meeting_append_from_a_stale_view_is_refused() -> Result<()> {
+    let nats = NatsCluster::start().await?;
+    let (one, two) = (store_settings(&nats, "one"), store_settings(&nats, "two"));
+    tokio::task::spawn_blocking(move || -> Result<()> {
+        let one = NatsStore::connect(&one)?;
+        let two = NatsStore::connect(&two)?;
+        // Both have read the (empty) log; the first append wins.
+        assert!(one.meeting_events("pm1")?.is_empty());
+        assert!(two.meeting_events("pm1")?.is_empty());
+        one.append_meeting_events("pm1", 0, &[b"{\"n\":1}".to_vec()])?;
+        let refused = two.append_meeting_events("pm1", 0, &[b"{\"n\":2}".to_vec()]);
+        assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+        // Having read the log again, the second node appends after it.
+        assert_eq!(two.meeting_events("pm1")?, vec![b"{\"n\":1}".to_vec()]);
+        two.append_meeting_events("pm1", 1, &[b"{\"n\":2}".to_vec(), b"{\"n\":3}".to_vec()])?;
+        assert_eq!(one.meeting_events("pm1")?.len(), 3);
+        // The first node's view is stale now: refused too.
+        let refused = one.append_meeting_events("pm1", 1, &[b"{}".to_vec()]);
+        assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+        Ok(())
+    })
+    .await??;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_refuses_servers_that_do_not_fsync_every_write() -> Result<()> {
+    let lazy = NatsCluster::start_syncing("2m").await?;
+    let flags = lazy.node_flags("a");
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let refused = Server::start_with(&flags).await.err().expect("refused").to_string();
+    assert!(refused.contains("sync_interval: always"), "{refused}");
+    assert!(refused.contains("--nats-allow-unsafe-fsync"), "{refused}");
+
+    // Without monitoring URLs the setting cannot be checked: refused too.
+    let refused = Server::start_with(&["--nats-url", &lazy.urls()])
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(refused.contains("--nats-monitor-url"), "{refused}");
+
+    // Told to, it starts, says so in its log, and works.
+    let mut told = flags.clone();
+    told.push("--nats-allow-unsafe-fsync");
+    let node = Process::start_with(&told).await?;
+    assert!(node.log().contains("--nats-allow-unsafe-fsync"), "{}", node.log());
+    node.create_postmortem("lazy but told").await?;
     Ok(())
 }

@@ -67,7 +67,10 @@ pub struct ClusterSettings {
 /// longer than a stream leader election (measured: 4.7 s).
 pub const PUBLISH_DEADLINE: Duration = Duration::from_secs(20);
 /// How long one attempt waits for its acknowledgement.
-const ACK_WAIT: Duration = Duration::from_secs(3);
+const ACK_WAIT: Duration = Duration::from_secs(1);
+/// A room's feed of other nodes' updates that delivers nothing for this long
+/// while the log has more is made again (see `follow_from`).
+const FOLLOW_STALL: Duration = Duration::from_secs(2);
 /// Header naming the process that published an update (its own updates are
 /// already in its rooms).
 const INSTANCE_HEADER: &str = "Casebook-Instance";
@@ -425,7 +428,7 @@ async fn publish_in_order(
                 Err(e) if Instant::now() + backoff < deadline => {
                     tracing::warn!(doc = %publish.doc_id, error = %e, "update not acknowledged yet; publishing it again");
                     tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(2));
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
                 }
                 Err(e) => return Err(nats_error("storing an update", e)),
             }
@@ -659,7 +662,7 @@ impl Store for NatsStore {
                     Err(e) if Instant::now() + backoff < deadline => {
                         tracing::warn!(error = %e, "meeting events not acknowledged yet; publishing them again");
                         tokio::time::sleep(backoff).await;
-                        backoff = (backoff * 2).min(Duration::from_secs(2));
+                        backoff = (backoff * 2).min(Duration::from_secs(1));
                     }
                     Err(e) => return Err(nats_error("storing meeting events", e)),
                 }
@@ -735,50 +738,74 @@ impl Store for NatsStore {
         let doc = doc_id.to_owned();
         let runtime = self.runtime.as_ref()?;
         let task = runtime.spawn(async move {
-            let consumer = match stream
-                .create_consumer(consumer::pull::OrderedConfig {
-                    filter_subject: subject,
-                    deliver_policy: consumer::DeliverPolicy::ByStartSequence {
-                        start_sequence: after + 1,
-                    },
-                    ..Default::default()
-                })
-                .await
-            {
-                Ok(consumer) => consumer,
-                Err(e) => {
-                    tracing::error!(doc = %doc, error = %e, "cannot follow other nodes' updates");
-                    deliver(&[]);
-                    return;
-                }
-            };
-            let mut messages = match consumer.messages().await {
-                Ok(messages) => messages,
-                Err(e) => {
-                    tracing::error!(doc = %doc, error = %e, "cannot follow other nodes' updates");
-                    deliver(&[]);
-                    return;
-                }
-            };
-            while let Some(message) = messages.next().await {
-                let message = match message {
-                    Ok(message) => message,
+            let mut next = after + 1;
+            loop {
+                match follow_from(&stream, &subject, &instance, &mut next, &*deliver).await {
+                    Ok(false) => return,
+                    Ok(true) => {}
                     Err(e) => {
-                        tracing::warn!(doc = %doc, error = %e, "following other nodes' updates");
-                        continue;
+                        tracing::debug!(doc = %doc, error = %e, "following other nodes' updates again");
                     }
-                };
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        });
+        Some(Box::new(Follow(task.abort_handle())))
+    }
+}
+
+/// Feeds `deliver` other nodes' updates of `subject` from stream sequence
+/// `next` on, through an ordered consumer. Returns `Ok(false)` once
+/// `deliver` wants no more, `Ok(true)` or an error when the consumer must be
+/// made again: it errs, or the subject has messages it has not delivered
+/// within [`FOLLOW_STALL`] (its server died: the consumer lived on the
+/// stream leader).
+async fn follow_from(
+    stream: &stream::Stream,
+    subject: &str,
+    instance: &str,
+    next: &mut u64,
+    deliver: &(dyn Fn(&[u8]) -> bool + Send + Sync),
+) -> Result<bool, String> {
+    let consumer = stream
+        .create_consumer(consumer::pull::OrderedConfig {
+            filter_subject: subject.to_owned(),
+            deliver_policy: consumer::DeliverPolicy::ByStartSequence {
+                start_sequence: *next,
+            },
+            max_expires: FOLLOW_STALL,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut messages = consumer.messages().await.map_err(|e| e.to_string())?;
+    loop {
+        match tokio::time::timeout(FOLLOW_STALL, messages.next()).await {
+            Ok(Some(Ok(message))) => {
+                let seq = message.info().map_err(|e| e.to_string())?.stream_sequence;
+                if seq < *next {
+                    continue;
+                }
+                *next = seq + 1;
                 let mine = message
                     .headers
                     .as_ref()
                     .and_then(|h| h.get(INSTANCE_HEADER))
                     .is_some_and(|v| v.as_str() == instance);
                 if !mine && !deliver(&message.payload) {
-                    return;
+                    return Ok(false);
                 }
             }
-        });
-        Some(Box::new(Follow(task.abort_handle())))
+            Ok(Some(Err(e))) => return Err(e.to_string()),
+            Ok(None) => return Ok(true),
+            Err(_) => {
+                // Quiet, or stuck? Any replica answers a direct get.
+                match stream.get_last_raw_message_by_subject(subject).await {
+                    Ok(last) if last.sequence >= *next => return Ok(true),
+                    _ => {}
+                }
+            }
+        }
     }
 }
 
