@@ -187,7 +187,10 @@ impl NatsCluster {
             let Ok(jsz) = answer.json::<serde_json::Value>().await else {
                 continue;
             };
-            let accounts = jsz["account_details"].as_array().cloned().unwrap_or_default();
+            let accounts = jsz["account_details"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             for account in accounts {
                 for detail in account["stream_detail"].as_array().into_iter().flatten() {
                     if detail["name"] == stream {

@@ -20,9 +20,9 @@
 use anyhow::Result;
 use casebook_e2e::cluster::NatsCluster;
 use casebook_e2e::{Client, Endpoint, Process, Server};
-use serde_json::json;
 use casebook_server::nats::{ClusterSettings, NatsStore};
 use casebook_server::store::{Store, StoreError};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -56,7 +56,10 @@ async fn any_node_serves_any_postmortem_and_two_nodes_co_edit() -> Result<()> {
     // Made on A, read on B, with the same links and the same admin token.
     let pm = a.create_postmortem("DB failover 障害").await?;
     let (status, answer) = b
-        .get(&format!("/api/postmortems/{}", pm.id), pm.token("facilitator"))
+        .get(
+            &format!("/api/postmortems/{}", pm.id),
+            pm.token("facilitator"),
+        )
         .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["title"], "DB failover 障害");
@@ -73,7 +76,10 @@ async fn any_node_serves_any_postmortem_and_two_nodes_co_edit() -> Result<()> {
     tokio::join!(type_chunks(&on_a, &from_a), type_chunks(&on_b, &from_b));
     let all_there = |c: &Client| {
         let text = c.text();
-        from_a.iter().chain(&from_b).all(|chunk| text.contains(chunk.as_str()))
+        from_a
+            .iter()
+            .chain(&from_b)
+            .all(|chunk| text.contains(chunk.as_str()))
     };
     on_a.wait_until(WAIT, all_there).await?;
     on_b.wait_until(WAIT, all_there).await?;
@@ -117,7 +123,8 @@ async fn kill_9_of_the_node_a_client_typed_through_loses_no_seen_edit() -> Resul
 
     // The writer reconnects through B with its replica: everything it
     // typed, including what A never acknowledged, ends up there.
-    let back = Client::connect_with_doc(&b.ws_url(&pm.id, pm.token("author")), writer.doc.clone()).await?;
+    let back =
+        Client::connect_with_doc(&b.ws_url(&pm.id, pm.token("author")), writer.doc.clone()).await?;
     back.wait_synced().await?;
     let everything: String = chunks.concat();
     observer.wait_text(&everything, WAIT).await?;
@@ -147,11 +154,15 @@ async fn kill_9_of_the_nats_stream_leader_mid_edit_loses_nothing() -> Result<()>
     let after: Vec<String> = (30..60).map(|i| format!("[{i}]")).collect();
     let typing = type_chunks(&writer, &after);
     let on_a = async {
-        let seen = beside.wait_until(Duration::from_secs(40), |c| c.text().contains("[30]")).await;
+        let seen = beside
+            .wait_until(Duration::from_secs(40), |c| c.text().contains("[30]"))
+            .await;
         (seen, killed.elapsed())
     };
     let on_b = async {
-        let seen = observer.wait_until(Duration::from_secs(40), |c| c.text().contains("[30]")).await;
+        let seen = observer
+            .wait_until(Duration::from_secs(40), |c| c.text().contains("[30]"))
+            .await;
         (seen, killed.elapsed())
     };
     let (_, (seen_a, pause_a), (seen_b, pause_b)) = tokio::join!(typing, on_a, on_b);
@@ -165,8 +176,14 @@ async fn kill_9_of_the_nats_stream_leader_mid_edit_loses_nothing() -> Result<()>
     let everything: String = before.iter().chain(&after).cloned().collect();
     // Broadcasts pause while a new leader is elected, then everything
     // arrives, once, in order.
-    observer.wait_text(&everything, Duration::from_secs(40)).await?;
-    assert!(writer.closed().is_none(), "the writer's socket stayed open: {:?}", writer.closed());
+    observer
+        .wait_text(&everything, Duration::from_secs(40))
+        .await?;
+    assert!(
+        writer.closed().is_none(),
+        "the writer's socket stayed open: {:?}",
+        writer.closed()
+    );
 
     // The killed server comes back and catches up; a fresh client agrees.
     nats.start_again(leader).await?;
@@ -204,14 +221,19 @@ async fn meeting_commands_are_exactly_once_across_nodes() -> Result<()> {
         let joined_on: &Endpoint = if i % 2 == 0 { &a } else { &b };
         people.push(joined_on.join(&pm, "participant", &format!("p{i}")).await);
     }
-    let done = people.iter().map(|p| p.ok(json!({"type": "mark_done_reading"})));
+    let done = people
+        .iter()
+        .map(|p| p.ok(json!({"type": "mark_done_reading"})));
     futures_util::future::join_all(done).await;
     for server in [&*a, &*b] {
         let (status, meeting) = server
             .get(&format!("/api/postmortems/{}/meeting", pm.id), &sre.token)
             .await;
         assert_eq!(status, 200);
-        let done = meeting["state"]["done_reading"].as_array().cloned().unwrap_or_default();
+        let done = meeting["state"]["done_reading"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         assert_eq!(done.len(), 4, "{meeting}");
     }
     Ok(())
@@ -240,14 +262,20 @@ async fn a_meeting_append_from_a_stale_view_is_refused() -> Result<()> {
         assert!(two.meeting_events("pm1")?.is_empty());
         one.append_meeting_events("pm1", 0, &[b"{\"n\":1}".to_vec()])?;
         let refused = two.append_meeting_events("pm1", 0, &[b"{\"n\":2}".to_vec()]);
-        assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+        assert!(
+            matches!(refused, Err(StoreError::Conflict(_))),
+            "{refused:?}"
+        );
         // Having read the log again, the second node appends after it.
         assert_eq!(two.meeting_events("pm1")?, vec![b"{\"n\":1}".to_vec()]);
         two.append_meeting_events("pm1", 1, &[b"{\"n\":2}".to_vec(), b"{\"n\":3}".to_vec()])?;
         assert_eq!(one.meeting_events("pm1")?.len(), 3);
         // The first node's view is stale now: refused too.
         let refused = one.append_meeting_events("pm1", 1, &[b"{}".to_vec()]);
-        assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+        assert!(
+            matches!(refused, Err(StoreError::Conflict(_))),
+            "{refused:?}"
+        );
         Ok(())
     })
     .await??;
@@ -259,7 +287,11 @@ async fn a_node_refuses_servers_that_do_not_fsync_every_write() -> Result<()> {
     let lazy = NatsCluster::start_syncing("2m").await?;
     let flags = lazy.node_flags("a");
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-    let refused = Server::start_with(&flags).await.err().expect("refused").to_string();
+    let refused = Server::start_with(&flags)
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
     assert!(refused.contains("sync_interval: always"), "{refused}");
     assert!(refused.contains("--nats-allow-unsafe-fsync"), "{refused}");
 
@@ -275,7 +307,11 @@ async fn a_node_refuses_servers_that_do_not_fsync_every_write() -> Result<()> {
     let mut told = flags.clone();
     told.push("--nats-allow-unsafe-fsync");
     let node = Process::start_with(&told).await?;
-    assert!(node.log().contains("--nats-allow-unsafe-fsync"), "{}", node.log());
+    assert!(
+        node.log().contains("--nats-allow-unsafe-fsync"),
+        "{}",
+        node.log()
+    );
     node.create_postmortem("lazy but told").await?;
     Ok(())
 }

@@ -95,12 +95,11 @@ impl App {
         let store: Arc<dyn Store> = match &settings.cluster {
             Some(cluster) => open_cluster(cluster).await?,
             None => {
-                let sled = SledStore::open(&settings.data_dir).map_err(|source| {
-                    OpenError::DataDir {
+                let sled =
+                    SledStore::open(&settings.data_dir).map_err(|source| OpenError::DataDir {
                         dir: settings.data_dir.clone(),
                         source,
-                    }
-                })?;
+                    })?;
                 // Writes pass a gate that a backup closes while it copies everything.
                 Arc::new(GatedStore::new(sled))
             }

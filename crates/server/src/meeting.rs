@@ -425,7 +425,11 @@ const MAX_CONFLICTS: u32 = 8;
 /// last read the meeting, and brings this node's meeting room and library
 /// up to date with them. (Their Q&A and Kudos entries were written into the
 /// document by the node that decided them.) A no-op for the embedded store.
-async fn catch_up(app: &AppState, record: &PostmortemRecord, loaded: &mut Loaded) -> Result<(), ApiError> {
+async fn catch_up(
+    app: &AppState,
+    record: &PostmortemRecord,
+    loaded: &mut Loaded,
+) -> Result<(), ApiError> {
     if !app.store.shared() {
         return Ok(());
     }

@@ -34,7 +34,8 @@
 //! runtime of their own, so they may be called from any thread.
 
 use crate::store::{
-    DumpedTree, InviteRecord, LogEntry, PostmortemRecord, Store, StoreError, StoredDoc,
+    Deliver, DumpedTree, Following, InviteRecord, LogEntry, PostmortemRecord, Store, StoreError,
+    StoredDoc,
 };
 use async_nats::jetstream::{self, consumer, kv, stream};
 use bytes::Bytes;
@@ -485,7 +486,10 @@ impl Store for NatsStore {
             if let Some(entry) = entries.iter().find(|e| poisoned.contains(&e.doc_id)) {
                 return Err(nats_error(
                     "storing an update",
-                    format!("document {} is reloading after a failed write", entry.doc_id),
+                    format!(
+                        "document {} is reloading after a failed write",
+                        entry.doc_id
+                    ),
                 ));
             }
         }
@@ -615,11 +619,7 @@ impl Store for NatsStore {
         first_seq: u64,
         events: &[Vec<u8>],
     ) -> Result<(), StoreError> {
-        let (known, last) = self
-            .heads()
-            .get(postmortem)
-            .copied()
-            .unwrap_or((0, 0));
+        let (known, last) = self.heads().get(postmortem).copied().unwrap_or((0, 0));
         if known != first_seq {
             return Err(StoreError::Conflict(format!(
                 "meeting of {postmortem}: {first_seq} events seen, {known} stored"
@@ -726,12 +726,7 @@ impl Store for NatsStore {
         true
     }
 
-    fn follow_doc(
-        &self,
-        doc_id: &str,
-        after: u64,
-        deliver: Box<dyn Fn(&[u8]) -> bool + Send + Sync>,
-    ) -> Option<Box<dyn std::any::Any + Send + Sync>> {
+    fn follow_doc(&self, doc_id: &str, after: u64, deliver: Deliver) -> Option<Following> {
         let stream = self.docs.clone();
         let subject = doc_subject(doc_id);
         let instance = self.instance.clone();
@@ -815,7 +810,10 @@ async fn follow_from(
 pub async fn fsync_problems(monitor_urls: &[String]) -> Vec<String> {
     let mut problems = Vec::new();
     if monitor_urls.is_empty() {
-        problems.push("no --nats-monitor-url given, so the servers' fsync setting cannot be checked".to_owned());
+        problems.push(
+            "no --nats-monitor-url given, so the servers' fsync setting cannot be checked"
+                .to_owned(),
+        );
     }
     for url in monitor_urls {
         match varz(url).await {

@@ -144,7 +144,7 @@ pub struct Room {
     snapshot_every: u64,
     rooms: Weak<Rooms>,
     /// Cluster mode: the feed of other nodes' updates (stops when dropped).
-    follow: Mutex<Option<Box<dyn std::any::Any + Send + Sync>>>,
+    follow: Mutex<Option<crate::store::Following>>,
 }
 
 fn awareness_frame(update: AwarenessUpdate) -> Bytes {

@@ -138,15 +138,16 @@ pub trait Store: Send + Sync + 'static {
     /// returns false or the returned handle is dropped. An empty update
     /// means following failed (the room should reload). `None`: nobody else
     /// writes (the embedded store).
-    fn follow_doc(
-        &self,
-        _doc_id: &str,
-        _after: u64,
-        _deliver: Box<dyn Fn(&[u8]) -> bool + Send + Sync>,
-    ) -> Option<Box<dyn std::any::Any + Send + Sync>> {
+    fn follow_doc(&self, _doc_id: &str, _after: u64, _deliver: Deliver) -> Option<Following> {
         None
     }
 }
+
+/// Receives another node's update ([`Store::follow_doc`]); false: stop.
+pub type Deliver = Box<dyn Fn(&[u8]) -> bool + Send + Sync>;
+
+/// Following a document ([`Store::follow_doc`]) stops when this is dropped.
+pub type Following = Box<dyn std::any::Any + Send + Sync>;
 
 /// One tree of the store with all its entries, in key order.
 #[derive(Debug, Clone, PartialEq, Eq)]

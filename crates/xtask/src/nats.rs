@@ -34,7 +34,9 @@ pub fn install(root: &Path) -> Result<PathBuf> {
             .args(["-m", "venv"])
             .arg(&venv)
             .status()
-            .context("installing nats-server needs python3 with venv (apt-get install python3-venv)")?;
+            .context(
+                "installing nats-server needs python3 with venv (apt-get install python3-venv)",
+            )?;
         if !status.success() {
             bail!("python3 -m venv {} failed ({status})", venv.display());
         }
@@ -121,7 +123,10 @@ pub fn cluster(root: &Path) -> Result<()> {
     let monitor_urls: Vec<String> = (0..3)
         .map(|i| format!("http://127.0.0.1:{}", 18222 + i))
         .collect();
-    let admin = format!("{:032x}", std::process::id() as u128 * 0x9e37_79b9_7f4a_7c15);
+    let admin = format!(
+        "{:032x}",
+        std::process::id() as u128 * 0x9e37_79b9_7f4a_7c15
+    );
     let bin = root.join("target/debug/casebook");
     let mut links = Vec::new();
     for (i, port) in [8081, 8082].into_iter().enumerate() {
