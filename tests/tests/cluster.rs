@@ -4,6 +4,7 @@
 //!
 //! - a postmortem made on one node is served by the other, and two clients
 //!   on two nodes co-edit and converge;
+//! - an invite revoked on one node closes its sockets on the other;
 //! - `kill -9` of the node a client edited through loses no edit another
 //!   client had seen; the client reconnects through the other node;
 //! - `kill -9` of the NATS stream leader mid-edit loses nothing;
@@ -88,6 +89,26 @@ async fn any_node_serves_any_postmortem_and_two_nodes_co_edit() -> Result<()> {
         let fresh = Client::connect(&server.ws_url(&pm.id, pm.token("viewer"))).await?;
         fresh.wait_text(&on_a.text(), WAIT).await?;
     }
+
+    // An invite revoked through B closes the sockets opened with it on A.
+    let revoked = b
+        .call(
+            reqwest::Method::DELETE,
+            &format!(
+                "/api/postmortems/{}/invites/{}",
+                pm.id, pm.invites["author"]
+            ),
+            pm.token("facilitator"),
+            None,
+        )
+        .await;
+    assert_eq!(revoked.0, 200, "{}", revoked.1);
+    let closed = on_a.wait_closed(Duration::from_secs(5)).await?;
+    assert_eq!(closed.code, casebook_core::close::INVITE_REVOKED);
+    let (status, _) = a
+        .get(&format!("/api/postmortems/{}", pm.id), pm.token("author"))
+        .await;
+    assert_eq!(status, 401);
     Ok(())
 }
 

@@ -86,6 +86,8 @@ pub struct App {
     expire_every: Duration,
     /// The `--metrics-bind` listener, bound.
     metrics_listener: Option<TcpListener>,
+    /// Cluster mode: the watch of other nodes' revocations (ends when dropped).
+    _revocations: Option<crate::store::Following>,
 }
 
 impl App {
@@ -135,6 +137,22 @@ impl App {
             settings.rooms,
             Arc::clone(&metrics),
         );
+        // Cluster mode: an invite revoked on any node closes its sockets here.
+        let revocations = store.watch_revocations({
+            let rooms = Arc::downgrade(&rooms);
+            Box::new(move |pm: &str, invite: &str| {
+                if let Some(rooms) = rooms.upgrade() {
+                    rooms.close_invite(
+                        pm,
+                        invite,
+                        CloseReason::new(
+                            casebook_core::close::INVITE_REVOKED,
+                            "this invite link was revoked",
+                        ),
+                    );
+                }
+            })
+        });
         let config = Arc::new(ServerConfig {
             public_url: settings.public_url,
             web_dir: settings.web_dir,
@@ -167,6 +185,7 @@ impl App {
             header_read_timeout: settings.header_read_timeout,
             expire_every,
             metrics_listener,
+            _revocations: revocations,
         })
     }
 

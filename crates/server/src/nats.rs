@@ -34,8 +34,8 @@
 //! runtime of their own, so they may be called from any thread.
 
 use crate::store::{
-    Deliver, DumpedTree, Following, InviteRecord, LogEntry, PostmortemRecord, Store, StoreError,
-    StoredDoc,
+    Deliver, DumpedTree, Following, InviteRecord, LogEntry, PostmortemRecord, Revoked, Store,
+    StoreError, StoredDoc,
 };
 use async_nats::jetstream::{self, consumer, kv, stream};
 use bytes::Bytes;
@@ -724,6 +724,32 @@ impl Store for NatsStore {
 
     fn shared(&self) -> bool {
         true
+    }
+
+    fn watch_revocations(&self, revoked: Revoked) -> Option<Following> {
+        let invites = self.invites.clone();
+        let runtime = self.runtime.as_ref()?;
+        let task = runtime.spawn(async move {
+            loop {
+                match invites.watch_all().await {
+                    Ok(mut entries) => {
+                        while let Some(entry) = entries.next().await {
+                            let Ok(entry) = entry else { break };
+                            let Ok(invite) = serde_json::from_slice::<InviteRecord>(&entry.value)
+                            else {
+                                continue;
+                            };
+                            if invite.revoked_at.is_some() {
+                                revoked(&invite.postmortem, &invite.id);
+                            }
+                        }
+                    }
+                    Err(e) => tracing::debug!(error = %e, "watching revocations again"),
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        });
+        Some(Box::new(Follow(task.abort_handle())))
     }
 
     fn follow_doc(&self, doc_id: &str, after: u64, deliver: Deliver) -> Option<Following> {

@@ -141,10 +141,21 @@ pub trait Store: Send + Sync + 'static {
     fn follow_doc(&self, _doc_id: &str, _after: u64, _deliver: Deliver) -> Option<Following> {
         None
     }
+
+    /// Cluster mode: calls `revoked(postmortem, invite)` each time any node
+    /// stores a revoked invite (this one included), until the handle is
+    /// dropped, so every node closes the sockets opened with it. `None`:
+    /// nobody else revokes (the embedded store).
+    fn watch_revocations(&self, _revoked: Revoked) -> Option<Following> {
+        None
+    }
 }
 
 /// Receives another node's update ([`Store::follow_doc`]); false: stop.
 pub type Deliver = Box<dyn Fn(&[u8]) -> bool + Send + Sync>;
+
+/// Told of a revoked invite ([`Store::watch_revocations`]).
+pub type Revoked = Box<dyn Fn(&str, &str) + Send + Sync>;
 
 /// Following a document ([`Store::follow_doc`]) stops when this is dropped.
 pub type Following = Box<dyn std::any::Any + Send + Sync>;
