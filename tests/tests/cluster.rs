@@ -257,6 +257,26 @@ async fn meeting_commands_are_exactly_once_across_nodes() -> Result<()> {
             .unwrap_or_default();
         assert_eq!(done.len(), 4, "{meeting}");
     }
+
+    // Published on A: B learns it at once, with no request to B. An
+    // author's document socket on B is closed to reconnect with the new
+    // rights (4009), and B's meeting room shows the new phase.
+    let author = b.join(&pm, "author", "Aoki").await;
+    let author_doc = Client::connect(&author.ws_url()).await?;
+    let room_on_b = Client::connect(&b.meeting_url(&pm.id, &author.token)).await?;
+    sre.publish_overriding("the review happened in the incident channel")
+        .await;
+    let closed = author_doc.wait_closed(Duration::from_secs(10)).await?;
+    assert_eq!(
+        closed.code,
+        casebook_core::close::RIGHTS_CHANGED,
+        "{closed:?}"
+    );
+    room_on_b
+        .wait_until(WAIT, |c| {
+            c.map_json("postmortem", "phase") == Some(json!("published"))
+        })
+        .await?;
     Ok(())
 }
 

@@ -88,6 +88,8 @@ pub struct App {
     metrics_listener: Option<TcpListener>,
     /// Cluster mode: the watch of other nodes' revocations (ends when dropped).
     _revocations: Option<crate::store::Following>,
+    /// Cluster mode: the watch of other nodes' meeting events.
+    _meetings_moved: Option<crate::store::Following>,
 }
 
 impl App {
@@ -169,6 +171,15 @@ impl App {
             config,
             metrics,
         };
+        // Cluster mode: a meeting another node moved on catches up here at once.
+        let meetings_moved = state.store.watch_meetings({
+            let app = state.clone();
+            let runtime = tokio::runtime::Handle::current();
+            Box::new(move |pm: &str| {
+                let (app, pm) = (app.clone(), pm.to_owned());
+                runtime.spawn(async move { crate::meeting::caught_up_elsewhere(&app, &pm).await });
+            })
+        });
         match crate::library::reconcile(&state).await {
             Ok((0, 0)) => {}
             Ok((added, removed)) => {
@@ -186,6 +197,7 @@ impl App {
             expire_every,
             metrics_listener,
             _revocations: revocations,
+            _meetings_moved: meetings_moved,
         })
     }
 

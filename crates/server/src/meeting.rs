@@ -172,6 +172,12 @@ impl Meetings {
         Ok(Arc::clone(loaded))
     }
 
+    /// The meeting of `pm` if it is in memory.
+    fn loaded(&self, pm: &str) -> Option<Arc<AsyncMutex<Loaded>>> {
+        let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        slots.get(pm).and_then(|slot| slot.get().cloned())
+    }
+
     /// The current phase of a postmortem.
     pub async fn phase(&self, record: &PostmortemRecord) -> Result<Phase, ApiError> {
         Ok(self.get(record).await?.lock().await.meeting.phase)
@@ -416,6 +422,23 @@ async fn decide_command(
         meeting: view(&loaded.meeting, actor.role),
         events,
     }))
+}
+
+/// Cluster mode: another node appended to the meeting of `pm`; if it is
+/// loaded here, it catches up now (phase, write rights, meeting room).
+pub async fn caught_up_elsewhere(app: &AppState, pm: &str) {
+    let Some(slot) = app.meetings.loaded(pm) else {
+        return;
+    };
+    let store = Arc::clone(&app.store);
+    let id = pm.to_owned();
+    let Ok(Some(record)) = blocking(move || store.postmortem(&id)).await else {
+        return;
+    };
+    let mut loaded = slot.lock().await;
+    if let Err(e) = catch_up(app, &record, &mut loaded).await {
+        tracing::warn!(postmortem = %pm, error = ?e, "meeting not caught up with another node");
+    }
 }
 
 /// Times a command is decided again because another node appended first.

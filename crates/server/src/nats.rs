@@ -34,8 +34,8 @@
 //! runtime of their own, so they may be called from any thread.
 
 use crate::store::{
-    Deliver, DumpedTree, Following, InviteRecord, LogEntry, PostmortemRecord, Revoked, Store,
-    StoreError, StoredDoc,
+    Deliver, DumpedTree, Following, InviteRecord, LogEntry, Moved, PostmortemRecord, Revoked,
+    Store, StoreError, StoredDoc,
 };
 use async_nats::jetstream::{self, consumer, kv, stream};
 use bytes::Bytes;
@@ -87,7 +87,6 @@ fn token(id: &str) -> String {
     id.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
-#[cfg(test)]
 fn untoken(token: &str) -> Option<String> {
     if !token.len().is_multiple_of(2) {
         return None;
@@ -628,6 +627,7 @@ impl Store for NatsStore {
         let payload = Bytes::from(serde_json::to_vec(events).expect("bytes always serialise"));
         let js = self.js.clone();
         let subject = meeting_subject(postmortem);
+        let instance = self.instance.clone();
         let msg_id = format!(
             "{}-m{}",
             self.instance,
@@ -643,6 +643,7 @@ impl Store for NatsStore {
                         jetstream::message::PublishMessage::build()
                             .payload(payload.clone())
                             .message_id(&msg_id)
+                            .header(INSTANCE_HEADER, instance.as_str())
                             .expected_last_subject_sequence(last),
                     )
                     .await;
@@ -745,6 +746,53 @@ impl Store for NatsStore {
                         }
                     }
                     Err(e) => tracing::debug!(error = %e, "watching revocations again"),
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        });
+        Some(Box::new(Follow(task.abort_handle())))
+    }
+
+    fn watch_meetings(&self, moved: Moved) -> Option<Following> {
+        let stream = self.meetings.clone();
+        let instance = self.instance.clone();
+        let runtime = self.runtime.as_ref()?;
+        let task = runtime.spawn(async move {
+            loop {
+                let consumer = stream
+                    .create_consumer(consumer::pull::OrderedConfig {
+                        filter_subject: "cb.mtg.>".into(),
+                        deliver_policy: consumer::DeliverPolicy::New,
+                        max_expires: FOLLOW_STALL,
+                        ..Default::default()
+                    })
+                    .await;
+                let messages = match consumer {
+                    Ok(consumer) => consumer.messages().await,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "watching meetings again");
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                        continue;
+                    }
+                };
+                let Ok(mut messages) = messages else {
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                    continue;
+                };
+                while let Some(Ok(message)) = messages.next().await {
+                    let mine = message
+                        .headers
+                        .as_ref()
+                        .and_then(|h| h.get(INSTANCE_HEADER))
+                        .is_some_and(|v| v.as_str() == instance);
+                    let pm = message
+                        .subject
+                        .as_str()
+                        .strip_prefix("cb.mtg.")
+                        .and_then(untoken);
+                    if let (false, Some(pm)) = (mine, pm) {
+                        moved(&pm);
+                    }
                 }
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }

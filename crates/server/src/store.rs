@@ -149,6 +149,14 @@ pub trait Store: Send + Sync + 'static {
     fn watch_revocations(&self, _revoked: Revoked) -> Option<Following> {
         None
     }
+
+    /// Cluster mode: calls `moved(postmortem)` each time another node
+    /// appends meeting events, until the handle is dropped, so this node
+    /// catches up at once (phase, write rights, meeting room). `None` for
+    /// the embedded store.
+    fn watch_meetings(&self, _moved: Moved) -> Option<Following> {
+        None
+    }
 }
 
 /// Receives another node's update ([`Store::follow_doc`]); false: stop.
@@ -156,6 +164,9 @@ pub type Deliver = Box<dyn Fn(&[u8]) -> bool + Send + Sync>;
 
 /// Told of a revoked invite ([`Store::watch_revocations`]).
 pub type Revoked = Box<dyn Fn(&str, &str) + Send + Sync>;
+
+/// Told of another node's meeting events ([`Store::watch_meetings`]).
+pub type Moved = Box<dyn Fn(&str) + Send + Sync>;
 
 /// Following a document ([`Store::follow_doc`]) stops when this is dropped.
 pub type Following = Box<dyn std::any::Any + Send + Sync>;
