@@ -51,8 +51,10 @@ async fn type_chunks(client: &Client, chunks: &[String]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn any_node_serves_any_postmortem_and_two_nodes_co_edit() -> Result<()> {
     let nats = NatsCluster::start().await?;
-    let a = node(&nats, "a").await?;
-    let b = node(&nats, "b").await?;
+    // Started at once: both make the streams, buckets and secrets; one
+    // signing key wins and both use it.
+    let (a, b) = tokio::join!(node(&nats, "a"), node(&nats, "b"));
+    let (a, b) = (a?, b?);
 
     // Made on A, read on B, with the same links and the same admin token.
     let pm = a.create_postmortem("DB failover 障害").await?;

@@ -706,11 +706,12 @@ impl Store for NatsStore {
         let stored = self.run(async move {
             match bucket.create(key.clone(), created.into()).await {
                 Ok(_) => Ok(None),
-                Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => bucket
-                    .get(key)
-                    .await
-                    .map_err(|e| nats_error("reading a secret", e)),
-                Err(e) => Err(nats_error("storing a secret", e)),
+                // Another node made it first ("already exists", or "wrong
+                // last sequence" when both raced): use the stored one.
+                Err(e) => match bucket.get(key).await {
+                    Ok(Some(stored)) => Ok(Some(stored)),
+                    _ => Err(nats_error("storing a secret", e)),
+                },
             }
         })?;
         Ok(stored.map_or(value, |v| v.to_vec()))
@@ -890,7 +891,14 @@ pub async fn fsync_problems(monitor_urls: &[String]) -> Vec<String> {
         );
     }
     for url in monitor_urls {
-        match varz(url).await {
+        // A server starting beside this node may not listen yet.
+        let started = Instant::now();
+        let mut answer = varz(url).await;
+        while answer.is_err() && started.elapsed() < Duration::from_secs(30) {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            answer = varz(url).await;
+        }
+        match answer {
             Ok(varz) => {
                 let always = varz
                     .pointer("/jetstream/config/sync_always")

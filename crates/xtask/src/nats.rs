@@ -123,10 +123,22 @@ pub fn cluster(root: &Path) -> Result<()> {
     let monitor_urls: Vec<String> = (0..3)
         .map(|i| format!("http://127.0.0.1:{}", 18222 + i))
         .collect();
-    let admin = format!(
-        "{:032x}",
-        std::process::id() as u128 * 0x9e37_79b9_7f4a_7c15
-    );
+    let started = Instant::now();
+    for i in 0..3 {
+        while std::net::TcpStream::connect(("127.0.0.1", 18222 + i)).is_err() {
+            if started.elapsed() > Duration::from_secs(30) {
+                bail!(
+                    "nats-server n{i} did not start in 30 s; see {}",
+                    work.display()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    // A fresh random admin token, shared by both nodes.
+    let mut random = [0u8; 16];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut random)?;
+    let admin: String = random.iter().map(|b| format!("{b:02x}")).collect();
     let bin = root.join("target/debug/casebook");
     let mut links = Vec::new();
     for (i, port) in [8081, 8082].into_iter().enumerate() {
