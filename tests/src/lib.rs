@@ -8,6 +8,8 @@
 //! The binary is found through `CASEBOOK_BIN`, else `target/debug/casebook`
 //! (`cargo xtask test` builds it first).
 
+pub mod cluster;
+
 use anyhow::{anyhow, bail, Context, Result};
 use casebook_core::document::{new_doc, BODY};
 use casebook_core::protocol::{self, Message, SyncMessage};

@@ -16,6 +16,7 @@ use crate::library::{Library, LibraryError};
 use crate::limits::{LimitSettings, Limits};
 use crate::meeting::Meetings;
 use crate::metrics::Metrics;
+use crate::nats::{ClusterSettings, NatsStore};
 use crate::room::{CloseReason, RoomConfig, Rooms};
 use crate::store::{SledStore, Store, StoreError};
 use crate::{router, AppState, ServerConfig};
@@ -52,6 +53,9 @@ pub struct Settings {
     pub metrics_bind: Option<SocketAddr>,
     /// Image uploads: largest image, most images per postmortem.
     pub images: crate::images::ImageSettings,
+    /// Cluster mode (`--nats-url`): the store is NATS JetStream, shared by
+    /// every node; `None`: the embedded sled store in `data_dir`.
+    pub cluster: Option<ClusterSettings>,
 }
 
 /// Why the server could not open its data directory.
@@ -63,6 +67,10 @@ pub enum OpenError {
     Secret(StoreError),
     #[error("the stored admin token is not text; set --admin-token")]
     AdminTokenNotText,
+    #[error("cannot join the cluster: {0}")]
+    Cluster(StoreError),
+    #[error("refusing to start: the NATS servers may acknowledge writes they have not written to disk, so a power cut could lose acknowledged edits:\n  {0}\nSet `jetstream {{ sync_interval: always }}` on every server and pass --nats-monitor-url, or start anyway with --nats-allow-unsafe-fsync")]
+    UnsafeFsync(String),
     #[error("opening the library index: {0}")]
     Library(#[from] LibraryError),
     #[error("cannot listen for metrics on {addr} (--metrics-bind): {source}")]
@@ -80,18 +88,28 @@ pub struct App {
     expire_every: Duration,
     /// The `--metrics-bind` listener, bound.
     metrics_listener: Option<TcpListener>,
+    /// Cluster mode: the watch of other nodes' revocations (ends when dropped).
+    _revocations: Option<crate::store::Following>,
+    /// Cluster mode: the watch of other nodes' meeting events.
+    _meetings_moved: Option<crate::store::Following>,
 }
 
 impl App {
     /// Opens the data directory and wires the handlers' shared state; the
     /// library index is reconciled with the meeting logs before it returns.
     pub async fn open(settings: Settings) -> Result<App, OpenError> {
-        let sled = SledStore::open(&settings.data_dir).map_err(|source| OpenError::DataDir {
-            dir: settings.data_dir.clone(),
-            source,
-        })?;
-        // Writes pass a gate that a backup closes while it copies everything.
-        let store: Arc<dyn Store> = Arc::new(GatedStore::new(sled));
+        let store: Arc<dyn Store> = match &settings.cluster {
+            Some(cluster) => open_cluster(cluster).await?,
+            None => {
+                let sled =
+                    SledStore::open(&settings.data_dir).map_err(|source| OpenError::DataDir {
+                        dir: settings.data_dir.clone(),
+                        source,
+                    })?;
+                // Writes pass a gate that a backup closes while it copies everything.
+                Arc::new(GatedStore::new(sled))
+            }
+        };
         let signing_key = store
             .secret("token-signing-key", &|| rand::random::<[u8; 32]>().to_vec())
             .map_err(OpenError::Secret)?;
@@ -123,6 +141,22 @@ impl App {
             settings.rooms,
             Arc::clone(&metrics),
         );
+        // Cluster mode: an invite revoked on any node closes its sockets here.
+        let revocations = store.watch_revocations({
+            let rooms = Arc::downgrade(&rooms);
+            Box::new(move |pm: &str, invite: &str| {
+                if let Some(rooms) = rooms.upgrade() {
+                    rooms.close_invite(
+                        pm,
+                        invite,
+                        CloseReason::new(
+                            casebook_core::close::INVITE_REVOKED,
+                            "this invite link was revoked",
+                        ),
+                    );
+                }
+            })
+        });
         let config = Arc::new(ServerConfig {
             public_url: settings.public_url,
             web_dir: settings.web_dir,
@@ -140,6 +174,15 @@ impl App {
             config,
             metrics,
         };
+        // Cluster mode: a meeting another node moved on catches up here at once.
+        let meetings_moved = state.store.watch_meetings({
+            let app = state.clone();
+            let runtime = tokio::runtime::Handle::current();
+            Box::new(move |pm: &str| {
+                let (app, pm) = (app.clone(), pm.to_owned());
+                runtime.spawn(async move { crate::meeting::caught_up_elsewhere(&app, &pm).await });
+            })
+        });
         match crate::library::reconcile(&state).await {
             Ok((0, 0)) => {}
             Ok((added, removed)) => {
@@ -156,6 +199,8 @@ impl App {
             header_read_timeout: settings.header_read_timeout,
             expire_every,
             metrics_listener,
+            _revocations: revocations,
+            _meetings_moved: meetings_moved,
         })
     }
 
@@ -235,6 +280,27 @@ impl App {
             tracing::warn!("some sockets had not closed when shutdown went on");
         }
     }
+}
+
+/// Cluster mode: checks the NATS servers' fsync setting, then connects.
+async fn open_cluster(cluster: &ClusterSettings) -> Result<Arc<dyn Store>, OpenError> {
+    let problems = crate::nats::fsync_problems(&cluster.nats_monitor_urls).await;
+    if !problems.is_empty() {
+        let problems = problems.join("\n  ");
+        if !cluster.allow_unsafe_fsync {
+            return Err(OpenError::UnsafeFsync(problems));
+        }
+        tracing::warn!(
+            "--nats-allow-unsafe-fsync: starting although an acknowledged edit may be lost in a power cut:\n  {problems}"
+        );
+    }
+    let settings = cluster.clone();
+    let store = tokio::task::spawn_blocking(move || NatsStore::connect(&settings))
+        .await
+        .map_err(|_| OpenError::Cluster(StoreError::Nats("connecting was interrupted".into())))?
+        .map_err(OpenError::Cluster)?;
+    tracing::info!(node = %cluster.node_name, nats = %cluster.nats_url, advertise = %cluster.advertise_url, "joined the cluster");
+    Ok(Arc::new(store))
 }
 
 /// How long shutdown waits for the sockets' close frames.

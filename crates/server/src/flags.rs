@@ -7,6 +7,7 @@
 use crate::app::Settings;
 use crate::images::ImageSettings;
 use crate::limits::LimitSettings;
+use crate::nats::ClusterSettings;
 use crate::room::RoomConfig;
 use clap::Parser;
 use std::net::SocketAddr;
@@ -82,6 +83,24 @@ pub struct ServeArgs {
     /// Address and port to serve Prometheus metrics on (GET /metrics), apart from the public port. Off when not set; keep it private (loopback or an internal network).
     #[arg(long, env = "CASEBOOK_METRICS_BIND")]
     pub metrics_bind: Option<SocketAddr>,
+    /// Cluster mode: the NATS JetStream servers, comma-separated (nats://h1:4222,nats://h2:4222,…). Then nothing is stored in --data-dir but the library index.
+    #[arg(long, env = "CASEBOOK_NATS_URL")]
+    pub nats_url: Option<String>,
+    /// Cluster mode: each NATS server's monitoring URL, comma-separated (http://h1:8222,…); Casebook refuses to start unless every one fsyncs each write (sync_interval: always).
+    #[arg(long, env = "CASEBOOK_NATS_MONITOR_URL", value_delimiter = ',')]
+    nats_monitor_url: Vec<String>,
+    /// Cluster mode: start even though the NATS servers' fsync setting is lazy or unverified (an acknowledged edit may then be lost in a power cut). Printed as a warning.
+    #[arg(long, env = "CASEBOOK_NATS_ALLOW_UNSAFE_FSYNC")]
+    nats_allow_unsafe_fsync: bool,
+    /// Cluster mode: copies of every stream and bucket (3: survives the loss of any one NATS server).
+    #[arg(long, env = "CASEBOOK_NATS_REPLICAS", default_value_t = 3)]
+    nats_replicas: usize,
+    /// Cluster mode: this node's own address as users and load balancers reach it (the default of --public-url).
+    #[arg(long, env = "CASEBOOK_ADVERTISE_URL")]
+    advertise_url: Option<String>,
+    /// Cluster mode: this node's name in logs and in the NATS connection [default: the bind address].
+    #[arg(long, env = "CASEBOOK_NODE_NAME")]
+    node_name: Option<String>,
 }
 
 /// How log lines are written (`casebook --log-format`).
@@ -116,7 +135,25 @@ impl ServeArgs {
     pub fn settings(self) -> Settings {
         let public_url = self
             .public_url
+            .or_else(|| self.advertise_url.clone())
             .unwrap_or_else(|| format!("http://{}", self.bind));
+        let cluster = self.nats_url.map(|nats_url| ClusterSettings {
+            nats_url,
+            nats_monitor_urls: self
+                .nats_monitor_url
+                .iter()
+                .map(|u| u.trim().to_owned())
+                .filter(|u| !u.is_empty())
+                .collect(),
+            allow_unsafe_fsync: self.nats_allow_unsafe_fsync,
+            replicas: self.nats_replicas.max(1),
+            node_name: self.node_name.unwrap_or_else(|| self.bind.to_string()),
+            advertise_url: self
+                .advertise_url
+                .unwrap_or_else(|| public_url.clone())
+                .trim_end_matches('/')
+                .to_owned(),
+        });
         Settings {
             data_dir: self.data_dir,
             web_dir: self.web_dir,
@@ -147,6 +184,7 @@ impl ServeArgs {
                 max_bytes: self.max_image_bytes,
                 max_per_doc: self.max_images_per_doc,
             },
+            cluster,
         }
     }
 }

@@ -19,7 +19,8 @@
 //! - [`diagram`]: ```mermaid blocks drawn as sanitised, static SVG.
 //! - [`case`]: the case as a whole: readiness, the publishing check, the
 //!   read link, export and import.
-//! - [`store`]: sled storage behind a trait; [`commit`]: group commit;
+//! - [`store`]: sled storage behind a trait; [`nats`]: the same on a NATS
+//!   JetStream cluster (cluster mode); [`commit`]: group commit;
 //!   [`backup`]: consistent backups while running, and restore.
 //! - [`web`]: serves the browser bundle; [`headers`]: Content-Security-Policy
 //!   and the other security headers on every answer.
@@ -49,6 +50,7 @@ pub mod meeting;
 pub mod meeting_room;
 pub mod memory;
 pub mod metrics;
+pub mod nats;
 pub mod openapi;
 pub mod room;
 pub mod store;

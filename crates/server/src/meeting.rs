@@ -172,6 +172,12 @@ impl Meetings {
         Ok(Arc::clone(loaded))
     }
 
+    /// The meeting of `pm` if it is in memory.
+    fn loaded(&self, pm: &str) -> Option<Arc<AsyncMutex<Loaded>>> {
+        let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        slots.get(pm).and_then(|slot| slot.get().cloned())
+    }
+
     /// The current phase of a postmortem.
     pub async fn phase(&self, record: &PostmortemRecord) -> Result<Phase, ApiError> {
         Ok(self.get(record).await?.lock().await.meeting.phase)
@@ -311,7 +317,8 @@ pub async fn get_meeting(
     Admitted { access, record }: Admitted,
 ) -> Result<Json<MeetingAnswer>, ApiError> {
     let loaded = app.meetings.get(&record).await?;
-    let loaded = loaded.lock().await;
+    let mut loaded = loaded.lock().await;
+    catch_up(&app, &record, &mut loaded).await?;
     Ok(Json(view(&loaded.meeting, access.role())))
 }
 
@@ -367,25 +374,46 @@ async fn decide_command(
     let slot = app.meetings.get(&record).await?;
     let mut loaded = slot.lock().await;
     let mut new_id = || random_token()[..12].to_owned();
-    let events = loaded
-        .meeting
-        .decide(&actor, &command, now_ms(), &mut new_id)
-        .map_err(meeting_error)?;
-    if let Some(findings) =
-        crate::case::publish_blocked(&app, &record.id, &loaded.meeting, &events).await?
-    {
-        return Err(crate::case::refused_with(findings));
-    }
-    check_suggested_words(&app.rooms, &record.id, &loaded.meeting, &events).await?;
-    check_reanchored_words(&app.rooms, &record.id, &loaded.meeting, &events).await?;
-    if !events.is_empty() {
+    // Cluster mode: another node may append between our read and our
+    // append; its append wins, we read it and decide again.
+    let mut attempts = 0;
+    let events = loop {
+        catch_up(&app, &record, &mut loaded).await?;
+        let events = loaded
+            .meeting
+            .decide(&actor, &command, now_ms(), &mut new_id)
+            .map_err(meeting_error)?;
+        if let Some(findings) =
+            crate::case::publish_blocked(&app, &record.id, &loaded.meeting, &events).await?
+        {
+            return Err(crate::case::refused_with(findings));
+        }
+        check_suggested_words(&app.rooms, &record.id, &loaded.meeting, &events).await?;
+        check_reanchored_words(&app.rooms, &record.id, &loaded.meeting, &events).await?;
+        if events.is_empty() {
+            break events;
+        }
         let encoded: Vec<Vec<u8>> = events
             .iter()
             .map(|e| serde_json::to_vec(e).expect("events always serialise"))
             .collect();
         let store = Arc::clone(&app.store);
         let (id, first) = (record.id.clone(), loaded.next_seq);
-        blocking(move || store.append_meeting_events(&id, first, &encoded)).await?;
+        let appended =
+            tokio::task::spawn_blocking(move || store.append_meeting_events(&id, first, &encoded))
+                .await
+                .map_err(|_| ApiError::internal("storage call interrupted"))?;
+        match appended {
+            Ok(()) => break events,
+            Err(crate::store::StoreError::Conflict(why)) if attempts < MAX_CONFLICTS => {
+                attempts += 1;
+                tracing::debug!(postmortem = %record.id, why, "another node appended first; deciding again");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    if !events.is_empty() {
+        let first = loaded.next_seq;
         loaded.next_seq += events.len() as u64;
         loaded.apply(&events);
         tracing::debug!(postmortem = %record.id, command = %command.command_id, events = events.len(), "command applied");
@@ -397,6 +425,60 @@ async fn decide_command(
     }))
 }
 
+/// Cluster mode: another node appended to the meeting of `pm`; if it is
+/// loaded here, it catches up now (phase, write rights, meeting room).
+pub async fn caught_up_elsewhere(app: &AppState, pm: &str) {
+    let Some(slot) = app.meetings.loaded(pm) else {
+        return;
+    };
+    let store = Arc::clone(&app.store);
+    let id = pm.to_owned();
+    let Ok(Some(record)) = blocking(move || store.postmortem(&id)).await else {
+        return;
+    };
+    let mut loaded = slot.lock().await;
+    if let Err(e) = catch_up(app, &record, &mut loaded).await {
+        tracing::warn!(postmortem = %pm, error = ?e, "meeting not caught up with another node");
+    }
+}
+
+/// Times a command is decided again because another node appended first.
+const MAX_CONFLICTS: u32 = 8;
+
+/// Cluster mode: folds in the events other nodes stored since this node
+/// last read the meeting, and brings this node's meeting room and library
+/// up to date with them. (Their Q&A and Kudos entries were written into the
+/// document by the node that decided them.) A no-op for the embedded store.
+async fn catch_up(
+    app: &AppState,
+    record: &PostmortemRecord,
+    loaded: &mut Loaded,
+) -> Result<(), ApiError> {
+    if !app.store.shared() {
+        return Ok(());
+    }
+    let store = Arc::clone(&app.store);
+    let id = record.id.clone();
+    let raw = blocking(move || store.meeting_events(&id)).await?;
+    let Some(new) = raw.get(loaded.next_seq as usize..) else {
+        return Ok(());
+    };
+    if new.is_empty() {
+        return Ok(());
+    }
+    let mut events = Vec::with_capacity(new.len());
+    for bytes in new {
+        let event: Event = serde_json::from_slice(bytes)
+            .map_err(|e| ApiError::internal(format!("stored meeting event is corrupt: {e}")))?;
+        events.push(event);
+    }
+    let first = loaded.next_seq;
+    loaded.next_seq += events.len() as u64;
+    loaded.apply(&events);
+    after_events_here(app, record, &loaded.meeting, first, &events, false).await;
+    Ok(())
+}
+
 /// Brings the meeting room and the document up to date with new events.
 /// Failures here are logged, not returned: the events are stored, and the
 /// room catches up on the next command or join.
@@ -406,6 +488,19 @@ async fn after_events(
     meeting: &Meeting,
     first_seq: u64,
     events: &[Event],
+) {
+    after_events_here(app, record, meeting, first_seq, events, true).await
+}
+
+/// [`after_events`]; `write_into_document` is false for events another node
+/// decided (it writes their entries).
+async fn after_events_here(
+    app: &AppState,
+    record: &PostmortemRecord,
+    meeting: &Meeting,
+    first_seq: u64,
+    events: &[Event],
+    write_into_document: bool,
 ) {
     if let Some(room) = app.rooms.loaded(&meeting_doc_id(&record.id)) {
         let contents = meeting_room::contents(record, meeting, &app.meetings.present(&record.id));
@@ -438,8 +533,10 @@ async fn after_events(
             }
         }
     }
-    keep_versions(app, record, meeting, events).await;
-    write_entries(&app.rooms, &record.id, meeting, first_seq, events).await;
+    if write_into_document {
+        keep_versions(app, record, meeting, events).await;
+        write_entries(&app.rooms, &record.id, meeting, first_seq, events).await;
+    }
 }
 
 /// Keeps the versions of the document that `events` call for: on entering

@@ -144,6 +144,8 @@ pub struct Room {
     compacting: AtomicBool,
     snapshot_every: u64,
     rooms: Weak<Rooms>,
+    /// Cluster mode: the feed of other nodes' updates (stops when dropped).
+    follow: Mutex<Option<crate::store::Following>>,
 }
 
 fn awareness_frame(update: AwarenessUpdate) -> Bytes {
@@ -269,6 +271,40 @@ impl Room {
         }
         self.log_and_broadcast(state, Some(conn), raw, commit, Some(permit));
         Ok(())
+    }
+
+    /// Cluster mode: an update another node made durable (it is in the
+    /// shared log). Applied and sent to every socket at once. False when the
+    /// room no longer takes updates (it failed and reloads).
+    pub fn apply_remote(&self, raw: &[u8]) -> bool {
+        let mut state = self.lock();
+        if state.failed {
+            return false;
+        }
+        let applied = Update::decode_v1(raw).ok().and_then(|update| {
+            catch_unwind(AssertUnwindSafe(|| {
+                state.awareness.doc().transact_mut().apply_update(update)
+            }))
+            .ok()
+        });
+        let broken = !matches!(applied, Some(Ok(())))
+            || state.awareness.doc().transact().has_missing_updates();
+        if broken {
+            drop(state);
+            // Following failed, or an update arrived ahead of one it builds
+            // on: the room reloads from the log, which has them all.
+            self.fail(CloseReason::new(
+                casebook_core::close::INTERNAL_ERROR,
+                "document reloaded to catch up with another node",
+            ));
+            return false;
+        }
+        state.full_state_frame = None;
+        state.stored_bytes += raw.len() as u64;
+        drop(state);
+        let frame: Bytes = protocol::encode(&protocol::update(raw.to_vec())).into();
+        self.broadcast(RoomEvent::Frame { from: None, frame });
+        true
     }
 
     /// Reads the document under the room's lock (export, readiness, library).
@@ -808,12 +844,13 @@ impl Rooms {
             }
         }
         let next_seq = stored.next_seq();
+        let followed_from = stored.tail.last().map_or(0, |(seq, _)| *seq);
         let snapshot_next_seq = stored.snapshot.as_ref().map_or(0, |s| s.upto + 1);
         let stored_bytes = stored.snapshot.as_ref().map_or(0, |s| s.state.len())
             + stored.tail.iter().map(|(_, u)| u.len()).sum::<usize>();
         tracing::debug!(doc = %doc_id, log = stored.tail.len(), "room loaded");
         let (events, _) = broadcast::channel(self.config.broadcast_capacity);
-        Ok(Arc::new(Room {
+        let room = Arc::new(Room {
             id: doc_id.to_owned(),
             read_only: is_meeting_doc(doc_id),
             state: Mutex::new(RoomState {
@@ -832,7 +869,16 @@ impl Rooms {
             compacting: AtomicBool::new(false),
             snapshot_every: self.config.snapshot_every.max(1),
             rooms: Arc::downgrade(self),
-        }))
+            follow: Mutex::new(None),
+        });
+        let weak = Arc::downgrade(&room);
+        let follow = self.store.follow_doc(
+            doc_id,
+            followed_from,
+            Box::new(move |update| weak.upgrade().is_some_and(|room| room.apply_remote(update))),
+        );
+        *room.follow.lock().unwrap_or_else(|p| p.into_inner()) = follow;
+        Ok(room)
     }
 }
 

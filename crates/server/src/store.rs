@@ -17,6 +17,12 @@ pub enum StoreError {
     Sled(#[from] sled::Error),
     #[error("stored record {key} is corrupt: {reason}")]
     Corrupt { key: String, reason: String },
+    /// Cluster mode: NATS refused or did not answer in time.
+    #[error("cluster storage failed: {0}")]
+    Nats(String),
+    /// Cluster mode: another node appended first; read again and retry.
+    #[error("another node wrote first: {0}")]
+    Conflict(String),
     #[error("{dir} is not a readable Casebook data directory: {reason}; refusing to start so that nothing in it is overwritten (restore a backup into a new directory, or point --data-dir elsewhere)")]
     Unreadable { dir: String, reason: String },
 }
@@ -140,6 +146,39 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<PutImage, StoreError>;
     /// The bytes of image `id` of `postmortem`, if stored.
     fn image(&self, postmortem: &str, id: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Whether other processes write to this store too (cluster mode): then
+    /// meetings read the newest events before deciding a command, and rooms
+    /// follow other nodes' updates. False for the embedded store.
+    fn shared(&self) -> bool {
+        false
+    }
+
+    /// Cluster mode: calls `deliver` with each update that another node
+    /// appends to `doc_id` after log position `after` (the last `seq` that
+    /// [`Store::load_doc`] returned, or 0), in log order, until `deliver`
+    /// returns false or the returned handle is dropped. An empty update
+    /// means following failed (the room should reload). `None`: nobody else
+    /// writes (the embedded store).
+    fn follow_doc(&self, _doc_id: &str, _after: u64, _deliver: Deliver) -> Option<Following> {
+        None
+    }
+
+    /// Cluster mode: calls `revoked(postmortem, invite)` each time any node
+    /// stores a revoked invite (this one included), until the handle is
+    /// dropped, so every node closes the sockets opened with it. `None`:
+    /// nobody else revokes (the embedded store).
+    fn watch_revocations(&self, _revoked: Revoked) -> Option<Following> {
+        None
+    }
+
+    /// Cluster mode: calls `moved(postmortem)` each time another node
+    /// appends meeting events, until the handle is dropped, so this node
+    /// catches up at once (phase, write rights, meeting room). `None` for
+    /// the embedded store.
+    fn watch_meetings(&self, _moved: Moved) -> Option<Following> {
+        None
+    }
 }
 
 /// What [`Store::put_image`] did.
@@ -152,6 +191,18 @@ pub enum PutImage {
     /// Not stored: the postmortem holds its most images.
     Full,
 }
+
+/// Receives another node's update ([`Store::follow_doc`]); false: stop.
+pub type Deliver = Box<dyn Fn(&[u8]) -> bool + Send + Sync>;
+
+/// Told of a revoked invite ([`Store::watch_revocations`]).
+pub type Revoked = Box<dyn Fn(&str, &str) + Send + Sync>;
+
+/// Told of another node's meeting events ([`Store::watch_meetings`]).
+pub type Moved = Box<dyn Fn(&str) + Send + Sync>;
+
+/// Following a document ([`Store::follow_doc`]) stops when this is dropped.
+pub type Following = Box<dyn std::any::Any + Send + Sync>;
 
 /// One tree of the store with all its entries, in key order.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,6 +8,8 @@
 //!   `--long` runs the crash test and the fuzzers for longer.
 //! - `cargo xtask api-fuzz`: only the API fuzz step of `test` (Schemathesis
 //!   against the OpenAPI document, see `api_fuzz.rs`).
+//! - `cargo xtask cluster`: three NATS servers and two Casebook nodes in
+//!   cluster mode on loopback (see `nats.rs`).
 //! - `cargo xtask bench [--quick] [--scenario NAME] [--runs N] [--criterion]`:
 //!   the load tool against the real server and the reference Node server
 //!   (see `bench.rs`).
@@ -17,6 +19,7 @@
 mod api_fuzz;
 mod bench;
 mod fuzz;
+mod nats;
 mod test;
 mod web;
 
@@ -24,7 +27,7 @@ use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask <run [-- casebook serve args] | build-web [--wasm-opt] | test [--long] | api-fuzz | bench [--quick] [--scenario NAME] [--runs N] [--criterion]>";
+const USAGE: &str = "usage: cargo xtask <run [-- casebook serve args] | build-web [--wasm-opt] | test [--long] | api-fuzz | cluster | bench [--quick] [--scenario NAME] [--runs N] [--criterion]>";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Some("api-fuzz") => cargo(&root, &["build", "-p", "casebook-server"])
             .and_then(|()| api_fuzz::run(&root, &root.join("target/debug/casebook")))
             .map(|()| ExitCode::SUCCESS),
+        Some("cluster") => nats::cluster(&root).map(|()| ExitCode::SUCCESS),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)

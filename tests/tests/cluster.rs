@@ -1,0 +1,360 @@
+//! Cluster mode on real NATS JetStream: three `nats-server` processes
+//! (fsync on every write, replicas 3) and two Casebook nodes, in-process
+//! where the process is not the point and spawned where `kill -9` is.
+//!
+//! - a postmortem made on one node is served by the other, and two clients
+//!   on two nodes co-edit and converge;
+//! - an invite revoked on one node closes its sockets on the other;
+//! - `kill -9` of the node a client edited through loses no edit another
+//!   client had seen; the client reconnects through the other node;
+//! - `kill -9` of the NATS stream leader mid-edit loses nothing;
+//! - a meeting command on one node is seen, exactly once, on the other, and
+//!   commands sent to both nodes at once are all kept, each once.
+//!
+//! - two nodes appending to one meeting log with the same view: the second
+//!   is refused (the store's optimistic concurrency);
+//! - a node refuses to start on servers that do not fsync every write,
+//!   unless told to, and then warns.
+//!
+//! A missing `nats-server` fails these tests (see `casebook_e2e::cluster`).
+
+use anyhow::Result;
+use casebook_e2e::cluster::NatsCluster;
+use casebook_e2e::{Client, Endpoint, Process, Server};
+use casebook_server::nats::{ClusterSettings, NatsStore};
+use casebook_server::store::{Store, StoreError};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn node(cluster: &NatsCluster, name: &str) -> Result<Server> {
+    let flags = cluster.node_flags(name);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    Server::start_with(&flags).await
+}
+
+async fn process_node(cluster: &NatsCluster, name: &str) -> Result<Process> {
+    let flags = cluster.node_flags(name);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    Process::start_with(&flags).await
+}
+
+/// Types `chunks` one at a time at the end of the body, a little apart.
+async fn type_chunks(client: &Client, chunks: &[String]) {
+    for chunk in chunks {
+        client.push(chunk);
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn any_node_serves_any_postmortem_and_two_nodes_co_edit() -> Result<()> {
+    let nats = NatsCluster::start().await?;
+    // Started at once: both make the streams, buckets and secrets; one
+    // signing key wins and both use it.
+    let (a, b) = tokio::join!(node(&nats, "a"), node(&nats, "b"));
+    let (a, b) = (a?, b?);
+
+    // Made on A, read on B, with the same links and the same admin token.
+    let pm = a.create_postmortem("DB failover 障害").await?;
+    let (status, answer) = b
+        .get(
+            &format!("/api/postmortems/{}", pm.id),
+            pm.token("facilitator"),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["title"], "DB failover 障害");
+    let (status, list) = b.get("/api/postmortems", casebook_e2e::ADMIN_TOKEN).await;
+    assert_eq!(status, 200);
+    assert!(list.to_string().contains(&pm.id), "{list}");
+
+    // One writer on each node; both see both, and a fresh client on either
+    // node reads the same text.
+    let on_a = Client::connect(&a.ws_url(&pm.id, pm.token("author"))).await?;
+    let on_b = Client::connect(&b.ws_url(&pm.id, pm.token("author"))).await?;
+    let from_a: Vec<String> = (0..20).map(|i| format!("a{i};")).collect();
+    let from_b: Vec<String> = (0..20).map(|i| format!("b{i}。")).collect();
+    tokio::join!(type_chunks(&on_a, &from_a), type_chunks(&on_b, &from_b));
+    let all_there = |c: &Client| {
+        let text = c.text();
+        from_a
+            .iter()
+            .chain(&from_b)
+            .all(|chunk| text.contains(chunk.as_str()))
+    };
+    on_a.wait_until(WAIT, all_there).await?;
+    on_b.wait_until(WAIT, all_there).await?;
+    assert_eq!(on_a.text(), on_b.text());
+    for server in [&*a, &*b] {
+        let fresh = Client::connect(&server.ws_url(&pm.id, pm.token("viewer"))).await?;
+        fresh.wait_text(&on_a.text(), WAIT).await?;
+    }
+
+    // An invite revoked through B closes the sockets opened with it on A.
+    let revoked = b
+        .call(
+            reqwest::Method::DELETE,
+            &format!(
+                "/api/postmortems/{}/invites/{}",
+                pm.id, pm.invites["author"]
+            ),
+            pm.token("facilitator"),
+            None,
+        )
+        .await;
+    assert_eq!(revoked.0, 200, "{}", revoked.1);
+    let closed = on_a.wait_closed(Duration::from_secs(5)).await?;
+    assert_eq!(closed.code, casebook_core::close::INVITE_REVOKED);
+    let (status, _) = a
+        .get(&format!("/api/postmortems/{}", pm.id), pm.token("author"))
+        .await;
+    assert_eq!(status, 401);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_of_the_node_a_client_typed_through_loses_no_seen_edit() -> Result<()> {
+    let nats = NatsCluster::start().await?;
+    let mut a = process_node(&nats, "a").await?;
+    let b = process_node(&nats, "b").await?;
+    let pm = a.create_postmortem("node loss").await?;
+    let writer = Client::connect(&a.ws_url(&pm.id, pm.token("author"))).await?;
+    let observer = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
+    let chunks: Vec<String> = (0..200).map(|i| format!("<{i}>")).collect();
+    // Typing goes on while the node dies.
+    let typing = type_chunks(&writer, &chunks);
+    let kill = async {
+        observer
+            .wait_until(WAIT, |c| c.text().contains("<60>"))
+            .await
+            .expect("the observer on B sees A's typing");
+        a.kill9();
+    };
+    tokio::join!(typing, kill);
+    let seen = observer.text();
+    assert!(seen.contains("<60>"));
+
+    // Every edit the observer on B had seen is in the cluster.
+    let fresh = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
+    assert!(
+        fresh.text().starts_with(&seen) || fresh.text().contains(&seen),
+        "the cluster lost edits B had shown: saw {seen:?}, stored {:?}",
+        fresh.text()
+    );
+
+    // The writer reconnects through B with its replica: everything it
+    // typed, including what A never acknowledged, ends up there.
+    let back =
+        Client::connect_with_doc(&b.ws_url(&pm.id, pm.token("author")), writer.doc.clone()).await?;
+    back.wait_synced().await?;
+    let everything: String = chunks.concat();
+    observer.wait_text(&everything, WAIT).await?;
+    let fresh = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
+    fresh.wait_text(&everything, WAIT).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_of_the_nats_stream_leader_mid_edit_loses_nothing() -> Result<()> {
+    let mut nats = NatsCluster::start().await?;
+    let a = node(&nats, "a").await?;
+    let b = node(&nats, "b").await?;
+    let pm = a.create_postmortem("NATS leader loss").await?;
+    let writer = Client::connect(&a.ws_url(&pm.id, pm.token("author"))).await?;
+    let observer = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
+    let beside = Client::connect(&a.ws_url(&pm.id, pm.token("viewer"))).await?;
+    let before: Vec<String> = (0..30).map(|i| format!("[{i}]")).collect();
+    type_chunks(&writer, &before).await;
+    observer
+        .wait_until(WAIT, |c| c.text().contains("[29]"))
+        .await?;
+
+    let leader = nats.stream_leader("CB_DOCS").await?;
+    nats.kill9(leader);
+    let killed = Instant::now();
+    let after: Vec<String> = (30..60).map(|i| format!("[{i}]")).collect();
+    let typing = type_chunks(&writer, &after);
+    let on_a = async {
+        let seen = beside
+            .wait_until(Duration::from_secs(40), |c| c.text().contains("[30]"))
+            .await;
+        (seen, killed.elapsed())
+    };
+    let on_b = async {
+        let seen = observer
+            .wait_until(Duration::from_secs(40), |c| c.text().contains("[30]"))
+            .await;
+        (seen, killed.elapsed())
+    };
+    let (_, (seen_a, pause_a), (seen_b, pause_b)) = tokio::join!(typing, on_a, on_b);
+    seen_a?;
+    seen_b?;
+    casebook_e2e::report(&format!(
+        "cluster: NATS stream leader n{leader} killed; the first edit typed after it was shown on the same node after {} ms, on the other node after {} ms",
+        pause_a.as_millis(),
+        pause_b.as_millis()
+    ));
+    let everything: String = before.iter().chain(&after).cloned().collect();
+    // Broadcasts pause while a new leader is elected, then everything
+    // arrives, once, in order.
+    observer
+        .wait_text(&everything, Duration::from_secs(40))
+        .await?;
+    assert!(
+        writer.closed().is_none(),
+        "the writer's socket stayed open: {:?}",
+        writer.closed()
+    );
+
+    // The killed server comes back and catches up; a fresh client agrees.
+    nats.start_again(leader).await?;
+    let fresh = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
+    fresh.wait_text(&everything, WAIT).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn meeting_commands_are_exactly_once_across_nodes() -> Result<()> {
+    let nats = NatsCluster::start().await?;
+    let a = node(&nats, "a").await?;
+    let b = node(&nats, "b").await?;
+    let pm = a.create_postmortem("meeting across nodes").await?;
+    let sre = a.join(&pm, "facilitator", "SRE 佐藤").await;
+    let sre_on_b = b.person(&pm.id, &sre.token);
+
+    // A command on A; the same command (same command_id) retried on B adds
+    // nothing; B shows the new phase.
+    let moved = sre
+        .ok(json!({"type": "move_phase", "to": "silent_reading", "command_id": "move-1"}))
+        .await;
+    assert_eq!(moved["events"].as_array().map(Vec::len), Some(1));
+    let again = sre_on_b
+        .ok(json!({"type": "move_phase", "to": "silent_reading", "command_id": "move-1"}))
+        .await;
+    assert_eq!(again["events"].as_array().map(Vec::len), Some(0), "{again}");
+    let (status, meeting) = sre_on_b.get("/meeting").await;
+    assert_eq!(status, 200);
+    assert_eq!(meeting["state"]["phase"], "silent_reading", "{meeting}");
+
+    // Participants on both nodes at once: every command kept, each once.
+    let mut people = Vec::new();
+    for i in 0..4 {
+        let joined_on: &Endpoint = if i % 2 == 0 { &a } else { &b };
+        people.push(joined_on.join(&pm, "participant", &format!("p{i}")).await);
+    }
+    let done = people
+        .iter()
+        .map(|p| p.ok(json!({"type": "mark_done_reading"})));
+    futures_util::future::join_all(done).await;
+    for server in [&*a, &*b] {
+        let (status, meeting) = server
+            .get(&format!("/api/postmortems/{}/meeting", pm.id), &sre.token)
+            .await;
+        assert_eq!(status, 200);
+        let done = meeting["state"]["done_reading"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(done.len(), 4, "{meeting}");
+    }
+
+    // Published on A: B learns it at once, with no request to B. An
+    // author's document socket on B is closed to reconnect with the new
+    // rights (4009), and B's meeting room shows the new phase.
+    let author = b.join(&pm, "author", "Aoki").await;
+    let author_doc = Client::connect(&author.ws_url()).await?;
+    let room_on_b = Client::connect(&b.meeting_url(&pm.id, &author.token)).await?;
+    sre.publish_overriding("the review happened in the incident channel")
+        .await;
+    let closed = author_doc.wait_closed(Duration::from_secs(10)).await?;
+    assert_eq!(
+        closed.code,
+        casebook_core::close::RIGHTS_CHANGED,
+        "{closed:?}"
+    );
+    room_on_b
+        .wait_until(WAIT, |c| {
+            c.map_json("postmortem", "phase") == Some(json!("published"))
+        })
+        .await?;
+    Ok(())
+}
+
+fn store_settings(nats: &NatsCluster, name: &str) -> ClusterSettings {
+    ClusterSettings {
+        nats_url: nats.urls(),
+        nats_monitor_urls: Vec::new(),
+        allow_unsafe_fsync: false,
+        replicas: 3,
+        node_name: name.into(),
+        advertise_url: format!("http://{name}.invalid"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meeting_append_from_a_stale_view_is_refused() -> Result<()> {
+    let nats = NatsCluster::start().await?;
+    let (one, two) = (store_settings(&nats, "one"), store_settings(&nats, "two"));
+    tokio::task::spawn_blocking(move || -> Result<()> {
+        let one = NatsStore::connect(&one)?;
+        let two = NatsStore::connect(&two)?;
+        // Both have read the (empty) log; the first append wins.
+        assert!(one.meeting_events("pm1")?.is_empty());
+        assert!(two.meeting_events("pm1")?.is_empty());
+        one.append_meeting_events("pm1", 0, &[b"{\"n\":1}".to_vec()])?;
+        let refused = two.append_meeting_events("pm1", 0, &[b"{\"n\":2}".to_vec()]);
+        assert!(
+            matches!(refused, Err(StoreError::Conflict(_))),
+            "{refused:?}"
+        );
+        // Having read the log again, the second node appends after it.
+        assert_eq!(two.meeting_events("pm1")?, vec![b"{\"n\":1}".to_vec()]);
+        two.append_meeting_events("pm1", 1, &[b"{\"n\":2}".to_vec(), b"{\"n\":3}".to_vec()])?;
+        assert_eq!(one.meeting_events("pm1")?.len(), 3);
+        // The first node's view is stale now: refused too.
+        let refused = one.append_meeting_events("pm1", 1, &[b"{}".to_vec()]);
+        assert!(
+            matches!(refused, Err(StoreError::Conflict(_))),
+            "{refused:?}"
+        );
+        Ok(())
+    })
+    .await??;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_refuses_servers_that_do_not_fsync_every_write() -> Result<()> {
+    let lazy = NatsCluster::start_syncing("2m").await?;
+    let flags = lazy.node_flags("a");
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let refused = Server::start_with(&flags)
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(refused.contains("sync_interval: always"), "{refused}");
+    assert!(refused.contains("--nats-allow-unsafe-fsync"), "{refused}");
+
+    // Without monitoring URLs the setting cannot be checked: refused too.
+    let refused = Server::start_with(&["--nats-url", &lazy.urls()])
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(refused.contains("--nats-monitor-url"), "{refused}");
+
+    // Told to, it starts, says so in its log, and works.
+    let mut told = flags.clone();
+    told.push("--nats-allow-unsafe-fsync");
+    let node = Process::start_with(&told).await?;
+    assert!(
+        node.log().contains("--nats-allow-unsafe-fsync"),
+        "{}",
+        node.log()
+    );
+    node.create_postmortem("lazy but told").await?;
+    Ok(())
+}
