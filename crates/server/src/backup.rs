@@ -139,6 +139,9 @@ impl<S: Store> Store for GatedStore<S> {
         let _alone = self.gate.write().unwrap_or_else(|p| p.into_inner());
         self.inner.dump()
     }
+    fn checkpoint(&self) -> Result<(), StoreError> {
+        self.writing(|s| s.checkpoint())
+    }
 }
 
 fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {

@@ -49,6 +49,7 @@ pub mod room;
 pub mod store;
 pub mod sync;
 pub mod upgrade;
+pub mod wal;
 pub mod web;
 
 use auth::Auth;
