@@ -685,7 +685,7 @@ mod tests {
         drop(store);
         // Half a record, as a crash in the middle of a write leaves it.
         let mut half = Vec::new();
-        crate::wal::record::encode(&mut half, "a", 1, b"never acknowledged").unwrap();
+        crate::wal::record::encode(&mut half, 1, "a", 1, b"never acknowledged").unwrap();
         half.truncate(half.len() / 2);
         let path = dir.path().join(crate::wal::FILE_NAME);
         let mut bytes = std::fs::read(&path).unwrap();

@@ -14,8 +14,11 @@
 //!   written), so only the last, unacknowledged batch can be cut short by a
 //!   crash. On open, everything from the first record that is incomplete or
 //!   fails its checksum is that torn tail: it is dropped (logged with its
-//!   size). A failed write is cut off at once, so nothing is ever appended
-//!   after a partial record while running.
+//!   size) — unless valid records of an earlier-synced batch follow it
+//!   (`record::tail_is_torn`): then acknowledged updates are damaged, and
+//!   the store refuses to open, saying where, and changes nothing. A failed
+//!   write is cut off at once, so nothing is ever appended after a partial
+//!   record while running.
 //! - **Compaction**: the records move into sled's `doc_log` tree (one batch,
 //!   one sled flush; records a snapshot already covers are left out), then
 //!   the file is emptied. It happens when the store opens, when the file
@@ -50,6 +53,8 @@ pub enum WalError {
     TooLong { doc_id: String },
     #[error("the update log {0} failed to write or sync earlier; refusing further writes until the server restarts")]
     Broken(String),
+    #[error("the update log {path} is damaged at byte {offset}: a record there fails its checksum and acknowledged records follow it; refusing to start so that nothing is lost (restore a backup, or move the file aside to start without the updates it holds from that point)")]
+    Damaged { path: String, offset: usize },
 }
 
 /// One record read back, owned.
@@ -74,6 +79,8 @@ pub struct Wal {
     broken: bool,
     /// Documents with records in the file.
     docs: HashSet<String>,
+    /// The batch number of the records appended until the next sync.
+    batch: u64,
     buf: Vec<u8>,
 }
 
@@ -91,6 +98,7 @@ impl Wal {
             unsynced: false,
             broken: false,
             docs: HashSet::new(),
+            batch: 0,
             buf: Vec::new(),
         };
         let mut file = match OpenOptions::new().read(true).write(true).open(&wal.path) {
@@ -102,6 +110,16 @@ impl Wal {
         file.read_to_end(&mut bytes).map_err(|e| wal.io(e))?;
         let decoded = record::decode(&bytes);
         let torn = (bytes.len() - decoded.valid_len) as u64;
+        if torn > 0 && !record::tail_is_torn(&bytes, &decoded) {
+            return Err(WalError::Damaged {
+                path: wal.path.display().to_string(),
+                offset: decoded.valid_len,
+            });
+        }
+        wal.batch = decoded
+            .records
+            .last()
+            .map_or(0, |r| r.batch.wrapping_add(1));
         let records: Vec<OwnedRecord> = decoded
             .records
             .iter()
@@ -155,8 +173,10 @@ impl Wal {
         self.buf.clear();
         let mut docs = Vec::new();
         for (doc_id, seq, update) in records {
-            record::encode(&mut self.buf, doc_id, seq, update).map_err(|_| WalError::TooLong {
-                doc_id: doc_id.to_owned(),
+            record::encode(&mut self.buf, self.batch, doc_id, seq, update).map_err(|_| {
+                WalError::TooLong {
+                    doc_id: doc_id.to_owned(),
+                }
             })?;
             if !self.docs.contains(doc_id) {
                 docs.push(doc_id.to_owned());
@@ -211,6 +231,7 @@ impl Wal {
             return Err(self.io(e));
         }
         self.unsynced = false;
+        self.batch = self.batch.wrapping_add(1);
         Ok(())
     }
 
@@ -340,6 +361,56 @@ mod tests {
     }
 
     #[test]
+    fn damage_followed_by_acknowledged_records_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut wal, _, _) = Wal::open(dir.path()).unwrap();
+        append(&mut wal, &[("a", 0, b"first")]);
+        append(&mut wal, &[("a", 1, b"second")]);
+        append(&mut wal, &[("a", 2, b"third")]);
+        drop(wal);
+        let path = dir.path().join(FILE_NAME);
+        let mut bytes = std::fs::read(&path).unwrap();
+        // The second batch is damaged; the third, synced after it, follows.
+        let second = bytes.windows(6).position(|w| w == b"second").unwrap();
+        bytes[second] ^= 0x20;
+        std::fs::write(&path, &bytes).unwrap();
+        let refused = Wal::open(dir.path()).err().expect("damage is refused");
+        assert!(matches!(refused, WalError::Damaged { .. }), "{refused}");
+        assert!(
+            refused.to_string().contains("refusing to start"),
+            "{refused}"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "nothing was changed");
+    }
+
+    #[test]
+    fn a_torn_batch_whose_later_records_reached_the_disk_is_still_torn() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut wal, _, _) = Wal::open(dir.path()).unwrap();
+        append(&mut wal, &[("a", 0, b"kept")]);
+        let kept = wal.len() as usize;
+        append(&mut wal, &[("a", 1, b"lost"), ("a", 2, b"also lost")]);
+        drop(wal);
+        let path = dir.path().join(FILE_NAME);
+        let mut bytes = std::fs::read(&path).unwrap();
+        // The last batch's first page never reached the disk, its second did.
+        bytes[kept..kept + 12].fill(0);
+        std::fs::write(&path, &bytes).unwrap();
+        let (wal, records, torn) = Wal::open(dir.path()).unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(torn as usize, bytes.len() - kept);
+        assert_eq!(wal.len() as usize, kept);
+        // A batch number continues after the kept record.
+        drop(wal);
+        let (mut wal, _, _) = Wal::open(dir.path()).unwrap();
+        append(&mut wal, &[("a", 1, b"again")]);
+        drop(wal);
+        let (_, records, torn) = Wal::open(dir.path()).unwrap();
+        assert_eq!(torn, 0);
+        assert_eq!(records.len(), 2);
+    }
+
+    #[test]
     fn a_record_that_fails_its_checksum_ends_the_log_there() {
         let dir = tempfile::tempdir().unwrap();
         let (mut wal, _, _) = Wal::open(dir.path()).unwrap();
@@ -382,19 +453,21 @@ mod tests {
     #[test]
     fn encode_and_decode_agree_and_refuse_what_does_not_fit() {
         let mut out = Vec::new();
-        record::encode(&mut out, "日本", 7, &[1, 2, 3]).unwrap();
-        record::encode(&mut out, "", u64::MAX, &[]).unwrap();
+        record::encode(&mut out, 3, "日本", 7, &[1, 2, 3]).unwrap();
+        record::encode(&mut out, 4, "", u64::MAX, &[]).unwrap();
         let decoded = record::decode(&out);
         assert_eq!(decoded.valid_len, out.len());
         assert_eq!(
             decoded.records,
             vec![
                 record::Record {
+                    batch: 3,
                     doc_id: "日本",
                     seq: 7,
                     update: &[1, 2, 3]
                 },
                 record::Record {
+                    batch: 4,
                     doc_id: "",
                     seq: u64::MAX,
                     update: &[]
@@ -403,7 +476,7 @@ mod tests {
         );
         let long = "x".repeat(70_000);
         assert_eq!(
-            record::encode(&mut Vec::new(), &long, 0, &[]),
+            record::encode(&mut Vec::new(), 0, &long, 0, &[]),
             Err(record::TooLong::DocId)
         );
     }
