@@ -109,7 +109,7 @@ pub fn cpu_by_thread(
     if total.is_zero() {
         return "no CPU used".into();
     }
-    by_name.sort_by(|a, b| b.1.cmp(&a.1));
+    by_name.sort_by_key(|(_, d)| std::cmp::Reverse(*d));
     by_name
         .iter()
         .filter(|(_, d)| !d.is_zero())
