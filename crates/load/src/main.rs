@@ -14,7 +14,7 @@ use casebook_load::target::{raise_fd_limit, Kind};
 use std::path::PathBuf;
 
 const USAGE: &str = "usage: casebook-load [--quick] [--scenario NAME]... [--runs N] [--casebook-bin PATH] [--reference DIR]
-scenarios: meeting, big-room, busy, join-storm, durability, memory, cold-load";
+scenarios: meeting, meetings, big-room, busy, join-storm, durability, memory, cold-load";
 
 struct Args {
     quick: bool,

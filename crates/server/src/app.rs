@@ -243,6 +243,7 @@ impl App {
             ))
         });
         let rooms = Arc::clone(&self.state.rooms);
+        let store = Arc::clone(&self.state.store);
         let limits = Arc::clone(&self.state.config.limits);
         let every = self.expire_every;
         let expiry = tokio::spawn({
@@ -278,6 +279,15 @@ impl App {
             .is_err()
         {
             tracing::warn!("some sockets had not closed when shutdown went on");
+        }
+        // The update log into sled (see `Store::checkpoint`); a failure
+        // loses nothing, the next start does it.
+        match tokio::task::spawn_blocking(move || store.checkpoint()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "could not compact the update log at shutdown")
+            }
+            Err(e) => tracing::warn!(error = %e, "compacting the update log at shutdown stopped"),
         }
     }
 }

@@ -158,6 +158,10 @@ impl<S: Store> Store for GatedStore<S> {
     fn image(&self, postmortem: &str, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.inner.image(postmortem, id)
     }
+
+    fn checkpoint(&self) -> Result<(), StoreError> {
+        self.writing(|s| s.checkpoint())
+    }
 }
 
 fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {

@@ -57,6 +57,7 @@ pub mod store;
 pub mod sync;
 pub mod upgrade;
 pub mod versions;
+pub mod wal;
 pub mod web;
 
 use auth::Auth;

@@ -5,9 +5,15 @@
 //! the embedded default (one data directory, nothing else to run). Writes of
 //! document updates are *not* durable until [`Store::flush`]: the group
 //! committer in `commit` batches them so one flush serves many updates.
+//! `SledStore` appends them to its write-ahead log (`wal`: one `fdatasync`
+//! per flush) and moves them into sled's `doc_log` tree in bulk; everything
+//! else is in sled.
 
+use crate::wal::{Wal, WalError};
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
 
 /// What went wrong in storage. Never silent: every write that fails is
 /// refused to its sender.
@@ -15,6 +21,8 @@ use std::path::Path;
 pub enum StoreError {
     #[error("storage failed: {0}")]
     Sled(#[from] sled::Error),
+    #[error(transparent)]
+    Wal(#[from] WalError),
     #[error("stored record {key} is corrupt: {reason}")]
     Corrupt { key: String, reason: String },
     /// Cluster mode: NATS refused or did not answer in time.
@@ -179,6 +187,16 @@ pub trait Store: Send + Sync + 'static {
     fn watch_meetings(&self, _moved: Moved) -> Option<Following> {
         None
     }
+
+    /// Called once on a graceful shutdown, after the sockets closed: moves
+    /// whatever the store keeps in a side log into its main structure
+    /// (`SledStore`: the update log into sled's `doc_log`), so a stopped
+    /// server's data directory is sled alone. Durability never depends on
+    /// it (a crash skips it and the next open does the same). A store
+    /// without such a log keeps this default, which does nothing.
+    fn checkpoint(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// What [`Store::put_image`] did.
@@ -225,6 +243,8 @@ pub struct SledStore {
     images: sled::Tree,
     /// Serialises `put_image`'s count and insert.
     image_writes: std::sync::Mutex<()>,
+    /// Document updates not yet moved into `log` (see `wal`).
+    wal: Mutex<Wal>,
 }
 
 /// Log entries a snapshot removes per sled batch (see `write_snapshot`).
@@ -282,7 +302,15 @@ impl SledStore {
         if existing && !db.tree_names().iter().any(|n| n == b"postmortems") {
             return Err(unreadable("it holds no Casebook data".into()));
         }
-        Ok(SledStore {
+        // Opened once sled holds the directory's lock.
+        let (wal, records, torn) = Wal::open(dir)?;
+        if torn > 0 {
+            tracing::warn!(
+                bytes = torn,
+                "dropped the torn end of the update log (a write cut short by a crash, never acknowledged)"
+            );
+        }
+        let store = SledStore {
             postmortems: db.open_tree("postmortems")?,
             log: db.open_tree("doc_log")?,
             snapshots: db.open_tree("doc_snapshots")?,
@@ -292,8 +320,69 @@ impl SledStore {
             versions: db.open_tree("versions")?,
             images: db.open_tree("images")?,
             image_writes: std::sync::Mutex::new(()),
+            wal: Mutex::new(wal),
             db,
-        })
+        };
+        if !records.is_empty() {
+            let mut wal = store.wal();
+            store.move_into_sled(&mut wal, records)?;
+        }
+        Ok(store)
+    }
+
+    fn wal(&self) -> MutexGuard<'_, Wal> {
+        self.wal.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Compaction: moves the log's records into sled's `doc_log` (leaving
+    /// out what a snapshot covers), flushes sled, then empties the log.
+    fn move_into_sled(
+        &self,
+        wal: &mut Wal,
+        records: Vec<crate::wal::OwnedRecord>,
+    ) -> Result<(), StoreError> {
+        let mut covered: HashMap<String, Option<u64>> = HashMap::new();
+        let mut batch = sled::Batch::default();
+        let mut moved = 0usize;
+        for record in &records {
+            let upto = match covered.get(&record.doc_id) {
+                Some(upto) => *upto,
+                None => {
+                    let upto = match self.snapshots.get(record.doc_id.as_bytes())? {
+                        Some(raw) => Some(Self::decode_snapshot(&record.doc_id, &raw)?.upto),
+                        None => None,
+                    };
+                    covered.insert(record.doc_id.clone(), upto);
+                    upto
+                }
+            };
+            if upto.is_some_and(|upto| record.seq <= upto) {
+                continue;
+            }
+            batch.insert(
+                log_key(&record.doc_id, record.seq),
+                record.update.as_slice(),
+            );
+            moved += 1;
+        }
+        self.log.apply_batch(batch)?;
+        self.db.flush()?;
+        wal.clear()?;
+        tracing::debug!(
+            records = records.len(),
+            moved,
+            "update log compacted into the store"
+        );
+        Ok(())
+    }
+
+    /// Compacts the log if it holds anything.
+    fn compact(&self, wal: &mut Wal) -> Result<(), StoreError> {
+        if wal.is_empty() {
+            return Ok(());
+        }
+        let records = wal.records()?;
+        self.move_into_sled(wal, records)
     }
 
     fn decode_snapshot(doc_id: &str, raw: &[u8]) -> Result<Snapshot, StoreError> {
@@ -342,6 +431,9 @@ impl Store for SledStore {
     }
 
     fn load_doc(&self, doc_id: &str) -> Result<StoredDoc, StoreError> {
+        // The log first: a compaction after this moved its records into
+        // sled, where the scan below finds them.
+        let logged = self.wal().doc_records(doc_id)?;
         let snapshot = match self.snapshots.get(doc_id.as_bytes())? {
             Some(raw) => Some(Self::decode_snapshot(doc_id, &raw)?),
             None => None,
@@ -360,20 +452,35 @@ impl Store for SledStore {
             }
             tail.push((seq, value.to_vec()));
         }
+        if !logged.is_empty() {
+            // Both may hold a record when a compaction was cut short.
+            let mut merged: BTreeMap<u64, Vec<u8>> = tail.into_iter().collect();
+            for (seq, update) in logged {
+                if after.is_some_and(|upto| seq <= upto) {
+                    continue;
+                }
+                merged.insert(seq, update);
+            }
+            tail = merged.into_iter().collect();
+        }
         Ok(StoredDoc { snapshot, tail })
     }
 
     fn append_updates(&self, entries: &[LogEntry]) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        for entry in entries {
-            batch.insert(log_key(&entry.doc_id, entry.seq), entry.update.as_slice());
-        }
-        self.log.apply_batch(batch)?;
+        self.wal().append(
+            entries
+                .iter()
+                .map(|e| (e.doc_id.as_str(), e.seq, e.update.as_slice())),
+        )?;
         Ok(())
     }
 
     fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush()?;
+        let mut wal = self.wal();
+        wal.sync()?;
+        if wal.len() > crate::wal::COMPACT_AT {
+            self.compact(&mut wal)?;
+        }
         Ok(())
     }
 
@@ -497,6 +604,9 @@ impl Store for SledStore {
     }
 
     fn dump(&self) -> Result<Vec<DumpedTree>, StoreError> {
+        // Held through the dump, so no update lands in the log meanwhile.
+        let mut wal = self.wal();
+        self.compact(&mut wal)?;
         dump_sled(&self.db)
     }
 
@@ -537,6 +647,10 @@ impl Store for SledStore {
         let mut key = log_prefix(postmortem);
         key.extend_from_slice(id.as_bytes());
         Ok(self.images.get(key)?.map(|v| v.to_vec()))
+    }
+
+    fn checkpoint(&self) -> Result<(), StoreError> {
+        self.compact(&mut self.wal())
     }
 }
 
@@ -613,6 +727,8 @@ mod tests {
         let entries: Vec<LogEntry> = (0..200).map(|seq| entry("a", seq, seq as u8)).collect();
         store.append_updates(&entries).unwrap();
         store.append_updates(&[entry("ab", 0, 9)]).unwrap();
+        // Moved from the update log into sled's `doc_log`, where a snapshot removes them.
+        store.compact(&mut store.wal()).unwrap();
         // 150 entries: more than two batches of removals and a partial one.
         store.write_snapshot("a", 149, b"snap").unwrap();
         let left: Vec<u64> = store
@@ -693,6 +809,69 @@ mod tests {
         assert_eq!(store.image("a", "2").unwrap(), Some(b"two".to_vec()));
         assert_eq!(store.image("a", "3").unwrap(), None);
         assert_eq!(store.image("ab", "3").unwrap(), Some(b"three".to_vec()));
+    }
+
+    #[test]
+    fn flushed_updates_come_back_from_the_log_before_and_after_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        store
+            .append_updates(&[entry("a", 0, 1), entry("a", 1, 2), entry("b", 0, 7)])
+            .unwrap();
+        store.flush().unwrap();
+        // Read from the log while the server runs.
+        assert_eq!(
+            store.load_doc("a").unwrap().tail,
+            vec![(0, vec![1]), (1, vec![2])]
+        );
+        store.write_snapshot("a", 0, b"snap").unwrap();
+        store.append_updates(&[entry("a", 2, 3)]).unwrap();
+        store.flush().unwrap();
+        let doc = store.load_doc("a").unwrap();
+        assert_eq!(doc.tail, vec![(1, vec![2]), (2, vec![3])]);
+        drop(store);
+        // Reopening moves the log into sled (leaving out what the snapshot
+        // covers) and empties it; the documents read the same.
+        let store = reopen(dir.path());
+        assert!(store.wal().is_empty());
+        let doc = store.load_doc("a").unwrap();
+        assert_eq!(doc.tail, vec![(1, vec![2]), (2, vec![3])]);
+        assert_eq!(doc.next_seq(), 3);
+        assert_eq!(store.load_doc("b").unwrap().tail, vec![(0, vec![7])]);
+        assert!(store.log.get(log_key("a", 0)).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_dump_carries_the_updates_still_in_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        store.append_updates(&[entry("a", 0, 1)]).unwrap();
+        store.flush().unwrap();
+        assert!(!store.wal().is_empty());
+        let trees = store.dump().unwrap();
+        let log = trees.iter().find(|t| t.name == b"doc_log").unwrap();
+        assert_eq!(log.entries, vec![(log_key("a", 0), vec![1])]);
+        assert!(store.wal().is_empty());
+    }
+
+    #[test]
+    fn a_torn_write_at_the_end_of_the_log_is_dropped_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        store.append_updates(&[entry("a", 0, 1)]).unwrap();
+        store.flush().unwrap();
+        drop(store);
+        // Half a record, as a crash in the middle of a write leaves it.
+        let mut half = Vec::new();
+        crate::wal::record::encode(&mut half, 1, "a", 1, b"never acknowledged").unwrap();
+        half.truncate(half.len() / 2);
+        let path = dir.path().join(crate::wal::FILE_NAME);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend_from_slice(&half);
+        std::fs::write(&path, bytes).unwrap();
+        let store = reopen(dir.path());
+        assert_eq!(store.load_doc("a").unwrap().tail, vec![(0, vec![1])]);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //! runs `casebook-load` against both. The `navigation` scenario builds the
 //! web bundle and times headless Chromium from navigation start to a
 //! document synced and editable (`tests/js/bench-navigation.mjs`).
+//! The `yjs-meeting` and `yjs-busy` scenarios cross-check the load tool with
+//! real y-websocket JavaScript clients against both servers
+//! (`tests/js/bench-yjs.mjs`).
 //! `--criterion` also runs the criterion micro-benchmarks of the hot paths
 //! (they take a few minutes).
 
@@ -18,6 +21,15 @@ use std::process::Command;
 const NAVIGATION: &str = "navigation";
 /// Timed navigations of each kind (cold, warm) per run.
 const NAVIGATIONS_PER_RUN: usize = 15;
+/// The scenarios driven by y-websocket JavaScript clients, run by xtask
+/// itself: name, rooms, clients per room, edits per second per client.
+/// `yjs-meeting` is issue 15's setup; `yjs-busy` the load tool's `busy`.
+const YJS: [(&str, usize, usize, f64); 2] =
+    [("yjs-meeting", 10, 10, 5.0), ("yjs-busy", 200, 5, 1.0)];
+
+fn is_xtask_scenario(name: &str) -> bool {
+    name == NAVIGATION || YJS.iter().any(|(n, ..)| *n == name)
+}
 
 pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let criterion = args.iter().any(|a| a == "--criterion");
@@ -36,15 +48,20 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         .map(|w| &w[1])
         .collect();
     let navigation = chosen.is_empty() || chosen.iter().any(|s| *s == NAVIGATION);
-    let load_scenarios = chosen.is_empty() || chosen.iter().any(|s| *s != NAVIGATION);
-    // Everything but `--criterion` and `--scenario navigation` goes to the load tool.
+    let yjs: Vec<_> = YJS
+        .iter()
+        .filter(|(name, ..)| chosen.is_empty() || chosen.iter().any(|s| s == name))
+        .collect();
+    let load_scenarios = chosen.is_empty() || chosen.iter().any(|s| !is_xtask_scenario(s));
+    // Everything but `--criterion` and the scenarios xtask runs itself goes
+    // to the load tool.
     let mut load_args: Vec<&String> = Vec::new();
     let mut it = args.iter().peekable();
     while let Some(arg) = it.next() {
         if arg == "--criterion" {
             continue;
         }
-        if arg == "--scenario" && it.peek().is_some_and(|s| *s == NAVIGATION) {
+        if arg == "--scenario" && it.peek().is_some_and(|s| is_xtask_scenario(s)) {
             it.next();
             continue;
         }
@@ -65,6 +82,16 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     )?;
     if load_scenarios {
         run_load(root, &load_args)?;
+    }
+    for _ in 0..runs.max(1) {
+        for (name, rooms, clients, rate) in &yjs {
+            let (rooms, seconds) = if quick {
+                ((*rooms).min(4), 1)
+            } else {
+                (*rooms, 15)
+            };
+            run_yjs(root, name, rooms, *clients, *rate, seconds)?;
+        }
     }
     if navigation {
         let per_run = if quick { 3 } else { NAVIGATIONS_PER_RUN };
@@ -99,6 +126,51 @@ fn run_load(root: &Path, load_args: &[&String]) -> Result<()> {
     let status = load.status().context("could not start casebook-load")?;
     if !status.success() {
         bail!("casebook-load failed ({status})");
+    }
+    Ok(())
+}
+
+/// y-websocket JavaScript clients against the release server and, in the
+/// same run, the reference server.
+fn run_yjs(
+    root: &Path,
+    name: &str,
+    rooms: usize,
+    clients: usize,
+    rate: f64,
+    seconds: u64,
+) -> Result<()> {
+    if !has_npm() {
+        println!("xtask: npm not found: skipping {name} (it runs y-websocket clients in Node)");
+        return Ok(());
+    }
+    let js = root.join("tests/js");
+    if !js.join("node_modules/y-websocket").is_dir() {
+        println!("xtask: npm ci (tests/js)");
+        npm_ci(&js)?;
+    }
+    let reference = root.join("crates/load/reference");
+    if !reference.join("node_modules/@y/websocket-server").is_dir() {
+        println!("xtask: installing the reference server (npm ci in crates/load/reference)");
+        npm_ci(&reference)?;
+    }
+    println!("xtask: {name}: y-websocket clients, {rooms} rooms × {clients} × {rate} edits/s");
+    let status = Command::new("node")
+        .arg("bench-yjs.mjs")
+        .args(["--name", name])
+        .args(["--rooms", &rooms.to_string()])
+        .args(["--clients", &clients.to_string()])
+        .args(["--rate", &rate.to_string()])
+        .args(["--seconds", &seconds.to_string()])
+        .arg("--casebook-bin")
+        .arg(root.join("target/release/casebook"))
+        .arg("--reference")
+        .arg(&reference)
+        .current_dir(&js)
+        .status()
+        .context("could not start node")?;
+    if !status.success() {
+        bail!("the {name} scenario failed ({status})");
     }
     Ok(())
 }

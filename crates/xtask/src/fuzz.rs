@@ -14,7 +14,13 @@ use std::path::Path;
 use std::process::Command;
 
 /// The targets, as named in `fuzz/Cargo.toml`.
-pub const TARGETS: [&str; 4] = ["sync_message", "update", "command", "markdown"];
+pub const TARGETS: [&str; 5] = [
+    "sync_message",
+    "update",
+    "command",
+    "markdown",
+    "wal_record",
+];
 
 /// Inputs per second of budget in the short run: about what one core runs
 /// under AddressSanitizer (measured 7,800 for `update`, 10,000 for

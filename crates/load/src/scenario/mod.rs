@@ -43,6 +43,7 @@ impl Scale {
 /// Every scenario, in the order `cargo xtask bench` runs them.
 pub const ALL: &[&str] = &[
     "meeting",
+    "meetings",
     "big-room",
     "busy",
     "join-storm",
@@ -56,6 +57,9 @@ pub const ALL: &[&str] = &[
 pub async fn run(name: &str, kind: &Kind, scale: Scale) -> Result<Option<Report>> {
     let report = match name {
         "meeting" => rooms::run(kind, scale, "meeting", 1, 30, 2.0).await?,
+        // Issue 15's setup, the same as the `yjs-meeting` scenario's
+        // JavaScript clients: ten meetings at once, typing faster.
+        "meetings" => rooms::run(kind, scale, "meetings", scale.pick(10, 4), 10, 5.0).await?,
         "busy" => rooms::run(kind, scale, "busy", scale.pick(200, 20), 5, 1.0).await?,
         "big-room" => big_room::run(kind, scale).await?,
         "join-storm" => join_storm::run(kind, scale).await?,

@@ -96,6 +96,13 @@ pub async fn run(
             "{converged} of {rooms} ({failures} clients failed)"
         )),
     );
+    report.push(
+        "server CPU s per 1,000 edits",
+        Value::number(
+            used.server_seconds_per_1k(tracked.sent - tracked.incomplete),
+            "s",
+        ),
+    );
     report.push_resources(used, target.pid());
     Ok(report)
 }
