@@ -92,6 +92,39 @@ async fn any_node_serves_any_postmortem_and_two_nodes_co_edit() -> Result<()> {
         fresh.wait_text(&on_a.text(), WAIT).await?;
     }
 
+    // An image uploaded through A is served by B; a version saved on A is
+    // listed by B.
+    let gif: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x01D\x00;";
+    let uploaded = a
+        .http
+        .post(a.url(&format!("/api/postmortems/{}/images?alt=graph", pm.id)))
+        .bearer_auth(pm.token("author"))
+        .body(gif.to_vec())
+        .send()
+        .await?;
+    assert_eq!(uploaded.status(), 201);
+    let uploaded: serde_json::Value = uploaded.json().await?;
+    let url = uploaded["url"].as_str().expect("the image's address");
+    let served = b.http.get(b.url(url)).send().await?;
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.bytes().await?.as_ref(), gif);
+    let (status, saved) = a
+        .post(
+            &format!("/api/postmortems/{}/versions", pm.id),
+            pm.token("facilitator"),
+            serde_json::json!({"label": "二つのノードで"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{saved}");
+    let (status, listed) = b
+        .get(
+            &format!("/api/postmortems/{}/versions", pm.id),
+            pm.token("viewer"),
+        )
+        .await;
+    assert_eq!(status, 200, "{listed}");
+    assert!(listed.to_string().contains("二つのノードで"), "{listed}");
+
     // An invite revoked through B closes the sockets opened with it on A.
     let revoked = b
         .call(
