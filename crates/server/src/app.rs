@@ -50,6 +50,8 @@ pub struct Settings {
     pub header_read_timeout: Duration,
     /// Where to serve `GET /metrics` (Prometheus); `None`: nowhere.
     pub metrics_bind: Option<SocketAddr>,
+    /// Sign-in through an OpenID Connect provider; `None`: links alone.
+    pub oidc: Option<crate::oidc::OidcSettings>,
 }
 
 /// Why the server could not open its data directory.
@@ -63,6 +65,8 @@ pub enum OpenError {
     AdminTokenNotText,
     #[error("opening the library index: {0}")]
     Library(#[from] LibraryError),
+    #[error("setting up sign-in (--oidc-issuer): {0}")]
+    Oidc(#[from] crate::oidc::OidcError),
     #[error("cannot listen for metrics on {addr} (--metrics-bind): {source}")]
     MetricsBind {
         addr: SocketAddr,
@@ -111,6 +115,12 @@ impl App {
             ),
             None => None,
         };
+        let oidc = match settings.oidc {
+            Some(oidc) => Some(Arc::new(
+                crate::oidc::Oidc::discover(oidc, &settings.public_url).await?,
+            )),
+            None => None,
+        };
         let metrics = Arc::new(Metrics::new());
         let commit = GroupCommit::start(Arc::clone(&store), Arc::clone(&metrics));
         let expire_every = (settings.rooms.awareness_timeout / 6)
@@ -136,6 +146,7 @@ impl App {
             rooms,
             config,
             metrics,
+            oidc,
         };
         match crate::library::reconcile(&state).await {
             Ok((0, 0)) => {}

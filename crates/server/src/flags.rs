@@ -75,6 +75,24 @@ pub struct ServeArgs {
     /// Address and port to serve Prometheus metrics on (GET /metrics), apart from the public port. Off when not set; keep it private (loopback or an internal network).
     #[arg(long, env = "CASEBOOK_METRICS_BIND")]
     pub metrics_bind: Option<SocketAddr>,
+    /// OpenID Connect issuer URL: people sign in there when they open a link (with --oidc-client-id). Off when not set.
+    #[arg(long, env = "CASEBOOK_OIDC_ISSUER", requires = "oidc_client_id")]
+    oidc_issuer: Option<String>,
+    /// This server's client id at the OpenID Connect issuer (its secret comes from CASEBOOK_OIDC_CLIENT_SECRET).
+    #[arg(long, env = "CASEBOOK_OIDC_CLIENT_ID", requires = "oidc_issuer")]
+    oidc_client_id: Option<String>,
+    /// The client secret; only from the environment, so it is not in the process list.
+    #[arg(skip = std::env::var("CASEBOOK_OIDC_CLIENT_SECRET").ok().filter(|s| !s.is_empty()))]
+    oidc_client_secret: Option<String>,
+    /// A value of the ID token's `groups` claim that makes a signed-in person an admin.
+    #[arg(long, env = "CASEBOOK_OIDC_ADMIN_GROUP", requires = "oidc_issuer")]
+    oidc_admin_group: Option<String>,
+    /// Links alone admit no one: every member must sign in.
+    #[arg(long, env = "CASEBOOK_OIDC_REQUIRED", requires = "oidc_issuer")]
+    oidc_required: bool,
+    /// Longest sign-in session in seconds, whatever the ID token's expiry.
+    #[arg(long, env = "CASEBOOK_OIDC_SESSION_LIMIT", default_value_t = 12 * 3600)]
+    oidc_session_limit: u64,
 }
 
 /// How log lines are written (`casebook --log-format`).
@@ -136,6 +154,17 @@ impl ServeArgs {
             },
             header_read_timeout: Duration::from_secs(self.header_read_timeout_secs.max(1)),
             metrics_bind: self.metrics_bind,
+            oidc: match (self.oidc_issuer, self.oidc_client_id) {
+                (Some(issuer), Some(client_id)) => Some(crate::oidc::OidcSettings {
+                    issuer,
+                    client_id,
+                    client_secret: self.oidc_client_secret,
+                    admin_group: self.oidc_admin_group,
+                    required: self.oidc_required,
+                    session_limit: Duration::from_secs(self.oidc_session_limit.max(60)),
+                }),
+                _ => None,
+            },
         }
     }
 }

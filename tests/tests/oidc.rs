@@ -1,0 +1,374 @@
+//! Sign-in through a real OpenID Provider: the npm package `oidc-provider`,
+//! started from `tests/js/oidc-provider.mjs` on loopback, with two people
+//! (`alice` in the admin group, `bob` not). A "browser" here is a reqwest
+//! client with a cookie jar that follows redirects and submits the
+//! provider's own login form; it stops at Casebook's callback so a test can
+//! look at (or spoil) the provider's answer.
+
+use casebook_e2e::{Created, Server};
+use serde_json::json;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// The provider process; killed when dropped.
+struct Provider {
+    child: Child,
+    issuer: String,
+}
+
+impl Provider {
+    fn start(env: &[(&str, &str)]) -> Provider {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("js");
+        let mut child = Command::new("node")
+            .arg("oidc-provider.mjs")
+            .current_dir(dir)
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("node runs tests/js/oidc-provider.mjs (npm install in tests/js)");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Read on for as long as it runs: a closed pipe would end it.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(issuer) = line.strip_prefix("ISSUER ") {
+                    let _ = tx.send(issuer.to_owned());
+                }
+            }
+        });
+        let issuer = rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the provider prints its issuer");
+        Provider { child, issuer }
+    }
+
+    /// Makes the provider's next token answer carry a spoiled ID token.
+    async fn spoil_next_id_token(&self, how: &str) {
+        let answer = reqwest::get(format!("{}/test/tamper?{how}", self.issuer))
+            .await
+            .expect("the provider answers");
+        assert_eq!(answer.status(), 204);
+    }
+
+    /// A Casebook server that signs people in here.
+    async fn casebook(&self, extra: &[&str]) -> Server {
+        static SECRET: std::sync::Once = std::sync::Once::new();
+        // The secret comes only from the environment, as in production; every
+        // test sets the same value.
+        SECRET.call_once(|| std::env::set_var("CASEBOOK_OIDC_CLIENT_SECRET", "casebook-secret"));
+        let mut flags = vec![
+            "--oidc-issuer",
+            &self.issuer,
+            "--oidc-client-id",
+            "casebook",
+            "--oidc-admin-group",
+            "casebook-admins",
+        ];
+        flags.extend(extra);
+        Server::start_with(&flags).await.expect("casebook starts")
+    }
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A browser: a cookie jar, redirects followed except into Casebook's
+/// callback.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::custom(|attempt| {
+            if attempt.url().path() == "/auth/callback" || attempt.previous().len() > 10 {
+                attempt.stop()
+            } else {
+                attempt.follow()
+            }
+        }))
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("a client")
+}
+
+/// Opens `path` on `server` in `browser`, signs in as `user` on the
+/// provider's login form, and returns the provider's answer: the callback
+/// address it sends the browser to (not yet opened).
+async fn sign_in_until_callback(
+    browser: &reqwest::Client,
+    server: &Server,
+    path: &str,
+    user: &str,
+) -> String {
+    let form = browser.get(server.url(path)).send().await.unwrap();
+    let at = form.url().clone();
+    let html = form.text().await.unwrap();
+    let action = html
+        .split("action=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("the provider shows its login form at {at}: {html}"));
+    let answer = browser
+        .post(at.join(action).unwrap())
+        .form(&[("prompt", "login"), ("login", user), ("password", "any")])
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_redirection(), "{}", answer.status());
+    let callback = answer.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        callback.starts_with(&server.url("/auth/callback?")),
+        "{callback}"
+    );
+    callback
+}
+
+/// Signs `user` in from `path` and comes back: the answer at the end.
+async fn sign_in(
+    browser: &reqwest::Client,
+    server: &Server,
+    path: &str,
+    user: &str,
+) -> reqwest::Response {
+    let callback = sign_in_until_callback(browser, server, path, user).await;
+    browser.get(callback).send().await.unwrap()
+}
+
+async fn me(browser: &reqwest::Client, server: &Server) -> (u16, serde_json::Value) {
+    let answer = browser.get(server.url("/auth/me")).send().await.unwrap();
+    let status = answer.status().as_u16();
+    (status, answer.json().await.unwrap_or_default())
+}
+
+/// `POST …/join` from `browser` with a role link's token; the name typed is
+/// what someone might try instead of their own.
+async fn join(
+    browser: &reqwest::Client,
+    server: &Server,
+    pm: &Created,
+    token: &str,
+) -> (u16, serde_json::Value) {
+    let answer = browser
+        .post(server.url(&format!("/api/postmortems/{}/join", pm.id)))
+        .bearer_auth(token)
+        .json(&json!({ "name": "SRE 加藤" }))
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status().as_u16();
+    (status, answer.json().await.unwrap_or_default())
+}
+
+fn page(pm: &Created, role: &str) -> String {
+    format!("/p/{}?token={}", pm.id, pm.token(role))
+}
+
+#[tokio::test]
+async fn opening_a_link_signs_in_and_the_name_comes_from_the_provider() {
+    let provider = Provider::start(&[]);
+    let server = provider.casebook(&[]).await;
+    let pm = server.create_postmortem("DB failover").await.unwrap();
+    let alice = browser();
+    let opened = alice
+        .get(server.url(&page(&pm, "participant")))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        opened.url().as_str().starts_with(&provider.issuer),
+        "the page sends the browser to the provider: {}",
+        opened.url()
+    );
+    let back = sign_in(&alice, &server, &page(&pm, "participant"), "alice").await;
+    assert_eq!(back.url().as_str(), server.url(&page(&pm, "participant")));
+    let (status, signed) = me(&alice, &server).await;
+    assert_eq!(status, 200, "{signed}");
+    assert_eq!(signed["name"], "Alice Tanaka");
+    assert_eq!(signed["admin"], true);
+    assert!(
+        !signed.to_string().contains("alice"),
+        "no subject: {signed}"
+    );
+
+    // The link decides the role; the provider decides the name.
+    let (status, joined) = join(&alice, &server, &pm, pm.token("participant")).await;
+    assert_eq!(status, 200, "{joined}");
+    assert_eq!(joined["person"]["name"], "Alice Tanaka");
+    assert_eq!(joined["role"], "participant");
+    let alice_in_room = server.person(&pm.id, joined["token"].as_str().unwrap());
+    let (status, _) = alice_in_room.get("/meeting").await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn one_subject_is_one_person_in_every_browser_and_answers_the_survey_once() {
+    let provider = Provider::start(&[]);
+    let server = provider.casebook(&[]).await;
+    let pm = server.create_postmortem("DB failover").await.unwrap();
+    let (laptop, phone) = (browser(), browser());
+    sign_in(&laptop, &server, &page(&pm, "participant"), "bob").await;
+    sign_in(&phone, &server, &page(&pm, "participant"), "bob").await;
+    let (_, first) = join(&laptop, &server, &pm, pm.token("participant")).await;
+    let (_, second) = join(&phone, &server, &pm, pm.token("participant")).await;
+    assert_eq!(first["person"]["id"], second["person"]["id"]);
+    assert_eq!(second["person"]["name"], "Bob 佐藤");
+    assert!(!first["person"]["id"].to_string().contains("bob"));
+
+    let sre = server.person(&pm.id, pm.token("facilitator"));
+    for phase in [
+        "silent_reading",
+        "q_and_a",
+        "proposals",
+        "kudos",
+        "revision",
+    ] {
+        sre.ok(json!({"type": "move_phase", "to": phase})).await;
+    }
+    let ratings = json!({"type": "answer_survey", "ratings": {"questions_easy": 5, "time_enough": 3, "document_clear": 4}});
+    let on_laptop = server.person(&pm.id, first["token"].as_str().unwrap());
+    let on_phone = server.person(&pm.id, second["token"].as_str().unwrap());
+    on_laptop.ok(ratings.clone()).await;
+    let (status, refused) = on_phone.command(ratings).await;
+    assert_eq!(status, 409, "one answer per person: {refused}");
+    let (_, meeting) = sre.get("/meeting").await;
+    assert!(!meeting.to_string().contains("bob"), "{meeting}");
+}
+
+#[tokio::test]
+async fn spoiled_id_tokens_are_refused() {
+    let provider = Provider::start(&[]);
+    let server = provider.casebook(&[]).await;
+    let pm = server.create_postmortem("DB failover").await.unwrap();
+    for how in [
+        "rogue=1",
+        "expired=1",
+        "aud=someone-else",
+        "iss=http%3A%2F%2F127.0.0.1%3A1",
+        "nonce=not-this-browsers",
+    ] {
+        let someone = browser();
+        provider.spoil_next_id_token(how).await;
+        let back = sign_in(&someone, &server, &page(&pm, "participant"), "bob").await;
+        assert_eq!(back.status(), 401, "{how}");
+        assert_eq!(me(&someone, &server).await.0, 401, "{how}: not signed in");
+    }
+    // The same flow with an unspoiled token signs in.
+    let someone = browser();
+    let back = sign_in(&someone, &server, &page(&pm, "participant"), "bob").await;
+    assert_eq!(back.url().as_str(), server.url(&page(&pm, "participant")));
+    assert_eq!(me(&someone, &server).await.0, 200);
+}
+
+#[tokio::test]
+async fn an_answer_for_another_sign_in_is_refused() {
+    let provider = Provider::start(&[]);
+    let server = provider.casebook(&[]).await;
+    let pm = server.create_postmortem("DB failover").await.unwrap();
+    let someone = browser();
+    let callback = sign_in_until_callback(&someone, &server, &page(&pm, "viewer"), "bob").await;
+    let (before, after) = callback.split_once("state=").unwrap();
+    let rest = after.split_once('&').map_or("", |(_, rest)| rest);
+    let wrong_state = format!("{before}state=forged&{rest}");
+    let answer = someone.get(wrong_state).send().await.unwrap();
+    assert_eq!(answer.status(), 401);
+    // A browser that never started a sign-in has no flow to finish.
+    let stranger = browser().get(callback).send().await.unwrap();
+    assert_eq!(stranger.status(), 401);
+    assert_eq!(me(&someone, &server).await.0, 401);
+}
+
+#[tokio::test]
+async fn with_sign_in_required_a_link_alone_admits_no_one() {
+    let provider = Provider::start(&[]);
+    let server = provider.casebook(&["--oidc-required"]).await;
+    let pm = server.create_postmortem("DB failover").await.unwrap();
+    let token = pm.token("participant");
+    let (status, _) = server
+        .get(&format!("/api/postmortems/{}", pm.id), token)
+        .await;
+    assert_eq!(status, 401, "a link without sign-in");
+    let (status, _) = server
+        .post(
+            &format!("/api/postmortems/{}/join", pm.id),
+            token,
+            json!({"name": "SRE 加藤"}),
+        )
+        .await;
+    assert_eq!(status, 401, "joining without sign-in");
+
+    let bob = browser();
+    sign_in(&bob, &server, &page(&pm, "participant"), "bob").await;
+    let (status, joined) = join(&bob, &server, &pm, token).await;
+    assert_eq!(status, 200, "{joined}");
+    // The personal token made while signed in carries the subject.
+    let person = server.person(&pm.id, joined["token"].as_str().unwrap());
+    let (status, _) = person.get("/meeting").await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn the_admin_group_opens_the_admin_api_and_its_absence_does_not() {
+    let provider = Provider::start(&[]);
+    let server = provider.casebook(&[]).await;
+    server.create_postmortem("DB failover").await.unwrap();
+    let (alice, bob) = (browser(), browser());
+    sign_in(&alice, &server, "/p/none?token=x", "alice").await;
+    sign_in(&bob, &server, "/p/none?token=x", "bob").await;
+    let list = |b: &reqwest::Client| b.get(server.url("/api/postmortems")).send();
+    assert_eq!(list(&alice).await.unwrap().status(), 200);
+    assert_eq!(list(&bob).await.unwrap().status(), 401);
+    let signed_out = alice.post(server.url("/auth/logout")).send().await.unwrap();
+    assert_eq!(signed_out.status(), 204);
+    assert_eq!(list(&alice).await.unwrap().status(), 401, "signed out");
+    assert_eq!(me(&alice, &server).await.0, 401);
+}
+
+#[tokio::test]
+async fn sign_in_cookies_are_http_only_and_same_site_lax() {
+    let provider = Provider::start(&[]);
+    let server = provider.casebook(&[]).await;
+    let started = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(server.url("/auth/login?return=/p/x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 302);
+    let cookie = started.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "served over http here: {cookie}"
+    );
+    let location = started.headers()["location"].to_str().unwrap();
+    assert!(location.contains("code_challenge="), "PKCE: {location}");
+    assert!(location.contains("nonce="), "{location}");
+    assert!(!location.contains("casebook-secret"), "{location}");
+}
+
+#[tokio::test]
+async fn without_the_flags_nothing_changes() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("DB failover").await.unwrap();
+    let answer = browser()
+        .get(server.url("/auth/login?return=/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 404);
+    // The page is served (503 here: no bundle), not sent to sign in.
+    let page = browser()
+        .get(server.url(&page(&pm, "participant")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 503);
+    server.join(&pm, "participant", "SRE 加藤").await;
+}
