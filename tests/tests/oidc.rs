@@ -5,7 +5,7 @@
 //! provider's own login form; it stops at Casebook's callback so a test can
 //! look at (or spoil) the provider's answer.
 
-use casebook_e2e::{Created, Server};
+use casebook_e2e::{Created, Endpoint, Process, Server};
 use serde_json::json;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -81,8 +81,13 @@ impl Drop for Provider {
 /// A browser: a cookie jar, redirects followed except into Casebook's
 /// callback.
 fn browser() -> reqwest::Client {
+    browser_with(std::sync::Arc::new(reqwest::cookie::Jar::default()))
+}
+
+/// A browser on the cookie jar `jar`.
+fn browser_with(jar: std::sync::Arc<reqwest::cookie::Jar>) -> reqwest::Client {
     reqwest::Client::builder()
-        .cookie_store(true)
+        .cookie_provider(jar)
         .redirect(reqwest::redirect::Policy::custom(|attempt| {
             if attempt.url().path() == "/auth/callback" || attempt.previous().len() > 10 {
                 attempt.stop()
@@ -96,15 +101,20 @@ fn browser() -> reqwest::Client {
 }
 
 /// Opens `path` on `server` in `browser`, signs in as `user` on the
-/// provider's login form, and returns the provider's answer: the callback
-/// address it sends the browser to (not yet opened).
+/// provider's login form (unless the provider remembers them), and returns
+/// the provider's answer: the callback address it sends the browser to (not
+/// yet opened).
 async fn sign_in_until_callback(
     browser: &reqwest::Client,
-    server: &Server,
+    server: &Endpoint,
     path: &str,
     user: &str,
 ) -> String {
     let form = browser.get(server.url(path)).send().await.unwrap();
+    if form.status().is_redirection() {
+        // Signed in at the provider already: straight back.
+        return form.headers()["location"].to_str().unwrap().to_owned();
+    }
     let at = form.url().clone();
     let html = form.text().await.unwrap();
     let action = html
@@ -130,7 +140,7 @@ async fn sign_in_until_callback(
 /// Signs `user` in from `path` and comes back: the answer at the end.
 async fn sign_in(
     browser: &reqwest::Client,
-    server: &Server,
+    server: &Endpoint,
     path: &str,
     user: &str,
 ) -> reqwest::Response {
@@ -138,7 +148,7 @@ async fn sign_in(
     browser.get(callback).send().await.unwrap()
 }
 
-async fn me(browser: &reqwest::Client, server: &Server) -> (u16, serde_json::Value) {
+async fn me(browser: &reqwest::Client, server: &Endpoint) -> (u16, serde_json::Value) {
     let answer = browser.get(server.url("/auth/me")).send().await.unwrap();
     let status = answer.status().as_u16();
     (status, answer.json().await.unwrap_or_default())
@@ -148,7 +158,7 @@ async fn me(browser: &reqwest::Client, server: &Server) -> (u16, serde_json::Val
 /// what someone might try instead of their own.
 async fn join(
     browser: &reqwest::Client,
-    server: &Server,
+    server: &Endpoint,
     pm: &Created,
     token: &str,
 ) -> (u16, serde_json::Value) {
@@ -351,6 +361,68 @@ async fn sign_in_cookies_are_http_only_and_same_site_lax() {
     assert!(location.contains("code_challenge="), "PKCE: {location}");
     assert!(location.contains("nonce="), "{location}");
     assert!(!location.contains("casebook-secret"), "{location}");
+
+    // The session cookie the callback sets.
+    let pm = server.create_postmortem("cookies").await.unwrap();
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let callback = sign_in_until_callback(
+        &browser_with(jar.clone()),
+        &server,
+        &page(&pm, "viewer"),
+        "bob",
+    )
+    .await;
+    let back = reqwest::Client::builder()
+        .cookie_provider(jar)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(callback)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.status(), 302);
+    let set: Vec<&str> = back
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    let session = set
+        .iter()
+        .find(|c| c.starts_with("casebook_session="))
+        .expect("the session cookie");
+    for flag in ["HttpOnly", "SameSite=Lax", "Path=/;", "Max-Age="] {
+        assert!(session.contains(flag), "{flag}: {session}");
+    }
+    assert!(
+        set.iter()
+            .any(|c| c.starts_with("casebook_signin=;") && c.contains("Max-Age=0")),
+        "the finished sign-in's cookie is cleared: {set:?}"
+    );
+}
+
+#[tokio::test]
+async fn sign_in_cookies_are_secure_when_served_over_https() {
+    let provider = Provider::start(&[]);
+    let server = provider
+        .casebook(&["--public-url", "https://casebook.example.com"])
+        .await;
+    let started = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(server.url("/auth/login?return=/"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = started.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    let location = started.headers()["location"].to_str().unwrap();
+    assert!(
+        location.contains("redirect_uri=https%3A%2F%2Fcasebook.example.com%2Fauth%2Fcallback"),
+        "{location}"
+    );
 }
 
 #[tokio::test]
@@ -371,4 +443,47 @@ async fn without_the_flags_nothing_changes() {
         .unwrap();
     assert_eq!(page.status(), 503);
     server.join(&pm, "participant", "SRE 加藤").await;
+}
+
+#[tokio::test]
+async fn the_log_holds_no_client_secret_no_id_token_and_no_session() {
+    let provider = Provider::start(&[]);
+    let server = Process::start_with_env(
+        &[
+            "--oidc-issuer",
+            &provider.issuer,
+            "--oidc-client-id",
+            "casebook",
+        ],
+        &[
+            ("CASEBOOK_OIDC_CLIENT_SECRET", Some("casebook-secret")),
+            ("CASEBOOK_LOG", Some("debug")),
+        ],
+    )
+    .await
+    .unwrap();
+    let pm = server.create_postmortem("secret keeping").await.unwrap();
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let bob = browser_with(std::sync::Arc::clone(&jar));
+    provider.spoil_next_id_token("rogue=1").await;
+    let refused = sign_in(&bob, &server, &page(&pm, "viewer"), "bob").await;
+    assert_eq!(refused.status(), 401);
+    sign_in(&bob, &server, &page(&pm, "viewer"), "bob").await;
+    assert_eq!(me(&bob, &server).await.0, 200);
+    let cookies = reqwest::cookie::CookieStore::cookies(&*jar, &server.url("/").parse().unwrap())
+        .expect("cookies for the server");
+    let session = cookies
+        .to_str()
+        .unwrap()
+        .split(';')
+        .find_map(|c| c.trim().strip_prefix("casebook_session="))
+        .expect("the session cookie")
+        .to_owned();
+    let log = server.log();
+    assert!(log.contains("signed in"), "{log}");
+    assert!(log.contains("sign-in refused"), "{log}");
+    assert!(!log.contains("casebook-secret"), "the client secret: {log}");
+    // A JWT's header starts `{"alg":`: no ID token, signed or spoiled.
+    assert!(!log.contains("eyJhbGciOi"), "an ID token: {log}");
+    assert!(!log.contains(&session), "the session: {log}");
 }

@@ -25,7 +25,19 @@ pub fn PostmortemPage(id: String, token: Option<String>, lang: RwSignal<Lang>) -
     let details: RwSignal<Option<Result<PostmortemDetails, ApiError>>> = RwSignal::new(None);
     {
         let token = token.clone();
-        spawn_local(async move { details.set(Some(api::postmortem(&id, &token).await)) });
+        spawn_local(async move {
+            // Signed in: the provider's name is the one shown.
+            if let Some(me) = crate::signin::who().await {
+                save_name(&me.name);
+            }
+            let answer = api::postmortem(&id, &token).await;
+            if let Err(e) = &answer {
+                if crate::signin::again_if_ended(e) {
+                    return;
+                }
+            }
+            details.set(Some(answer))
+        });
     }
     (move || match details.get() {
         None => view! { <p class="muted">{move || t(lang.get(), Key::Loading)}</p> }.into_any(),
@@ -166,9 +178,11 @@ fn Live(
                     </button>
                 </span>
             })}
-            <button type="button" class="link-button" on:click=move |_| editing_name.set(true)>
-                {move || t(lang.get(), Key::ChangeName)}
-            </button>
+            {(!crate::signin::signed_in()).then(|| view! {
+                <button type="button" class="link-button" on:click=move |_| editing_name.set(true)>
+                    {move || t(lang.get(), Key::ChangeName)}
+                </button>
+            })}
         </div>
         <div id="meeting-bar">
             <MeetingBar pm_id=pm_id.clone() token=token.clone() client=client.clone() lang/>
