@@ -3,7 +3,9 @@
 // role links, sign in on the provider's own login page, come back to the
 // same page with the provider's names (no name prompt), and co-edit; a
 // signed-in admin opens the admin page without the admin token and someone
-// outside the admin group does not; sign-out ends the session.
+// outside the admin group does not; sign-out ends the session; a signed-in
+// person's presence shows the provider's name even when their client sends
+// another.
 //
 // Screenshots: tests/js/screenshots/oidc-*.png.
 //
@@ -15,9 +17,10 @@ import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import {
-  HERE, Server, SCREENSHOTS, WAIT_MS, launchChromium, skipBrowser, waitFor, withServerLog, newContext, newPage
+  HERE, Server, SCREENSHOTS, WAIT_MS, launchChromium, skipBrowser, waitFor, withServerLog, newContext, newPage, connectClient
 } from './helpers.mjs'
 import { mkdirSync } from 'node:fs'
+import WebSocket from 'ws'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
 
@@ -114,4 +117,28 @@ test('the admin group opens the admin page without the admin token; others and t
   await alice.goto(server.url('/'))
   await alice.locator('.notice, .card').first().waitFor()
   assert.equal(await alice.locator('text=Admin by group').count(), 0, 'signed out')
+}))
+
+test('a signed-in person cannot show another name in the presence', { skip, timeout: 120_000 }, withServerLog(() => server, async () => {
+  const pm = await server.createPostmortem('Presence names')
+  const bob = await signedIn(pm.links.author, 'bob')
+  const session = (await bob.context().cookies(server.url('/'))).find((c) => c.name === 'casebook_session')
+  assert.ok(session, 'bob has a session cookie')
+  const cookie = `casebook_session=${session.value}`
+  class WithCookie extends WebSocket {
+    constructor (url, protocols) { super(url, protocols, { headers: { Cookie: cookie } }) }
+  }
+  const forger = connectClient(server, pm.id, pm.tokens.author, { WebSocketPolyfill: WithCookie })
+  const watcher = connectClient(server, pm.id, pm.tokens.viewer)
+  cleanups.push(() => forger.destroy(), () => watcher.destroy())
+  await Promise.all([forger.synced(), watcher.synced()])
+  forger.provider.awareness.setLocalStateField('user', { name: 'Alice Tanaka', color: '#ff0000' })
+  const id = forger.doc.clientID
+  let seen
+  await waitFor(() => {
+    seen = watcher.provider.awareness.getStates().get(id)
+    return seen && seen.user
+  }, { what: 'the watcher sees the forger\'s presence', describe: () => JSON.stringify(seen) })
+  assert.equal(seen.user.name, 'Bob 佐藤', 'the provider\'s name, not the one sent')
+  assert.equal(seen.user.color, '#ff0000', 'the rest of the state is theirs')
 }))

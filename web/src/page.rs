@@ -19,9 +19,27 @@ use wasm_bindgen::JsCast;
 
 #[component]
 pub fn PostmortemPage(id: String, token: Option<String>, lang: RwSignal<Lang>) -> impl IntoView {
-    let Some(token) = token.filter(|t| !t.is_empty()) else {
-        return view! { <Notice lang key=Key::NeedRoleLink/> }.into_any();
-    };
+    if let Some(token) = token.filter(|t| !t.is_empty()) {
+        return view! { <Opened id token lang/> }.into_any();
+    }
+    // Signed in through the identity provider, in its admin group: the
+    // session opens it as the admin token would (the admin's list links here
+    // without a token).
+    let admin = RwSignal::new(None::<bool>);
+    spawn_local(
+        async move { admin.set(Some(crate::signin::who().await.is_some_and(|me| me.admin))) },
+    );
+    (move || match admin.get() {
+        None => view! { <p class="muted">{move || t(lang.get(), Key::Loading)}</p> }.into_any(),
+        Some(true) => view! { <Opened id=id.clone() token=String::new() lang/> }.into_any(),
+        Some(false) => view! { <Notice lang key=Key::NeedRoleLink/> }.into_any(),
+    })
+    .into_any()
+}
+
+/// The page opened with a token (empty for a signed-in admin).
+#[component]
+fn Opened(id: String, token: String, lang: RwSignal<Lang>) -> impl IntoView {
     let details: RwSignal<Option<Result<PostmortemDetails, ApiError>>> = RwSignal::new(None);
     {
         let token = token.clone();
