@@ -229,6 +229,8 @@ async fn one_subject_is_one_person_in_every_browser_and_answers_the_survey_once(
     assert!(!first["person"]["id"].to_string().contains("bob"));
 
     let sre = server.person(&pm.id, pm.token("facilitator"));
+    let on_laptop = server.person(&pm.id, first["token"].as_str().unwrap());
+    let on_phone = server.person(&pm.id, second["token"].as_str().unwrap());
     for phase in [
         "silent_reading",
         "q_and_a",
@@ -237,10 +239,18 @@ async fn one_subject_is_one_person_in_every_browser_and_answers_the_survey_once(
         "revision",
     ] {
         sre.ok(json!({"type": "move_phase", "to": phase})).await;
+        if phase == "kudos" {
+            on_phone
+                .ok(json!({"type": "post_kudos", "to": "佐藤さん", "text": "深夜の切り戻し"}))
+                .await;
+        }
     }
+    let (_, meeting) = sre.get("/meeting").await;
+    assert!(
+        meeting.to_string().contains("Bob 佐藤"),
+        "kudos by the provider's name: {meeting}"
+    );
     let ratings = json!({"type": "answer_survey", "ratings": {"questions_easy": 5, "time_enough": 3, "document_clear": 4}});
-    let on_laptop = server.person(&pm.id, first["token"].as_str().unwrap());
-    let on_phone = server.person(&pm.id, second["token"].as_str().unwrap());
     on_laptop.ok(ratings.clone()).await;
     let (status, refused) = on_phone.command(ratings).await;
     assert_eq!(status, 409, "one answer per person: {refused}");
@@ -301,6 +311,8 @@ async fn with_sign_in_required_a_link_alone_admits_no_one() {
         .get(&format!("/api/postmortems/{}", pm.id), token)
         .await;
     assert_eq!(status, 401, "a link without sign-in");
+    let (status, _) = server.get("/api/library", token).await;
+    assert_eq!(status, 401, "the library with a link without sign-in");
     let (status, _) = server
         .post(
             &format!("/api/postmortems/{}/join", pm.id),
@@ -486,4 +498,79 @@ async fn the_log_holds_no_client_secret_no_id_token_and_no_session() {
     // A JWT's header starts `{"alg":`: no ID token, signed or spoiled.
     assert!(!log.contains("eyJhbGciOi"), "an ID token: {log}");
     assert!(!log.contains(&session), "the session: {log}");
+}
+
+#[tokio::test]
+async fn a_session_ends_with_the_id_token_and_the_page_signs_in_again_to_come_back() {
+    let provider = Provider::start(&[("ID_TOKEN_TTL", "3")]);
+    let server = provider.casebook(&[]).await;
+    let pm = server.create_postmortem("DB failover").await.unwrap();
+    let bob = browser();
+    sign_in(&bob, &server, &page(&pm, "participant"), "bob").await;
+    let (status, joined) = join(&bob, &server, &pm, pm.token("participant")).await;
+    assert_eq!(status, 200, "{joined}");
+    let ends = joined["expires_at"].as_u64().unwrap();
+    let (_, signed) = me(&bob, &server).await;
+    assert_eq!(
+        signed["expires_at"].as_u64(),
+        Some(ends),
+        "the token ends with the session"
+    );
+    let personal = server.person(&pm.id, joined["token"].as_str().unwrap());
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while me(&bob, &server).await.0 == 200 {
+        assert!(std::time::Instant::now() < deadline, "the session ends");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        personal.get("/meeting").await.0,
+        401,
+        "the personal token ended too"
+    );
+    // Opening the page again goes through the provider and back to it.
+    let again = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(server.url(&page(&pm, "participant")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 302);
+    let login = again.headers()["location"].to_str().unwrap();
+    let login = reqwest::Url::parse(&server.url(login)).unwrap();
+    assert_eq!(login.path(), "/auth/login");
+    let back = login.query_pairs().find(|(k, _)| k == "return").unwrap().1;
+    assert_eq!(back, page(&pm, "participant"));
+}
+
+#[tokio::test]
+async fn a_forged_session_cookie_is_refused_everywhere() {
+    use base64::Engine;
+    let provider = Provider::start(&[]);
+    let server = provider.casebook(&["--oidc-required"]).await;
+    let pm = server.create_postmortem("DB failover").await.unwrap();
+    let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(br#"{"sub":"eve","name":"Eve","admin":true,"exp":99999999999}"#);
+    let forged = format!("casebook_session={claims}.AAAA");
+    let client = reqwest::Client::new();
+    for (path, token) in [
+        ("/auth/me".to_owned(), ""),
+        ("/api/postmortems".to_owned(), ""),
+        (
+            format!("/api/postmortems/{}", pm.id),
+            pm.token("participant"),
+        ),
+        (
+            format!("/api/postmortems/{}/meeting", pm.id),
+            pm.token("viewer"),
+        ),
+    ] {
+        let mut request = client.get(server.url(&path)).header("cookie", &forged);
+        if !token.is_empty() {
+            request = request.bearer_auth(token);
+        }
+        let answer = request.send().await.unwrap();
+        assert_eq!(answer.status(), 401, "{path}");
+    }
 }

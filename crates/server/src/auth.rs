@@ -293,6 +293,29 @@ mod tests {
     }
 
     #[test]
+    fn a_sealed_value_opens_only_for_its_purpose_and_key() {
+        let auth = auth();
+        let sealed = auth.seal("casebook_session", &("bob", 42));
+        assert_eq!(
+            auth.unseal::<(String, u64)>("casebook_session", &sealed),
+            Ok(("bob".to_owned(), 42))
+        );
+        assert_eq!(
+            auth.unseal::<(String, u64)>("casebook_signin", &sealed),
+            Err(TokenError::BadSignature)
+        );
+        let other_key = Auth::new(b"other".to_vec(), "x".into(), Duration::from_secs(60));
+        assert_eq!(
+            other_key.unseal::<(String, u64)>("casebook_session", &sealed),
+            Err(TokenError::BadSignature)
+        );
+        // An invite token is no sealed value, nor the other way round.
+        let invite = mint(&auth, "pm1", Role::Facilitator);
+        assert!(auth.unseal::<Claims>("casebook_session", &invite).is_err());
+        assert!(auth.verify(&auth.seal("casebook_session", &"x")).is_err());
+    }
+
+    #[test]
     fn only_the_admin_token_is_admin() {
         let auth = auth();
         assert!(auth.require_admin(Some("admin")).is_ok());

@@ -171,7 +171,7 @@ impl FromRequestParts<AppState> for AnyMember {
             // authorize says what is missing.
             None => String::new(),
         };
-        authorize(app, token, &pm).await.map(|_| AnyMember)
+        authorize_request(app, parts, &pm).await.map(|_| AnyMember)
     }
 }
 
