@@ -98,6 +98,16 @@ test('two people sign in with the provider and co-edit under its names', { skip,
   }, { what: 'both pages show both edits' })
   await alice.screenshot({ path: join(SCREENSHOTS, 'oidc-alice-en.png') })
   await bob.screenshot({ path: join(SCREENSHOTS, 'oidc-bob-ja.png') })
+
+  // Signing out ends the session and forgets the personal tokens here.
+  assert.equal(await bob.getByText('名前を変更').count(), 0, 'no renaming when signed in')
+  await bob.locator('#sign-out').click()
+  await bob.locator('#signed-out').waitFor()
+  const me = await bob.evaluate(async () => (await fetch('/auth/me')).status)
+  assert.equal(me, 401, 'signed out')
+  const kept = await bob.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('casebook.person.')))
+  assert.deepEqual(kept, [])
+  await bob.screenshot({ path: join(SCREENSHOTS, 'oidc-signed-out-ja.png') })
 }))
 
 test('the admin group opens the admin page without the admin token; others and the signed-out do not', { skip, timeout: 120_000 }, withServerLog(() => server, async () => {

@@ -300,6 +300,8 @@ pub enum Key {
     QueueOrder,
     OrderPosted,
     OrderVotes,
+    SignOut,
+    SignedOut,
 }
 
 /// The text of `key` in `lang`.
@@ -811,6 +813,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, OrderPosted) => "投稿順",
         (En, OrderVotes) => "Most +1 first",
         (Ja, OrderVotes) => "+1の多い順",
+        (En, SignOut) => "Sign out",
+        (Ja, SignOut) => "サインアウト",
+        (En, SignedOut) => "Signed out of Casebook. Open a link again to sign in.",
+        (Ja, SignedOut) => "Casebook からサインアウトしました。もう一度サインインするにはリンクを開き直してください。",
     }
 }
 

@@ -201,6 +201,7 @@ fn Live(
                     {move || t(lang.get(), Key::ChangeName)}
                 </button>
             })}
+            {crate::signin::signed_in().then(|| view! { <SignOut lang/> })}
         </div>
         <div id="meeting-bar">
             <MeetingBar pm_id=pm_id.clone() token=token.clone() client=client.clone() lang/>
@@ -279,4 +280,29 @@ fn follow_reading(client: &Client) {
         client.reading(reading);
     });
     std::mem::forget(handle);
+}
+
+/// `#sign-out`, with sign-in on: ends the session here and says so.
+#[component]
+fn SignOut(lang: RwSignal<Lang>) -> impl IntoView {
+    let done = RwSignal::new(false);
+    let click = move |_| {
+        spawn_local(async move {
+            if crate::signin::sign_out().await {
+                done.set(true);
+            }
+        })
+    };
+    view! {
+        <Show
+            when=move || done.get()
+            fallback=move || view! {
+                <button id="sign-out" type="button" class="link-button" on:click=click>
+                    {move || t(lang.get(), Key::SignOut)}
+                </button>
+            }
+        >
+            <span id="signed-out" class="muted" role="status">{move || t(lang.get(), Key::SignedOut)}</span>
+        </Show>
+    }
 }

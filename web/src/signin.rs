@@ -49,3 +49,40 @@ pub fn again_if_ended(error: &ApiError) -> bool {
     );
     location.set_href(&to).is_ok()
 }
+
+/// Ends the session here (`POST /auth/logout`, 204); whether it ended.
+pub async fn sign_out() -> bool {
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    let answer =
+        wasm_bindgen_futures::JsFuture::from(window.fetch_with_str_and_init("/auth/logout", &init))
+            .await;
+    let ended = answer
+        .ok()
+        .and_then(|r| r.dyn_into::<web_sys::Response>().ok())
+        .is_some_and(|r| r.status() == 204);
+    if ended {
+        forget_personal_tokens(&window);
+    }
+    ended
+}
+
+/// The personal tokens made while signed in end with the session: none is
+/// left in this browser for the next person at it.
+fn forget_personal_tokens(window: &web_sys::Window) {
+    let Ok(Some(storage)) = window.local_storage() else {
+        return;
+    };
+    let count = storage.length().unwrap_or(0);
+    let keys: Vec<String> = (0..count)
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter(|key| key.starts_with("casebook.person."))
+        .collect();
+    for key in keys {
+        crate::storage::remove(&key);
+    }
+}
