@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import {
-  HERE, Server, SCREENSHOTS, WAIT_MS, launchChromium, skipBrowser, waitFor, withServerLog, newContext, newPage, connectClient
+  HERE, PHONE, Server, SCREENSHOTS, WAIT_MS, launchChromium, skipBrowser, waitFor, withServerLog, newContext, newPage, connectClient
 } from './helpers.mjs'
 import { mkdirSync } from 'node:fs'
 import WebSocket from 'ws'
@@ -98,6 +98,8 @@ test('two people sign in with the provider and co-edit under its names', { skip,
   }, { what: 'both pages show both edits' })
   await alice.screenshot({ path: join(SCREENSHOTS, 'oidc-alice-en.png') })
   await bob.screenshot({ path: join(SCREENSHOTS, 'oidc-bob-ja.png') })
+  await alice.setViewportSize(PHONE)
+  await alice.screenshot({ path: join(SCREENSHOTS, 'oidc-alice-phone-en.png') })
 
   // Signing out ends the session and forgets the personal tokens here.
   assert.equal(await bob.getByText('名前を変更').count(), 0, 'no renaming when signed in')
