@@ -23,9 +23,9 @@
 //! token, a code or the client secret.
 
 use crate::auth::{now_secs, Auth};
-use crate::error::ApiError;
+use crate::error::{ApiError, Query};
 use crate::AppState;
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -423,6 +423,7 @@ pub struct LoginQuery {
     params(LoginQuery),
     responses(
         (status = 302, description = "To the identity provider's sign-in page"),
+        (status = 400, description = "The query does not parse", body = casebook_core::api::ErrorBody),
         (status = 404, description = "Sign-in is off on this server", body = casebook_core::api::ErrorBody),
     )
 )]
