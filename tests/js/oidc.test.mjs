@@ -106,7 +106,7 @@ test('two people sign in with the provider and co-edit under its names', { skip,
   await bob.locator('#sign-out').click()
   await bob.locator('#signed-out').waitFor()
   const me = await bob.evaluate(async () => (await fetch('/auth/me')).status)
-  assert.equal(me, 401, 'signed out')
+  assert.equal(me, 204, 'signed out: no one is signed in here')
   const kept = await bob.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('casebook.person.')))
   assert.deepEqual(kept, [])
   await bob.screenshot({ path: join(SCREENSHOTS, 'oidc-signed-out-ja.png') })
