@@ -79,6 +79,11 @@ test('import on the admin home, publish, find it in the library, read it; insigh
     if (to === 'published') body.override_reason = 'browser test: sections left empty on purpose'
     const r = await api('POST', `/api/postmortems/${id}/commands`, facilitator, body)
     assert.equal(r.status, 200, `${to}: ${JSON.stringify(r.body)}`)
+    if (to === 'proposals') {
+      const item = { command_id: 'ai-1', type: 'add_action_item', title: 'フェイルオーバー訓練', owner: 'SRE 佐藤', due: '2026-12-24' }
+      const added = await api('POST', `/api/postmortems/${id}/commands`, facilitator, item)
+      assert.equal(added.status, 200, JSON.stringify(added.body))
+    }
   }
 
   // The library: search by a Japanese word, filter by a middleware.
@@ -94,7 +99,12 @@ test('import on the admin home, publish, find it in the library, read it; insigh
   await reader.locator('#library-q').fill('')
   await reader.locator('#library-service').selectOption({ label: 'MySQL (1)' })
   await reader.locator(`#library-results li[data-id="${id}"]`).waitFor()
-  assert.equal(await reader.locator('#library-results li').count(), 1)
+  assert.equal(await reader.locator('#library-results > li').count(), 1)
+  // The case's action items, folded under their count.
+  const actions = reader.locator(`#library-results li[data-id="${id}"] details.library-actions`)
+  assert.equal(await actions.locator('summary').textContent(), '1 action item (0 done)')
+  await actions.locator('summary').click()
+  assert.equal(await actions.locator('li[data-status="open"]').textContent(), 'フェイルオーバー訓練 — SRE 佐藤 · Due 2026-12-24 · Open')
   await reader.screenshot({ path: join(SCREENSHOTS, 'library.png'), fullPage: true })
 
   // It opens read-only: the published page, no editor.

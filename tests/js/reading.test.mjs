@@ -6,7 +6,10 @@
 // reference Yjs client too; their highlights sit on them in the rendered
 // text and in the editor, also after a remote edit before them; words being
 // selected stay selected when someone else's comment appears. The
-// Rendered / Markdown switch. On a 390×844 touch phone: floating
+// Rendered / Markdown switch. A keyboard user Tabs into the read-only
+// rendered text, moves a caret, selects with Shift+arrows (edits are
+// refused) and asks with Alt+Q. A comment whose words were deleted offers
+// its author to anchor it where the same words are written again. On a 390×844 touch phone: floating
 // Question / Suggestion buttons under a selection, the question being
 // answered in a strip that stays at the top, no keyboard-shortcut hints.
 // Screenshots: tests/js/screenshots/reading-*.png (en + ja, laptop + phone).
@@ -183,6 +186,50 @@ test('silent reading: comments on rendered words anchor exactly those Markdown w
     assert.equal(await reader.locator('.composer-hint').textContent(), '“切り戻し完了”')
   })
 
+  await t.test('a keyboard user moves a caret in the read-only text, selects with Shift+arrows and asks with Alt+Q', async () => {
+    assert.match(await reader.locator('#phase-instructions').textContent(), /With the keyboard: Tab into a section, move with the arrow keys, select with Shift\+arrows, then press Alt\+Q/)
+    // Tab from the section's last button reaches its rendered text.
+    await reader.evaluate(() => window.getSelection().removeAllRanges())
+    await reader.locator('#sec-system .preview-toggle').focus()
+    await reader.keyboard.press('Tab')
+    assert.equal(await reader.evaluate(() => document.activeElement.closest('.reading')?.dataset.section), 'system')
+    const view = reader.locator('#sec-system .reading')
+    assert.equal(await view.getAttribute('aria-readonly'), 'true')
+    // Typing, deleting and pasting change nothing.
+    await reader.keyboard.press('Control+Home')
+    await reader.keyboard.type('xyz')
+    await reader.keyboard.press('Delete')
+    await reader.keyboard.press('Backspace')
+    assert.equal(await reader.locator('#text-system').inputValue(), SYSTEM)
+    assert.match(await view.textContent(), /^Checkout runs MySQL 8\.0/)
+    // The arrow keys move the caret; Shift+arrows select.
+    await reader.keyboard.press('Control+Home')
+    for (let i = 0; i < 'Checkout '.length; i++) await reader.keyboard.press('ArrowRight')
+    for (let i = 0; i < 'runs'.length; i++) await reader.keyboard.press('Shift+ArrowRight')
+    await waitFor(async () => (await reader.evaluate(() => window.getSelection().toString())) === 'runs', { what: 'the keyboard selection' })
+    await reader.locator('#floating-comment').waitFor()
+    assert.equal(await reader.locator('.composer-hint').textContent(), '“runs”')
+    await shot(reader, 'keyboard-laptop-en')
+    await reader.keyboard.press('Alt+KeyQ')
+    await reader.locator('#comment-text').waitFor()
+    assert.equal(await reader.locator('.composer-form .quote').textContent(), 'runs')
+    assert.equal(await reader.evaluate(() => document.activeElement.id), 'comment-text')
+    await reader.keyboard.type('On what, exactly?')
+    await reader.keyboard.press('Control+Enter')
+    await reader.locator('#comment-text').waitFor({ state: 'detached' })
+    const id = await cardId(reader, 'On what, exactly?')
+    const kept = await comment(pm, id)
+    assert.equal(kept.anchor.quote, 'runs')
+    assert.equal(await anchoredWords(pm, kept.anchor), 'runs')
+    await waitFor(async () => (await renderedMark(facilitator, id)) === 'runs', { what: 'the keyboard comment highlighted for the facilitator' })
+    // The same instructions in Japanese.
+    await reader.locator('.lang-switch button', { hasText: '日本語' }).click()
+    await waitFor(async () => /Shift\+矢印キーで選択/.test(await reader.locator('#phase-instructions').textContent()), { what: 'the Japanese instructions' })
+    await reader.locator('#sec-system .reading').focus()
+    await shot(reader, 'keyboard-laptop-ja')
+    await reader.locator('.lang-switch button', { hasText: 'EN' }).click()
+  })
+
   await t.test('the switch shows the Markdown editor and back', async () => {
     await reader.locator('#view-markdown').click()
     await reader.locator('#text-system').waitFor({ state: 'visible' })
@@ -296,4 +343,57 @@ test('on a touch phone: floating buttons under a selection, the question strip, 
   })
 
   for (const page of [facilitator, laptop, phone]) assert.deepEqual(page.errors, [], `errors on ${page.url()}`)
+}))
+
+test('a comment whose words were deleted offers its author to anchor it where the same words are written again', { skip, timeout: 240_000 }, withServerLog(() => server, async (t) => {
+  const pm = await server.createPostmortem('2026-11-04 re-anchoring')
+  const draft = 'Payments time out when the primary fails over. The replica lags.'
+  await seed(server, pm, { system: draft })
+  const facilitator = await openAs(pm.links.facilitator, '佐藤 (SRE)', { locale: 'ja-JP' })
+  const ben = await openAs(pm.links.participant, 'Ben')
+  await facilitator.locator('#phase-next').click()
+  await expectPhase([facilitator, ben], 'silent_reading')
+  await selectRendered(ben, 'system', 'primary fails over')
+  const id = await commentOnSelection(ben, '#ask-question', 'How long did the failover take?')
+  await facilitator.locator('#phase-next').click()
+  await expectPhase([facilitator, ben], 'q_and_a')
+  await ben.locator('#text-system').waitFor({ state: 'visible' })
+  const card = (page) => page.locator(`[data-card="${id}"]`)
+  const writer = connectClient(server, pm.id, pm.tokens.author)
+  await writer.synced()
+  const text = writer.doc.getText('section:system')
+  try {
+    await t.test('the words deleted: "text deleted", and nothing to anchor to yet', async () => {
+      writer.doc.transact(() => text.delete(text.toString().indexOf('primary fails over'), 'primary fails over'.length))
+      await card(ben).locator('.badge-detached').waitFor()
+      assert.equal(await card(ben).locator('.reanchor').count(), 0)
+    })
+
+    await t.test('the same words written again: its author anchors the comment there', async () => {
+      writer.doc.transact(() => text.insert(text.length, ' When the primary fails over, checkout stops.'))
+      const button = card(ben).locator('.reanchor')
+      await button.waitFor()
+      assert.equal(await button.textContent(), 'Anchor here again')
+      // Not for someone else's comment.
+      await card(facilitator).locator('.badge-detached').waitFor()
+      assert.equal(await card(facilitator).locator('.reanchor').count(), 0)
+      await card(ben).scrollIntoViewIfNeeded()
+      await shot(ben, 'reanchor-laptop-en')
+      await shot(facilitator, 'reanchor-laptop-ja')
+      await button.click()
+      for (const page of [ben, facilitator]) {
+        await card(page).locator('.badge-detached').waitFor({ state: 'detached' })
+        await waitFor(async () => (await editorMark(page, id)) === 'primary fails over', { what: 'the highlight on the words written again' })
+      }
+      assert.equal(await card(ben).locator('.reanchor').count(), 0)
+      const kept = await comment(pm, id)
+      assert.equal(kept.anchor.quote, 'primary fails over')
+      assert.equal(await anchoredWords(pm, kept.anchor), 'primary fails over')
+      const at = await ben.locator('#text-system').inputValue()
+      assert.ok(at.indexOf('When the primary fails over') > 0, at)
+    })
+  } finally {
+    writer.destroy()
+  }
+  for (const page of [facilitator, ben]) assert.deepEqual(page.errors, [], `errors on ${page.url()}`)
 }))

@@ -67,6 +67,7 @@ test('the facilitator sees the room: invites, instructions, the timer, readers b
   const author = await openAs(pm.links.author, 'Aiko')
   const pat = await openAs(pm.links.participant, 'Pat')
   let kenji
+  let kenjiInvite
 
   await t.test('the facilitator mints and copies an invite link from the meeting page', async () => {
     // Open while drafting, for the facilitator only.
@@ -88,6 +89,7 @@ test('the facilitator sees the room: invites, instructions, the timer, readers b
     assert.ok(invite, JSON.stringify(listed.body))
     assert.ok(Math.abs(invite.expires_at - invite.created_at - 86_400) < 5, JSON.stringify(invite))
     await facilitator.locator(`#invite-list li[data-invite="${invite.id}"]`).waitFor()
+    kenjiInvite = invite.id
     // The copied link works: Kenji joins with it on his phone.
     kenji = await openAs(link, 'Kenji 健二', { viewport: PHONE })
     await shot(facilitator, 'drafting-invite-en')
@@ -109,7 +111,7 @@ test('the facilitator sees the room: invites, instructions, the timer, readers b
       assert.equal(await text(page, '#up-next'), 'Up next: Q&A, 8 min')
     }
     assert.equal(await text(pat, '#phase-instructions'),
-      'Read for 15 minutes; select words you would ask about and press Question (or Suggestion). When you are through, press Done reading.')
+      'Read for 15 minutes; select words you would ask about and press Question (or Suggestion). When you are through, press Done reading. With the keyboard: Tab into a section, move with the arrow keys, select with Shift+arrows, then press Alt+Q (or Alt+S).')
     assert.equal(await instruction(author), 'await_questions')
     assert.equal(await instruction(facilitator), 'watch_readers')
     // Folded once the meeting runs.
@@ -147,6 +149,7 @@ test('the facilitator sees the room: invites, instructions, the timer, readers b
     assert.equal(await text(facilitator, '#phase-instructions'),
       '全員が15分間黙読します。読了した人を確認して、質疑応答に進んでください。')
     assert.match(await text(kenji, '#phase-instructions'), /^15分間で下書きを読んでください。/)
+    assert.match(await text(kenji, '#phase-instructions'), /キーボードでは、Tabキーでセクションに入り、矢印キーで移動し、Shift\+矢印キーで選択してからAlt\+Q/)
     assert.equal(await text(kenji, '#done-reading'), '読了にする')
     assert.match(await text(kenji, '#meeting-left'), /^会議の残り (30|29)分$/)
     assert.equal(await text(kenji, '#up-next'), '次は質疑応答（8分）')
@@ -209,6 +212,34 @@ test('the facilitator sees the room: invites, instructions, the timer, readers b
       return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)
     })
     assert.ok(ratio >= 4.5, `contrast ${ratio.toFixed(2)} < 4.5`)
+  })
+
+  await t.test('the facilitator revokes a link from the meeting page; its holder is told, the others stay', async () => {
+    const panel = facilitator.locator('#invite-panel')
+    if (!(await panel.evaluate((d) => d.open))) await panel.locator('summary').click()
+    // The link this page was opened with is marked, without a revoke button.
+    const own = facilitator.locator(`#invite-list li[data-invite="${pm.invites.facilitator}"]`)
+    await own.locator('.your-link', { hasText: 'あなたのリンク' }).waitFor()
+    assert.equal(await own.locator('.revoke-invite').count(), 0)
+    // Revoking asks first; Cancel leaves the link alone.
+    const row = facilitator.locator(`#invite-list li[data-invite="${kenjiInvite}"]`)
+    await row.locator('.revoke-invite').click()
+    await row.locator('.confirm-delete', { hasText: 'このリンクを無効にしますか' }).waitFor()
+    await shot(facilitator, 'revoke-confirm-ja')
+    await row.locator('.confirm-delete button.secondary').click()
+    await row.locator('.revoke-invite').waitFor()
+    assert.equal(await kenji.locator('#connection').getAttribute('data-state'), 'synced')
+    // Revoke: Kenji's page says so and stops retrying; the others stay connected.
+    await row.locator('.revoke-invite').click()
+    await row.locator('.confirm-revoke').click()
+    await row.waitFor({ state: 'detached' })
+    await kenji.locator('#connection[data-state="revoked"]', { hasText: 'ファシリテーターに新しいリンク' }).waitFor()
+    await shot(kenji, 'revoked-phone-ja')
+    const listed = await api('GET', `/api/postmortems/${pm.id}/invites`, pm.tokens.facilitator)
+    assert.ok(listed.body.find((i) => i.id === kenjiInvite).revoked_at, JSON.stringify(listed.body))
+    for (const page of [facilitator, author, pat]) {
+      assert.equal(await page.locator('#connection').getAttribute('data-state'), 'synced')
+    }
   })
 
   for (const page of [facilitator, author, pat, kenji]) {

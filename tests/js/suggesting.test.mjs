@@ -177,3 +177,44 @@ test('a suggestion with new words is accepted into every editor, undone, and bec
     for (const page of everyone) assert.deepEqual(page.errors, [])
   })
 }))
+
+test('a suggestion to delete words removes them from every editor when accepted, and undo puts them back', { skip }, withServerLog(() => server, async () => {
+  const pm = await server.createPostmortem('2026-11-04 削除の提案 deletion')
+  await seed(server, pm, { system: SYSTEM })
+  const facilitator = await openAs(pm.links.facilitator, 'SRE 佐藤')
+  const author = await openAs(pm.links.author, '青木', { locale: 'ja-JP' })
+  const participant = await openAs(pm.links.participant, 'Ben')
+  const everyone = [facilitator, author, participant]
+  await facilitator.locator('#phase-next').click()
+  await expectPhase(everyone, 'silent_reading')
+
+  const WORDS = 'in one region'
+  await selectWords(participant, 'system', WORDS)
+  await participant.locator('#make-suggestion').click()
+  await participant.locator('#comment-text').fill('We run in two regions since June')
+  await participant.locator('#suggest-deletion').check()
+  assert.equal(await participant.locator('#suggestion-replacement').isDisabled(), true)
+  await participant.locator('#post-comment').click()
+  await participant.locator('#comment-text').waitFor({ state: 'detached' })
+  const id = await cardId(participant, 'two regions')
+  for (const page of everyone) {
+    const card = page.locator(`.cards [data-card="${id}"] .suggested-deletion`)
+    await card.waitFor()
+    assert.equal(await card.locator('del').textContent(), WORDS)
+  }
+  assert.equal(await author.locator(`.cards [data-card="${id}"] .suggested-deletion .muted`).textContent(), '（削除）')
+  await participant.locator(`.cards [data-card="${id}"]`).scrollIntoViewIfNeeded()
+  await shot(participant, 'deletion-card-en')
+
+  for (const step of ['q_and_a', 'proposals']) {
+    await facilitator.locator('#phase-next').click()
+    await expectPhase(everyone, step)
+  }
+  await author.locator(`.proposals-panel [data-card="${id}"]`).waitFor()
+  await author.locator('#accept-suggestion').click()
+  const deleted = SYSTEM.replace(WORDS, '')
+  for (const page of everyone) await expectEditor(page, 'system', deleted)
+  await author.locator(`.cards [data-card="${id}"] .undo-accept`).click()
+  for (const page of everyone) await expectEditor(page, 'system', SYSTEM)
+  for (const page of everyone) assert.deepEqual(page.errors, [], `errors on ${page.url()}`)
+}))

@@ -291,6 +291,28 @@ impl Server {
     pub async fn start_with(flags: &[&str]) -> Result<Self> {
         let temp = tempfile::tempdir()?;
         let data_dir = temp.path().join("data");
+        Self::launch(temp, data_dir, flags).await
+    }
+
+    /// Starts a server on an existing data directory (a restart, or one a
+    /// backup was restored into), waiting while the previous server on it
+    /// lets go of sled's lock.
+    pub async fn start_in(data_dir: &Path, flags: &[&str]) -> Result<Self> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let temp = tempfile::tempdir()?;
+            match Self::launch(temp, data_dir.to_owned(), flags).await {
+                Err(e)
+                    if std::time::Instant::now() < deadline && e.to_string().contains("lock") =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn launch(temp: tempfile::TempDir, data_dir: PathBuf, flags: &[&str]) -> Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();

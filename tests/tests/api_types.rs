@@ -4,7 +4,8 @@
 
 use casebook_core::api::{
     AllInsights, CommandAnswer, Created, Health, InsightsEntry, Invite, Joined, LibraryAnswer,
-    MeetingAnswer, PostmortemDetails, PostmortemSummary, ReadLink, Readiness,
+    MeetingAnswer, PostmortemDetails, PostmortemSummary, ReadLink, Readiness, Version, VersionDiff,
+    VersionList, VersionSummary,
 };
 use casebook_core::case::Incident;
 use casebook_core::{Phase, Role};
@@ -86,6 +87,18 @@ async fn every_answer_reads_as_the_type_the_browser_deserialises() {
     assert!(!link.published && link.published_at_ms.is_none());
     let _: Vec<Invite> = read("invites", sre.get("/invites").await);
     let _: InsightsEntry = read("insights", sre.get("/insights").await);
+    let versions = format!("/api/postmortems/{}/versions", pm.id);
+    let saved: VersionSummary = read(
+        "save a version",
+        server
+            .post(&versions, &sre.token, json!({"label": "v"}))
+            .await,
+    );
+    let listed: VersionList = read("versions", sre.get("/versions").await);
+    assert_eq!(listed.versions.last(), Some(&saved));
+    let path = format!("/versions/{}", saved.id);
+    let _: Version = read("a version", sre.get(&path).await);
+    let _: VersionDiff = read("a diff", sre.get(&format!("{path}/diff")).await);
 
     let list: Vec<PostmortemSummary> =
         read("list", server.get("/api/postmortems", ADMIN_TOKEN).await);

@@ -301,3 +301,74 @@ async fn joining_with_a_name_gives_a_personal_token_that_revocation_still_reache
         .await;
     assert_eq!(status, 401);
 }
+
+/// The meeting page lists the links with the facilitator's own marked, and
+/// the server will not let a facilitator revoke the link they are using
+/// (they would lock themselves out mid-meeting); another facilitator link or
+/// the admin may.
+#[tokio::test]
+async fn a_facilitator_cannot_revoke_their_own_link_but_the_admin_can() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("own link").await.unwrap();
+    let invites = format!("/api/postmortems/{}/invites", pm.id);
+    let own = pm.invites["facilitator"].clone();
+    let sre = server.join(&pm, "facilitator", "SRE 佐藤").await;
+
+    for token in [pm.token("facilitator"), sre.token.as_str()] {
+        let (status, list) = server
+            .call(reqwest::Method::GET, &invites, token, None)
+            .await;
+        assert_eq!(status, 200, "{list}");
+        let yours: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["yours"] == true)
+            .map(|i| i["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(yours, [own.as_str()], "{list}");
+
+        let (status, refused) = server
+            .call(
+                reqwest::Method::DELETE,
+                &format!("{invites}/{own}"),
+                token,
+                None,
+            )
+            .await;
+        assert_eq!(status, 409, "{refused}");
+        assert!(refused["error"].as_str().unwrap().contains("lock you out"));
+    }
+    // Nothing changed: the link still opens the postmortem.
+    let (status, _) = server
+        .get(
+            &format!("/api/postmortems/{}", pm.id),
+            pm.token("facilitator"),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let (_, list) = server
+        .call(reqwest::Method::GET, &invites, ADMIN_TOKEN, None)
+        .await;
+    assert!(
+        list.as_array().unwrap().iter().all(|i| i["yours"] == false),
+        "{list}"
+    );
+    let (status, revoked) = server
+        .call(
+            reqwest::Method::DELETE,
+            &format!("{invites}/{own}"),
+            ADMIN_TOKEN,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{revoked}");
+    let (status, _) = server
+        .get(
+            &format!("/api/postmortems/{}", pm.id),
+            pm.token("facilitator"),
+        )
+        .await;
+    assert_eq!(status, 401);
+}

@@ -62,6 +62,20 @@ async fn search(server: &Endpoint, token: &str, query: &str) -> Vec<String> {
         .collect()
 }
 
+/// The action items of the first case found, as the library lists them.
+async fn action_items(server: &Endpoint, token: &str, query: &str) -> Value {
+    let (status, answer) = server.get(&format!("/api/library?{query}"), token).await;
+    assert_eq!(status, 200, "{query}: {answer}");
+    answer["cases"][0]["action_items"].clone()
+}
+
+fn cache_items() -> Value {
+    json!([
+        {"title": "TTLをずらす", "owner": "インフラ 田中", "due": "2026-12-24", "status": "open"},
+        {"title": "Alert on cache hit ratio", "owner": "Okabe", "status": "done"},
+    ])
+}
+
 fn q(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -114,7 +128,26 @@ async fn the_library_finds_published_cases_only() {
     )
     .await;
     publish(&server, &checkout).await;
-    publish(&server, &cache).await;
+    // The cache case decides two things somebody will do.
+    for to in ["silent_reading", "q_and_a", "proposals"] {
+        move_to(&server, &cache, to).await;
+    }
+    let sre = server.person(&cache.id, cache.token("facilitator"));
+    sre.ok(json!({"type": "add_action_item", "title": "TTLをずらす", "owner": "インフラ 田中", "due": "2026-12-24"}))
+        .await;
+    let added = sre
+        .ok(json!({"type": "add_action_item", "title": "Alert on cache hit ratio", "owner": "Okabe"}))
+        .await;
+    let id = added["events"][0]["action_item_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sre.ok(json!({"type": "edit_action_item", "action_item_id": id, "title": "Alert on cache hit ratio",
+        "owner": "Okabe", "status": "done"}))
+        .await;
+    for to in ["kudos", "revision", "published"] {
+        move_to(&server, &cache, to).await;
+    }
     move_to(&server, &draft, "silent_reading").await;
 
     // Any valid token of any postmortem may search; newest first.
@@ -202,11 +235,21 @@ async fn the_library_finds_published_cases_only() {
     );
     assert_eq!(search(&server, token, "q=").await, ["キャッシュ障害"]);
 
-    // A missing index is rebuilt from the meeting logs at start.
+    // A case carries its action items, as published; their words and
+    // owners find it.
+    assert_eq!(action_items(&server, token, "q=Okabe").await, cache_items());
+    assert_eq!(
+        search(&server, token, &format!("q={}", q("田中"))).await,
+        ["キャッシュ障害"]
+    );
+
+    // A missing index is rebuilt from the meeting logs at start, action
+    // items included.
     server.stop();
     std::fs::remove_dir_all(server.data_dir.join("library-index")).unwrap();
     server.start_again().await.unwrap();
     assert_eq!(search(&server, token, "q=").await, ["キャッシュ障害"]);
+    assert_eq!(action_items(&server, token, "q=").await, cache_items());
     assert_eq!(
         search(&server, token, "service=nginx").await,
         ["キャッシュ障害"]

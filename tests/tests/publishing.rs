@@ -173,9 +173,14 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
             .await;
     }
     reader.ok(json!({"type": "answer_survey", "ratings": {"questions_easy": 5, "time_enough": 4, "document_clear": 4}})).await;
+    // The author folds the answer into the section the question was about
+    // (otherwise `answer_not_folded` advises it).
+    append(&writer, "system", &format!("\n\n{answer}"));
     watcher
         .wait_until(WAIT, |c| {
-            section(c, "kudos").contains("Aoki") && section(c, "qa").contains("Aurora")
+            section(c, "kudos").contains("Aoki")
+                && section(c, "qa").contains("Aurora")
+                && section(c, "system").contains(answer)
         })
         .await
         .unwrap();

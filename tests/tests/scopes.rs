@@ -224,3 +224,60 @@ async fn after_publishing_every_role_is_read_only_and_after_reopening_writes_aga
         .await
         .unwrap();
 }
+
+/// The browser removes only sections it sees empty; a client that takes a
+/// section with text out of the outline (a raw client, or a browser that
+/// had not yet seen someone's typing) is not refused but repaired: the
+/// server puts the section back where it was, for everyone, and the
+/// remover stays connected. Emptied, the same removal goes through.
+#[tokio::test]
+async fn a_section_removed_with_text_in_it_is_put_back_for_everyone() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("removal").await.unwrap();
+    let author = open(&server, &pm, "author").await;
+    edit(&author, |txn| {
+        add_section(txn, "custom-notes", "メモ", Some("summary")).unwrap();
+    });
+    edit(&author, type_into("custom-notes", "大事なメモ 📝"));
+    let facilitator = open(&server, &pm, "facilitator").await;
+    facilitator
+        .wait_until(WAIT, |c| section(c, "custom-notes") == "大事なメモ 📝")
+        .await
+        .unwrap();
+    let order = section_ids(&facilitator);
+
+    let remove = |txn: &mut TransactionMut| {
+        txn.get_or_insert_map(outline::SECTION_TITLES)
+            .remove(txn, "custom-notes");
+        txn.get_or_insert_map(outline::SECTION_ORDER)
+            .remove(txn, "custom-notes");
+    };
+    edit(&facilitator, remove);
+    assert!(!section_ids(&facilitator).contains(&"custom-notes".to_owned()));
+    // The remover gets the section back too, in its place.
+    facilitator
+        .wait_until(WAIT, |c| section_ids(c) == order)
+        .await
+        .unwrap();
+    let probe = fresh(&server, &pm).await;
+    assert_eq!(section_ids(&probe), order);
+    assert_eq!(section(&probe, "custom-notes"), "大事なメモ 📝");
+    assert_eq!(author.closed(), None);
+    assert_eq!(facilitator.closed(), None);
+
+    // Emptied by its author, the section may go.
+    edit(&author, |txn| {
+        let text = txn.get_or_insert_text(section_text_name("custom-notes").as_str());
+        let len = text.len(txn);
+        text.remove_range(txn, 0, len);
+    });
+    edit(&author, remove);
+    let probe = fresh(&server, &pm).await;
+    probe
+        .wait_until(WAIT, |c| {
+            !section_ids(c).contains(&"custom-notes".to_owned())
+        })
+        .await
+        .unwrap();
+    assert_eq!(author.closed(), None);
+}

@@ -178,6 +178,54 @@ async fn an_accepted_suggestion_changes_every_document_exactly_and_undo_restores
     assert_eq!(summary(&fresh), new);
 }
 
+/// A suggestion to delete words (empty replacement): accepting removes
+/// exactly those words in every replica, undo puts them back, and the
+/// export says "delete".
+#[tokio::test]
+async fn a_deletion_suggestion_removes_the_words_and_undo_puts_them_back() {
+    let server = Server::start().await.unwrap();
+    let m = meeting(&server).await;
+    move_to(&m.sre, "silent_reading").await;
+    let id = suggest(&m, " 障害😀は一時間続いた。", "").await;
+    for to in ["q_and_a", "proposals"] {
+        move_to(&m.sre, to).await;
+    }
+    let other = Client::connect(&m.reader.ws_url()).await.unwrap();
+    other.wait_synced().await.unwrap();
+    m.author
+        .ok(json!({"type": "accept_suggestion", "comment_id": id}))
+        .await;
+    for client in [&m.doc, &other] {
+        client
+            .wait_until(WAIT, |c| summary(c) == "We run MySQL on EC2.")
+            .await
+            .expect("the words deleted in every replica");
+    }
+    let export = reqwest::Client::new()
+        .get(server.url(&format!("/api/postmortems/{}/export.md", m.pm.id)))
+        .bearer_auth(m.pm.token("viewer"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        export.contains("say what failed — delete “障害😀は一時間続いた。”"),
+        "{export}"
+    );
+
+    m.author
+        .ok(json!({"type": "undo_accept_suggestion", "comment_id": id}))
+        .await;
+    for client in [&m.doc, &other] {
+        client
+            .wait_until(WAIT, |c| summary(c) == SUMMARY)
+            .await
+            .expect("the words back");
+    }
+}
+
 #[tokio::test]
 async fn words_changed_since_the_suggestion_are_never_overwritten() {
     let server = Server::start().await.unwrap();
@@ -369,4 +417,110 @@ async fn action_items_are_in_the_export_and_on_the_read_page() {
     ] {
         assert!(read.contains(expected), "{expected} in {read}");
     }
+}
+
+/// Re-anchoring (issue 18): a comment whose words were deleted ("text
+/// deleted") moves to the same words written again in its section, and
+/// only there: not while its words are still in the document, not to other
+/// words passed off as its quote, and only by its author.
+#[tokio::test]
+async fn a_comment_whose_words_were_deleted_is_reanchored_to_the_same_words_only() {
+    let server = Server::start().await.unwrap();
+    let m = meeting(&server).await;
+    let asked = m
+        .reader
+        .ok(json!({
+            "type": "post_comment",
+            "kind": "question",
+            "anchor": anchor_on(&m.doc, "障害😀"),
+            "text": "どの障害？",
+        }))
+        .await;
+    let id = asked["events"][0]["comment_id"]
+        .as_str()
+        .expect("a comment id")
+        .to_owned();
+    let text = m
+        .doc
+        .doc
+        .get_or_insert_text(section_text_name("summary").as_str());
+    // The same words once more, at the end.
+    let end = utf16(&summary(&m.doc));
+    text.insert(&mut m.doc.doc.transact_mut(), end, " 障害😀 again.");
+    let again = || {
+        let all = summary(&m.doc);
+        let byte = all.rfind("障害😀").expect("the words again");
+        let start = utf16(&all[..byte]);
+        let txn = m.doc.doc.transact();
+        Anchor::new(&txn, &text, "summary", start..start + utf16("障害😀")).expect("anchor")
+    };
+    let reanchor =
+        |anchor: Anchor| json!({"type": "reanchor_comment", "comment_id": id, "anchor": anchor});
+    let settled = |want: String| {
+        let reader = m.reader.ws_url();
+        async move {
+            let echo = Client::connect(&reader).await.expect("document");
+            echo.wait_until(WAIT, |c| summary(c) == want)
+                .await
+                .expect("the server has the edit");
+            echo.close();
+        }
+    };
+    settled(summary(&m.doc)).await;
+
+    // Its words are still there: refused, nothing changes.
+    let (status, refused) = m.reader.command(reanchor(again())).await;
+    assert_eq!(status, 409, "{refused}");
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("still in the document"),
+        "{refused}"
+    );
+
+    // The author deletes the first 障害😀.
+    let all = summary(&m.doc);
+    let first = utf16(&all[..all.find("障害😀").unwrap()]);
+    text.remove_range(&mut m.doc.doc.transact_mut(), first, utf16("障害😀"));
+    settled(summary(&m.doc)).await;
+
+    // Other words passed off as its quote: refused.
+    let mut other = anchor_on(&m.doc, "MySQL");
+    other.quote = "障害😀".to_owned();
+    let (status, refused) = m.reader.command(reanchor(other)).await;
+    assert_eq!(status, 409, "{refused}");
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("“MySQL”"),
+        "{refused}"
+    );
+    // Another quote: refused before the document is read.
+    let (status, refused) = m.reader.command(reanchor(anchor_on(&m.doc, "MySQL"))).await;
+    assert_eq!(status, 400, "{refused}");
+    // Someone else's comment: refused.
+    let (status, refused) = m.author.command(reanchor(again())).await;
+    assert_eq!(status, 403, "{refused}");
+
+    // The same words again, by its author: anchored there.
+    let new = again();
+    let answer = m.reader.ok(reanchor(new.clone())).await;
+    assert_eq!(
+        answer["events"][0]["type"], "comment_reanchored",
+        "{answer}"
+    );
+    let kept: Anchor = serde_json::from_value(comment(&answer, &id)["anchor"].clone()).unwrap();
+    assert_eq!(kept, new);
+    let (_, view) = m.sre.get("/meeting").await;
+    let seen: Anchor = serde_json::from_value(
+        view["state"]["comments"]
+            .as_array()
+            .and_then(|all| all.iter().find(|c| c["id"] == id.as_str()))
+            .expect("the comment")["anchor"]
+            .clone(),
+    )
+    .unwrap();
+    assert_eq!(seen, new, "every role sees the new anchor");
 }

@@ -69,6 +69,11 @@ pub(crate) async fn call<T: DeserializeOwned>(
             .set("Content-Type", "application/json")
             .map_err(|e| ApiError::Network(js_text(e)))?;
     }
+    answer(request).await
+}
+
+/// Sends `request` and reads its answer as `T`, or the error it is.
+async fn answer<T: DeserializeOwned>(request: Request) -> Result<T, ApiError> {
     let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
     let response = JsFuture::from(window.fetch_with_request(&request))
         .await
@@ -147,4 +152,43 @@ pub async fn put_incident(
     );
     let body = serde_json::to_string(incident).map_err(|e| ApiError::Network(e.to_string()))?;
     call("PUT", &path, token, Some(body)).await
+}
+
+/// `GET …/readiness`: the server's findings (with those only it can make).
+pub async fn readiness(
+    id: &str,
+    token: &str,
+) -> Result<casebook_core::readiness::Readiness, ApiError> {
+    let path = format!(
+        "/api/postmortems/{}/readiness",
+        js_sys::encode_uri_component(id)
+    );
+    call("GET", &path, token, None).await
+}
+
+/// `POST /api/postmortems/{id}/images` with a pasted or dropped file's
+/// bytes; `alt` becomes the image's text.
+pub async fn upload_image(
+    id: &str,
+    token: &str,
+    file: &web_sys::File,
+    alt: &str,
+) -> Result<casebook_core::api::UploadedImage, ApiError> {
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_body(file);
+    let path = format!(
+        "/api/postmortems/{id}/images?alt={}",
+        String::from(js_sys::encode_uri_component(alt))
+    );
+    let request =
+        Request::new_with_str_and_init(&path, &init).map_err(|e| ApiError::Network(js_text(e)))?;
+    let headers = request.headers();
+    headers
+        .set("Authorization", &format!("Bearer {token}"))
+        .map_err(|e| ApiError::Network(js_text(e)))?;
+    headers
+        .set("Content-Type", "application/octet-stream")
+        .map_err(|e| ApiError::Network(js_text(e)))?;
+    answer(request).await
 }

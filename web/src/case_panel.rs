@@ -9,7 +9,10 @@
 //! the count in the summary is of blocking ones. Authors and the facilitator
 //! may mark one finding "not applicable" with a reason (the meeting's
 //! `dismiss_finding` command); it then stays listed, greyed, with the reason,
-//! and no longer counts. Once the case is published the panel says so
+//! and no longer counts. Answers not folded into their sections are known
+//! only to the server (from its versions): they come from `GET …/readiness`
+//! with the meeting. Dismissing one is how a facilitator or author says
+//! that the Q&A entry is enough. Once the case is published the panel says so
 //! instead of counting what is left to fix.
 
 use crate::api;
@@ -18,7 +21,7 @@ use crate::incident::IncidentFields;
 use crate::meeting::Session;
 use crate::sync::Client;
 use casebook_core::permission::Action;
-use casebook_core::readiness::{check_document, Finding};
+use casebook_core::readiness::{check_document, Finding, Rule};
 use casebook_core::{CommandKind, Meeting};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -38,6 +41,9 @@ pub fn CasePanel(
     let session = Session::for_page(&pm_id, &token, &client, lang);
     let (pm_id_for_incident, token_for_incident) = (pm_id.clone(), token.clone());
     let meeting: RwSignal<Option<Meeting>> = RwSignal::new(None);
+    // Findings only the server can make (from the versions it keeps): the
+    // answers not folded into their sections.
+    let server_only: RwSignal<Vec<Finding>> = RwSignal::new(Vec::new());
     let fetch = {
         let (pm_id, token) = (pm_id.clone(), token.clone());
         move || {
@@ -46,6 +52,16 @@ pub fn CasePanel(
                 if let Ok(m) = api::meeting(&pm_id, &token).await {
                     if meeting.with_untracked(|old| old.as_ref() != Some(&m)) {
                         meeting.set(Some(m));
+                    }
+                }
+                if let Ok(readiness) = api::readiness(&pm_id, &token).await {
+                    let only: Vec<Finding> = readiness
+                        .findings
+                        .into_iter()
+                        .filter(|f| f.rule == Rule::AnswerNotFolded)
+                        .collect();
+                    if server_only.with_untracked(|old| *old != only) {
+                        server_only.set(only);
                     }
                 }
             });
@@ -68,6 +84,7 @@ pub fn CasePanel(
             Some(m) => check_document(&txn, m),
             None => check_document(&txn, &Meeting::new(0)),
         });
+        findings.extend(server_only.get());
         findings.sort_by_key(|f| (!f.blocks(), f.dismissed.is_some()));
         findings
     });
@@ -207,6 +224,30 @@ fn FindingItem(
         }
     };
     let asking = RwSignal::new(false);
+    // An answer not folded into its section: one click says the Q&A entry
+    // is enough (a dismissal with that reason).
+    let qa_answer = finding.rule == Rule::AnswerNotFolded;
+    let enough = {
+        let finding = finding.clone();
+        let on_dismissed = on_dismissed.clone();
+        move |_| {
+            let command = CommandKind::DismissFinding {
+                rule: finding.rule,
+                section: finding.section.clone(),
+                subject: finding.subject.clone(),
+                reason: t(lang.get_untracked(), Key::QaEntryEnough).to_owned(),
+            };
+            let Ok(command) = serde_json::to_value(&command) else {
+                return;
+            };
+            let on_dismissed = on_dismissed.clone();
+            session.send(command, move |ok| {
+                if ok {
+                    on_dismissed();
+                }
+            });
+        }
+    };
     view! {
         <li data-rule=rule data-section=data_section data-level=data_level class=level>
             <a href=href>
@@ -217,7 +258,12 @@ fn FindingItem(
                 <span class="finding-reason">{move || reason.reason(lang.get() == Lang::Ja).to_owned()}</span>
             </a>
             {dismissal}
-            <Show when=move || may_dismiss && session.can(Action::DismissFinding) && !asking.get()>
+            <Show when=move || qa_answer && may_dismiss && session.can(Action::DismissFinding)>
+                <button type="button" class="link-button qa-entry-enough" on:click=enough.clone()>
+                    {move || t(lang.get(), Key::QaEntryEnough)}
+                </button>
+            </Show>
+            <Show when=move || !qa_answer && may_dismiss && session.can(Action::DismissFinding) && !asking.get()>
                 <button type="button" class="link-button dismiss-finding" on:click=move |_| asking.set(true)>
                     {move || t(lang.get(), Key::DismissFinding)}
                 </button>

@@ -254,6 +254,10 @@ pub enum Key {
     InviteLink,
     InviteExpires,
     UsableInvites,
+    RevokeInvite,
+    ConfirmRevokeInvite,
+    YourLink,
+    LinkRevoked,
     EditAnswer,
     SaveAnswer,
     AppendToAnswer,
@@ -270,6 +274,8 @@ pub enum Key {
     PublishedCase,
     ReplaceWith,
     ReplacementPlaceholder,
+    SuggestDeletion,
+    DeleteTheseWords,
     SuggestedChange,
     UndoAccept,
     ActionItemsHeading,
@@ -302,6 +308,40 @@ pub enum Key {
     OrderVotes,
     SignOut,
     SignedOut,
+    History,
+    HistoryHint,
+    SaveVersion,
+    VersionLabel,
+    VersionLabelPlaceholder,
+    NoVersions,
+    OpenVersion,
+    CompareWithNow,
+    CloseVersion,
+    ReadOnlyVersion,
+    Now,
+    VersionSilentReading,
+    VersionRevision,
+    VersionPublished,
+    VersionAnswered,
+    NoChanges,
+    MeetingChanged,
+    MeetingChangedHint,
+    NoBaseline,
+    Refresh,
+    QaEntryEnough,
+    EditsSinceAnswer,
+    NoVersionAtAnswer,
+    NotEditedSinceAnswer,
+    // Images pasted or dropped into a section.
+    ImageUploading,
+    ImageTooLarge,
+    ImageNotAccepted,
+    TooManyImages,
+    ImageUploadFailed,
+    ImagesNotAllowedNow,
+    ImageHint,
+    Reanchor,
+    ReanchorLabel,
 }
 
 /// The text of `key` in `lang`.
@@ -723,6 +763,14 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, InviteExpires) => "有効期限:",
         (En, UsableInvites) => "Links still valid",
         (Ja, UsableInvites) => "有効な招待リンク",
+        (En, RevokeInvite) => "Revoke",
+        (Ja, RevokeInvite) => "無効にする",
+        (En, ConfirmRevokeInvite) => "Revoke this link? Everyone using it is disconnected at once.",
+        (Ja, ConfirmRevokeInvite) => "このリンクを無効にしますか？使用中の人はすぐに切断されます。",
+        (En, YourLink) => "your link",
+        (Ja, YourLink) => "あなたのリンク",
+        (En, LinkRevoked) => "this link was revoked — ask the facilitator for a new one",
+        (Ja, LinkRevoked) => "このリンクは無効にされました。ファシリテーターに新しいリンクを依頼してください",
         (En, EditAnswer) => "Edit answer",
         (Ja, EditAnswer) => "回答を編集",
         (En, SaveAnswer) => "Save answer",
@@ -755,6 +803,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, ReplaceWith) => "置き換える文言（任意）",
         (En, ReplacementPlaceholder) => "The words as they should read",
         (Ja, ReplacementPlaceholder) => "修正後の文言",
+        (En, SuggestDeletion) => "Delete these words instead",
+        (Ja, SuggestDeletion) => "置き換えずにこの文言を削除する",
+        (En, DeleteTheseWords) => "(delete)",
+        (Ja, DeleteTheseWords) => "（削除）",
         (En, SuggestedChange) => "Suggested change",
         (Ja, SuggestedChange) => "修正案",
         (En, UndoAccept) => "Undo accept",
@@ -817,6 +869,72 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, SignOut) => "サインアウト",
         (En, SignedOut) => "Signed out of Casebook. Open a link again to sign in.",
         (Ja, SignedOut) => "Casebook からサインアウトしました。もう一度サインインするにはリンクを開き直してください。",
+        (En, History) => "History",
+        (Ja, History) => "履歴",
+        (En, HistoryHint) => "Versions of the document, kept when silent reading and revision start, at publication, and whenever someone saves one.",
+        (Ja, HistoryHint) => "文書の版です。黙読と改訂の開始時、公開時、そして誰かが保存したときに残ります。",
+        (En, SaveVersion) => "Save a version",
+        (Ja, SaveVersion) => "版を保存",
+        (En, VersionLabel) => "Name of the version",
+        (Ja, VersionLabel) => "版の名前",
+        (En, VersionLabelPlaceholder) => "e.g. Before the meeting",
+        (Ja, VersionLabelPlaceholder) => "例：会議の前",
+        (En, NoVersions) => "No versions yet. One is kept when silent reading starts.",
+        (Ja, NoVersions) => "まだ版はありません。黙読が始まると最初の版が残ります。",
+        (En, OpenVersion) => "Open",
+        (Ja, OpenVersion) => "開く",
+        (En, CompareWithNow) => "Compare with now",
+        (Ja, CompareWithNow) => "現在と比較",
+        (En, CloseVersion) => "Close",
+        (Ja, CloseVersion) => "閉じる",
+        (En, ReadOnlyVersion) => "an earlier version, read-only",
+        (Ja, ReadOnlyVersion) => "以前の版（閲覧のみ）",
+        (En, Now) => "now",
+        (Ja, Now) => "現在",
+        (En, VersionSilentReading) => "Silent reading started",
+        (Ja, VersionSilentReading) => "黙読の開始時",
+        (En, VersionRevision) => "Revision started",
+        (Ja, VersionRevision) => "改訂の開始時",
+        (En, VersionPublished) => "Published",
+        (Ja, VersionPublished) => "公開時",
+        (En, VersionAnswered) => "Question answered",
+        (Ja, VersionAnswered) => "質問への回答時",
+        (En, NoChanges) => "Nothing has changed.",
+        (Ja, NoChanges) => "変更はありません。",
+        (En, MeetingChanged) => "What the meeting changed",
+        (Ja, MeetingChanged) => "会議で変わったこと",
+        (En, MeetingChangedHint) => "Per section, the text added and removed since silent reading started.",
+        (Ja, MeetingChangedHint) => "黙読の開始から、セクションごとに追加・削除された文章です。",
+        (En, NoBaseline) => "No version was kept when silent reading started, so there is nothing to compare with.",
+        (Ja, NoBaseline) => "黙読の開始時の版がないため、比較できません。",
+        (En, Refresh) => "Refresh",
+        (Ja, Refresh) => "更新",
+        (En, QaEntryEnough) => "The Q&A entry is enough",
+        (Ja, QaEntryEnough) => "質疑応答の記録で十分",
+        (En, EditsSinceAnswer) => "Edits to its section since this answer",
+        (Ja, EditsSinceAnswer) => "この回答以降のセクションの編集",
+        (En, NoVersionAtAnswer) => "No version was kept when this was answered.",
+        (Ja, NoVersionAtAnswer) => "この回答の時点の版がありません。",
+        (En, NotEditedSinceAnswer) => "Its section has not been edited since the answer: fold the answer into the text, or mark that the Q&A entry is enough.",
+        (Ja, NotEditedSinceAnswer) => "回答の後、このセクションは編集されていません。回答を本文に反映するか、質疑応答の記録で十分であることを記録してください。",
+        (En, ImageUploading) => "Adding the image…",
+        (Ja, ImageUploading) => "画像を追加しています…",
+        (En, ImageTooLarge) => "This image is too large for the server. Take a smaller screenshot, or save it as JPEG or WebP.",
+        (Ja, ImageTooLarge) => "この画像はサーバーの上限を超えています。範囲を絞ったスクリーンショットにするか、JPEG か WebP で保存し直してください。",
+        (En, ImageNotAccepted) => "Only PNG, JPEG, GIF and WebP images can be added. For a diagram, write it as a ```mermaid block.",
+        (Ja, ImageNotAccepted) => "追加できる画像は PNG・JPEG・GIF・WebP だけです。図は ```mermaid ブロックとして書けます。",
+        (En, TooManyImages) => "This postmortem already holds as many images as the server allows.",
+        (Ja, TooManyImages) => "このポストモーテムには、サーバーが許す上限まで画像が入っています。",
+        (En, ImageUploadFailed) => "The image could not be added. Check the connection and paste it again.",
+        (Ja, ImageUploadFailed) => "画像を追加できませんでした。接続を確認して、もう一度貼り付けてください。",
+        (En, ImagesNotAllowedNow) => "Images cannot be added to the document now.",
+        (Ja, ImagesNotAllowedNow) => "今は文書に画像を追加できません。",
+        (En, ImageHint) => "Paste or drop an image (PNG, JPEG, GIF, WebP) into a section to add it; write diagrams as ```mermaid blocks.",
+        (Ja, ImageHint) => "画像（PNG・JPEG・GIF・WebP）はセクションに貼り付けるかドロップすると追加されます。図は ```mermaid ブロックで書けます。",
+        (En, Reanchor) => "Anchor here again",
+        (Ja, Reanchor) => "この箇所に付け直す",
+        (En, ReanchorLabel) => "The same words are in the section again: anchor this comment to them",
+        (Ja, ReanchorLabel) => "同じ文言がセクションに再び現れました。このコメントをそこに付け直します",
     }
 }
 
@@ -880,8 +998,8 @@ pub fn instruction(lang: Lang, instruction: Instruction, minutes: Option<i64>) -
         (Lang::Ja, ReadEarly) => "会議はまだ始まっていません。先に下書きを読んでコメントしておくこともできます。",
         (Lang::En, NotStarted) => "The meeting has not started yet.",
         (Lang::Ja, NotStarted) => "会議はまだ始まっていません。",
-        (Lang::En, ReadAndAsk) => return format!("Read for {}; select words you would ask about and press Question (or Suggestion). When you are through, press Done reading.", en_minutes(minutes)),
-        (Lang::Ja, ReadAndAsk) => return format!("{minutes}分間で下書きを読んでください。質問したい箇所を選択して「質問」（または「提案」）を押し、読み終えたら「読了にする」を押してください。"),
+        (Lang::En, ReadAndAsk) => return format!("Read for {}; select words you would ask about and press Question (or Suggestion). When you are through, press Done reading. With the keyboard: Tab into a section, move with the arrow keys, select with Shift+arrows, then press Alt+Q (or Alt+S).", en_minutes(minutes)),
+        (Lang::Ja, ReadAndAsk) => return format!("{minutes}分間で下書きを読んでください。質問したい箇所を選択して「質問」（または「提案」）を押し、読み終えたら「読了にする」を押してください。キーボードでは、Tabキーでセクションに入り、矢印キーで移動し、Shift+矢印キーで選択してからAlt+Q（またはAlt+S）を押します。"),
         (Lang::En, WatchReaders) => return format!("Everyone reads for {}: watch who is done, then move on to Q&A.", en_minutes(minutes)),
         (Lang::Ja, WatchReaders) => return format!("全員が{minutes}分間黙読します。読了した人を確認して、質疑応答に進んでください。"),
         (Lang::En, AwaitQuestions) => "The others read your draft in silence; their questions appear in the comments, and you answer them in Q&A.",
@@ -960,6 +1078,15 @@ pub fn invite_expiry(lang: Lang, days: u64) -> String {
         (Lang::En, 1) => "1 day".to_owned(),
         (Lang::En, d) => format!("{d} days"),
         (Lang::Ja, d) => format!("{d}日間"),
+    }
+}
+
+/// "Action items: 3 (1 done)" on a library entry.
+pub fn library_action_count(lang: Lang, total: usize, done: usize) -> String {
+    match (lang, total) {
+        (Lang::En, 1) => format!("1 action item ({done} done)"),
+        (Lang::En, n) => format!("{n} action items ({done} done)"),
+        (Lang::Ja, n) => format!("アクションアイテム {n}件（完了 {done}件）"),
     }
 }
 
@@ -1080,5 +1207,22 @@ mod tests {
         assert!(ja.starts_with("全員が12分間黙読します。"), "{ja}");
         let one = instruction(Lang::En, Instruction::WatchReaders, Some(1));
         assert!(one.starts_with("Everyone reads for 1 minute:"), "{one}");
+    }
+}
+
+/// "+12 / −3 characters": how much a section changed.
+pub fn changed_counts(lang: Lang, added: u32, removed: u32) -> String {
+    match lang {
+        Lang::En => format!("+{added} / −{removed} characters"),
+        Lang::Ja => format!("+{added}字 / −{removed}字"),
+    }
+}
+
+/// "3 sections unchanged" under a diff.
+pub fn unchanged_sections(lang: Lang, count: usize) -> String {
+    match lang {
+        Lang::En if count == 1 => "1 section unchanged".to_owned(),
+        Lang::En => format!("{count} sections unchanged"),
+        Lang::Ja => format!("変更のないセクション：{count}件"),
     }
 }

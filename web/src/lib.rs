@@ -30,6 +30,7 @@ mod case_panel;
 mod diff;
 mod editor;
 mod i18n;
+mod images;
 mod import;
 mod incident;
 mod insights;

@@ -4,13 +4,14 @@
 //! Any valid invite token (or the admin token) opens it.
 
 use crate::api::{self, ApiError};
-use crate::i18n::{t, Key, Lang};
+use crate::i18n::{library_action_count, t, Key, Lang};
 use crate::Notice;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use casebook_core::api::{Facet, LibraryAnswer as Answer};
+use casebook_core::action_item::ActionStatus;
+use casebook_core::api::{Facet, LibraryActionItem, LibraryAnswer as Answer};
 
 fn enc(s: &str) -> String {
     js_sys::encode_uri_component(s).into()
@@ -119,6 +120,7 @@ pub fn LibraryPage(token: Option<String>, lang: RwSignal<Lang>) -> impl IntoView
                                 <span class="muted">{date(c.published_at_ms as f64, l)}</span>
                                 <div>{chips}{tags}</div>
                                 <p class="muted" style="margin:.2rem 0;white-space:pre-line">{c.summary.clone()}</p>
+                                <ActionItemList items=c.action_items.clone() lang=l/>
                             </li>
                         }
                     }).collect_view();
@@ -126,6 +128,43 @@ pub fn LibraryPage(token: Option<String>, lang: RwSignal<Lang>) -> impl IntoView
                 }
             }}
         </section>
+    }
+    .into_any()
+}
+
+/// A case's action items, folded: "Action items: 3 (1 done)", then each
+/// with its owner, due date and status as published.
+#[component]
+fn ActionItemList(items: Vec<LibraryActionItem>, lang: Lang) -> impl IntoView {
+    if items.is_empty() {
+        return ().into_any();
+    }
+    let done = items
+        .iter()
+        .filter(|i| i.status == ActionStatus::Done)
+        .count();
+    let ja = lang == Lang::Ja;
+    let total = items.len();
+    let rows = items
+        .into_iter()
+        .map(|item| {
+            let due = item
+                .due
+                .map(|d| format!(" · {} {d}", t(lang, Key::ActionDue)));
+            view! {
+                <li data-status=item.status.as_str()>
+                    {item.title} " — " {item.owner} {due} " · "
+                    <span class="action-status">{item.status.label(ja)}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    let summary = library_action_count(lang, total, done);
+    view! {
+        <details class="library-actions">
+            <summary>{summary}</summary>
+            <ul>{rows}</ul>
+        </details>
     }
     .into_any()
 }

@@ -174,6 +174,7 @@ fn Live(
         Status::Connecting => Key::Connecting,
         Status::Synced => Key::Synced,
         Status::Offline => Key::Offline,
+        Status::Revoked => Key::LinkRevoked,
     };
     let (can_undo, can_redo) = (client.can_undo(), client.can_redo());
     let (undo, redo) = (client.clone(), client.clone());
@@ -214,7 +215,7 @@ fn Live(
             <a class="skip-link" id="skip-to-comments" href="#comments-heading" on:click=skip_to_comments>
                 {move || t(lang.get(), Key::SkipToComments)}
             </a>
-            <SectionList client=client.clone() can_arrange lang/>
+            <SectionList client=client.clone() token=token.clone() can_arrange lang/>
             <aside class="sidebar" id="sidebar">
                 <MeetingSidebar pm_id token client=client.clone() lang/>
             </aside>

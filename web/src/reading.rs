@@ -179,13 +179,28 @@ fn place(root: &Element, at: u32, is_end: bool) -> Option<(Node, u32)> {
         })
 }
 
+/// How a read-only rendered section takes a keyboard caret: it is
+/// `contenteditable` (so Tab reaches it and the arrow keys move a visible
+/// caret, Shift+arrows select words) with every edit refused
+/// ([`refuse_edit`]), `aria-readonly`, and no on-screen keyboard
+/// (`inputmode="none"`).
+pub const KEYBOARD_CARET: &str = "true";
+
+/// Refuses an edit in a read-only rendered section (`beforeinput`: typing,
+/// deleting, pasting, dropping, formatting, undo).
+pub fn refuse_edit(ev: &web_sys::Event) {
+    ev.prevent_default();
+}
+
 /// Rewrites a rendered section with `html`, keeping a selection in it on
 /// the same words (a reader in the middle of selecting loses nothing when
 /// someone else's comment appears in the section).
 pub fn set_html_keeping_selection(root: &Element, html: &str) {
     let selection = web_sys::window().and_then(|w| w.get_selection().ok().flatten());
+    // A caret is kept too: a keyboard user moving it through a read-only
+    // section (`KEYBOARD_CARET`) does not lose their place.
     let kept = selection.as_ref().and_then(|s| {
-        if s.range_count() == 0 || s.is_collapsed() {
+        if s.range_count() == 0 {
             return None;
         }
         let range = s.get_range_at(0).ok()?;
@@ -201,9 +216,12 @@ pub fn set_html_keeping_selection(root: &Element, html: &str) {
     let (Some(selection), Some((start, end))) = (selection, kept) else {
         return;
     };
-    if let (Some((a, a_offset)), Some((b, b_offset))) =
-        (place(root, start, false), place(root, end, true))
-    {
+    let placed = if start == end {
+        place(root, start, false).map(|a| (a.clone(), a))
+    } else {
+        place(root, start, false).zip(place(root, end, true))
+    };
+    if let Some(((a, a_offset), (b, b_offset))) = placed {
         let _ = selection.set_base_and_extent(&a, a_offset, &b, b_offset);
     }
 }

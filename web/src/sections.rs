@@ -157,13 +157,22 @@ pub fn ViewSwitch(client: Client, lang: RwSignal<Lang>) -> impl IntoView {
 
 /// `main.sections`: every section, in outline order.
 #[component]
-pub fn SectionList(client: Client, can_arrange: bool, lang: RwSignal<Lang>) -> impl IntoView {
+pub fn SectionList(
+    client: Client,
+    token: String,
+    can_arrange: bool,
+    lang: RwSignal<Lang>,
+) -> impl IntoView {
     let outline = client.outline();
+    let images_allowed = client.images_allowed();
     view! {
         <main class="sections">
             <For each=move || outline.get() key=|s| s.id.clone() let:section>
-                <SectionView client=client.clone() section can_arrange lang/>
+                <SectionView client=client.clone() token=token.clone() section can_arrange lang/>
             </For>
+            {move || images_allowed.get().then(|| view! {
+                <p class="image-hint">{move || t(lang.get(), Key::ImageHint)}</p>
+            })}
         </main>
     }
 }
@@ -171,6 +180,7 @@ pub fn SectionList(client: Client, can_arrange: bool, lang: RwSignal<Lang>) -> i
 #[component]
 fn SectionView(
     client: Client,
+    token: String,
     section: Section,
     can_arrange: bool,
     lang: RwSignal<Lang>,
@@ -323,6 +333,53 @@ fn SectionView(
     let (c_focus, s_focus) = on(&client, &id);
     let (c_blur, s_blur) = on(&client, &id);
     let reading_id = id.clone();
+    // Pasting or dropping an image file uploads it (`crate::images`).
+    let image_status = RwSignal::new(None::<Key>);
+    let images_allowed = client.images_allowed();
+    let take_images = {
+        let (client, id) = (client.clone(), id.clone());
+        move |ev: &web_sys::Event, transfer: Option<web_sys::DataTransfer>| {
+            let files = crate::images::image_files(transfer);
+            if files.is_empty() {
+                return;
+            }
+            ev.prevent_default();
+            if !images_allowed.get_untracked() {
+                image_status.set(Some(Key::ImagesNotAllowedNow));
+                return;
+            }
+            let Some(target) = ev.current_target() else {
+                return;
+            };
+            crate::images::upload_and_insert(
+                client.clone(),
+                id.clone(),
+                token.clone(),
+                target,
+                files,
+                image_status,
+            );
+        }
+    };
+    let on_paste = {
+        let take = take_images.clone();
+        move |ev: web_sys::ClipboardEvent| take(&ev, ev.clipboard_data())
+    };
+    let on_drop = move |ev: web_sys::DragEvent| take_images(&ev, ev.data_transfer());
+    // A drop is only allowed where dragover said so.
+    let on_dragover = move |ev: web_sys::DragEvent| {
+        let files = ev
+            .data_transfer()
+            .map(|t| {
+                t.types()
+                    .iter()
+                    .any(|t| t.as_string().as_deref() == Some("Files"))
+            })
+            .unwrap_or(false);
+        if files && images_allowed.get_untracked() {
+            ev.prevent_default();
+        }
+    };
     let start_rename = {
         let title = title.clone();
         move |_| renaming.set(Some(title()))
@@ -393,8 +450,14 @@ fn SectionView(
                     on:select=move |_| c_sel3.selection_changed(&s_sel3)
                     on:focus=move |_| c_focus.reading(Some(s_focus.clone()))
                     on:blur=move |_| c_blur.blurred(&s_blur)
+                    on:paste=on_paste
+                    on:drop=on_drop
+                    on:dragover=on_dragover
                 ></textarea>
             </div>
+            {move || image_status.get().map(|k| view! {
+                <p class="image-status" role="status">{move || t(lang.get(), k)}</p>
+            })}
             {move || preview.get().then(|| {
                 let id = reading_id.clone();
                 let rendered = NodeRef::<leptos::html::Div>::new();
@@ -404,12 +467,28 @@ fn SectionView(
                         crate::reading::set_html_keeping_selection(&div, &html);
                     }
                 });
+                // A read-only section takes a keyboard caret (see
+                // `reading::KEYBOARD_CARET`); what an input method typed
+                // anyway (composition cannot be refused) is put back.
+                let caret = move || (!editable.get()).then_some(crate::reading::KEYBOARD_CARET);
+                let restore = move |_| {
+                    if let Some(div) = rendered.get_untracked() {
+                        crate::reading::set_html_keeping_selection(&div, &html.get_untracked());
+                    }
+                };
                 // An empty preview shows `data-empty` (style.css).
                 view! {
                     <div
                         class=format!("preview markdown {READING_CLASS}")
-                        data-section=id
+                        data-section=id.clone()
                         data-empty=move || t(lang.get(), Key::EmptySection)
+                        contenteditable=caret
+                        aria-readonly=move || caret().map(|_| "true")
+                        aria-labelledby=move || caret().map(|_| format!("h-{id}"))
+                        inputmode=move || caret().map(|_| "none")
+                        spellcheck="false"
+                        on:beforeinput=move |ev| crate::reading::refuse_edit(&ev)
+                        on:compositionend=restore
                         node_ref=rendered
                     ></div>
                 }

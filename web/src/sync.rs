@@ -49,6 +49,9 @@ pub enum Status {
     Connecting,
     Synced,
     Offline,
+    /// The facilitator revoked the link this page was opened with: the
+    /// server closed the socket (4003) and will refuse it; no reconnecting.
+    Revoked,
 }
 
 impl Status {
@@ -58,6 +61,7 @@ impl Status {
             Status::Connecting => "connecting",
             Status::Synced => "synced",
             Status::Offline => "offline",
+            Status::Revoked => "revoked",
         }
     }
 }
@@ -101,6 +105,9 @@ struct Inner {
     version: RwSignal<u64>,
     selection: RwSignal<Option<TextSelection>>,
     editable: RwSignal<bool>,
+    /// Whether pasting or dropping an image uploads it (the page sets it
+    /// from the permission table).
+    images_allowed: RwSignal<bool>,
     rendered: RwSignal<bool>,
     outline: RwSignal<Vec<Section>>,
     can_undo: RwSignal<bool>,
@@ -197,6 +204,7 @@ impl Client {
             version: RwSignal::new(0),
             selection: RwSignal::new(None),
             editable: RwSignal::new(can_edit),
+            images_allowed: RwSignal::new(false),
             rendered: RwSignal::new(false),
             outline: RwSignal::new(outline),
             can_undo: RwSignal::new(false),
@@ -231,6 +239,16 @@ impl Client {
     /// page may narrow it (e.g. during silent reading).
     pub fn editable(&self) -> RwSignal<bool> {
         self.0.editable
+    }
+
+    /// Whether an image pasted or dropped into a section is uploaded.
+    pub fn images_allowed(&self) -> RwSignal<bool> {
+        self.0.images_allowed
+    }
+
+    /// The postmortem this document belongs to.
+    pub fn pm_id(&self) -> &str {
+        &self.0.pm_id
     }
 
     /// Whether the sections show their rendered text (rather than their
@@ -701,6 +719,10 @@ impl Client {
         if code == casebook_core::close::POLICY_VIOLATION {
             warn("casebook: the server refused a write from this read-only link");
         }
+        if code == casebook_core::close::INVITE_REVOKED {
+            inner.status.set(Status::Revoked);
+            return;
+        }
         let delay =
             (code == casebook_core::close::FELL_BEHIND).then_some(Duration::from_millis(100));
         self.schedule_reconnect(delay);
@@ -774,7 +796,10 @@ impl Client {
         drop(awareness);
         // Offline we cannot know who is still here (y-websocket forgets them
         // too); their states come back, or expire, once we reconnect.
-        if self.0.status.get_untracked() == Status::Offline {
+        if matches!(
+            self.0.status.get_untracked(),
+            Status::Offline | Status::Revoked
+        ) {
             peers.retain(|p| p.me);
         }
         // Two people with one colour: the one who came later (higher id)

@@ -91,6 +91,53 @@ impl Anchor {
         })
     }
 
+    /// Anchors the gap at `at` (a UTF-16 offset of `text`) between two
+    /// characters: where words were deleted. Its quote is empty; its start
+    /// sticks to the character after the gap and its end to the one before,
+    /// so text typed into the gap later pulls them apart
+    /// ([`Anchor::resolve_gap`]). At the end of the text there is no
+    /// character after: both ends stick to the one before (text typed there
+    /// later then goes after the gap, and is not noticed).
+    pub fn gap<T: ReadTxn>(
+        txn: &T,
+        text: &TextRef,
+        section: &str,
+        at: u32,
+    ) -> Result<Anchor, AnchorError> {
+        let len = u32::try_from(text.get_string(txn).encode_utf16().count()).unwrap_or(u32::MAX);
+        let out_of_bounds = AnchorError::OutOfBounds { end: at, len };
+        if at > len {
+            return Err(out_of_bounds);
+        }
+        let end = text
+            .sticky_index(txn, at, Assoc::Before)
+            .ok_or(out_of_bounds)?;
+        let start = text
+            .sticky_index(txn, at, Assoc::After)
+            .unwrap_or_else(|| end.clone());
+        Ok(Anchor {
+            section: section.to_owned(),
+            start: start.encode_v1(),
+            end: end.encode_v1(),
+            quote: String::new(),
+        })
+    }
+
+    /// Where a [`Anchor::gap`] is now in `text`: its offset while nothing
+    /// was typed into it (both ends still meet), else `None`.
+    pub fn resolve_gap<T: ReadTxn>(&self, txn: &T, text: &TextRef) -> Option<u32> {
+        let offset = |bytes: &[u8]| {
+            let index = StickyIndex::decode_v1(bytes).ok()?;
+            let offset = index.get_offset(txn)?;
+            let branch: &Branch = text.as_ref();
+            (offset.branch == BranchPtr::from(branch)).then_some(offset.index)
+        };
+        match (offset(&self.start), offset(&self.end)) {
+            (Some(start), Some(end)) if start == end => Some(start),
+            _ => None,
+        }
+    }
+
     /// Checks that both indexes decode, without a document (for validating
     /// client input).
     pub fn check_indexes(&self) -> Result<(), AnchorError> {

@@ -36,6 +36,23 @@ pub struct Created {
     pub sections: Option<Vec<String>>,
 }
 
+/// `POST /api/postmortems/{id}/images` (201): the stored image, its address
+/// and the Markdown that shows it (insert it where the image was pasted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UploadedImage {
+    /// The SHA-256 of the image's bytes, in hex: the same image uploaded
+    /// twice is stored once.
+    pub id: String,
+    /// Where the image is served, relative to the server.
+    pub url: String,
+    /// `![alt](url)`.
+    pub markdown: String,
+    /// The type its bytes say it is (`image/png`, …).
+    pub content_type: String,
+    pub bytes: u64,
+}
+
 /// One row of `GET /api/postmortems` (admin).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -163,12 +180,22 @@ pub struct Invite {
     /// Token and link, while the invite is usable.
     pub token: Option<String>,
     pub link: Option<String>,
+    /// The link the request was made with: revoking it would lock its
+    /// holder out, so the server refuses to (the admin may).
+    #[serde(default)]
+    pub yours: bool,
 }
 
 /// `GET /api/postmortems/{id}/read-link` (with the case, in [`crate::case`]).
 pub use crate::case::ReadLink;
 /// `GET /api/postmortems/{id}/readiness` (its rules live in [`crate::readiness`]).
 pub use crate::readiness::Readiness;
+/// `…/versions` and `…/versions/{version}[/diff]` (with the diff, in
+/// [`crate::versions`]).
+pub use crate::versions::{
+    DiffPiece, PieceKind, SaveVersion, SectionChange, SectionDiff, Version, VersionDiff,
+    VersionList, VersionReason, VersionSection, VersionSummary,
+};
 
 /// One meeting's insights: `GET /api/postmortems/{id}/insights`, and each
 /// entry of `GET /api/insights`.
@@ -203,6 +230,33 @@ pub struct LibraryCase {
     /// The Summary's first 280 characters.
     pub summary: String,
     pub read_link: String,
+    /// What the meeting decided somebody will do, as published.
+    #[serde(default)]
+    pub action_items: Vec<LibraryActionItem>,
+}
+
+/// An action item as a library entry shows it (who added it and when are
+/// the published case's business).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LibraryActionItem {
+    pub title: String,
+    pub owner: String,
+    /// `YYYY-MM-DD`, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    pub status: crate::action_item::ActionStatus,
+}
+
+impl From<&crate::action_item::ActionItem> for LibraryActionItem {
+    fn from(item: &crate::action_item::ActionItem) -> Self {
+        LibraryActionItem {
+            title: item.title.clone(),
+            owner: item.owner.clone(),
+            due: item.due.clone(),
+            status: item.status,
+        }
+    }
 }
 
 /// A service or tag to filter by, with how many cases have it.
@@ -255,6 +309,12 @@ mod tests {
             tags: vec![],
             summary: String::new(),
             read_link: "/read/pm".into(),
+            action_items: vec![LibraryActionItem {
+                title: "TTLをずらす".into(),
+                owner: "田中".into(),
+                due: None,
+                status: crate::action_item::ActionStatus::InProgress,
+            }],
         };
         let json = serde_json::to_value(&case).unwrap();
         assert!(json["published_at_ms"].is_u64(), "{json}");

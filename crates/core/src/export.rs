@@ -53,6 +53,9 @@ pub struct CaseExport<'a> {
     pub meeting: &'a Meeting,
     /// Section titles and labels in Japanese.
     pub japanese: bool,
+    /// What the meeting changed: per section, from the version kept when
+    /// silent reading started to the document exported (empty: none kept).
+    pub changes: &'a [crate::versions::SectionDiff],
 }
 
 pub(crate) const MARK_METADATA: &str = "<!-- casebook:metadata -->";
@@ -134,12 +137,13 @@ max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.7;color:#1d2330}\
 h1{font-size:1.8rem;margin-bottom:.2rem}h2{border-bottom:1px solid #dde;padding-bottom:.2rem;margin-top:2rem}\
 pre{background:#f4f5f8;padding:.8rem;overflow:auto}code{font-size:.9em}\
 table{border-collapse:collapse}td,th{border:1px solid #ccd;padding:.2rem .5rem;vertical-align:top}\
+img{max-width:100%;height:auto}figure.diagram{margin:1rem 0;overflow-x:auto}\
 .meta{color:#555;font-size:.9rem}.case-date{color:#555;margin:0}\
 .toc{background:#f7f8fb;border:1px solid #e3e5ec;padding:.4rem 1rem;margin:1rem 0}\
 .toc h2{border:0;margin:.3rem 0;font-size:1rem}.toc ol{margin:.2rem 0;padding-left:1.4rem}\
 @media print{body{max-width:none;margin:0;padding:0;font-size:10.5pt;color:#000}\
 a{color:inherit;text-decoration:none}pre{overflow:visible;white-space:pre-wrap;overflow-wrap:anywhere}\
-pre,table,blockquote,li{break-inside:avoid}h2,h3{break-after:avoid}\
+pre,table,blockquote,li,img,figure{break-inside:avoid}h2,h3{break-after:avoid}\
 .case-header{border-bottom:2px solid #000;margin-bottom:.6rem}.toc{break-after:page;background:none}}";
 
 /// The whole case as a standalone HTML page without any script: a header

@@ -37,6 +37,8 @@
 //!   [`limits`], the longest text each field accepts; [`api`], the JSON
 //!   answers of the HTTP API; [`meeting_room`], the meeting room's root maps
 //!   and keys, written by the server and read by the browser.
+//! - *What the meeting changed*: [`versions`], versions of the document,
+//!   stored by what changed, and a word-level diff of two (Japanese too).
 
 pub mod action_item;
 pub mod anchor;
@@ -44,10 +46,12 @@ pub mod api;
 pub mod case;
 pub mod close;
 pub mod comment;
+pub mod diagram;
 pub mod document;
 pub mod export;
 pub mod guide;
 pub mod headings;
+pub mod image;
 pub mod import;
 pub mod insights;
 pub mod library;
@@ -66,6 +70,7 @@ pub mod scope;
 pub mod suggestion;
 pub mod survey;
 pub mod timer;
+pub mod versions;
 
 pub use meeting::{Actor, Command, CommandKind, Event, Meeting, MeetingError};
 pub use permission::{allowed, Action};

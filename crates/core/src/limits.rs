@@ -34,5 +34,12 @@ pub const MAX_QUOTE_CHARS: usize = 2000;
 pub const MAX_REPLACEMENT_CHARS: usize = MAX_QUOTE_CHARS;
 /// An action item's title: one task, said in a sentence or two.
 pub const MAX_ACTION_TITLE_CHARS: usize = 300;
+/// Longest label of a saved version of the document.
+pub const MAX_VERSION_LABEL_CHARS: usize = 120;
 /// Longest timer duration or extension: three hours, longer than any meeting.
 pub const MAX_TIMER_SECS: u64 = 3 * 60 * 60;
+
+/// Longest Mermaid diagram source drawn, in bytes: its address carries it
+/// (base64, about 4/3 as long), and URLs past 8 KiB are cut by some
+/// proxies. A longer block shows as its source.
+pub const MAX_DIAGRAM_SOURCE_BYTES: usize = 6000;

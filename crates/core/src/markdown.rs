@@ -8,12 +8,21 @@
 //!
 //! - raw HTML, block or inline, is emitted as escaped text (`<script>` shows
 //!   as the characters `<script>`);
-//! - link and image URLs are kept only when they are relative, a fragment,
-//!   or use `http`, `https` or `mailto` ([`is_safe_url`]); any other scheme
+//! - link URLs are kept only when they are relative, a fragment, or use
+//!   `http`, `https` or `mailto` ([`is_safe_url`]); any other scheme
 //!   (`javascript:`, `data:`, `vbscript:`, …) drops the link and keeps its
-//!   text (an image becomes its alt text);
+//!   text;
+//! - an image is loaded only from this server (a path:
+//!   [`crate::image::is_local_image_url`], such as an uploaded image's
+//!   address), so a document never makes a reader's browser call another
+//!   host; a remote `http(s)` image becomes a link with its alt text, any
+//!   other image its alt text alone;
 //! - a code block's language becomes a class of letters, digits, `-`, `_`
-//!   and `+` only.
+//!   and `+` only;
+//! - a ```` ```mermaid ```` block becomes a figure whose image the server
+//!   draws from its source ([`crate::diagram`]), the one piece of HTML
+//!   made here rather than by the writer (its source is escaped into an
+//!   attribute and base64url in its address).
 //!
 //! Text, titles and URLs are escaped by pulldown-cmark's writer.
 
@@ -78,13 +87,52 @@ fn safe_events<'a>(events: impl Iterator<Item = Event<'a>>) -> impl Iterator<Ite
 #[derive(Default)]
 pub(crate) struct Sanitizer {
     links: Vec<bool>,
-    images: Vec<bool>,
+    images: Vec<ImageAs>,
+    /// The source of the ```mermaid block being read, if in one.
+    diagram: Option<String>,
+}
+
+/// What an image of the Markdown is written as.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ImageAs {
+    /// An image from this server.
+    Image,
+    /// A remote image: a link to it, with the alt text as the link's text.
+    Link,
+    /// Its alt text alone.
+    Text,
 }
 
 impl Sanitizer {
     /// The event to write instead of `event`, or `None` to drop it.
     pub(crate) fn pass<'a>(&mut self, event: Event<'a>) -> Option<Event<'a>> {
+        if let Some(source) = &mut self.diagram {
+            return match event {
+                Event::Text(text) => {
+                    source.push_str(&text);
+                    None
+                }
+                Event::End(TagEnd::CodeBlock) => {
+                    let source = self.diagram.take().unwrap_or_default();
+                    Some(match crate::diagram::mermaid_figure(&source) {
+                        Some(figure) => Event::Html(CowStr::from(figure)),
+                        // Too long to draw: its source, as a code block.
+                        None => Event::Html(CowStr::from(format!(
+                            "<pre><code class=\"language-mermaid\">{}</code></pre>\n",
+                            crate::export::escape_html(&source)
+                        ))),
+                    })
+                }
+                _ => None,
+            };
+        }
         match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang)))
+                if crate::diagram::is_mermaid(&safe_language(&lang)) =>
+            {
+                self.diagram = Some(String::new());
+                None
+            }
             Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
             Event::Start(Tag::HtmlBlock) => Some(Event::Start(Tag::Paragraph)),
             Event::End(TagEnd::HtmlBlock) => Some(Event::End(TagEnd::Paragraph)),
@@ -114,20 +162,35 @@ impl Sanitizer {
                 title,
                 id,
             }) => {
-                let keep = is_safe_url(&dest_url);
-                self.images.push(keep);
-                keep.then_some(Event::Start(Tag::Image {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }))
+                let image_as = if crate::image::is_local_image_url(&dest_url) {
+                    ImageAs::Image
+                } else if is_safe_url(&dest_url) {
+                    ImageAs::Link
+                } else {
+                    ImageAs::Text
+                };
+                self.images.push(image_as);
+                match image_as {
+                    ImageAs::Image => Some(Event::Start(Tag::Image {
+                        link_type,
+                        dest_url,
+                        title,
+                        id,
+                    })),
+                    ImageAs::Link => Some(Event::Start(Tag::Link {
+                        link_type,
+                        dest_url,
+                        title,
+                        id,
+                    })),
+                    ImageAs::Text => None,
+                }
             }
-            Event::End(TagEnd::Image) => self
-                .images
-                .pop()
-                .unwrap_or(false)
-                .then_some(Event::End(TagEnd::Image)),
+            Event::End(TagEnd::Image) => match self.images.pop() {
+                Some(ImageAs::Image) => Some(Event::End(TagEnd::Image)),
+                Some(ImageAs::Link) => Some(Event::End(TagEnd::Link)),
+                Some(ImageAs::Text) | None => None,
+            },
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang))) => {
                 let lang = safe_language(&lang);
                 Some(Event::Start(Tag::CodeBlock(if lang.is_empty() {
@@ -240,6 +303,44 @@ mod tests {
         assert!(is_safe_url("path/with:colon-after-slash"));
         assert!(!is_safe_url("\u{0}javascript:alert(1)"));
         assert!(!is_safe_url("file:///etc/passwd"));
+    }
+
+    #[test]
+    fn only_images_from_this_server_load_and_remote_ones_become_links() {
+        let id = "0f".repeat(32);
+        let own = crate::image::image_path("pm1", &id);
+        let html = to_safe_html(&format!("![p99 latency]({own})"));
+        assert_eq!(
+            html,
+            format!("<p><img src=\"{own}\" alt=\"p99 latency\" /></p>\n")
+        );
+        let html = to_safe_html("![dashboard](https://tracker.example/pixel.gif)");
+        assert_eq!(
+            html,
+            "<p><a href=\"https://tracker.example/pixel.gif\">dashboard</a></p>\n"
+        );
+        let html = to_safe_html("![x](//tracker.example/p.gif) ![y](data:image/png;base64,AA)");
+        assert_eq!(html, "<p><a href=\"//tracker.example/p.gif\">x</a> y</p>\n");
+    }
+
+    #[test]
+    fn a_mermaid_block_becomes_a_drawn_figure_and_its_source_cannot_break_out() {
+        let html = to_safe_html(
+            "Before\n\n```mermaid\nsequenceDiagram\n  LB->>API: \"><script>alert(1)</script>\n```\n\nAfter",
+        );
+        assert!(html.starts_with("<p>Before</p>\n<figure class=\"diagram\"><img src=\"/api/diagrams/mermaid.svg?source="), "{html}");
+        assert!(html.ends_with("</figure>\n<p>After</p>\n"), "{html}");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(
+            html.contains("alt=\"sequenceDiagram\n  LB-&gt;&gt;API: &quot;&gt;&lt;script&gt;"),
+            "{html}"
+        );
+        // Other code blocks stay code.
+        let html = to_safe_html("```rust\nfn main() {}\n```");
+        assert!(
+            html.starts_with("<pre><code class=\"language-rust\">"),
+            "{html}"
+        );
     }
 
     #[test]

@@ -183,6 +183,32 @@ pub fn add_section(
     Ok(())
 }
 
+/// Puts back, where they were, the custom sections of `before` (an earlier
+/// outline) that are gone from the outline although their text is not
+/// empty; returns their ids. [`remove_section`] removes only empty
+/// sections, but a browser decides that on what it has seen: someone may be
+/// typing into the section at that moment, and any Yjs client can write the
+/// outline maps directly. The server calls this after applying an update
+/// that touched the outline, so no words ever leave the outline.
+pub fn restore_removed(txn: &mut TransactionMut, before: &[Section]) -> Vec<String> {
+    let now: Vec<String> = outline(txn).into_iter().map(|s| s.id).collect();
+    let mut restored = Vec::new();
+    for section in before {
+        let SectionTitle::Custom(title) = &section.title else {
+            continue;
+        };
+        if now.contains(&section.id) || section_markdown(txn, &section.id).is_empty() {
+            continue;
+        }
+        txn.get_or_insert_map(SECTION_TITLES)
+            .insert(txn, section.id.as_str(), title.as_str());
+        txn.get_or_insert_map(SECTION_ORDER)
+            .insert(txn, section.id.as_str(), section.position);
+        restored.push(section.id.clone());
+    }
+    restored
+}
+
 /// Renames a custom section.
 pub fn rename_section(txn: &mut TransactionMut, id: &str, title: &str) -> Result<(), OutlineError> {
     let title = valid_title(title)?;
@@ -297,6 +323,57 @@ mod tests {
         to.transact_mut()
             .apply_update(Update::decode_v1(&update).unwrap())
             .unwrap();
+    }
+
+    /// Someone types into a section while another removes it (their view
+    /// of it was empty): once both changes meet, the section comes back
+    /// where it was with the words; an empty removed section stays gone.
+    #[test]
+    fn a_section_removed_while_someone_typed_into_it_is_put_back() {
+        let server = new_doc();
+        {
+            let mut txn = server.transact_mut();
+            add_section(&mut txn, "custom-notes", "メモ", Some("impact")).unwrap();
+            add_section(&mut txn, "custom-blank", "Blank", None).unwrap();
+        }
+        let (typist, remover) = (new_doc(), new_doc());
+        sync(&server, &typist);
+        sync(&server, &remover);
+        {
+            let mut txn = typist.transact_mut();
+            let notes = txn.get_or_insert_text(section_text_name("custom-notes").as_str());
+            notes.insert(&mut txn, 0, "大事なメモ 📝");
+        }
+        {
+            let mut txn = remover.transact_mut();
+            remove_section(&mut txn, "custom-notes").unwrap();
+            remove_section(&mut txn, "custom-blank").unwrap();
+        }
+        let before = outline(&server.transact());
+        sync(&typist, &server);
+        sync(&remover, &server);
+        assert!(!ids(&server).contains(&"custom-notes".to_owned()));
+
+        let restored = restore_removed(&mut server.transact_mut(), &before);
+        assert_eq!(restored, ["custom-notes"]);
+        let now = outline(&server.transact());
+        let notes = now.iter().find(|s| s.id == "custom-notes").unwrap();
+        assert_eq!(notes.title(false), "メモ");
+        assert_eq!(
+            now.iter().position(|s| s.id == "custom-notes"),
+            before
+                .iter()
+                .position(|s| s.id == "custom-notes")
+                .map(|i| i - 1),
+            "back after impact (the blank section above it is gone)"
+        );
+        assert_eq!(
+            section_markdown(&server.transact(), "custom-notes"),
+            "大事なメモ 📝"
+        );
+        assert!(!ids(&server).contains(&"custom-blank".to_owned()));
+        // Nothing left to restore: a second call changes nothing.
+        assert!(restore_removed(&mut server.transact_mut(), &before).is_empty());
     }
 
     #[test]

@@ -79,11 +79,17 @@ pub enum Action {
     /// +1 a question (or take it back): the readers tell the facilitator
     /// which questions matter most, until Q&A is over.
     Vote,
+    /// Save a version of the document with a label (the server also keeps
+    /// versions by itself at phase changes: `crate::versions`).
+    SaveVersion,
+    /// Upload an image (a graph, a screenshot) to insert into the document:
+    /// whoever may write in it, in the same phases.
+    UploadImage,
 }
 
 impl Action {
     /// Every action, in the order of [`TABLE`].
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 27] = [
         Action::Comment,
         Action::Reply,
         Action::MarkDoneReading,
@@ -109,6 +115,8 @@ impl Action {
         Action::EditComment,
         Action::DeleteComment,
         Action::Vote,
+        Action::SaveVersion,
+        Action::UploadImage,
     ];
 
     /// The snake_case name used on the wire and in error messages.
@@ -139,6 +147,8 @@ impl Action {
             Action::EditComment => "edit_comment",
             Action::DeleteComment => "delete_comment",
             Action::Vote => "vote",
+            Action::SaveVersion => "save_version",
+            Action::UploadImage => "upload_image",
         }
     }
 }
@@ -163,7 +173,7 @@ const NO: Roles = 0;
 /// column per phase (in [`Phase::ALL`] order), each cell the roles allowed.
 /// Viewers appear in no cell.
 #[rustfmt::skip]
-pub const TABLE: [(Action, [Roles; 7]); 25] = [
+pub const TABLE: [(Action, [Roles; 7]); 27] = [
     //                            drafting silent  q_and_a proposals kudos revision published
     (Action::Comment,            [FP,      FP,     FP,     FP,       FP,   FP,      NO]),
     (Action::Reply,              [FAP,     FAP,    FAP,    FAP,      FAP,  FAP,     NO]),
@@ -190,6 +200,8 @@ pub const TABLE: [(Action, [Roles; 7]); 25] = [
     (Action::EditComment,        [FAP,     FAP,    FAP,    FAP,      FAP,  FAP,     NO]),
     (Action::DeleteComment,      [FAP,     FAP,    FAP,    FAP,      FAP,  FAP,     NO]),
     (Action::Vote,               [P,       P,      P,      NO,       NO,   NO,      NO]),
+    (Action::SaveVersion,        [FA,      FA,     FA,     FA,       FA,   FA,      NO]),
+    (Action::UploadImage,        [FAP,     FAP,    FAP,    FAP,      FAP,  FAP,     NO]),
 ];
 
 fn bit(role: Role) -> Roles {
@@ -252,6 +264,8 @@ mod tests {
         edit_comment         fap  fap  fap  fap  fap  fap  -
         delete_comment       fap  fap  fap  fap  fap  fap  -
         vote                 p    p    p    -    -    -    -
+        save_version         fa   fa   fa   fa   fa   fa   -
+        upload_image         fap  fap  fap  fap  fap  fap  -
     ";
 
     fn initial(role: Role) -> char {

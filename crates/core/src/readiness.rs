@@ -37,7 +37,9 @@
 //!   nothing real after it (`Cause: mistake`, an empty table cell) counts
 //!   as missing.
 //! - **The meeting** ([`comments`]): every question answered, every
-//!   suggestion accepted or declined, every comment resolved.
+//!   suggestion accepted or declined, every comment resolved; and
+//!   ([`answers`], advice, from the server's versions) each answer folded
+//!   into the section its question was about.
 //! - **Glossary** ([`glossary`]): abbreviations and `[[terms]]` explained,
 //!   except well-known abbreviations and ticket ids. A system-specific term
 //!   explained nowhere blocks (a reader who was not in the room cannot
@@ -56,6 +58,7 @@ use crate::outline::{outline, section_markdown, Section, SectionTitle};
 use serde::{Deserialize, Serialize};
 use yrs::ReadTxn;
 
+pub mod answers;
 pub mod comments;
 pub mod countermeasures;
 pub mod glossary;
@@ -101,6 +104,8 @@ pub enum Rule {
     GlossaryMissing,
     /// A term is spelled out where it is used, but not in the Glossary.
     GlossaryInline,
+    /// A question was answered, and its section not edited since.
+    AnswerNotFolded,
 }
 
 /// Whether a finding keeps the case from being published.
@@ -139,7 +144,8 @@ impl Rule {
             Rule::CountermeasureWhy
             | Rule::CountermeasureAlternatives
             | Rule::CommentUnresolved
-            | Rule::GlossaryInline => Level::Advice,
+            | Rule::GlossaryInline
+            | Rule::AnswerNotFolded => Level::Advice,
         }
     }
 }

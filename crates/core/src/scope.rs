@@ -25,9 +25,13 @@
 //! update that refers to changes neither it nor the document has cannot be
 //! placed, and is refused whole ([`Refusal::Unplaceable`]).
 //!
-//! It does not decide *how* a part may change (for example that only an
-//! empty section may be removed): that stays a rule of the browser's
-//! `outline` calls, for roles the table lets arrange sections.
+//! How the sections may change is not refused here but repaired: [`check`]
+//! says whether the updates touch the outline, and the server then puts
+//! back any section that left it with text still in it
+//! ([`crate::outline::restore_removed`]). A removal is refused by the
+//! browser only for a section *it* sees empty; someone may be typing into
+//! that section at the same moment, and a refusal would make the remover's
+//! browser resend (and be refused) on every reconnect.
 
 use crate::document::{BODY, SECTION_TEXT_PREFIX};
 use crate::outline::{SECTION_ORDER, SECTION_TITLES};
@@ -108,11 +112,15 @@ pub fn check<T: ReadTxn>(
     updates: &[&[u8]],
     role: Role,
     phase: Phase,
-) -> Result<(), Refusal> {
+) -> Result<Allowed, Refusal> {
     let touched = touched(txn, updates)?;
     if touched.unplaceable {
         return Err(Refusal::Unplaceable);
     }
+    let arranges = touched
+        .roots
+        .iter()
+        .any(|r| r == SECTION_ORDER || r == SECTION_TITLES);
     for root in touched.roots {
         let Some(action) = action_for(&root) else {
             return Err(Refusal::ServerOnly(root));
@@ -126,7 +134,15 @@ pub fn check<T: ReadTxn>(
             });
         }
     }
-    Ok(())
+    Ok(Allowed { arranges })
+}
+
+/// Updates [`check`] lets through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowed {
+    /// They touch the outline ([`SECTION_ORDER`] or [`SECTION_TITLES`]): the
+    /// caller restores sections they removed with text in them.
+    pub arranges: bool,
 }
 
 /// Where a block of an update lives.

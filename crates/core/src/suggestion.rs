@@ -1,5 +1,8 @@
 //! Suggesting mode: a suggestion's replacement words, written into the
 //! document when it is accepted and taken back when the acceptance is undone.
+//! An empty replacement suggests deleting the words: accepting it removes
+//! them and records the gap they leave ([`Anchor::gap`]); undoing puts them
+//! back there, unless somebody typed into the gap since.
 //!
 //! A suggestion with a replacement (`Comment::replacement`) points at words
 //! of a section (its anchor) and says what they should become. Accepting it
@@ -53,6 +56,43 @@ pub enum StaleWords {
     NoReplacement,
     #[error("the accepted replacement was not written into the document, so there is nothing to take back")]
     NothingToUndo,
+}
+
+/// Why a comment cannot be re-anchored (see [`check_reanchor`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReanchorRefused {
+    #[error("the words “{quote}” this comment is anchored to are still in the document")]
+    StillThere { quote: String },
+    #[error("the new anchor holds “{now}”, not this comment's words “{quote}”")]
+    OtherWords { quote: String, now: String },
+    #[error("the new anchor points at no words of the section")]
+    Nowhere,
+}
+
+/// Whether a comment anchored to `old` may move to `new` (a
+/// `CommentReanchored` change): its old words are gone from the document
+/// ("text deleted") and `new` holds exactly its quote, now.
+pub fn check_reanchor<T: ReadTxn>(
+    txn: &T,
+    old: &Anchor,
+    new: &Anchor,
+) -> Result<(), ReanchorRefused> {
+    let still_there = section_text(txn, &old.section)
+        .is_some_and(|text| matches!(old.resolve(txn, &text), AnchorState::Attached { .. }));
+    if still_there {
+        return Err(ReanchorRefused::StillThere {
+            quote: old.quote.clone(),
+        });
+    }
+    let text = section_text(txn, &new.section).ok_or(ReanchorRefused::Nowhere)?;
+    match anchored(txn, &text, new) {
+        None => Err(ReanchorRefused::Nowhere),
+        Some((_, _, now)) if now != old.quote => Err(ReanchorRefused::OtherWords {
+            quote: old.quote.clone(),
+            now,
+        }),
+        Some(_) => Ok(()),
+    }
 }
 
 /// The root `Text` an anchor's section lives in, if the document has it.
@@ -117,8 +157,13 @@ fn set_words(txn: &mut TransactionMut, comment: &Comment, words: &Words) {
     map.insert(txn, comment.id.as_str(), Any::from(entry));
 }
 
-/// The text at `anchor` now, if it is attached.
+/// The text at `anchor` now, if it is attached; for the gap a deletion left
+/// (an empty quote), its offset while nothing was typed into it.
 fn anchored<T: ReadTxn>(txn: &T, text: &TextRef, anchor: &Anchor) -> Option<(u32, u32, String)> {
+    if anchor.quote.is_empty() {
+        let at = anchor.resolve_gap(txn, text)?;
+        return Some((at, at, String::new()));
+    }
     let AnchorState::Attached { start, end } = anchor.resolve(txn, text) else {
         return None;
     };
@@ -150,7 +195,8 @@ fn expect_words<T: ReadTxn>(
     }
 }
 
-/// Replaces `start..end` of `text` with `words` and anchors the new words.
+/// Replaces `start..end` of `text` with `words` and anchors the new words
+/// (or, when `words` is empty, the gap they leave).
 fn replace(
     txn: &mut TransactionMut,
     text: &TextRef,
@@ -159,6 +205,9 @@ fn replace(
     words: &str,
 ) -> Option<Anchor> {
     text.remove_range(txn, start, end - start);
+    if words.is_empty() {
+        return Anchor::gap(txn, text, section, start).ok();
+    }
     text.insert(txn, start, words);
     let len = words.encode_utf16().count() as u32;
     Anchor::new(txn, text, section, start..start + len).ok()
@@ -362,6 +411,63 @@ mod tests {
         let text = doc.get_or_insert_text(BODY);
         let at = "We run MySQL on EC".encode_utf16().count() as u32;
         text.insert(&mut doc.transact_mut(), at, " Fargate on ");
+        assert!(check_undo(&doc.transact(), &c).is_err());
+        let before = body(&doc);
+        assert!(undo(&mut doc.transact_mut(), &c).is_err());
+        assert_eq!(body(&doc), before);
+    }
+
+    /// An empty replacement deletes the words; undo puts them back in the
+    /// gap, exactly, and the acceptance survives a round trip through
+    /// another replica.
+    #[test]
+    fn a_deletion_removes_the_words_and_undo_puts_them_back() {
+        let doc = doc();
+        let c = suggestion(&doc, "障害😀は", Some(""));
+        accept(&mut doc.transact_mut(), &c).expect("applies");
+        assert_eq!(body(&doc), "We run MySQL on EC2. 一時間続いた。");
+        let Some(Words::Applied(gap)) = words(&doc.transact(), "c1") else {
+            panic!("recorded as applied");
+        };
+        assert_eq!(gap.quote, "");
+        // Typing elsewhere does not disturb the gap.
+        let text = doc.get_or_insert_text(BODY);
+        text.insert(&mut doc.transact_mut(), 0, "Today ");
+        check_undo(&doc.transact(), &c).expect("the gap is intact");
+        undo(&mut doc.transact_mut(), &c).expect("undoes");
+        assert_eq!(body(&doc), format!("Today {DRAFT}"));
+        assert!(matches!(
+            words(&doc.transact(), "c1"),
+            Some(Words::Restored(_))
+        ));
+        // A second acceptance finds the restored words and deletes them again.
+        accept(&mut doc.transact_mut(), &c).expect("applies again");
+        assert_eq!(body(&doc), "Today We run MySQL on EC2. 一時間続いた。");
+    }
+
+    /// Deleting the last words leaves a gap at the end of the text.
+    #[test]
+    fn a_deletion_at_the_end_is_undone_too() {
+        let doc = doc();
+        let c = suggestion(&doc, " 障害😀は一時間続いた。", Some(""));
+        accept(&mut doc.transact_mut(), &c).expect("applies");
+        assert_eq!(body(&doc), "We run MySQL on EC2.");
+        check_undo(&doc.transact(), &c).expect("the gap is intact");
+        undo(&mut doc.transact_mut(), &c).expect("undoes");
+        assert_eq!(body(&doc), DRAFT);
+    }
+
+    /// Words typed into the gap since the deletion are somebody's: undo is
+    /// refused and changes nothing.
+    #[test]
+    fn a_deletion_whose_gap_was_written_into_is_not_undone() {
+        let doc = doc();
+        let c = suggestion(&doc, " MySQL", Some(""));
+        accept(&mut doc.transact_mut(), &c).expect("applies");
+        assert_eq!(body(&doc), "We run on EC2. 障害😀は一時間続いた。");
+        let text = doc.get_or_insert_text(BODY);
+        let at = "We run".encode_utf16().count() as u32;
+        text.insert(&mut doc.transact_mut(), at, " Postgres");
         assert!(check_undo(&doc.transact(), &c).is_err());
         let before = body(&doc);
         assert!(undo(&mut doc.transact_mut(), &c).is_err());

@@ -52,6 +52,8 @@ pub struct Settings {
     pub metrics_bind: Option<SocketAddr>,
     /// Sign-in through an OpenID Connect provider; `None`: links alone.
     pub oidc: Option<crate::oidc::OidcSettings>,
+    /// Image uploads: largest image, most images per postmortem.
+    pub images: crate::images::ImageSettings,
 }
 
 /// Why the server could not open its data directory.
@@ -136,6 +138,7 @@ impl App {
             web_dir: settings.web_dir,
             max_frame_bytes: settings.max_frame_bytes,
             limits: Limits::new(settings.limits),
+            images: settings.images,
         });
         let library = Library::open_or_rebuild(&settings.data_dir.join("library-index"))?;
         let state = AppState {

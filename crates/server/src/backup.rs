@@ -21,7 +21,8 @@
 use crate::error::ApiError;
 use crate::invite::Admin;
 use crate::store::{
-    DumpedTree, InviteRecord, LogEntry, PostmortemRecord, SledStore, Store, StoreError, StoredDoc,
+    DumpedTree, InviteRecord, LogEntry, PostmortemRecord, PutImage, SledStore, Store, StoreError,
+    StoredDoc,
 };
 use crate::{blocking, AppState};
 use axum::extract::State;
@@ -135,9 +136,27 @@ impl<S: Store> Store for GatedStore<S> {
     fn secret(&self, name: &str, make: &dyn Fn() -> Vec<u8>) -> Result<Vec<u8>, StoreError> {
         self.writing(|s| s.secret(name, make))
     }
+    fn append_version(&self, postmortem: &str, seq: u64, version: &[u8]) -> Result<(), StoreError> {
+        self.writing(|s| s.append_version(postmortem, seq, version))
+    }
+    fn versions(&self, postmortem: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.inner.versions(postmortem)
+    }
     fn dump(&self) -> Result<Vec<DumpedTree>, StoreError> {
         let _alone = self.gate.write().unwrap_or_else(|p| p.into_inner());
         self.inner.dump()
+    }
+    fn put_image(
+        &self,
+        postmortem: &str,
+        id: &str,
+        bytes: &[u8],
+        max_images: u64,
+    ) -> Result<PutImage, StoreError> {
+        self.writing(|s| s.put_image(postmortem, id, bytes, max_images))
+    }
+    fn image(&self, postmortem: &str, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.image(postmortem, id)
     }
 }
 

@@ -101,7 +101,9 @@ pub fn refused_with(findings: Vec<Finding>) -> ApiError {
     ApiError::new(StatusCode::CONFLICT, refused.error).with("findings", findings)
 }
 
-/// `GET /api/postmortems/{id}/readiness` (any role).
+/// `GET /api/postmortems/{id}/readiness` (any role): the check the browser
+/// runs live, plus the answers not folded into their sections (known from
+/// the versions the server keeps, so only here).
 #[utoipa::path(
     get,
     path = "/api/postmortems/{id}/readiness",
@@ -123,10 +125,10 @@ pub async fn get_readiness(
         .meeting
         .clone();
     let doc = read_case(&app, &record.id).await?;
-    Ok(Json(Readiness::of(readiness::check(
-        &doc.sections,
-        &meeting,
-    ))))
+    let mut findings = readiness::check(&doc.sections, &meeting);
+    findings
+        .extend(crate::versions::answer_findings(&app, &record.id, &meeting, &doc.sections).await?);
+    Ok(Json(Readiness::of(findings)))
 }
 
 /// The stable read link of a case (valid while it is published).
@@ -171,6 +173,17 @@ pub struct ExportQuery {
     pub lang: Option<String>,
 }
 
+/// Who a rendered case is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    /// Token holders (the exports): they may read every version, so the
+    /// case says what the meeting changed, removed words included.
+    Members,
+    /// Anyone with the read link: the case as published, without the words
+    /// its authors removed.
+    Anyone,
+}
+
 /// Renders a case with `render` from its record, meeting and document, in
 /// the language asked for, else the case's own.
 async fn render_case(
@@ -178,12 +191,19 @@ async fn render_case(
     record: &PostmortemRecord,
     query: &ExportQuery,
     render: fn(&CaseExport) -> String,
+    audience: Audience,
 ) -> Result<String, ApiError> {
     let meeting = app.meetings.get(record).await?.lock().await.meeting.clone();
     let doc = read_case(app, &record.id).await?;
     let japanese = match query.lang.as_deref() {
         Some(lang) => lang.eq_ignore_ascii_case("ja"),
         None => case_is_japanese(&doc.sections),
+    };
+    let changes = match audience {
+        Audience::Members => {
+            crate::versions::meeting_changes(app, &record.id, &doc.sections).await?
+        }
+        Audience::Anyone => Vec::new(),
     };
     Ok(render(&CaseExport {
         title: &record.title,
@@ -193,6 +213,7 @@ async fn render_case(
         draft: &doc.draft,
         meeting: &meeting,
         japanese,
+        changes: &changes,
     }))
 }
 
@@ -207,7 +228,7 @@ fn html_response(html: String) -> Response {
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; img-src http: https:; base-uri 'none'",
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'",
         ),
     );
     headers.insert(
@@ -236,7 +257,9 @@ pub async fn export_markdown(
     Admitted { record, .. }: Admitted,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let markdown = render_case(&app, &record, &query, case_markdown).await?;
+    let markdown = render_case(&app, &record, &query, case_markdown, Audience::Members).await?;
+    let markdown =
+        crate::images::absolute_image_urls(&markdown, &app.config.public_url, &record.id);
     let mut response = markdown.into_response();
     let h = response.headers_mut();
     h.insert(
@@ -268,7 +291,8 @@ pub async fn export_html(
     Admitted { record, .. }: Admitted,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let html = render_case(&app, &record, &query, case_html).await?;
+    let html = render_case(&app, &record, &query, case_html, Audience::Members).await?;
+    let html = crate::images::inline_images(&app, &record.id, html).await?;
     Ok(html_response(html))
 }
 
@@ -312,7 +336,7 @@ pub async fn read_page(
     if !published {
         return Err(not_published());
     }
-    let html = render_case(&app, &record, &query, case_html).await?;
+    let html = render_case(&app, &record, &query, case_html, Audience::Anyone).await?;
     Ok(html_response(html))
 }
 

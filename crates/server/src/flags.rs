@@ -5,6 +5,7 @@
 //! configured with the same flags, defaults and clamps as the binary.
 
 use crate::app::Settings;
+use crate::images::ImageSettings;
 use crate::limits::LimitSettings;
 use crate::room::RoomConfig;
 use clap::Parser;
@@ -72,6 +73,12 @@ pub struct ServeArgs {
     /// Seconds a connection has to send a whole request head (slowloris guard).
     #[arg(long, env = "CASEBOOK_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
     header_read_timeout_secs: u64,
+    /// Largest image a writer may upload (paste or drop into a section), in bytes. 0: no limit.
+    #[arg(long, env = "CASEBOOK_MAX_IMAGE_BYTES", default_value_t = 5 << 20)]
+    max_image_bytes: u64,
+    /// Images one postmortem may hold; more uploads are refused (409). 0: no limit.
+    #[arg(long, env = "CASEBOOK_MAX_IMAGES_PER_DOC", default_value_t = 200)]
+    max_images_per_doc: u64,
     /// Address and port to serve Prometheus metrics on (GET /metrics), apart from the public port. Off when not set; keep it private (loopback or an internal network).
     #[arg(long, env = "CASEBOOK_METRICS_BIND")]
     pub metrics_bind: Option<SocketAddr>,
@@ -154,6 +161,10 @@ impl ServeArgs {
             },
             header_read_timeout: Duration::from_secs(self.header_read_timeout_secs.max(1)),
             metrics_bind: self.metrics_bind,
+            images: ImageSettings {
+                max_bytes: self.max_image_bytes,
+                max_per_doc: self.max_images_per_doc,
+            },
             oidc: match (self.oidc_issuer, self.oidc_client_id) {
                 (Some(issuer), Some(client_id)) => Some(crate::oidc::OidcSettings {
                     issuer,

@@ -202,8 +202,10 @@ struct TokenQuery {
     token: Option<String>,
 }
 
-/// An invite as the API shows it: its token and link while it is usable.
-fn invite_view(app: &AppState, invite: InviteRecord) -> Invite {
+/// An invite as the API shows it to `viewer`: its token and link while it is
+/// usable, and whether it is the viewer's own link.
+fn invite_view(app: &AppState, invite: InviteRecord, viewer: &Access) -> Invite {
+    let yours = own_invite(viewer) == Some(invite.id.as_str());
     let usable = invite.revoked_at.is_none() && invite.expires_at > now_secs();
     let token = usable.then(|| token_of(app, &invite));
     Invite {
@@ -216,6 +218,15 @@ fn invite_view(app: &AppState, invite: InviteRecord) -> Invite {
         created_at: invite.created_at,
         expires_at: invite.expires_at,
         revoked_at: invite.revoked_at,
+        yours,
+    }
+}
+
+/// The invite a request's token came from; the admin token has none.
+fn own_invite(access: &Access) -> Option<&str> {
+    match access {
+        Access::Admin => None,
+        Access::Member { invite, .. } => Some(invite),
     }
 }
 
@@ -249,7 +260,7 @@ pub async fn mint(
     let store = Arc::clone(&app.store);
     let stored = record.clone();
     blocking(move || store.put_invite(&stored)).await?;
-    Ok(invite_view(app, record))
+    Ok(invite_view(app, record, &Access::Admin))
 }
 
 /// `POST …/invites`'s body.
@@ -314,7 +325,9 @@ pub async fn list(
     let id = admitted.record.id;
     let all = blocking(move || store.invites(&id)).await?;
     Ok(Json(
-        all.into_iter().map(|i| invite_view(&app, i)).collect(),
+        all.into_iter()
+            .map(|i| invite_view(&app, i, &admitted.access))
+            .collect(),
     ))
 }
 
@@ -330,6 +343,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The invite, revoked (facilitator or admin)", body = Invite),
         (status = 404, description = "No such postmortem or invite", body = casebook_core::api::ErrorBody),
+        (status = 409, description = "The link the request was made with (only another link or the admin may revoke it)", body = casebook_core::api::ErrorBody),
     )
 )]
 pub async fn revoke(
@@ -338,6 +352,14 @@ pub async fn revoke(
     crate::error::Path((_, invite_id)): crate::error::Path<(String, String)>,
 ) -> Result<Json<Invite>, ApiError> {
     admitted.require_facilitator(INVITES)?;
+    if own_invite(&admitted.access) == Some(invite_id.as_str()) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "this is the link you are using: revoking it would lock you out; \
+             open another facilitator link (or use the admin link) to revoke it",
+        ));
+    }
+    let access = admitted.access;
     let pm = admitted.record.id;
     let store = Arc::clone(&app.store);
     let (key_pm, key_id) = (pm.clone(), invite_id.clone());
@@ -359,7 +381,7 @@ pub async fn revoke(
         );
         tracing::info!(postmortem = %pm, invite = %invite.id, "invite revoked");
     }
-    Ok(Json(invite_view(&app, invite)))
+    Ok(Json(invite_view(&app, invite, &access)))
 }
 
 /// `POST …/join`'s body.

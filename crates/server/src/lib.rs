@@ -16,6 +16,9 @@
 //! - [`meeting`]: meeting commands through the core engine, stored as events.
 //! - [`insights`]: facilitator insights as JSON.
 //! - [`library`]: the tantivy index of published cases and `/api/library`.
+//! - [`images`]: images pasted into the document: upload (checked by
+//!   their bytes), and serving them so that they can only ever be images.
+//! - [`diagram`]: ```mermaid blocks drawn as sanitised, static SVG.
 //! - [`case`]: the case as a whole: readiness, the publishing check, the
 //!   read link, export and import.
 //! - [`store`]: sled storage behind a trait; [`commit`]: group commit;
@@ -34,9 +37,11 @@ pub mod auth;
 pub mod backup;
 pub mod case;
 pub mod commit;
+pub mod diagram;
 pub mod error;
 pub mod flags;
 pub mod headers;
+pub mod images;
 pub mod insights;
 pub mod invite;
 pub mod library;
@@ -52,6 +57,7 @@ pub mod room;
 pub mod store;
 pub mod sync;
 pub mod upgrade;
+pub mod versions;
 pub mod web;
 
 use auth::Auth;
@@ -70,6 +76,8 @@ pub struct ServerConfig {
     pub max_frame_bytes: usize,
     /// Sockets, message rate, awareness and document size.
     pub limits: Arc<limits::Limits>,
+    /// Image uploads: largest image, most images per postmortem.
+    pub images: images::ImageSettings,
 }
 
 impl ServerConfig {
@@ -126,6 +134,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(case::export_markdown))
         .routes(routes!(case::export_html))
         .routes(routes!(case::read_page))
+        .routes(routes!(images::upload))
+        .routes(routes!(images::get_image))
+        .routes(routes!(diagram::mermaid_svg))
         .routes(routes!(library::get_library))
         .routes(routes!(insights::get_all_insights))
         .routes(routes!(insights::get_meeting_insights))
@@ -133,6 +144,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(invite::join))
         .routes(routes!(meeting::command))
         .routes(routes!(meeting::get_meeting))
+        .routes(routes!(versions::list, versions::save))
+        .routes(routes!(versions::get))
+        .routes(routes!(versions::diff))
         .routes(routes!(invite::revoke))
         .routes(routes!(sync::sync_handler))
         .routes(routes!(sync::meeting_handler))

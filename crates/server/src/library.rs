@@ -25,7 +25,8 @@ use crate::store::PostmortemRecord;
 use crate::{blocking, AppState};
 use axum::extract::State;
 use axum::Json;
-use casebook_core::api::{Facet, LibraryAnswer, LibraryCase};
+use casebook_core::action_item::ActionItem;
+use casebook_core::api::{Facet, LibraryActionItem, LibraryAnswer, LibraryCase};
 use casebook_core::library::{case_meta, tokens};
 use casebook_core::readiness::SectionText;
 use serde::{Deserialize, Serialize};
@@ -106,6 +107,9 @@ pub struct Card {
     pub tags: Vec<String>,
     /// The Summary's first 280 characters.
     pub summary: String,
+    /// Cards indexed before action items were kept have none.
+    #[serde(default)]
+    pub action_items: Vec<LibraryActionItem>,
 }
 
 /// Heap budget of the index writer (tantivy's minimum is 15 MB).
@@ -217,6 +221,11 @@ impl Library {
             doc.add_text(f.body, s.section.title(false));
             doc.add_text(f.body, s.section.title(true));
             doc.add_text(f.body, &s.markdown);
+        }
+        // An action item's words and owner find the case too.
+        for item in &card.action_items {
+            doc.add_text(f.body, &item.title);
+            doc.add_text(f.body, &item.owner);
         }
         for service in &card.services {
             doc.add_text(f.service, service.to_lowercase());
@@ -334,7 +343,12 @@ fn query_groups(q: &str) -> Vec<Vec<String>> {
 }
 
 /// The library entry of a published case.
-fn card(record: &PostmortemRecord, published_at_ms: u64, sections: &[SectionText]) -> Card {
+fn card(
+    record: &PostmortemRecord,
+    published_at_ms: u64,
+    sections: &[SectionText],
+    action_items: &[ActionItem],
+) -> Card {
     let meta = case_meta(sections);
     let summary = sections
         .iter()
@@ -348,15 +362,23 @@ fn card(record: &PostmortemRecord, published_at_ms: u64, sections: &[SectionText
         services: meta.services,
         tags: meta.tags,
         summary,
+        action_items: action_items.iter().map(LibraryActionItem::from).collect(),
     }
 }
 
+/// A case just published: when, and the action items it carries.
+pub struct Publication<'a> {
+    pub at_ms: u64,
+    pub action_items: &'a [ActionItem],
+}
+
 /// Indexes a case that was just published, or removes one just reopened.
-pub async fn update(app: &AppState, record: &PostmortemRecord, published_at_ms: Option<u64>) {
-    let result = match published_at_ms {
-        Some(at) => match read_case(app, &record.id).await {
+pub async fn update(app: &AppState, record: &PostmortemRecord, published: Option<Publication<'_>>) {
+    let indexed = published.is_some();
+    let result = match published {
+        Some(p) => match read_case(app, &record.id).await {
             Ok(doc) => {
-                let card = card(record, at, &doc.sections);
+                let card = card(record, p.at_ms, &doc.sections, p.action_items);
                 let library = Arc::clone(&app.library);
                 tokio::task::spawn_blocking(move || library.put(&card, &doc.sections))
                     .await
@@ -372,8 +394,7 @@ pub async fn update(app: &AppState, record: &PostmortemRecord, published_at_ms: 
                 .unwrap_or_else(|_| Err(LibraryError::Dir("indexing interrupted".into())))
         }
     };
-    app.metrics
-        .library_updated(published_at_ms.is_some(), result.is_ok());
+    app.metrics.library_updated(indexed, result.is_ok());
     if let Err(e) = result {
         // The next start reconciles the index with the meeting logs.
         tracing::error!(postmortem = %record.id, error = %e, "library index not updated");
@@ -391,19 +412,19 @@ pub async fn reconcile(app: &AppState) -> Result<(usize, usize), ApiError> {
     let (mut added, mut removed) = (0, 0);
     let mut published_ids = HashSet::new();
     for record in all {
-        let published = app
-            .meetings
-            .get(&record)
-            .await?
-            .lock()
-            .await
-            .meeting
-            .published
-            .clone();
+        let loaded = app.meetings.get(&record).await?;
+        let (published, action_items) = {
+            let meeting = &loaded.lock().await.meeting;
+            (meeting.published.clone(), meeting.action_items.clone())
+        };
         if let Some(p) = published {
             published_ids.insert(record.id.clone());
             if !indexed.contains(&record.id) {
-                update(app, &record, Some(p.at_ms)).await;
+                let publication = Publication {
+                    at_ms: p.at_ms,
+                    action_items: &action_items,
+                };
+                update(app, &record, Some(publication)).await;
                 added += 1;
             }
         }
@@ -492,6 +513,7 @@ pub async fn get_library(
             services: card.services,
             tags: card.tags,
             summary: card.summary,
+            action_items: card.action_items,
         })
         .collect();
     Ok(Json(LibraryAnswer {

@@ -90,7 +90,7 @@ pub struct Meetings {
     next_socket: AtomicU64,
 }
 
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
@@ -251,7 +251,7 @@ pub async fn reproject(app: &AppState, record: &PostmortemRecord) -> Result<(), 
 }
 
 /// Who a token speaks for, as the meeting engine sees them.
-fn actor(access: &Access) -> Actor {
+pub(crate) fn actor(access: &Access) -> Actor {
     match access {
         Access::Admin => Actor {
             participant_id: "admin".into(),
@@ -377,6 +377,7 @@ async fn decide_command(
         return Err(crate::case::refused_with(findings));
     }
     check_suggested_words(&app.rooms, &record.id, &loaded.meeting, &events).await?;
+    check_reanchored_words(&app.rooms, &record.id, &loaded.meeting, &events).await?;
     if !events.is_empty() {
         let encoded: Vec<Vec<u8>> = events
             .iter()
@@ -418,7 +419,11 @@ async fn after_events(
         if let Change::PhaseMoved { from, to, .. } = &event.change {
             app.metrics.phase_moved(*from, *to);
             if *to == Phase::Published {
-                crate::library::update(app, record, Some(event.at_ms)).await;
+                let publication = crate::library::Publication {
+                    at_ms: event.at_ms,
+                    action_items: &meeting.action_items,
+                };
+                crate::library::update(app, record, Some(publication)).await;
             } else if *from == Phase::Published {
                 crate::library::update(app, record, None).await;
             }
@@ -433,7 +438,42 @@ async fn after_events(
             }
         }
     }
+    keep_versions(app, record, meeting, events).await;
     write_entries(&app.rooms, &record.id, meeting, first_seq, events).await;
+}
+
+/// Keeps the versions of the document that `events` call for: on entering
+/// silent reading, revision or publication, and after each answer. A
+/// failure is logged: the events are stored and stand without it.
+async fn keep_versions(
+    app: &AppState,
+    record: &PostmortemRecord,
+    meeting: &Meeting,
+    events: &[Event],
+) {
+    use casebook_core::versions::VersionReason;
+    for event in events {
+        let (reason, comment_id) = match &event.change {
+            Change::PhaseMoved { to, .. } => match VersionReason::on_entering(*to) {
+                Some(reason) => (reason, None),
+                None => continue,
+            },
+            Change::QuestionAnswered { comment_id, .. } => {
+                (VersionReason::Answered, Some(comment_id.clone()))
+            }
+            _ => continue,
+        };
+        let keep = crate::versions::Keep {
+            reason,
+            label: None,
+            comment_id,
+            by: None,
+            at_ms: event.at_ms,
+        };
+        if let Err(e) = crate::versions::keep(app, record, meeting, keep).await {
+            tracing::error!(postmortem = %record.id, error = ?e, "version not kept");
+        }
+    }
 }
 
 /// What an event writes into a section of the document: a new Markdown
@@ -509,6 +549,43 @@ async fn check_suggested_words(
                 Change::SuggestionAccepted { .. } => suggestion::check_accept(txn, comment),
                 _ => suggestion::check_undo(txn, comment),
             })
+    });
+    rooms.leave(&room, conn);
+    result.map_err(|e| ApiError::new(StatusCode::CONFLICT, e.to_string()))
+}
+
+/// Refuses (409) re-anchoring a comment whose words are still in the
+/// document, or to words that are not its quote
+/// (`suggestion::check_reanchor`).
+async fn check_reanchored_words(
+    rooms: &Arc<Rooms>,
+    pm: &str,
+    meeting: &Meeting,
+    events: &[Event],
+) -> Result<(), ApiError> {
+    let checks: Vec<(
+        &casebook_core::anchor::Anchor,
+        &casebook_core::anchor::Anchor,
+    )> = events
+        .iter()
+        .filter_map(|event| match &event.change {
+            Change::CommentReanchored { comment_id, anchor } => {
+                Some((&meeting.comment(comment_id)?.anchor, anchor))
+            }
+            _ => None,
+        })
+        .collect();
+    if checks.is_empty() {
+        return Ok(());
+    }
+    let (room, conn) = rooms
+        .join(pm)
+        .await
+        .map_err(|e| ApiError::internal(format!("the document could not be loaded: {e}")))?;
+    let result = room.read(|txn| {
+        checks
+            .iter()
+            .try_for_each(|(old, new)| suggestion::check_reanchor(txn, old, new))
     });
     rooms.leave(&room, conn);
     result.map_err(|e| ApiError::new(StatusCode::CONFLICT, e.to_string()))

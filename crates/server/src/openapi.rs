@@ -48,6 +48,7 @@ pub const TOKEN_QUERY: &str = "token_query";
         (name = "meeting", description = "Meeting commands and the meeting's state"),
         (name = "case", description = "Readiness, the read link, the incident time, exports"),
         (name = "library", description = "Published cases and meeting insights"),
+        (name = "versions", description = "Versions of the document and what changed between two"),
         (name = "sync", description = "The live document and meeting room (WebSocket upgrades)"),
         (name = "pages", description = "The browser app's pages and the published read page"),
         (name = "operations", description = "Health, backups and this document"),

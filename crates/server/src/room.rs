@@ -13,6 +13,7 @@ use crate::metrics::Metrics;
 use crate::store::{LogEntry, Store, StoreError};
 use axum::body::Bytes;
 use casebook_core::document::new_doc;
+use casebook_core::outline;
 use casebook_core::protocol::{self, Message};
 use casebook_core::scope::{self, Refusal};
 use casebook_core::{Phase, Role};
@@ -416,10 +417,39 @@ impl Room {
     /// table (`casebook_core::scope`). Reads only; the caller applies them
     /// after. (Between the two, other updates only add blocks and
     /// deletions, which never move what these touch into another part.)
-    pub fn check_writes(&self, updates: &[&[u8]], role: Role, phase: Phase) -> Result<(), Refusal> {
+    pub fn check_writes(
+        &self,
+        updates: &[&[u8]],
+        role: Role,
+        phase: Phase,
+    ) -> Result<scope::Allowed, Refusal> {
         let state = self.lock();
         let txn = state.awareness.doc().transact();
         scope::check(&txn, updates, role, phase)
+    }
+
+    /// The document's sections now (see [`Room::restore_sections`]).
+    pub fn outline(&self) -> Vec<outline::Section> {
+        let state = self.lock();
+        let txn = state.awareness.doc().transact();
+        outline::outline(&txn)
+    }
+
+    /// Puts back the sections of `before` that an update took out of the
+    /// outline with text still in them (`outline::restore_removed`), as a
+    /// server change (durable, then broadcast), and logs it.
+    pub fn restore_sections(self: &Arc<Self>, before: &[outline::Section], commit: &GroupCommit) {
+        let mut restored = Vec::new();
+        let result = self.apply_server_change(commit, |txn| {
+            restored = outline::restore_removed(txn, before);
+        });
+        match result {
+            Ok(()) if !restored.is_empty() => {
+                tracing::info!(doc = %self.id, sections = ?restored, "put back sections removed with text in them");
+            }
+            Ok(()) => {}
+            Err(e) => tracing::warn!(doc = %self.id, error = %e, "sections not put back"),
+        }
     }
 
     /// Applies a socket's awareness update and relays it to the others.

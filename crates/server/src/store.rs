@@ -115,9 +115,42 @@ pub trait Store: Send + Sync + 'static {
     fn meeting_events(&self, postmortem: &str) -> Result<Vec<Vec<u8>>, StoreError>;
     /// A secret by name, created with `make` (and stored durably) on first use.
     fn secret(&self, name: &str, make: &dyn Fn() -> Vec<u8>) -> Result<Vec<u8>, StoreError>;
+    /// Appends one version of a postmortem's document (a JSON
+    /// `casebook_core::versions::StoredVersion`) durably, as number `seq`.
+    /// The caller numbers versions from [`Store::versions`]'s length and
+    /// serialises appends per postmortem (under the meeting's lock).
+    fn append_version(&self, postmortem: &str, seq: u64, version: &[u8]) -> Result<(), StoreError>;
+    /// A postmortem's stored versions, in order.
+    fn versions(&self, postmortem: &str) -> Result<Vec<Vec<u8>>, StoreError>;
     /// Everything stored, tree by tree (for backups; see `backup.rs`, whose
     /// `GatedStore` makes it a consistent point in time).
     fn dump(&self) -> Result<Vec<DumpedTree>, StoreError>;
+    /// Stores image `id` (the hex SHA-256 of `bytes`) of `postmortem`
+    /// durably (flushed before returning), unless the postmortem already
+    /// holds `max_images` other images (0: no limit). Storing an image the
+    /// postmortem already holds changes nothing and is not refused. Calls
+    /// for one postmortem are serialised, so concurrent uploads cannot pass
+    /// the limit together.
+    fn put_image(
+        &self,
+        postmortem: &str,
+        id: &str,
+        bytes: &[u8],
+        max_images: u64,
+    ) -> Result<PutImage, StoreError>;
+    /// The bytes of image `id` of `postmortem`, if stored.
+    fn image(&self, postmortem: &str, id: &str) -> Result<Option<Vec<u8>>, StoreError>;
+}
+
+/// What [`Store::put_image`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutImage {
+    /// Stored now.
+    Stored,
+    /// The postmortem already held these bytes.
+    AlreadyStored,
+    /// Not stored: the postmortem holds its most images.
+    Full,
 }
 
 /// One tree of the store with all its entries, in key order.
@@ -136,6 +169,11 @@ pub struct SledStore {
     secrets: sled::Tree,
     invites: sled::Tree,
     meeting_events: sled::Tree,
+    versions: sled::Tree,
+    /// `postmortem\0sha256-hex` → the image's bytes.
+    images: sled::Tree,
+    /// Serialises `put_image`'s count and insert.
+    image_writes: std::sync::Mutex<()>,
 }
 
 /// Log entries a snapshot removes per sled batch (see `write_snapshot`).
@@ -200,6 +238,9 @@ impl SledStore {
             secrets: db.open_tree("secrets")?,
             invites: db.open_tree("invites")?,
             meeting_events: db.open_tree("meeting_events")?,
+            versions: db.open_tree("versions")?,
+            images: db.open_tree("images")?,
+            image_writes: std::sync::Mutex::new(()),
             db,
         })
     }
@@ -390,8 +431,61 @@ impl Store for SledStore {
         Ok(value)
     }
 
+    fn append_version(&self, postmortem: &str, seq: u64, version: &[u8]) -> Result<(), StoreError> {
+        self.versions.insert(log_key(postmortem, seq), version)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    fn versions(&self, postmortem: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.versions
+            .scan_prefix(log_prefix(postmortem))
+            .values()
+            .map(|v| Ok(v?.to_vec()))
+            .collect()
+    }
+
     fn dump(&self) -> Result<Vec<DumpedTree>, StoreError> {
         dump_sled(&self.db)
+    }
+
+    fn put_image(
+        &self,
+        postmortem: &str,
+        id: &str,
+        bytes: &[u8],
+        max_images: u64,
+    ) -> Result<PutImage, StoreError> {
+        let mut key = log_prefix(postmortem);
+        key.extend_from_slice(id.as_bytes());
+        // A poisoned lock only means another upload panicked; the count
+        // below is read afresh.
+        let _serial = self
+            .image_writes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if self.images.contains_key(&key)? {
+            return Ok(PutImage::AlreadyStored);
+        }
+        if max_images > 0 {
+            let held = self
+                .images
+                .scan_prefix(log_prefix(postmortem))
+                .keys()
+                .count() as u64;
+            if held >= max_images {
+                return Ok(PutImage::Full);
+            }
+        }
+        self.images.insert(key, bytes)?;
+        self.db.flush()?;
+        Ok(PutImage::Stored)
+    }
+
+    fn image(&self, postmortem: &str, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut key = log_prefix(postmortem);
+        key.extend_from_slice(id.as_bytes());
+        Ok(self.images.get(key)?.map(|v| v.to_vec()))
     }
 }
 
@@ -516,6 +610,38 @@ mod tests {
             vec![b"one".to_vec(), b"two".to_vec(), b"three".to_vec()]
         );
         assert_eq!(store.meeting_events("ab").unwrap(), vec![b"x".to_vec()]);
+    }
+
+    #[test]
+    fn images_are_kept_per_postmortem_once_each_up_to_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(
+            store.put_image("a", "1", b"one", 2).unwrap(),
+            PutImage::Stored
+        );
+        assert_eq!(
+            store.put_image("a", "1", b"one", 2).unwrap(),
+            PutImage::AlreadyStored
+        );
+        assert_eq!(
+            store.put_image("a", "2", b"two", 2).unwrap(),
+            PutImage::Stored
+        );
+        assert_eq!(
+            store.put_image("a", "3", b"three", 2).unwrap(),
+            PutImage::Full
+        );
+        // "ab" shares a prefix with "a" but is another postmortem.
+        assert_eq!(
+            store.put_image("ab", "3", b"three", 2).unwrap(),
+            PutImage::Stored
+        );
+        drop(store);
+        let store = reopen(dir.path());
+        assert_eq!(store.image("a", "2").unwrap(), Some(b"two".to_vec()));
+        assert_eq!(store.image("a", "3").unwrap(), None);
+        assert_eq!(store.image("ab", "3").unwrap(), Some(b"three".to_vec()));
     }
 
     #[test]

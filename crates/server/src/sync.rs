@@ -519,9 +519,12 @@ async fn handle_frame(
             _ => None,
         })
         .collect();
+    let mut outline_before = None;
     if let (false, Some(phase)) = (updates.is_empty(), writer.phase) {
-        room.check_writes(&updates, writer.role, phase)
+        let allowed = room
+            .check_writes(&updates, writer.role, phase)
             .map_err(refused)?;
+        outline_before = allowed.arranges.then(|| room.outline());
     }
     for step in steps {
         match step {
@@ -541,6 +544,9 @@ async fn handle_frame(
             }
             Step::AwarenessQuery => room.send_awareness_to(conn),
         }
+    }
+    if let Some(before) = outline_before {
+        room.restore_sections(&before, rooms.commit());
     }
     Ok(())
 }

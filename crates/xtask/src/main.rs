@@ -2,7 +2,8 @@
 //!
 //! - `cargo xtask run [-- ARGS]`: build the browser bundle and the server,
 //!   then start `casebook serve --web-dir web/dist ARGS`.
-//! - `cargo xtask build-web`: only build the browser bundle into `web/dist`.
+//! - `cargo xtask build-web [--wasm-opt]`: only build the browser bundles into
+//!   `web/dist` (`--wasm-opt`: also Binaryen's `wasm-opt -Oz`, see `web.rs`).
 //! - `cargo xtask test [--long]`: set up and run every test (see `test.rs`);
 //!   `--long` runs the crash test and the fuzzers for longer.
 //! - `cargo xtask api-fuzz`: only the API fuzz step of `test` (Schemathesis
@@ -23,7 +24,7 @@ use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask <run [-- casebook serve args] | build-web | test [--long] | api-fuzz | bench [--quick] [--scenario NAME] [--runs N] [--criterion]>";
+const USAGE: &str = "usage: cargo xtask <run [-- casebook serve args] | build-web [--wasm-opt] | test [--long] | api-fuzz | bench [--quick] [--scenario NAME] [--runs N] [--criterion]>";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -32,7 +33,7 @@ fn main() -> ExitCode {
     let root = workspace_root();
     let result = match subcommand.as_deref() {
         Some("run") => run(&root, &rest),
-        Some("build-web") => web::build_web(&root).map(|_| ExitCode::SUCCESS),
+        Some("build-web") => web::build_web_command(&root, &rest).map(|_| ExitCode::SUCCESS),
         Some("test") => test::run(&root, &rest).map(|()| ExitCode::SUCCESS),
         Some("bench") => bench::run(&root, &rest).map(|()| ExitCode::SUCCESS),
         Some("api-fuzz") => cargo(&root, &["build", "-p", "casebook-server"])

@@ -35,6 +35,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         _ => bail!("usage: cargo xtask test [--long]"),
     };
     let web_dir = build_web(root)?;
+    println!("xtask test: web bundle budgets");
+    crate::web::check_budgets(&web_dir)?;
     step(
         root,
         "cargo fmt --check",

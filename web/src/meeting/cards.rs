@@ -259,6 +259,7 @@ fn CardBody(
     detached: impl Fn() -> bool + Send + Sync + Clone + 'static,
 ) -> impl IntoView {
     let kind = comment.kind;
+    let detached_again = detached.clone();
     let answer = comment.answer.clone();
     let decision = comment.decision.clone();
     let resolution = comment.resolution.clone();
@@ -296,10 +297,18 @@ fn CardBody(
             })}
             {resolved.then(|| view! { <span class="badge badge-resolved">{move || session.t(Key::Resolved)}</span> })}
             {move || detached().then(|| view! { <span class="badge badge-detached">{move || session.t(Key::Detached)}</span> })}
+            {(!comment.is_deleted()).then(|| view! { <super::reanchor::Reanchor session comment=comment.clone() detached=detached_again.clone()/> })}
             <CommentLink session id=comment.id.clone()/>
         </header>
         {match comment.replacement.clone() {
-            // Suggesting mode: the old words struck, the new ones inserted.
+            // Suggesting mode: the old words struck, the new ones inserted
+            // (none: the words are to be deleted).
+            Some(new) if new.is_empty() => view! {
+                <p class="suggested-change suggested-deletion" aria-label=move || session.t(Key::SuggestedChange)>
+                    <del class="old-words">{comment.anchor.quote.clone()}</del>
+                    " " <span class="muted">{move || session.t(Key::DeleteTheseWords)}</span>
+                </p>
+            }.into_any(),
             Some(new) => view! {
                 <p class="suggested-change" aria-label=move || session.t(Key::SuggestedChange)>
                     <del class="old-words">{comment.anchor.quote.clone()}</del>

@@ -29,6 +29,10 @@ pub struct Draft {
     /// a plain suggestion).
     #[serde(default)]
     pub replacement: String,
+    /// Suggestions only: suggest deleting the selected words (the
+    /// replacement is then ignored).
+    #[serde(default)]
+    pub delete: bool,
 }
 
 /// The comment's thing among the drafts.
@@ -114,6 +118,7 @@ pub fn start(session: Session, kind: CommentKind) {
                 anchor,
                 text: String::new(),
                 replacement: String::new(),
+                delete: false,
             }));
             focus_composer();
         }
@@ -167,23 +172,30 @@ pub fn Composer(session: Session) -> impl IntoView {
         if text.is_empty() {
             return;
         }
-        // Suggesting mode: a suggestion with replacement words.
-        let command =
-            if draft.kind == CommentKind::Suggestion && !draft.replacement.trim().is_empty() {
-                serde_json::json!({
-                    "type": "suggest_replacement",
-                    "anchor": draft.anchor,
-                    "text": text,
-                    "replacement": draft.replacement,
-                })
-            } else {
-                serde_json::json!({
-                    "type": "post_comment",
-                    "kind": draft.kind,
-                    "anchor": draft.anchor,
-                    "text": text,
-                })
-            };
+        // Suggesting mode: a suggestion with replacement words, or with
+        // none at all to delete the selected words.
+        let replacement = match (draft.kind, draft.delete) {
+            (CommentKind::Suggestion, true) => Some(String::new()),
+            (CommentKind::Suggestion, false) if !draft.replacement.trim().is_empty() => {
+                Some(draft.replacement.clone())
+            }
+            _ => None,
+        };
+        let command = if let Some(replacement) = replacement {
+            serde_json::json!({
+                "type": "suggest_replacement",
+                "anchor": draft.anchor,
+                "text": text,
+                "replacement": replacement,
+            })
+        } else {
+            serde_json::json!({
+                "type": "post_comment",
+                "kind": draft.kind,
+                "anchor": draft.anchor,
+                "text": text,
+            })
+        };
         session.send(command, move |ok| {
             if ok && session.draft.get_untracked().as_ref() == Some(&draft) {
                 session.draft.set(None);
@@ -278,6 +290,7 @@ pub fn Composer(session: Session) -> impl IntoView {
                             <textarea
                                 id="suggestion-replacement"
                                 rows="2"
+                                disabled=move || session.draft.with(|d| d.as_ref().is_some_and(|d| d.delete))
                                 maxlength=casebook_core::limits::MAX_REPLACEMENT_CHARS
                                 placeholder=move || session.t(Key::ReplacementPlaceholder)
                                 prop:value=move || session.draft.with(|d| d.as_ref().map(|d| d.replacement.clone()).unwrap_or_default())
@@ -291,6 +304,22 @@ pub fn Composer(session: Session) -> impl IntoView {
                                 }
                                 on:keydown=on_key
                             ></textarea>
+                            <label class="composer-check">
+                                <input
+                                    type="checkbox"
+                                    id="suggest-deletion"
+                                    prop:checked=move || session.draft.with(|d| d.as_ref().is_some_and(|d| d.delete))
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        session.draft.update(|d| {
+                                            if let Some(d) = d {
+                                                d.delete = on;
+                                            }
+                                        });
+                                    }
+                                />
+                                " " {move || session.t(Key::SuggestDeletion)}
+                            </label>
                         </Show>
                         <div class="composer-actions">
                             <button

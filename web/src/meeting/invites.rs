@@ -1,10 +1,13 @@
 //! The facilitator's invite panel on the meeting page: mint a link for a
 //! role with an expiry (`POST …/invites`), copy it, and see the links still
-//! usable (`GET …/invites`). Inviting other teams is the facilitator's first
+//! usable (`GET …/invites`), and revoke one after a confirmation
+//! (`DELETE …/invites/{id}`: whoever uses it is disconnected at once; the
+//! link this page was opened with is marked and has no revoke button, as
+//! the server refuses it). Inviting other teams is the facilitator's first
 //! job, so the panel is open while the case is a draft and folded after.
 //!
 //! Only shown to those the permission table lets mint invites; the server
-//! refuses everyone else anyway. Revoking stays on the API.
+//! refuses everyone else anyway.
 
 use super::Session;
 use crate::admin::CopyButton;
@@ -57,6 +60,8 @@ pub fn InvitePanel(session: Session) -> impl IntoView {
     let minted = RwSignal::new(None::<Invite>);
     let usable = RwSignal::new(Vec::<Invite>::new());
     let error = RwSignal::new(None::<String>);
+    // The invite whose revocation is being confirmed.
+    let confirming = RwSignal::new(None::<String>);
     let token = move || session.role_token.get_value();
     let refresh = move || {
         spawn_local(async move {
@@ -82,6 +87,26 @@ pub fn InvitePanel(session: Session) -> impl IntoView {
                 Ok(invite) => {
                     error.set(None);
                     minted.set(Some(invite));
+                    refresh();
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    let revoke = move |id: String| {
+        confirming.set(None);
+        let path = format!(
+            "{}/{}",
+            invites_path(&session.pm()),
+            js_sys::encode_uri_component(&id)
+        );
+        spawn_local(async move {
+            match call::<Invite>("DELETE", &path, &token(), None).await {
+                Ok(_) => {
+                    error.set(None);
+                    if minted.with_untracked(|m| m.as_ref().is_some_and(|m| m.id == id)) {
+                        minted.set(None);
+                    }
                     refresh();
                 }
                 Err(e) => error.set(Some(e.to_string())),
@@ -173,11 +198,61 @@ pub fn InvitePanel(session: Session) -> impl IntoView {
                                     {move || session.t(Key::InviteExpires)} " " {local_time(invite.expires_at)}
                                 </span>
                                 {invite.link.clone().map(|link| view! { <CopyButton text=link lang/> })}
+                                {if invite.yours {
+                                    view! { <span class="badge your-link">{move || session.t(Key::YourLink)}</span> }.into_any()
+                                } else {
+                                    view! { <RevokeButton session id=invite.id.clone() confirming revoke/> }.into_any()
+                                }}
                             </li>
                         </For>
                     </ul>
                 </Show>
             </details>
+        </Show>
+    }
+}
+
+/// "Revoke", then the question with "Revoke" and "Cancel" in its place.
+#[component]
+fn RevokeButton(
+    session: Session,
+    id: String,
+    confirming: RwSignal<Option<String>>,
+    revoke: impl Fn(String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let asking = {
+        let id = id.clone();
+        move || confirming.with(|c| c.as_ref() == Some(&id))
+    };
+    let (ask_id, yes_id) = (id.clone(), id);
+    view! {
+        <Show
+            when=asking
+            fallback=move || {
+                let id = ask_id.clone();
+                view! {
+                    <button type="button" class="link-button revoke-invite"
+                        on:click=move |_| confirming.set(Some(id.clone()))>
+                        {move || session.t(Key::RevokeInvite)}
+                    </button>
+                }
+            }
+        >
+            <span class="confirm-delete" role="group">
+                <span>{move || session.t(Key::ConfirmRevokeInvite)}</span> " "
+                {
+                    let id = yes_id.clone();
+                    view! {
+                        <button type="button" class="danger confirm-revoke"
+                            on:click=move |_| revoke(id.clone())>
+                            {move || session.t(Key::RevokeInvite)}
+                        </button>
+                    }
+                }
+                <button type="button" class="secondary" on:click=move |_| confirming.set(None)>
+                    {move || session.t(Key::Cancel)}
+                </button>
+            </span>
         </Show>
     }
 }

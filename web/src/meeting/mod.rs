@@ -23,6 +23,7 @@ mod cards;
 mod commands;
 mod composer;
 mod drafts;
+mod history;
 mod invites;
 mod kudos;
 mod link;
@@ -31,6 +32,7 @@ mod phase_bar;
 mod proposals;
 mod publish;
 mod reader;
+mod reanchor;
 mod revision;
 mod room;
 mod sidebar;
@@ -444,7 +446,11 @@ impl Session {
             let phase = self.phase();
             let editable =
                 allowed(role, phase, Action::EditDocument) && phase != Phase::SilentReading;
-            self.client.with_value(|c| c.editable().set(editable));
+            let images = editable && allowed(role, phase, Action::UploadImage);
+            self.client.with_value(|c| {
+                c.editable().set(editable);
+                c.images_allowed().set(images);
+            });
         });
     }
 

@@ -7,9 +7,10 @@
 
 use super::cards::{kind_class, kind_key};
 use super::drafts::Draft;
+use super::history::AnswerEdits;
 use super::{highlight_selector, scroll_to, Session};
 use crate::i18n::{resolved_progress, Key};
-use casebook_core::comment::Comment;
+use casebook_core::comment::{Comment, CommentKind};
 use casebook_core::permission::Action;
 use leptos::prelude::*;
 
@@ -101,6 +102,8 @@ fn RevisionItem(session: Session, id: String) -> impl IntoView {
         >
             {move || comment.get().map(|c| {
                 let todo = c.is_accepted();
+                let answered = c.kind == CommentKind::Question && c.answer.is_some();
+                let (question, section) = (c.id.clone(), c.anchor.section.clone());
                 let look = look.clone();
                 view! {
                     <button type="button" class="link-button item-title" on:click=move |_| {
@@ -114,6 +117,9 @@ fn RevisionItem(session: Session, id: String) -> impl IntoView {
                         <span class="comment-text">{c.text.clone()}</span>
                     </button>
                     {c.answer.map(|a| view! { <p class="answer"><strong>{move || session.t(Key::AnswerLabel)}</strong> " " {a.text}</p> })}
+                    {answered.then(|| view! {
+                        <AnswerEdits session comment_id=question section/>
+                    })}
                 }
             })}
             <Show when=move || session.can(Action::Resolve)>

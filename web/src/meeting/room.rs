@@ -119,7 +119,7 @@ impl MeetingRoom {
             &url,
             move || with_room(&w1, |r| r.opened()),
             move |e: MessageEvent| with_room(&w2, |r| r.received(e)),
-            move |_: CloseEvent| with_room(&w3, |r| r.closed()),
+            move |e: CloseEvent| with_room(&w3, |r| r.closed(e.code())),
         ) else {
             warn("casebook: could not open the meeting room");
             self.reconnect_later();
@@ -202,10 +202,14 @@ impl MeetingRoom {
         }
     }
 
-    fn closed(&self) {
+    fn closed(&self, code: u16) {
         *self.0.socket.borrow_mut() = None;
         self.0.connected.set(false);
-        self.reconnect_later();
+        // A revoked link is refused on every retry: the document's
+        // connection says so, and nothing reopens.
+        if code != casebook_core::close::INVITE_REVOKED {
+            self.reconnect_later();
+        }
     }
 
     fn reconnect_later(&self) {

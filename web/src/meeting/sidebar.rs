@@ -6,6 +6,7 @@
 use super::action_items::ActionItemsPanel;
 use super::cards::CommentList;
 use super::composer::Composer;
+use super::history::{HistoryPanel, MeetingChanges};
 use super::proposals::ProposalsPanel;
 use super::revision::RevisionPanel;
 use super::spotlight::SpotlightPanel;
@@ -30,12 +31,16 @@ pub fn MeetingSidebar(
             {move || match phase.get() {
                 Phase::QAndA => view! { <SpotlightPanel session/> }.into_any(),
                 Phase::Proposals => view! { <ProposalsPanel session/> }.into_any(),
-                Phase::Revision | Phase::Published => view! { <RevisionPanel session/> }.into_any(),
+                Phase::Revision | Phase::Published => view! {
+                    <RevisionPanel session/>
+                    <MeetingChanges session/>
+                }.into_any(),
                 _ => ().into_any(),
             }}
             <Show when=deciding>
                 <ActionItemsPanel session/>
             </Show>
+            <HistoryPanel session/>
             <Composer session/>
             <CommentList session/>
         </div>

@@ -227,7 +227,8 @@ fn decision_row(case: &CaseExport, c: &Comment) -> String {
     )
 }
 
-/// ` — “old” → “new”`: the words a suggestion in suggesting mode replaces.
+/// ` — “old” → “new”`: the words a suggestion in suggesting mode replaces
+/// (` — delete “old”` when it removes them).
 fn replacement(case: &CaseExport, c: &Comment) -> String {
     let Some(new) = &c.replacement else {
         return String::new();
@@ -237,6 +238,14 @@ fn replacement(case: &CaseExport, c: &Comment) -> String {
     } else {
         ("“", "”")
     };
+    if new.is_empty() {
+        let old = cell(&c.anchor.quote);
+        return if case.japanese {
+            format!(" — {open}{old}{close}を削除")
+        } else {
+            format!(" — delete {open}{old}{close}")
+        };
+    }
     format!(
         " — {open}{}{close} → {open}{}{close}",
         cell(&c.anchor.quote),
@@ -324,6 +333,7 @@ pub(super) fn meeting_record(case: &CaseExport) -> String {
         out.push('\n');
     }
     out.push_str(&action_items(case));
+    out.push_str(&meeting_changes(case));
     let attendees = meeting.attendees();
     if !attendees.is_empty() {
         out.push_str(&format!(
@@ -342,5 +352,68 @@ pub(super) fn meeting_record(case: &CaseExport) -> String {
             }
         }
     }
+    out
+}
+
+/// The longest excerpt of added or removed text a section's line quotes.
+const CHANGE_EXCERPT_CHARS: usize = 160;
+
+/// The text of one kind of change in a section, on one line, shortened.
+fn excerpt(diff: &crate::versions::SectionDiff, kind: crate::versions::PieceKind) -> String {
+    let joined = diff
+        .pieces
+        .iter()
+        .filter(|p| p.kind == kind && !p.text.trim().is_empty())
+        .map(|p| p.text.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join(" … ");
+    if joined.chars().count() > CHANGE_EXCERPT_CHARS {
+        let cut: String = joined.chars().take(CHANGE_EXCERPT_CHARS).collect();
+        format!("{cut}…")
+    } else {
+        joined
+    }
+}
+
+/// "What the meeting changed": per changed section, the characters added
+/// and removed since silent reading started, with excerpts.
+fn meeting_changes(case: &CaseExport) -> String {
+    use crate::versions::{section_title, PieceKind, SectionChange};
+    let changed: Vec<_> = case
+        .changes
+        .iter()
+        .filter(|d| d.change != SectionChange::Same)
+        .collect();
+    if changed.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "### {}\n\n{}\n\n",
+        label(case, "What the meeting changed", "会議で変わったこと"),
+        label(
+            case,
+            "Since silent reading started (characters, white space not counted):",
+            "黙読の開始からの変更（文字数、空白を除く）："
+        )
+    );
+    for diff in changed {
+        let title = section_title(&diff.id, diff.custom_title.as_deref(), case.japanese);
+        let counts = if case.japanese {
+            format!("+{}字 / −{}字", diff.added_chars, diff.removed_chars)
+        } else {
+            format!("+{} / −{}", diff.added_chars, diff.removed_chars)
+        };
+        out.push_str(&format!("- **{title}:** {counts}\n"));
+        for (kind, en, ja) in [
+            (PieceKind::Added, "added", "追加"),
+            (PieceKind::Removed, "removed", "削除"),
+        ] {
+            let text = excerpt(diff, kind);
+            if !text.is_empty() {
+                out.push_str(&format!("  - {}: “{text}”\n", label(case, en, ja)));
+            }
+        }
+    }
+    out.push('\n');
     out
 }

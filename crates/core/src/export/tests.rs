@@ -182,6 +182,7 @@ fn export<'a>(
         draft,
         meeting,
         japanese,
+        changes: &[],
     }
 }
 
@@ -514,4 +515,46 @@ fn the_case_carries_decisions_and_action_items_for_the_all_hands() {
     // Without action items there is no such heading.
     let plain = case_markdown(&export(&s, &published_meeting(), "", false));
     assert!(!plain.contains("Decisions and action items"), "{plain}");
+}
+
+#[test]
+fn the_export_says_what_the_meeting_changed_per_section() {
+    use crate::versions::{diff_versions, VersionSection};
+    let s = sections(&TEXTS);
+    let meeting = published_meeting();
+    let section = |id: &str, markdown: &str| VersionSection {
+        id: id.into(),
+        custom_title: None,
+        markdown: markdown.into(),
+    };
+    let changes = diff_versions(
+        &[
+            section("summary", "決済が失敗した。"),
+            section("impact", "Same."),
+        ],
+        &[
+            section("summary", "決済が40分間失敗した。"),
+            section("impact", "Same."),
+        ],
+    );
+    let ja = case_markdown(&CaseExport {
+        changes: &changes,
+        ..export(&s, &meeting, "", true)
+    });
+    assert!(ja.contains("### 会議で変わったこと"), "{ja}");
+    assert!(
+        ja.contains("- **概要:** +4字 / −0字\n  - 追加: “40分間”\n"),
+        "{ja}"
+    );
+    assert!(
+        !ja.contains("**影響:**"),
+        "unchanged sections are not listed: {ja}"
+    );
+    let en = case_html(&CaseExport {
+        changes: &changes,
+        ..export(&s, &meeting, "", false)
+    });
+    assert!(en.contains("What the meeting changed"), "{en}");
+    let none = case_markdown(&export(&s, &meeting, "", false));
+    assert!(!none.contains("What the meeting changed"), "{none}");
 }

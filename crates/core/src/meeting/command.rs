@@ -70,8 +70,8 @@ pub enum CommandKind {
         text: String,
     },
     /// A suggestion in suggesting mode: `text` says why, `replacement` is
-    /// what the anchored words should become. Accepting it writes the
-    /// replacement into the document.
+    /// what the anchored words should become (empty: delete them). Accepting
+    /// it writes the replacement into the document.
     SuggestReplacement {
         anchor: Anchor,
         text: String,
@@ -183,6 +183,14 @@ pub enum CommandKind {
     Unvote {
         comment_id: String,
     },
+    /// Anchor one's own comment whose words were deleted ("text deleted")
+    /// to `anchor`: the same words, written again in the same section. The
+    /// server checks against the document that the old words are gone and
+    /// that `anchor` holds exactly the comment's quote (409 otherwise).
+    ReanchorComment {
+        comment_id: String,
+        anchor: Anchor,
+    },
 }
 
 impl CommandKind {
@@ -218,7 +226,9 @@ impl CommandKind {
             CommandKind::AnswerSurvey { .. } => Action::AnswerSurvey,
             CommandKind::DismissFinding { .. } => Action::DismissFinding,
             CommandKind::RestoreFinding { .. } => Action::RestoreFinding,
-            CommandKind::EditComment { .. } => Action::EditComment,
+            CommandKind::EditComment { .. } | CommandKind::ReanchorComment { .. } => {
+                Action::EditComment
+            }
             CommandKind::DeleteComment { .. } => Action::DeleteComment,
             CommandKind::Vote { .. } | CommandKind::Unvote { .. } => Action::Vote,
         }

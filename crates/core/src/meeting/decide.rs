@@ -171,9 +171,10 @@ impl Meeting {
                 let text = text("suggestion", body, MAX_TEXT_CHARS)?;
                 check_anchor(anchor)?;
                 // Kept as typed: spaces at its ends are part of the words.
-                if replacement.trim().is_empty() {
+                // Empty suggests deleting the words; only spaces is a slip.
+                if !replacement.is_empty() && replacement.trim().is_empty() {
                     return Err(bad(
-                        "the replacement text is empty; to suggest deleting words, say so in a plain suggestion".into(),
+                        "the replacement text is only spaces; leave it empty to suggest deleting the words".into(),
                     ));
                 }
                 if replacement.chars().count() > MAX_REPLACEMENT_CHARS {
@@ -445,6 +446,9 @@ impl Meeting {
                 comment_id,
                 reply_id,
             } => return self.decide_delete(&person, comment_id, reply_id.as_deref()),
+            CommandKind::ReanchorComment { comment_id, anchor } => {
+                return self.decide_reanchor(&person, comment_id, anchor)
+            }
             CommandKind::Vote { comment_id } => return self.decide_vote(&person, comment_id, true),
             CommandKind::Unvote { comment_id } => {
                 return self.decide_vote(&person, comment_id, false)
@@ -525,7 +529,7 @@ fn ensure_undecided(comment: &Comment) -> Result<(), MeetingError> {
 
 /// A comment's anchor as a client sent it: a section, a quote and two
 /// indexes that decode.
-fn check_anchor(anchor: &crate::anchor::Anchor) -> Result<(), MeetingError> {
+pub(super) fn check_anchor(anchor: &crate::anchor::Anchor) -> Result<(), MeetingError> {
     if anchor.section.is_empty() || anchor.section.chars().count() > MAX_SECTION_CHARS {
         return Err(bad(format!(
             "the anchor's section must be 1 to {MAX_SECTION_CHARS} characters"

@@ -186,6 +186,12 @@ pub enum Change {
         subject: Option<String>,
         by: Person,
     },
+    /// Its author anchored a comment whose words were deleted to the same
+    /// words written again.
+    CommentReanchored {
+        comment_id: String,
+        anchor: crate::anchor::Anchor,
+    },
     /// Its author rewrote a comment's text.
     CommentEdited {
         comment_id: String,

@@ -516,6 +516,7 @@ impl Meeting {
                 comment: comment.clone(),
             }),
             Change::CommentEdited { .. }
+            | Change::CommentReanchored { .. }
             | Change::CommentDeleted { .. }
             | Change::ReplyEdited { .. }
             | Change::ReplyDeleted { .. }

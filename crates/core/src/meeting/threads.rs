@@ -4,8 +4,9 @@
 //! applying the events that follow. Whose words they are is the actor's
 //! participant id, as the server knows it from the token, never a name.
 
-use super::decide::text;
+use super::decide::{check_anchor, text};
 use super::{Change, Meeting, MeetingError};
+use crate::anchor::Anchor;
 use crate::comment::{Comment, CommentKind, Person, Reply};
 use crate::limits::MAX_TEXT_CHARS;
 
@@ -39,6 +40,44 @@ impl Meeting {
                 text,
             }],
         })
+    }
+
+    /// Anchoring one's own comment to the same words written again in the
+    /// same section (its quote unchanged). Whether its old words are really
+    /// gone and the new anchor holds the quote is the document's to say:
+    /// the server checks that (`suggestion::check_reanchor`).
+    pub(super) fn decide_reanchor(
+        &self,
+        person: &Person,
+        comment_id: &str,
+        anchor: &Anchor,
+    ) -> Result<Vec<Change>, MeetingError> {
+        let comment = self.find_any(comment_id)?;
+        let kind = kind_name(comment);
+        owned(person, comment, None, "re-anchor")?;
+        if comment.is_deleted() {
+            return Err(MeetingError::Conflict(format!("this {kind} was deleted")));
+        }
+        check_anchor(anchor)?;
+        if anchor.section != comment.anchor.section {
+            return Err(MeetingError::BadInput(format!(
+                "a {kind} is re-anchored in its own section ({:?})",
+                comment.anchor.section
+            )));
+        }
+        if anchor.quote != comment.anchor.quote {
+            return Err(MeetingError::BadInput(format!(
+                "a {kind} is re-anchored to the same words: {:?}",
+                comment.anchor.quote
+            )));
+        }
+        if *anchor == comment.anchor {
+            return Ok(Vec::new());
+        }
+        Ok(vec![Change::CommentReanchored {
+            comment_id: comment.id.clone(),
+            anchor: anchor.clone(),
+        }])
     }
 
     /// Deleting one's own comment or reply, while it may change. Deleting
@@ -106,6 +145,11 @@ impl Meeting {
                 if let Some(comment) = self.comment_mut(comment_id) {
                     comment.text = text.clone();
                     comment.edited_at_ms = Some(at_ms);
+                }
+            }
+            Change::CommentReanchored { comment_id, anchor } => {
+                if let Some(comment) = self.comment_mut(comment_id) {
+                    comment.anchor = anchor.clone();
                 }
             }
             Change::CommentDeleted { comment_id } => self.delete_comment(comment_id, at_ms),

@@ -171,6 +171,20 @@ fn every_outline_change_touches_only_the_outline() {
     }
 }
 
+/// Outline changes are let through and reported, so the server can put
+/// back a section removed with text in it (`outline::restore_removed`).
+#[test]
+fn outline_changes_are_reported_and_text_changes_are_not() {
+    let server = server();
+    let typed = change(&replica(&server), typing);
+    let moved = change(&replica(&server), |txn| {
+        move_section(txn, "impact", 0).unwrap()
+    });
+    let check = |update: &[u8]| check(&server.transact(), &[update], Role::Author, Phase::Drafting);
+    assert_eq!(check(&typed), Ok(Allowed { arranges: false }));
+    assert_eq!(check(&moved), Ok(Allowed { arranges: true }));
+}
+
 #[test]
 fn a_sync_step_2_that_repeats_the_document_touches_nothing() {
     let server = server();
@@ -184,7 +198,7 @@ fn a_sync_step_2_that_repeats_the_document_touches_nothing() {
             Role::Participant,
             Phase::Published
         ),
-        Ok(())
+        Ok(Allowed { arranges: false })
     );
 }
 

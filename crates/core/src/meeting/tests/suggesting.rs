@@ -55,6 +55,16 @@ fn a_suggestion_can_carry_replacement_words_and_a_plain_one_stays_possible() {
         None
     );
     assert_eq!(run.meeting.counts().suggestions, 2);
+    // Empty replacement words suggest deleting the selected ones.
+    let deletion = run.post(&reader(), replace("The disk filled up", ""));
+    assert_eq!(
+        run.meeting
+            .comment(&deletion)
+            .expect("posted")
+            .replacement
+            .as_deref(),
+        Some("")
+    );
 }
 
 #[test]

@@ -1,0 +1,393 @@
+//! Images pasted into the document: `POST /api/postmortems/{id}/images`
+//! takes PNG, JPEG, GIF and WebP by their bytes and refuses everything else;
+//! `GET …/images/{image}` serves them so that they can only be images; they
+//! are durable before the 201 (kill -9), in backups, and show in the read
+//! page and the exports.
+
+use base64::Engine;
+use casebook_core::api::UploadedImage;
+use casebook_e2e::{casebook_bin, Endpoint, Process, Server, ADMIN_TOKEN};
+use std::process::Command;
+use yrs::{Text, Transact};
+
+fn b64(text: &str) -> Vec<u8> {
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .expect("a fixture in base64")
+}
+
+/// A 1×1 PNG, GIF, WebP and JPEG, as a screenshot tool would write them.
+fn png() -> Vec<u8> {
+    b64("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+}
+fn gif() -> Vec<u8> {
+    b64("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+}
+fn webp() -> Vec<u8> {
+    b64("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
+}
+fn jpeg() -> Vec<u8> {
+    b64("/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=")
+}
+
+/// Uploads `bytes` declared as `declared` with `token`; the status and the
+/// answer's JSON.
+async fn upload(
+    server: &Endpoint,
+    pm: &str,
+    token: &str,
+    declared: &str,
+    bytes: Vec<u8>,
+) -> (u16, serde_json::Value) {
+    let response = server
+        .http
+        .post(server.url(&format!("/api/postmortems/{pm}/images?alt=p99%20latency")))
+        .bearer_auth(token)
+        .header("content-type", declared)
+        .body(bytes)
+        .send()
+        .await
+        .expect("the server answers");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+async fn fetch(server: &Endpoint, url: &str) -> reqwest::Response {
+    server
+        .http
+        .get(server.url(url))
+        .send()
+        .await
+        .expect("the server answers")
+}
+
+#[tokio::test]
+async fn each_accepted_kind_is_stored_and_served_with_its_own_type_and_safe_headers() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("Checkout outage").await.unwrap();
+    for (bytes, declared, served) in [
+        (png(), "image/png", "image/png"),
+        (jpeg(), "image/jpeg", "image/jpeg"),
+        (gif(), "image/gif", "image/gif"),
+        // The declared type is not believed: the bytes say WebP.
+        (webp(), "application/octet-stream", "image/webp"),
+    ] {
+        let (status, answer) =
+            upload(&server, &pm.id, pm.token("author"), declared, bytes.clone()).await;
+        assert_eq!(status, 201, "{declared}: {answer}");
+        let image: UploadedImage = serde_json::from_value(answer).unwrap();
+        assert_eq!(image.content_type, served);
+        assert_eq!(image.bytes, bytes.len() as u64);
+        assert_eq!(image.id.len(), 64);
+        assert_eq!(
+            image.url,
+            format!("/api/postmortems/{}/images/{}", pm.id, image.id)
+        );
+        assert_eq!(image.markdown, format!("![p99 latency]({})", image.url));
+
+        // Served without a token (an <img> sends none), as what it is.
+        let response = fetch(&server, &image.url).await;
+        assert_eq!(response.status(), 200);
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(header("content-type"), served);
+        assert_eq!(header("x-content-type-options"), "nosniff");
+        assert_eq!(
+            header("content-security-policy"),
+            "default-src 'none'; sandbox"
+        );
+        assert!(
+            header("cache-control").contains("immutable"),
+            "{}",
+            header("cache-control")
+        );
+        assert!(header("cache-control").contains("max-age=31536000"));
+        assert_eq!(response.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    }
+    // The same bytes again are the same image.
+    let (status, again) =
+        upload(&server, &pm.id, pm.token("participant"), "image/png", png()).await;
+    assert_eq!(status, 201, "{again}");
+    let (_, first) = upload(&server, &pm.id, pm.token("facilitator"), "image/png", png()).await;
+    assert_eq!(again["id"], first["id"]);
+}
+
+#[tokio::test]
+async fn svg_html_and_files_that_lie_about_their_type_are_refused_and_nothing_is_stored() {
+    // One image per postmortem: whether anything was stored shows in
+    // whether one more image still fits.
+    let server = Server::start_with(&["--max-images-per-doc", "1"])
+        .await
+        .unwrap();
+    let pm = server.create_postmortem("Checkout outage").await.unwrap();
+    let author = pm.token("author");
+    let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"><script>alert(1)</script></svg>";
+    let (status, answer) = upload(&server, &pm.id, author, "image/svg+xml", svg.to_vec()).await;
+    assert_eq!(status, 415, "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("SVG"),
+        "{answer}"
+    );
+    // An SVG declared as a PNG is still an SVG.
+    let (status, _) = upload(&server, &pm.id, author, "image/png", svg.to_vec()).await;
+    assert_eq!(status, 415);
+    let html = b"<!doctype html><script>alert(document.cookie)</script>";
+    let (status, answer) = upload(&server, &pm.id, author, "image/gif", html.to_vec()).await;
+    assert_eq!(status, 415, "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("HTML"),
+        "{answer}"
+    );
+    let (status, answer) = upload(
+        &server,
+        &pm.id,
+        author,
+        "image/jpeg",
+        b"%PDF-1.7 ...".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 415, "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("PNG, JPEG, GIF"),
+        "{answer}"
+    );
+    let (status, _) = upload(&server, &pm.id, author, "image/png", Vec::new()).await;
+    assert_eq!(status, 400);
+    // Nothing of that was stored: the one image the postmortem may hold
+    // still fits, and then no other.
+    assert_eq!(
+        upload(&server, &pm.id, author, "image/png", png()).await.0,
+        201
+    );
+    assert_eq!(
+        upload(&server, &pm.id, author, "image/gif", gif()).await.0,
+        409
+    );
+}
+
+#[tokio::test]
+async fn the_size_and_count_limits_are_the_flags_and_say_so() {
+    let big = png().len() + 10;
+    let max = big.to_string();
+    let server = Server::start_with(&["--max-image-bytes", &max, "--max-images-per-doc", "2"])
+        .await
+        .unwrap();
+    let pm = server.create_postmortem("Checkout outage").await.unwrap();
+    let author = pm.token("author");
+    let mut large = png();
+    large.resize(big + 1, 0);
+    let (status, answer) = upload(&server, &pm.id, author, "image/png", large).await;
+    assert_eq!(status, 413, "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains(&max), "{answer}");
+    assert_eq!(
+        upload(&server, &pm.id, author, "image/png", png()).await.0,
+        201
+    );
+    assert_eq!(
+        upload(&server, &pm.id, author, "image/gif", gif()).await.0,
+        201
+    );
+    let (status, answer) = upload(&server, &pm.id, author, "image/webp", webp()).await;
+    assert_eq!(status, 409, "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("2 images"),
+        "{answer}"
+    );
+    // An image it already holds is no new image.
+    assert_eq!(
+        upload(&server, &pm.id, author, "image/png", png()).await.0,
+        201
+    );
+    // Another postmortem has its own count.
+    let other = server.create_postmortem("Other").await.unwrap();
+    let (status, _) = upload(
+        &server,
+        &other.id,
+        other.token("author"),
+        "image/webp",
+        webp(),
+    )
+    .await;
+    assert_eq!(status, 201);
+}
+
+#[tokio::test]
+async fn only_writers_with_a_valid_token_upload_and_a_viewer_or_a_published_case_refuse() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("Checkout outage").await.unwrap();
+    let (status, _) = upload(&server, &pm.id, "not-a-token", "image/png", png()).await;
+    assert_eq!(status, 401);
+    let other = server.create_postmortem("Other").await.unwrap();
+    let (status, _) = upload(&server, &pm.id, other.token("author"), "image/png", png()).await;
+    assert_eq!(status, 403, "a token of another postmortem");
+    let (status, answer) = upload(&server, &pm.id, pm.token("viewer"), "image/png", png()).await;
+    assert_eq!(status, 403, "{answer}");
+    assert_eq!(
+        upload(&server, &pm.id, pm.token("participant"), "image/png", png())
+            .await
+            .0,
+        201
+    );
+    let facilitator = server.person(&pm.id, pm.token("facilitator"));
+    facilitator.publish_overriding("images test").await;
+    let (status, answer) = upload(&server, &pm.id, pm.token("author"), "image/gif", gif()).await;
+    assert_eq!(status, 403, "a published case is read-only: {answer}");
+    // Images that are not there, or ids that are not ids, are 404.
+    let missing = format!("/api/postmortems/{}/images/{}", pm.id, "0".repeat(64));
+    assert_eq!(fetch(&server, &missing).await.status(), 404);
+    let bad = format!("/api/postmortems/{}/images/..%2F..%2Fsecrets", pm.id);
+    assert_eq!(fetch(&server, &bad).await.status(), 404);
+}
+
+#[tokio::test]
+async fn an_image_shows_in_the_read_page_and_both_exports() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("Checkout outage").await.unwrap();
+    let (_, answer) = upload(&server, &pm.id, pm.token("author"), "image/png", png()).await;
+    let image: UploadedImage = serde_json::from_value(answer).unwrap();
+    let writer = casebook_e2e::Client::connect(&server.ws_url(&pm.id, pm.token("author")))
+        .await
+        .unwrap();
+    let summary = writer
+        .doc
+        .get_or_insert_text(casebook_core::document::section_text_name("summary").as_str());
+    let text = format!(
+        "Latency:\n\n{}\n\n![tracker](https://tracker.example/p.gif)\n",
+        image.markdown
+    );
+    summary.insert(&mut writer.doc.transact_mut(), 0, &text);
+    writer.wait_synced().await.unwrap();
+    let viewer = pm.token("viewer").to_owned();
+    let text = |path: String| {
+        let (server, viewer) = (&server, viewer.clone());
+        async move {
+            let response = server
+                .http
+                .get(server.url(&path))
+                .bearer_auth(viewer)
+                .send()
+                .await
+                .unwrap();
+            let csp = response
+                .headers()
+                .get("content-security-policy")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (response.text().await.unwrap(), csp)
+        }
+    };
+    // The edit reaches the server's document a moment after it is sent.
+    let mut markdown = String::new();
+    for _ in 0..200 {
+        (markdown, _) = text(format!("/api/postmortems/{}/export.md", pm.id)).await;
+        if markdown.contains("Latency:") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // The Markdown file is read elsewhere: the image's address is absolute.
+    assert!(
+        markdown.contains(&format!("![p99 latency]({}{})", server.url(""), image.url)),
+        "{markdown}"
+    );
+    let (html, csp) = text(format!("/api/postmortems/{}/export.html", pm.id)).await;
+    // The HTML export is one file that works offline: the image is inside it.
+    let inline = format!(
+        "src=\"data:image/png;base64,{}\"",
+        base64::engine::general_purpose::STANDARD.encode(png())
+    );
+    assert!(html.contains(&inline), "{html}");
+    assert!(
+        !html.contains("tracker.example/p.gif\" alt"),
+        "no remote image loads: {html}"
+    );
+    assert!(
+        html.contains("<a href=\"https://tracker.example/p.gif\">tracker</a>"),
+        "{html}"
+    );
+    let csp = csp.unwrap();
+    assert!(csp.contains("img-src 'self' data:"), "{csp}");
+    assert!(!csp.contains("https:"), "{csp}");
+
+    let facilitator = server.person(&pm.id, pm.token("facilitator"));
+    facilitator.publish_overriding("images test").await;
+    let (page, _) = text(format!("/read/{}", pm.id)).await;
+    assert!(
+        page.contains(&format!("<img src=\"{}\" alt=\"p99 latency\"", image.url)),
+        "{page}"
+    );
+}
+
+fn casebook(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    Command::new(casebook_bin())
+        .args(args)
+        .env("CASEBOOK_ADMIN_TOKEN", ADMIN_TOKEN)
+        .output()
+        .expect("casebook runs")
+}
+
+#[tokio::test]
+async fn an_image_survives_kill_9_and_is_in_a_backup() {
+    let mut server = Process::start().await.unwrap();
+    let pm = server.create_postmortem("Checkout outage").await.unwrap();
+    let (status, answer) = upload(&server, &pm.id, pm.token("author"), "image/gif", gif()).await;
+    assert_eq!(status, 201, "{answer}");
+    let url = answer["url"].as_str().unwrap().to_owned();
+    // The 201 came after the flush: no shutdown code needs to run.
+    server.kill9();
+    server.start_again().await.unwrap();
+    let response = fetch(&server, &url).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.bytes().await.unwrap().as_ref(), gif().as_slice());
+
+    let temp = tempfile::tempdir().unwrap();
+    let backup = temp.path().join("backup");
+    let output = tokio::task::spawn_blocking({
+        let (dir, base) = (backup.clone(), server.url(""));
+        move || {
+            casebook(&[
+                "backup".as_ref(),
+                dir.as_os_str(),
+                "--server".as_ref(),
+                base.as_ref(),
+            ])
+        }
+    })
+    .await
+    .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let restored_dir = temp.path().join("restored");
+    let output = casebook(&[
+        "restore".as_ref(),
+        backup.as_os_str(),
+        restored_dir.as_os_str(),
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    server.stop();
+    let restored = Process::start_in(&restored_dir, &[]).await.unwrap();
+    let response = fetch(&restored, &url).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.bytes().await.unwrap().as_ref(), gif().as_slice());
+}
+
+#[tokio::test]
+async fn an_image_larger_than_a_json_body_is_taken_up_to_the_default_limit() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("Checkout outage").await.unwrap();
+    // A full-screen screenshot: far past the 1 MiB a JSON body may have.
+    let mut screenshot = png();
+    screenshot.resize(3 << 20, 7);
+    let (status, answer) =
+        upload(&server, &pm.id, pm.token("author"), "image/png", screenshot).await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer["bytes"], 3 << 20);
+    let mut huge = png();
+    huge.resize((5 << 20) + 1, 7);
+    let (status, _) = upload(&server, &pm.id, pm.token("author"), "image/png", huge).await;
+    assert_eq!(status, 413);
+}
