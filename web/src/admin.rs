@@ -13,9 +13,26 @@ use wasm_bindgen_futures::JsFuture;
 
 #[component]
 pub fn AdminHome(token: Option<String>, lang: RwSignal<Lang>) -> impl IntoView {
-    let Some(token) = token.filter(|t| !t.is_empty()) else {
-        return view! { <Notice lang key=Key::NeedAdminLink/> }.into_any();
-    };
+    if let Some(token) = token.filter(|t| !t.is_empty()) {
+        return view! { <AdminPages token lang/> }.into_any();
+    }
+    // Signed in through the identity provider, in its admin group: the
+    // session is the admin's credential (the requests carry no token).
+    let admin = RwSignal::new(None::<bool>);
+    spawn_local(
+        async move { admin.set(Some(crate::signin::who().await.is_some_and(|me| me.admin))) },
+    );
+    (move || match admin.get() {
+        None => view! { <p class="muted">{move || t(lang.get(), Key::Loading)}</p> }.into_any(),
+        Some(true) => view! { <AdminPages token=String::new() lang/> }.into_any(),
+        Some(false) => view! { <Notice lang key=Key::NeedAdminLink/> }.into_any(),
+    })
+    .into_any()
+}
+
+/// The admin's page, with the admin token (empty for a signed-in admin).
+#[component]
+fn AdminPages(token: String, lang: RwSignal<Lang>) -> impl IntoView {
     let list: RwSignal<Option<Result<Vec<PostmortemSummary>, ApiError>>> = RwSignal::new(None);
     let reload = {
         let token = token.clone();

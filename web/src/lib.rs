@@ -41,6 +41,7 @@ mod persist;
 mod presence;
 mod reading;
 mod sections;
+mod signin;
 mod socket;
 mod storage;
 mod sync;

@@ -19,13 +19,43 @@ use wasm_bindgen::JsCast;
 
 #[component]
 pub fn PostmortemPage(id: String, token: Option<String>, lang: RwSignal<Lang>) -> impl IntoView {
-    let Some(token) = token.filter(|t| !t.is_empty()) else {
-        return view! { <Notice lang key=Key::NeedRoleLink/> }.into_any();
-    };
+    if let Some(token) = token.filter(|t| !t.is_empty()) {
+        return view! { <Opened id token lang/> }.into_any();
+    }
+    // Signed in through the identity provider, in its admin group: the
+    // session opens it as the admin token would (the admin's list links here
+    // without a token).
+    let admin = RwSignal::new(None::<bool>);
+    spawn_local(
+        async move { admin.set(Some(crate::signin::who().await.is_some_and(|me| me.admin))) },
+    );
+    (move || match admin.get() {
+        None => view! { <p class="muted">{move || t(lang.get(), Key::Loading)}</p> }.into_any(),
+        Some(true) => view! { <Opened id=id.clone() token=String::new() lang/> }.into_any(),
+        Some(false) => view! { <Notice lang key=Key::NeedRoleLink/> }.into_any(),
+    })
+    .into_any()
+}
+
+/// The page opened with a token (empty for a signed-in admin).
+#[component]
+fn Opened(id: String, token: String, lang: RwSignal<Lang>) -> impl IntoView {
     let details: RwSignal<Option<Result<PostmortemDetails, ApiError>>> = RwSignal::new(None);
     {
         let token = token.clone();
-        spawn_local(async move { details.set(Some(api::postmortem(&id, &token).await)) });
+        spawn_local(async move {
+            // Signed in: the provider's name is the one shown.
+            if let Some(me) = crate::signin::who().await {
+                save_name(&me.name);
+            }
+            let answer = api::postmortem(&id, &token).await;
+            if let Err(e) = &answer {
+                if crate::signin::again_if_ended(e) {
+                    return;
+                }
+            }
+            details.set(Some(answer))
+        });
     }
     (move || match details.get() {
         None => view! { <p class="muted">{move || t(lang.get(), Key::Loading)}</p> }.into_any(),
@@ -167,9 +197,12 @@ fn Live(
                     </button>
                 </span>
             })}
-            <button type="button" class="link-button" on:click=move |_| editing_name.set(true)>
-                {move || t(lang.get(), Key::ChangeName)}
-            </button>
+            {(!crate::signin::signed_in()).then(|| view! {
+                <button type="button" class="link-button" on:click=move |_| editing_name.set(true)>
+                    {move || t(lang.get(), Key::ChangeName)}
+                </button>
+            })}
+            {crate::signin::signed_in().then(|| view! { <SignOut lang/> })}
         </div>
         <div id="meeting-bar">
             <MeetingBar pm_id=pm_id.clone() token=token.clone() client=client.clone() lang/>
@@ -248,4 +281,29 @@ fn follow_reading(client: &Client) {
         client.reading(reading);
     });
     std::mem::forget(handle);
+}
+
+/// `#sign-out`, with sign-in on: ends the session here and says so.
+#[component]
+fn SignOut(lang: RwSignal<Lang>) -> impl IntoView {
+    let done = RwSignal::new(false);
+    let click = move |_| {
+        spawn_local(async move {
+            if crate::signin::sign_out().await {
+                done.set(true);
+            }
+        })
+    };
+    view! {
+        <Show
+            when=move || done.get()
+            fallback=move || view! {
+                <button id="sign-out" type="button" class="link-button" on:click=click>
+                    {move || t(lang.get(), Key::SignOut)}
+                </button>
+            }
+        >
+            <span id="signed-out" class="muted" role="status">{move || t(lang.get(), Key::SignedOut)}</span>
+        </Show>
+    }
 }

@@ -360,3 +360,16 @@ mod tests {
         assert_eq!((joined.role, joined.expires_at), (Role::Participant, 0));
     }
 }
+
+/// `GET /auth/me`: who is signed in through the identity provider
+/// (OpenID Connect), when sign-in is on. Never the provider's subject.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignedIn {
+    /// The name the identity provider gives; shown to the others.
+    pub name: String,
+    /// Whether the provider puts this person in the admin group.
+    pub admin: bool,
+    /// Unix seconds; the session ends then and the person signs in again.
+    pub expires_at: u64,
+}

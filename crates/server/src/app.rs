@@ -51,6 +51,8 @@ pub struct Settings {
     pub header_read_timeout: Duration,
     /// Where to serve `GET /metrics` (Prometheus); `None`: nowhere.
     pub metrics_bind: Option<SocketAddr>,
+    /// Sign-in through an OpenID Connect provider; `None`: links alone.
+    pub oidc: Option<crate::oidc::OidcSettings>,
     /// Image uploads: largest image, most images per postmortem.
     pub images: crate::images::ImageSettings,
     /// Cluster mode (`--nats-url`): the store is NATS JetStream, shared by
@@ -73,6 +75,8 @@ pub enum OpenError {
     UnsafeFsync(String),
     #[error("opening the library index: {0}")]
     Library(#[from] LibraryError),
+    #[error("setting up sign-in (--oidc-issuer): {0}")]
+    Oidc(#[from] crate::oidc::OidcError),
     #[error("cannot listen for metrics on {addr} (--metrics-bind): {source}")]
     MetricsBind {
         addr: SocketAddr,
@@ -131,6 +135,12 @@ impl App {
             ),
             None => None,
         };
+        let oidc = match settings.oidc {
+            Some(oidc) => Some(Arc::new(
+                crate::oidc::Oidc::discover(oidc, &settings.public_url).await?,
+            )),
+            None => None,
+        };
         let metrics = Arc::new(Metrics::new());
         let commit = GroupCommit::start(Arc::clone(&store), Arc::clone(&metrics));
         let expire_every = (settings.rooms.awareness_timeout / 6)
@@ -173,6 +183,7 @@ impl App {
             rooms,
             config,
             metrics,
+            oidc,
         };
         // Cluster mode: a meeting another node moved on catches up here at once.
         let meetings_moved = state.store.watch_meetings({

@@ -30,6 +30,10 @@ pub struct Claims {
     /// Set on personal tokens (`POST /api/postmortems/{id}/join`): who.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<Person>,
+    /// Set on personal tokens of someone signed in through the identity
+    /// provider: their stable subject there. Never shown to anyone else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
 }
 
 /// One person in one postmortem, as a personal token names them.
@@ -144,6 +148,38 @@ impl Auth {
         Ok(claims)
     }
 
+    /// Signs `value` for one `purpose` (a sign-in cookie): the purpose is
+    /// signed with it, so a value signed for one purpose (or an invite
+    /// token) is never accepted for another.
+    pub fn seal(&self, purpose: &str, value: &impl Serialize) -> String {
+        let payload = serde_json::to_vec(value).expect("sealed values always serialise");
+        let mut mac = self.mac();
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(&payload);
+        let signature = mac.finalize().into_bytes();
+        format!("{}.{}", B64.encode(&payload), B64.encode(signature))
+    }
+
+    /// Reads a value [`Auth::seal`]ed for `purpose`; its expiry is the
+    /// caller's to check.
+    pub fn unseal<T: serde::de::DeserializeOwned>(
+        &self,
+        purpose: &str,
+        sealed: &str,
+    ) -> Result<T, TokenError> {
+        let (payload, signature) = sealed.split_once('.').ok_or(TokenError::Malformed)?;
+        let payload = B64.decode(payload).map_err(|_| TokenError::Malformed)?;
+        let signature = B64.decode(signature).map_err(|_| TokenError::Malformed)?;
+        let mut mac = self.mac();
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(&payload);
+        mac.verify_slice(&signature)
+            .map_err(|_| TokenError::BadSignature)?;
+        serde_json::from_slice(&payload).map_err(|_| TokenError::Malformed)
+    }
+
     pub fn is_admin(&self, token: &str) -> bool {
         bool::from(token.as_bytes().ct_eq(self.admin_token.as_bytes()))
     }
@@ -205,6 +241,7 @@ mod tests {
             exp: now_secs() + 60,
             jti: "inv1".into(),
             person: None,
+            sub: None,
         })
     }
 
@@ -243,6 +280,7 @@ mod tests {
             exp: now_secs() - 1,
             jti: "inv1".into(),
             person: None,
+            sub: None,
         });
         assert_eq!(auth.verify(&expired), Err(TokenError::Expired));
         let other_key = Auth::new(b"other".to_vec(), "x".into(), Duration::from_secs(60));
@@ -252,6 +290,29 @@ mod tests {
         );
         assert_eq!(auth.verify("nonsense"), Err(TokenError::Malformed));
         assert_eq!(auth.require_member(None, "pm1").unwrap_err().status, 401);
+    }
+
+    #[test]
+    fn a_sealed_value_opens_only_for_its_purpose_and_key() {
+        let auth = auth();
+        let sealed = auth.seal("casebook_session", &("bob", 42));
+        assert_eq!(
+            auth.unseal::<(String, u64)>("casebook_session", &sealed),
+            Ok(("bob".to_owned(), 42))
+        );
+        assert_eq!(
+            auth.unseal::<(String, u64)>("casebook_signin", &sealed),
+            Err(TokenError::BadSignature)
+        );
+        let other_key = Auth::new(b"other".to_vec(), "x".into(), Duration::from_secs(60));
+        assert_eq!(
+            other_key.unseal::<(String, u64)>("casebook_session", &sealed),
+            Err(TokenError::BadSignature)
+        );
+        // An invite token is no sealed value, nor the other way round.
+        let invite = mint(&auth, "pm1", Role::Facilitator);
+        assert!(auth.unseal::<Claims>("casebook_session", &invite).is_err());
+        assert!(auth.verify(&auth.seal("casebook_session", &"x")).is_err());
     }
 
     #[test]

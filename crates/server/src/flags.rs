@@ -101,6 +101,24 @@ pub struct ServeArgs {
     /// Cluster mode: this node's name in logs and in the NATS connection [default: the bind address].
     #[arg(long, env = "CASEBOOK_NODE_NAME")]
     node_name: Option<String>,
+    /// OpenID Connect issuer URL: people sign in there when they open a link (with --oidc-client-id). Off when not set.
+    #[arg(long, env = "CASEBOOK_OIDC_ISSUER", requires = "oidc_client_id")]
+    oidc_issuer: Option<String>,
+    /// This server's client id at the OpenID Connect issuer (its secret comes from CASEBOOK_OIDC_CLIENT_SECRET).
+    #[arg(long, env = "CASEBOOK_OIDC_CLIENT_ID", requires = "oidc_issuer")]
+    oidc_client_id: Option<String>,
+    /// The client secret; only from the environment, so it is not in the process list.
+    #[arg(skip = std::env::var("CASEBOOK_OIDC_CLIENT_SECRET").ok().filter(|s| !s.is_empty()))]
+    oidc_client_secret: Option<String>,
+    /// A value of the ID token's `groups` claim that makes a signed-in person an admin.
+    #[arg(long, env = "CASEBOOK_OIDC_ADMIN_GROUP", requires = "oidc_issuer")]
+    oidc_admin_group: Option<String>,
+    /// Links alone admit no one: every member must sign in.
+    #[arg(long, env = "CASEBOOK_OIDC_REQUIRED", requires = "oidc_issuer")]
+    oidc_required: bool,
+    /// Longest sign-in session in seconds, whatever the ID token's expiry.
+    #[arg(long, env = "CASEBOOK_OIDC_SESSION_LIMIT", default_value_t = 12 * 3600)]
+    oidc_session_limit: u64,
 }
 
 /// How log lines are written (`casebook --log-format`).
@@ -185,6 +203,17 @@ impl ServeArgs {
                 max_per_doc: self.max_images_per_doc,
             },
             cluster,
+            oidc: match (self.oidc_issuer, self.oidc_client_id) {
+                (Some(issuer), Some(client_id)) => Some(crate::oidc::OidcSettings {
+                    issuer,
+                    client_id,
+                    client_secret: self.oidc_client_secret,
+                    admin_group: self.oidc_admin_group,
+                    required: self.oidc_required,
+                    session_limit: Duration::from_secs(self.oidc_session_limit.max(60)),
+                }),
+                _ => None,
+            },
         }
     }
 }

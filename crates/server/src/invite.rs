@@ -59,6 +59,34 @@ pub async fn authorize(app: &AppState, token: Option<&str>, pm: &str) -> Result<
     }
 }
 
+/// [`authorize`] for a request, with sign-in: a signed-in admin (by the
+/// provider's group claim) needs no token; with `--oidc-required`, a link's
+/// token admits only someone signed in (a personal token made while signed
+/// in carries the subject and ends with the session).
+async fn authorize_request(app: &AppState, parts: &Parts, pm: &str) -> Result<Access, ApiError> {
+    let token = request_token(parts).filter(|t| !t.is_empty());
+    let Some(oidc) = app.oidc.as_deref() else {
+        return authorize(app, token.as_deref(), pm).await;
+    };
+    let session = crate::oidc::session(app, &parts.headers);
+    if token.is_none() && session.as_ref().is_some_and(|s| s.admin) {
+        return Ok(Access::Admin);
+    }
+    let access = authorize(app, token.as_deref(), pm).await?;
+    if oidc.required() && matches!(access, Access::Member { .. }) && session.is_none() {
+        let signed = token
+            .as_deref()
+            .and_then(|t| app.auth.verify(t).ok())
+            .is_some_and(|claims| claims.sub.is_some());
+        if !signed {
+            return Err(ApiError::unauthorized(
+                "this server needs sign-in: open the link in a browser and sign in",
+            ));
+        }
+    }
+    Ok(access)
+}
+
 /// A request admitted to one postmortem: the token of the request (its
 /// `Authorization: Bearer`, else its `?token=`) checked by [`authorize`] for
 /// the route's `{id}`, and the postmortem loaded (404 when there is none).
@@ -92,7 +120,7 @@ impl FromRequestParts<AppState> for Admitted {
         let pm = params
             .get("id")
             .ok_or_else(|| ApiError::internal("a postmortem route without {id}"))?;
-        let access = authorize(app, request_token(parts).as_deref(), pm).await?;
+        let access = authorize_request(app, parts, pm).await?;
         let store = Arc::clone(&app.store);
         let id = pm.to_owned();
         let record = blocking(move || store.postmortem(&id))
@@ -102,13 +130,18 @@ impl FromRequestParts<AppState> for Admitted {
     }
 }
 
-/// A request that carries the admin token.
+/// A request that carries the admin token (or, without a token, comes from
+/// someone signed in whom the provider puts in the admin group).
 pub struct Admin;
 
 impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let token = request_token(parts).filter(|t| !t.is_empty());
+        if token.is_none() && crate::oidc::session(app, &parts.headers).is_some_and(|s| s.admin) {
+            return Ok(Admin);
+        }
         app.auth.require_admin(request_token(parts).as_deref())?;
         Ok(Admin)
     }
@@ -127,13 +160,18 @@ impl FromRequestParts<AppState> for AnyMember {
         if token.is_some_and(|t| app.auth.is_admin(t)) {
             return Ok(AnyMember);
         }
+        if token.is_none_or(str::is_empty)
+            && crate::oidc::session(app, &parts.headers).is_some_and(|s| s.admin)
+        {
+            return Ok(AnyMember);
+        }
         let pm = match token.map(|t| app.auth.verify(t)) {
             Some(Ok(claims)) => claims.pm,
             Some(Err(e)) => return Err(ApiError::unauthorized(e.to_string())),
             // authorize says what is missing.
             None => String::new(),
         };
-        authorize(app, token, &pm).await.map(|_| AnyMember)
+        authorize_request(app, parts, &pm).await.map(|_| AnyMember)
     }
 }
 
@@ -199,6 +237,7 @@ fn token_of(app: &AppState, invite: &InviteRecord) -> String {
         exp: invite.expires_at,
         jti: invite.id.clone(),
         person: None,
+        sub: None,
     })
 }
 
@@ -370,6 +409,7 @@ pub struct JoinRequest {
 pub async fn join(
     State(app): State<AppState>,
     admitted: Admitted,
+    crate::oidc::MaybeSignedIn(signed_in): crate::oidc::MaybeSignedIn,
     body: RawBody,
 ) -> Result<Json<Joined>, ApiError> {
     let pm = admitted.record.id;
@@ -398,21 +438,44 @@ pub async fn join(
     let record = blocking(move || store.invite(&key_pm, &key_id))
         .await?
         .ok_or_else(|| ApiError::unauthorized("this invite link is unknown"))?;
-    let person = Person {
-        id: person.map_or_else(|| person_id(&invite, &name), |p| p.id),
-        name,
+    // Signed in: the provider says who this is (they cannot choose another
+    // name), and the person is keyed on the provider's subject, so they are
+    // one person in every browser; the token ends with the session.
+    let (person, sub, expires_at) = match (app.oidc.as_deref(), signed_in) {
+        (Some(oidc), Some(session)) => (
+            Person {
+                id: oidc.person_id(&pm, &session.sub),
+                name: session.name,
+            },
+            Some(session.sub),
+            record.expires_at.min(session.exp),
+        ),
+        (Some(oidc), None) if oidc.required() => {
+            return Err(ApiError::unauthorized(
+                "this server needs sign-in: open the link in a browser and sign in",
+            ))
+        }
+        _ => (
+            Person {
+                id: person.map_or_else(|| person_id(&invite, &name), |p| p.id),
+                name,
+            },
+            None,
+            record.expires_at,
+        ),
     };
     let token = app.auth.mint_claims(&Claims {
         pm,
         role,
-        exp: record.expires_at,
+        exp: expires_at,
         jti: invite,
         person: Some(person.clone()),
+        sub,
     });
     Ok(Json(Joined {
         token,
         role,
         person,
-        expires_at: record.expires_at,
+        expires_at,
     }))
 }

@@ -11,6 +11,8 @@
 //!   `/api/openapi.json`); [`auth`]: token signing and what role
 //!   the admin acts with; [`invite`]: invite links and the extractors
 //!   (`Admitted`, `Admin`, `AnyMember`) that admit every request and socket.
+//! - [`oidc`]: sign-in through the company's identity provider (OpenID
+//!   Connect), an option beside role links.
 //! - [`meeting`]: meeting commands through the core engine, stored as events.
 //! - [`insights`]: facilitator insights as JSON.
 //! - [`library`]: the tantivy index of published cases and `/api/library`.
@@ -51,6 +53,7 @@ pub mod meeting_room;
 pub mod memory;
 pub mod metrics;
 pub mod nats;
+pub mod oidc;
 pub mod openapi;
 pub mod room;
 pub mod store;
@@ -97,6 +100,8 @@ pub struct AppState {
     pub library: Arc<library::Library>,
     pub config: Arc<ServerConfig>,
     pub metrics: Arc<metrics::Metrics>,
+    /// Sign-in through the identity provider, when the operator turned it on.
+    pub oidc: Option<Arc<oidc::Oidc>>,
 }
 
 /// Runs a blocking store call off the async runtime.
@@ -152,6 +157,10 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(web::library_page))
         .routes(routes!(web::insights_page))
         .routes(routes!(web::document))
+        .routes(routes!(oidc::login))
+        .routes(routes!(oidc::callback))
+        .routes(routes!(oidc::logout))
+        .routes(routes!(oidc::me))
         .split_for_parts();
     (router, openapi::finish(api))
 }

@@ -52,6 +52,7 @@ pub const TOKEN_QUERY: &str = "token_query";
         (name = "sync", description = "The live document and meeting room (WebSocket upgrades)"),
         (name = "pages", description = "The browser app's pages and the published read page"),
         (name = "operations", description = "Health, backups and this document"),
+        (name = "sign-in", description = "Signing in through the identity provider (OpenID Connect), when the server has it on"),
     )
 )]
 struct ApiDoc;

@@ -71,10 +71,12 @@ const MAX_IN_FLIGHT: usize = 256;
 pub async fn sync_handler(
     State(app): State<AppState>,
     admitted: Admitted,
+    crate::oidc::MaybeSignedIn(signed_in): crate::oidc::MaybeSignedIn,
     upgrade: Result<Upgrade, NotAnUpgrade>,
 ) -> Result<Response, ApiError> {
     let (mut peer, record) = peer(admitted);
     peer.phase = Some(app.meetings.phase_watch(&record).await?);
+    peer.signed_name = signed_in.map(|session| session.name);
     connect(&app, &record.id, peer, upgrade).await
 }
 
@@ -123,6 +125,7 @@ fn peer(Admitted { access, record }: Admitted) -> (Peer, PostmortemRecord) {
         access,
         in_room: None,
         phase: None,
+        signed_name: None,
     };
     (peer, record)
 }
@@ -176,6 +179,9 @@ struct Peer {
     in_room: Option<meeting::InRoom>,
     /// On a document socket: the meeting's phase, read on every write.
     phase: Option<watch::Receiver<Phase>>,
+    /// Signed in through the identity provider: the only name its presence
+    /// may show.
+    signed_name: Option<String>,
 }
 
 async fn run(
@@ -308,7 +314,7 @@ async fn serve(
                 }
                 match message {
                     WsMessage::Binary(frame) => {
-                        let writer = Writer { role, phase: peer.phase.as_ref().map(|p| *p.borrow()) };
+                        let writer = Writer { role, phase: peer.phase.as_ref().map(|p| *p.borrow()), name: peer.signed_name.as_deref() };
                         if let Err(close) = handle_frame(&frame, rooms, room, conn, writer, &permits, limits).await {
                             return Some(close);
                         }
@@ -377,15 +383,16 @@ fn too_large(error: &WsError) -> Option<CloseReason> {
         .then(|| CloseReason::new(close::MESSAGE_TOO_BIG, format!("message too large: {text}")))
 }
 
-/// Who sends a frame: the socket's role and, on a document socket, the
-/// meeting's phase when the frame arrived.
+/// Who sends a frame: the socket's role, on a document socket the
+/// meeting's phase when the frame arrived, and the signed-in name.
 #[derive(Debug, Clone, Copy)]
-struct Writer {
+struct Writer<'a> {
     role: Role,
     phase: Option<Phase>,
+    name: Option<&'a str>,
 }
 
-impl Writer {
+impl Writer<'_> {
     /// Whether this socket may write any part of `room` now.
     fn may_write(self, room: &Room) -> bool {
         !room.read_only
@@ -411,6 +418,23 @@ impl Writer {
     }
 }
 
+/// A signed-in person's presence shows the provider's name, whatever the
+/// client put in `user.name` (states that are not `{"user": {…}}`, such as
+/// a removal's `null`, pass as they are).
+fn presence_named(mut update: AwarenessUpdate, name: &str) -> AwarenessUpdate {
+    for entry in update.clients.values_mut() {
+        let Ok(mut state) = serde_json::from_str::<serde_json::Value>(&entry.json) else {
+            continue;
+        };
+        let Some(user) = state.get_mut("user").and_then(|u| u.as_object_mut()) else {
+            continue;
+        };
+        user.insert("name".into(), name.into());
+        entry.json = state.to_string().into();
+    }
+    update
+}
+
 /// The close of a socket whose updates were refused by their scope.
 fn refused(refusal: Refusal) -> CloseReason {
     let code = match refusal {
@@ -433,7 +457,7 @@ async fn handle_frame(
     rooms: &Arc<Rooms>,
     room: &Arc<Room>,
     conn: ConnId,
-    writer: Writer,
+    writer: Writer<'_>,
     permits: &Arc<Semaphore>,
     limits: &Limits,
 ) -> Result<(), CloseReason> {
@@ -478,7 +502,10 @@ async fn handle_frame(
                         ),
                     ));
                 }
-                steps.push(Step::Awareness(update));
+                steps.push(Step::Awareness(match writer.name {
+                    Some(name) => presence_named(update, name),
+                    None => update,
+                }));
             }
             Message::AwarenessQuery => steps.push(Step::AwarenessQuery),
             Message::Auth(_) | Message::Custom(..) => {}

@@ -81,10 +81,21 @@ pub async fn insights_page(State(app): State<AppState>) -> Response {
     params(crate::openapi::PostmortemId),
     responses(
         (status = 200, description = "The postmortem page; its token comes as `?token=`, as in an invite link", content_type = "text/html", body = String),
+        (status = 302, description = "Sign-in is on and this browser is not signed in: to `/auth/login`, returning here"),
         (status = 503, description = "The web bundle is not built", content_type = "text/plain", body = String),
     )
 )]
-pub async fn document(State(app): State<AppState>) -> Response {
+pub async fn document(
+    State(app): State<AppState>,
+    headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    // With sign-in on, the link is opened signed in: to the provider and
+    // back to this same address (its role token kept).
+    let back = uri.path_and_query().map_or("/", |p| p.as_str());
+    if let Some(sign_in) = crate::oidc::needs_sign_in(&app, &headers, back) {
+        return sign_in;
+    }
     page(&app, "document.html").await
 }
 

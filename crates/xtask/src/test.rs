@@ -83,6 +83,15 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let bin = root.join("target/debug/casebook");
     // The cluster tests start real NATS servers: this one, pinned.
     let nats = crate::nats::install(root)?;
+    // Before the Rust tests too: tests/tests/oidc.rs runs the OpenID
+    // Provider from tests/js (oidc-provider.mjs).
+    let js = root.join("tests/js");
+    step(
+        &js,
+        "npm ci (tests/js)",
+        "npm",
+        &["ci", "--no-audit", "--no-fund"],
+    )?;
     let mut rust_tests = Command::new("cargo");
     rust_tests
         .current_dir(root)
@@ -107,14 +116,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         long,
     )?;
 
-    let js = root.join("tests/js");
     ensure_chromium()?;
-    step(
-        &js,
-        "npm ci (tests/js)",
-        "npm",
-        &["ci", "--no-audit", "--no-fund"],
-    )?;
     let mut js_tests = Command::new("npm");
     js_tests
         .current_dir(&js)

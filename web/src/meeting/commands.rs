@@ -87,7 +87,9 @@ pub async fn personal_token(pm: &str, role_token: &str, name: &str) -> Result<Jo
     let key = storage_key(pm, role_token);
     let saved = storage::load(&key).and_then(|text| serde_json::from_str::<Joined>(&text).ok());
     if let Some(saved) = &saved {
-        if saved.person.name == name {
+        // A token that ended (with a sign-in session) is joined afresh.
+        let now_secs = (js_sys::Date::now() / 1000.0) as u64;
+        if saved.person.name == name && (saved.expires_at == 0 || saved.expires_at > now_secs) {
             return Ok(saved.clone());
         }
     }

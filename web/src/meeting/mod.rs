@@ -379,6 +379,7 @@ impl Session {
             }
             Err(e) => {
                 web_sys::console::warn_1(&format!("casebook: join failed: {e}").into());
+                crate::signin::again_if_ended(&e);
                 role_token
             }
         }
@@ -400,6 +401,7 @@ impl Session {
                     done(false);
                 }
                 Err(e) => {
+                    crate::signin::again_if_ended(&e);
                     let text = match e {
                         ApiError::Status(_, message) => message,
                         other => other.to_string(),

@@ -36,6 +36,7 @@ impl Harness {
         let writer = Writer {
             role,
             phase: Some(phase),
+            name: None,
         };
         handle_frame(
             frame,
@@ -162,4 +163,31 @@ fn a_close_reason_is_cut_to_a_control_frame_on_a_character_boundary() {
     assert!(cut.len() <= 123);
     assert_eq!(cut.len() % 3, 0, "whole characters only");
     assert_eq!(truncate_reason("short"), "short");
+}
+
+#[test]
+fn a_signed_in_presence_carries_the_providers_name_and_keeps_the_rest() {
+    use yrs::sync::awareness::AwarenessUpdateEntry;
+    let entry = |json: &str| AwarenessUpdateEntry {
+        clock: 1,
+        json: json.into(),
+    };
+    let update = AwarenessUpdate {
+        clients: std::collections::HashMap::from([
+            (
+                yrs::block::ClientID::new(1),
+                entry(
+                    r##"{"user":{"name":"Alice Tanaka","color":"#ff0000"},"section":"summary"}"##,
+                ),
+            ),
+            (yrs::block::ClientID::new(2), entry("null")),
+        ]),
+    };
+    let named = presence_named(update, "Bob 佐藤");
+    let state: serde_json::Value =
+        serde_json::from_str(&named.clients[&yrs::block::ClientID::new(1)].json).unwrap();
+    assert_eq!(state["user"]["name"], "Bob 佐藤");
+    assert_eq!(state["user"]["color"], "#ff0000");
+    assert_eq!(state["section"], "summary");
+    assert_eq!(&*named.clients[&yrs::block::ClientID::new(2)].json, "null");
 }
