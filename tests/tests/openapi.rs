@@ -260,7 +260,9 @@ async fn a_query_or_path_that_does_not_parse_is_refused_with_a_json_error() {
 #[tokio::test]
 async fn the_document_states_the_limits_the_server_checks() {
     use casebook_core::case::{MAX_OFFSET_MINUTES, MIN_OFFSET_MINUTES};
-    use casebook_core::limits::{MAX_JOIN_NAME_CHARS, MAX_POSTMORTEM_TITLE_CHARS};
+    use casebook_core::limits::{
+        MAX_JOIN_NAME_CHARS, MAX_POSTMORTEM_TITLE_CHARS, MAX_VERSION_LABEL_CHARS,
+    };
     let server = Server::start().await.unwrap();
     let (_, api) = server.get("/api/openapi.json", "").await;
     let schemas = &api["components"]["schemas"];
@@ -269,6 +271,9 @@ async fn the_document_states_the_limits_the_server_checks() {
     assert_eq!(title["maxLength"], MAX_POSTMORTEM_TITLE_CHARS);
     let name = &schemas["JoinRequest"]["properties"]["name"];
     assert_eq!(name["maxLength"], MAX_JOIN_NAME_CHARS);
+    let label = &schemas["SaveVersion"]["properties"]["label"];
+    assert_eq!(label["minLength"], 1);
+    assert_eq!(label["maxLength"], MAX_VERSION_LABEL_CHARS);
     let offset = &schemas["Incident"]["properties"]["utc_offset_minutes"];
     assert_eq!(offset["minimum"], MIN_OFFSET_MINUTES);
     assert_eq!(offset["maximum"], MAX_OFFSET_MINUTES);

@@ -128,6 +128,10 @@ pub struct VersionList {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SaveVersion {
     /// 1 to [`crate::limits::MAX_VERSION_LABEL_CHARS`] characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 120, pattern = r"\S")
+    )]
     pub label: String,
 }
 

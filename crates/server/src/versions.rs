@@ -266,6 +266,7 @@ pub async fn get(
 pub struct DiffQuery {
     /// A later (or earlier) version's id, or `current` (the default): the
     /// document as it is now.
+    #[param(pattern = "^(current|[0-9]+)$")]
     pub to: Option<String>,
 }
 
