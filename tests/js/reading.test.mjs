@@ -213,7 +213,8 @@ test('silent reading: comments on rendered words anchor exactly those Markdown w
     await reader.keyboard.press('Alt+KeyQ')
     await reader.locator('#comment-text').waitFor()
     assert.equal(await reader.locator('.composer-form .quote').textContent(), 'runs')
-    assert.equal(await reader.evaluate(() => document.activeElement.id), 'comment-text')
+    // The composer takes the focus once it is drawn (a moment after it appears).
+    await waitFor(async () => (await reader.evaluate(() => document.activeElement.id)) === 'comment-text', { what: 'the focus in the comment box' })
     await reader.keyboard.type('On what, exactly?')
     await reader.keyboard.press('Control+Enter')
     await reader.locator('#comment-text').waitFor({ state: 'detached' })
