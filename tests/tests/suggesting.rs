@@ -98,6 +98,20 @@ async fn suggest(m: &Meeting, words: &str, replacement: &str) -> String {
         .to_owned()
 }
 
+/// The case's Markdown export as the viewer gets it (`query`: `?lang=…` or "").
+async fn export_md(server: &Endpoint, m: &Meeting, query: &str) -> String {
+    server
+        .http
+        .get(server.url(&format!("/api/postmortems/{}/export.md{query}", m.pm.id)))
+        .bearer_auth(m.pm.token("viewer"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 fn comment<'a>(answer: &'a Value, id: &str) -> &'a Value {
     answer["meeting"]["state"]["comments"]
         .as_array()
@@ -201,15 +215,7 @@ async fn a_deletion_suggestion_removes_the_words_and_undo_puts_them_back() {
             .await
             .expect("the words deleted in every replica");
     }
-    let export = reqwest::Client::new()
-        .get(server.url(&format!("/api/postmortems/{}/export.md", m.pm.id)))
-        .bearer_auth(m.pm.token("viewer"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let export = export_md(&server, &m, "").await;
     assert!(
         export.contains("say what failed — delete “障害😀は一時間続いた。”"),
         "{export}"
@@ -383,16 +389,7 @@ async fn action_items_are_in_the_export_and_on_the_read_page() {
         .await;
     move_to(&m.sre, "published").await;
 
-    let export = server
-        .http
-        .get(server.url(&format!("/api/postmortems/{}/export.md?lang=en", m.pm.id)))
-        .bearer_auth(m.pm.token("viewer"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let export = export_md(&server, &m, "?lang=en").await;
     assert!(
         export.contains(
             "| Alert on binlog growth | 佐藤 | 2026-12-24 | In progress | say what failed — “障害😀” → “DB障害🔥” |"

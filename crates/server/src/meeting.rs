@@ -635,18 +635,29 @@ async fn check_suggested_words(
     if checks.is_empty() {
         return Ok(());
     }
-    let (room, conn) = rooms
-        .join(pm)
-        .await
-        .map_err(|e| ApiError::internal(format!("the document could not be loaded: {e}")))?;
-    let result = room.read(|txn| {
+    check_document(rooms, pm, |txn| {
         checks
             .iter()
             .try_for_each(|(event, comment)| match event.change {
                 Change::SuggestionAccepted { .. } => suggestion::check_accept(txn, comment),
                 _ => suggestion::check_undo(txn, comment),
             })
-    });
+    })
+    .await
+}
+
+/// Runs `check` on postmortem `pm`'s document (loading it for the check if
+/// nobody has it open) and answers 409 with its error.
+async fn check_document<E: std::fmt::Display>(
+    rooms: &Arc<Rooms>,
+    pm: &str,
+    check: impl FnOnce(&yrs::Transaction) -> Result<(), E>,
+) -> Result<(), ApiError> {
+    let (room, conn) = rooms
+        .join(pm)
+        .await
+        .map_err(|e| ApiError::internal(format!("the document could not be loaded: {e}")))?;
+    let result = room.read(check);
     rooms.leave(&room, conn);
     result.map_err(|e| ApiError::new(StatusCode::CONFLICT, e.to_string()))
 }
@@ -675,17 +686,12 @@ async fn check_reanchored_words(
     if checks.is_empty() {
         return Ok(());
     }
-    let (room, conn) = rooms
-        .join(pm)
-        .await
-        .map_err(|e| ApiError::internal(format!("the document could not be loaded: {e}")))?;
-    let result = room.read(|txn| {
+    check_document(rooms, pm, |txn| {
         checks
             .iter()
             .try_for_each(|(old, new)| suggestion::check_reanchor(txn, old, new))
-    });
-    rooms.leave(&room, conn);
-    result.map_err(|e| ApiError::new(StatusCode::CONFLICT, e.to_string()))
+    })
+    .await
 }
 
 /// The suggestion an event accepts or whose acceptance it undoes.
