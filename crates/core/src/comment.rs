@@ -152,8 +152,36 @@ pub struct Reply {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Answer {
     pub text: String,
+    /// Who recorded it first.
     pub by: Person,
     pub at_ms: u64,
+    /// Everyone else who edited it since, in the order they first did.
+    /// Meetings stored before this was kept read as nobody.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edited_by: Vec<Person>,
+}
+
+impl Answer {
+    /// Records that `person` edited this answer: named once, and never
+    /// when they recorded it themselves.
+    pub fn edited(&mut self, person: &Person) {
+        let same = |p: &Person| p.participant_id == person.participant_id;
+        if !same(&self.by) && !self.edited_by.iter().any(same) {
+            self.edited_by.push(person.clone());
+        }
+    }
+
+    /// The names of those who edited it besides its recorder, joined for
+    /// one line ("B, C"); `None` when only its recorder wrote it.
+    pub fn editors_line(&self) -> Option<String> {
+        (!self.edited_by.is_empty()).then(|| {
+            self.edited_by
+                .iter()
+                .map(|p| p.display_name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+    }
 }
 
 /// What was decided about a suggestion.

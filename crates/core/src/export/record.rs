@@ -152,6 +152,20 @@ fn place(case: &CaseExport, anchor: &Anchor) -> String {
     }
 }
 
+/// Who wrote an answer: its recorder, then anyone who edited it
+/// ("Sara; edited by Aki").
+fn answer_writers(case: &CaseExport, a: &crate::comment::Answer) -> String {
+    match a.editors_line() {
+        Some(editors) => format!(
+            "{}{}{}",
+            one_line(&a.by.display_name),
+            label(case, "; edited by ", "、編集: "),
+            one_line(&editors)
+        ),
+        None => one_line(&a.by.display_name),
+    }
+}
+
 fn question(case: &CaseExport, c: &Comment) -> String {
     // The backslash is a hard line break: the question under its place.
     let mut out = format!(
@@ -164,7 +178,7 @@ fn question(case: &CaseExport, c: &Comment) -> String {
         (Some(a), _) => out.push_str(&format!(
             "  - **{} ({}):** {}\n",
             label(case, "Answer", "回答"),
-            one_line(&a.by.display_name),
+            answer_writers(case, a),
             indented(&a.text, "    ")
         )),
         (None, Some(_)) => out.push_str(&format!(

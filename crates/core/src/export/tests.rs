@@ -558,3 +558,28 @@ fn the_export_says_what_the_meeting_changed_per_section() {
     let none = case_markdown(&export(&s, &meeting, "", false));
     assert!(!none.contains("What the meeting changed"), "{none}");
 }
+
+#[test]
+fn an_answer_edited_by_someone_else_names_both_in_the_record() {
+    let s = sections(&TEXTS);
+    let mut meeting = published_meeting();
+    let answer = meeting
+        .comments
+        .iter_mut()
+        .find_map(|c| c.answer.as_mut())
+        .expect("an answered question");
+    answer.edited(&crate::comment::Person {
+        participant_id: "sre".into(),
+        display_name: "SRE 佐藤".into(),
+    });
+    let md = case_markdown(&export(&s, &meeting, "", false));
+    assert!(
+        md.contains("- **Answer (Aoki; edited by SRE 佐藤):** A plugin RDS lacks.\n"),
+        "{md}"
+    );
+    let md = case_markdown(&export(&s, &meeting, "", true));
+    assert!(
+        md.contains("- **回答 (Aoki、編集: SRE 佐藤):** A plugin RDS lacks.\n"),
+        "{md}"
+    );
+}

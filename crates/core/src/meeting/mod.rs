@@ -411,14 +411,19 @@ impl Meeting {
                         text: text.clone(),
                         by: by.clone(),
                         at_ms,
+                        edited_by: Vec::new(),
                     });
                 }
             }
             Change::AnswerEdited {
-                comment_id, text, ..
+                comment_id,
+                text,
+                by,
+                ..
             } => {
                 if let Some(answer) = self.comment_mut(comment_id).and_then(|c| c.answer.as_mut()) {
                     answer.text = text.clone();
+                    answer.edited(by);
                 }
             }
             Change::FindingRestored {

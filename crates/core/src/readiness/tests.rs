@@ -302,6 +302,7 @@ fn every_question_answered_every_suggestion_decided_every_comment_resolved() {
         text: "plugin".into(),
         by: person("a"),
         at_ms: 2,
+        edited_by: Vec::new(),
     });
     let findings = check(&good, &meeting);
     let got: Vec<(&str, Rule, Option<&str>)> = findings
