@@ -342,6 +342,13 @@ pub enum Key {
     ImageHint,
     Reanchor,
     ReanchorLabel,
+    // Who wrote an answer, links without tokens, acceptances not applied,
+    // selections across sections.
+    AnswerEditedBy,
+    LinkCarriesNoAccess,
+    AcceptedNotApplied,
+    AcceptedNotAppliedWhat,
+    SelectionShortened,
 }
 
 /// The text of `key` in `lang`.
@@ -935,6 +942,16 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, Reanchor) => "この箇所に付け直す",
         (En, ReanchorLabel) => "The same words are in the section again: anchor this comment to them",
         (Ja, ReanchorLabel) => "同じ文言がセクションに再び現れました。このコメントをそこに付け直します",
+        (En, AnswerEditedBy) => "edited by",
+        (Ja, AnswerEditedBy) => "編集:",
+        (En, LinkCarriesNoAccess) => "Open your own invite link first; this link does not carry access. Once you have opened it in this browser, links to comments open here.",
+        (Ja, LinkCarriesNoAccess) => "まずご自身の招待リンクを開いてください。このリンクには参加の権限が含まれていません。招待リンクをこのブラウザで一度開けば、コメントへのリンクもここで開けます。",
+        (En, AcceptedNotApplied) => "Accepted, but not applied: someone changed these words at the same moment, so the document was left as it was.",
+        (Ja, AcceptedNotApplied) => "採用されましたが、文書には反映されていません。同じ瞬間に誰かがこの文言を変更したため、文書はそのままです。",
+        (En, AcceptedNotAppliedWhat) => "Apply the replacement by hand in the section, or undo the acceptance.",
+        (Ja, AcceptedNotAppliedWhat) => "セクションで置き換えを手作業で反映するか、採用を取り消してください。",
+        (En, SelectionShortened) => "Your selection was shortened to this section: a comment is anchored inside one section.",
+        (Ja, SelectionShortened) => "選択範囲をこのセクション内に縮めました。コメントは1つのセクションの中に付けます。",
     }
 }
 

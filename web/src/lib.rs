@@ -23,6 +23,7 @@
 //! page; `document.html`). Each links only the pages it can mount, so the
 //! postmortem page does not download the admin pages and the other way round.
 
+mod access;
 mod admin;
 mod api;
 mod backdrop;

@@ -19,9 +19,24 @@ use wasm_bindgen::JsCast;
 
 #[component]
 pub fn PostmortemPage(id: String, token: Option<String>, lang: RwSignal<Lang>) -> impl IntoView {
+    // The role link's token is remembered and leaves the address bar; an
+    // address without one (a reload, a comment's link) uses the remembered
+    // one (see `access`).
     if let Some(token) = token.filter(|t| !t.is_empty()) {
+        crate::access::remember(&id, &token);
+        crate::access::strip_from_address();
         return view! { <Opened id token lang/> }.into_any();
     }
+    if let Some(token) = crate::access::remembered(&id) {
+        return view! { <Opened id token lang/> }.into_any();
+    }
+    // A comment's link carries no access: say so, rather than the plain
+    // "needs an invite link".
+    let missing = if crate::meeting::names_a_comment() {
+        Key::LinkCarriesNoAccess
+    } else {
+        Key::NeedRoleLink
+    };
     // Signed in through the identity provider, in its admin group: the
     // session opens it as the admin token would (the admin's list links here
     // without a token).
@@ -32,7 +47,7 @@ pub fn PostmortemPage(id: String, token: Option<String>, lang: RwSignal<Lang>) -
     (move || match admin.get() {
         None => view! { <p class="muted">{move || t(lang.get(), Key::Loading)}</p> }.into_any(),
         Some(true) => view! { <Opened id=id.clone() token=String::new() lang/> }.into_any(),
-        Some(false) => view! { <Notice lang key=Key::NeedRoleLink/> }.into_any(),
+        Some(false) => view! { <Notice lang key=missing/> }.into_any(),
     })
     .into_any()
 }
@@ -52,6 +67,10 @@ fn Opened(id: String, token: String, lang: RwSignal<Lang>) -> impl IntoView {
             if let Err(e) = &answer {
                 if crate::signin::again_if_ended(e) {
                     return;
+                }
+                if matches!(e, ApiError::Unauthorized) {
+                    // Expired or revoked: not offered again to a later link.
+                    crate::access::forget(&id, &token);
                 }
             }
             details.set(Some(answer))

@@ -10,9 +10,15 @@
 //! selection in the section's editor gives, so a comment made from either is
 //! anchored the same way. The mapping itself is pure and tested in core;
 //! this module only walks the DOM.
+//!
+//! A comment is anchored inside one section's text, so a selection that
+//! runs on into the next section (or starts above the sections) keeps only
+//! its part in the section where it starts (or, starting above them, where
+//! it ends); [`was_shortened`] tells the composer, which says so.
 
 use crate::sync::TextSelection;
 use casebook_core::reading::{self, Point, LOOSE_ATTR, SOURCE_ATTR};
+use std::cell::RefCell;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Node};
 
@@ -29,6 +35,27 @@ pub enum Selected {
     /// Words of a section: their Markdown range, and where they are on
     /// the page (document coordinates: left, top, right, bottom).
     Words(TextSelection, [f64; 4]),
+}
+
+thread_local! {
+    /// The last selection [`current`] read that had to be shortened to one
+    /// section (the window's selection ran on into another one).
+    static SHORTENED: RefCell<Option<TextSelection>> = const { RefCell::new(None) };
+}
+
+/// Whether `selection` is what [`current`] last read from a selection that
+/// ran on past its section and was shortened to it: a comment is anchored
+/// inside one section's text, so the composer says the words were cut.
+pub fn was_shortened(selection: &TextSelection) -> bool {
+    SHORTENED.with(|s| s.borrow().as_ref() == Some(selection))
+}
+
+/// Whether the selection from `start` to `end` leaves the rendered section
+/// `root` (it ends or starts in another section, or outside the sections),
+/// given that it touches `root`.
+fn leaves(root: &Element, start: &Node, end: &Node) -> bool {
+    let other = |node: &Node| reading_root(node).as_ref() != Some(root);
+    other(start) || other(end)
 }
 
 /// The rendered section an element or text node is in.
@@ -127,16 +154,19 @@ pub fn current(markdown: impl Fn(&str) -> String) -> Selected {
     let Some(words) = reading::source_range(&markdown(&section), from, to) else {
         return Selected::Caret;
     };
+    let selection = TextSelection {
+        section,
+        start: words.start,
+        end: words.end,
+    };
+    let shortened = leaves(&root, &start, &end);
+    SHORTENED.with(|s| *s.borrow_mut() = shortened.then(|| selection.clone()));
     let rect = range.get_bounding_client_rect();
     let (x, y) = web_sys::window()
         .map(|w| (w.scroll_x().unwrap_or(0.0), w.scroll_y().unwrap_or(0.0)))
         .unwrap_or((0.0, 0.0));
     Selected::Words(
-        TextSelection {
-            section,
-            start: words.start,
-            end: words.end,
-        },
+        selection,
         [
             rect.left() + x,
             rect.top() + y,

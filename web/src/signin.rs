@@ -72,7 +72,8 @@ pub async fn sign_out() -> bool {
 }
 
 /// The personal tokens made while signed in end with the session: none is
-/// left in this browser for the next person at it.
+/// left in this browser for the next person at it, and neither are the
+/// role links remembered for its postmortems (`access`).
 fn forget_personal_tokens(window: &web_sys::Window) {
     let Ok(Some(storage)) = window.local_storage() else {
         return;
@@ -80,9 +81,10 @@ fn forget_personal_tokens(window: &web_sys::Window) {
     let count = storage.length().unwrap_or(0);
     let keys: Vec<String> = (0..count)
         .filter_map(|i| storage.key(i).ok().flatten())
-        .filter(|key| key.starts_with("casebook.person."))
+        .filter(|key| key.starts_with("casebook.person.") || key.starts_with(crate::access::KEY_PREFIX))
         .collect();
     for key in keys {
         crate::storage::remove(&key);
     }
+    crate::access::forget_this_tabs();
 }

@@ -318,14 +318,22 @@ fn CardBody(
             }.into_any(),
             None => view! { <blockquote class="quote">{comment.anchor.quote.clone()}</blockquote> }.into_any(),
         }}
+        <super::not_applied::NotAppliedNotice session comment=comment.clone()/>
         {text}
-        {answer.map(|a| view! {
+        {answer.map(|a| {
+            let editors = a.editors_line();
+            view! {
             <div class="answer">
                 <strong>{move || session.t(Key::AnswerLabel)}</strong> " "
                 <span class="answer-text">{a.text}</span>
                 <span class="by">" — " {a.by.display_name}</span>
+                {editors.map(|editors| view! {
+                    <span class="by edited-by">
+                        " · " {move || session.t(Key::AnswerEditedBy)} " " {editors}
+                    </span>
+                })}
             </div>
-        })}
+        }})}
         {decision.and_then(|d| match d.outcome {
             Outcome::Declined { reason } => Some(view! {
                 <div class="reason">

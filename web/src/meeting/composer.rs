@@ -33,6 +33,10 @@ pub struct Draft {
     /// replacement is then ignored).
     #[serde(default)]
     pub delete: bool,
+    /// The selection ran past its section and was shortened to it (see
+    /// `crate::reading::was_shortened`).
+    #[serde(default)]
+    pub shortened: bool,
 }
 
 /// The comment's thing among the drafts.
@@ -119,6 +123,7 @@ pub fn start(session: Session, kind: CommentKind) {
                 text: String::new(),
                 replacement: String::new(),
                 delete: false,
+                shortened: crate::reading::was_shortened(&sel),
             }));
             focus_composer();
         }
@@ -247,6 +252,9 @@ pub fn Composer(session: Session) -> impl IntoView {
                                 Some(words) => format!("“{}”", shorten(&words, 80)),
                                 None => session.t(Key::SelectTextFirst).to_owned(),
                             }}
+                            {move || session.selection.get().filter(crate::reading::was_shortened).map(|_| view! {
+                                <span class="selection-shortened">" " {move || session.t(Key::SelectionShortened)}</span>
+                            })}
                         </p>
                     }
                 >
@@ -257,6 +265,11 @@ pub fn Composer(session: Session) -> impl IntoView {
                         <blockquote class="quote">
                             {move || session.draft.with(|d| d.as_ref().map(|d| d.anchor.quote.clone()).unwrap_or_default())}
                         </blockquote>
+                        <Show when=move || session.draft.with(|d| d.as_ref().is_some_and(|d| d.shortened))>
+                            <p class="selection-shortened" id="selection-shortened" role="status">
+                                {move || session.t(Key::SelectionShortened)}
+                            </p>
+                        </Show>
                         <label for="comment-text" class="composer-label">
                             {move || match session.draft.with(|d| d.as_ref().map(|d| d.kind)) {
                                 Some(CommentKind::Suggestion) => session.t(Key::KindSuggestion),

@@ -4,8 +4,10 @@
 //! filter that hides the card gives way). Following a card's "Link" within
 //! the page does the same and leaves the address ready to copy.
 //!
-//! The address is the page's own, with its `?token=`: a link is for people
-//! who open the same role link, as the page's address always was.
+//! The link carries no token: it is the page's address (which lost its
+//! `?token=` when the page read it, see `crate::access`) and the comment's
+//! fragment. Whoever opens it uses the role link this browser remembers for
+//! the postmortem; someone who never opened theirs is told to, first.
 
 use super::{attr_selector, Session};
 use leptos::prelude::*;
@@ -37,6 +39,23 @@ pub fn target(hash: &str) -> Option<String> {
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
     (!id.is_empty() && plain).then(|| id.to_owned())
+}
+
+/// The address of comment `id`'s link: this page's path and parameters
+/// without any `?token=`, and the comment's fragment.
+pub fn address(id: &str) -> String {
+    let location = window().location();
+    format!(
+        "{}{}#{}",
+        location.pathname().unwrap_or_default(),
+        crate::access::search_without_token(&location.search().unwrap_or_default()),
+        fragment(id)
+    )
+}
+
+/// Whether the page's address names a comment (`#c-{id}`).
+pub fn names_a_comment() -> bool {
+    current().is_some()
 }
 
 fn current() -> Option<String> {

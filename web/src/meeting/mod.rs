@@ -28,6 +28,7 @@ mod invites;
 mod kudos;
 mod link;
 mod marks;
+mod not_applied;
 mod phase_bar;
 mod proposals;
 mod publish;
@@ -41,6 +42,7 @@ mod strip;
 mod survey;
 mod thread;
 
+pub use link::names_a_comment;
 pub use phase_bar::MeetingBar;
 pub use sidebar::MeetingSidebar;
 

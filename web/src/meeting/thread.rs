@@ -418,7 +418,7 @@ pub fn CommentLink(session: Session, id: String) -> impl IntoView {
     view! {
         <a
             class="comment-link"
-            href=format!("#{}", super::link::fragment(&id))
+            href=super::link::address(&id)
             title=move || session.t(Key::CommentLinkLabel)
             aria-label=move || session.t(Key::CommentLinkLabel)
             on:click=|ev| ev.stop_propagation()
