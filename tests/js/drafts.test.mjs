@@ -169,6 +169,14 @@ test('nothing anyone types is lost, through reloads, a closed tab, phase changes
     await waitFor(async () => (await qaText(phone)).includes('See the cost table.'), { what: 'edited answer on the phone' })
     assert.equal(await phone.locator('.edit-answer').count(), 0, 'a participant cannot edit answers')
     await phone.locator(`.cards [data-card="${question}"] .answer-text`, { hasText: 'See the cost table.' }).waitFor()
+    // Everyone who wrote the answer is named: who recorded it, then the
+    // other one, who added to it (in English on the phone, in Japanese on
+    // the facilitator's laptop).
+    const [recorder, editor] = leftOn === 'author' ? ['SRE 佐藤', 'Aiko'] : ['Aiko', 'SRE 佐藤']
+    const named = (page) => page.locator(`.cards [data-card="${question}"] .answer`)
+    await named(phone).locator('.edited-by', { hasText: editor }).waitFor()
+    assert.match(await named(phone).innerText(), new RegExp(`— ${recorder}\\s*· edited by ${editor}$`))
+    await named(facilitator).locator('.edited-by', { hasText: `編集: ${editor}` }).waitFor()
     await phone.locator('#spotlight').scrollIntoViewIfNeeded()
     await shot(phone, 'en-phone-answer')
   })

@@ -11,7 +11,10 @@
 // refused) and asks with Alt+Q. A comment whose words were deleted offers
 // its author to anchor it where the same words are written again. On a 390×844 touch phone: floating
 // Question / Suggestion buttons under a selection, the question being
-// answered in a strip that stays at the top, no keyboard-shortcut hints.
+// answered in a strip that stays at the top, no keyboard-shortcut hints;
+// on a laptop (1280×860) and a narrow laptop (900×800) the strip stays right
+// under the sticky phase bar. A selection dragged on into the next section
+// is shortened to the section it starts in, and the composer says so.
 // Screenshots: tests/js/screenshots/reading-*.png (en + ja, laptop + phone).
 //
 // Needs web/dist (cargo xtask build-web) and Chromium (see browser.test.mjs).
@@ -332,9 +335,27 @@ test('on a touch phone: floating buttons under a selection, the question strip, 
     await phone.evaluate(() => window.scrollTo(0, document.body.scrollHeight / 2))
     await waitFor(async () => Math.abs((await strip.boundingBox()).y) < 2, { what: 'the strip at the top' })
     await shot(phone, 'phone-strip-ja')
-    // Not on the laptop, where the spotlight panel is beside the text.
-    assert.equal(await laptop.locator('#question-strip').isVisible(), false)
     await laptop.locator('#spotlight .comment-text', { hasText: 'しきい値はいくつ' }).waitFor()
+  })
+
+  await t.test('on a laptop and a narrow laptop the strip stays right under the phase bar, never over it', async () => {
+    const narrow = await openAs(pm.links.participant, 'Noa', { viewport: { width: 900, height: 800 } })
+    for (const [page, name] of [[laptop, 'laptop-strip-en'], [narrow, 'narrow-strip-en']]) {
+      const strip = page.locator('#question-strip')
+      await strip.waitFor()
+      assert.match(await strip.textContent(), /Now answering:\s*しきい値はいくつでしたか？/)
+      // Read on in the text: the spotlight panel scrolls away, the strip
+      // and the phase bar stay.
+      await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight / 2))
+      await waitFor(async () => {
+        const bar = await page.locator('#phase-bar').boundingBox()
+        const box = await strip.boundingBox()
+        return Math.abs(bar.y) < 2 && box.y >= bar.y + bar.height - 1 && box.y - (bar.y + bar.height) < 20
+      }, { what: `the strip under the phase bar on ${name}` })
+      assert.ok(await page.locator('#spotlight').evaluate((el) => el.getBoundingClientRect().bottom < 0), 'the spotlight panel scrolled away')
+      await shot(page, name)
+    }
+    assert.deepEqual(narrow.errors, [])
   })
 
   await t.test('in English too', async () => {
@@ -397,4 +418,80 @@ test('a comment whose words were deleted offers its author to anchor it where th
     writer.destroy()
   }
   for (const page of [facilitator, ben]) assert.deepEqual(page.errors, [], `errors on ${page.url()}`)
+}))
+
+/** Where the first or last character of `words` is on the page, in the
+ * element `where` (for a mouse drag across elements). */
+const charAt = (where, words, last) => where.evaluate((el, [w, last]) => {
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT)
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(w)
+    if (at < 0) continue
+    const range = document.createRange()
+    const i = last ? at + w.length - 1 : at
+    range.setStart(node, i)
+    range.setEnd(node, i + 1)
+    const r = range.getBoundingClientRect()
+    return { x: last ? r.right - 1 : r.left + 1, y: r.top + r.height / 2 }
+  }
+  throw new Error(`"${w}" not in one text node of ${el.outerHTML}`)
+}, [words, last])
+
+test('a selection that runs into the next section is shortened to the section it starts in, and the composer says so', { skip, timeout: 240_000 }, withServerLog(() => server, async (t) => {
+  const pm = await server.createPostmortem('Across sections')
+  await seed(server, pm, {
+    system: 'Payments time out when the primary fails over. The replica lags.',
+    impact: 'Orders failed for 40 minutes.'
+  })
+  const facilitator = await openAs(pm.links.facilitator, 'SRE')
+  const reader = await openAs(pm.links.participant, 'Ana')
+  await facilitator.locator('#phase-next').click()
+  await expectPhase([reader], 'silent_reading')
+  const system = reader.locator('#sec-system .reading')
+  const impact = reader.locator('#sec-impact .reading')
+  await waitFor(async () => (await impact.textContent()).includes('Orders failed'), { what: 'both sections rendered' })
+
+  await t.test('the words up to the end of the first section are kept and the composer says they were shortened', async () => {
+    await system.scrollIntoViewIfNeeded()
+    const from = await charAt(system, 'The replica', false)
+    const to = await charAt(impact, 'Orders failed', true)
+    await reader.mouse.move(from.x, from.y)
+    await reader.mouse.down()
+    await reader.mouse.move(to.x, to.y, { steps: 8 })
+    await reader.mouse.up()
+    const selected = await reader.evaluate(() => window.getSelection().toString())
+    assert.ok(selected.includes('The replica') && selected.includes('Orders failed'), `the drag ran into the next section: ${selected}`)
+    await reader.locator('.composer-hint .selection-shortened').waitFor()
+    assert.match(await reader.locator('.composer-hint').textContent(), /“The replica lags\.”/)
+    await reader.locator('#ask-question').click()
+    const note = reader.locator('#selection-shortened')
+    await note.waitFor()
+    assert.equal((await note.textContent()).trim(), 'Your selection was shortened to this section: a comment is anchored inside one section.')
+    assert.equal((await reader.locator('.composer-form .quote').textContent()).trim(), 'The replica lags.')
+    await shot(reader, 'laptop-shortened-en')
+    await reader.locator('.lang-switch button', { hasText: '日本語' }).click()
+    await note.filter({ hasText: '選択範囲をこのセクション内に縮めました' }).waitFor()
+    await shot(reader, 'laptop-shortened-ja')
+    await reader.locator('.lang-switch button', { hasText: 'EN' }).click()
+    await reader.locator('#comment-text').fill('How far behind?')
+    await reader.locator('#post-comment').click()
+    await reader.locator('#comment-text').waitFor({ state: 'detached' })
+    const id = await cardId(reader, 'How far behind?')
+    const kept = await comment(pm, id)
+    assert.equal(kept.anchor.section, 'system')
+    assert.equal(kept.anchor.quote, 'The replica lags.')
+    assert.equal(await anchoredWords(pm, kept.anchor), 'The replica lags.')
+  })
+
+  await t.test('a selection inside one section says nothing of the kind', async () => {
+    await selectRendered(reader, 'impact', 'Orders failed')
+    await reader.locator('#ask-question').click()
+    await reader.locator('#comment-text').waitFor()
+    assert.equal(await reader.locator('#selection-shortened').count(), 0)
+    assert.equal(await reader.locator('.selection-shortened').count(), 0)
+    await reader.locator('#comment-text').press('Escape')
+    await reader.locator('#comment-text').waitFor({ state: 'detached' })
+  })
+
+  for (const page of [facilitator, reader]) assert.deepEqual(page.errors, [], `errors on ${page.url()}`)
 }))

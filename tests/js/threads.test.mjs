@@ -6,7 +6,10 @@
 // (a placeholder keeps the thread); two participants +1 a question and the
 // facilitator orders the Q&A queue by votes; a long comment folds and
 // unfolds; a #c-{id} link opens the page scrolled to that card, on the
-// laptop and for someone new on a phone with a Japanese UI.
+// laptop and for someone new on a phone with a Japanese UI. A card's link
+// and the address bar carry no token: a reload and a new tab use the role
+// link this browser opened; a browser that never opened one is told to open
+// its own invite link first (English and Japanese).
 //
 // Screenshots: tests/js/screenshots/threads-*.png (English and Japanese,
 // laptop and phone).
@@ -79,6 +82,7 @@ test('threads: replies, own edits and deletions, +1s, folding and links', { skip
   const phoneBrowser = await newBrowser({ viewport: PHONE })
   const facilitator = await open(facilitatorBrowser, pm.links.facilitator, 'SRE 佐藤')
   const author = await open(authorBrowser, pm.links.author, 'Aiko')
+  let linkedAuthor
   const pat = await open(patBrowser, pm.links.participant, 'Pat')
   const kim = await open(phoneBrowser, pm.links.participant, 'Kim')
   const pages = [facilitator, author, pat, kim]
@@ -202,6 +206,7 @@ test('threads: replies, own edits and deletions, +1s, folding and links', { skip
     await author.locator('#sidebar').evaluate((el) => el.scrollTo(0, 0))
     const linked = await authorBrowser.newPage()
     cleanups.push(() => linked.close())
+    linkedAuthor = linked
     await linked.goto(`${pm.links.author}#c-${first}`)
     await card(linked, first).and(linked.locator('.is-linked')).waitFor()
     await waitFor(() => inView(linked, first), { what: 'the linked card in view' })
@@ -215,12 +220,38 @@ test('threads: replies, own edits and deletions, +1s, folding and links', { skip
     await shot(phone, 'ja-phone-linked')
     // The card's own link, followed on the phone, does the same.
     const href = await card(phone, first).locator('.comment-link').getAttribute('href')
-    assert.equal(href, `#c-${first}`)
+    assert.equal(href, `/p/${pm.id}#c-${first}`, 'the link carries no token')
     await card(phone, first).locator('.comment-link').click()
     await card(phone, first).and(phone.locator('.is-linked')).waitFor()
     await waitFor(() => inView(phone, first), { what: 'the followed card in view' })
-    assert.ok(phone.url().endsWith(`#c-${first}`), phone.url())
+    assert.equal(phone.url(), `${new URL(pm.links.participant).origin}/p/${pm.id}#c-${first}`, 'the address bar shows no token either')
     assert.deepEqual(phone.errors, [], 'no page errors on the phone')
+  })
+
+  await t.test('a comment link carries no access: this browser\'s own link opens it, a reload keeps working, a stranger is told to open their invite', async () => {
+    const link = `${new URL(pm.links.author).origin}/p/${pm.id}#c-${first}`
+    // The role link's token left the address bar when the page read it.
+    assert.equal(linkedAuthor.url(), link)
+    // A reload (no token in the address) opens the same role again.
+    await linkedAuthor.reload()
+    await linkedAuthor.locator('#connection[data-state="synced"]').waitFor()
+    await card(linkedAuthor, first).and(linkedAuthor.locator('.is-linked')).waitFor()
+    await linkedAuthor.locator('#phase-bar').waitFor()
+    // Pasted into a new tab of a browser that opened its invite before.
+    const again = await authorBrowser.newPage()
+    cleanups.push(() => again.close())
+    await again.goto(link)
+    await card(again, first).and(again.locator('.is-linked')).waitFor()
+    // Someone who never opened an invite link in this browser, in English
+    // and in Japanese: a clear message, no page.
+    for (const [locale, words] of [['en-US', 'Open your own invite link first; this link does not carry access.'], ['ja-JP', 'まずご自身の招待リンクを開いてください。']]) {
+      const stranger = await newPage(await newBrowser({ locale, viewport: locale === 'ja-JP' ? PHONE : LAPTOP }))
+      await stranger.goto(link)
+      await stranger.locator('.notice', { hasText: words }).waitFor()
+      assert.equal(await stranger.locator('#phase-bar').count(), 0)
+      await shot(stranger, `${locale === 'ja-JP' ? 'ja-phone' : 'en-laptop'}-link-without-access`)
+      assert.deepEqual(stranger.errors.filter((e) => !/401|Unauthorized/.test(e)), [])
+    }
   })
 
   for (const page of pages) {

@@ -85,6 +85,24 @@ async fn a_second_answer_is_refused_kept_by_its_writer_and_added_to_the_first() 
         view["state"]["comments"][0]["answer"]["by"]["display_name"],
         "Sara"
     );
+    // Both who wrote it are named: in the meeting's state and in the export.
+    let editors = &view["state"]["comments"][0]["answer"]["edited_by"];
+    assert_eq!(editors[0]["display_name"], "Aoki", "{editors}");
+    assert_eq!(editors.as_array().map(Vec::len), Some(1));
+    let export = server
+        .http
+        .get(server.url(&format!("/api/postmortems/{}/export.md", pm.id)))
+        .bearer_auth(&author.token)
+        .send()
+        .await
+        .expect("the server answers")
+        .text()
+        .await
+        .expect("an export");
+    assert!(
+        export.contains("- **Answer (Sara; edited by Aoki):** Cost."),
+        "{export}"
+    );
 }
 
 #[tokio::test]

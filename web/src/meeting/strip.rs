@@ -34,6 +34,9 @@ pub fn QuestionStrip(session: Session) -> impl IntoView {
         // The clock ticks every second: the bar's height follows its
         // contents (a timer that ran out, "still typing", a wrap).
         session.now_ms.track();
+        if session.phase() != Phase::QAndA {
+            return;
+        }
         let now = bar_height();
         if height.get_untracked() != now {
             height.set(now);
