@@ -44,7 +44,9 @@ pub const BUNDLES: [Bundle; 2] = [
         html: "document.html",
         // 2026-12-06: 676 KB before, 721 KB with the version history view
         // and image paste/drop (issue 18) merged; see docs/performance-history.md.
-        budget: 730_000,
+        // 732 KB with issue 19's comment links without tokens, the Q&A strip
+        // at every width, not-applied acceptances and shortened selections.
+        budget: 735_000,
         target: 300_000,
     },
     Bundle {
