@@ -121,7 +121,12 @@ pub fn strip_from_address() {
         let replace = js_sys::Reflect::get(&history, &JsValue::from_str("replaceState")).ok()?;
         let replace: js_sys::Function = wasm_bindgen::JsCast::dyn_into(replace).ok()?;
         replace
-            .call3(&history, &JsValue::NULL, &JsValue::from_str(""), &JsValue::from_str(&address))
+            .call3(
+                &history,
+                &JsValue::NULL,
+                &JsValue::from_str(""),
+                &JsValue::from_str(&address),
+            )
             .ok()
     })();
     if replaced.is_none() {

@@ -81,7 +81,9 @@ fn forget_personal_tokens(window: &web_sys::Window) {
     let count = storage.length().unwrap_or(0);
     let keys: Vec<String> = (0..count)
         .filter_map(|i| storage.key(i).ok().flatten())
-        .filter(|key| key.starts_with("casebook.person.") || key.starts_with(crate::access::KEY_PREFIX))
+        .filter(|key| {
+            key.starts_with("casebook.person.") || key.starts_with(crate::access::KEY_PREFIX)
+        })
         .collect();
     for key in keys {
         crate::storage::remove(&key);

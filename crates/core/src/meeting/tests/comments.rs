@@ -205,23 +205,37 @@ fn an_answer_names_each_other_person_who_edited_it_once() {
     );
     run.ok(&sre(), edit(&q, "Cost.", "Cost, in 2019."));
     let answer = |run: &Run| run.meeting.comments[0].answer.clone().expect("answered");
-    assert!(answer(&run).edited_by.is_empty(), "its recorder is no editor");
+    assert!(
+        answer(&run).edited_by.is_empty(),
+        "its recorder is no editor"
+    );
     assert_eq!(answer(&run).editors_line(), None);
     run.ok(&author(), edit(&q, "Cost, in 2019.", "Cost: RDS was 3x."));
-    run.ok(&author(), edit(&q, "Cost: RDS was 3x.", "Cost: RDS was 3x then."));
+    run.ok(
+        &author(),
+        edit(&q, "Cost: RDS was 3x.", "Cost: RDS was 3x then."),
+    );
     let answer = answer(&run);
     assert_eq!(answer.by.participant_id, "sara");
-    let editors: Vec<&str> = answer.edited_by.iter().map(|p| p.participant_id.as_str()).collect();
+    let editors: Vec<&str> = answer
+        .edited_by
+        .iter()
+        .map(|p| p.participant_id.as_str())
+        .collect();
     assert_eq!(editors, ["aki"], "named once however often they edit");
 }
 
 #[test]
 fn an_answer_stored_before_editors_were_kept_still_loads() {
-    let stored = r#"{"text":"Cost.","by":{"participant_id":"sara","display_name":"Sara"},"at_ms":5}"#;
+    let stored =
+        r#"{"text":"Cost.","by":{"participant_id":"sara","display_name":"Sara"},"at_ms":5}"#;
     let answer: crate::comment::Answer = serde_json::from_str(stored).expect("old answers load");
     assert!(answer.edited_by.is_empty());
     let written = serde_json::to_string(&answer).expect("serialises");
-    assert!(!written.contains("edited_by"), "nothing new written for nobody: {written}");
+    assert!(
+        !written.contains("edited_by"),
+        "nothing new written for nobody: {written}"
+    );
 }
 
 #[test]
