@@ -172,11 +172,11 @@ test('nothing anyone types is lost, through reloads, a closed tab, phase changes
     // Everyone who wrote the answer is named: who recorded it, then the
     // other one, who added to it (in English on the phone, in Japanese on
     // the facilitator's laptop).
-    const [recorder, editor] = leftOn === 'author' ? ['SRE 佐藤', 'Aiko'] : ['Aiko', 'SRE 佐藤']
+    const [recorder, other] = leftOn === 'author' ? ['SRE 佐藤', 'Aiko'] : ['Aiko', 'SRE 佐藤']
     const named = (page) => page.locator(`.cards [data-card="${question}"] .answer`)
-    await named(phone).locator('.edited-by', { hasText: editor }).waitFor()
-    assert.match(await named(phone).innerText(), new RegExp(`— ${recorder}\\s*· edited by ${editor}$`))
-    await named(facilitator).locator('.edited-by', { hasText: `編集: ${editor}` }).waitFor()
+    await named(phone).locator('.edited-by', { hasText: other }).waitFor()
+    assert.match(await named(phone).innerText(), new RegExp(`— ${recorder}\\s*· edited by ${other}$`))
+    await named(facilitator).locator('.edited-by', { hasText: `編集: ${other}` }).waitFor()
     await phone.locator('#spotlight').scrollIntoViewIfNeeded()
     await shot(phone, 'en-phone-answer')
   })
