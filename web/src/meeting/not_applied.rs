@@ -66,8 +66,7 @@ mod tests {
         serde_json::from_value(json).expect("a comment")
     }
 
-    const ACCEPTED: &str =
-        r#"{"outcome":"accepted","by":{"participant_id":"aki","display_name":"Aki"},"at_ms":2}"#;
+    const ACCEPTED: &str = r#"{"outcome":{"outcome":"accepted"},"by":{"participant_id":"aki","display_name":"Aki"},"at_ms":2}"#;
 
     #[test]
     fn an_acceptance_whose_words_changed_first_shows_as_not_applied() {
