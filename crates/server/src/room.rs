@@ -277,6 +277,13 @@ impl Room {
     /// shared log). Applied and sent to every socket at once. False when the
     /// room no longer takes updates (it failed and reloads).
     pub fn apply_remote(&self, raw: &[u8]) -> bool {
+        // Nothing new (a compacted log's snapshot, mostly): not applied,
+        // counted nor broadcast.
+        if let Ok(update) = Update::decode_v1(raw) {
+            if !self.would_change(&update) {
+                return true;
+            }
+        }
         let mut state = self.lock();
         if state.failed {
             return false;
