@@ -16,6 +16,12 @@
 //!   between the snapshot and the purge (the snapshot stored, the old
 //!   updates not removed), and two nodes compacting at once, lose nothing.
 //!
+//! - a Q&A entry is written exactly once across nodes: while another node
+//!   holds the claim on it (it is between storing the answer and writing
+//!   the entry), neither the node that decided the answer nor a node that
+//!   loads the meeting writes it; once the claim is gone, the next node
+//!   that loads the meeting writes it, once.
+//!
 //! A missing `nats-server` fails these tests (see `casebook_e2e::cluster`).
 
 use anyhow::{anyhow, Result};
@@ -437,5 +443,106 @@ async fn a_crash_between_snapshot_and_purge_and_two_compactions_at_once_lose_not
         Ok(())
     })
     .await??;
+    Ok(())
+}
+
+fn qa_section(client: &Client) -> String {
+    let text = client.doc.get_or_insert_text(
+        casebook_core::document::section_text_name(casebook_core::document::QA_SECTION).as_str(),
+    );
+    let txn = client.doc.transact();
+    text.get_string(&txn)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_qa_entry_is_written_once_across_nodes() -> Result<()> {
+    let nats = NatsCluster::start().await?;
+    let a = node(&nats, "a", &[]).await?;
+    let pm = a.create_postmortem("entries across nodes").await?;
+    let sre = a.join(&pm, "facilitator", "Sara").await;
+    let author = a.join(&pm, "author", "Aoki").await;
+    let reader = a.join(&pm, "participant", "Pat").await;
+    let (doc_on_a, anchor) = author.anchored_summary().await;
+    let asked = reader
+        .ok(serde_json::json!({ "type": "post_comment", "kind": "question", "anchor": anchor, "text": "Why not RDS?" }))
+        .await;
+    let q = asked["events"][0]["comment_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    sre.ok(serde_json::json!({ "type": "move_phase", "to": "silent_reading" }))
+        .await;
+    sre.ok(serde_json::json!({ "type": "move_phase", "to": "q_and_a" }))
+        .await;
+
+    // Another node claims the entry of the answer about to be stored (its
+    // place in the meeting log), as the node that decides an answer does.
+    let settings = store_settings(&nats, "elsewhere");
+    let pm_id = pm.id.clone();
+    let (store, key) = tokio::task::spawn_blocking(move || -> Result<(NatsStore, String)> {
+        let store = NatsStore::connect(&settings)?;
+        let key = store.meeting_events(&pm_id)?.len().to_string();
+        assert!(store.claim(&pm_id, &key)?, "the first claim wins");
+        assert!(store.claim(&pm_id, &key)?, "the same process keeps it");
+        Ok((store, key))
+    })
+    .await??;
+    let store = std::sync::Arc::new(store);
+
+    // The answer is decided on A; a node started now loads the meeting.
+    let answered = sre
+        .ok(serde_json::json!({ "type": "answer_question", "comment_id": q, "text": "Cost." }))
+        .await;
+    assert_eq!(
+        answered["events"].as_array().map(Vec::len),
+        Some(1),
+        "{answered}"
+    );
+    let entry = casebook_core::comment::qa_entry_markdown("Why not RDS?", "Cost.");
+    let c = node(&nats, "c", &[]).await?;
+    let (status, _) = c
+        .get(&format!("/api/postmortems/{}/meeting", pm.id), &sre.token)
+        .await;
+    assert_eq!(status, 200);
+    let doc_on_c = Client::connect(&c.ws_url(&pm.id, pm.token("viewer"))).await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for client in [&doc_on_a, &doc_on_c] {
+        assert!(
+            !qa_section(client).contains(&entry),
+            "an entry claimed by another node was written: {:?}",
+            qa_section(client)
+        );
+    }
+
+    // That node died: its claim is gone. The next node to load the meeting
+    // writes the entry, and it is in the document once, on every node.
+    let (releasing, pm_id, k) = (std::sync::Arc::clone(&store), pm.id.clone(), key.clone());
+    tokio::task::spawn_blocking(move || releasing.release_claim(&pm_id, &k)).await??;
+    let d = node(&nats, "d", &[]).await?;
+    let (status, _) = d
+        .get(&format!("/api/postmortems/{}/meeting", pm.id), &sre.token)
+        .await;
+    assert_eq!(status, 200);
+    for client in [&doc_on_a, &doc_on_c] {
+        client
+            .wait_until(WAIT, |c| qa_section(c).contains(&entry))
+            .await?;
+    }
+    // A node loading it now finds it marked and leaves it.
+    let e = node(&nats, "e", &[]).await?;
+    let (status, _) = e
+        .get(&format!("/api/postmortems/{}/meeting", pm.id), &sre.token)
+        .await;
+    assert_eq!(status, 200);
+    let doc_on_e = Client::connect(&e.ws_url(&pm.id, pm.token("viewer"))).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for client in [&doc_on_a, &doc_on_c, &doc_on_e] {
+        assert_eq!(
+            qa_section(client).matches(entry.as_str()).count(),
+            1,
+            "{:?}",
+            qa_section(client)
+        );
+    }
     Ok(())
 }

@@ -52,6 +52,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub mod compaction;
+pub mod entries;
 
 /// How a node joins a cluster (the `--nats-*` flags).
 #[derive(Debug, Clone)]
@@ -886,6 +887,10 @@ impl Store for NatsStore {
 
     fn shared(&self) -> bool {
         true
+    }
+
+    fn claim_entry(&self, postmortem: &str, key: &str) -> Result<bool, StoreError> {
+        self.claim(postmortem, key)
     }
 
     fn watch_revocations(&self, revoked: Revoked) -> Option<Following> {

@@ -678,6 +678,11 @@ impl Rooms {
         &self.commit
     }
 
+    /// The store the rooms load from and log to.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
     fn slots(&self) -> MutexGuard<'_, HashMap<String, Arc<OnceCell<Arc<Room>>>>> {
         self.slots.lock().unwrap_or_else(|p| p.into_inner())
     }
