@@ -14,7 +14,9 @@
 //! the log), in one yrs transaction, so the text and its mark are durable
 //! together. When a meeting is loaded from its log, every answer and kudos
 //! event without a mark is written then: exactly once, however the server
-//! stopped.
+//! stopped. In cluster mode several nodes may do so at once, so each writer
+//! first claims the entry through the store (`Store::claim_entry`,
+//! `nats/entries.rs`) and leaves it to the node that holds the claim.
 //!
 //! Suggesting mode works the same way. Accepting a suggestion with
 //! replacement words (or undoing that acceptance) is first checked against
