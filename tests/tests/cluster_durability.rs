@@ -10,6 +10,8 @@
 //!   (`CASEBOOK_CLUSTER_KILLS` cycles; `cargo xtask test --long` runs more):
 //!   nothing another client saw is lost, and the time from the kill to the
 //!   writer's next edit shown on the other node is printed;
+//! - `kill -9` of the `CB_DOCS` leader, again and again (the same cycles):
+//!   every edit arrives, the writer's socket stays open (prints the pauses);
 //! - compaction of a document's log (`nats::compaction`): after it the
 //!   subject holds a snapshot and a short tail, a node following the
 //!   document meanwhile and a fresh node both read the same text; a crash
@@ -300,6 +302,48 @@ async fn kill_9_of_the_writers_node_again_and_again_loses_no_seen_edit() -> Resu
             .await?;
     }
     drop(retired);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_of_the_nats_stream_leader_again_and_again_loses_nothing() -> Result<()> {
+    let mut nats = NatsCluster::start().await?;
+    let a = node(&nats, "a", &[]).await?;
+    let b = node(&nats, "b", &[]).await?;
+    let pm = a.create_postmortem("NATS leader, again and again").await?;
+    let writer = Client::connect(&a.ws_url(&pm.id, pm.token("author"))).await?;
+    let observer = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
+    let mut typed: Vec<String> = Vec::new();
+    let mut pauses = Vec::new();
+    for cycle in 0..kill_cycles() {
+        let before: Vec<String> = (0..10).map(|i| format!("{{l{cycle}.{i}}}")).collect();
+        type_chunks(&writer, &before).await;
+        typed.extend(before);
+        observer
+            .wait_until(WAIT, |c| contains_all(&c.text(), &typed))
+            .await?;
+        let leader = nats.stream_leader("CB_DOCS").await?;
+        nats.kill9(leader);
+        let killed = Instant::now();
+        let after: Vec<String> = (10..20).map(|i| format!("{{l{cycle}.{i}}}")).collect();
+        type_chunks(&writer, &after).await;
+        typed.extend(after);
+        observer
+            .wait_until(Duration::from_secs(40), |c| contains_all(&c.text(), &typed))
+            .await?;
+        pauses.push(killed.elapsed().as_millis());
+        nats.start_again(leader).await?;
+    }
+    casebook_e2e::report(&format!(
+        "cluster: kill -9 of the CB_DOCS leader, {} times: from the kill to every edit typed after it shown on the other node (ms): {pauses:?}",
+        pauses.len()
+    ));
+    assert!(writer.closed().is_none(), "{:?}", writer.closed());
+    let fresh = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
+    fresh
+        .wait_until(WAIT, |c| contains_all(&c.text(), &typed))
+        .await?;
+    assert_eq!(fresh.text(), observer.text());
     Ok(())
 }
 
