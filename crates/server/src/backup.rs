@@ -146,6 +146,10 @@ impl<S: Store> Store for GatedStore<S> {
         let _alone = self.gate.write().unwrap_or_else(|p| p.into_inner());
         self.inner.dump()
     }
+
+    fn claim_entry(&self, postmortem: &str, key: &str) -> Result<bool, StoreError> {
+        self.inner.claim_entry(postmortem, key)
+    }
     fn put_image(
         &self,
         postmortem: &str,

@@ -14,7 +14,9 @@
 //! the log), in one yrs transaction, so the text and its mark are durable
 //! together. When a meeting is loaded from its log, every answer and kudos
 //! event without a mark is written then: exactly once, however the server
-//! stopped.
+//! stopped. In cluster mode several nodes may do so at once, so each writer
+//! first claims the entry through the store (`Store::claim_entry`,
+//! `nats/entries.rs`) and leaves it to the node that holds the claim.
 //!
 //! Suggesting mode works the same way. Accepting a suggestion with
 //! replacement words (or undoing that acceptance) is first checked against
@@ -47,9 +49,10 @@ use casebook_core::Role;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::{watch, Mutex as AsyncMutex, OnceCell};
 use tracing::Instrument;
-use yrs::{GetString, Map, Text, WriteTxn};
+use yrs::{GetString, Map, ReadTxn, Text, WriteTxn};
 
 /// Root map of a postmortem's document where the server marks which meeting
 /// events (by their place in the log) it has written into the sections.
@@ -776,10 +779,85 @@ async fn write_entries(
             return;
         }
     };
+    let (entries, elsewhere) = claim_entries(rooms, &room, pm, entries).await;
+    write_claimed(rooms, &room, pm, &entries);
+    write_suggestions(rooms, &room, pm, meeting, first_seq, events);
+    rooms.leave(&room, conn);
+    if !elsewhere.is_empty() {
+        look_again_later(rooms, pm, elsewhere);
+    }
+}
+
+/// Cluster mode: splits `entries` into those this node claimed (it writes
+/// them) and those another node claimed (it is writing them, or died
+/// first); entries the document marks already are dropped. See
+/// `nats/entries.rs`. The embedded store claims every one.
+async fn claim_entries(
+    rooms: &Arc<Rooms>,
+    room: &Arc<crate::room::Room>,
+    pm: &str,
+    entries: Vec<(String, Entry)>,
+) -> (Vec<(String, Entry)>, Vec<(String, Entry)>) {
+    let store = Arc::clone(rooms.store());
+    if !store.shared() {
+        return (entries, Vec::new());
+    }
+    let (mut mine, mut elsewhere) = (Vec::new(), Vec::new());
+    for (key, entry) in entries {
+        let marked = room.read(|txn| {
+            txn.get_map(WRITTEN_ENTRIES)
+                .is_some_and(|marks| marks.contains_key(txn, &key))
+        });
+        if marked {
+            continue;
+        }
+        let (store, pm, claimed) = (Arc::clone(&store), pm.to_owned(), key.clone());
+        match blocking(move || store.claim_entry(&pm, &claimed)).await {
+            Ok(true) => mine.push((key, entry)),
+            Ok(false) => elsewhere.push((key, entry)),
+            Err(e) => {
+                tracing::warn!(error = ?e, "entry not claimed; trying again later");
+                elsewhere.push((key, entry));
+            }
+        }
+    }
+    (mine, elsewhere)
+}
+
+/// Cluster mode: once the claims of entries another node held have lapsed,
+/// writes those still missing from the document (their claimer died before
+/// storing them).
+fn look_again_later(rooms: &Arc<Rooms>, pm: &str, entries: Vec<(String, Entry)>) {
+    let (rooms, pm) = (Arc::clone(rooms), pm.to_owned());
+    tokio::spawn(async move {
+        tokio::time::sleep(crate::nats::entries::CLAIM_LIFETIME + Duration::from_secs(5)).await;
+        let (room, conn) = match rooms.join(&pm).await {
+            Ok(joined) => joined,
+            Err(e) => {
+                tracing::error!(postmortem = %pm, error = %e, "document not loaded; entries not written");
+                return;
+            }
+        };
+        let (entries, _) = claim_entries(&rooms, &room, &pm, entries).await;
+        write_claimed(&rooms, &room, &pm, &entries);
+        rooms.leave(&room, conn);
+    });
+}
+
+/// Writes `entries` (see [`write_entries`]) in one transaction.
+fn write_claimed(
+    rooms: &Arc<Rooms>,
+    room: &Arc<crate::room::Room>,
+    pm: &str,
+    entries: &[(String, Entry)],
+) {
+    if entries.is_empty() {
+        return;
+    }
     let result = room.apply_server_change(rooms.commit(), |txn| {
         let marks = txn.get_or_insert_map(WRITTEN_ENTRIES);
         let unmarked_document = marks.len(txn) == 0;
-        for (key, entry) in &entries {
+        for (key, entry) in entries {
             if marks.contains_key(txn, key) {
                 continue;
             }
@@ -803,8 +881,6 @@ async fn write_entries(
     if let Err(e) = result {
         tracing::error!(postmortem = %pm, error = %e, "entries not written into the document");
     }
-    write_suggestions(rooms, &room, pm, meeting, first_seq, events);
-    rooms.leave(&room, conn);
 }
 
 /// Where `needle` starts in `haystack`, in UTF-16 units (the document's).

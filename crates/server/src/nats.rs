@@ -51,6 +51,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+pub mod compaction;
+pub mod entries;
+
 /// How a node joins a cluster (the `--nats-*` flags).
 #[derive(Debug, Clone)]
 pub struct ClusterSettings {
@@ -404,12 +407,12 @@ impl NatsStore {
             key
         };
         let bucket = bucket.clone();
-        self.run(async move {
-            bucket
-                .get(key)
-                .await
-                .map_err(|e| nats_error("reading a bucket", e))
-        })
+        // While a NATS server is down or just back, the bucket's leader may
+        // be being elected (503 no responders): retried, not failed.
+        self.run(retry_reads("reading a bucket", move || {
+            let (bucket, key) = (bucket.clone(), key.clone());
+            async move { bucket.get(key).await }
+        }))
     }
 
     fn kv_put(&self, bucket: &kv::Store, key: String, value: Vec<u8>) -> Result<(), StoreError> {
@@ -421,6 +424,30 @@ impl NatsStore {
                 .map(|_| ())
                 .map_err(|e| nats_error("writing a bucket", e))
         })
+    }
+}
+
+/// How long a read is retried while the stream that answers it elects a
+/// leader (a NATS server killed or restarted: seconds).
+const READ_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Runs `read` until it succeeds or [`READ_DEADLINE`] passes.
+async fn retry_reads<T, E: std::fmt::Display, F: Future<Output = Result<T, E>>>(
+    what: &'static str,
+    read: impl Fn() -> F,
+) -> Result<T, StoreError> {
+    let deadline = Instant::now() + READ_DEADLINE;
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match read().await {
+            Ok(value) => return Ok(value),
+            Err(e) if Instant::now() + backoff < deadline => {
+                tracing::debug!(error = %e, "{what}: trying again");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(1));
+            }
+            Err(e) => return Err(nats_error(what, e)),
+        }
     }
 }
 
@@ -515,7 +542,17 @@ impl Store for NatsStore {
     }
 
     fn load_doc(&self, doc_id: &str) -> Result<StoredDoc, StoreError> {
-        let tail = self.read_subject(&self.docs, doc_subject(doc_id))?;
+        // Retried like a bucket read (see `retry_reads`).
+        let started = Instant::now();
+        let tail = loop {
+            match self.read_subject(&self.docs, doc_subject(doc_id)) {
+                Err(e) if started.elapsed() < READ_DEADLINE => {
+                    tracing::debug!(doc = %doc_id, error = %e, "loading the document again");
+                    std::thread::sleep(Duration::from_millis(250));
+                }
+                read => break read?,
+            }
+        };
         // Loaded afresh: what failed before is behind us.
         self.poisoned().remove(doc_id);
         Ok(StoredDoc {
@@ -608,10 +645,11 @@ impl Store for NatsStore {
         result
     }
 
-    fn write_snapshot(&self, _doc_id: &str, _upto: u64, _state: &[u8]) -> Result<(), StoreError> {
-        // Not yet in cluster mode: the log keeps every update (see README,
-        // Cluster, "not done yet").
-        Ok(())
+    fn write_snapshot(&self, doc_id: &str, _upto: u64, _state: &[u8]) -> Result<(), StoreError> {
+        // The room's state may run ahead of the stream (updates in flight)
+        // and behind it (other nodes' updates not followed yet): the
+        // snapshot is made from the stream itself (`compaction`).
+        self.compact_doc(doc_id)
     }
 
     fn put_invite(&self, invite: &InviteRecord) -> Result<(), StoreError> {
@@ -849,6 +887,10 @@ impl Store for NatsStore {
 
     fn shared(&self) -> bool {
         true
+    }
+
+    fn claim_entry(&self, postmortem: &str, key: &str) -> Result<bool, StoreError> {
+        self.claim(postmortem, key)
     }
 
     fn watch_revocations(&self, revoked: Revoked) -> Option<Following> {

@@ -277,6 +277,13 @@ impl Room {
     /// shared log). Applied and sent to every socket at once. False when the
     /// room no longer takes updates (it failed and reloads).
     pub fn apply_remote(&self, raw: &[u8]) -> bool {
+        // Nothing new (a compacted log's snapshot, mostly): not applied,
+        // counted nor broadcast.
+        if let Ok(update) = Update::decode_v1(raw) {
+            if !self.would_change(&update) {
+                return true;
+            }
+        }
         let mut state = self.lock();
         if state.failed {
             return false;
@@ -669,6 +676,11 @@ impl Rooms {
 
     pub fn commit(&self) -> &GroupCommit {
         &self.commit
+    }
+
+    /// The store the rooms load from and log to.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
     }
 
     fn slots(&self) -> MutexGuard<'_, HashMap<String, Arc<OnceCell<Arc<Room>>>>> {

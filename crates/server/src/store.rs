@@ -162,6 +162,14 @@ pub trait Store: Send + Sync + 'static {
         false
     }
 
+    /// Claims the document entry (Q&A, Kudos) marked `key` of `postmortem`
+    /// for this process before it writes it: false when another node holds
+    /// the claim (cluster mode, `nats/entries.rs`). The embedded store has
+    /// one process, whose own check of the document's marks suffices.
+    fn claim_entry(&self, _postmortem: &str, _key: &str) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+
     /// Cluster mode: calls `deliver` with each update that another node
     /// appends to `doc_id` after log position `after` (the last `seq` that
     /// [`Store::load_doc`] returned, or 0), in log order, until `deliver`

@@ -8,7 +8,8 @@
 //! failure and says which step failed.
 //!
 //! `--long` gives the reliability tests a bigger budget: more kill -9 cycles
-//! in the crash test (`CASEBOOK_CRASH_CYCLES`), more cases of the convergence
+//! in the crash test (`CASEBOOK_CRASH_CYCLES`) and of the cluster's node kills
+//! (`CASEBOOK_CLUSTER_KILLS`), more cases of the convergence
 //! property (`CASEBOOK_PROPTEST_CASES`), minutes instead of seconds for each
 //! fuzz target (`fuzz.rs`).
 
@@ -22,6 +23,9 @@ pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Kill -9 cycles of the crash test in a `--long` run (3 otherwise).
 const LONG_CRASH_CYCLES: &str = "20";
+/// Kill -9 cycles of the cluster's repeated-kill test in a `--long` run (2
+/// otherwise; `tests/tests/cluster_durability.rs`).
+const LONG_CLUSTER_KILLS: &str = "10";
 /// Cases of the convergence property in a `--long` run (12 otherwise).
 const LONG_PROPTEST_CASES: &str = "100";
 /// Seconds each fuzz target runs (`--long`: minutes).
@@ -101,7 +105,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     if long {
         rust_tests
             .env("CASEBOOK_CRASH_CYCLES", LONG_CRASH_CYCLES)
-            .env("CASEBOOK_PROPTEST_CASES", LONG_PROPTEST_CASES);
+            .env("CASEBOOK_PROPTEST_CASES", LONG_PROPTEST_CASES)
+            .env("CASEBOOK_CLUSTER_KILLS", LONG_CLUSTER_KILLS);
     }
     run_step("Rust unit and end-to-end tests", &mut rust_tests)?;
     println!("xtask test: API fuzz (Schemathesis against the OpenAPI document)");
