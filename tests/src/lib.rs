@@ -501,7 +501,18 @@ impl Process {
             .spawn()
             .with_context(|| format!("starting {}", bin.display()))?;
         self.child = Some(child);
-        for _ in 0..200 {
+        // A cluster node creates its streams and buckets before it answers;
+        // on a loaded 2-core machine that can take well over 5 s. A process
+        // that exits stops the wait at once.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                bail!("casebook exited with {status}; log: {}", self.log())
+            }
             if let Ok(r) = self
                 .endpoint
                 .http
