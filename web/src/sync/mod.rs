@@ -17,6 +17,7 @@
 //! reload and merge when the socket comes back.
 
 mod editors;
+mod awareness;
 
 use crate::backdrop::{Mark, RemoteCursor};
 use crate::editor::{SectionEditor, LOCAL, REMOTE};
@@ -318,54 +319,6 @@ impl Client {
         std::mem::forget(handle);
     }
 
-    /// A section's text lost the focus: our selection there is no longer
-    /// shown to the others.
-    pub fn blurred(&self, section: &str) {
-        let mut presence = self.0.presence.borrow_mut();
-        let here = presence.cursor_section() == Some(section);
-        let changed = here && presence.set_cursor(None);
-        drop(presence);
-        if changed {
-            self.publish_presence();
-        }
-    }
-
-    /// Our meeting identity, for the others to count us once.
-    pub fn set_person(&self, person: Option<String>) {
-        let changed = self.0.presence.borrow_mut().set_person(person);
-        if changed {
-            self.publish_presence();
-        }
-    }
-
-    /// The meeting inputs we are writing in (see [`crate::presence`]).
-    pub fn set_typing(&self, typing: Vec<String>) {
-        let changed = self.0.presence.borrow_mut().set_typing(typing);
-        if changed {
-            self.publish_presence();
-        }
-    }
-
-    /// The section we are reading (scrolled to) changed.
-    pub fn reading(&self, section: Option<String>) {
-        let changed = self.0.presence.borrow_mut().set_section(section);
-        if changed {
-            self.publish_presence();
-        }
-    }
-
-    /// Renames us for the others (keeping our colour).
-    pub fn rename(&self, name: String) {
-        let color = self.0.presence.borrow().color().to_owned();
-        self.set_user(name, color);
-    }
-
-    /// Sets our name and colour for the others.
-    fn set_user(&self, name: String, color: String) {
-        self.0.presence.borrow_mut().set_user(name, color);
-        self.publish_presence();
-    }
-
     /// Keeps the local replica in this browser soon (at most every 300 ms).
     fn schedule_save(&self) {
         if !self.0.can_edit || self.0.save_scheduled.replace(true) {
@@ -559,94 +512,6 @@ impl Client {
         }
     }
 
-    /// Sets our awareness state from [`Presence`] and sends it.
-    fn publish_presence(&self) {
-        let state = self.0.presence.borrow().to_json();
-        self.0.awareness.borrow_mut().set_local_state_raw(state);
-        self.send_presence();
-        self.refresh_peers();
-    }
-
-    fn send_presence(&self) {
-        let awareness = self.0.awareness.borrow();
-        let me = awareness.client_id();
-        if let Ok(update) = awareness.update_with_clients([me]) {
-            drop(awareness);
-            self.send(&Message::Awareness(update));
-        }
-    }
-
-    fn refresh_peers(&self) {
-        let awareness = self.0.awareness.borrow();
-        let me = awareness.client_id();
-        let mut peers = Peer::all(&awareness, me);
-        drop(awareness);
-        // Offline we cannot know who is still here (y-websocket forgets them
-        // too); their states come back, or expire, once we reconnect.
-        if matches!(
-            self.0.status.get_untracked(),
-            Status::Offline | Status::Revoked
-        ) {
-            peers.retain(|p| p.me);
-        }
-        // Two people with one colour: the one who came later (higher id)
-        // takes a free colour for this visit.
-        let mine = self.0.presence.borrow().color().to_owned();
-        let clash = peers
-            .iter()
-            .any(|p| !p.me && p.color == mine && p.id < me.get());
-        if clash {
-            let used: Vec<&str> = peers.iter().map(|p| p.color.as_str()).collect();
-            if let Some(color) = presence::unused_color(&used) {
-                let name = self.0.presence.borrow().name().to_owned();
-                self.set_user(name, color);
-                return;
-            }
-        }
-        if self.0.peers.with_untracked(|old| *old != peers) {
-            self.0.peers.set(peers);
-            self.decorate_all();
-        }
-    }
-
-    /// Every 15 s: renew our presence, forget people not heard of for 30 s,
-    /// and reopen a socket that went silent.
-    fn tick(&self) {
-        let inner = &self.0;
-        let now = now_ms();
-        {
-            let mut awareness = inner.awareness.borrow_mut();
-            let me = awareness.client_id();
-            let stale: Vec<_> = awareness
-                .iter()
-                .filter(|(id, state)| {
-                    *id != me
-                        && state.data.is_some()
-                        && now - (state.last_updated as f64) > STALE_AFTER_MS
-                })
-                .map(|(id, _)| id)
-                .collect();
-            for id in stale {
-                awareness.remove_state(id);
-            }
-        }
-        self.publish_presence();
-        let silent = is_silent(inner.link.borrow().last_heard_ms, now);
-        if silent && self.is_open() {
-            // Dropping the socket closes it without running our close
-            // handler, so reconnect here.
-            inner.link.borrow_mut().socket = None;
-            inner.status.set(Status::Offline);
-            self.refresh_peers();
-            self.schedule_reconnect(Some(Duration::ZERO));
-        }
-    }
-
-    /// The page is going away: tell the others we left.
-    fn leave(&self) {
-        self.0.awareness.borrow_mut().clean_local_state();
-        self.send_presence();
-    }
 }
 
 fn with_client(weak: &Weak<Inner>, f: impl FnOnce(Client)) {
