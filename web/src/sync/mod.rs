@@ -18,6 +18,7 @@
 
 mod editors;
 mod awareness;
+mod offline;
 
 use crate::backdrop::{Mark, RemoteCursor};
 use crate::editor::{SectionEditor, LOCAL, REMOTE};
@@ -317,31 +318,6 @@ impl Client {
         });
         // The listener lives as long as the page.
         std::mem::forget(handle);
-    }
-
-    /// Keeps the local replica in this browser soon (at most every 300 ms).
-    fn schedule_save(&self) {
-        if !self.0.can_edit || self.0.save_scheduled.replace(true) {
-            return;
-        }
-        let weak = Rc::downgrade(&*self.0);
-        set_timeout(
-            move || with_client(&weak, |c| c.save_now()),
-            Duration::from_millis(300),
-        );
-    }
-
-    fn save_now(&self) {
-        let inner = &self.0;
-        inner.save_scheduled.set(false);
-        if !inner.can_edit {
-            return;
-        }
-        let state = inner
-            .doc
-            .transact()
-            .encode_state_as_update_v1(&StateVector::default());
-        persist::save(&inner.pm_id, &state);
     }
 
     fn open(&self) {
