@@ -129,7 +129,7 @@ impl Client {
     }
 
     /// Reopens after `delay`, or after an exponential back-off with jitter.
-    fn schedule_reconnect(&self, delay: Option<Duration>) {
+    pub(super) fn schedule_reconnect(&self, delay: Option<Duration>) {
         let backoff = self
             .0
             .link
