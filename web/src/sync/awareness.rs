@@ -103,8 +103,8 @@ impl Client {
         }
     }
 
-    /// Every 15 s: renew our presence, forget people not heard of for 30 s,
-    /// and reopen a socket that went silent.
+    /// Every 15 s: renew our presence and forget people not heard of for
+    /// 30 s. (The connection itself notices a socket that went silent.)
     pub(super) fn tick(&self) {
         let inner = &self.0;
         let now = now_ms();
@@ -125,15 +125,6 @@ impl Client {
             }
         }
         self.publish_presence();
-        let silent = is_silent(inner.link.borrow().last_heard_ms, now);
-        if silent && self.is_open() {
-            // Dropping the socket closes it without running our close
-            // handler, so reconnect here.
-            inner.link.borrow_mut().socket = None;
-            inner.status.set(Status::Offline);
-            self.refresh_peers();
-            self.schedule_reconnect(Some(Duration::ZERO));
-        }
     }
 
     /// The page is going away: tell the others we left.

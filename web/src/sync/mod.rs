@@ -16,19 +16,19 @@
 //! in this browser ([`crate::persist`]) so that edits made offline survive a
 //! reload and merge when the socket comes back.
 
-mod editors;
 mod awareness;
-mod offline;
 mod connection;
+mod editors;
+mod offline;
 
 use crate::backdrop::{Mark, RemoteCursor};
 use crate::editor::{SectionEditor, LOCAL, REMOTE};
 use crate::persist;
 use crate::presence::{self, Cursor, Peer, Presence};
-use crate::socket::{is_silent, Backoff, Socket};
+use crate::socket::{Connection, Event, Reconnect, RoomKind};
 use casebook_core::document::{new_doc, section_text_name, TEMPLATE};
 use casebook_core::outline::{self, OutlineError, Section};
-use casebook_core::protocol::{self, Message, SyncMessage};
+use casebook_core::protocol::{self, Message};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use std::cell::{Cell, RefCell};
@@ -37,8 +37,7 @@ use std::rc::{Rc, Weak};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{CloseEvent, Element, HtmlTextAreaElement, MessageEvent};
+use web_sys::{Element, HtmlTextAreaElement};
 use yrs::sync::Awareness;
 use yrs::undo::Options as UndoOptions;
 use yrs::updates::decoder::Decode;
@@ -76,19 +75,6 @@ const RENEW_EVERY: Duration = Duration::from_secs(15);
 /// Remote awareness states older than this are dropped (as Yjs does).
 const STALE_AFTER_MS: f64 = 30_000.0;
 
-/// Connection bookkeeping.
-#[derive(Default)]
-struct Link {
-    socket: Option<Socket>,
-    /// When to reopen after a failure (reset by a successful sync).
-    backoff: Backoff,
-    /// The server's state vector from its last sync step 1.
-    server_sv: Option<StateVector>,
-    /// Local edits were made while no socket was open.
-    offline_edits: bool,
-    last_heard_ms: f64,
-}
-
 struct Inner {
     pm_id: String,
     doc: Doc,
@@ -98,12 +84,14 @@ struct Inner {
     editors: RefCell<Vec<SectionEditor>>,
     undo: RefCell<UndoManager>,
     marks: RwSignal<Vec<Mark>>,
-    link: RefCell<Link>,
+    /// The socket, its handshake and reconnecting.
+    connection: Connection,
+    /// Local edits were made while no socket was open.
+    offline_edits: Cell<bool>,
     /// Encoded v1 updates of local transactions, not yet sent.
     outbox: Arc<Mutex<Vec<Vec<u8>>>>,
     /// A save of the local replica is scheduled.
     save_scheduled: Cell<bool>,
-    url: String,
     can_edit: bool,
     status: RwSignal<Status>,
     peers: RwSignal<Vec<Peer>>,
@@ -153,16 +141,7 @@ impl Client {
     pub fn new(pm_id: String, url: String, can_edit: bool, presence: Presence) -> Client {
         let doc = new_doc();
         if can_edit {
-            if let Some(saved) = persist::load(&pm_id) {
-                match Update::decode_v1(&saved) {
-                    Ok(update) => {
-                        if let Err(e) = doc.transact_mut_with(REMOTE).apply_update(update) {
-                            warn(&format!("casebook: kept edits not applied: {e}"));
-                        }
-                    }
-                    Err(e) => warn(&format!("casebook: kept edits unreadable: {e}")),
-                }
-            }
+            offline::restore_kept(&doc, &pm_id);
         }
         let outbox: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
         let sink = outbox.clone();
@@ -191,29 +170,40 @@ impl Client {
         }
         let awareness = Awareness::with_clock(doc.clone(), clock);
         let outline = outline::outline(&doc.transact());
-        Client(SendWrapper::new(Rc::new(Inner {
-            pm_id,
-            doc,
-            awareness: RefCell::new(awareness),
-            presence: RefCell::new(presence),
-            editors: RefCell::default(),
-            undo: RefCell::new(undo),
-            marks: RwSignal::new(Vec::new()),
-            link: RefCell::default(),
-            outbox,
-            save_scheduled: Cell::new(false),
-            url,
-            can_edit,
-            status: RwSignal::new(Status::Connecting),
-            peers: RwSignal::new(Vec::new()),
-            version: RwSignal::new(0),
-            selection: RwSignal::new(None),
-            editable: RwSignal::new(can_edit),
-            images_allowed: RwSignal::new(false),
-            rendered: RwSignal::new(false),
-            outline: RwSignal::new(outline),
-            can_undo: RwSignal::new(false),
-            can_redo: RwSignal::new(false),
+        let connection_doc = doc.clone();
+        Client(SendWrapper::new(Rc::new_cyclic(|weak: &Weak<Inner>| {
+            let weak = weak.clone();
+            let on_event = move |event| with_client(&weak, |c| c.on_event(event));
+            Inner {
+                pm_id,
+                doc,
+                awareness: RefCell::new(awareness),
+                presence: RefCell::new(presence),
+                editors: RefCell::default(),
+                undo: RefCell::new(undo),
+                marks: RwSignal::new(Vec::new()),
+                connection: Connection::new(
+                    RoomKind::Document,
+                    url,
+                    connection_doc,
+                    can_edit,
+                    on_event,
+                ),
+                offline_edits: Cell::new(false),
+                outbox,
+                save_scheduled: Cell::new(false),
+                can_edit,
+                status: RwSignal::new(Status::Connecting),
+                peers: RwSignal::new(Vec::new()),
+                version: RwSignal::new(0),
+                selection: RwSignal::new(None),
+                editable: RwSignal::new(can_edit),
+                images_allowed: RwSignal::new(false),
+                rendered: RwSignal::new(false),
+                outline: RwSignal::new(outline),
+                can_undo: RwSignal::new(false),
+                can_redo: RwSignal::new(false),
+            }
         })))
     }
 
@@ -299,7 +289,7 @@ impl Client {
     /// the page goes away.
     pub fn connect(&self) {
         self.publish_presence();
-        self.open();
+        self.0.connection.open();
         let weak = Rc::downgrade(&*self.0);
         let _ = set_interval_with_handle(
             move || {
@@ -320,7 +310,6 @@ impl Client {
         // The listener lives as long as the page.
         std::mem::forget(handle);
     }
-
 }
 
 fn with_client(weak: &Weak<Inner>, f: impl FnOnce(Client)) {
