@@ -83,7 +83,8 @@ pub(super) fn RenameForm(
             Err(e) => error.set(Some(error_key(&e))),
         }
     };
-    move || renaming.get().is_some().then(|| view! {
+    move || {
+        renaming.get().is_some().then(|| view! {
         <form class="inline-form rename-form" on:submit=rename.clone()>
             <input type="text" maxlength=casebook_core::limits::MAX_SECTION_TITLE_CHARS
                 prop:value=move || renaming.get().unwrap_or_default()
@@ -92,4 +93,5 @@ pub(super) fn RenameForm(
             <button type="button" on:click=move |_| renaming.set(None)>{move || t(lang.get(), Key::Cancel)}</button>
         </form>
     })
+    }
 }

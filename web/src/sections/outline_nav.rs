@@ -21,7 +21,11 @@ fn new_section_id() -> String {
 
 /// The colour dots of the people reading `section`.
 #[component]
-pub(super) fn Readers(section: String, peers: RwSignal<Vec<Peer>>, lang: RwSignal<Lang>) -> impl IntoView {
+pub(super) fn Readers(
+    section: String,
+    peers: RwSignal<Vec<Peer>>,
+    lang: RwSignal<Lang>,
+) -> impl IntoView {
     let here = move || {
         peers.with(|p| {
             p.iter()

@@ -2,17 +2,16 @@
 //! limit and what each close code means for reconnecting. Pure, so it is
 //! tested natively.
 
-use casebook_core::close;
+use casebook_core::{close, protocol};
 use std::time::Duration;
 
 /// A socket that heard nothing for this long is presumed dead and reopened:
-/// the server sends a keep-alive every 10 s, so this is three missed ones
-/// (and the server's own limit for a silent client).
-pub const SILENT_LIMIT_MS: f64 = 35_000.0;
+/// the server's own limit for a silent client, three missed keep-alives.
+pub const SILENT_LIMIT_MS: f64 = protocol::SILENT_LIMIT_MS as f64;
 
-/// How often a connection checks whether its socket went silent; well
-/// under [`SILENT_LIMIT_MS`], so a dead socket is noticed within 45 s.
-pub const SILENCE_CHECK_EVERY: Duration = Duration::from_secs(10);
+/// How often a connection checks whether its socket went silent: as often
+/// as the server sends a keep-alive.
+pub const SILENCE_CHECK_EVERY: Duration = Duration::from_millis(protocol::KEEPALIVE_MS);
 
 /// The longest wait between two attempts to reopen a socket.
 const BACKOFF_CAP_MS: f64 = 10_000.0;

@@ -257,7 +257,7 @@ impl Connection {
     }
 
     /// Every [`SILENCE_CHECK_EVERY`]: a socket that heard nothing for
-    /// [`SILENT_LIMIT_MS`] is dropped and opened again.
+    /// `backoff::SILENT_LIMIT_MS` is dropped and opened again.
     fn check_silence(&self) {
         let silent = is_silent(self.0.last_heard_ms.get(), js_sys::Date::now());
         if silent && self.0.socket.borrow().is_some() {

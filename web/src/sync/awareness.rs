@@ -4,6 +4,22 @@
 
 use super::*;
 
+/// The others whose state was last renewed more than [`STALE_AFTER_MS`]
+/// before `now_ms` (by our clock, when we received it): they left without
+/// saying so. Our own state never goes stale.
+fn stale_states(awareness: &Awareness, now_ms: f64) -> Vec<yrs::block::ClientID> {
+    let me = awareness.client_id();
+    awareness
+        .iter()
+        .filter(|(id, state)| {
+            *id != me
+                && state.data.is_some()
+                && now_ms - (state.last_updated as f64) > STALE_AFTER_MS
+        })
+        .map(|(id, _)| id)
+        .collect()
+}
+
 impl Client {
     /// A section's text lost the focus: our selection there is no longer
     /// shown to the others.
@@ -110,17 +126,7 @@ impl Client {
         let now = now_ms();
         {
             let mut awareness = inner.awareness.borrow_mut();
-            let me = awareness.client_id();
-            let stale: Vec<_> = awareness
-                .iter()
-                .filter(|(id, state)| {
-                    *id != me
-                        && state.data.is_some()
-                        && now - (state.last_updated as f64) > STALE_AFTER_MS
-                })
-                .map(|(id, _)| id)
-                .collect();
-            for id in stale {
+            for id in stale_states(&awareness, now) {
                 awareness.remove_state(id);
             }
         }
@@ -131,5 +137,45 @@ impl Client {
     pub(super) fn leave(&self) {
         self.0.awareness.borrow_mut().clean_local_state();
         self.send_presence();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// The test's clock, moved by hand.
+    static NOW: AtomicU64 = AtomicU64::new(0);
+
+    fn test_clock() -> u64 {
+        NOW.load(Ordering::SeqCst)
+    }
+
+    /// Someone else's page, present with `name`, heard by `ours` at `at_ms`.
+    fn heard(ours: &mut Awareness, name: &str, at_ms: u64) -> yrs::block::ClientID {
+        let mut theirs = Awareness::new(new_doc());
+        theirs.set_local_state_raw(format!(r#"{{"user":{{"name":"{name}"}}}}"#));
+        NOW.store(at_ms, Ordering::SeqCst);
+        ours.apply_update(theirs.update().expect("their state"))
+            .expect("applies");
+        theirs.client_id()
+    }
+
+    #[test]
+    fn people_not_heard_of_for_thirty_seconds_are_forgotten_but_never_we() {
+        let mut ours = Awareness::with_clock(new_doc(), test_clock);
+        ours.set_local_state_raw(r#"{"user":{"name":"Aiko"}}"#);
+        let early = heard(&mut ours, "Ben", 0);
+        let late = heard(&mut ours, "Chiara", 20_000);
+        assert_ne!(early, late);
+
+        assert_eq!(stale_states(&ours, 30_000.0), Vec::new());
+        assert_eq!(stale_states(&ours, 30_001.0), vec![early]);
+        let mut at_the_end = stale_states(&ours, 60_000.0);
+        at_the_end.sort_unstable();
+        let mut both = vec![early, late];
+        both.sort_unstable();
+        assert_eq!(at_the_end, both);
     }
 }
