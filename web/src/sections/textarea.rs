@@ -57,51 +57,8 @@ pub(super) fn SectionTextarea(
     let (c_blur, s_blur) = on(&client, &id);
     // Pasting or dropping an image file uploads it (`crate::images`).
     let image_status = RwSignal::new(None::<Key>);
-    let images_allowed = client.images_allowed();
-    let take_images = {
-        let (client, id) = (client.clone(), id.clone());
-        move |ev: &web_sys::Event, transfer: Option<web_sys::DataTransfer>| {
-            let files = crate::images::image_files(transfer);
-            if files.is_empty() {
-                return;
-            }
-            ev.prevent_default();
-            if !images_allowed.get_untracked() {
-                image_status.set(Some(Key::ImagesNotAllowedNow));
-                return;
-            }
-            let Some(target) = ev.current_target() else {
-                return;
-            };
-            crate::images::upload_and_insert(
-                client.clone(),
-                id.clone(),
-                token.clone(),
-                target,
-                files,
-                image_status,
-            );
-        }
-    };
-    let on_paste = {
-        let take = take_images.clone();
-        move |ev: web_sys::ClipboardEvent| take(&ev, ev.clipboard_data())
-    };
-    let on_drop = move |ev: web_sys::DragEvent| take_images(&ev, ev.data_transfer());
-    // A drop is only allowed where dragover said so.
-    let on_dragover = move |ev: web_sys::DragEvent| {
-        let files = ev
-            .data_transfer()
-            .map(|t| {
-                t.types()
-                    .iter()
-                    .any(|t| t.as_string().as_deref() == Some("Files"))
-            })
-            .unwrap_or(false);
-        if files && images_allowed.get_untracked() {
-            ev.prevent_default();
-        }
-    };
+    let (on_paste, on_drop, on_dragover) =
+        image_handlers(client.clone(), id.clone(), token, image_status);
     view! {
         <div class="editor-wrap" class:hidden=move || hidden.get()>
             <div class="backdrop" node_ref=backdrop aria-hidden="true"></div>
@@ -133,6 +90,64 @@ pub(super) fn SectionTextarea(
             <p class="image-status" role="status">{move || t(lang.get(), k)}</p>
         })}
     }
+}
+
+/// What pasting, dropping and dragging over the textarea do: an image file
+/// is uploaded and its Markdown put at the caret; anything else is left to
+/// the textarea. `status` says why an image was refused.
+fn image_handlers(
+    client: Client,
+    id: String,
+    token: String,
+    status: RwSignal<Option<Key>>,
+) -> (
+    impl Fn(web_sys::ClipboardEvent) + 'static,
+    impl Fn(web_sys::DragEvent) + 'static,
+    impl Fn(web_sys::DragEvent) + 'static,
+) {
+    let images_allowed = client.images_allowed();
+    let take_images = move |ev: &web_sys::Event, transfer: Option<web_sys::DataTransfer>| {
+        let files = crate::images::image_files(transfer);
+        if files.is_empty() {
+            return;
+        }
+        ev.prevent_default();
+        if !images_allowed.get_untracked() {
+            status.set(Some(Key::ImagesNotAllowedNow));
+            return;
+        }
+        let Some(target) = ev.current_target() else {
+            return;
+        };
+        crate::images::upload_and_insert(
+            client.clone(),
+            id.clone(),
+            token.clone(),
+            target,
+            files,
+            status,
+        );
+    };
+    let on_paste = {
+        let take = take_images.clone();
+        move |ev: web_sys::ClipboardEvent| take(&ev, ev.clipboard_data())
+    };
+    let on_drop = move |ev: web_sys::DragEvent| take_images(&ev, ev.data_transfer());
+    // A drop is only allowed where dragover said so.
+    let on_dragover = move |ev: web_sys::DragEvent| {
+        let files = ev
+            .data_transfer()
+            .map(|t| {
+                t.types()
+                    .iter()
+                    .any(|t| t.as_string().as_deref() == Some("Files"))
+            })
+            .unwrap_or(false);
+        if files && images_allowed.get_untracked() {
+            ev.prevent_default();
+        }
+    };
+    (on_paste, on_drop, on_dragover)
 }
 
 /// Ctrl/Cmd+Z undoes, Ctrl/Cmd+Shift+Z and Ctrl/Cmd+Y redo (this page's
