@@ -12,6 +12,15 @@ use yrs::updates::decoder::{Decode, DecoderV1};
 use yrs::updates::encoder::Encode;
 use yrs::{ReadTxn, StateVector, Update};
 
+/// How often the server sends an idle socket a ping and a keep-alive
+/// message (an empty awareness update); the JS client reconnects after
+/// 30 s without a message.
+pub const KEEPALIVE_MS: u64 = 10_000;
+
+/// A socket that heard nothing for this long is presumed dead, by the
+/// server and by the browser alike: three missed keep-alives, and then some.
+pub const SILENT_LIMIT_MS: u64 = 35_000;
+
 /// A frame could not be read as y-sync messages.
 #[derive(Debug, thiserror::Error)]
 pub enum FrameError {

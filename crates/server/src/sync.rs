@@ -40,11 +40,12 @@ use tracing::Instrument;
 use yrs::sync::awareness::AwarenessUpdate;
 use yrs::{StateVector, Update};
 
-/// How often an idle socket gets a ping and a keep-alive message (the JS
-/// client reconnects after 30 s without a message).
-const KEEPALIVE: Duration = Duration::from_secs(10);
-/// A socket that sent nothing, not even a pong, for this long is dead.
-const DEAD_AFTER: Duration = Duration::from_secs(35);
+/// How often an idle socket gets a ping and a keep-alive message
+/// (`protocol::KEEPALIVE_MS`, shared with the browser).
+const KEEPALIVE: Duration = Duration::from_millis(protocol::KEEPALIVE_MS);
+/// A socket that sent nothing, not even a pong, for this long is dead
+/// (`protocol::SILENT_LIMIT_MS`, the browser's limit too).
+const DEAD_AFTER: Duration = Duration::from_millis(protocol::SILENT_LIMIT_MS);
 /// Bytes read from a socket at a time.
 const SOCKET_READ_BUFFER: usize = 1024;
 /// How long a closing socket waits for the client's close answer.

@@ -3,30 +3,23 @@
 //!
 //! The server writes the room as `casebook_core::meeting_room` lays it out;
 //! this client speaks the y-websocket protocol through
-//! `casebook_core::protocol` but never writes: the server's sync step 1 is
-//! answered with an empty step 2 and nothing else is sent. After every
-//! applied update the room is read again (`meeting_room::read`) into
-//! [`RoomState`].
-//! The socket reopens with the shared back-off (`socket::Backoff`) when it
-//! closes or goes silent.
+//! `casebook_core::protocol` through the one reconnecting
+//! [`Connection`] but never writes: it answers the handshake as a replica
+//! that may not write, and sends nothing else. After every applied update
+//! the room is read again (`meeting_room::read`) into [`RoomState`].
 
-use crate::socket::{is_silent, Backoff, Socket};
+use crate::socket::{Connection, Event, RoomKind};
 use casebook_core::comment::Comment;
 use casebook_core::document::new_doc;
 use casebook_core::meeting::TimerPlan;
 use casebook_core::meeting_room::{self, RoomContents};
-use casebook_core::protocol::{self, Message, SyncMessage};
+use casebook_core::protocol;
 use casebook_core::timer::Schedule;
 use leptos::prelude::*;
-use std::cell::RefCell;
 use std::ops::Deref;
 use std::rc::{Rc, Weak};
-use std::time::Duration;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{CloseEvent, MessageEvent};
-use yrs::updates::encoder::Encode;
-use yrs::{Doc, ReadTxn, Transact, Update};
+use yrs::{Doc, ReadTxn, Transact};
 
 /// Everything the meeting room shows, parsed: the room's contents as
 /// `casebook_core::meeting_room` reads them (fields are reached through
@@ -73,10 +66,7 @@ impl RoomState {
 
 struct Inner {
     doc: Doc,
-    url: RefCell<String>,
-    socket: RefCell<Option<Socket>>,
-    backoff: RefCell<Backoff>,
-    last_heard_ms: RefCell<f64>,
+    connection: Connection,
     state: RwSignal<RoomState>,
     connected: RwSignal<bool>,
 }
@@ -92,97 +82,59 @@ fn warn(text: &str) {
 impl MeetingRoom {
     /// Opens the room at `url`, publishing what it holds into `state`.
     pub fn open(url: String, state: RwSignal<RoomState>, connected: RwSignal<bool>) -> MeetingRoom {
-        let room = MeetingRoom(Rc::new(Inner {
-            doc: new_doc(),
-            url: RefCell::new(url),
-            socket: RefCell::new(None),
-            backoff: RefCell::new(Backoff::default()),
-            last_heard_ms: RefCell::new(js_sys::Date::now()),
-            state,
-            connected,
+        let doc = new_doc();
+        let room = MeetingRoom(Rc::new_cyclic(|weak: &Weak<Inner>| {
+            let weak = weak.clone();
+            Inner {
+                connection: Connection::new(
+                    RoomKind::MeetingRoom,
+                    url,
+                    doc.clone(),
+                    false,
+                    move |event| {
+                        if let Some(inner) = weak.upgrade() {
+                            MeetingRoom(inner).on_event(event);
+                        }
+                    },
+                ),
+                doc,
+                state,
+                connected,
+            }
         }));
-        room.connect();
-        let weak = Rc::downgrade(&room.0);
-        let _ = set_interval_with_handle(
-            move || with_room(&weak, |r| r.check_silence()),
-            Duration::from_secs(10),
-        );
+        room.0.connection.open();
         room
-    }
-
-    fn connect(&self) {
-        let inner = &self.0;
-        let weak = Rc::downgrade(inner);
-        let (w1, w2, w3) = (weak.clone(), weak.clone(), weak);
-        let url = inner.url.borrow().clone();
-        let Some(socket) = Socket::open(
-            &url,
-            move || with_room(&w1, |r| r.opened()),
-            move |e: MessageEvent| with_room(&w2, |r| r.received(e)),
-            move |e: CloseEvent| with_room(&w3, |r| r.closed(e.code())),
-        ) else {
-            warn("casebook: could not open the meeting room");
-            self.reconnect_later();
-            return;
-        };
-        *inner.last_heard_ms.borrow_mut() = js_sys::Date::now();
-        *inner.socket.borrow_mut() = Some(socket);
     }
 
     /// Reopens the room at `url` (another token: the server counts who is
     /// here by the token the socket was opened with). The replica is kept.
     pub fn reopen(&self, url: String) {
-        if *self.0.url.borrow() == url {
-            return;
-        }
-        *self.0.url.borrow_mut() = url;
-        // Dropping the socket does not run our close handler.
-        *self.0.socket.borrow_mut() = None;
-        self.0.backoff.borrow_mut().reset();
-        self.connect();
+        self.0.connection.reopen(url);
     }
 
-    fn opened(&self) {
-        let step1 = protocol::sync_step1(&self.0.doc.transact());
-        self.send(&step1);
+    fn on_event(&self, event: Event) {
+        match event {
+            Event::Synced(update) => {
+                self.apply(&update);
+                self.0.connected.set(true);
+                self.publish();
+            }
+            Event::Update(update) => {
+                if self.apply(&update) {
+                    self.publish();
+                }
+            }
+            // A revoked link is refused on every retry: the document's
+            // connection says so, and nothing reopens.
+            Event::Lost(_) => self.0.connected.set(false),
+            Event::Connecting | Event::Opened | Event::Awareness(_) => {}
+        }
     }
 
-    fn received(&self, event: MessageEvent) {
-        *self.0.last_heard_ms.borrow_mut() = js_sys::Date::now();
-        let Ok(buffer) = event.data().dyn_into::<js_sys::ArrayBuffer>() else {
-            return;
-        };
-        let frame = js_sys::Uint8Array::new(&buffer).to_vec();
-        let messages = match protocol::decode_frame(&frame) {
-            Ok(messages) => messages,
-            Err(e) => {
-                warn(&format!("casebook: ignored a meeting room frame: {e}"));
-                return;
-            }
-        };
-        let mut changed = false;
-        for message in messages {
-            match message {
-                // We never write: our answer to the server's step 1 is empty.
-                Message::Sync(SyncMessage::SyncStep1(_)) => {
-                    self.send(&Message::Sync(SyncMessage::SyncStep2(
-                        Update::new().encode_v1(),
-                    )));
-                }
-                Message::Sync(SyncMessage::SyncStep2(update)) => {
-                    self.apply(&update);
-                    self.0.backoff.borrow_mut().reset();
-                    self.0.connected.set(true);
-                    changed = true;
-                }
-                Message::Sync(SyncMessage::Update(update)) => changed |= self.apply(&update),
-                _ => {}
-            }
-        }
-        if changed {
-            let state = RoomState::read(&self.0.doc.transact());
-            self.0.state.set(state);
-        }
+    /// Reads the room again into the page's signal.
+    fn publish(&self) {
+        let state = RoomState::read(&self.0.doc.transact());
+        self.0.state.set(state);
     }
 
     fn apply(&self, update_v1: &[u8]) -> bool {
@@ -200,48 +152,5 @@ impl MeetingRoom {
                 false
             }
         }
-    }
-
-    fn closed(&self, code: u16) {
-        *self.0.socket.borrow_mut() = None;
-        self.0.connected.set(false);
-        // A revoked link is refused on every retry: the document's
-        // connection says so, and nothing reopens.
-        if code != casebook_core::close::INVITE_REVOKED {
-            self.reconnect_later();
-        }
-    }
-
-    fn reconnect_later(&self) {
-        let delay = self
-            .0
-            .backoff
-            .borrow_mut()
-            .next_delay(js_sys::Math::random());
-        let weak = Rc::downgrade(&self.0);
-        set_timeout(move || with_room(&weak, |r| r.connect()), delay);
-    }
-
-    fn check_silence(&self) {
-        let silent = is_silent(*self.0.last_heard_ms.borrow(), js_sys::Date::now());
-        let open = self.0.socket.borrow().is_some();
-        if silent && open {
-            // Dropping the socket does not run our close handler.
-            *self.0.socket.borrow_mut() = None;
-            self.0.connected.set(false);
-            self.reconnect_later();
-        }
-    }
-
-    fn send(&self, message: &Message) {
-        if let Some(socket) = self.0.socket.borrow().as_ref() {
-            socket.send(message);
-        }
-    }
-}
-
-fn with_room(weak: &Weak<Inner>, f: impl FnOnce(MeetingRoom)) {
-    if let Some(inner) = weak.upgrade() {
-        f(MeetingRoom(inner));
     }
 }
