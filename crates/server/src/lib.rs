@@ -143,6 +143,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(library::get_library))
         .routes(routes!(insights::get_all_insights))
         .routes(routes!(insights::get_meeting_insights))
+        .routes(routes!(insights::get_timer_suggestions))
         .routes(routes!(invite::create, invite::list))
         .routes(routes!(invite::join))
         .routes(routes!(meeting::command))

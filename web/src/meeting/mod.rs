@@ -40,6 +40,7 @@ mod spotlight;
 mod strip;
 mod survey;
 mod thread;
+mod timer_suggestion;
 
 pub use phase_bar::MeetingBar;
 pub use sidebar::MeetingSidebar;
