@@ -391,3 +391,60 @@ async fn an_image_larger_than_a_json_body_is_taken_up_to_the_default_limit() {
     let (status, _) = upload(&server, &pm.id, pm.token("author"), "image/png", huge).await;
     assert_eq!(status, 413);
 }
+
+/// A phone photo's JPEG: EXIF with GPS coordinates, the device and its
+/// serial number and an orientation (written by piexif 1.1.3, an EXIF
+/// writer independent of ours, into a real 2×2 JPEG), then an XMP segment
+/// with the coordinates again and a comment.
+const PHONE_PHOTO: &[u8] = include_bytes!("../fixtures/phone-photo-gps.jpg");
+
+#[tokio::test]
+async fn a_phone_photo_is_stored_without_its_location_and_device_but_upright() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("Datacenter visit").await.unwrap();
+    let (status, answer) = upload(
+        &server,
+        &pm.id,
+        pm.token("author"),
+        "image/jpeg",
+        PHONE_PHOTO.to_vec(),
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+    let response = fetch(&server, answer["url"].as_str().unwrap()).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let served = response.bytes().await.unwrap().to_vec();
+    let has = |bytes: &[u8], needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    for secret in [
+        &b"iPhone"[..],
+        b"Apple",
+        b"F2LXK1234567",
+        b"2026:11:02",
+        b"ns.adobe.com",
+        b"GPSLatitude",
+        b"Taken at home",
+    ] {
+        assert!(has(PHONE_PHOTO, secret), "the fixture carries it");
+        assert!(
+            !has(&served, secret),
+            "{} is still in the stored image",
+            String::from_utf8_lossy(secret)
+        );
+    }
+    // The orientation (6: taken sideways) is kept, alone.
+    let upright = casebook_server::images::strip::orientation_exif(6);
+    assert!(has(&served, &upright), "the orientation is kept");
+    // The picture itself is the same bytes: from the quantisation tables on.
+    let from_tables = |bytes: &[u8]| {
+        let at = bytes.windows(2).position(|w| w == [0xff, 0xdb]).unwrap();
+        bytes[at..].to_vec()
+    };
+    assert_eq!(from_tables(&served), from_tables(PHONE_PHOTO));
+    assert_eq!(answer["bytes"].as_u64().unwrap(), served.len() as u64);
+    assert!(served.len() < PHONE_PHOTO.len() - 500, "{}", served.len());
+    casebook_e2e::report(&format!(
+        "phone photo: {} bytes uploaded, {} stored",
+        PHONE_PHOTO.len(),
+        served.len()
+    ));
+}

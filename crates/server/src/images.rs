@@ -12,8 +12,13 @@
 //! cannot run anything), and a year of immutable caching (the address is the
 //! content's hash, so it never changes meaning). The address carries no
 //! token, as `<img>` can send none: it is a capability, 256 bits that only
-//! someone who has the document (or the image itself) knows. What it does
-//! not do: resize, re-encode or strip metadata (EXIF) from the images.
+//! someone who has the document (or the image itself) knows.
+//!
+//! Before it is stored, an image loses its metadata (EXIF with GPS and the
+//! device, XMP, text chunks) without being re-encoded: [`strip`]. What it
+//! does not do: resize or re-encode images.
+
+pub mod strip;
 
 use crate::error::{ApiError, Path};
 use crate::invite::Admitted;
@@ -114,6 +119,8 @@ pub async fn upload(
         })
     })?;
     let kind = check_upload(&bytes, settings.max_bytes).map_err(refusal)?;
+    let uploaded = bytes.len();
+    let bytes = strip::strip_metadata(kind, bytes);
     let id: String = Sha256::digest(&bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -127,7 +134,7 @@ pub async fn upload(
             max: settings.max_per_doc,
         }));
     }
-    tracing::info!(postmortem = %record.id, image = %id, bytes = size, "image stored");
+    tracing::info!(postmortem = %record.id, image = %id, bytes = size, metadata_removed = (uploaded as u64).saturating_sub(size), "image stored");
     let alt = query.alt.unwrap_or_default();
     let answer = UploadedImage {
         url: image_path(&record.id, &id),
