@@ -18,6 +18,7 @@
 //! device, XMP, text chunks) without being re-encoded: [`strip`]. What it
 //! does not do: resize or re-encode images.
 
+pub mod gc;
 pub mod strip;
 
 use crate::error::{ApiError, Path};
@@ -44,6 +45,9 @@ pub struct ImageSettings {
     pub max_bytes: u64,
     /// Most images per postmortem; 0: no limit.
     pub max_per_doc: u64,
+    /// How long an image no document or version mentions is kept before
+    /// it is deleted (`gc.rs`).
+    pub unused_grace: std::time::Duration,
 }
 
 /// A year: the longest lifetime caches honour; an image's address is its
@@ -128,7 +132,13 @@ pub async fn upload(
     let store = Arc::clone(&app.store);
     let (pm, image) = (record.id.clone(), id.clone());
     let size = bytes.len() as u64;
-    let put = blocking(move || store.put_image(&pm, &image, &bytes, settings.max_per_doc)).await?;
+    let unused = Arc::clone(&app.unused_images);
+    let put = blocking(move || {
+        unused.uploading(&pm, &image, || {
+            store.put_image(&pm, &image, &bytes, settings.max_per_doc)
+        })
+    })
+    .await?;
     if put == PutImage::Full {
         return Err(refusal(ImageError::TooMany {
             max: settings.max_per_doc,

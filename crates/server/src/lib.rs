@@ -100,6 +100,8 @@ pub struct AppState {
     pub library: Arc<library::Library>,
     pub config: Arc<ServerConfig>,
     pub metrics: Arc<metrics::Metrics>,
+    /// When each unused image was first found unused (`images/gc.rs`).
+    pub unused_images: Arc<images::gc::UnusedImages>,
     /// Sign-in through the identity provider, when the operator turned it on.
     pub oidc: Option<Arc<oidc::Oidc>>,
 }
