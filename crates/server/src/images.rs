@@ -223,6 +223,8 @@ pub async fn get_image(
 pub async fn inline_images(app: &AppState, pm: &str, html: String) -> Result<String, ApiError> {
     use base64::Engine;
     const SRC: &str = "src=\"";
+    // The export says which language it is written in.
+    let japanese = html.contains("<html lang=\"ja\">");
     let mut out = String::with_capacity(html.len());
     let mut rest = html.as_str();
     while let Some(at) = rest.find(SRC) {
@@ -251,7 +253,7 @@ pub async fn inline_images(app: &AppState, pm: &str, html: String) -> Result<Str
                 .map(crate::diagram::decode_source)
             {
                 Some(Ok(source)) => {
-                    let svg = crate::diagram::draw(source).await;
+                    let svg = crate::diagram::draw(source, japanese).await;
                     Some(format!(
                         "data:image/svg+xml;base64,{}",
                         base64::engine::general_purpose::STANDARD.encode(svg)
