@@ -44,7 +44,9 @@ pub const BUNDLES: [Bundle; 2] = [
         html: "document.html",
         // 2026-12-06: 676 KB before, 721 KB with the version history view
         // and image paste/drop (issue 18) merged; see docs/performance-history.md.
-        budget: 730_000,
+        // 732 KB measured with the suggested timer and the live History
+        // list (issue 18, branch h-deeper), on top of what main had then.
+        budget: 735_000,
         target: 300_000,
     },
     Bundle {
