@@ -200,3 +200,26 @@ test('the history lists versions, opens one read-only and shows a word-level dif
 
   assert.deepEqual(author.errors, [])
 }))
+
+test('an open History list follows the versions others keep, without a reload', { skip, timeout: 120_000 }, withServerLog(() => server, async () => {
+  const pm = await server.createPostmortem('Live history')
+  await seed(server, pm, { summary: 'The disk filled.' })
+  const participant = await openAs(pm.links.participant, 'Kim', { locale: 'ja-JP' })
+  const history = participant.locator('#history')
+  await history.locator('summary').click()
+  await history.locator('.muted', { hasText: /./ }).first().waitFor()
+  const items = () => history.locator('.history-item').count()
+  assert.equal(await items(), 0)
+  // The facilitator starts the meeting elsewhere: the server keeps a version.
+  await command(pm, pm.tokens.facilitator, { type: 'move_phase', to: 'silent_reading' })
+  await waitFor(async () => (await items()) === 1, { what: 'the phase change version listed' })
+  assert.equal(await history.locator('.history-name').first().textContent(), '黙読の開始時')
+  // The author saves one from their own page (here, the API).
+  const saved = await api('POST', `/api/postmortems/${pm.id}/versions`, pm.tokens.author, { label: '読み合わせ前' })
+  assert.equal(saved.status, 201)
+  await waitFor(async () => (await items()) === 2, { what: 'the saved version listed' })
+  assert.equal(await history.locator('.history-name').first().textContent(), '読み合わせ前')
+  await history.scrollIntoViewIfNeeded()
+  await shot(participant, 'versions-live-ja')
+  assert.deepEqual(participant.errors, [])
+}))

@@ -211,3 +211,40 @@ async fn the_preview_the_read_page_and_the_html_export_show_the_drawing() {
         "no address left in the export"
     );
 }
+
+#[tokio::test]
+async fn a_diagram_that_does_not_parse_says_so_in_the_readers_language_then_gives_the_renderers_words(
+) {
+    let server = Server::start().await.unwrap();
+    let url = mermaid_url("sequenceDiagram\n    LB->>: oops\n").unwrap();
+    let ask = |language: &'static str| {
+        let request = server.http.get(server.url(&url));
+        async move {
+            let response = request
+                .header("accept-language", language)
+                .send()
+                .await
+                .unwrap();
+            let vary = response.headers()["vary"].to_str().unwrap().to_owned();
+            (vary, response.text().await.unwrap())
+        }
+    };
+    let (vary, ja) = ask("ja-JP,ja;q=0.9,en;q=0.8").await;
+    assert_eq!(
+        vary, "Accept-Language",
+        "caches keep one drawing per language"
+    );
+    assert!(ja.contains("この図は描画できませんでした"), "{ja}");
+    let (_, en) = ask("en-US,ja;q=0.5").await;
+    assert!(en.contains("This diagram could not be drawn."), "{en}");
+    assert!(!en.contains("この図"), "{en}");
+    // Below the sentence, the renderer's own words, the same in both.
+    let detail = |svg: &str| {
+        svg.split("</text>")
+            .nth(1)
+            .map(str::to_owned)
+            .unwrap_or_default()
+    };
+    assert_eq!(detail(&ja), detail(&en));
+    assert!(!detail(&en).is_empty());
+}

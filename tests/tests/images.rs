@@ -6,8 +6,9 @@
 
 use base64::Engine;
 use casebook_core::api::UploadedImage;
-use casebook_e2e::{casebook_bin, Endpoint, Process, Server, ADMIN_TOKEN};
+use casebook_e2e::{casebook_bin, Client, Created, Endpoint, Process, Server, ADMIN_TOKEN};
 use std::process::Command;
+use std::time::Duration;
 use yrs::{Text, Transact};
 
 fn b64(text: &str) -> Vec<u8> {
@@ -390,4 +391,132 @@ async fn an_image_larger_than_a_json_body_is_taken_up_to_the_default_limit() {
     huge.resize((5 << 20) + 1, 7);
     let (status, _) = upload(&server, &pm.id, pm.token("author"), "image/png", huge).await;
     assert_eq!(status, 413);
+}
+
+/// A phone photo's JPEG: EXIF with GPS coordinates, the device and its
+/// serial number and an orientation (written by piexif 1.1.3, an EXIF
+/// writer independent of ours, into a real 2×2 JPEG), then an XMP segment
+/// with the coordinates again and a comment.
+const PHONE_PHOTO: &[u8] = include_bytes!("../fixtures/phone-photo-gps.jpg");
+
+#[tokio::test]
+async fn a_phone_photo_is_stored_without_its_location_and_device_but_upright() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("Datacenter visit").await.unwrap();
+    let (status, answer) = upload(
+        &server,
+        &pm.id,
+        pm.token("author"),
+        "image/jpeg",
+        PHONE_PHOTO.to_vec(),
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+    let response = fetch(&server, answer["url"].as_str().unwrap()).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let served = response.bytes().await.unwrap().to_vec();
+    let has = |bytes: &[u8], needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    for secret in [
+        &b"iPhone"[..],
+        b"Apple",
+        b"F2LXK1234567",
+        b"2026:11:02",
+        b"ns.adobe.com",
+        b"GPSLatitude",
+        b"Taken at home",
+    ] {
+        assert!(has(PHONE_PHOTO, secret), "the fixture carries it");
+        assert!(
+            !has(&served, secret),
+            "{} is still in the stored image",
+            String::from_utf8_lossy(secret)
+        );
+    }
+    // The orientation (6: taken sideways) is kept, alone.
+    let upright = casebook_server::images::strip::orientation_exif(6);
+    assert!(has(&served, &upright), "the orientation is kept");
+    // The picture itself is the same bytes: from the quantisation tables on.
+    let from_tables = |bytes: &[u8]| {
+        let at = bytes.windows(2).position(|w| w == [0xff, 0xdb]).unwrap();
+        bytes[at..].to_vec()
+    };
+    assert_eq!(from_tables(&served), from_tables(PHONE_PHOTO));
+    assert_eq!(answer["bytes"].as_u64().unwrap(), served.len() as u64);
+    assert!(served.len() < PHONE_PHOTO.len() - 500, "{}", served.len());
+    casebook_e2e::report(&format!(
+        "phone photo: {} bytes uploaded, {} stored",
+        PHONE_PHOTO.len(),
+        served.len()
+    ));
+}
+
+/// Makes the Summary read `markdown` through `token`'s socket and waits
+/// until the server has it.
+async fn set_summary(server: &Server, pm: &Created, token: &str, markdown: &str) {
+    use yrs::GetString;
+    let name = casebook_core::document::section_text_name("summary");
+    let doc = Client::connect(&server.ws_url(&pm.id, token))
+        .await
+        .unwrap();
+    {
+        let summary = doc.doc.get_or_insert_text(name.as_str());
+        let mut txn = doc.doc.transact_mut();
+        let len = summary.len(&txn);
+        summary.remove_range(&mut txn, 0, len);
+        summary.insert(&mut txn, 0, markdown);
+    }
+    let viewer = Client::connect(&server.ws_url(&pm.id, pm.token("viewer")))
+        .await
+        .unwrap();
+    viewer
+        .wait_until(Duration::from_secs(10), |c| {
+            let text = c.doc.get_or_insert_text(name.as_str());
+            text.get_string(&c.doc.transact()) == markdown
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_image_no_document_or_version_mentions_is_deleted_after_the_grace_period() {
+    // Five seconds' grace: far longer than writing an image's Markdown takes.
+    let server = Server::start_with(&["--unused-image-grace-secs", "5"])
+        .await
+        .unwrap();
+    let pm = server.create_postmortem("Checkout outage").await.unwrap();
+    let other = server.create_postmortem("Payments outage").await.unwrap();
+    let author = pm.token("author");
+    let (_, shown) = upload(&server, &pm.id, author, "image/png", png()).await;
+    let (_, in_a_version) = upload(&server, &pm.id, author, "image/webp", webp()).await;
+    let (_, copied) = upload(&server, &pm.id, author, "image/jpeg", jpeg()).await;
+    let (_, unused) = upload(&server, &pm.id, author, "image/gif", gif()).await;
+    let markdown = |image: &serde_json::Value| image["markdown"].as_str().unwrap().to_owned();
+    // In the document; in a version only (written, saved, then deleted);
+    // copied into another case's document; and never used.
+    let both = format!("{}\n{}", markdown(&shown), markdown(&in_a_version));
+    set_summary(&server, &pm, author, &both).await;
+    let (status, _) = server
+        .post(
+            &format!("/api/postmortems/{}/versions", pm.id),
+            author,
+            serde_json::json!({ "label": "with the graph" }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    set_summary(&server, &pm, author, &markdown(&shown)).await;
+    set_summary(&server, &other, other.token("author"), &markdown(&copied)).await;
+
+    let url = unused["url"].as_str().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while fetch(&server, url).await.status().as_u16() != 404 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the unused image is still served"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for kept in [&shown, &in_a_version, &copied] {
+        let response = fetch(&server, kept["url"].as_str().unwrap()).await;
+        assert_eq!(response.status().as_u16(), 200, "{kept}");
+    }
 }

@@ -121,3 +121,56 @@ async fn insights_show_a_meeting_in_figures_to_its_facilitator() {
         .await;
     assert_eq!(status, 401, "across meetings is for the admin");
 }
+
+/// Runs a new postmortem's meeting from silent reading to revision.
+async fn a_finished_meeting(server: &Server, title: &str) {
+    let pm = server.create_postmortem(title).await.unwrap();
+    let sre = server.person(&pm.id, pm.token("facilitator"));
+    for to in [
+        "silent_reading",
+        "q_and_a",
+        "proposals",
+        "kudos",
+        "revision",
+    ] {
+        sre.ok(json!({"type": "move_phase", "to": to})).await;
+    }
+}
+
+#[tokio::test]
+async fn timers_are_suggested_to_the_facilitator_once_three_meetings_finished() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("Next meeting").await.unwrap();
+    let sre = server.person(&pm.id, pm.token("facilitator"));
+    let participant = server.person(&pm.id, pm.token("participant"));
+    a_finished_meeting(&server, "First").await;
+    a_finished_meeting(&server, "Second").await;
+    let (status, answer) = sre.get("/timer-suggestions").await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer, json!({"suggestions": [], "min_meetings": 3}));
+
+    a_finished_meeting(&server, "Third").await;
+    let (status, answer) = sre.get("/timer-suggestions").await;
+    assert_eq!(status, 200, "{answer}");
+    let suggested: Vec<(String, u64, u64)> = answer["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["phase"].as_str().unwrap().to_owned(),
+                s["seconds"].as_u64().unwrap(),
+                s["meetings"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // Each meeting spent moments in each phase: a minute, the shortest.
+    let expected: Vec<(String, u64, u64)> = ["silent_reading", "q_and_a", "proposals", "kudos"]
+        .iter()
+        .map(|p| (p.to_string(), 60, 3))
+        .collect();
+    assert_eq!(suggested, expected);
+
+    let (status, _) = participant.get("/timer-suggestions").await;
+    assert_eq!(status, 403, "only the facilitator plans the timer");
+}

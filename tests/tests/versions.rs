@@ -472,3 +472,139 @@ async fn the_export_says_what_the_meeting_changed() {
     assert!(read.contains("For forty minutes."), "{read}");
     assert!(!read.contains("What the meeting changed"), "{read}");
 }
+
+/// The meeting room's `versions` count as a client reads it.
+fn room_versions(room: &Client) -> u64 {
+    room.map_json(casebook_core::meeting_room::MEETING, "versions")
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn the_meeting_room_counts_the_versions_kept_so_open_lists_refresh() {
+    let server = Server::start().await.unwrap();
+    let (pm, facilitator, author) = meeting(&server).await;
+    let room = Client::connect(&server.meeting_url(&pm.id, pm.token("viewer")))
+        .await
+        .unwrap();
+    facilitator
+        .ok(json!({"type": "move_phase", "to": "silent_reading"}))
+        .await;
+    room.wait_until(WAIT, |r| room_versions(r) == 1)
+        .await
+        .unwrap();
+    assert_eq!(save(&server, &author, "during reading").await.0, 201);
+    room.wait_until(WAIT, |r| room_versions(r) == 2)
+        .await
+        .unwrap();
+    assert_eq!(versions(&author).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_version_lost_between_its_event_and_its_keeping_is_kept_once_on_the_next_load() {
+    let temp = tempfile::tempdir().unwrap();
+    let data_dir = temp.path().join("data");
+    let server = Server::start_in(&data_dir, &[]).await.unwrap();
+    let (pm, facilitator, author) = meeting(&server).await;
+    write_summary(&server, &pm, &author, "The disk filled.").await;
+    assert_eq!(save(&server, &author, "before the meeting").await.0, 201);
+    facilitator
+        .ok(json!({"type": "move_phase", "to": "silent_reading"}))
+        .await;
+    let before = versions(&author).await;
+    assert_eq!(
+        reasons(&before),
+        vec![
+            (0, "saved", "drafting"),
+            (1, "silent_reading_started", "silent_reading")
+        ]
+    );
+    assert_eq!(before[1]["event"], 0, "the version names its event");
+    drop(server);
+
+    // The store as a stop between the event and its version leaves it: the
+    // phase move is stored, its version is not.
+    {
+        // The stopped server lets go of sled's lock a moment after it stops.
+        let deadline = std::time::Instant::now() + WAIT;
+        let db = loop {
+            match sled::open(&data_dir) {
+                Ok(db) => break db,
+                Err(e)
+                    if std::time::Instant::now() < deadline && e.to_string().contains("lock") =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("{e}"),
+            }
+        };
+        let tree = db.open_tree("versions").unwrap();
+        let (last, _) = tree.last().unwrap().expect("a version");
+        tree.remove(last).unwrap();
+        assert_eq!(tree.len(), 1);
+        db.flush().unwrap();
+    }
+
+    for _ in 0..2 {
+        let server = Server::start_in(&data_dir, &[]).await.unwrap();
+        let author = server.person(&pm.id, pm.token("author"));
+        // Loading the meeting (any request that needs it) keeps what is due.
+        let (status, _) = author.get("/meeting").await;
+        assert_eq!(status, 200);
+        let list = versions(&author).await;
+        assert_eq!(
+            reasons(&list),
+            vec![
+                (0, "saved", "drafting"),
+                (1, "silent_reading_started", "silent_reading")
+            ],
+            "kept once, however often the server starts"
+        );
+        assert_eq!(list[1]["event"], 0);
+        let (_, version) = author.get("/versions/1").await;
+        let summary = version["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == "summary")
+            .unwrap();
+        assert_eq!(summary["markdown"], "The disk filled.");
+    }
+}
+
+#[tokio::test]
+async fn insights_count_how_much_the_meeting_changed_the_published_draft() {
+    let server = Server::start().await.unwrap();
+    let (pm, facilitator, author) = meeting(&server).await;
+    write_summary(&server, &pm, &author, "The disk filled.").await;
+    facilitator
+        .ok(json!({"type": "move_phase", "to": "silent_reading"}))
+        .await;
+    write_summary(&server, &pm, &author, " Logs were not rotated.").await;
+    let (_, insights) = facilitator.get("/insights").await;
+    assert!(
+        insights.get("meeting_change").is_none(),
+        "not published: {insights}"
+    );
+    for to in ["q_and_a", "proposals", "kudos", "revision"] {
+        facilitator
+            .ok(json!({"type": "move_phase", "to": to}))
+            .await;
+    }
+    facilitator
+        .ok(json!({"type": "move_phase", "to": "published", "override_reason": "a test"}))
+        .await;
+    let (status, insights) = facilitator.get("/insights").await;
+    assert_eq!(status, 200, "{insights}");
+    assert_eq!(
+        insights["meeting_change"],
+        json!({
+            "added_chars": 19,
+            "removed_chars": 0,
+            "sections_changed": 1,
+            "draft_chars": 14
+        })
+    );
+    let (_, all) = server.get("/api/insights", ADMIN_TOKEN).await;
+    assert_eq!(all["meetings"][0]["meeting_change"]["added_chars"], 19);
+}

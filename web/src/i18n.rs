@@ -349,6 +349,8 @@ pub enum Key {
     AcceptedNotApplied,
     AcceptedNotAppliedWhat,
     SelectionShortened,
+    InsightsMeetingChange,
+    InsightsMeetingChangeTrend,
 }
 
 /// The text of `key` in `lang`.
@@ -952,6 +954,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, AcceptedNotAppliedWhat) => "セクションで置き換えを手作業で反映するか、採用を取り消してください。",
         (En, SelectionShortened) => "Your selection was shortened to this section: a comment is anchored inside one section.",
         (Ja, SelectionShortened) => "選択範囲をこのセクション内に縮めました。コメントは1つのセクションの中に付けます。",
+        (En, InsightsMeetingChange) => "What the meeting changed (silent reading → publication)",
+        (Ja, InsightsMeetingChange) => "ミーティングによる変更（黙読開始 → 公開）",
+        (En, InsightsMeetingChangeTrend) => "Text each meeting changed, added and removed (published cases)",
+        (Ja, InsightsMeetingChangeTrend) => "各ミーティングで変わった文字数（追加と削除、公開済みのケース）",
     }
 }
 
@@ -1241,5 +1247,44 @@ pub fn unchanged_sections(lang: Lang, count: usize) -> String {
         Lang::En if count == 1 => "1 section unchanged".to_owned(),
         Lang::En => format!("{count} sections unchanged"),
         Lang::Ja => format!("変更のないセクション：{count}件"),
+    }
+}
+
+/// "Suggested: 14 min (median of 5 past meetings)" beside the facilitator's
+/// timer.
+pub fn timer_suggested(lang: Lang, minutes: u64, meetings: u32) -> String {
+    match lang {
+        Lang::En => format!("Suggested: {minutes} min (median of {meetings} past meetings)"),
+        Lang::Ja => format!("目安：{minutes}分（過去{meetings}回のミーティングの中央値）"),
+    }
+}
+
+/// The button that sets the timer to the suggested time.
+pub fn use_suggested_timer(lang: Lang, minutes: u64) -> String {
+    match lang {
+        Lang::En => format!("Set timer to {minutes} min"),
+        Lang::Ja => format!("タイマーを{minutes}分にする"),
+    }
+}
+
+/// "+1,200 / −300 characters in 4 sections (draft: 5,000)": how much a
+/// meeting changed its draft, on the insights page.
+pub fn meeting_change_summary(
+    lang: Lang,
+    added: u32,
+    removed: u32,
+    sections: u32,
+    draft: u32,
+) -> String {
+    match lang {
+        Lang::En if sections == 1 => {
+            format!("+{added} / −{removed} characters in 1 section (draft: {draft})")
+        }
+        Lang::En => {
+            format!("+{added} / −{removed} characters in {sections} sections (draft: {draft})")
+        }
+        Lang::Ja => {
+            format!("{sections}セクションで +{added}字 / −{removed}字（元の下書き：{draft}字）")
+        }
     }
 }

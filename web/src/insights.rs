@@ -4,7 +4,7 @@
 //! drawn as plain SVG bars in the browser, in both languages.
 
 use crate::api::{self, ApiError};
-use crate::i18n::{t, Key, Lang};
+use crate::i18n::{meeting_change_summary, t, Key, Lang};
 use crate::Notice;
 use casebook_core::survey::SurveyQuestion;
 use leptos::prelude::*;
@@ -124,6 +124,29 @@ fn Trend(entries: Vec<Entry>, lang: RwSignal<Lang>) -> impl IntoView {
             </g>
         }
     }).collect_view();
+    let max_change = started
+        .iter()
+        .filter_map(|e| e.meeting_change)
+        .map(|c| f64::from(c.added_chars + c.removed_chars))
+        .fold(1.0, f64::max);
+    let change_bars = started.iter().enumerate().filter_map(|(i, e)| {
+        let c = e.meeting_change?;
+        let x = pad + slot * i as f64 + slot * 0.15;
+        let bw = slot * 0.7;
+        let added = f64::from(c.added_chars);
+        let all = f64::from(c.added_chars + c.removed_chars);
+        Some(view! {
+            <g class="trend-change" data-id=e.id.clone()>
+                <rect x=x.to_string() y=y(all, max_change).to_string() width=bw.to_string()
+                    height=(h - pad - y(all, max_change)).to_string() fill="#d98b8b">
+                    <title>{format!("{}: +{} / −{}", e.title, c.added_chars, c.removed_chars)}</title>
+                </rect>
+                <rect x=x.to_string() y=y(added, max_change).to_string() width=bw.to_string()
+                    height=(h - pad - y(added, max_change)).to_string() fill="#2f8f5b"/>
+                <text x=(x + bw / 2.0).to_string() y=(h - 6.0).to_string() font-size="11" text-anchor="middle">{(i + 1).to_string()}</text>
+            </g>
+        })
+    }).collect_view();
     let legend = started
         .iter()
         .map(|e| view! { <li>{e.title.clone()}</li> })
@@ -140,6 +163,11 @@ fn Trend(entries: Vec<Entry>, lang: RwSignal<Lang>) -> impl IntoView {
             <svg viewBox=format!("0 0 {w} {h}") width="100%" role="img" aria-label="comments before the meeting">
                 <text x="2" y="14" font-size="11">{format!("{max_comments:.0}")}</text>
                 {comment_bars}
+            </svg>
+            <h3>{move || t(lang.get(), Key::InsightsMeetingChangeTrend)}</h3>
+            <svg viewBox=format!("0 0 {w} {h}") width="100%" role="img" aria-label="text changed by each meeting" id="insights-change-trend">
+                <text x="2" y="14" font-size="11">{format!("{max_change:.0}")}</text>
+                {change_bars}
             </svg>
             <ol class="muted" style="font-size:.9em">{legend}</ol>
         </section>
@@ -212,6 +240,10 @@ fn MeetingCard(entry: Entry, lang: RwSignal<Lang>) -> impl IntoView {
             <h2>{entry.title.clone()} " " <span class="muted" style="font-size:.7em">{move || entry.phase.label(lang.get() == Lang::Ja)}</span></h2>
             <h3>{move || t(lang.get(), Key::InsightsTimePerPhase)}</h3>
             <svg viewBox=format!("0 0 {w} {height}") width="100%" role="img" aria-label="time per phase">{bars}</svg>
+            {entry.meeting_change.map(|c| view! {
+                <h3>{move || t(lang.get(), Key::InsightsMeetingChange)}</h3>
+                <p class="meeting-change">{move || meeting_change_summary(lang.get(), c.added_chars, c.removed_chars, c.sections_changed, c.draft_chars)}</p>
+            })}
             <table class="figures">{rows}</table>
             <h3>{move || t(lang.get(), Key::InsightsSurvey)}</h3>
             <table>{survey}</table>

@@ -209,6 +209,11 @@ pub struct InsightsEntry {
     pub phase: Phase,
     pub published_at_ms: Option<u64>,
     pub insights: MeetingInsights,
+    /// How much the meeting changed the draft, from the version kept when
+    /// silent reading started to the one kept at publication: absent until
+    /// the case is published after a meeting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting_change: Option<crate::versions::MeetingChange>,
 }
 
 /// `GET /api/insights` (admin): every meeting, oldest start first.
@@ -216,6 +221,19 @@ pub struct InsightsEntry {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AllInsights {
     pub meetings: Vec<InsightsEntry>,
+}
+
+/// `GET /api/postmortems/{id}/timer-suggestions` (facilitator): each
+/// meeting phase's timer as earlier meetings suggest it
+/// (`casebook_core::insights::suggested_timers`). Phases that fewer than
+/// `min_meetings` earlier meetings finished are left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimerSuggestions {
+    pub suggestions: Vec<crate::insights::SuggestedTimer>,
+    /// How many earlier meetings must have finished a phase for it to be
+    /// suggested.
+    pub min_meetings: u32,
 }
 
 /// A published case as the library lists it.

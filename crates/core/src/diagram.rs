@@ -17,6 +17,17 @@ use crate::limits::MAX_DIAGRAM_SOURCE_BYTES;
 /// Where Mermaid diagrams are drawn.
 pub const MERMAID_PATH: &str = "/api/diagrams/mermaid.svg";
 
+/// What a reader is told, in their language, above the renderer's own
+/// message (English, and for the one who wrote the diagram) when a
+/// diagram cannot be drawn.
+pub fn not_drawn(japanese: bool) -> &'static str {
+    if japanese {
+        "この図は描画できませんでした。下にレンダラーのメッセージ（英語）と図のソースを示します。"
+    } else {
+        "This diagram could not be drawn. The renderer's message and the diagram's source follow."
+    }
+}
+
 /// Whether a fenced code block's language is a Mermaid diagram.
 pub fn is_mermaid(language: &str) -> bool {
     language.eq_ignore_ascii_case("mermaid")

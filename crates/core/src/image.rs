@@ -104,6 +104,22 @@ pub fn parse_image_path(url: &str) -> Option<(&str, &str)> {
     (!pm.is_empty() && !pm.contains('/') && is_image_id(id)).then_some((pm, id))
 }
 
+/// Every `(postmortem, image id)` whose address appears in `text` (a
+/// section's Markdown, a version's): what keeps an uploaded image from the
+/// unused-image sweep. Any mention counts, in a code block too: keeping an
+/// image too long costs little, losing one that is shown costs a figure.
+pub fn image_references(text: &str) -> Vec<(&str, &str)> {
+    const START: &str = "/api/postmortems/";
+    text.match_indices(START)
+        .filter_map(|(at, _)| {
+            let rest = &text[at + START.len()..];
+            let (pm, rest) = rest.split_at(rest.find('/')?);
+            let id = rest.strip_prefix("/images/")?.get(..64)?;
+            (!pm.is_empty() && is_image_id(id)).then_some((pm, id))
+        })
+        .collect()
+}
+
 /// The Markdown that shows image `id` with `alt` as its text (brackets and
 /// line breaks in `alt` are dropped so it stays one image).
 pub fn image_markdown(pm: &str, id: &str, alt: &str) -> String {
@@ -226,5 +242,21 @@ mod tests {
         ] {
             assert!(!is_local_image_url(url), "{url}");
         }
+    }
+
+    #[test]
+    fn image_references_are_found_wherever_their_address_is_written() {
+        let a = "a".repeat(64);
+        let b = "b".repeat(64);
+        let text = format!(
+            "![p99](/api/postmortems/pm1/images/{a}) and `/api/postmortems/pm2/images/{b}`\n\
+             /api/postmortems/pm1/images/{short} /api/postmortems//images/{a} /api/postmortems/pm3/images/",
+            short = "c".repeat(10)
+        );
+        assert_eq!(
+            image_references(&text),
+            vec![("pm1", a.as_str()), ("pm2", b.as_str())]
+        );
+        assert!(image_references("ポストモーテム /api/postmortems/").is_empty());
     }
 }

@@ -14,6 +14,12 @@
 //!
 //! Across meetings, the server lists each meeting's figures with its start
 //! time, so the page can draw them over time.
+//!
+//! Suggested timers ([`suggested_timers`]): for each meeting phase, the
+//! median of the real time spent in it by earlier meetings that finished it
+//! (moved on past it), once at least [`MIN_MEETINGS_FOR_SUGGESTION`] did.
+//! The median, not the mean, so one meeting that overran by an hour does
+//! not set everyone's timer.
 
 use crate::comment::CommentKind;
 use crate::meeting::Meeting;
@@ -71,6 +77,57 @@ pub struct MeetingInsights {
     /// findings: for the SRE team, not for the case's readers.
     #[serde(default)]
     pub override_reason: Option<String>,
+}
+
+/// How many earlier meetings must have finished a phase before its timer is
+/// suggested from them: with fewer, one odd meeting would set the timer.
+pub const MIN_MEETINGS_FOR_SUGGESTION: usize = 3;
+
+/// A phase's timer as earlier meetings suggest it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SuggestedTimer {
+    pub phase: Phase,
+    /// The median time spent in the phase, rounded to whole minutes (at
+    /// least one), in seconds.
+    pub seconds: u64,
+    /// How many earlier meetings the median is taken over.
+    pub meetings: u32,
+}
+
+/// For each meeting phase, the timer suggested by `past` meetings (each
+/// with the phase it is in now): the median time spent in the phase by
+/// those that have moved past it, when at least
+/// [`MIN_MEETINGS_FOR_SUGGESTION`] have. Phases with too few are left out.
+pub fn suggested_timers(past: &[(Phase, &MeetingInsights)]) -> Vec<SuggestedTimer> {
+    MEETING_PHASES
+        .iter()
+        .filter_map(|&phase| {
+            let mut spent: Vec<u64> = past
+                .iter()
+                .filter(|(now, _)| *now > phase)
+                .filter_map(|(_, insights)| insights.phases.iter().find(|p| p.phase == phase))
+                .filter(|p| p.visits > 0)
+                .map(|p| p.spent_ms)
+                .collect();
+            if spent.len() < MIN_MEETINGS_FOR_SUGGESTION {
+                return None;
+            }
+            spent.sort_unstable();
+            let mid = spent.len() / 2;
+            let median_ms = if spent.len().is_multiple_of(2) {
+                spent[mid - 1] / 2 + spent[mid] / 2
+            } else {
+                spent[mid]
+            };
+            let minutes = (median_ms.saturating_add(30_000) / 60_000).max(1);
+            Some(SuggestedTimer {
+                phase,
+                seconds: minutes * 60,
+                meetings: n(spent.len()),
+            })
+        })
+        .collect()
 }
 
 fn n(count: usize) -> u32 {
@@ -304,6 +361,53 @@ mod tests {
         );
         assert_eq!(insights.survey.answers, 1);
         assert_eq!(insights.survey.questions[1].mean, Some(2.0));
+    }
+
+    /// A finished meeting that spent `minutes` in each meeting phase.
+    fn spent(minutes: [u64; 4]) -> MeetingInsights {
+        let mut insights = meeting_insights(&Meeting::new(0), 0);
+        for (p, m) in insights.phases.iter_mut().zip(minutes) {
+            p.spent_ms = m * 60_000 + 10_000;
+            p.visits = u32::from(m > 0);
+        }
+        insights
+    }
+
+    #[test]
+    fn timers_are_suggested_from_the_median_of_three_or_more_finished_meetings() {
+        let a = spent([12, 8, 4, 2]);
+        let b = spent([20, 9, 0, 3]);
+        let c = spent([14, 30, 5, 3]);
+        let d = spent([90, 7, 6, 4]);
+        let q_and_a_now = spent([16, 3, 0, 0]);
+        let past = [
+            (Phase::Published, &a),
+            (Phase::Revision, &b),
+            (Phase::Published, &c),
+            (Phase::Kudos, &d),
+            (Phase::QAndA, &q_and_a_now),
+        ];
+        let got: Vec<(Phase, u64, u32)> = suggested_timers(&past)
+            .iter()
+            .map(|s| (s.phase, s.seconds / 60, s.meetings))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                // 12, 14, 16, 20, 90 (+10 s each): the hour-long one does not count more.
+                (Phase::SilentReading, 16, 5),
+                // 7, 8, 9, 30: the one still in Q&A is not counted.
+                (Phase::QAndA, 9, 4),
+                // 4, 5, 6: the meeting that skipped proposals is not counted.
+                (Phase::Proposals, 5, 3),
+                // 2, 3, 3: d is still in kudos.
+                (Phase::Kudos, 3, 3),
+            ]
+        );
+        assert!(
+            suggested_timers(&past[..2]).is_empty(),
+            "two meetings suggest nothing"
+        );
     }
 
     #[test]

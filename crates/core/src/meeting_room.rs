@@ -6,7 +6,7 @@
 //! | root map | key → value |
 //! | --- | --- |
 //! | [`POSTMORTEM`] | `id`, `title`, `created_at` (seconds), `phase` |
-//! | [`MEETING`] | `phase`, `timer`, `timer_plans`, `settings`, `history`, `spotlight`, `done_reading`, `published`, `counts`, `reading` |
+//! | [`MEETING`] | `phase`, `timer`, `timer_plans`, `settings`, `history`, `spotlight`, `done_reading`, `published`, `counts`, `reading`, `versions` |
 //! | [`COMMENTS`] | comment id → [`Comment`] |
 //! | [`KUDOS`] | card id → [`Kudos`] |
 //! | [`ACTION_ITEMS`] | action item id → [`ActionItem`] |
@@ -71,6 +71,10 @@ pub struct RoomContents {
     pub kudos: Vec<Kudos>,
     /// In the order they were created.
     pub action_items: Vec<ActionItem>,
+    /// How many versions of the document the server has kept: it changes
+    /// whenever one is kept, so an open History list knows to fetch the
+    /// list again (the list itself stays behind the API).
+    pub versions: u64,
 }
 
 impl Default for RoomContents {
@@ -90,6 +94,7 @@ impl Default for RoomContents {
             comments: Vec::new(),
             kudos: Vec::new(),
             action_items: Vec::new(),
+            versions: 0,
         }
     }
 }
@@ -128,6 +133,7 @@ fn entries(room: &RoomContents) -> Entries {
             ("published".to_owned(), json(&room.published)),
             ("counts".to_owned(), json(&room.counts)),
             ("reading".to_owned(), json(&room.reading)),
+            ("versions".to_owned(), json(&room.versions)),
         ]),
     );
     entries.insert(
@@ -205,6 +211,7 @@ pub fn read<T: ReadTxn>(txn: &T) -> RoomContents {
         comments,
         kudos,
         action_items,
+        versions: meeting(txn, "versions"),
     }
 }
 

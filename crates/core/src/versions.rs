@@ -83,6 +83,13 @@ pub struct VersionSummary {
     /// Who saved it (reason `saved`), by display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
+    /// The meeting event this version was kept for, by its place in the
+    /// meeting's log (phase moves and answers): how a server that stopped
+    /// between storing the event and keeping its version knows, when it
+    /// loads the meeting again, which versions are still due
+    /// ([`kept_for`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<u64>,
 }
 
 /// One section of a version.
@@ -239,6 +246,63 @@ pub fn reading_start(versions: &[Version]) -> Option<&Version> {
         .find(|v| v.version.reason == VersionReason::SilentReadingStarted)
 }
 
+/// Whether one of `versions` was kept for the meeting event at place `seq`
+/// of the log, which happened at `at_ms` and calls for a version for
+/// `reason`. Versions kept before they named their event are recognised by
+/// their reason and time (the server keeps them with the event's time).
+pub fn kept_for(versions: &[VersionSummary], seq: u64, reason: VersionReason, at_ms: u64) -> bool {
+    versions.iter().any(|v| match v.event {
+        Some(event) => event == seq,
+        None => v.reason == reason && v.at_ms == at_ms,
+    })
+}
+
+/// How much a meeting changed its draft: the text added and removed from
+/// the version kept when silent reading started to the one kept when the
+/// case was (last) published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MeetingChange {
+    /// Characters added, not counting white space.
+    pub added_chars: u32,
+    /// Characters removed, not counting white space.
+    pub removed_chars: u32,
+    /// Sections whose text changed, were added or were removed.
+    pub sections_changed: u32,
+    /// The draft's size when silent reading started, in characters without
+    /// white space: what the changes compare to.
+    pub draft_chars: u32,
+}
+
+/// [`MeetingChange`] for a case published after silent reading started;
+/// `None` before that.
+pub fn meeting_change(versions: &[Version]) -> Option<MeetingChange> {
+    let start = reading_start(versions)?;
+    let published = versions.iter().rev().find(|v| {
+        v.version.reason == VersionReason::Published && v.version.id > start.version.id
+    })?;
+    let diff = diff_versions(&start.sections, &published.sections);
+    let chars = |text: &str| text.chars().filter(|c| !c.is_whitespace()).count();
+    Some(MeetingChange {
+        added_chars: diff.iter().map(|s| s.added_chars).sum(),
+        removed_chars: diff.iter().map(|s| s.removed_chars).sum(),
+        sections_changed: u32::try_from(
+            diff.iter()
+                .filter(|s| s.change != SectionChange::Same)
+                .count(),
+        )
+        .unwrap_or(u32::MAX),
+        draft_chars: u32::try_from(
+            start
+                .sections
+                .iter()
+                .map(|s| chars(&s.markdown))
+                .sum::<usize>(),
+        )
+        .unwrap_or(u32::MAX),
+    })
+}
+
 /// Whether the section a question was about changed after its answer:
 /// its text in the version kept when `comment_id` was answered against
 /// `current`. `None` when no such version was kept.
@@ -364,6 +428,7 @@ mod tests {
             reason: VersionReason::Saved,
             comment_id: None,
             by: None,
+            event: None,
         }
     }
 
@@ -458,6 +523,87 @@ mod tests {
             Some(true)
         );
         assert_eq!(edited_since_answer(&versions, "q2", "system", &same), None);
+    }
+
+    fn kept(id: u64, reason: VersionReason, sections: Vec<VersionSection>) -> Version {
+        Version {
+            version: VersionSummary {
+                reason,
+                ..summary(id)
+            },
+            sections,
+        }
+    }
+
+    #[test]
+    fn a_meeting_change_counts_from_reading_start_to_the_last_publication() {
+        let versions = [
+            kept(0, VersionReason::Saved, vec![section("summary", "x")]),
+            kept(
+                1,
+                VersionReason::SilentReadingStarted,
+                vec![
+                    section("summary", "The disk filled quickly."),
+                    section("impact", ""),
+                ],
+            ),
+            kept(
+                2,
+                VersionReason::Published,
+                vec![
+                    section("summary", "The log disk filled."),
+                    section("impact", ""),
+                ],
+            ),
+            kept(
+                3,
+                VersionReason::Published,
+                vec![
+                    section("summary", "The log disk filled up."),
+                    section("impact", "Writes failed."),
+                ],
+            ),
+        ];
+        assert_eq!(
+            meeting_change(&versions),
+            Some(MeetingChange {
+                added_chars: 3 + 2 + 13,
+                removed_chars: 7,
+                sections_changed: 2,
+                draft_chars: 21,
+            })
+        );
+        assert_eq!(meeting_change(&versions[..2]), None, "not published");
+        assert_eq!(meeting_change(&versions[2..]), None, "no reading start");
+    }
+
+    #[test]
+    fn a_version_is_recognised_as_kept_for_its_event_by_place_or_by_reason_and_time() {
+        let named = VersionSummary {
+            event: Some(4),
+            reason: VersionReason::SilentReadingStarted,
+            ..summary(0)
+        };
+        let unnamed = VersionSummary {
+            reason: VersionReason::RevisionStarted,
+            at_ms: 900,
+            ..summary(1)
+        };
+        let versions = [named, unnamed];
+        assert!(kept_for(
+            &versions,
+            4,
+            VersionReason::SilentReadingStarted,
+            0
+        ));
+        assert!(!kept_for(
+            &versions,
+            5,
+            VersionReason::SilentReadingStarted,
+            0
+        ));
+        assert!(kept_for(&versions, 9, VersionReason::RevisionStarted, 900));
+        assert!(!kept_for(&versions, 9, VersionReason::RevisionStarted, 901));
     }
 
     #[test]

@@ -183,6 +183,7 @@ impl App {
             rooms,
             config,
             metrics,
+            unused_images: Arc::default(),
             oidc,
         };
         // Cluster mode: a meeting another node moved on catches up here at once.
@@ -267,6 +268,10 @@ impl App {
                 }
             }
         });
+        let sweep = tokio::spawn(crate::images::gc::run(
+            self.state.clone(),
+            self.state.config.images.unused_grace,
+        ));
         crate::listen::serve(
             listener,
             router(self.state),
@@ -282,6 +287,7 @@ impl App {
         )
         .await;
         expiry.abort();
+        sweep.abort();
         if let Some(metrics) = metrics {
             metrics.abort();
         }

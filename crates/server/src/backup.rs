@@ -162,6 +162,12 @@ impl<S: Store> Store for GatedStore<S> {
     fn image(&self, postmortem: &str, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.inner.image(postmortem, id)
     }
+    fn image_ids(&self, postmortem: &str) -> Result<Vec<String>, StoreError> {
+        self.inner.image_ids(postmortem)
+    }
+    fn delete_image(&self, postmortem: &str, id: &str) -> Result<(), StoreError> {
+        self.writing(|s| s.delete_image(postmortem, id))
+    }
 
     fn checkpoint(&self) -> Result<(), StoreError> {
         self.writing(|s| s.checkpoint())

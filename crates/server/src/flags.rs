@@ -80,6 +80,13 @@ pub struct ServeArgs {
     /// Images one postmortem may hold; more uploads are refused (409). 0: no limit.
     #[arg(long, env = "CASEBOOK_MAX_IMAGES_PER_DOC", default_value_t = 200)]
     max_images_per_doc: u64,
+    /// Seconds an uploaded image that no document nor any kept version mentions is kept before it is deleted (time to undo, or for a pasted image's text to arrive).
+    #[arg(
+        long,
+        env = "CASEBOOK_UNUSED_IMAGE_GRACE_SECS",
+        default_value_t = 86_400
+    )]
+    unused_image_grace_secs: u64,
     /// Address and port to serve Prometheus metrics on (GET /metrics), apart from the public port. Off when not set; keep it private (loopback or an internal network).
     #[arg(long, env = "CASEBOOK_METRICS_BIND")]
     pub metrics_bind: Option<SocketAddr>,
@@ -201,6 +208,7 @@ impl ServeArgs {
             images: ImageSettings {
                 max_bytes: self.max_image_bytes,
                 max_per_doc: self.max_images_per_doc,
+                unused_grace: Duration::from_secs(self.unused_image_grace_secs),
             },
             cluster,
             oidc: match (self.oidc_issuer, self.oidc_client_id) {

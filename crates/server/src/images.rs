@@ -12,8 +12,14 @@
 //! cannot run anything), and a year of immutable caching (the address is the
 //! content's hash, so it never changes meaning). The address carries no
 //! token, as `<img>` can send none: it is a capability, 256 bits that only
-//! someone who has the document (or the image itself) knows. What it does
-//! not do: resize, re-encode or strip metadata (EXIF) from the images.
+//! someone who has the document (or the image itself) knows.
+//!
+//! Before it is stored, an image loses its metadata (EXIF with GPS and the
+//! device, XMP, text chunks) without being re-encoded: [`strip`]. What it
+//! does not do: resize or re-encode images.
+
+pub mod gc;
+pub mod strip;
 
 use crate::error::{ApiError, Path};
 use crate::invite::Admitted;
@@ -39,6 +45,9 @@ pub struct ImageSettings {
     pub max_bytes: u64,
     /// Most images per postmortem; 0: no limit.
     pub max_per_doc: u64,
+    /// How long an image no document or version mentions is kept before
+    /// it is deleted (`gc.rs`).
+    pub unused_grace: std::time::Duration,
 }
 
 /// A year: the longest lifetime caches honour; an image's address is its
@@ -114,6 +123,8 @@ pub async fn upload(
         })
     })?;
     let kind = check_upload(&bytes, settings.max_bytes).map_err(refusal)?;
+    let uploaded = bytes.len();
+    let bytes = strip::strip_metadata(kind, bytes);
     let id: String = Sha256::digest(&bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -121,13 +132,19 @@ pub async fn upload(
     let store = Arc::clone(&app.store);
     let (pm, image) = (record.id.clone(), id.clone());
     let size = bytes.len() as u64;
-    let put = blocking(move || store.put_image(&pm, &image, &bytes, settings.max_per_doc)).await?;
+    let unused = Arc::clone(&app.unused_images);
+    let put = blocking(move || {
+        unused.uploading(&pm, &image, || {
+            store.put_image(&pm, &image, &bytes, settings.max_per_doc)
+        })
+    })
+    .await?;
     if put == PutImage::Full {
         return Err(refusal(ImageError::TooMany {
             max: settings.max_per_doc,
         }));
     }
-    tracing::info!(postmortem = %record.id, image = %id, bytes = size, "image stored");
+    tracing::info!(postmortem = %record.id, image = %id, bytes = size, metadata_removed = (uploaded as u64).saturating_sub(size), "image stored");
     let alt = query.alt.unwrap_or_default();
     let answer = UploadedImage {
         url: image_path(&record.id, &id),
@@ -206,6 +223,8 @@ pub async fn get_image(
 pub async fn inline_images(app: &AppState, pm: &str, html: String) -> Result<String, ApiError> {
     use base64::Engine;
     const SRC: &str = "src=\"";
+    // The export says which language it is written in.
+    let japanese = html.contains("<html lang=\"ja\">");
     let mut out = String::with_capacity(html.len());
     let mut rest = html.as_str();
     while let Some(at) = rest.find(SRC) {
@@ -234,7 +253,7 @@ pub async fn inline_images(app: &AppState, pm: &str, html: String) -> Result<Str
                 .map(crate::diagram::decode_source)
             {
                 Some(Ok(source)) => {
-                    let svg = crate::diagram::draw(source).await;
+                    let svg = crate::diagram::draw(source, japanese).await;
                     Some(format!(
                         "data:image/svg+xml;base64,{}",
                         base64::engine::general_purpose::STANDARD.encode(svg)

@@ -100,6 +100,8 @@ pub struct AppState {
     pub library: Arc<library::Library>,
     pub config: Arc<ServerConfig>,
     pub metrics: Arc<metrics::Metrics>,
+    /// When each unused image was first found unused (`images/gc.rs`).
+    pub unused_images: Arc<images::gc::UnusedImages>,
     /// Sign-in through the identity provider, when the operator turned it on.
     pub oidc: Option<Arc<oidc::Oidc>>,
 }
@@ -143,6 +145,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(library::get_library))
         .routes(routes!(insights::get_all_insights))
         .routes(routes!(insights::get_meeting_insights))
+        .routes(routes!(insights::get_timer_suggestions))
         .routes(routes!(invite::create, invite::list))
         .routes(routes!(invite::join))
         .routes(routes!(meeting::command))

@@ -91,6 +91,9 @@ pub struct Meetings {
     slots: Mutex<HashMap<String, Slot>>,
     present: Mutex<HashMap<String, BTreeMap<u64, Present>>>,
     next_socket: AtomicU64,
+    /// How many versions each postmortem has kept, as far as this server
+    /// knows (the meeting room shows it so open History lists refresh).
+    versions: Mutex<HashMap<String, u64>>,
 }
 
 pub(crate) fn now_ms() -> u64 {
@@ -107,7 +110,20 @@ impl Meetings {
             slots: Mutex::new(HashMap::new()),
             present: Mutex::new(HashMap::new()),
             next_socket: AtomicU64::new(0),
+            versions: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Notes that `pm` has kept `count` versions.
+    pub fn versions_kept(&self, pm: &str, count: u64) {
+        let mut versions = self.versions.lock().unwrap_or_else(|p| p.into_inner());
+        versions.insert(pm.to_owned(), count);
+    }
+
+    /// How many versions `pm` has kept, as far as this server knows.
+    fn version_count(&self, pm: &str) -> u64 {
+        let versions = self.versions.lock().unwrap_or_else(|p| p.into_inner());
+        versions.get(pm).copied().unwrap_or(0)
     }
 
     /// Everyone in the meeting room of `pm`, once per socket.
@@ -162,6 +178,15 @@ impl Meetings {
                     events.push(event);
                 }
                 let meeting = Meeting::replay(record.created_at * 1000, &events);
+                // Versions a crash kept out of the store are kept now
+                // (before the entries, as after a command). In cluster
+                // mode the node that decided an event keeps its version.
+                if !self.store.shared() {
+                    match crate::versions::catch_up(&self.store, &self.rooms, &record.id, &meeting, &events).await {
+                        Ok(count) => self.versions_kept(&record.id, count),
+                        Err(e) => tracing::error!(postmortem = %record.id, error = ?e, "versions not caught up"),
+                    }
+                }
                 // Entries a crash kept out of the document are written now.
                 write_entries(&self.rooms, &record.id, &meeting, 0, &events).await;
                 let (phase, _) = watch::channel(meeting.phase);
@@ -252,11 +277,32 @@ pub async fn reproject(app: &AppState, record: &PostmortemRecord) -> Result<(), 
     };
     let loaded = app.meetings.get(record).await?;
     let present = app.meetings.present(&record.id);
-    let contents = meeting_room::contents(record, &loaded.lock().await.meeting, &present);
+    let versions = app.meetings.version_count(&record.id);
+    let contents = meeting_room::contents(record, &loaded.lock().await.meeting, &present, versions);
     room.apply_server_change(app.rooms.commit(), |txn| {
         casebook_core::meeting_room::write(txn, &contents)
     })
     .map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// Brings the meeting room of `record`, if loaded, up to date with
+/// `meeting` (whose lock the caller holds). A failure is logged: the
+/// meeting's records stand, and the room catches up on the next write.
+pub(crate) fn write_room(app: &AppState, record: &PostmortemRecord, meeting: &Meeting) {
+    let Some(room) = app.rooms.loaded(&meeting_doc_id(&record.id)) else {
+        return;
+    };
+    let contents = meeting_room::contents(
+        record,
+        meeting,
+        &app.meetings.present(&record.id),
+        app.meetings.version_count(&record.id),
+    );
+    if let Err(e) = room.apply_server_change(app.rooms.commit(), |txn| {
+        casebook_core::meeting_room::write(txn, &contents)
+    }) {
+        tracing::warn!(postmortem = %record.id, error = %e, "meeting room not updated");
+    }
 }
 
 /// Who a token speaks for, as the meeting engine sees them.
@@ -505,14 +551,7 @@ async fn after_events_here(
     events: &[Event],
     write_into_document: bool,
 ) {
-    if let Some(room) = app.rooms.loaded(&meeting_doc_id(&record.id)) {
-        let contents = meeting_room::contents(record, meeting, &app.meetings.present(&record.id));
-        if let Err(e) = room.apply_server_change(app.rooms.commit(), |txn| {
-            casebook_core::meeting_room::write(txn, &contents)
-        }) {
-            tracing::warn!(postmortem = %record.id, error = %e, "meeting room not updated");
-        }
-    }
+    write_room(app, record, meeting);
     for event in events {
         if let Change::PhaseMoved { from, to, .. } = &event.change {
             app.metrics.phase_moved(*from, *to);
@@ -537,43 +576,36 @@ async fn after_events_here(
         }
     }
     if write_into_document {
-        keep_versions(app, record, meeting, events).await;
+        if keep_versions(app, record, meeting, first_seq, events).await {
+            write_room(app, record, meeting);
+        }
         write_entries(&app.rooms, &record.id, meeting, first_seq, events).await;
     }
 }
 
 /// Keeps the versions of the document that `events` call for: on entering
-/// silent reading, revision or publication, and after each answer. A
-/// failure is logged: the events are stored and stand without it.
+/// silent reading, revision or publication, and after each answer
+/// (`crate::versions::due`). A failure is logged: the events are stored
+/// and stand without it, and the version is kept when the meeting is next
+/// loaded. Answers whether any version was kept.
 async fn keep_versions(
     app: &AppState,
     record: &PostmortemRecord,
     meeting: &Meeting,
+    first_seq: u64,
     events: &[Event],
-) {
-    use casebook_core::versions::VersionReason;
-    for event in events {
-        let (reason, comment_id) = match &event.change {
-            Change::PhaseMoved { to, .. } => match VersionReason::on_entering(*to) {
-                Some(reason) => (reason, None),
-                None => continue,
-            },
-            Change::QuestionAnswered { comment_id, .. } => {
-                (VersionReason::Answered, Some(comment_id.clone()))
-            }
-            _ => continue,
+) -> bool {
+    let mut kept = false;
+    for (seq, event) in (first_seq..).zip(events) {
+        let Some(keep) = crate::versions::due(event, seq) else {
+            continue;
         };
-        let keep = crate::versions::Keep {
-            reason,
-            label: None,
-            comment_id,
-            by: None,
-            at_ms: event.at_ms,
-        };
-        if let Err(e) = crate::versions::keep(app, record, meeting, keep).await {
-            tracing::error!(postmortem = %record.id, error = ?e, "version not kept");
+        match crate::versions::keep(app, record, meeting, keep).await {
+            Ok(_) => kept = true,
+            Err(e) => tracing::error!(postmortem = %record.id, error = ?e, "version not kept"),
         }
     }
+    kept
 }
 
 /// What an event writes into a section of the document: a new Markdown

@@ -14,8 +14,14 @@ use casebook_core::meeting_room::{About, RoomContents};
 
 /// What the meeting room shows: the postmortem, the meeting's public state
 /// with who of those `present` has finished reading, and every comment,
-/// kudos card and action item.
-pub fn contents(record: &PostmortemRecord, meeting: &Meeting, present: &[Present]) -> RoomContents {
+/// kudos card and action item, and how many `versions` the document has
+/// kept.
+pub fn contents(
+    record: &PostmortemRecord,
+    meeting: &Meeting,
+    present: &[Present],
+    versions: u64,
+) -> RoomContents {
     let public = meeting.public_view();
     RoomContents {
         about: Some(About {
@@ -36,6 +42,7 @@ pub fn contents(record: &PostmortemRecord, meeting: &Meeting, present: &[Present
         comments: public.comments,
         kudos: public.kudos,
         action_items: public.action_items,
+        versions,
     }
 }
 
@@ -114,7 +121,7 @@ mod tests {
             role: Role::Participant,
         }];
         let server = new_doc();
-        let written = contents(&record(), &meeting, &present);
+        let written = contents(&record(), &meeting, &present, 2);
         write(&mut server.transact_mut(), &written);
         // The browser's replica, synced as over the socket.
         let browser = new_doc();

@@ -855,6 +855,38 @@ impl Store for NatsStore {
         })
     }
 
+    fn image_ids(&self, postmortem: &str) -> Result<Vec<String>, StoreError> {
+        let prefix = format!("{}.", token(postmortem));
+        let images = self.images.clone();
+        self.run(async move {
+            let mut list = images
+                .list()
+                .await
+                .map_err(|e| nats_error("listing images", e))?;
+            let mut ids = Vec::new();
+            while let Some(info) = list.next().await {
+                let info = info.map_err(|e| nats_error("listing images", e))?;
+                if let Some(id) = info.name.strip_prefix(&prefix).filter(|_| !info.deleted) {
+                    ids.push(id.to_owned());
+                }
+            }
+            Ok(ids)
+        })
+    }
+
+    fn delete_image(&self, postmortem: &str, id: &str) -> Result<(), StoreError> {
+        let _one = self.image_writes.lock().unwrap_or_else(|p| p.into_inner());
+        let name = format!("{}.{}", token(postmortem), id);
+        let images = self.images.clone();
+        self.run(async move {
+            match images.delete(name.as_str()).await {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == object_store::DeleteErrorKind::NotFound => Ok(()),
+                Err(e) => Err(nats_error("deleting an image", e)),
+            }
+        })
+    }
+
     fn secret(&self, name: &str, make: &dyn Fn() -> Vec<u8>) -> Result<Vec<u8>, StoreError> {
         if let Some(value) = self.kv_get(&self.secrets, token(name))? {
             return Ok(value.to_vec());

@@ -154,6 +154,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<PutImage, StoreError>;
     /// The bytes of image `id` of `postmortem`, if stored.
     fn image(&self, postmortem: &str, id: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// The ids of the images `postmortem` holds.
+    fn image_ids(&self, postmortem: &str) -> Result<Vec<String>, StoreError>;
+    /// Deletes image `id` of `postmortem` durably (for the unused-image
+    /// sweep, `images/gc.rs`); deleting an image not stored changes
+    /// nothing. Serialised with [`Store::put_image`] for the postmortem.
+    fn delete_image(&self, postmortem: &str, id: &str) -> Result<(), StoreError>;
 
     /// Whether other processes write to this store too (cluster mode): then
     /// meetings read the newest events before deciding a command, and rooms
@@ -655,6 +661,28 @@ impl Store for SledStore {
         let mut key = log_prefix(postmortem);
         key.extend_from_slice(id.as_bytes());
         Ok(self.images.get(key)?.map(|v| v.to_vec()))
+    }
+
+    fn image_ids(&self, postmortem: &str) -> Result<Vec<String>, StoreError> {
+        let prefix = log_prefix(postmortem);
+        self.images
+            .scan_prefix(&prefix)
+            .keys()
+            .map(|key| Ok(String::from_utf8_lossy(&key?[prefix.len()..]).into_owned()))
+            .collect()
+    }
+
+    fn delete_image(&self, postmortem: &str, id: &str) -> Result<(), StoreError> {
+        let mut key = log_prefix(postmortem);
+        key.extend_from_slice(id.as_bytes());
+        let _serial = self
+            .image_writes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if self.images.remove(key)?.is_some() {
+            self.db.flush()?;
+        }
+        Ok(())
     }
 
     fn checkpoint(&self) -> Result<(), StoreError> {

@@ -10,6 +10,9 @@
 //! - `GET /api/postmortems/{id}/versions/{version}/diff?to=…` — what changed
 //!   per section, word by word, up to another version or the document now.
 //!
+//! A version due at an event that a stop left unkept is kept when the
+//! meeting is next loaded ([`catch_up`]).
+//!
 //! Versions are numbered by their place in the store's `versions` tree.
 //! Every keep happens under the meeting's lock, which serialises the
 //! numbering per postmortem. Reading is open to every token that may read
@@ -18,18 +21,20 @@
 use crate::case::read_case;
 use crate::error::{parse_json, ApiError, Path, Query, RawBody};
 use crate::invite::Admitted;
-use crate::store::PostmortemRecord;
+use crate::room::Rooms;
+use crate::store::{PostmortemRecord, Store};
 use crate::{blocking, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use casebook_core::limits::MAX_VERSION_LABEL_CHARS;
-use casebook_core::meeting::Meeting;
+use casebook_core::meeting::{Change, Event, Meeting};
 use casebook_core::outline::SectionTitle;
 use casebook_core::permission::{allowed, Action};
+use casebook_core::phase::Phase;
 use casebook_core::versions::{
-    diff_versions, resolve, stored_sections, SaveVersion, StoredVersion, Version, VersionDiff,
-    VersionList, VersionReason, VersionSection, VersionSummary,
+    diff_versions, kept_for, resolve, stored_sections, SaveVersion, StoredVersion, Version,
+    VersionDiff, VersionList, VersionReason, VersionSection, VersionSummary,
 };
 use serde::Deserialize;
 use std::sync::Arc;
@@ -42,11 +47,18 @@ pub struct Keep {
     pub comment_id: Option<String>,
     pub by: Option<String>,
     pub at_ms: u64,
+    /// The meeting event it is kept for, by its place in the log.
+    pub event: Option<u64>,
 }
 
 /// Every stored version of `pm`, whole.
-async fn all_versions(app: &AppState, pm: &str) -> Result<Vec<Version>, ApiError> {
-    let store = Arc::clone(&app.store);
+pub(crate) async fn all_versions(app: &AppState, pm: &str) -> Result<Vec<Version>, ApiError> {
+    stored_versions(&app.store, pm).await
+}
+
+/// Every stored version of `pm` in `store`, whole.
+async fn stored_versions(store: &Arc<dyn Store>, pm: &str) -> Result<Vec<Version>, ApiError> {
+    let store = Arc::clone(store);
     let id = pm.to_owned();
     let raw = blocking(move || store.versions(&id)).await?;
     let stored = raw
@@ -113,36 +125,117 @@ pub async fn answer_findings(
 }
 
 /// Stores the document as it is now as the next version of `record`. The
-/// caller holds the meeting's lock (`meeting` is read under it).
+/// caller holds the meeting's lock (`meeting` is read under it). Open
+/// History lists learn of it through the meeting room's `versions` count,
+/// which the caller writes.
 pub async fn keep(
     app: &AppState,
     record: &PostmortemRecord,
     meeting: &Meeting,
     keep: Keep,
 ) -> Result<VersionSummary, ApiError> {
-    let versions = all_versions(app, &record.id).await?;
-    let sections = current_sections(app, &record.id).await?;
+    let version = keep_in(&app.store, &app.rooms, &record.id, meeting.phase, keep).await?;
+    app.meetings.versions_kept(&record.id, version.id + 1);
+    Ok(version)
+}
+
+/// [`keep`] with only what it needs: the store and the document's room.
+async fn keep_in(
+    store: &Arc<dyn Store>,
+    rooms: &Arc<Rooms>,
+    pm: &str,
+    phase: Phase,
+    keep: Keep,
+) -> Result<VersionSummary, ApiError> {
+    let versions = stored_versions(store, pm).await?;
+    let sections = {
+        let (room, conn) = rooms
+            .join(pm)
+            .await
+            .map_err(|e| ApiError::internal(format!("the document could not be loaded: {e}")))?;
+        let sections = room.read(|txn| casebook_core::readiness::section_texts(txn));
+        rooms.leave(&room, conn);
+        version_sections(&sections)
+    };
     let version = VersionSummary {
         id: versions.len() as u64,
         label: keep
             .label
             .unwrap_or_else(|| keep.reason.default_label().to_owned()),
-        phase: meeting.phase,
+        phase,
         at_ms: keep.at_ms,
         reason: keep.reason,
         comment_id: keep.comment_id,
         by: keep.by,
+        event: keep.event,
     };
     let stored = StoredVersion {
         version: version.clone(),
         sections: stored_sections(versions.last().map(|v| v.sections.as_slice()), &sections),
     };
     let bytes = serde_json::to_vec(&stored).expect("a version always serialises");
-    let store = Arc::clone(&app.store);
-    let (pm, seq) = (record.id.clone(), version.id);
-    blocking(move || store.append_version(&pm, seq, &bytes)).await?;
-    tracing::info!(postmortem = %record.id, version = version.id, reason = ?version.reason, "version kept");
+    let store = Arc::clone(store);
+    let (id, seq) = (pm.to_owned(), version.id);
+    blocking(move || store.append_version(&id, seq, &bytes)).await?;
+    tracing::info!(postmortem = %pm, version = version.id, reason = ?version.reason, "version kept");
     Ok(version)
+}
+
+/// The version a meeting event calls for, if any: on entering silent
+/// reading, revision or publication, and after each answer.
+pub fn due(event: &Event, seq: u64) -> Option<Keep> {
+    let (reason, comment_id) = match &event.change {
+        Change::PhaseMoved { to, .. } => (VersionReason::on_entering(*to)?, None),
+        Change::QuestionAnswered { comment_id, .. } => {
+            (VersionReason::Answered, Some(comment_id.clone()))
+        }
+        _ => return None,
+    };
+    Some(Keep {
+        reason,
+        label: None,
+        comment_id,
+        by: None,
+        at_ms: event.at_ms,
+        event: Some(seq),
+    })
+}
+
+/// When a meeting is loaded from its log: keeps the versions its last
+/// events called for that a stop between storing an event and keeping its
+/// version left out (each once: a version names its event). Only events at
+/// or after the last kept version are looked at, so a version that failed
+/// long ago is not made now from today's document. Answers the number of
+/// versions kept in all. The document is as the stop left it, which is as
+/// close to the event as can be had.
+pub async fn catch_up(
+    store: &Arc<dyn Store>,
+    rooms: &Arc<Rooms>,
+    pm: &str,
+    meeting: &Meeting,
+    events: &[Event],
+) -> Result<u64, ApiError> {
+    let versions = stored_versions(store, pm).await?;
+    let mut kept = versions.len() as u64;
+    let summaries: Vec<VersionSummary> = versions.into_iter().map(|v| v.version).collect();
+    let since = summaries.last().map_or(0, |v| v.at_ms);
+    for (seq, event) in events.iter().enumerate() {
+        let seq = seq as u64;
+        let Some(keep) = due(event, seq) else {
+            continue;
+        };
+        if event.at_ms < since || kept_for(&summaries, seq, keep.reason, keep.at_ms) {
+            continue;
+        }
+        let phase = match &event.change {
+            Change::PhaseMoved { to, .. } => *to,
+            _ => meeting.phase,
+        };
+        let version = keep_in(store, rooms, pm, phase, keep).await?;
+        tracing::warn!(postmortem = %pm, version = version.id, event = seq, "version kept late: the server stopped before keeping it");
+        kept = version.id + 1;
+    }
+    Ok(kept)
 }
 
 /// `GET /api/postmortems/{id}/versions` (any role that reads the document).
@@ -212,9 +305,11 @@ pub async fn save(
             comment_id: None,
             by: Some(by),
             at_ms: crate::meeting::now_ms(),
+            event: None,
         },
     )
     .await?;
+    crate::meeting::write_room(&app, &record, &loaded.meeting);
     Ok((StatusCode::CREATED, Json(version)))
 }
 

@@ -4,6 +4,9 @@
 //! revision "what the meeting changed": per section, what was added and
 //! removed since silent reading started.
 //!
+//! The open list follows the meeting room's count of kept versions, so it
+//! updates for everyone when the server keeps one.
+//!
 //! Versions, their sections and diffs come from the server
 //! (`casebook_core::versions` types); nothing is diffed here. A version's
 //! Markdown is shown through core's sanitising renderer and a diff's pieces
@@ -132,6 +135,17 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
             }
         });
     };
+    // The server counts the versions it keeps in the meeting room: when the
+    // count moves (a phase change, an answer, someone's save), an open list
+    // is fetched again, for everyone, without a reload.
+    let kept = Memo::new(move |_| session.room.with(|r| r.versions));
+    Effect::new(move |previous: Option<u64>| {
+        let now = kept.get();
+        if previous.is_some_and(|p| p != now) && versions.get_untracked().is_some() {
+            load();
+        }
+        now
+    });
     // The versions people look back at; those kept after each answer serve
     // the per-question links and are left out of the list.
     let listed = move || {

@@ -41,6 +41,7 @@ mod spotlight;
 mod strip;
 mod survey;
 mod thread;
+mod timer_suggestion;
 
 pub use link::names_a_comment;
 pub use phase_bar::MeetingBar;

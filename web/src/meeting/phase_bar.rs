@@ -15,6 +15,7 @@ use super::publish::{PublishRefusal, ReadLinkBanner};
 use super::reader::FloatingComment;
 use super::strip::QuestionStrip;
 use super::survey::SurveyView;
+use super::timer_suggestion::TimerSuggestion;
 use super::{phase_key, ErrorLine, Session};
 use crate::i18n::{
     go_back_question, instruction, meeting_left, reading_progress, still_typing, up_next, Key, Lang,
@@ -320,6 +321,7 @@ fn FacilitatorControls(session: Session, phase: Memo<Phase>) -> impl IntoView {
                 >
                     {move || session.t(Key::ExtendTimer)}
                 </button>
+                <TimerSuggestion session phase/>
             </Show>
             <Show when=move || session.can(Action::ConfigureMeeting)>
                 <label class="auto-start">

@@ -63,18 +63,23 @@ pub fn draw_mermaid(source: &str) -> Result<String, String> {
 }
 
 /// The diagram drawn and sanitised, or an SVG that shows `source` and why
-/// it could not be drawn.
-pub fn safe_drawing(source: &str) -> String {
+/// it could not be drawn (its first line in Japanese when `japanese`).
+pub fn safe_drawing(source: &str, japanese: bool) -> String {
     let drawn = draw_mermaid(source).and_then(|svg| svg::sanitize(&svg).map_err(|e| e.to_string()));
-    drawn.unwrap_or_else(|error| error_svg(&error, source))
+    drawn.unwrap_or_else(|error| error_svg(japanese, &error, source))
 }
 
-/// An SVG with `error` on top and `source` below it, line by line, in a
-/// monospace font: what a reader sees instead of a diagram that failed.
-pub fn error_svg(error: &str, source: &str) -> String {
+/// An SVG with a sentence in the reader's language on top
+/// ([`casebook_core::diagram::not_drawn`]), the renderer's `error` under it
+/// and `source` below, line by line, in a monospace font: what a reader sees
+/// instead of a diagram that failed.
+pub fn error_svg(japanese: bool, error: &str, source: &str) -> String {
     const LINE: usize = 18;
     const CHAR: usize = 8;
-    let error_lines: Vec<&str> = error.lines().take(6).collect();
+    let summary = casebook_core::diagram::not_drawn(japanese);
+    let error_lines: Vec<&str> = std::iter::once(summary)
+        .chain(error.lines().take(6))
+        .collect();
     let source_lines: Vec<&str> = source.lines().take(60).collect();
     let widest = error_lines
         .iter()
@@ -90,9 +95,10 @@ pub fn error_svg(error: &str, source: &str) -> String {
          <rect width=\"100%\" height=\"100%\" fill=\"#fff8f7\" stroke=\"#d1242f\"/>"
     );
     let mut y = 24;
-    for line in &error_lines {
+    for (i, line) in error_lines.iter().enumerate() {
+        let weight = if i == 0 { "bold" } else { "normal" };
         out.push_str(&format!(
-            "<text x=\"12\" y=\"{y}\" fill=\"#b42318\" font-weight=\"bold\">"
+            "<text x=\"12\" y=\"{y}\" fill=\"#b42318\" font-weight=\"{weight}\">"
         ));
         svg::escape(line, false, &mut out);
         out.push_str("</text>");
@@ -127,17 +133,31 @@ pub fn decode_source(encoded: &str) -> Result<String, ApiError> {
 /// Draws `source` off the async runtime, at most [`DRAWING_AT_ONCE`] at a
 /// time and within [`DRAW_WITHIN`]; a renderer that panics or takes too
 /// long gives an error drawing.
-pub async fn draw(source: String) -> String {
+pub async fn draw(source: String, japanese: bool) -> String {
     let Ok(_turn) = DRAWING.acquire().await else {
-        return error_svg("the server is shutting down", &source);
+        return error_svg(japanese, "the server is shutting down", &source);
     };
     let shown = source.clone();
-    let job = tokio::task::spawn_blocking(move || safe_drawing(&source));
+    let job = tokio::task::spawn_blocking(move || safe_drawing(&source, japanese));
     match tokio::time::timeout(DRAW_WITHIN, job).await {
         Ok(Ok(svg)) => svg,
-        Ok(Err(_)) => error_svg("the diagram renderer failed on this diagram", &shown),
-        Err(_) => error_svg("the diagram took too long to draw", &shown),
+        Ok(Err(_)) => error_svg(
+            japanese,
+            "the diagram renderer failed on this diagram",
+            &shown,
+        ),
+        Err(_) => error_svg(japanese, "the diagram took too long to draw", &shown),
     }
+}
+
+/// Whether a request's `Accept-Language` puts Japanese first: the language
+/// of a drawing's error sentence.
+fn prefers_japanese(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .is_some_and(|first| first.trim().to_ascii_lowercase().starts_with("ja"))
 }
 
 /// `GET /api/diagrams/mermaid.svg?source=…`.
@@ -151,9 +171,12 @@ pub async fn draw(source: String) -> String {
         (status = 400, description = "The source is not base64url UTF-8, or is longer than the limit", body = casebook_core::api::ErrorBody),
     )
 )]
-pub async fn mermaid_svg(Query(query): Query<DiagramQuery>) -> Result<Response, ApiError> {
+pub async fn mermaid_svg(
+    request_headers: axum::http::HeaderMap,
+    Query(query): Query<DiagramQuery>,
+) -> Result<Response, ApiError> {
     let source = decode_source(&query.source)?;
-    let svg = draw(source).await;
+    let svg = draw(source, prefers_japanese(&request_headers)).await;
     let mut response = svg.into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -169,5 +192,7 @@ pub async fn mermaid_svg(Query(query): Query<DiagramQuery>) -> Result<Response, 
         HeaderValue::from_static(DIAGRAM_CSP),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_A_DAY));
+    // A drawing that failed says so in the reader's language.
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Language"));
     Ok(response)
 }
