@@ -63,6 +63,7 @@ mod tests {
             participant_id: id.into(),
             role,
             display_name: id.into(),
+            team: None,
         }
     }
 
@@ -112,6 +113,7 @@ mod tests {
             participant_id: "pat".into(),
             display_name: "Pat".into(),
             role: Role::Participant,
+            team: Some("Payments".into()),
         }];
         let server = new_doc();
         let written = contents(&record(), &meeting, &present);
