@@ -245,7 +245,11 @@ async fn joining_with_a_name_gives_a_personal_token_that_revocation_still_reache
     assert_eq!(status, 200);
     assert_eq!(renamed["person"]["id"], aiko["person"]["id"]);
     assert_eq!(renamed["person"]["name"], "藍子");
-    assert_eq!(renamed["person"].get("team"), None, "no team given, none kept");
+    assert_eq!(
+        renamed["person"].get("team"),
+        None,
+        "no team given, none kept"
+    );
 
     // A team next to the name: kept trimmed; blank is none.
     let (status, in_team) = server

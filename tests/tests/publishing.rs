@@ -339,7 +339,10 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     let (status, _, page) = text_of(&server, &path, None).await;
     assert_eq!(status, 200);
     assert!(page.contains(answer));
-    assert!(page.contains("Pat 鈴木 (決済チーム)"), "who took part, with teams: {page}");
+    assert!(
+        page.contains("Pat 鈴木 (決済チーム)"),
+        "who took part, with teams: {page}"
+    );
     let (status, _, _) = text_of(
         &server,
         &format!("/api/postmortems/{id}/export.md"),

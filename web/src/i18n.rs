@@ -342,6 +342,10 @@ pub enum Key {
     ImageHint,
     Reanchor,
     ReanchorLabel,
+    // A person's team, asked next to the name (issue 20).
+    YourTeam,
+    TeamPrompt,
+    SaveTeam,
 }
 
 /// The text of `key` in `lang`.
@@ -935,6 +939,12 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, Reanchor) => "この箇所に付け直す",
         (En, ReanchorLabel) => "The same words are in the section again: anchor this comment to them",
         (Ja, ReanchorLabel) => "同じ文言がセクションに再び現れました。このコメントをそこに付け直します",
+        (En, YourTeam) => "Your team (optional)",
+        (Ja, YourTeam) => "所属チーム（任意）",
+        (En, TeamPrompt) => "Shown next to your name in who took part in the published case.",
+        (Ja, TeamPrompt) => "公開されるケースの参加者一覧で、名前の横に表示されます。",
+        (En, SaveTeam) => "Save",
+        (Ja, SaveTeam) => "保存",
     }
 }
 

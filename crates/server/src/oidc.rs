@@ -137,7 +137,9 @@ impl Groups {
             ("groups", Some(GroupsValue::One(one))) => Some(one.clone()),
             _ => match self.other.get(name)? {
                 serde_json::Value::String(s) => Some(s.clone()),
-                serde_json::Value::Array(all) => all.iter().find_map(|v| v.as_str().map(str::to_owned)),
+                serde_json::Value::Array(all) => {
+                    all.iter().find_map(|v| v.as_str().map(str::to_owned))
+                }
                 _ => None,
             },
         }?;

@@ -265,8 +265,10 @@ fn action_items(case: &CaseExport) -> String {
     if meeting.action_items.is_empty() {
         return String::new();
     }
+    // The due date's column is centred, which is also how the read page
+    // keeps a date on one line in a narrow column (see `PAGE_STYLE`).
     let mut out = format!(
-        "### {}\n\n| {} | {} | {} | {} | {} |\n|---|---|---|---|---|\n",
+        "### {}\n\n| {} | {} | {} | {} | {} |\n|---|---|:---:|---|---|\n",
         label(
             case,
             "Decisions and action items",

@@ -494,7 +494,7 @@ fn the_case_carries_decisions_and_action_items_for_the_all_hands() {
     assert!(
         md.contains(
             "### Decisions and action items\n\n| Action item | Owner | Due | Status | Decision |\n\
-             |---|---|---|---|---|\n\
+             |---|---|:---:|---|---|\n\
              | Alert on binlog \\| growth | 佐藤 | 2026-12-24 | In progress | Add a diagram — “MySQL 8 on EC2” → “MySQL 8 on RDS \\| Aurora” |\n\
              | Game day: disk full | Kim | — | Open | — |\n"
         ),
@@ -513,6 +513,16 @@ fn the_case_carries_decisions_and_action_items_for_the_all_hands() {
     let html = case_html(&export(&s, &meeting, "", false));
     assert!(html.contains("<td>Alert on binlog | growth</td>"), "{html}");
     assert!(html.contains("<td>In progress</td>"), "{html}");
+    // The due date is one centred cell, kept on one line on the read page
+    // and on paper.
+    assert!(
+        html.contains("<td style=\"text-align: center\">2026-12-24</td>"),
+        "{html}"
+    );
+    assert!(
+        PAGE_STYLE.contains("#meeting-record td[style*=center]{white-space:nowrap}"),
+        "{PAGE_STYLE}"
+    );
     // Without action items there is no such heading.
     let plain = case_markdown(&export(&s, &published_meeting(), "", false));
     assert!(!plain.contains("Decisions and action items"), "{plain}");
@@ -570,8 +580,14 @@ fn who_took_part_carries_each_persons_team_in_both_exports_and_languages() {
         ..actor(id, role, name)
     };
     for (who, n) in [
-        (with_team("aoki-phone", Role::Author, " aoki ", "  Payments   core "), "a"),
-        (with_team("pat", Role::Participant, "Pat 鈴木", "決済チーム"), "p"),
+        (
+            with_team("aoki-phone", Role::Author, " aoki ", "  Payments   core "),
+            "a",
+        ),
+        (
+            with_team("pat", Role::Participant, "Pat 鈴木", "決済チーム"),
+            "p",
+        ),
     ] {
         // Any command they may send in this phase records who sent it.
         let origin = crate::meeting::Origin {
@@ -579,8 +595,7 @@ fn who_took_part_carries_each_persons_team_in_both_exports_and_languages() {
             command_id: format!("team-{n}"),
             role: Some(who.role),
             display_name: Some(who.display_name.clone()),
-            team: crate::meeting::team_name(who.team.as_deref().unwrap_or(""))
-                .expect("a team"),
+            team: crate::meeting::team_name(who.team.as_deref().unwrap_or("")).expect("a team"),
         };
         meeting.apply(&crate::meeting::Event {
             at_ms: 1_700_000_000_000,
@@ -614,7 +629,10 @@ fn who_took_part_carries_each_persons_team_in_both_exports_and_languages() {
     );
     let ja = case_markdown(&export(&s, &meeting, "", true));
     assert!(ja.contains("- **執筆者:** Aoki（Payments core）\n"), "{ja}");
-    assert!(ja.contains("- **参加者:** Kim、Pat 鈴木（決済チーム）\n"), "{ja}");
+    assert!(
+        ja.contains("- **参加者:** Kim、Pat 鈴木（決済チーム）\n"),
+        "{ja}"
+    );
     let html = case_html(&export(&s, &meeting, "", false));
     assert!(html.contains("Pat 鈴木 (決済チーム)"), "{html}");
 }
@@ -655,10 +673,7 @@ fn a_command_records_the_senders_team_as_kept() {
         .expect("the facilitator moves on");
     let origin = events[0].origin.as_ref().expect("an origin");
     assert_eq!(origin.team.as_deref(), Some("SRE platform"));
-    assert_eq!(
-        meeting.attendees()[0].team.as_deref(),
-        Some("SRE platform")
-    );
+    assert_eq!(meeting.attendees()[0].team.as_deref(), Some("SRE platform"));
     // Too long or with a control character: not a team.
     assert!(crate::meeting::team_name(&"x".repeat(crate::limits::MAX_TEAM_CHARS + 1)).is_err());
     assert!(crate::meeting::team_name("a\u{7}b").is_err());

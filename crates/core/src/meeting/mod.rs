@@ -74,7 +74,10 @@ pub struct Actor {
 
 /// A team name that is too long or has control characters.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the team must be at most {} characters, without control characters", crate::limits::MAX_TEAM_CHARS)]
+#[error(
+    "the team must be at most {} characters, without control characters",
+    crate::limits::MAX_TEAM_CHARS
+)]
 pub struct BadTeam;
 
 /// A team as it is kept: trimmed, its spaces collapsed; `None` when blank
