@@ -98,6 +98,19 @@ test('a refused publication in Japanese and English, publishing anyway, the read
   // The meeting: Ben asks about the database, the author answers.
   await command(pm, sreApi, { type: 'move_phase', to: 'silent_reading' })
   await ben.locator('.phase-bar .phase.current[data-phase="silent_reading"]').waitFor()
+
+  await t.test('the meeting\'s times are shown in the case\'s zone, labelled', async () => {
+    // The browser runs in UTC; the case happened in UTC+09:00.
+    await sre.locator('#history summary').click()
+    const when = sre.locator('#history .history-item[data-reason="SilentReadingStarted"] .history-when')
+    await when.waitFor()
+    const text = await when.textContent()
+    const wall = new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10)
+    assert.match(text, new RegExp(`^${wall} \\d{2}:\\d{2} UTC\\+09:00$`), `the version's time in the case's zone: ${text}`)
+    await sre.locator('#history').scrollIntoViewIfNeeded()
+    await shot(sre, 'publish-history-zone-ja')
+    await sre.locator('#history summary').click()
+  })
   await selectWords(ben, 'system', 'MySQL 8')
   await ben.keyboard.press('Alt+KeyQ')
   await ben.locator('#comment-text').fill('Why MySQL on EC2 rather than RDS?')

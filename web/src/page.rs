@@ -84,6 +84,8 @@ fn Opened(id: String, token: String, lang: RwSignal<Lang>) -> impl IntoView {
 fn Room(pm: PostmortemDetails, token: String, lang: RwSignal<Lang>) -> impl IntoView {
     // `"admin"` is no document role: the server syncs the admin read-only.
     let role = pm.role.parse::<Role>().ok();
+    // The meeting's times are shown in the case's incident zone, if set.
+    crate::incident::set_case_zone(pm.incident.map(|i| i.utc_offset_minutes));
     let can_edit = role.is_some_and(Role::can_edit_document);
     let can_arrange = role.is_some_and(|r| allowed(r, pm.phase, Action::ArrangeSections));
     let role_label = move || match role {
