@@ -5,8 +5,8 @@
 //
 // One confidential client (`casebook` / `casebook-secret`) whose redirect URI
 // may be `http://127.0.0.1:<any port>/auth/callback` (the test servers take
-// free ports), and two people: `alice` (groups sre, casebook-admins) and
-// `bob` (group sre). The login page is the provider's own development
+// free ports), and two people: `alice` (groups sre, casebook-admins;
+// department SRE Platform) and `bob` (group sre, no department). The login page is the provider's own development
 // login form (any password); consent is granted without asking, as a
 // company's provider does for its own applications.
 //
@@ -21,7 +21,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 
 const USERS = {
-  alice: { name: 'Alice Tanaka', groups: ['sre', 'casebook-admins'] },
+  alice: { name: 'Alice Tanaka', groups: ['sre', 'casebook-admins'], department: 'SRE Platform' },
   bob: { name: 'Bob 佐藤', groups: ['sre'] },
 };
 
@@ -64,7 +64,7 @@ server.listen(0, '127.0.0.1', () => {
       },
     ],
     jwks: { keys: [jwk] },
-    claims: { openid: ['sub'], profile: ['name'], groups: ['groups'] },
+    claims: { openid: ['sub'], profile: ['name', 'department'], groups: ['groups'] },
     scopes: ['openid', 'profile', 'groups'],
     conformIdTokenClaims: false,
     pkce: { required: () => true },
@@ -82,7 +82,7 @@ server.listen(0, '127.0.0.1', () => {
         accountId: ctx.oidc.session.accountId,
       });
       grant.addOIDCScope('openid profile groups');
-      grant.addOIDCClaims(['name', 'groups']);
+      grant.addOIDCClaims(['name', 'groups', 'department']);
       await grant.save();
       return grant;
     },

@@ -5,7 +5,9 @@
 // signed-in admin opens the admin page without the admin token and someone
 // outside the admin group does not; sign-out ends the session; a signed-in
 // person's presence shows the provider's name even when their client sends
-// another.
+// another. The server reads the team from the `department` claim
+// (`--oidc-team-claim`): Alice's provider gives hers, so she is asked
+// nothing; Bob's does not, so he is asked his team only.
 //
 // Screenshots: tests/js/screenshots/oidc-*.png.
 //
@@ -47,7 +49,7 @@ before(async () => {
   const issuer = await provider.issuer
   process.env.CASEBOOK_OIDC_CLIENT_SECRET = 'casebook-secret'
   server = await Server.start({
-    extraArgs: ['--oidc-issuer', issuer, '--oidc-client-id', 'casebook', '--oidc-admin-group', 'casebook-admins']
+    extraArgs: ['--oidc-issuer', issuer, '--oidc-client-id', 'casebook', '--oidc-admin-group', 'casebook-admins', '--oidc-team-claim', 'department']
   })
   browser = await launchChromium()
   mkdirSync(SCREENSHOTS, { recursive: true })
@@ -84,6 +86,14 @@ test('two people sign in with the provider and co-edit under its names', { skip,
     await page.locator('#connection[data-state="synced"]').waitFor({ timeout: WAIT_MS })
     assert.equal(await page.locator('#display-name').count(), 0, 'no name prompt: the provider names them')
   }
+  assert.equal(await alice.locator('#team').count(), 0, 'the provider gives Alice\'s team: nothing asked')
+  await bob.locator('#team').waitFor()
+  await bob.screenshot({ path: join(SCREENSHOTS, 'oidc-team-prompt-ja.png') })
+  await bob.locator('#team').fill('決済チーム')
+  await bob.locator('#join').click()
+  await bob.locator('#team').waitFor({ state: 'detached' })
+  assert.equal(await bob.evaluate(() => localStorage.getItem('casebook.team')), '決済チーム', 'remembered in this browser')
+  assert.equal(await alice.evaluate(() => localStorage.getItem('casebook.team')), 'SRE Platform', 'the provider\'s team')
   await waitFor(async () => (await presenceText(alice)).includes('Bob 佐藤') && (await presenceText(bob)).includes('Alice Tanaka'), {
     what: 'each sees the other under the provider\'s name', describe: async () => `${await presenceText(alice)} | ${await presenceText(bob)}`
   })

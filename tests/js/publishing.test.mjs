@@ -53,6 +53,20 @@ async function command (pm, token, body) {
   return r.body
 }
 
+/** Every due date in the action items' table sits on one line. */
+async function dueDatesOnOneLine (page, where) {
+  const lines = await page.evaluate(() => [...document.querySelectorAll('td')]
+    .filter((td) => /^\d{4}-\d{2}-\d{2}$/.test(td.textContent.trim()))
+    .map((td) => {
+      const range = document.createRange()
+      range.selectNodeContents(td)
+      const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)))
+      return [td.textContent.trim(), tops.size]
+    }))
+  assert.equal(lines.length, 2, `${where}: both due dates are in the table`)
+  for (const [date, n] of lines) assert.equal(n, 1, `${where}: ${date} wraps onto ${n} lines`)
+}
+
 async function shot (page, name, fullPage = false) {
   await page.waitForTimeout(300)
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage })
@@ -67,8 +81,8 @@ test('a refused publication in Japanese and English, publishing anyway, the read
   const ben = await openAs(pm.links.participant, 'Ben Carter')
   // The author, and the SRE from a second device, act through the API as
   // themselves: the same person on two devices is one participant.
-  const joinAs = async (role, name) => (await api('POST', `/api/postmortems/${pm.id}/join`, pm.tokens[role], { name })).body.token
-  const author = await joinAs('author', 'Aiko 青木')
+  const joinAs = async (role, name, team) => (await api('POST', `/api/postmortems/${pm.id}/join`, pm.tokens[role], { name, team })).body.token
+  const author = await joinAs('author', 'Aiko 青木', '決済チーム')
   const sreApi = await joinAs('facilitator', 'SRE 佐藤')
 
   await t.test('the facilitator sets the incident time in the case\'s time zone', async () => {
@@ -84,6 +98,19 @@ test('a refused publication in Japanese and English, publishing anyway, the read
   // The meeting: Ben asks about the database, the author answers.
   await command(pm, sreApi, { type: 'move_phase', to: 'silent_reading' })
   await ben.locator('.phase-bar .phase.current[data-phase="silent_reading"]').waitFor()
+
+  await t.test('the meeting\'s times are shown in the case\'s zone, labelled', async () => {
+    // The browser runs in UTC; the case happened in UTC+09:00.
+    await sre.locator('#history summary').click()
+    const when = sre.locator('#history .history-item[data-reason="SilentReadingStarted"] .history-when')
+    await when.waitFor()
+    const text = await when.textContent()
+    const wall = new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10)
+    assert.match(text, new RegExp(`^${wall} \\d{2}:\\d{2} UTC\\+09:00$`), `the version's time in the case's zone: ${text}`)
+    await sre.locator('#history').scrollIntoViewIfNeeded()
+    await shot(sre, 'publish-history-zone-ja')
+    await sre.locator('#history summary').click()
+  })
   await selectWords(ben, 'system', 'MySQL 8')
   await ben.keyboard.press('Alt+KeyQ')
   await ben.locator('#comment-text').fill('Why MySQL on EC2 rather than RDS?')
@@ -95,6 +122,9 @@ test('a refused publication in Japanese and English, publishing anyway, the read
   await command(pm, author, { type: 'answer_question', comment_id: question, text: '必要なプラグインがRDSでは使えないため。' })
   for (const to of ['proposals', 'kudos', 'revision']) await command(pm, sreApi, { type: 'move_phase', to })
   await command(pm, author, { type: 'resolve', comment_id: question })
+  // What the meeting decided, with due dates, in a table with long cells.
+  await command(pm, sreApi, { type: 'add_action_item', title: 'DNSのTTLを全Webサーバーで5秒に下げ、フェイルオーバー訓練で接続先が切り替わることを確認する', owner: 'Aiko 青木', due: '2026-12-24' })
+  await command(pm, sreApi, { type: 'add_action_item', title: 'Add an alert when the web servers keep connecting to a read-only primary after a failover', owner: 'SRE 佐藤', due: '2027-01-15' })
   await sre.locator('.phase-bar .phase.current[data-phase="revision"]').waitFor()
 
   await t.test('the refusal lists the blocking findings in Japanese, linked to their sections', async () => {
@@ -152,7 +182,7 @@ test('a refused publication in Japanese and English, publishing anyway, the read
     await page.goto(server.url(`/read/${pm.id}`))
     await page.locator('html[lang="ja"]').waitFor()
     const text = await page.textContent('body')
-    for (const expected of ['目次', 'システム概要', '会議の記録', '質疑応答', 'Ben Carter', '「MySQL 8」', '回答 (Aiko 青木):', '必要なプラグインがRDSでは使えないため。', '発生日時', '2026-11-02 14:05 UTC+09:00', '執筆者: Aiko 青木', '参加者数: 3人', 'ファシリテーター: SRE 佐藤']) {
+    for (const expected of ['目次', 'システム概要', '会議の記録', '質疑応答', 'Ben Carter', '「MySQL 8」', '回答 (Aiko 青木):', '必要なプラグインがRDSでは使えないため。', '発生日時', '2026-11-02 14:05 UTC+09:00', '執筆者: Aiko 青木（決済チーム）', '参加者数: 3人', 'ファシリテーター: SRE 佐藤']) {
       assert.ok(text.includes(expected), `${expected} on the read page`)
     }
     assert.ok(!text.includes('override-reason-marker'), 'the override reason is not for readers')
@@ -160,6 +190,7 @@ test('a refused publication in Japanese and English, publishing anyway, the read
     assert.equal(await page.locator('script').count(), 0, 'the page has no script')
     assert.equal(await page.locator('a[href="#system"]').first().textContent(), 'システム概要')
     await page.screenshot({ path: join(SCREENSHOTS, 'read-ja.png'), fullPage: true })
+    await dueDatesOnOneLine(page, 'laptop ja')
 
     await page.goto(server.url(`/read/${pm.id}?lang=en`))
     await page.locator('html[lang="en"]').waitFor()
@@ -168,11 +199,20 @@ test('a refused publication in Japanese and English, publishing anyway, the read
       assert.ok(english.includes(expected), `${expected} on the English read page`)
     }
     await page.screenshot({ path: join(SCREENSHOTS, 'read-en.png'), fullPage: true })
+    await dueDatesOnOneLine(page, 'laptop en')
+    await page.locator('table', { hasText: '2026-12-24' }).screenshot({ path: join(SCREENSHOTS, 'read-action-items-en.png') })
 
     await page.setViewportSize({ width: 390, height: 844 })
     await page.goto(server.url(`/read/${pm.id}`))
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no sideways scrolling on a phone')
     await page.screenshot({ path: join(SCREENSHOTS, 'read-phone.png') })
+    await dueDatesOnOneLine(page, 'phone ja')
+    await page.locator('table', { hasText: '2026-12-24' }).screenshot({ path: join(SCREENSHOTS, 'read-action-items-phone-ja.png') })
+    await page.goto(server.url(`/read/${pm.id}?lang=en`))
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no sideways scrolling on a phone (en)')
+    await dueDatesOnOneLine(page, 'phone en')
+    await page.locator('table', { hasText: '2026-12-24' }).screenshot({ path: join(SCREENSHOTS, 'read-action-items-phone-en.png') })
+    await page.goto(server.url(`/read/${pm.id}`))
 
     // On paper: wrapped code, the header first, the contents on their own page.
     await page.setViewportSize({ width: 794, height: 1123 })
@@ -184,6 +224,7 @@ test('a refused publication in Japanese and English, publishing anyway, the read
       return el.scrollWidth > el.clientWidth + 1
     })
     assert.equal(wide, false, 'printed code wraps inside the page')
+    await dueDatesOnOneLine(page, 'print')
     await page.screenshot({ path: join(SCREENSHOTS, 'read-print.png'), fullPage: true })
   })
 

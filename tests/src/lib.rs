@@ -166,6 +166,26 @@ impl Endpoint {
         person
     }
 
+    /// Joins like [`Endpoint::join`], giving a team next to the name.
+    pub async fn join_in_team(&self, pm: &Created, role: &str, name: &str, team: &str) -> Person {
+        let path = format!("/api/postmortems/{}/join", pm.id);
+        let (status, joined) = self
+            .post(
+                &path,
+                pm.token(role),
+                serde_json::json!({ "name": name, "team": team }),
+            )
+            .await;
+        assert_eq!(status, 200, "{role} {name} of {team} joins: {joined}");
+        let token = joined["token"]
+            .as_str()
+            .expect("the join answer has a token")
+            .to_owned();
+        let mut person = Person::new(self, &pm.id, token);
+        person.id = joined["person"]["id"].as_str().map(str::to_owned);
+        person
+    }
+
     /// Someone acting with the link `token` as it is, without joining (the
     /// viewer's link, the admin token).
     pub fn person(&self, pm: &str, token: &str) -> Person {

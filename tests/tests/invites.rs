@@ -245,6 +245,34 @@ async fn joining_with_a_name_gives_a_personal_token_that_revocation_still_reache
     assert_eq!(status, 200);
     assert_eq!(renamed["person"]["id"], aiko["person"]["id"]);
     assert_eq!(renamed["person"]["name"], "藍子");
+    assert_eq!(
+        renamed["person"].get("team"),
+        None,
+        "no team given, none kept"
+    );
+
+    // A team next to the name: kept trimmed; blank is none.
+    let (status, in_team) = server
+        .call(
+            reqwest::Method::POST,
+            &join,
+            personal,
+            Some(json!({"name": "藍子", "team": "  決済  チーム "})),
+        )
+        .await;
+    assert_eq!(status, 200, "{in_team}");
+    assert_eq!(in_team["person"]["id"], aiko["person"]["id"]);
+    assert_eq!(in_team["person"]["team"], "決済 チーム");
+    let (status, blank) = server
+        .call(
+            reqwest::Method::POST,
+            &join,
+            shared,
+            Some(json!({"name": "Cai", "team": " "})),
+        )
+        .await;
+    assert_eq!(status, 200, "{blank}");
+    assert_eq!(blank["person"].get("team"), None, "{blank}");
 
     // Bad names and the admin are refused.
     for bad in [
@@ -252,6 +280,9 @@ async fn joining_with_a_name_gives_a_personal_token_that_revocation_still_reache
         json!({"name": "x".repeat(61)}),
         json!({"name": "a\u{7}b"}),
         json!({}),
+        json!({"name": "Ben", "team": "x".repeat(41)}),
+        json!({"name": "Ben", "team": "a\u{7}b"}),
+        json!({"name": "Ben", "team": 7}),
     ] {
         let (status, _) = server
             .call(reqwest::Method::POST, &join, shared, Some(bad.clone()))

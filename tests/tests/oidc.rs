@@ -332,6 +332,58 @@ async fn with_sign_in_required_a_link_alone_admits_no_one() {
     assert_eq!(status, 200);
 }
 
+/// `POST …/join` from `browser` with a role link's token and a team typed.
+async fn join_in_team(
+    browser: &reqwest::Client,
+    server: &Endpoint,
+    pm: &Created,
+    team: &str,
+) -> (u16, serde_json::Value) {
+    let answer = browser
+        .post(server.url(&format!("/api/postmortems/{}/join", pm.id)))
+        .bearer_auth(pm.token("participant"))
+        .json(&json!({ "name": "SRE 加藤", "team": team }))
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status().as_u16();
+    (status, answer.json().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn the_team_claim_names_the_team_and_without_it_the_team_typed_is_kept() {
+    let provider = Provider::start(&[]);
+    let server = provider
+        .casebook(&["--oidc-team-claim", "department"])
+        .await;
+    let pm = server.create_postmortem("DB failover").await.unwrap();
+    let (alice, bob) = (browser(), browser());
+    sign_in(&alice, &server, &page(&pm, "participant"), "alice").await;
+    sign_in(&bob, &server, &page(&pm, "participant"), "bob").await;
+    // Alice's provider says her team: the page does not ask, and what a
+    // request types instead is not taken.
+    let (_, signed) = me(&alice, &server).await;
+    assert_eq!(signed["team"], "SRE Platform", "{signed}");
+    let (status, joined) = join_in_team(&alice, &server, &pm, "Marketing").await;
+    assert_eq!(status, 200, "{joined}");
+    assert_eq!(joined["person"]["name"], "Alice Tanaka");
+    assert_eq!(joined["person"]["team"], "SRE Platform");
+    // Bob's has no such claim: the team he types is his.
+    let (_, signed) = me(&bob, &server).await;
+    assert_eq!(signed.get("team"), None, "{signed}");
+    let (status, joined) = join_in_team(&bob, &server, &pm, "決済チーム").await;
+    assert_eq!(status, 200, "{joined}");
+    assert_eq!(joined["person"]["name"], "Bob 佐藤");
+    assert_eq!(joined["person"]["team"], "決済チーム");
+
+    // Without the flag, the claim is not read.
+    let plain = provider.casebook(&[]).await;
+    let carol = browser();
+    sign_in(&carol, &plain, "/p/none?token=x", "alice").await;
+    let (_, signed) = me(&carol, &plain).await;
+    assert_eq!(signed.get("team"), None, "{signed}");
+}
+
 #[tokio::test]
 async fn the_admin_group_opens_the_admin_api_and_its_absence_does_not() {
     let provider = Provider::start(&[]);

@@ -96,7 +96,9 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     let id = pm.id.clone();
     let sre = server.join(&pm, "facilitator", "SRE 佐藤").await;
     let author = server.join(&pm, "author", "Aoki").await;
-    let reader = server.join(&pm, "participant", "Pat 鈴木").await;
+    let reader = server
+        .join_in_team(&pm, "participant", "Pat 鈴木", " 決済チーム ")
+        .await;
 
     let writer = Client::connect(&author.ws_url()).await.unwrap();
     for (section_id, markdown) in SECTIONS {
@@ -286,6 +288,7 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
         "- **Pat 鈴木** — [System overview](#system) “Purpose”\\\n  Why not RDS?\n  - **Answer (Aoki):** Aurora",
         "| Add a diagram | [System overview](#system) “Purpose” | Accepted | Aoki | Done in the revision |",
         "- **Facilitation:** SRE 佐藤\n",
+        "- **Participants:** Pat 鈴木 (決済チーム)\n",
     ] {
         assert!(markdown.contains(expected), "{expected} in {markdown}");
     }
@@ -300,6 +303,10 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     .await;
     assert!(
         japanese.contains("\n## システム概要\n") && japanese.contains("参加者数"),
+        "{japanese}"
+    );
+    assert!(
+        japanese.contains("- **参加者:** Pat 鈴木（決済チーム）\n"),
         "{japanese}"
     );
 
@@ -318,6 +325,7 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     );
     assert!(!html.contains("原因は来週追記"), "{html}");
     assert!(html.contains("<nav class=\"toc\""), "{html}");
+    assert!(html.contains("Pat 鈴木 (決済チーム)"), "{html}");
 
     // The read link: no token needed while published.
     let (_, link) = reader.get("/read-link").await;
@@ -331,6 +339,10 @@ async fn publishing_waits_for_readiness_or_a_reason_that_the_export_keeps() {
     let (status, _, page) = text_of(&server, &path, None).await;
     assert_eq!(status, 200);
     assert!(page.contains(answer));
+    assert!(
+        page.contains("Pat 鈴木 (決済チーム)"),
+        "who took part, with teams: {page}"
+    );
     let (status, _, _) = text_of(
         &server,
         &format!("/api/postmortems/{id}/export.md"),

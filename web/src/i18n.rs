@@ -351,6 +351,10 @@ pub enum Key {
     SelectionShortened,
     InsightsMeetingChange,
     InsightsMeetingChangeTrend,
+    // A person's team, asked next to the name (issue 20).
+    YourTeam,
+    TeamPrompt,
+    SaveTeam,
 }
 
 /// The text of `key` in `lang`.
@@ -958,6 +962,12 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, InsightsMeetingChange) => "ミーティングによる変更（黙読開始 → 公開）",
         (En, InsightsMeetingChangeTrend) => "Text each meeting changed, added and removed (published cases)",
         (Ja, InsightsMeetingChangeTrend) => "各ミーティングで変わった文字数（追加と削除、公開済みのケース）",
+        (En, YourTeam) => "Your team (optional)",
+        (Ja, YourTeam) => "所属チーム（任意）",
+        (En, TeamPrompt) => "Shown next to your name in who took part in the published case.",
+        (Ja, TeamPrompt) => "公開されるケースの参加者一覧で、名前の横に表示されます。",
+        (En, SaveTeam) => "Save",
+        (Ja, SaveTeam) => "保存",
     }
 }
 

@@ -28,6 +28,62 @@ fn browser_offset() -> i32 {
     -(js_sys::Date::new_0().get_timezone_offset() as i32)
 }
 
+thread_local! {
+    /// The case's incident zone once it has one (loaded or saved here):
+    /// the zone the meeting's times are shown in.
+    static CASE_ZONE: RwSignal<Option<i32>> = RwSignal::new(None);
+}
+
+/// Sets the zone the meeting's times are shown in (the case's incident
+/// zone; `None`: the browser's).
+pub fn set_case_zone(offset: Option<i32>) {
+    CASE_ZONE.with(|zone| zone.set(offset));
+}
+
+/// A meeting time as people read it (tracked: it follows the case's zone):
+/// the short form for a card (the time today, else month/day and time) and
+/// the full one for its title. In the case's incident zone when it has
+/// one, labelled with it (`UTC+09:00`; on the card only when it is not
+/// the browser's own), else in the browser's zone.
+pub fn meeting_time(lang: Lang, at_ms: u64) -> (String, String) {
+    // The labelled zone form reads the same in both languages.
+    use wasm_bindgen::JsValue;
+    let now_ms = js_sys::Date::now() as u64;
+    match CASE_ZONE.with(|zone| zone.get()) {
+        Some(offset) => {
+            let wall = local_time(at_ms, offset);
+            let today = local_time(now_ms, offset);
+            let (day, clock) = wall.split_once('T').unwrap_or((&wall, ""));
+            let mut short = if today.starts_with(day) {
+                clock.to_owned()
+            } else {
+                let month: u32 = day.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(0);
+                let date: u32 = day.get(8..10).and_then(|d| d.parse().ok()).unwrap_or(0);
+                format!("{month}/{date} {clock}")
+            };
+            if offset != browser_offset() {
+                short = format!("{short} {}", zone_name(offset));
+            }
+            (short, format!("{day} {clock} {}", zone_name(offset)))
+        }
+        None => {
+            let date = js_sys::Date::new(&JsValue::from_f64(at_ms as f64));
+            let today = js_sys::Date::new_0();
+            let clock = format!("{:02}:{:02}", date.get_hours(), date.get_minutes());
+            let same_day = date.get_full_year() == today.get_full_year()
+                && date.get_month() == today.get_month()
+                && date.get_date() == today.get_date();
+            let short = if same_day {
+                clock
+            } else {
+                format!("{}/{} {clock}", date.get_month() + 1, date.get_date())
+            };
+            let full = String::from(date.to_locale_string(lang.code(), &JsValue::UNDEFINED));
+            (short, full)
+        }
+    }
+}
+
 #[component]
 pub fn IncidentFields(pm_id: String, token: String, lang: RwSignal<Lang>) -> impl IntoView {
     let offset = RwSignal::new(browser_offset());
@@ -38,6 +94,7 @@ pub fn IncidentFields(pm_id: String, token: String, lang: RwSignal<Lang>) -> imp
         spawn_local(async move {
             if let Ok(details) = api::postmortem(&pm_id, &token).await {
                 if let Some(incident) = details.incident {
+                    set_case_zone(Some(incident.utc_offset_minutes));
                     offset.set(incident.utc_offset_minutes);
                     started.set(Some(incident.started_at_ms));
                 }
@@ -55,6 +112,9 @@ pub fn IncidentFields(pm_id: String, token: String, lang: RwSignal<Lang>) -> imp
         let (pm_id, token) = (pm_id.clone(), token.clone());
         spawn_local(async move {
             let saved = api::put_incident(&pm_id, &token, &incident).await;
+            if saved.is_ok() {
+                set_case_zone(Some(incident.utc_offset_minutes));
+            }
             status.set(Some(if saved.is_ok() {
                 Key::IncidentSaved
             } else {

@@ -5,7 +5,9 @@ use crate::api::{self, ApiError, PostmortemDetails};
 use crate::case_panel::CasePanel;
 use crate::i18n::{t, Key, Lang};
 use crate::meeting::{MeetingBar, MeetingSidebar};
-use crate::presence::{save_name, saved_color, saved_name, Presence, PresenceList};
+use crate::presence::{
+    save_name, save_team, saved_color, saved_name, saved_team, Presence, PresenceList,
+};
 use crate::sections::{OutlineNav, SectionList, ViewSwitch};
 use crate::socket::sync_url;
 use crate::sync::{Client, Status};
@@ -62,6 +64,9 @@ fn Opened(id: String, token: String, lang: RwSignal<Lang>) -> impl IntoView {
             // Signed in: the provider's name is the one shown.
             if let Some(me) = crate::signin::who().await {
                 save_name(&me.name);
+                if let Some(team) = &me.team {
+                    save_team(team);
+                }
             }
             let answer = api::postmortem(&id, &token).await;
             if let Err(e) = &answer {
@@ -98,6 +103,8 @@ fn Opened(id: String, token: String, lang: RwSignal<Lang>) -> impl IntoView {
 fn Room(pm: PostmortemDetails, token: String, lang: RwSignal<Lang>) -> impl IntoView {
     // `"admin"` is no document role: the server syncs the admin read-only.
     let role = pm.role.parse::<Role>().ok();
+    // The meeting's times are shown in the case's incident zone, if set.
+    crate::incident::set_case_zone(pm.incident.map(|i| i.utc_offset_minutes));
     let can_edit = role.is_some_and(Role::can_edit_document);
     let can_arrange = role.is_some_and(|r| allowed(r, pm.phase, Action::ArrangeSections));
     let role_label = move || match role {
@@ -105,7 +112,10 @@ fn Room(pm: PostmortemDetails, token: String, lang: RwSignal<Lang>) -> impl Into
         None => t(lang.get(), Key::RoleAdmin),
     };
     let name = RwSignal::new(saved_name());
-    let editing_name = RwSignal::new(name.get_untracked().is_none());
+    // Signed in, the name is the provider's: only the team is asked, unless
+    // the provider gives it too; asked once, even when left blank.
+    let team_unasked = saved_team().is_none() && !crate::signin::team_given();
+    let editing_name = RwSignal::new(name.get_untracked().is_none() || team_unasked);
     let url = sync_url(&pm.id, "", &token);
     view! {
         <section class="room">
@@ -133,12 +143,30 @@ fn NameForm(
     editing: RwSignal<bool>,
     lang: RwSignal<Lang>,
 ) -> impl IntoView {
+    use casebook_core::limits::{MAX_JOIN_NAME_CHARS, MAX_TEAM_CHARS};
+    // Signed in, the provider names the person; it may give the team too.
+    let ask_name = !crate::signin::signed_in();
+    let ask_team = !crate::signin::team_given();
     let draft = RwSignal::new(name.get_untracked().unwrap_or_default());
+    let team = RwSignal::new(saved_team().unwrap_or_default());
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let chosen: String = draft.get_untracked().trim().chars().take(60).collect();
+        let chosen: String = draft
+            .get_untracked()
+            .trim()
+            .chars()
+            .take(MAX_JOIN_NAME_CHARS)
+            .collect();
         if chosen.is_empty() {
             return;
+        }
+        if ask_team {
+            let typed = team.get_untracked();
+            let kept = casebook_core::meeting::team_name(&typed)
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            save_team(&kept);
         }
         save_name(&chosen);
         name.set(Some(chosen));
@@ -146,19 +174,36 @@ fn NameForm(
     };
     view! {
         <form class="card name-form" on:submit=submit>
-            <label for="display-name">{move || t(lang.get(), Key::YourName)}</label>
-            <div class="inline-form">
+            {ask_name.then(|| view! {
+                <label for="display-name">{move || t(lang.get(), Key::YourName)}</label>
                 <input
                     id="display-name"
                     type="text"
-                    maxlength=casebook_core::limits::MAX_JOIN_NAME_CHARS
+                    maxlength=MAX_JOIN_NAME_CHARS
                     autocomplete="nickname"
                     prop:value=move || draft.get()
                     on:input=move |ev| draft.set(event_target_value(&ev))
                 />
-                <button id="join" type="submit">{move || t(lang.get(), Key::Join)}</button>
+            })}
+            {ask_team.then(|| view! {
+                <label for="team">{move || t(lang.get(), Key::YourTeam)}</label>
+                <input
+                    id="team"
+                    type="text"
+                    maxlength=MAX_TEAM_CHARS
+                    autocomplete="organization-title"
+                    prop:value=move || team.get()
+                    on:input=move |ev| team.set(event_target_value(&ev))
+                />
+            })}
+            <div class="inline-form">
+                <button id="join" type="submit">
+                    {move || t(lang.get(), if ask_name { Key::Join } else { Key::SaveTeam })}
+                </button>
             </div>
-            <p class="muted">{move || t(lang.get(), Key::NamePrompt)}</p>
+            <p class="muted">
+                {move || t(lang.get(), if ask_name { Key::NamePrompt } else { Key::TeamPrompt })}
+            </p>
         </form>
     }
 }

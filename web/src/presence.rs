@@ -38,6 +38,18 @@ pub fn save_name(name: &str) {
     storage::save(NAME_KEY, name);
 }
 
+const TEAM_KEY: &str = "casebook.team";
+
+/// The team saved by an earlier visit: `Some("")` when it was asked and
+/// left blank (not asked again), `None` when never asked.
+pub fn saved_team() -> Option<String> {
+    storage::load(TEAM_KEY)
+}
+
+pub fn save_team(team: &str) {
+    storage::save(TEAM_KEY, team);
+}
+
 /// Our colour: the saved one, else a random one from the palette (saved).
 pub fn saved_color() -> String {
     if let Some(color) = storage::load(COLOR_KEY).filter(|c| is_hex_color(c)) {

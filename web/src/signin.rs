@@ -12,6 +12,7 @@ use std::cell::Cell;
 
 thread_local! {
     static SIGNED_IN: Cell<bool> = const { Cell::new(false) };
+    static TEAM_GIVEN: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Who is signed in here; `None` when sign-in is off or no one is.
@@ -20,7 +21,14 @@ pub async fn who() -> Option<SignedIn> {
         .await
         .ok();
     SIGNED_IN.with(|s| s.set(me.is_some()));
+    TEAM_GIVEN.with(|s| s.set(me.as_ref().is_some_and(|m| m.team.is_some())));
     me
+}
+
+/// Whether the provider gives the signed-in person's team (the operator
+/// set `--oidc-team-claim` and the claim was there): then it is not asked.
+pub fn team_given() -> bool {
+    TEAM_GIVEN.with(Cell::get)
 }
 
 /// Whether this page was opened signed in (the name is the provider's).

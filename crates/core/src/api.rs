@@ -153,6 +153,10 @@ pub struct Person {
     pub id: String,
     /// Display name, as shown to the others.
     pub name: String,
+    /// The team they are in, if they said (absent from tokens made before
+    /// teams were asked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
 }
 
 /// `POST /api/postmortems/{id}/join`: the personal token and who it names.
@@ -386,6 +390,10 @@ mod tests {
 pub struct SignedIn {
     /// The name the identity provider gives; shown to the others.
     pub name: String,
+    /// The team the provider gives (`--oidc-team-claim`); absent, the page
+    /// asks for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
     /// Whether the provider puts this person in the admin group.
     pub admin: bool,
     /// Unix seconds; the session ends then and the person signs in again.

@@ -132,11 +132,17 @@ pub fn escape_html(text: &str) -> String {
 
 /// On screen a readable column; on paper no link colours, no page break
 /// right after a heading, and code that wraps instead of running off the page.
+/// In the meeting record's tables a word too long for its cell breaks, but the
+/// centred cells (the action items' due dates) never wrap, on screen or
+/// paper, however narrow the column; on a screen too narrow for a table
+/// (a phone), the table scrolls sideways in its place, not the page.
 const PAGE_STYLE: &str = "body{font-family:system-ui,'Hiragino Sans','Noto Sans JP',sans-serif;\
 max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.7;color:#1d2330}\
 h1{font-size:1.8rem;margin-bottom:.2rem}h2{border-bottom:1px solid #dde;padding-bottom:.2rem;margin-top:2rem}\
 pre{background:#f4f5f8;padding:.8rem;overflow:auto}code{font-size:.9em}\
 table{border-collapse:collapse}td,th{border:1px solid #ccd;padding:.2rem .5rem;vertical-align:top}\
+#meeting-record td{overflow-wrap:break-word}#meeting-record td[style*=center]{white-space:nowrap}\
+@media screen{table{display:block;max-width:100%;overflow-x:auto}}\
 img{max-width:100%;height:auto}figure.diagram{margin:1rem 0;overflow-x:auto}\
 .meta{color:#555;font-size:.9rem}.case-date{color:#555;margin:0}\
 .toc{background:#f7f8fb;border:1px solid #e3e5ec;padding:.4rem 1rem;margin:1rem 0}\

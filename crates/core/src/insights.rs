@@ -208,6 +208,7 @@ mod tests {
             participant_id: id.into(),
             role,
             display_name: id.into(),
+            team: None,
         }
     }
 

@@ -12,6 +12,9 @@ pub const MAX_NAME_CHARS: usize = 80;
 /// Longest name typed when joining through an invite link; shorter than
 /// [`MAX_NAME_CHARS`] so it fits a presence badge.
 pub const MAX_JOIN_NAME_CHARS: usize = 60;
+/// A person's team, given at join next to the name (optional) or read from
+/// the identity provider's claim.
+pub const MAX_TEAM_CHARS: usize = 40;
 /// Longest postmortem title (created or imported).
 pub const MAX_POSTMORTEM_TITLE_CHARS: usize = 200;
 /// Longest section title, short enough for the outline.

@@ -120,6 +120,9 @@ pub struct ServeArgs {
     /// A value of the ID token's `groups` claim that makes a signed-in person an admin.
     #[arg(long, env = "CASEBOOK_OIDC_ADMIN_GROUP", requires = "oidc_issuer")]
     oidc_admin_group: Option<String>,
+    /// The ID token claim that names a signed-in person's team (e.g. `department`); without it the page asks for the team.
+    #[arg(long, env = "CASEBOOK_OIDC_TEAM_CLAIM", requires = "oidc_issuer")]
+    oidc_team_claim: Option<String>,
     /// Links alone admit no one: every member must sign in.
     #[arg(long, env = "CASEBOOK_OIDC_REQUIRED", requires = "oidc_issuer")]
     oidc_required: bool,
@@ -217,6 +220,7 @@ impl ServeArgs {
                     client_id,
                     client_secret: self.oidc_client_secret,
                     admin_group: self.oidc_admin_group,
+                    team_claim: self.oidc_team_claim,
                     required: self.oidc_required,
                     session_limit: Duration::from_secs(self.oidc_session_limit.max(60)),
                 }),

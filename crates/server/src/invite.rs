@@ -392,6 +392,12 @@ pub struct JoinRequest {
     /// trimming, no control characters.
     #[schema(schema_with = crate::openapi::name_schema)]
     name: String,
+    /// The team they are in (optional): at most `MAX_TEAM_CHARS` characters,
+    /// no control characters; blank means none. Signed in with a team claim
+    /// configured, the provider's team wins.
+    #[serde(default)]
+    #[schema(schema_with = crate::openapi::team_schema)]
+    team: Option<String>,
 }
 
 /// `POST /api/postmortems/{id}/join` `{"name"}`: trades an invite token for a
@@ -433,6 +439,8 @@ pub async fn join(
             "the name must be 1 to {MAX_JOIN_NAME_CHARS} characters, without control characters"
         )));
     }
+    let team = casebook_core::meeting::team_name(request.team.as_deref().unwrap_or(""))
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let store = Arc::clone(&app.store);
     let (key_pm, key_id) = (pm.clone(), invite.clone());
     let record = blocking(move || store.invite(&key_pm, &key_id))
@@ -446,6 +454,7 @@ pub async fn join(
             Person {
                 id: oidc.person_id(&pm, &session.sub),
                 name: session.name,
+                team: session.team.or(team),
             },
             Some(session.sub),
             record.expires_at.min(session.exp),
@@ -459,6 +468,7 @@ pub async fn join(
             Person {
                 id: person.map_or_else(|| person_id(&invite, &name), |p| p.id),
                 name,
+                team,
             },
             None,
             record.expires_at,

@@ -244,6 +244,7 @@ impl InRoom {
                 participant_id: who.participant_id,
                 display_name: who.display_name,
                 role: who.role,
+                team: who.team,
             },
         );
         Some(InRoom {
@@ -312,6 +313,7 @@ pub(crate) fn actor(access: &Access) -> Actor {
             participant_id: "admin".into(),
             role: access.role(),
             display_name: "admin".into(),
+            team: None,
         },
         Access::Member {
             role,
@@ -321,6 +323,7 @@ pub(crate) fn actor(access: &Access) -> Actor {
             participant_id: person.id.clone(),
             role: *role,
             display_name: person.name.clone(),
+            team: person.team.clone(),
         },
         // A shared role link that did not join: one identity per link.
         Access::Member {
@@ -331,6 +334,7 @@ pub(crate) fn actor(access: &Access) -> Actor {
             participant_id: invite.clone(),
             role: *role,
             display_name: role.as_str().into(),
+            team: None,
         },
     }
 }
@@ -943,6 +947,7 @@ mod tests {
             participant_id: "sre".into(),
             role: Role::Facilitator,
             display_name: "SRE".into(),
+            team: None,
         };
         let command: Command = serde_json::from_value(serde_json::json!(
             {"command_id": "c1", "type": "move_phase", "to": "silent_reading"}

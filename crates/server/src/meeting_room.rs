@@ -70,6 +70,7 @@ mod tests {
             participant_id: id.into(),
             role,
             display_name: id.into(),
+            team: None,
         }
     }
 
@@ -119,6 +120,7 @@ mod tests {
             participant_id: "pat".into(),
             display_name: "Pat".into(),
             role: Role::Participant,
+            team: Some("Payments".into()),
         }];
         let server = new_doc();
         let written = contents(&record(), &meeting, &present, 2);

@@ -55,6 +55,9 @@ pub struct OidcSettings {
     pub client_secret: Option<String>,
     /// A value of the ID token's `groups` claim that makes someone an admin.
     pub admin_group: Option<String>,
+    /// The ID token claim that names a person's team (a string, or a list
+    /// whose first entry is taken); without it the page asks for the team.
+    pub team_claim: Option<String>,
     /// Links alone admit no one: every member needs a session.
     pub required: bool,
     /// Longest session, whatever the ID token's expiry.
@@ -69,6 +72,7 @@ impl std::fmt::Debug for OidcSettings {
             .field("client_id", &self.client_id)
             .field("client_secret", &self.client_secret.as_ref().map(|_| "…"))
             .field("admin_group", &self.admin_group)
+            .field("team_claim", &self.team_claim)
             .field("required", &self.required)
             .field("session_limit", &self.session_limit)
             .finish()
@@ -97,11 +101,14 @@ type Client = CoreClient<
     EndpointMaybeSet,
 >;
 
-/// The `groups` claim (a list, or one string as some providers send it).
+/// The `groups` claim (a list, or one string as some providers send it),
+/// and the other claims the provider added (one of them may be the team).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Groups {
     #[serde(default)]
     groups: Option<GroupsValue>,
+    #[serde(flatten)]
+    other: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -121,6 +128,30 @@ impl Groups {
             None => false,
         }
     }
+
+    /// The claim `name` as a team: a string, or a list's first string;
+    /// cut to `MAX_TEAM_CHARS`, `None` when blank or not text.
+    fn team(&self, name: &str) -> Option<String> {
+        let value = match (name, &self.groups) {
+            ("groups", Some(GroupsValue::Many(all))) => all.first().cloned(),
+            ("groups", Some(GroupsValue::One(one))) => Some(one.clone()),
+            _ => match self.other.get(name)? {
+                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::Array(all) => {
+                    all.iter().find_map(|v| v.as_str().map(str::to_owned))
+                }
+                _ => None,
+            },
+        }?;
+        let cut: String = value
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(casebook_core::limits::MAX_TEAM_CHARS)
+            .collect();
+        casebook_core::meeting::team_name(&cut).ok().flatten()
+    }
 }
 
 type GroupsIdToken =
@@ -132,6 +163,7 @@ pub struct Oidc {
     http: reqwest::Client,
     issuer: String,
     admin_group: Option<String>,
+    team_claim: Option<String>,
     required: bool,
     session_limit: Duration,
     /// Cookies get `Secure` when Casebook is served over https.
@@ -155,6 +187,9 @@ pub struct Session {
     /// The provider's stable subject. Never shown to anyone.
     pub sub: String,
     pub name: String,
+    /// From the team claim (`--oidc-team-claim`), when the provider gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
     pub admin: bool,
     /// Unix seconds.
     pub exp: u64,
@@ -198,6 +233,7 @@ impl Oidc {
             http,
             issuer: settings.issuer,
             admin_group: settings.admin_group,
+            team_claim: settings.team_claim,
             required: settings.required,
             session_limit: settings.session_limit,
             secure: public_url.starts_with("https://"),
@@ -293,11 +329,16 @@ impl Oidc {
             .admin_group
             .as_deref()
             .is_some_and(|group| claims.additional_claims().contains(group));
+        let team = self
+            .team_claim
+            .as_deref()
+            .and_then(|claim| claims.additional_claims().team(claim));
         let token_exp = u64::try_from(claims.expiration().timestamp()).unwrap_or(0);
         let exp = token_exp.min(now_secs() + self.session_limit.as_secs());
         Ok(Session {
             sub,
             name,
+            team,
             admin,
             exp,
         })
@@ -545,6 +586,7 @@ pub async fn me(MaybeSignedIn(session): MaybeSignedIn) -> Response {
     match session {
         Some(session) => Json(SignedIn {
             name: session.name,
+            team: session.team,
             admin: session.admin,
             expires_at: session.exp,
         })

@@ -355,6 +355,22 @@ pub fn markdown_schema() -> utoipa::openapi::Object {
         .build()
 }
 
+/// `team` of `POST …/join`: optional, no control characters; blank is none.
+pub fn team_schema() -> utoipa::openapi::Object {
+    use casebook_core::limits::MAX_TEAM_CHARS;
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            utoipa::openapi::Type::String,
+            utoipa::openapi::Type::Null,
+        ]))
+        .max_length(Some(MAX_TEAM_CHARS))
+        .pattern(Some(r"^[^\x00-\x1f\x7f-\x9f]*$"))
+        .description(Some(
+            "The person's team (optional; trimmed, blank is none), without control characters.",
+        ))
+        .build()
+}
+
 /// `name` of `POST …/join`: no control characters.
 pub fn name_schema() -> utoipa::openapi::Object {
     use casebook_core::limits::MAX_JOIN_NAME_CHARS;

@@ -83,17 +83,26 @@ fn storage_key(pm: &str, role_token: &str) -> String {
 /// The personal token for `name`: the saved one when its name matches,
 /// else a fresh `join` (with the saved personal token when there is one, so
 /// a rename keeps the person).
-pub async fn personal_token(pm: &str, role_token: &str, name: &str) -> Result<Joined, ApiError> {
+pub async fn personal_token(
+    pm: &str,
+    role_token: &str,
+    name: &str,
+    team: &str,
+) -> Result<Joined, ApiError> {
+    let team = team.trim();
     let key = storage_key(pm, role_token);
     let saved = storage::load(&key).and_then(|text| serde_json::from_str::<Joined>(&text).ok());
     if let Some(saved) = &saved {
         // A token that ended (with a sign-in session) is joined afresh.
         let now_secs = (js_sys::Date::now() / 1000.0) as u64;
-        if saved.person.name == name && (saved.expires_at == 0 || saved.expires_at > now_secs) {
+        if saved.person.name == name
+            && saved.person.team.as_deref().unwrap_or("") == team
+            && (saved.expires_at == 0 || saved.expires_at > now_secs)
+        {
             return Ok(saved.clone());
         }
     }
-    let body = serde_json::json!({ "name": name }).to_string();
+    let body = serde_json::json!({ "name": name, "team": team }).to_string();
     let path = pm_path(pm, "/join");
     let mut joined = match &saved {
         Some(saved) => call::<Joined>("POST", &path, &saved.token, Some(body.clone())).await,

@@ -52,10 +52,10 @@ fn version_name(lang: Lang, version: &VersionSummary) -> String {
     crate::i18n::t(lang, key).to_owned()
 }
 
-/// When a version was kept, in the reader's local time.
+/// When a version was kept, in the case's incident zone when it has one
+/// (labelled), else the reader's local time.
 fn when(lang: Lang, at_ms: u64) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at_ms as f64));
-    String::from(date.to_locale_string(lang.code(), &wasm_bindgen::JsValue::UNDEFINED))
+    crate::incident::meeting_time(lang, at_ms).1
 }
 
 /// What the history shows below its list.

@@ -370,7 +370,8 @@ impl Session {
             commands::sleep(50).await;
         }
         self.joining.set_value(true);
-        let joined = commands::personal_token(&self.pm(), &role_token, name.trim()).await;
+        let team = crate::presence::saved_team().unwrap_or_default();
+        let joined = commands::personal_token(&self.pm(), &role_token, name.trim(), &team).await;
         self.joining.set_value(false);
         match joined {
             Ok(joined) => {

@@ -77,22 +77,10 @@ fn mine(session: Session, author_id: &str, action: Action) -> bool {
     session.my_id().as_deref() == Some(author_id) && session.can(action)
 }
 
-/// A moment as people read it on a card: the time today, else date and time.
+/// A moment as people read it on a card: the time today, else date and
+/// time, in the case's incident zone when it has one.
 fn short_time(lang: Lang, at_ms: u64) -> (String, String) {
-    use wasm_bindgen::JsValue;
-    let date = js_sys::Date::new(&JsValue::from_f64(at_ms as f64));
-    let today = js_sys::Date::new_0();
-    let clock = format!("{:02}:{:02}", date.get_hours(), date.get_minutes());
-    let same_day = date.get_full_year() == today.get_full_year()
-        && date.get_month() == today.get_month()
-        && date.get_date() == today.get_date();
-    let short = if same_day {
-        clock
-    } else {
-        format!("{}/{} {clock}", date.get_month() + 1, date.get_date())
-    };
-    let full = String::from(date.to_locale_string(lang.code(), &JsValue::UNDEFINED));
-    (short, full)
+    crate::incident::meeting_time(lang, at_ms)
 }
 
 /// "edited 14:03", with the full date and time on hover.

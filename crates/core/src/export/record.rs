@@ -117,12 +117,17 @@ pub(super) fn metadata(case: &CaseExport) -> String {
     out
 }
 
-/// The names of those with `role`, as a list in the case's language.
+/// The names of those with `role`, each with their team if they gave one
+/// (`Aki (Payments)`, `アキ（決済チーム）`), as a list in the case's language.
 fn names(case: &CaseExport, attendees: &[Attendee], role: Role) -> String {
     attendees
         .iter()
         .filter(|a| a.role == role)
-        .map(|a| one_line(&a.name))
+        .map(|a| match &a.team {
+            Some(team) if case.japanese => format!("{}（{}）", one_line(&a.name), one_line(team)),
+            Some(team) => format!("{} ({})", one_line(&a.name), one_line(team)),
+            None => one_line(&a.name),
+        })
         .collect::<Vec<_>>()
         .join(label(case, ", ", "、"))
 }
@@ -274,8 +279,10 @@ fn action_items(case: &CaseExport) -> String {
     if meeting.action_items.is_empty() {
         return String::new();
     }
+    // The due date's column is centred, which is also how the read page
+    // keeps a date on one line in a narrow column (see `PAGE_STYLE`).
     let mut out = format!(
-        "### {}\n\n| {} | {} | {} | {} | {} |\n|---|---|---|---|---|\n",
+        "### {}\n\n| {} | {} | {} | {} | {} |\n|---|---|:---:|---|---|\n",
         label(
             case,
             "Decisions and action items",

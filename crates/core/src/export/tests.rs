@@ -55,6 +55,7 @@ fn actor(id: &str, role: Role, name: &str) -> Actor {
         participant_id: id.into(),
         role,
         display_name: name.into(),
+        team: None,
     }
 }
 
@@ -493,7 +494,7 @@ fn the_case_carries_decisions_and_action_items_for_the_all_hands() {
     assert!(
         md.contains(
             "### Decisions and action items\n\n| Action item | Owner | Due | Status | Decision |\n\
-             |---|---|---|---|---|\n\
+             |---|---|:---:|---|---|\n\
              | Alert on binlog \\| growth | 佐藤 | 2026-12-24 | In progress | Add a diagram — “MySQL 8 on EC2” → “MySQL 8 on RDS \\| Aurora” |\n\
              | Game day: disk full | Kim | — | Open | — |\n"
         ),
@@ -512,6 +513,16 @@ fn the_case_carries_decisions_and_action_items_for_the_all_hands() {
     let html = case_html(&export(&s, &meeting, "", false));
     assert!(html.contains("<td>Alert on binlog | growth</td>"), "{html}");
     assert!(html.contains("<td>In progress</td>"), "{html}");
+    // The due date is one centred cell, kept on one line on the read page
+    // and on paper.
+    assert!(
+        html.contains("<td style=\"text-align: center\">2026-12-24</td>"),
+        "{html}"
+    );
+    assert!(
+        PAGE_STYLE.contains("#meeting-record td[style*=center]{white-space:nowrap}"),
+        "{PAGE_STYLE}"
+    );
     // Without action items there is no such heading.
     let plain = case_markdown(&export(&s, &published_meeting(), "", false));
     assert!(!plain.contains("Decisions and action items"), "{plain}");
@@ -582,4 +593,114 @@ fn an_answer_edited_by_someone_else_names_both_in_the_record() {
         md.contains("- **回答 (Aoki、編集: SRE 佐藤):** A plugin RDS lacks.\n"),
         "{md}"
     );
+}
+
+#[test]
+fn who_took_part_carries_each_persons_team_in_both_exports_and_languages() {
+    let mut meeting = published_meeting();
+    // Aoki gave the team on the phone only; Pat on the one browser used;
+    // Kim gave none. Teams come from the commands, as a join's token carries them.
+    let with_team = |id: &str, role, name: &str, team: &str| Actor {
+        team: Some(team.into()),
+        ..actor(id, role, name)
+    };
+    for (who, n) in [
+        (
+            with_team("aoki-phone", Role::Author, " aoki ", "  Payments   core "),
+            "a",
+        ),
+        (
+            with_team("pat", Role::Participant, "Pat 鈴木", "決済チーム"),
+            "p",
+        ),
+    ] {
+        // Any command they may send in this phase records who sent it.
+        let origin = crate::meeting::Origin {
+            participant_id: who.participant_id.clone(),
+            command_id: format!("team-{n}"),
+            role: Some(who.role),
+            display_name: Some(who.display_name.clone()),
+            team: crate::meeting::team_name(who.team.as_deref().unwrap_or("")).expect("a team"),
+        };
+        meeting.apply(&crate::meeting::Event {
+            at_ms: 1_700_000_000_000,
+            origin: Some(origin),
+            change: crate::meeting::Change::SurveyTaken {
+                participant_id: who.participant_id.clone(),
+            },
+        });
+    }
+    let teams: Vec<(String, Option<String>)> = meeting
+        .attendees()
+        .into_iter()
+        .map(|a| (a.name, a.team))
+        .collect();
+    assert_eq!(
+        teams,
+        vec![
+            ("SRE 佐藤".to_owned(), None),
+            ("Aoki".to_owned(), Some("Payments core".to_owned())),
+            ("Kim".to_owned(), None),
+            ("Pat 鈴木".to_owned(), Some("決済チーム".to_owned())),
+        ],
+        "one person on two browsers is one, with the team they gave"
+    );
+    let s = sections(&TEXTS);
+    let en = case_markdown(&export(&s, &meeting, "", false));
+    assert!(en.contains("- **Authors:** Aoki (Payments core)\n"), "{en}");
+    assert!(
+        en.contains("- **Participants:** Kim, Pat 鈴木 (決済チーム)\n"),
+        "{en}"
+    );
+    let ja = case_markdown(&export(&s, &meeting, "", true));
+    assert!(ja.contains("- **執筆者:** Aoki（Payments core）\n"), "{ja}");
+    assert!(
+        ja.contains("- **参加者:** Kim、Pat 鈴木（決済チーム）\n"),
+        "{ja}"
+    );
+    let html = case_html(&export(&s, &meeting, "", false));
+    assert!(html.contains("Pat 鈴木 (決済チーム)"), "{html}");
+}
+
+#[test]
+fn a_meeting_stored_before_teams_loads_and_its_people_have_none() {
+    let old = r#"{"role":"author","display_name":"Aoki"}"#;
+    let member: crate::meeting::Member = serde_json::from_str(old).expect("an old member loads");
+    assert_eq!(member.team, None);
+    let event = r#"{"at_ms":1,"origin":{"participant_id":"p","command_id":"c","role":"author","display_name":"Aoki"},"type":"survey_taken","participant_id":"p"}"#;
+    let event: crate::meeting::Event = serde_json::from_str(event).expect("an old event loads");
+    let mut meeting = Meeting::new(0);
+    meeting.apply(&event);
+    assert_eq!(meeting.attendees()[0].team, None);
+    assert_eq!(meeting.attendees()[0].name, "Aoki");
+}
+
+#[test]
+fn a_command_records_the_senders_team_as_kept() {
+    let mut meeting = Meeting::new(0);
+    let sre = Actor {
+        team: Some("  SRE\u{3000} platform ".into()),
+        ..actor("sre", Role::Facilitator, "Sara")
+    };
+    let events = meeting
+        .execute(
+            &sre,
+            &Command {
+                command_id: "c1".into(),
+                kind: CommandKind::MovePhase {
+                    to: Phase::SilentReading,
+                    override_reason: None,
+                },
+            },
+            1,
+            &mut || "x".into(),
+        )
+        .expect("the facilitator moves on");
+    let origin = events[0].origin.as_ref().expect("an origin");
+    assert_eq!(origin.team.as_deref(), Some("SRE platform"));
+    assert_eq!(meeting.attendees()[0].team.as_deref(), Some("SRE platform"));
+    // Too long or with a control character: not a team.
+    assert!(crate::meeting::team_name(&"x".repeat(crate::limits::MAX_TEAM_CHARS + 1)).is_err());
+    assert!(crate::meeting::team_name("a\u{7}b").is_err());
+    assert_eq!(crate::meeting::team_name("  "), Ok(None));
 }

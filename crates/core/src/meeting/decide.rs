@@ -44,6 +44,10 @@ impl Meeting {
             command_id: command.command_id.clone(),
             role: Some(actor.role),
             display_name: Some(display_name),
+            team: actor
+                .team
+                .as_deref()
+                .and_then(|t| super::team_name(t).ok().flatten()),
         };
         Ok(changes
             .into_iter()

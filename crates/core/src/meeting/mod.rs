@@ -67,6 +67,30 @@ pub struct Actor {
     pub role: Role,
     /// Shown next to what they write.
     pub display_name: String,
+    /// Their team, if they gave one: shown in who took part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+}
+
+/// A team name that is too long or has control characters.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the team must be at most {} characters, without control characters",
+    crate::limits::MAX_TEAM_CHARS
+)]
+pub struct BadTeam;
+
+/// A team as it is kept: trimmed, its spaces collapsed; `None` when blank
+/// (the team is optional).
+pub fn team_name(raw: &str) -> Result<Option<String>, BadTeam> {
+    if raw.chars().any(char::is_control) {
+        return Err(BadTeam);
+    }
+    let team = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if team.chars().count() > crate::limits::MAX_TEAM_CHARS {
+        return Err(BadTeam);
+    }
+    Ok(Some(team).filter(|t| !t.is_empty()))
 }
 
 /// When the meeting entered a phase.
@@ -160,6 +184,9 @@ pub struct Dismissal {
 pub struct Member {
     pub role: Role,
     pub display_name: String,
+    /// Absent from meetings stored before teams were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
 }
 
 /// The whole state of one postmortem's meeting.
@@ -305,6 +332,7 @@ impl Meeting {
                     Member {
                         role,
                         display_name: name.clone(),
+                        team: origin.team.clone(),
                     },
                 );
             }

@@ -37,6 +37,8 @@ pub struct Present {
     pub participant_id: String,
     pub display_name: String,
     pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
 }
 
 /// One person expected to read, and whether they said they are done.
@@ -75,6 +77,8 @@ pub struct Attendee {
     pub name: String,
     /// The most powerful role they acted in.
     pub role: Role,
+    /// The team they last gave, if any.
+    pub team: Option<String>,
 }
 
 /// A name as people compare it: trimmed, spaces collapsed, case folded.
@@ -216,9 +220,9 @@ impl Meeting {
         self.kudos.iter().for_each(|k| note(&k.from));
         let mut by_name: BTreeMap<String, Attendee> = BTreeMap::new();
         for id in self.participants() {
-            let (name, role) = match (self.people.get(id), names.get(id)) {
-                (Some(m), _) => (m.display_name.as_str(), m.role),
-                (None, Some(name)) => (*name, Role::Participant),
+            let (name, role, team) = match (self.people.get(id), names.get(id)) {
+                (Some(m), _) => (m.display_name.as_str(), m.role, m.team.as_ref()),
+                (None, Some(name)) => (*name, Role::Participant, None),
                 (None, None) => continue,
             };
             let key = same_person_key(name);
@@ -228,8 +232,13 @@ impl Meeting {
             let entry = by_name.entry(key).or_insert_with(|| Attendee {
                 name: name.trim().to_owned(),
                 role,
+                team: None,
             });
             entry.role = entry.role.min(role);
+            // One person on two browsers may have given the team on one.
+            if team.is_some() {
+                entry.team = team.cloned();
+            }
         }
         let mut out: Vec<Attendee> = by_name.into_values().collect();
         out.sort_by_key(|a| a.role);

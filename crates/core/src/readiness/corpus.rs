@@ -692,3 +692,100 @@ fn an_in_house_term_spelled_out_in_the_text_is_ready_with_advice_to_move_it() {
         .collect();
     assert_eq!(rules, vec![(Rule::GlossaryInline, Some("OEX"))]);
 }
+
+/// The acronym fixtures with the term spelled out in the text, the ways
+/// people do it and the ways that only look like it: (name, the fixture
+/// whose name contains, words replaced, replacement, defined inline).
+const INLINE_SPELLINGS: [(&str, &str, &str, &str, bool); 10] = [
+    (
+        "en expansion before",
+        "acronym",
+        "writes a file to the OEX share",
+        "writes a file to the Order EXport share (OEX)",
+        true,
+    ),
+    (
+        "en expansion after",
+        "acronym",
+        "writes a file to the OEX share",
+        "writes a file to the OEX (order export) share",
+        true,
+    ),
+    (
+        "en one word before",
+        "acronym",
+        "writes a file to the OEX share",
+        "writes a file to the Ask (OEX) share",
+        false,
+    ),
+    (
+        "en no expansion after",
+        "acronym",
+        "writes a file to the OEX share",
+        "writes a file to the OEX (see below) share",
+        false,
+    ),
+    (
+        "en words that do not spell it",
+        "acronym",
+        "writes a file to the OEX share",
+        "writes a file to the nightly file share (OEX)",
+        false,
+    ),
+    (
+        "ja 日本語の正式名称が前",
+        "社内用語",
+        "PGW が受け取って",
+        "ポイント付与ゲートウェイ（PGW）が受け取って",
+        true,
+    ),
+    (
+        "ja 日本語の正式名称が後",
+        "社内用語",
+        "PGW が受け取って",
+        "PGW（ポイント付与ゲートウェイ）が受け取って",
+        true,
+    ),
+    (
+        "ja English expansion",
+        "社内用語",
+        "PGW が受け取って",
+        "Point Gateway (PGW) が受け取って",
+        true,
+    ),
+    (
+        "ja 動詞だけ",
+        "社内用語",
+        "PGW が受け取って",
+        "受け取る（PGW）が受け取って",
+        false,
+    ),
+    (
+        "ja 後述",
+        "社内用語",
+        "PGW が受け取って",
+        "PGW（後述）が受け取って",
+        false,
+    ),
+];
+
+#[test]
+fn an_acronym_spelled_out_in_the_text_must_be_spelled_out_for_real() {
+    for (name, fixture, from, to, defined) in INLINE_SPELLINGS {
+        let (_, markdown, _) = FLAWED
+            .iter()
+            .find(|(n, _, _)| n.contains(fixture))
+            .expect("the glossary fixture");
+        let written = markdown.replacen(from, to, 1);
+        assert_ne!(&written, markdown, "{name}");
+        let findings = check_imported(&written);
+        let rules: Vec<Rule> = findings.iter().map(|f| f.rule).collect();
+        if defined {
+            assert_eq!(rules, vec![Rule::GlossaryInline], "{name}: {findings:#?}");
+            assert!(ready(&findings), "{name}");
+        } else {
+            assert_eq!(rules, vec![Rule::GlossaryMissing], "{name}: {findings:#?}");
+            assert!(!ready(&findings), "{name}");
+        }
+    }
+}

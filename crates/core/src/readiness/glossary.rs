@@ -115,6 +115,10 @@ fn in_glossary(glossary: &str, term: &str, abbreviation: bool) -> bool {
 /// after it (`OEX (order export share)`) or around it after words
 /// (`order export share (OEX)`), or `OEX stands for…` / `OEXは…の略`.
 /// A marked term is matched as written, `[[term]]`.
+///
+/// For an abbreviation, what the parenthesis pairs it with must be a
+/// plausible expansion ([`expands`]): `Ask (SRT)` or `OEX (see below)`
+/// explain nothing.
 pub fn explained_inline(text: &str, term: &str, abbreviation: bool) -> bool {
     let needle = if abbreviation {
         term.to_owned()
@@ -138,7 +142,12 @@ pub fn explained_inline(text: &str, term: &str, abbreviation: bool) -> bool {
         let rest = after.trim_start_matches([' ', '\u{3000}']);
         if let Some(inside) = rest.strip_prefix('(').or_else(|| rest.strip_prefix('（')) {
             let close = inside.find([')', '）']).unwrap_or(inside.len());
-            if words(&inside[..close]) {
+            let inside = &inside[..close];
+            if if abbreviation {
+                expands(inside, term, false)
+            } else {
+                words(inside)
+            } {
                 return true;
             }
         }
@@ -146,7 +155,12 @@ pub fn explained_inline(text: &str, term: &str, abbreviation: bool) -> bool {
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let lead = before[line_start..].trim_end();
         if let Some(said) = lead.strip_suffix('(').or_else(|| lead.strip_suffix('（')) {
-            if after.starts_with([')', '）']) && words(said) {
+            let explained = if abbreviation {
+                expands(said, term, true)
+            } else {
+                words(said)
+            };
+            if after.starts_with([')', '）']) && explained {
                 return true;
             }
         }
@@ -167,6 +181,109 @@ pub fn explained_inline(text: &str, term: &str, abbreviation: bool) -> bool {
 /// script), not only the term's own capitals repeated.
 fn words(text: &str) -> bool {
     text.chars().filter(|c| c.is_alphabetic()).count() >= 3
+}
+
+/// Small words an expansion may leave out of the initials
+/// (`Bureau of Labor Statistics (BLS)`) or keep (`Department of Justice (DoJ)`).
+const SMALL_WORDS: [&str; 14] = [
+    "of", "and", "the", "for", "to", "a", "an", "in", "on", "at", "by", "with", "or", "&",
+];
+
+/// Whether `said` is a plausible expansion of the abbreviation `term`.
+///
+/// In Latin script, consecutive words spell the abbreviation's letters
+/// (digits and case aside): each word gives its initial and maybe more of
+/// its letters in order (`Order EXport (OEX)`), small words
+/// ([`SMALL_WORDS`]) may give nothing (`Bureau of Labor Statistics (BLS)`),
+/// and at least two words give letters, so one word that happens to hold
+/// them (`Sort (SRT)`) is not an expansion. Before the parenthesis
+/// (`before`), the words end with the last or the one before it (`the
+/// order export share (OEX)`); inside it, any run of them (`OEX (our
+/// order export share)`).
+///
+/// Japanese cannot be matched letter by letter, so a Japanese expansion is
+/// a term of at least three kanji or katakana (`注文出力共有（OEX）`,
+/// `OEX（注文エクスポート共有）`), which a verb or a particle (`確認（OEX）`,
+/// `する（OEX）`) is not.
+pub fn expands(said: &str, term: &str, before: bool) -> bool {
+    let letters: Vec<char> = term
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if letters.is_empty() {
+        return false;
+    }
+    if japanese_term(said, before) {
+        return true;
+    }
+    let words: Vec<&str> = said
+        .split(|c: char| !c.is_alphanumeric() && !matches!(c, '&' | '\'' | '’'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let ends: Vec<usize> = if before {
+        (words.len().saturating_sub(1)..=words.len()).collect()
+    } else {
+        (1..=words.len()).collect()
+    };
+    let needed = letters.len().min(2);
+    ends.into_iter().any(|end| {
+        (0..end).any(|start| {
+            let run = &words[start..end];
+            // The expansion starts with a word that gives its initial.
+            run.first().is_some_and(|w| !is_small(w)) && spells(&letters, run, needed)
+        })
+    })
+}
+
+fn is_small(word: &str) -> bool {
+    SMALL_WORDS.contains(&word.to_lowercase().as_str())
+}
+
+/// Whether `words` give exactly `letters`, in order, with at least
+/// `needed` of them giving some.
+fn spells(letters: &[char], words: &[&str], needed: usize) -> bool {
+    let Some((word, rest)) = words.split_first() else {
+        return letters.is_empty() && needed == 0;
+    };
+    if is_small(word) && spells(letters, rest, needed) {
+        return true;
+    }
+    let mut chars = word.chars().map(|c| c.to_ascii_lowercase());
+    let Some(first) = chars.next() else {
+        return spells(letters, rest, needed);
+    };
+    if letters.first() != Some(&first) || !first.is_ascii_alphabetic() {
+        return false;
+    }
+    // The initial, then as many of the next letters as the word holds in
+    // order (greedily: any fewer are possible too).
+    let after = &letters[1..];
+    let mut most = 0;
+    for c in chars {
+        if after.get(most) == Some(&c) {
+            most += 1;
+        }
+    }
+    (0..=most).any(|n| spells(&after[n..], rest, needed.saturating_sub(1)))
+}
+
+/// Whether `said` ends (`before`) or is a Japanese term: at least three
+/// kanji or katakana in a row (`の` and `ー` may join them).
+fn japanese_term(said: &str, before: bool) -> bool {
+    let noun = |c: char| matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{30A0}'..='\u{30FF}' | '々');
+    let said = said.trim();
+    let runs = said.split(|c: char| !(noun(c) || c == 'の'));
+    let longest = |run: &str| run.trim_matches('の').chars().filter(|c| noun(*c)).count();
+    if before {
+        let last = said.chars().last().is_some_and(noun);
+        last && said
+            .rsplit(|c: char| !(noun(c) || c == 'の'))
+            .next()
+            .is_some_and(|run| longest(run) >= 3)
+    } else {
+        runs.into_iter().any(|run| longest(run) >= 3)
+    }
 }
 
 pub fn check_glossary(sections: &[SectionText], findings: &mut Vec<Finding>) {

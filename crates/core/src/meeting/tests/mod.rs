@@ -24,6 +24,7 @@ fn actor(id: &str, role: Role) -> Actor {
         participant_id: id.into(),
         role,
         display_name: format!("{id} the {role}"),
+        team: None,
     }
 }
 
@@ -48,6 +49,7 @@ fn here(actors: &[Actor]) -> Vec<Present> {
             participant_id: a.participant_id.clone(),
             display_name: a.display_name.clone(),
             role: a.role,
+            team: a.team.clone(),
         })
         .collect()
 }
