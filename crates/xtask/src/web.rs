@@ -44,11 +44,11 @@ pub const BUNDLES: [Bundle; 2] = [
         html: "document.html",
         // 2026-12-06: 676 KB before, 721 KB with the version history view
         // and image paste/drop (issue 18) merged; see docs/performance-history.md.
-        // 732 KB with issue 19's comment links without tokens, the Q&A strip
-        // at every width, not-applied acceptances and shortened selections.
-        // 732 KB measured with the suggested timer and the live History
-        // list (issue 18, branch h-deeper), on top of what main had then.
-        budget: 735_000,
+        // 2026-12-06, later: 741 KB with issue 19's comment links without
+        // tokens and not-applied acceptances, issue 18's suggested timer and
+        // live History list, and issue 20's team field, all merged. Where the
+        // bytes go: docs/performance-2026-12-06-profile.md.
+        budget: 745_000,
         target: 300_000,
     },
     Bundle {
