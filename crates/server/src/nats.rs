@@ -38,6 +38,8 @@
 //! The store's calls are blocking (see [`Store`]); they run on a small tokio
 //! runtime of their own, so they may be called from any thread.
 
+pub mod backup;
+
 use crate::store::{
     Deliver, DumpedTree, Following, InviteRecord, LogEntry, Moved, PostmortemRecord, PutImage,
     Revoked, Store, StoreError, StoredDoc,
@@ -841,10 +843,8 @@ impl Store for NatsStore {
     }
 
     fn dump(&self) -> Result<Vec<DumpedTree>, StoreError> {
-        Err(nats_error(
-            "backup",
-            "`casebook backup` does not support cluster mode yet",
-        ))
+        // A Casebook-level export in sled's layout (`nats/backup.rs`).
+        backup::dump(self)
     }
 
     fn shared(&self) -> bool {
