@@ -225,3 +225,142 @@ async fn backups_go_from_a_single_node_into_a_cluster_and_back() -> Result<()> {
     ));
     Ok(())
 }
+
+/// The readers a meeting room shows, by name, sorted.
+fn readers(room: &Client) -> Vec<String> {
+    let mut names: Vec<String> = room
+        .map_json("meeting", "reading")
+        .and_then(|reading| {
+            reading["readers"].as_array().map(|all| {
+                all.iter()
+                    .filter_map(|r| r["display_name"].as_str().map(str::to_owned))
+                    .collect()
+            })
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_is_shared_by_every_node() -> Result<()> {
+    let nats = NatsCluster::start().await?;
+    let (a, b) = tokio::join!(node(&nats, "a"), node(&nats, "b"));
+    let (a, b) = (a?, b?);
+    let pm = a.create_postmortem("presence 在席").await?;
+
+    // The document: Aoki announces on A before anyone opens it on B; B's
+    // room asks A when it loads, so Sato sees Aoki without Aoki saying
+    // anything again, and Aoki sees Sato.
+    let aoki = Client::connect(&a.ws_url(&pm.id, pm.token("author"))).await?;
+    aoki.announce(json!({"user": {"name": "Aoki"}, "typing": ["answer:c1"]}))?;
+    let sato = Client::connect(&b.ws_url(&pm.id, pm.token("author"))).await?;
+    sato.announce(json!({"user": {"name": "佐藤"}}))?;
+    // (A client's list holds its own name too.)
+    sato.wait_until(WAIT, |c| c.names_present() == ["Aoki", "佐藤"])
+        .await?;
+    aoki.wait_until(WAIT, |c| c.names_present() == ["Aoki", "佐藤"])
+        .await?;
+    // A third person on B, who says nothing, sees both, one from each node.
+    let third = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
+    third
+        .wait_until(WAIT, |c| c.names_present() == ["Aoki", "佐藤"])
+        .await?;
+    // Leaving on A takes Aoki out of the list on B.
+    aoki.close();
+    sato.wait_until(WAIT, |c| c.names_present() == ["佐藤"])
+        .await?;
+
+    // The meeting room: readers on both nodes are counted on both.
+    let pat = a.join(&pm, "participant", "Pat 鈴木").await;
+    let kenji = b.join(&pm, "participant", "Kenji").await;
+    let pat_room = Client::connect(&pat.meeting_url()).await?;
+    let kenji_room = Client::connect(&kenji.meeting_url()).await?;
+    let both = vec!["Kenji".to_owned(), "Pat 鈴木".to_owned()];
+    pat_room.wait_until(WAIT, |c| readers(c) == both).await?;
+    kenji_room.wait_until(WAIT, |c| readers(c) == both).await?;
+    // Kenji leaves B: A's meeting room shows only Pat again.
+    kenji_room.close();
+    pat_room
+        .wait_until(WAIT, |c| readers(c) == ["Pat 鈴木"])
+        .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invite_revoked_on_one_node_closes_its_sockets_on_the_other_within_a_second(
+) -> Result<()> {
+    let nats = NatsCluster::start().await?;
+    let (a, b) = tokio::join!(node(&nats, "a"), node(&nats, "b"));
+    let (a, b) = (a?, b?);
+    let pm = a.create_postmortem("revoked 失効").await?;
+    let mut took = Vec::new();
+    for role in ["author", "participant", "viewer"] {
+        let on_a = Client::connect(&a.ws_url(&pm.id, pm.token(role))).await?;
+        let room_on_a = Client::connect(&a.meeting_url(&pm.id, pm.token(role))).await?;
+        let revoked_at = Instant::now();
+        let (status, answer) = b
+            .call(
+                reqwest::Method::DELETE,
+                &format!("/api/postmortems/{}/invites/{}", pm.id, pm.invites[role]),
+                pm.token("facilitator"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{answer}");
+        // The guarantee: within a second of the revocation's answer.
+        let closed = on_a.wait_closed(Duration::from_secs(1)).await?;
+        took.push(revoked_at.elapsed());
+        assert_eq!(closed.code, casebook_core::close::INVITE_REVOKED);
+        let closed = room_on_a.wait_closed(Duration::from_secs(1)).await?;
+        assert_eq!(closed.code, casebook_core::close::INVITE_REVOKED);
+    }
+    report(&format!(
+        "cluster: a revocation through B closed the socket on A after {:?}",
+        took
+    ));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_library_finds_a_case_published_on_another_node() -> Result<()> {
+    let nats = NatsCluster::start().await?;
+    let (a, b) = tokio::join!(node(&nats, "a"), node(&nats, "b"));
+    let (a, b) = (a?, b?);
+    let pm = a.create_postmortem("キャッシュ障害 cache stampede").await?;
+    let writer = Client::connect(&a.ws_url(&pm.id, pm.token("author"))).await?;
+    writer.push("TTL が揃っていた");
+    let search = |server: &Endpoint| {
+        let url = "/api/library?q=stampede".to_owned();
+        let server = server.clone();
+        async move {
+            let (status, answer) = server.get(&url, casebook_e2e::ADMIN_TOKEN).await;
+            assert_eq!(status, 200, "{answer}");
+            answer["cases"]
+                .as_array()
+                .map(|cases| cases.len())
+                .unwrap_or_default()
+        }
+    };
+    assert_eq!(search(&*b).await, 0);
+    a.person(&pm.id, pm.token("facilitator"))
+        .publish_overriding("cluster test: readiness is not the point")
+        .await;
+    assert_eq!(search(&*a).await, 1);
+    // B never loaded this meeting; it follows the publication anyway.
+    let started = Instant::now();
+    while search(&*b).await == 0 {
+        assert!(started.elapsed() < WAIT, "B's library never found the case");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Reopened through B: gone from A's library too.
+    b.person(&pm.id, pm.token("facilitator"))
+        .ok(json!({"type": "move_phase", "to": "revision"}))
+        .await;
+    let started = Instant::now();
+    while search(&*a).await != 0 {
+        assert!(started.elapsed() < WAIT, "A's library kept a reopened case");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}

@@ -39,6 +39,7 @@
 //! runtime of their own, so they may be called from any thread.
 
 pub mod backup;
+pub mod presence;
 
 use crate::store::{
     Deliver, DumpedTree, Following, InviteRecord, LogEntry, Moved, PostmortemRecord, PutImage,
