@@ -834,10 +834,18 @@ impl Store for NatsStore {
                 Ok(_) => Ok(None),
                 // Another node made it first ("already exists", or "wrong
                 // last sequence" when both raced): use the stored one.
-                Err(e) => match bucket.get(key).await {
-                    Ok(Some(stored)) => Ok(Some(stored)),
-                    _ => Err(nats_error("storing a secret", e)),
-                },
+                // The read may reach a replica that has not stored the
+                // winner's value yet (seen when two nodes started at once):
+                // asked again for a few seconds.
+                Err(e) => {
+                    for _ in 0..20 {
+                        if let Ok(Some(stored)) = bucket.get(key.clone()).await {
+                            return Ok(Some(stored));
+                        }
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    Err(nats_error("storing a secret", e))
+                }
             }
         })?;
         Ok(stored.map_or(value, |v| v.to_vec()))
