@@ -342,14 +342,14 @@ async fn the_library_finds_a_case_published_on_another_node() -> Result<()> {
                 .unwrap_or_default()
         }
     };
-    assert_eq!(search(&*b).await, 0);
+    assert_eq!(search(&b).await, 0);
     a.person(&pm.id, pm.token("facilitator"))
         .publish_overriding("cluster test: readiness is not the point")
         .await;
-    assert_eq!(search(&*a).await, 1);
+    assert_eq!(search(&a).await, 1);
     // B never loaded this meeting; it follows the publication anyway.
     let started = Instant::now();
-    while search(&*b).await == 0 {
+    while search(&b).await == 0 {
         assert!(started.elapsed() < WAIT, "B's library never found the case");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -358,7 +358,7 @@ async fn the_library_finds_a_case_published_on_another_node() -> Result<()> {
         .ok(json!({"type": "move_phase", "to": "revision"}))
         .await;
     let started = Instant::now();
-    while search(&*a).await != 0 {
+    while search(&a).await != 0 {
         assert!(started.elapsed() < WAIT, "A's library kept a reopened case");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

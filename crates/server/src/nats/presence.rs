@@ -38,6 +38,15 @@ pub const PRESENT_EXPIRY: Duration = Duration::from_secs(10);
 /// The header naming the process that published.
 const INSTANCE_HEADER: &str = "Casebook-Instance";
 
+/// Applies another node's awareness update ([`PresenceBus::follow_awareness`]).
+pub type ApplyAwareness = Box<dyn Fn(&[u8]) + Send + Sync>;
+/// This node's sockets' awareness states, encoded, when it has any.
+pub type LocalAwareness = Box<dyn Fn() -> Option<Vec<u8>> + Send + Sync>;
+/// Told of a meeting room whose people on other nodes changed.
+pub type PresentChanged = Box<dyn Fn(&str) + Send + Sync>;
+/// This node's people in each meeting room.
+pub type LocalPresent = Box<dyn Fn() -> Vec<(String, Vec<Present>)> + Send + Sync>;
+
 /// One node's people in one meeting room.
 #[derive(Serialize, Deserialize)]
 struct PresentList {
@@ -130,8 +139,8 @@ impl PresenceBus {
     pub fn follow_awareness(
         &self,
         doc: &str,
-        apply: Box<dyn Fn(&[u8]) + Send + Sync>,
-        local: Box<dyn Fn() -> Option<Vec<u8>> + Send + Sync>,
+        apply: ApplyAwareness,
+        local: LocalAwareness,
     ) -> Following {
         let client = self.client.clone();
         let instance = self.instance.clone();
@@ -202,8 +211,8 @@ impl PresenceBus {
     /// this node's lists, per postmortem.
     pub fn watch_present(
         self: &Arc<Self>,
-        changed: Box<dyn Fn(&str) + Send + Sync>,
-        local: Box<dyn Fn() -> Vec<(String, Vec<Present>)> + Send + Sync>,
+        changed: PresentChanged,
+        local: LocalPresent,
     ) -> Following {
         let changed: Arc<dyn Fn(&str) + Send + Sync> = Arc::from(changed);
         let local: Arc<dyn Fn() -> Vec<(String, Vec<Present>)> + Send + Sync> = Arc::from(local);
