@@ -34,6 +34,9 @@ async fn the_facilitator_mints_a_link_and_revoking_it_closes_its_sockets() {
     // The new link works, for the socket and the API.
     let url = server.ws_url(&pm.id, &token);
     let guest = Client::connect(&url).await.unwrap();
+    let guest_in_room = Client::connect(&server.meeting_url(&pm.id, &token))
+        .await
+        .unwrap();
     let author = Client::connect(&server.ws_url(&pm.id, pm.token("author")))
         .await
         .unwrap();
@@ -72,6 +75,9 @@ async fn the_facilitator_mints_a_link_and_revoking_it_closes_its_sockets() {
         "a revoked invite no longer shows its token"
     );
     let closed = guest.wait_closed(WAIT).await.unwrap();
+    assert_eq!(closed.code, close::INVITE_REVOKED, "{closed:?}");
+    // The meeting room too: it shows the meeting as it happens.
+    let closed = guest_in_room.wait_closed(WAIT).await.unwrap();
     assert_eq!(closed.code, close::INVITE_REVOKED, "{closed:?}");
     assert!(author.closed().is_none(), "others stay connected");
     let info = server

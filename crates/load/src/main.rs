@@ -14,7 +14,7 @@ use casebook_load::target::{raise_fd_limit, Kind};
 use std::path::PathBuf;
 
 const USAGE: &str = "usage: casebook-load [--quick] [--scenario NAME]... [--runs N] [--casebook-bin PATH] [--reference DIR]
-scenarios: meeting, meetings, big-room, busy, join-storm, durability, memory, cold-load";
+scenarios: meeting, meeting-cluster, meetings, big-room, busy, join-storm, durability, memory, cold-load";
 
 struct Args {
     quick: bool,
@@ -76,6 +76,17 @@ async fn main() -> Result<()> {
             if args.runs > 1 {
                 println!("\n### {name}, run {run} of {}", args.runs);
             }
+            if name == "meeting-cluster" {
+                // Beside the single-node figures of the same scenario, measured now.
+                match cluster_beside_single(&ours, scale).await {
+                    Ok(table) => print!("{table}"),
+                    Err(e) => {
+                        failures += 1;
+                        println!("\n== {name} — casebook == FAILED: {e:#}");
+                    }
+                }
+                continue;
+            }
             let mine = match scenario::run(name, &ours, scale).await {
                 Ok(report) => report,
                 Err(e) => {
@@ -108,4 +119,16 @@ async fn main() -> Result<()> {
         bail!("{failures} scenario run(s) against casebook failed");
     }
     Ok(())
+}
+
+/// `meeting-cluster`'s table, with the single-node `meeting` run beside it.
+async fn cluster_beside_single(ours: &Kind, scale: Scale) -> Result<String> {
+    let cluster = scenario::run("meeting-cluster", ours, scale)
+        .await?
+        .context("meeting-cluster measured nothing")?;
+    let mut single = scenario::run("meeting", ours, scale)
+        .await?
+        .context("meeting measured nothing")?;
+    single.server = "single node".into();
+    Ok(cluster.table(Some(&single)))
 }

@@ -381,6 +381,12 @@ pub fn targets(scenario: &str, row: &str) -> Vec<Target> {
                 Check::TimesLowerThanTheirs(3.0),
             ),
         ],
+        ("meeting-cluster", "edit → each other client") => {
+            vec![t(
+                "p99 ≤ 10 ms on loopback (issue 14)",
+                Check::P99AtMostMs(10.0),
+            )]
+        }
         ("big-room", "edit → all observers") => vec![
             t("p99 ≤ 40 ms", Check::P99AtMostMs(40.0)),
             t(

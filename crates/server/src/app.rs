@@ -96,14 +96,21 @@ pub struct App {
     _revocations: Option<crate::store::Following>,
     /// Cluster mode: the watch of other nodes' meeting events.
     _meetings_moved: Option<crate::store::Following>,
+    /// Cluster mode: the relay of who is in the meeting rooms.
+    _presence: Option<crate::store::Following>,
 }
 
 impl App {
     /// Opens the data directory and wires the handlers' shared state; the
     /// library index is reconciled with the meeting logs before it returns.
     pub async fn open(settings: Settings) -> Result<App, OpenError> {
+        let mut presence = None;
         let store: Arc<dyn Store> = match &settings.cluster {
-            Some(cluster) => open_cluster(cluster).await?,
+            Some(cluster) => {
+                let nats = open_cluster(cluster).await?;
+                presence = nats.presence_bus();
+                nats
+            }
             None => {
                 let sled =
                     SledStore::open(&settings.data_dir).map_err(|source| OpenError::DataDir {
@@ -195,6 +202,29 @@ impl App {
                 runtime.spawn(async move { crate::meeting::caught_up_elsewhere(&app, &pm).await });
             })
         });
+        // Cluster mode: presence is shared with the other nodes.
+        let presence = presence.map(|bus| {
+            state.rooms.set_presence(Arc::clone(&bus));
+            state.meetings.set_presence(Arc::clone(&bus));
+            let app = state.clone();
+            let meetings = Arc::clone(&state.meetings);
+            let runtime = tokio::runtime::Handle::current();
+            bus.watch_present(
+                Box::new(move |pm: &str| {
+                    let (app, pm) = (app.clone(), pm.to_owned());
+                    runtime.spawn(async move {
+                        let store = Arc::clone(&app.store);
+                        let id = pm.clone();
+                        if let Ok(Some(record)) = crate::blocking(move || store.postmortem(&id)).await {
+                            if let Err(e) = crate::meeting::reproject(&app, &record).await {
+                                tracing::warn!(postmortem = %pm, error = ?e, "meeting room not updated with another node's presence");
+                            }
+                        }
+                    });
+                }),
+                Box::new(move || meetings.local_present()),
+            )
+        });
         match crate::library::reconcile(&state).await {
             Ok((0, 0)) => {}
             Ok((added, removed)) => {
@@ -213,6 +243,7 @@ impl App {
             metrics_listener,
             _revocations: revocations,
             _meetings_moved: meetings_moved,
+            _presence: presence,
         })
     }
 
@@ -310,7 +341,7 @@ impl App {
 }
 
 /// Cluster mode: checks the NATS servers' fsync setting, then connects.
-async fn open_cluster(cluster: &ClusterSettings) -> Result<Arc<dyn Store>, OpenError> {
+async fn open_cluster(cluster: &ClusterSettings) -> Result<Arc<NatsStore>, OpenError> {
     let problems = crate::nats::fsync_problems(&cluster.nats_monitor_urls).await;
     if !problems.is_empty() {
         let problems = problems.join("\n  ");

@@ -333,6 +333,17 @@ pub fn restore(backup: &Path, data_dir: &Path) -> Result<Summary, BackupError> {
     write_data_dir(&trees, data_dir)
 }
 
+/// The trees of the backup at `backup` (a directory `casebook backup`
+/// wrote), refusing anything that is not one; for restoring into a cluster.
+pub fn read_backup(backup: &Path) -> Result<Vec<DumpedTree>, BackupError> {
+    if !backup.is_dir() || is_free(backup)? {
+        return Err(BackupError::NotCasebook(backup.to_owned()));
+    }
+    let trees = SledStore::open(backup)?.dump()?;
+    summary(&trees)?;
+    Ok(trees)
+}
+
 /// `GET /api/admin/backup`: the whole store as a backup stream (admin only).
 #[utoipa::path(
     get,

@@ -440,6 +440,46 @@ pub async fn reconcile(app: &AppState) -> Result<(usize, usize), ApiError> {
     Ok((added, removed))
 }
 
+/// Cluster mode: another node moved on a meeting this node does not hold
+/// in memory (its meeting-log watch said so). The index follows: the case
+/// is added once published and removed once reopened, so the library
+/// searches the same cases from every node. Replays the meeting without
+/// loading it (loading would also write its entries into the document).
+pub async fn follow_elsewhere(app: &AppState, record: &PostmortemRecord) {
+    let store = Arc::clone(&app.store);
+    let id = record.id.clone();
+    let Ok(raw) = blocking(move || store.meeting_events(&id)).await else {
+        return;
+    };
+    let mut events = Vec::with_capacity(raw.len());
+    for bytes in &raw {
+        match serde_json::from_slice::<casebook_core::meeting::Event>(bytes) {
+            Ok(event) => events.push(event),
+            Err(e) => {
+                tracing::error!(postmortem = %record.id, error = %e, "stored meeting event is corrupt; library not updated");
+                return;
+            }
+        }
+    }
+    let meeting = casebook_core::meeting::Meeting::replay(record.created_at * 1000, &events);
+    let library = Arc::clone(&app.library);
+    let Ok(Ok(indexed)) = tokio::task::spawn_blocking(move || library.ids()).await else {
+        return;
+    };
+    let indexed = indexed.contains(&record.id);
+    match &meeting.published {
+        Some(p) if !indexed => {
+            let publication = Publication {
+                at_ms: p.at_ms,
+                action_items: &meeting.action_items,
+            };
+            update(app, record, Some(publication)).await;
+        }
+        None if indexed => update(app, record, None).await,
+        _ => {}
+    }
+}
+
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LibraryQuery {

@@ -50,8 +50,19 @@ struct RestoreArgs {
     /// A directory written by `casebook backup`.
     backup: PathBuf,
     /// The data directory to create; must not exist or be empty. Start
-    /// `casebook serve --data-dir DATA_DIR` on it afterwards.
-    data_dir: PathBuf,
+    /// `casebook serve --data-dir DATA_DIR` on it afterwards. Not with
+    /// --nats-url.
+    #[arg(required_unless_present = "nats_url", conflicts_with = "nats_url")]
+    data_dir: Option<PathBuf>,
+    /// Restore into a cluster instead: its NATS servers, comma-separated. The
+    /// cluster must hold no postmortem yet; restart any node already running
+    /// on it afterwards (the backup's signing key and admin token replace the
+    /// cluster's).
+    #[arg(long, env = "CASEBOOK_NATS_URL")]
+    nats_url: Option<String>,
+    /// With --nats-url: copies of every stream and bucket, as `serve` makes them.
+    #[arg(long, env = "CASEBOOK_NATS_REPLICAS", default_value_t = 3)]
+    nats_replicas: usize,
 }
 
 #[tokio::main]
@@ -74,18 +85,49 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Restore(args) => {
-            let summary = backup::restore(&args.backup, &args.data_dir)?;
+            let Some(data_dir) = args.data_dir.clone() else {
+                return restore_into_cluster(args).await;
+            };
+            let summary = backup::restore(&args.backup, &data_dir)?;
             println!(
                 "restored {} into {}: {} postmortems, {} records; start `casebook serve --data-dir {}`",
                 args.backup.display(),
-                args.data_dir.display(),
+                data_dir.display(),
                 summary.postmortems,
                 summary.entries,
-                args.data_dir.display()
+                data_dir.display()
             );
             Ok(())
         }
     }
+}
+
+/// `casebook restore BACKUP --nats-url …`: a backup (a single node's or a
+/// cluster's) into a cluster that holds no postmortem yet.
+async fn restore_into_cluster(args: RestoreArgs) -> anyhow::Result<()> {
+    let nats_url = args.nats_url.clone().context("--nats-url")?;
+    let settings = casebook_server::nats::ClusterSettings {
+        nats_url: nats_url.clone(),
+        nats_monitor_urls: Vec::new(),
+        allow_unsafe_fsync: false,
+        replicas: args.nats_replicas.max(1),
+        node_name: "restore".into(),
+        advertise_url: String::new(),
+    };
+    let backup_dir = args.backup.clone();
+    let restored = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let trees = backup::read_backup(&backup_dir)?;
+        let store = casebook_server::nats::NatsStore::connect(&settings)?;
+        Ok(casebook_server::nats::backup::restore_into(&store, &trees)?)
+    })
+    .await??;
+    println!(
+        "restored {} into the cluster at {nats_url}: {} postmortems, {} records; start (or restart) its nodes",
+        args.backup.display(),
+        restored.postmortems,
+        restored.records,
+    );
+    Ok(())
 }
 
 /// Logs to stderr, filtered by `CASEBOOK_LOG` (an `EnvFilter` directive

@@ -94,6 +94,8 @@ pub struct Meetings {
     /// How many versions each postmortem has kept, as far as this server
     /// knows (the meeting room shows it so open History lists refresh).
     versions: Mutex<HashMap<String, u64>>,
+    /// Cluster mode: who is in each meeting room on the other nodes.
+    bus: std::sync::OnceLock<Arc<crate::nats::presence::PresenceBus>>,
 }
 
 pub(crate) fn now_ms() -> u64 {
@@ -111,6 +113,36 @@ impl Meetings {
             present: Mutex::new(HashMap::new()),
             next_socket: AtomicU64::new(0),
             versions: Mutex::new(HashMap::new()),
+            bus: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Cluster mode: counts the people in the meeting rooms of other nodes
+    /// too, and tells them about this node's (`nats/presence.rs`).
+    pub fn set_presence(&self, bus: Arc<crate::nats::presence::PresenceBus>) {
+        let _ = self.bus.set(bus);
+    }
+
+    /// This node's people in each meeting room (for the other nodes).
+    pub fn local_present(&self) -> Vec<(String, Vec<Present>)> {
+        let present = self.present.lock().unwrap_or_else(|p| p.into_inner());
+        present
+            .iter()
+            .map(|(pm, sockets)| (pm.clone(), sockets.values().cloned().collect()))
+            .collect()
+    }
+
+    /// Tells the other nodes who is in the meeting room of `pm` here now.
+    fn publish_present(&self, pm: &str) {
+        if let Some(bus) = self.bus.get() {
+            let here = {
+                let present = self.present.lock().unwrap_or_else(|p| p.into_inner());
+                present
+                    .get(pm)
+                    .map(|sockets| sockets.values().cloned().collect::<Vec<_>>())
+                    .unwrap_or_default()
+            };
+            bus.publish_present(pm, &here);
         }
     }
 
@@ -129,16 +161,23 @@ impl Meetings {
     /// Everyone in the meeting room of `pm`, once per socket.
     pub fn present(&self, pm: &str) -> Vec<Present> {
         let present = self.present.lock().unwrap_or_else(|p| p.into_inner());
-        present
+        let mut all: Vec<Present> = present
             .get(pm)
             .map(|sockets| sockets.values().cloned().collect())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        drop(present);
+        if let Some(bus) = self.bus.get() {
+            all.extend(bus.remote_present(pm));
+        }
+        all
     }
 
     fn arrive(&self, pm: &str, who: Present) -> u64 {
         let key = self.next_socket.fetch_add(1, Ordering::Relaxed);
         let mut present = self.present.lock().unwrap_or_else(|p| p.into_inner());
         present.entry(pm.to_owned()).or_default().insert(key, who);
+        drop(present);
+        self.publish_present(pm);
         key
     }
 
@@ -150,6 +189,8 @@ impl Meetings {
                 present.remove(pm);
             }
         }
+        drop(present);
+        self.publish_present(pm);
     }
 
     /// The meeting of a postmortem, replayed from its log when needed.
@@ -481,12 +522,14 @@ async fn decide_command(
 /// Cluster mode: another node appended to the meeting of `pm`; if it is
 /// loaded here, it catches up now (phase, write rights, meeting room).
 pub async fn caught_up_elsewhere(app: &AppState, pm: &str) {
-    let Some(slot) = app.meetings.loaded(pm) else {
-        return;
-    };
     let store = Arc::clone(&app.store);
     let id = pm.to_owned();
     let Ok(Some(record)) = blocking(move || store.postmortem(&id)).await else {
+        return;
+    };
+    let Some(slot) = app.meetings.loaded(pm) else {
+        // Not in memory here: only the library follows (`library.rs`).
+        crate::library::follow_elsewhere(app, &record).await;
         return;
     };
     let mut loaded = slot.lock().await;

@@ -38,6 +38,9 @@
 //! The store's calls are blocking (see [`Store`]); they run on a small tokio
 //! runtime of their own, so they may be called from any thread.
 
+pub mod backup;
+pub mod presence;
+
 use crate::store::{
     Deliver, DumpedTree, Following, InviteRecord, LogEntry, Moved, PostmortemRecord, PutImage,
     Revoked, Store, StoreError, StoredDoc,
@@ -901,20 +904,26 @@ impl Store for NatsStore {
                 Ok(_) => Ok(None),
                 // Another node made it first ("already exists", or "wrong
                 // last sequence" when both raced): use the stored one.
-                Err(e) => match bucket.get(key).await {
-                    Ok(Some(stored)) => Ok(Some(stored)),
-                    _ => Err(nats_error("storing a secret", e)),
-                },
+                // The read may reach a replica that has not stored the
+                // winner's value yet (seen when two nodes started at once):
+                // asked again for a few seconds.
+                Err(e) => {
+                    for _ in 0..20 {
+                        if let Ok(Some(stored)) = bucket.get(key.clone()).await {
+                            return Ok(Some(stored));
+                        }
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    Err(nats_error("storing a secret", e))
+                }
             }
         })?;
         Ok(stored.map_or(value, |v| v.to_vec()))
     }
 
     fn dump(&self) -> Result<Vec<DumpedTree>, StoreError> {
-        Err(nats_error(
-            "backup",
-            "`casebook backup` does not support cluster mode yet",
-        ))
+        // A Casebook-level export in sled's layout (`nats/backup.rs`).
+        backup::dump(self)
     }
 
     fn shared(&self) -> bool {

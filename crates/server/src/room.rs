@@ -28,6 +28,7 @@ use yrs::block::ClientID;
 use yrs::sync::awareness::AwarenessUpdate;
 use yrs::sync::Awareness;
 use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
 use yrs::{ReadTxn, StateVector, Transact, Update};
 
 /// Identifies one socket within the server.
@@ -146,6 +147,8 @@ pub struct Room {
     rooms: Weak<Rooms>,
     /// Cluster mode: the feed of other nodes' updates (stops when dropped).
     follow: Mutex<Option<crate::store::Following>>,
+    /// Cluster mode: other nodes' awareness of this document (`nats/presence.rs`).
+    relay: Mutex<Option<crate::store::Following>>,
 }
 
 fn awareness_frame(update: AwarenessUpdate) -> Bytes {
@@ -504,12 +507,58 @@ impl Room {
             .or_default()
             .extend(update.clients.keys().copied());
         let frame = awareness_frame(update.clone());
+        let relayed = self.presence().map(|bus| (bus, update.encode_v1()));
         if state.awareness.apply_update(update).is_ok() {
             self.broadcast(RoomEvent::Frame {
                 from: Some(conn),
                 frame,
             });
+            if let Some((bus, update)) = relayed {
+                bus.publish_awareness(&self.id, update);
+            }
         }
+    }
+
+    /// Cluster mode: this node's presence relay, when there is one.
+    fn presence(&self) -> Option<Arc<crate::nats::presence::PresenceBus>> {
+        self.rooms.upgrade()?.presence.get().cloned()
+    }
+
+    /// Cluster mode: applies another node's awareness update and relays it
+    /// to this room's sockets.
+    pub fn apply_remote_awareness(&self, update: &[u8]) {
+        let Ok(update) = AwarenessUpdate::decode_v1(update) else {
+            return;
+        };
+        let mut state = self.lock();
+        if state.unloaded {
+            return;
+        }
+        let frame = awareness_frame(update.clone());
+        if state.awareness.apply_update(update).is_ok() {
+            self.broadcast(RoomEvent::Frame { from: None, frame });
+        }
+    }
+
+    /// Cluster mode: the awareness states of this node's own sockets,
+    /// encoded (another node asked), or the removal of `gone`.
+    fn local_awareness(&self, gone: Option<Vec<ClientID>>) -> Option<Vec<u8>> {
+        let state = self.lock();
+        let clients: Vec<ClientID> = match gone {
+            Some(gone) => gone,
+            None => state.clients_of.values().flatten().copied().collect(),
+        };
+        let known: Vec<ClientID> = state
+            .awareness
+            .iter()
+            .map(|(id, _)| id)
+            .filter(|id| clients.contains(id))
+            .collect();
+        if known.is_empty() {
+            return None;
+        }
+        let update = state.awareness.update_with_clients(known).ok()?;
+        Some(update.encode_v1())
     }
 
     /// Sends an event to every socket of the room.
@@ -649,6 +698,8 @@ pub struct Rooms {
     /// Freed memory goes back to the OS after rooms unload.
     trim: TrimSoon,
     metrics: Arc<Metrics>,
+    /// Cluster mode: the presence relay (`nats/presence.rs`).
+    presence: std::sync::OnceLock<Arc<crate::nats::presence::PresenceBus>>,
 }
 
 impl Rooms {
@@ -666,6 +717,7 @@ impl Rooms {
             next_conn: AtomicU64::new(1),
             trim: TrimSoon::default(),
             metrics,
+            presence: std::sync::OnceLock::new(),
         })
     }
 
@@ -685,6 +737,11 @@ impl Rooms {
 
     fn slots(&self) -> MutexGuard<'_, HashMap<String, Arc<OnceCell<Arc<Room>>>>> {
         self.slots.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Cluster mode: relays presence through `bus` from now on.
+    pub fn set_presence(&self, bus: Arc<crate::nats::presence::PresenceBus>) {
+        let _ = self.presence.set(bus);
     }
 
     /// Number of rooms in memory.
@@ -743,7 +800,15 @@ impl Rooms {
     pub fn leave(self: &Arc<Self>, room: &Arc<Room>, conn: ConnId) {
         let mut state = room.lock();
         let clients = state.clients_of.remove(&conn).unwrap_or_default();
+        let gone: Vec<ClientID> = clients.iter().copied().collect();
         room.remove_awareness(&mut state, clients);
+        if let Some(bus) = self.presence.get() {
+            drop(state);
+            if let Some(removed) = room.local_awareness(Some(gone)) {
+                bus.publish_awareness(&room.id, removed);
+            }
+            state = room.lock();
+        }
         state.connections -= 1;
         if state.connections > 0 {
             return;
@@ -807,15 +872,18 @@ impl Rooms {
 
     /// Closes the sockets opened with a revoked invite, if its room is loaded.
     pub fn close_invite(&self, doc_id: &str, invite: &str, reason: CloseReason) {
-        let room = self
-            .slots()
-            .get(doc_id)
-            .and_then(|slot| slot.get().cloned());
-        if let Some(room) = room {
-            room.broadcast(RoomEvent::CloseInvite {
-                invite: invite.to_owned(),
-                reason,
-            });
+        // The meeting room's sockets too: it shows the meeting as it happens.
+        for doc_id in [doc_id.to_owned(), meeting_doc_id(doc_id)] {
+            let room = self
+                .slots()
+                .get(&doc_id)
+                .and_then(|slot| slot.get().cloned());
+            if let Some(room) = room {
+                room.broadcast(RoomEvent::CloseInvite {
+                    invite: invite.to_owned(),
+                    reason: reason.clone(),
+                });
+            }
         }
     }
 
@@ -882,6 +950,7 @@ impl Rooms {
             snapshot_every: self.config.snapshot_every.max(1),
             rooms: Arc::downgrade(self),
             follow: Mutex::new(None),
+            relay: Mutex::new(None),
         });
         let weak = Arc::downgrade(&room);
         let follow = self.store.follow_doc(
@@ -890,6 +959,19 @@ impl Rooms {
             Box::new(move |update| weak.upgrade().is_some_and(|room| room.apply_remote(update))),
         );
         *room.follow.lock().unwrap_or_else(|p| p.into_inner()) = follow;
+        if let Some(bus) = self.presence.get() {
+            let (apply, local) = (Arc::downgrade(&room), Arc::downgrade(&room));
+            let relay = bus.follow_awareness(
+                doc_id,
+                Box::new(move |update| {
+                    if let Some(room) = apply.upgrade() {
+                        room.apply_remote_awareness(update);
+                    }
+                }),
+                Box::new(move || local.upgrade()?.local_awareness(None)),
+            );
+            *room.relay.lock().unwrap_or_else(|p| p.into_inner()) = Some(relay);
+        }
         Ok(room)
     }
 }

@@ -7,6 +7,8 @@
 //! The `yjs-meeting` and `yjs-busy` scenarios cross-check the load tool with
 //! real y-websocket JavaScript clients against both servers
 //! (`tests/js/bench-yjs.mjs`).
+//! The load tool's `meeting-cluster` scenario (issue 14) runs two nodes on
+//! three pinned `nats-server`s, installed here (`nats.rs`).
 //! `--criterion` also runs the criterion micro-benchmarks of the hot paths
 //! (they take a few minutes).
 
@@ -122,6 +124,13 @@ fn run_load(root: &Path, load_args: &[&String]) -> Result<()> {
         println!(
             "xtask: npm not found: measuring casebook only, without the reference Node server"
         );
+    }
+    // The `meeting-cluster` scenario runs on the pinned nats-server.
+    let cluster = load_args.is_empty()
+        || load_args.iter().any(|a| a.as_str() == "meeting-cluster")
+        || !load_args.iter().any(|a| a.as_str() == "--scenario");
+    if cluster {
+        load.env("CASEBOOK_NATS_SERVER", crate::nats::install(root)?);
     }
     let status = load.status().context("could not start casebook-load")?;
     if !status.success() {

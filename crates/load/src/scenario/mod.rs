@@ -3,6 +3,7 @@
 //! a [`Report`]. `quick` shrinks every scenario to a smoke run of about 1 s.
 
 mod big_room;
+mod cluster;
 mod cold_load;
 mod durability;
 mod join_storm;
@@ -43,6 +44,7 @@ impl Scale {
 /// Every scenario, in the order `cargo xtask bench` runs them.
 pub const ALL: &[&str] = &[
     "meeting",
+    "meeting-cluster",
     "meetings",
     "big-room",
     "busy",
@@ -66,6 +68,8 @@ pub async fn run(name: &str, kind: &Kind, scale: Scale) -> Result<Option<Report>
         "durability" => durability::run(kind, scale).await?,
         "memory" => memory::run(kind, scale).await?,
         "cold-load" => return cold_load::run(kind, scale).await,
+        // Cluster mode (issue 14): needs the pinned nats-server.
+        "meeting-cluster" => return cluster::run(kind, scale).await,
         other => bail!("unknown scenario {other:?}; known: {}", ALL.join(", ")),
     };
     Ok(Some(report))
