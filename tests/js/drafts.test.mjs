@@ -17,10 +17,9 @@
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { join } from 'node:path'
 import {
-  withServerLog, SCREENSHOTS, waitFor, browserSuite, skipBrowser, PHONE, LAPTOP, newContext, newPage, joinMeeting,
-  seed as seedSections, selectWords, expectPhase, cardId
+  withServerLog, waitFor, browserSuite, skipBrowser, PHONE, LAPTOP, newContext, newPage, joinMeeting,
+  seed as seedSections, selectWords, expectPhase, cardId, screenshot
 } from './helpers.mjs'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
@@ -42,10 +41,7 @@ const newBrowser = ({ viewport = LAPTOP, locale = 'en-US' } = {}) =>
 /** A page in `context` joined to `link` (as `name`, if given); page errors collected. */
 const open = async (context, link, name) => joinMeeting(await newPage(context, { consoleErrors: false }), link, name)
 
-async function shot (page, name) {
-  await page.waitForTimeout(300)
-  await page.screenshot({ path: join(SCREENSHOTS, `drafts-${name}.png`) })
-}
+const shot = (page, name) => screenshot(page, `drafts-${name}`)
 
 /** Goes back a phase as the facilitator: asked, then confirmed. */
 async function goBack (facilitator) {

@@ -449,3 +449,19 @@ export async function apiRequest (server, method, path, token, body) {
   })
   return { status: response.status, body: await response.json().catch(() => null) }
 }
+
+let commandNo = 0
+
+/** Sends a meeting command (with a fresh `command_id`) and expects a 200: its answer. */
+export async function commandOk (server, pm, token, body) {
+  commandNo += 1
+  const r = await apiRequest(server, 'POST', `/api/postmortems/${pm.id}/commands`, token, { command_id: `js-${commandNo}`, ...body })
+  if (r.status !== 200) throw new Error(`${JSON.stringify(body)}: ${r.status} ${JSON.stringify(r.body)}`)
+  return r.body
+}
+
+/** Saves `screenshots/<name>.png` once smooth scrolling has settled. */
+export async function screenshot (page, name) {
+  await page.waitForTimeout(300)
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) })
+}

@@ -10,10 +10,9 @@
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { join } from 'node:path'
 import {
-  withServerLog, SCREENSHOTS, waitFor, browserSuite, skipBrowser, openAs as openPage, seed, connectClient,
-  PHONE
+  withServerLog, waitFor, browserSuite, skipBrowser, openAs as openPage, seed, connectClient,
+  PHONE, screenshot
 } from './helpers.mjs'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
@@ -26,10 +25,7 @@ browserSuite(cleanups, (s, b) => { server = s; browser = b })
 
 const openAs = (link, name, options = {}) => openPage(browser, cleanups, link, name, options)
 
-async function shot (page, name) {
-  await page.waitForTimeout(300)
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) })
-}
+const shot = screenshot
 
 /** Puts a file into a section's editor the way a person does: a paste
  * (`ClipboardEvent` with the file in its DataTransfer) or a drop. The file

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import {
   withServerLog, SCREENSHOTS, waitFor, browserSuite, skipBrowser, openAs as openPage, seed as seedSections, apiRequest,
-  selectWords
+  selectWords, commandOk
 } from './helpers.mjs'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
@@ -45,13 +45,7 @@ const openAs = (link, name, { locale, viewport } = {}) => openPage(browser, clea
 
 const api = (...args) => apiRequest(server, ...args)
 
-let commandId = 0
-async function command (pm, token, body) {
-  commandId += 1
-  const r = await api('POST', `/api/postmortems/${pm.id}/commands`, token, { command_id: `pub-${commandId}`, ...body })
-  assert.equal(r.status, 200, `${JSON.stringify(body)}: ${JSON.stringify(r.body)}`)
-  return r.body
-}
+const command = (pm, token, body) => commandOk(server, pm, token, body)
 
 /** Every due date in the action items' table sits on one line. */
 async function dueDatesOnOneLine (page, where) {

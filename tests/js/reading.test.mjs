@@ -21,11 +21,10 @@
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { join } from 'node:path'
 import * as Y from 'yjs'
 import {
-  withServerLog, SCREENSHOTS, waitFor, browserSuite, skipBrowser, openAs as openPage, seed,
-  selectRendered, expectPhase, cardId, apiRequest, connectClient, PHONE
+  withServerLog, waitFor, browserSuite, skipBrowser, openAs as openPage, seed,
+  selectRendered, expectPhase, cardId, apiRequest, connectClient, PHONE, screenshot
 } from './helpers.mjs'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
@@ -116,10 +115,7 @@ async function drag (page, where, words) {
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))))
 }
 
-async function shot (page, name) {
-  await page.waitForTimeout(300) // let smooth scrolling settle
-  await page.screenshot({ path: join(SCREENSHOTS, `reading-${name}.png`) })
-}
+const shot = (page, name) => screenshot(page, `reading-${name}`)
 
 test('silent reading: comments on rendered words anchor exactly those Markdown words', { skip, timeout: 240_000 }, withServerLog(() => server, async (t) => {
   const pm = await server.createPostmortem('2026-11-03 決済遅延 rendered reading')

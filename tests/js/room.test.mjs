@@ -15,10 +15,9 @@
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { join } from 'node:path'
 import {
-  withServerLog, SCREENSHOTS, waitFor, browserSuite, skipBrowser, PHONE, openAs as openPage,
-  seed as seedSections, selectWords, expectPhase, apiRequest
+  withServerLog, waitFor, browserSuite, skipBrowser, PHONE, openAs as openPage,
+  seed as seedSections, selectWords, expectPhase, apiRequest, screenshot
 } from './helpers.mjs'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
@@ -50,10 +49,7 @@ async function announced (page, pattern) {
   })
 }
 
-async function shot (page, name) {
-  await page.waitForTimeout(300)
-  await page.screenshot({ path: join(SCREENSHOTS, `room-${name}.png`) })
-}
+const shot = (page, name) => screenshot(page, `room-${name}`)
 
 async function toJapanese (page) {
   await page.locator('.lang-switch button', { hasText: '日本語' }).click()

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import {
   withServerLog, SCREENSHOTS, waitFor, browserSuite, skipBrowser, openAs as openPage, seed,
-  selectWords, expectPhase, cardId, apiRequest, PHONE
+  selectWords, expectPhase, cardId, apiRequest, PHONE, screenshot
 } from './helpers.mjs'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
@@ -31,10 +31,7 @@ browserSuite(cleanups, (s, b) => { server = s; browser = b })
 
 const openAs = (link, name, opts = {}) => openPage(browser, cleanups, link, name, opts)
 
-async function shot (page, name) {
-  await page.waitForTimeout(300) // let smooth scrolling settle
-  await page.screenshot({ path: join(SCREENSHOTS, `suggesting-${name}.png`) })
-}
+const shot = (page, name) => screenshot(page, `suggesting-${name}`)
 
 /** The words under comment `id`'s highlight in the editors. */
 const markText = async (page, id) =>

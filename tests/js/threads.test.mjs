@@ -18,10 +18,9 @@
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { join } from 'node:path'
 import {
-  withServerLog, SCREENSHOTS, waitFor, browserSuite, skipBrowser, PHONE, LAPTOP, newContext, newPage, joinMeeting,
-  seed, selectWords, expectPhase, cardId, apiRequest
+  withServerLog, waitFor, browserSuite, skipBrowser, PHONE, LAPTOP, newContext, newPage, joinMeeting,
+  seed, selectWords, expectPhase, cardId, apiRequest, screenshot
 } from './helpers.mjs'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
@@ -50,10 +49,7 @@ const newBrowser = ({ viewport = LAPTOP, locale = 'en-US' } = {}) =>
 
 const open = async (context, link, name) => joinMeeting(await newPage(context), link, name)
 
-async function shot (page, name) {
-  await page.waitForTimeout(300)
-  await page.screenshot({ path: join(SCREENSHOTS, `threads-${name}.png`) })
-}
+const shot = (page, name) => screenshot(page, `threads-${name}`)
 
 /** Posts a question on `words` from `page`; returns its id. */
 async function ask (page, words, text) {

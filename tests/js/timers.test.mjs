@@ -9,10 +9,9 @@
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { join } from 'node:path'
 import {
-  withServerLog, SCREENSHOTS, waitFor, browserSuite, skipBrowser, openAs as openPage, apiRequest,
-  expectPhase, PHONE
+  withServerLog, waitFor, browserSuite, skipBrowser, openAs as openPage, apiRequest,
+  expectPhase, PHONE, screenshot, commandOk
 } from './helpers.mjs'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
@@ -26,18 +25,9 @@ browserSuite(cleanups, (s, b) => { server = s; browser = b })
 const openAs = (link, name, { locale, viewport } = {}) => openPage(browser, cleanups, link, name, { locale, viewport })
 const api = (...args) => apiRequest(server, ...args)
 
-let commandId = 0
-async function command (pm, token, body) {
-  commandId += 1
-  const r = await api('POST', `/api/postmortems/${pm.id}/commands`, token, { command_id: `timer-${commandId}`, ...body })
-  assert.equal(r.status, 200, `${JSON.stringify(body)}: ${JSON.stringify(r.body)}`)
-  return r.body
-}
+const command = (pm, token, body) => commandOk(server, pm, token, body)
 
-async function shot (page, name) {
-  await page.waitForTimeout(300)
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) })
-}
+const shot = screenshot
 
 test('the facilitator sees the timer past meetings suggest and sets it with one click', { skip, timeout: 180_000 }, withServerLog(() => server, async (t) => {
   for (const title of ['First', 'Second', 'Third']) {

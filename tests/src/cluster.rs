@@ -7,7 +7,7 @@
 //! `target/nats-venv/bin/nats-server`. When it is missing the cluster tests
 //! fail, they never skip.
 
-use crate::free_port;
+use crate::{free_port, Process, Server};
 use anyhow::{anyhow, bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -159,6 +159,21 @@ impl NatsCluster {
             .map(|s| format!("http://127.0.0.1:{}", s.monitor_port))
             .collect::<Vec<_>>()
             .join(",")
+    }
+
+    /// An in-process Casebook node `name` on this cluster, with `extra` flags.
+    pub async fn node(&self, name: &str, extra: &[&str]) -> Result<Server> {
+        let flags = self.node_flags(name);
+        let mut flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        flags.extend_from_slice(extra);
+        Server::start_with(&flags).await
+    }
+
+    /// A Casebook node `name` on this cluster as a process of its own (to kill).
+    pub async fn process_node(&self, name: &str) -> Result<Process> {
+        let flags = self.node_flags(name);
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        Process::start_with(&flags).await
     }
 
     /// The `casebook serve` flags that join this cluster.

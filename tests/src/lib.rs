@@ -906,6 +906,46 @@ impl Client {
     }
 }
 
+/// Runs the `casebook` binary with `args` and the tests' admin token, and
+/// waits for it to finish (`backup`, `restore`, …).
+pub fn run_casebook(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    Command::new(casebook_bin())
+        .args(args)
+        .env("CASEBOOK_ADMIN_TOKEN", ADMIN_TOKEN)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("casebook runs")
+}
+
+/// What a finished command printed: its stdout, then its stderr.
+pub fn printed(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// The numbered chunks `[0][1]…` a text holds, checking they have no gap.
+pub fn gap_free_chunks(text: &str) -> usize {
+    let mut n = 0;
+    let mut rest = text;
+    while let Some(tail) = rest.strip_prefix(&format!("[{n}]")) {
+        rest = tail;
+        n += 1;
+    }
+    assert!(rest.is_empty(), "not a gap-free run of chunks: …{rest:.80}");
+    n
+}
+
+/// Types `chunks` one at a time at the end of the body, a little apart.
+pub async fn type_chunks(client: &Client, chunks: &[String]) {
+    for chunk in chunks {
+        client.push(chunk);
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+}
+
 /// The state of the body as seen by a fresh client (what the server has).
 pub async fn server_text(server: &Endpoint, created: &Created) -> Result<String> {
     let probe = Client::connect(&server.ws_url(&created.id, created.token("viewer"))).await?;

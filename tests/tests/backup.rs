@@ -3,44 +3,16 @@
 //! directory that a server runs on with the same links; the server refuses a
 //! data directory it cannot read, and says why, without touching it.
 
-use casebook_e2e::{casebook_bin, report, server_text, Client, Process, Server, ADMIN_TOKEN};
+use casebook_e2e::{
+    gap_free_chunks, printed, report, run_casebook, server_text, Client, Process, Server,
+};
 use serde_json::json;
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
-
-fn casebook(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(casebook_bin())
-        .args(args)
-        .env("CASEBOOK_ADMIN_TOKEN", ADMIN_TOKEN)
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .expect("casebook runs")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-/// The numbered chunks `[0][1]…` a text holds, checking they have no gap.
-fn chunks(text: &str) -> usize {
-    let mut n = 0;
-    let mut rest = text;
-    while let Some(tail) = rest.strip_prefix(&format!("[{n}]")) {
-        rest = tail;
-        n += 1;
-    }
-    assert!(rest.is_empty(), "not a gap-free run of chunks: …{rest:.80}");
-    n
-}
 
 #[tokio::test]
 async fn a_backup_taken_while_clients_edit_restores_to_a_consistent_working_copy() {
@@ -87,14 +59,14 @@ async fn a_backup_taken_while_clients_edit_restores_to_a_consistent_working_copy
         .wait_until(WAIT, |c| c.text().len() > 200)
         .await
         .unwrap();
-    let seen_before = chunks(&watcher.text());
+    let seen_before = gap_free_chunks(&watcher.text());
 
     let temp = tempfile::tempdir().unwrap();
     let backup_dir = temp.path().join("backup");
     let output = tokio::task::spawn_blocking({
         let (dir, url) = (backup_dir.clone(), server.url(""));
         move || {
-            casebook(&[
+            run_casebook(&[
                 "backup".as_ref(),
                 dir.as_os_str(),
                 "--server".as_ref(),
@@ -104,11 +76,11 @@ async fn a_backup_taken_while_clients_edit_restores_to_a_consistent_working_copy
     })
     .await
     .unwrap();
-    assert!(output.status.success(), "{}", text(&output));
+    assert!(output.status.success(), "{}", printed(&output));
     assert!(
-        text(&output).contains("backup written"),
+        printed(&output).contains("backup written"),
         "{}",
-        text(&output)
+        printed(&output)
     );
     stop.store(true, Ordering::Relaxed);
     let writer = typing.await.unwrap();
@@ -116,14 +88,14 @@ async fn a_backup_taken_while_clients_edit_restores_to_a_consistent_working_copy
     watcher.wait_text(&final_text, WAIT).await.unwrap();
 
     let data_dir = temp.path().join("restored");
-    let output = casebook(&[
+    let output = run_casebook(&[
         "restore".as_ref(),
         backup_dir.as_os_str(),
         data_dir.as_os_str(),
     ]);
-    assert!(output.status.success(), "{}", text(&output));
+    assert!(output.status.success(), "{}", printed(&output));
     // Restoring never overwrites data, and refuses what is not a backup.
-    let again = casebook(&[
+    let again = run_casebook(&[
         "restore".as_ref(),
         backup_dir.as_os_str(),
         data_dir.as_os_str(),
@@ -137,7 +109,7 @@ async fn a_backup_taken_while_clients_edit_restores_to_a_consistent_working_copy
     let stranger = temp.path().join("stranger");
     std::fs::create_dir(&stranger).unwrap();
     std::fs::write(stranger.join("notes.txt"), "not a backup").unwrap();
-    let wrong = casebook(&[
+    let wrong = run_casebook(&[
         "restore".as_ref(),
         stranger.as_os_str(),
         temp.path().join("elsewhere").as_os_str(),
@@ -157,7 +129,7 @@ async fn a_backup_taken_while_clients_edit_restores_to_a_consistent_working_copy
     // original: a gap-free run of chunks, at least all a reader had seen.
     let restored = Process::start_in(&data_dir, &[]).await.unwrap();
     let text_then = server_text(&restored, &busy).await.unwrap();
-    let restored_chunks = chunks(&text_then);
+    let restored_chunks = gap_free_chunks(&text_then);
     assert!(final_text.starts_with(&text_then));
     assert!(
         restored_chunks >= seen_before,
@@ -191,20 +163,20 @@ async fn a_backup_taken_while_clients_edit_restores_to_a_consistent_working_copy
         .unwrap();
     report(&format!(
         "backup test: {restored_chunks} of {} chunks in the backup (a reader had seen {seen_before} when it started)",
-        chunks(&final_text)
+        gap_free_chunks(&final_text)
     ));
 }
 
 fn refuses(data_dir: &Path) -> String {
-    let output = casebook(&[
+    let output = run_casebook(&[
         "serve".as_ref(),
         "--bind".as_ref(),
         "127.0.0.1:0".as_ref(),
         "--data-dir".as_ref(),
         data_dir.as_os_str(),
     ]);
-    assert!(!output.status.success(), "it started: {}", text(&output));
-    let said = text(&output);
+    assert!(!output.status.success(), "it started: {}", printed(&output));
+    let said = printed(&output);
     assert!(said.contains("cannot open the data directory"), "{said}");
     said
 }

@@ -20,7 +20,7 @@
 
 use anyhow::Result;
 use casebook_e2e::cluster::NatsCluster;
-use casebook_e2e::{Client, Endpoint, Process, Server};
+use casebook_e2e::{type_chunks, Client, Endpoint, Process, Server};
 use casebook_server::nats::{ClusterSettings, NatsStore};
 use casebook_server::store::{Store, StoreError};
 use serde_json::json;
@@ -28,32 +28,12 @@ use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(20);
 
-async fn node(cluster: &NatsCluster, name: &str) -> Result<Server> {
-    let flags = cluster.node_flags(name);
-    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-    Server::start_with(&flags).await
-}
-
-async fn process_node(cluster: &NatsCluster, name: &str) -> Result<Process> {
-    let flags = cluster.node_flags(name);
-    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-    Process::start_with(&flags).await
-}
-
-/// Types `chunks` one at a time at the end of the body, a little apart.
-async fn type_chunks(client: &Client, chunks: &[String]) {
-    for chunk in chunks {
-        client.push(chunk);
-        tokio::time::sleep(Duration::from_millis(15)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn any_node_serves_any_postmortem_and_two_nodes_co_edit() -> Result<()> {
     let nats = NatsCluster::start().await?;
     // Started at once: both make the streams, buckets and secrets; one
     // signing key wins and both use it.
-    let (a, b) = tokio::join!(node(&nats, "a"), node(&nats, "b"));
+    let (a, b) = tokio::join!(nats.node("a", &[]), nats.node("b", &[]));
     let (a, b) = (a?, b?);
 
     // Made on A, read on B, with the same links and the same admin token.
@@ -150,8 +130,8 @@ async fn any_node_serves_any_postmortem_and_two_nodes_co_edit() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_of_the_node_a_client_typed_through_loses_no_seen_edit() -> Result<()> {
     let nats = NatsCluster::start().await?;
-    let mut a = process_node(&nats, "a").await?;
-    let b = process_node(&nats, "b").await?;
+    let mut a = nats.process_node("a").await?;
+    let b = nats.process_node("b").await?;
     let pm = a.create_postmortem("node loss").await?;
     let writer = Client::connect(&a.ws_url(&pm.id, pm.token("author"))).await?;
     let observer = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
@@ -192,8 +172,8 @@ async fn kill_9_of_the_node_a_client_typed_through_loses_no_seen_edit() -> Resul
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_of_the_nats_stream_leader_mid_edit_loses_nothing() -> Result<()> {
     let mut nats = NatsCluster::start().await?;
-    let a = node(&nats, "a").await?;
-    let b = node(&nats, "b").await?;
+    let a = nats.node("a", &[]).await?;
+    let b = nats.node("b", &[]).await?;
     let pm = a.create_postmortem("NATS leader loss").await?;
     let writer = Client::connect(&a.ws_url(&pm.id, pm.token("author"))).await?;
     let observer = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
@@ -251,8 +231,8 @@ async fn kill_9_of_the_nats_stream_leader_mid_edit_loses_nothing() -> Result<()>
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn meeting_commands_are_exactly_once_across_nodes() -> Result<()> {
     let nats = NatsCluster::start().await?;
-    let a = node(&nats, "a").await?;
-    let b = node(&nats, "b").await?;
+    let a = nats.node("a", &[]).await?;
+    let b = nats.node("b", &[]).await?;
     let pm = a.create_postmortem("meeting across nodes").await?;
     let sre = a.join(&pm, "facilitator", "SRE 佐藤").await;
     let sre_on_b = b.person(&pm.id, &sre.token);

@@ -28,7 +28,7 @@
 
 use anyhow::{anyhow, Result};
 use casebook_e2e::cluster::NatsCluster;
-use casebook_e2e::{Client, Process, Server};
+use casebook_e2e::{type_chunks, Client};
 use casebook_server::nats::compaction::Snapshotted;
 use casebook_server::nats::{ClusterSettings, NatsStore};
 use casebook_server::store::{LogEntry, Store};
@@ -37,27 +37,6 @@ use yrs::updates::decoder::Decode;
 use yrs::{GetString, ReadTxn, Text, Transact, Update};
 
 const WAIT: Duration = Duration::from_secs(30);
-
-async fn node(cluster: &NatsCluster, name: &str, extra: &[&str]) -> Result<Server> {
-    let mut flags = cluster.node_flags(name);
-    flags.extend(extra.iter().map(|s| s.to_string()));
-    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-    Server::start_with(&flags).await
-}
-
-async fn process_node(cluster: &NatsCluster, name: &str) -> Result<Process> {
-    let flags = cluster.node_flags(name);
-    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-    Process::start_with(&flags).await
-}
-
-/// Types `chunks` one at a time at the end of the body, a little apart.
-async fn type_chunks(client: &Client, chunks: &[String]) {
-    for chunk in chunks {
-        client.push(chunk);
-        tokio::time::sleep(Duration::from_millis(15)).await;
-    }
-}
 
 /// The `<…>` chunks a text holds.
 fn chunks_of(text: &str) -> Vec<String> {
@@ -71,8 +50,8 @@ fn contains_all(text: &str, chunks: &[String]) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_of_a_nats_follower_mid_edit_loses_nothing() -> Result<()> {
     let mut nats = NatsCluster::start().await?;
-    let a = node(&nats, "a", &[]).await?;
-    let b = process_node(&nats, "b").await?;
+    let a = nats.node("a", &[]).await?;
+    let b = nats.process_node("b").await?;
     let pm = a.create_postmortem("NATS follower loss").await?;
     let writer = Client::connect(&a.ws_url(&pm.id, pm.token("author"))).await?;
     let observer = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
@@ -123,8 +102,8 @@ async fn kill_9_of_a_nats_follower_mid_edit_loses_nothing() -> Result<()> {
 async fn a_rolling_restart_keeps_every_edit() -> Result<()> {
     let nats = NatsCluster::start().await?;
     let mut nodes = [
-        process_node(&nats, "a").await?,
-        process_node(&nats, "b").await?,
+        nats.process_node("a").await?,
+        nats.process_node("b").await?,
     ];
     let pm = nodes[0].create_postmortem("rolling restart").await?;
     // Two writers, one on each node to begin with; `on[i]` is writer i's
@@ -229,8 +208,8 @@ fn kill_cycles() -> usize {
 async fn kill_9_of_the_writers_node_again_and_again_loses_no_seen_edit() -> Result<()> {
     let nats = NatsCluster::start().await?;
     let mut nodes = [
-        process_node(&nats, "a").await?,
-        process_node(&nats, "b").await?,
+        nats.process_node("a").await?,
+        nats.process_node("b").await?,
     ];
     let pm = nodes[0].create_postmortem("repeated kills").await?;
     let mut on = 0usize;
@@ -308,8 +287,8 @@ async fn kill_9_of_the_writers_node_again_and_again_loses_no_seen_edit() -> Resu
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_of_the_nats_stream_leader_again_and_again_loses_nothing() -> Result<()> {
     let mut nats = NatsCluster::start().await?;
-    let a = node(&nats, "a", &[]).await?;
-    let b = node(&nats, "b", &[]).await?;
+    let a = nats.node("a", &[]).await?;
+    let b = nats.node("b", &[]).await?;
     let pm = a.create_postmortem("NATS leader, again and again").await?;
     let writer = Client::connect(&a.ws_url(&pm.id, pm.token("author"))).await?;
     let observer = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
@@ -351,8 +330,8 @@ async fn kill_9_of_the_nats_stream_leader_again_and_again_loses_nothing() -> Res
 async fn a_compacted_log_loads_the_same_text_on_a_fresh_node() -> Result<()> {
     let nats = NatsCluster::start().await?;
     // A compacts every 10 of its updates; B follows meanwhile.
-    let a = node(&nats, "a", &["--snapshot-every", "10"]).await?;
-    let b = node(&nats, "b", &[]).await?;
+    let a = nats.node("a", &["--snapshot-every", "10"]).await?;
+    let b = nats.node("b", &[]).await?;
     let pm = a.create_postmortem("compaction 圧縮").await?;
     let writer = Client::connect(&a.ws_url(&pm.id, pm.token("author"))).await?;
     let follower = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
@@ -382,7 +361,7 @@ async fn a_compacted_log_loads_the_same_text_on_a_fresh_node() -> Result<()> {
     );
     // A node that never had the document loads it from the snapshot and
     // the tail; the node that followed it through the purges agrees.
-    let c = node(&nats, "c", &[]).await?;
+    let c = nats.node("c", &[]).await?;
     let fresh = Client::connect(&c.ws_url(&pm.id, pm.token("viewer"))).await?;
     fresh.wait_text(&everything, WAIT).await?;
     assert_eq!(follower.text(), everything);
@@ -508,7 +487,7 @@ fn qa_section(client: &Client) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_qa_entry_is_written_once_across_nodes() -> Result<()> {
     let nats = NatsCluster::start().await?;
-    let a = node(&nats, "a", &[]).await?;
+    let a = nats.node("a", &[]).await?;
     let pm = a.create_postmortem("entries across nodes").await?;
     let sre = a.join(&pm, "facilitator", "Sara").await;
     let author = a.join(&pm, "author", "Aoki").await;
@@ -550,7 +529,7 @@ async fn a_qa_entry_is_written_once_across_nodes() -> Result<()> {
         "{answered}"
     );
     let entry = casebook_core::comment::qa_entry_markdown("Why not RDS?", "Cost.");
-    let c = node(&nats, "c", &[]).await?;
+    let c = nats.node("c", &[]).await?;
     let (status, _) = c
         .get(&format!("/api/postmortems/{}/meeting", pm.id), &sre.token)
         .await;
@@ -569,7 +548,7 @@ async fn a_qa_entry_is_written_once_across_nodes() -> Result<()> {
     // writes the entry, and it is in the document once, on every node.
     let (releasing, pm_id, k) = (std::sync::Arc::clone(&store), pm.id.clone(), key.clone());
     tokio::task::spawn_blocking(move || releasing.release_claim(&pm_id, &k)).await??;
-    let d = node(&nats, "d", &[]).await?;
+    let d = nats.node("d", &[]).await?;
     let (status, _) = d
         .get(&format!("/api/postmortems/{}/meeting", pm.id), &sre.token)
         .await;
@@ -580,7 +559,7 @@ async fn a_qa_entry_is_written_once_across_nodes() -> Result<()> {
             .await?;
     }
     // A node loading it now finds it marked and leaves it.
-    let e = node(&nats, "e", &[]).await?;
+    let e = nats.node("e", &[]).await?;
     let (status, _) = e
         .get(&format!("/api/postmortems/{}/meeting", pm.id), &sre.token)
         .await;

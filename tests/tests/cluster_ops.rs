@@ -17,53 +17,26 @@
 
 use anyhow::Result;
 use casebook_e2e::cluster::NatsCluster;
-use casebook_e2e::{casebook_bin, report, server_text, Client, Created, Endpoint, Server};
+use casebook_e2e::{
+    gap_free_chunks, printed, report, run_casebook, server_text, Client, Created, Endpoint, Server,
+};
 use serde_json::json;
-use std::process::{Command, Output};
+use std::ffi::OsStr;
+use std::process::Output;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(20);
 
-async fn node(cluster: &NatsCluster, name: &str) -> Result<Server> {
-    let flags = cluster.node_flags(name);
-    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-    Server::start_with(&flags).await
-}
-
 /// Runs the `casebook` binary off the runtime.
 async fn casebook(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {
-        Command::new(casebook_bin())
-            .args(&args)
-            .env("CASEBOOK_ADMIN_TOKEN", casebook_e2e::ADMIN_TOKEN)
-            .env("RUST_BACKTRACE", "0")
-            .output()
-            .expect("casebook runs")
+        let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+        run_casebook(&args)
     })
     .await
     .expect("casebook ran")
-}
-
-fn said(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-/// The numbered chunks `[0][1]…` a text holds, checking they have no gap.
-fn chunks(text: &str) -> usize {
-    let mut n = 0;
-    let mut rest = text;
-    while let Some(tail) = rest.strip_prefix(&format!("[{n}]")) {
-        rest = tail;
-        n += 1;
-    }
-    assert!(rest.is_empty(), "not a gap-free run of chunks: …{rest:.80}");
-    n
 }
 
 const GIF: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x01D\x00;";
@@ -135,7 +108,7 @@ async fn backups_go_from_a_single_node_into_a_cluster_and_back() -> Result<()> {
         single.url(""),
     ])
     .await;
-    assert!(output.status.success(), "{}", said(&output));
+    assert!(output.status.success(), "{}", printed(&output));
 
     // Into a cluster no node runs on yet; a second restore is refused.
     let nats = NatsCluster::start().await?;
@@ -148,18 +121,18 @@ async fn backups_go_from_a_single_node_into_a_cluster_and_back() -> Result<()> {
         ])
     };
     let output = restore(&one).await;
-    assert!(output.status.success(), "{}", said(&output));
-    assert!(said(&output).contains("1 postmortems"), "{}", said(&output));
+    assert!(output.status.success(), "{}", printed(&output));
+    assert!(printed(&output).contains("1 postmortems"), "{}", printed(&output));
     let again = restore(&one).await;
     assert!(!again.status.success());
     assert!(
-        said(&again).contains("already holds postmortems"),
+        printed(&again).contains("already holds postmortems"),
         "{}",
-        said(&again)
+        printed(&again)
     );
 
     // Both nodes serve it with the old links: text, meeting, version, image.
-    let (a, b) = tokio::join!(node(&nats, "a"), node(&nats, "b"));
+    let (a, b) = tokio::join!(nats.node("a", &[]), nats.node("b", &[]));
     let (a, b) = (a?, b?);
     for server in [&*a, &*b] {
         assert_eq!(server_text(server, &first).await?, text);
@@ -185,7 +158,7 @@ async fn backups_go_from_a_single_node_into_a_cluster_and_back() -> Result<()> {
         }
     });
     watcher.wait_until(WAIT, |c| c.text().len() > 100).await?;
-    let seen_before = chunks(&watcher.text());
+    let seen_before = gap_free_chunks(&watcher.text());
     let two = temp.path().join("two");
     let output = casebook(vec![
         "backup".into(),
@@ -196,7 +169,7 @@ async fn backups_go_from_a_single_node_into_a_cluster_and_back() -> Result<()> {
     .await;
     stop.store(true, Ordering::Relaxed);
     let typist = typing.await?;
-    assert!(output.status.success(), "{}", said(&output));
+    assert!(output.status.success(), "{}", printed(&output));
     let final_text = typist.text();
     watcher.wait_text(&final_text, WAIT).await?;
 
@@ -208,12 +181,12 @@ async fn backups_go_from_a_single_node_into_a_cluster_and_back() -> Result<()> {
         data_dir.display().to_string(),
     ])
     .await;
-    assert!(output.status.success(), "{}", said(&output));
+    assert!(output.status.success(), "{}", printed(&output));
     let restored = Server::start_in(&data_dir, &[]).await?;
     assert_eq!(server_text(&restored, &first).await?, text);
     holds(&restored, &first, "silent_reading", "版 one", &image).await;
     let then = server_text(&restored, &second).await?;
-    let restored_chunks = chunks(&then);
+    let restored_chunks = gap_free_chunks(&then);
     assert!(final_text.starts_with(&then));
     assert!(
         restored_chunks >= seen_before,
@@ -221,7 +194,7 @@ async fn backups_go_from_a_single_node_into_a_cluster_and_back() -> Result<()> {
     );
     report(&format!(
         "cluster backup: {restored_chunks} of {} chunks typed through the other node in the backup (a reader had seen {seen_before} when it started)",
-        chunks(&final_text)
+        gap_free_chunks(&final_text)
     ));
     Ok(())
 }
@@ -245,7 +218,7 @@ fn readers(room: &Client) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn presence_is_shared_by_every_node() -> Result<()> {
     let nats = NatsCluster::start().await?;
-    let (a, b) = tokio::join!(node(&nats, "a"), node(&nats, "b"));
+    let (a, b) = tokio::join!(nats.node("a", &[]), nats.node("b", &[]));
     let (a, b) = (a?, b?);
     let pm = a.create_postmortem("presence 在席").await?;
 
@@ -291,7 +264,7 @@ async fn presence_is_shared_by_every_node() -> Result<()> {
 async fn an_invite_revoked_on_one_node_closes_its_sockets_on_the_other_within_a_second(
 ) -> Result<()> {
     let nats = NatsCluster::start().await?;
-    let (a, b) = tokio::join!(node(&nats, "a"), node(&nats, "b"));
+    let (a, b) = tokio::join!(nats.node("a", &[]), nats.node("b", &[]));
     let (a, b) = (a?, b?);
     let pm = a.create_postmortem("revoked 失効").await?;
     let mut took = Vec::new();
@@ -325,7 +298,7 @@ async fn an_invite_revoked_on_one_node_closes_its_sockets_on_the_other_within_a_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_library_finds_a_case_published_on_another_node() -> Result<()> {
     let nats = NatsCluster::start().await?;
-    let (a, b) = tokio::join!(node(&nats, "a"), node(&nats, "b"));
+    let (a, b) = tokio::join!(nats.node("a", &[]), nats.node("b", &[]));
     let (a, b) = (a?, b?);
     let pm = a.create_postmortem("キャッシュ障害 cache stampede").await?;
     let writer = Client::connect(&a.ws_url(&pm.id, pm.token("author"))).await?;

@@ -6,8 +6,7 @@
 
 use base64::Engine;
 use casebook_core::api::UploadedImage;
-use casebook_e2e::{casebook_bin, Client, Created, Endpoint, Process, Server, ADMIN_TOKEN};
-use std::process::Command;
+use casebook_e2e::{run_casebook, Client, Created, Endpoint, Process, Server};
 use std::time::Duration;
 use yrs::{Text, Transact};
 
@@ -324,14 +323,6 @@ async fn an_image_shows_in_the_read_page_and_both_exports() {
     );
 }
 
-fn casebook(args: &[&std::ffi::OsStr]) -> std::process::Output {
-    Command::new(casebook_bin())
-        .args(args)
-        .env("CASEBOOK_ADMIN_TOKEN", ADMIN_TOKEN)
-        .output()
-        .expect("casebook runs")
-}
-
 #[tokio::test]
 async fn an_image_survives_kill_9_and_is_in_a_backup() {
     let mut server = Process::start().await.unwrap();
@@ -351,7 +342,7 @@ async fn an_image_survives_kill_9_and_is_in_a_backup() {
     let output = tokio::task::spawn_blocking({
         let (dir, base) = (backup.clone(), server.url(""));
         move || {
-            casebook(&[
+            run_casebook(&[
                 "backup".as_ref(),
                 dir.as_os_str(),
                 "--server".as_ref(),
@@ -363,7 +354,7 @@ async fn an_image_survives_kill_9_and_is_in_a_backup() {
     .unwrap();
     assert!(output.status.success(), "{output:?}");
     let restored_dir = temp.path().join("restored");
-    let output = casebook(&[
+    let output = run_casebook(&[
         "restore".as_ref(),
         backup.as_os_str(),
         restored_dir.as_os_str(),

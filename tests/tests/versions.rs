@@ -66,14 +66,19 @@ async fn save(server: &Server, who: &Person, label: &str) -> (u16, Value) {
         .await
 }
 
-/// The Summary's diff pieces as `[-removed-]{+added+}` text.
-fn summary_diff(diff: &Value) -> String {
-    let summary = diff["sections"]
+/// The Summary section of a version or diff answer.
+fn summary_of(answer: &Value) -> &Value {
+    answer["sections"]
         .as_array()
-        .unwrap()
+        .expect("sections")
         .iter()
         .find(|s| s["id"] == "summary")
-        .expect("the summary in the diff");
+        .expect("the summary")
+}
+
+/// The Summary's diff pieces as `[-removed-]{+added+}` text.
+fn summary_diff(diff: &Value) -> String {
+    let summary = summary_of(&diff);
     summary["pieces"]
         .as_array()
         .unwrap()
@@ -139,12 +144,7 @@ async fn the_meeting_keeps_a_version_as_reading_and_revision_start_and_at_public
     );
     assert_eq!(diff["to"]["id"], 1);
     let (_, old) = author.get("/versions/0").await;
-    let summary = old["sections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "summary")
-        .unwrap();
+    let summary = summary_of(&old);
     assert_eq!(summary["markdown"], "データベースが停止した。");
 }
 
@@ -175,12 +175,7 @@ async fn an_author_saves_a_labelled_version_and_compares_it_with_the_document_no
     assert_eq!(status, 200, "{diff}");
     assert_eq!(summary_diff(&diff), "We run MySQL.{+ On EC2 😀.+}");
     assert!(diff.get("to").is_none(), "{diff}");
-    let summary = diff["sections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "summary")
-        .unwrap();
+    let summary = summary_of(&diff);
     assert_eq!(
         (
             &summary["change"],
@@ -562,12 +557,7 @@ async fn a_version_lost_between_its_event_and_its_keeping_is_kept_once_on_the_ne
         );
         assert_eq!(list[1]["event"], 0);
         let (_, version) = author.get("/versions/1").await;
-        let summary = version["sections"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["id"] == "summary")
-            .unwrap();
+        let summary = summary_of(&version);
         assert_eq!(summary["markdown"], "The disk filled.");
     }
 }
