@@ -630,11 +630,26 @@ impl Room {
             return;
         }
         let room = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || loop {
+            let before = room.lock().snapshot_next_seq;
             if let Err(e) = room.write_snapshot() {
                 tracing::error!(doc = %room.id, error = %e, "snapshot failed; the log keeps everything");
+                room.compacting.store(false, Ordering::Release);
+                return;
             }
             room.compacting.store(false, Ordering::Release);
+            // Updates that fell due while this one was written found it
+            // running and were passed over: write the next one now, or the
+            // log would keep them until some later update.
+            let due = {
+                let state = room.lock();
+                !state.failed
+                    && state.snapshot_next_seq > before
+                    && state.next_seq - state.snapshot_next_seq >= room.snapshot_every
+            };
+            if !due || room.compacting.swap(true, Ordering::AcqRel) {
+                return;
+            }
         });
     }
 
