@@ -102,9 +102,9 @@ async fn a_backup_taken_while_clients_edit_restores_to_a_consistent_working_copy
     ]);
     assert!(!again.status.success());
     assert!(
-        text(&again).contains("already holds data"),
+        printed(&again).contains("already holds data"),
         "{}",
-        text(&again)
+        printed(&again)
     );
     let stranger = temp.path().join("stranger");
     std::fs::create_dir(&stranger).unwrap();
@@ -116,9 +116,9 @@ async fn a_backup_taken_while_clients_edit_restores_to_a_consistent_working_copy
     ]);
     assert!(!wrong.status.success());
     assert!(
-        text(&wrong).contains("not a readable Casebook data directory"),
+        printed(&wrong).contains("not a readable Casebook data directory"),
         "{}",
-        text(&wrong)
+        printed(&wrong)
     );
     assert_eq!(
         std::fs::read_to_string(stranger.join("notes.txt")).unwrap(),

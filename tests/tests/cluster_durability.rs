@@ -101,10 +101,7 @@ async fn kill_9_of_a_nats_follower_mid_edit_loses_nothing() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rolling_restart_keeps_every_edit() -> Result<()> {
     let nats = NatsCluster::start().await?;
-    let mut nodes = [
-        nats.process_node("a").await?,
-        nats.process_node("b").await?,
-    ];
+    let mut nodes = [nats.process_node("a").await?, nats.process_node("b").await?];
     let pm = nodes[0].create_postmortem("rolling restart").await?;
     // Two writers, one on each node to begin with; `on[i]` is writer i's
     // node. Clients replaced on reconnect are kept alive (the replacement
@@ -207,10 +204,7 @@ fn kill_cycles() -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_of_the_writers_node_again_and_again_loses_no_seen_edit() -> Result<()> {
     let nats = NatsCluster::start().await?;
-    let mut nodes = [
-        nats.process_node("a").await?,
-        nats.process_node("b").await?,
-    ];
+    let mut nodes = [nats.process_node("a").await?, nats.process_node("b").await?];
     let pm = nodes[0].create_postmortem("repeated kills").await?;
     let mut on = 0usize;
     let mut writer = Client::connect(&nodes[on].ws_url(&pm.id, pm.token("author"))).await?;

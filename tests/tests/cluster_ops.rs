@@ -122,7 +122,11 @@ async fn backups_go_from_a_single_node_into_a_cluster_and_back() -> Result<()> {
     };
     let output = restore(&one).await;
     assert!(output.status.success(), "{}", printed(&output));
-    assert!(printed(&output).contains("1 postmortems"), "{}", printed(&output));
+    assert!(
+        printed(&output).contains("1 postmortems"),
+        "{}",
+        printed(&output)
+    );
     let again = restore(&one).await;
     assert!(!again.status.success());
     assert!(
