@@ -78,7 +78,7 @@ fn summary_of(answer: &Value) -> &Value {
 
 /// The Summary's diff pieces as `[-removed-]{+added+}` text.
 fn summary_diff(diff: &Value) -> String {
-    let summary = summary_of(&diff);
+    let summary = summary_of(diff);
     summary["pieces"]
         .as_array()
         .unwrap()
