@@ -85,6 +85,9 @@ async fn backups_go_from_a_single_node_into_a_cluster_and_back() -> Result<()> {
     let first = single.create_postmortem("単一ノード single").await?;
     let writer = Client::connect(&single.ws_url(&first.id, first.token("author"))).await?;
     writer.push("一台目の本文 😀");
+    // Stored before anything below reads it (the push only sends it).
+    let reader = Client::connect(&single.ws_url(&first.id, first.token("viewer"))).await?;
+    reader.wait_text("一台目の本文 😀", WAIT).await?;
     let sre = single.person(&first.id, first.token("facilitator"));
     sre.ok(json!({"type": "move_phase", "to": "silent_reading"}))
         .await;
