@@ -409,7 +409,7 @@ async fn action_items_are_in_the_export_and_on_the_read_page() {
         "決定事項とアクションアイテム",
         "<td>Alert on binlog growth</td>",
         "<td>佐藤</td>",
-        "<td>2026-12-24</td>",
+        "<td style=\"text-align: center\">2026-12-24</td>",
         "<td>対応中</td>",
     ] {
         assert!(read.contains(expected), "{expected} in {read}");
