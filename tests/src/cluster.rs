@@ -57,6 +57,20 @@ impl NatsCluster {
     /// Starts three servers whose JetStream fsyncs at `sync_interval` (a
     /// duration such as `2m` is NATS's lazy default).
     pub async fn start_syncing(sync_interval: &str) -> Result<NatsCluster> {
+        // Ports are picked free, but a test running beside this one can take
+        // one before nats-server binds it: start again on fresh ports then.
+        let mut attempt = 1;
+        loop {
+            match Self::start_once(sync_interval).await {
+                Err(e) if attempt < 3 && e.to_string().contains("address already in use") => {
+                    attempt += 1;
+                }
+                started => return started,
+            }
+        }
+    }
+
+    async fn start_once(sync_interval: &str) -> Result<NatsCluster> {
         let bin = nats_server_bin()?;
         let temp = tempfile::tempdir()?;
         let route_ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
@@ -129,6 +143,9 @@ impl NatsCluster {
         );
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(30) {
+            if !self.running(i) {
+                break;
+            }
             if let Ok(r) = self.http.get(&url).send().await {
                 if r.status().is_success() {
                     return Ok(());
@@ -137,7 +154,7 @@ impl NatsCluster {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         Err(anyhow!(
-            "nats-server {} not healthy in 30 s; log: {}",
+            "nats-server {} not healthy (it exited, or 30 s passed); log: {}",
             server.name,
             std::fs::read_to_string(&server.log).unwrap_or_default()
         ))
@@ -219,6 +236,20 @@ impl NatsCluster {
             }
         }
         bail!("no server names a leader of {stream}")
+    }
+
+    /// Whether server `i`'s process is still running.
+    fn running(&self, i: usize) -> bool {
+        match &self.servers[i].child {
+            Some(child) => {
+                // `try_wait` needs `&mut`; the pid's /proc entry says the same.
+                std::path::Path::new(&format!("/proc/{}", child.id())).exists()
+                    && !std::fs::read_to_string(format!("/proc/{}/stat", child.id()))
+                        .map(|stat| stat.contains(") Z "))
+                        .unwrap_or(true)
+            }
+            None => false,
+        }
     }
 
     /// Kills server `i` with SIGKILL.
