@@ -152,31 +152,21 @@ impl Endpoint {
     /// Joins `pm` through the invite link of `role` under `name`: the person
     /// with their own token, as the browser's name form does.
     pub async fn join(&self, pm: &Created, role: &str, name: &str) -> Person {
-        let path = format!("/api/postmortems/{}/join", pm.id);
-        let (status, joined) = self
-            .post(&path, pm.token(role), serde_json::json!({ "name": name }))
-            .await;
-        assert_eq!(status, 200, "{role} {name} joins: {joined}");
-        let token = joined["token"]
-            .as_str()
-            .expect("the join answer has a token")
-            .to_owned();
-        let mut person = Person::new(self, &pm.id, token);
-        person.id = joined["person"]["id"].as_str().map(str::to_owned);
-        person
+        self.join_as(pm, role, serde_json::json!({ "name": name }))
+            .await
     }
 
     /// Joins like [`Endpoint::join`], giving a team next to the name.
     pub async fn join_in_team(&self, pm: &Created, role: &str, name: &str, team: &str) -> Person {
+        self.join_as(pm, role, serde_json::json!({ "name": name, "team": team }))
+            .await
+    }
+
+    /// Joins `pm` through the invite link of `role` with the join `body`.
+    async fn join_as(&self, pm: &Created, role: &str, body: serde_json::Value) -> Person {
         let path = format!("/api/postmortems/{}/join", pm.id);
-        let (status, joined) = self
-            .post(
-                &path,
-                pm.token(role),
-                serde_json::json!({ "name": name, "team": team }),
-            )
-            .await;
-        assert_eq!(status, 200, "{role} {name} of {team} joins: {joined}");
+        let (status, joined) = self.post(&path, pm.token(role), body.clone()).await;
+        assert_eq!(status, 200, "{role} {body} joins: {joined}");
         let token = joined["token"]
             .as_str()
             .expect("the join answer has a token")
