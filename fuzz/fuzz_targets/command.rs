@@ -23,6 +23,9 @@ fuzz_target!(|input: &[u8]| {
             participant_id: format!("p{}", i % 3),
             role: roles[i % roles.len()],
             display_name: format!("person {}", i % 3),
+            // One of the three people gives a team, so who-took-part with
+            // and without one are both reached.
+            team: (i % 3 == 0).then(|| "SRE".to_string()),
         };
         let mut new_id = || {
             next += 1;

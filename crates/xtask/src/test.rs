@@ -72,6 +72,23 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
             "warnings",
         ],
     )?;
+    // The fuzz crate is its own workspace (cargo fuzz builds it with
+    // nightly flags much later in the run): check it here, so a target that
+    // no longer compiles against core fails in the first minutes.
+    step(
+        root,
+        "clippy (fuzz targets)",
+        "cargo",
+        &[
+            "clippy",
+            "--manifest-path",
+            "fuzz/Cargo.toml",
+            "--bins",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
     step(
         root,
         "web unit tests (native)",
