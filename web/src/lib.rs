@@ -54,13 +54,51 @@ use leptos::prelude::*;
 /// Mounts the home bundle's pages: `/`, `/library`, `/insights`.
 pub fn start_home() {
     mount_to_body(|| {
-        app(|route, token, lang| match route {
-            Route::Admin => Some(view! { <admin::AdminHome token lang/> }.into_any()),
-            Route::Library => Some(view! { <library::LibraryPage token lang/> }.into_any()),
-            Route::Insights => Some(view! { <insights::InsightsPage token lang/> }.into_any()),
-            Route::Postmortem(_) | Route::NotFound => None,
+        app(|route, token, lang| {
+            let token = home_token(&route, token);
+            home_page(route, token, lang)
         })
     });
+}
+
+/// The token of a home page (`/`, `/library`, `/insights`), kept out of the
+/// address bar like a role link's on the postmortem page (`access`): read
+/// from `?token=`, remembered for this page and taken out of the address;
+/// a page opened without one (a reload, a bookmark, the address copied to a
+/// screen share) uses the one remembered. The admin token is the one that
+/// most needs it: the admin link is what `casebook serve` prints.
+fn home_token(route: &Route, token: Option<String>) -> Option<String> {
+    let location = window().location();
+    let search = location.search().unwrap_or_default();
+    // Per page, and per postmortem for one meeting's insights: a
+    // facilitator's token for one meeting is not the admin's for all.
+    let meeting = web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()
+        .and_then(|params| params.get("id"));
+    let page = match (route, meeting) {
+        (Route::Insights, Some(id)) => format!("/insights?id={id}"),
+        (Route::Insights, None) => "/insights".to_owned(),
+        (Route::Library, _) => "/library".to_owned(),
+        _ => "/".to_owned(),
+    };
+    match token.filter(|t| !t.is_empty()) {
+        Some(token) => {
+            access::remember(&page, &token);
+            access::strip_from_address();
+            Some(token)
+        }
+        None => access::remembered(&page),
+    }
+}
+
+/// The home bundle's page for `route`, opened with `token`.
+fn home_page(route: Route, token: Option<String>, lang: RwSignal<Lang>) -> Option<AnyView> {
+    match route {
+        Route::Admin => Some(view! { <admin::AdminHome token lang/> }.into_any()),
+        Route::Library => Some(view! { <library::LibraryPage token lang/> }.into_any()),
+        Route::Insights => Some(view! { <insights::InsightsPage token lang/> }.into_any()),
+        Route::Postmortem(_) | Route::NotFound => None,
+    }
 }
 
 /// Mounts the document bundle's page: `/p/{id}`.
