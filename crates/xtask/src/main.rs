@@ -19,6 +19,7 @@
 mod api_fuzz;
 mod bench;
 mod fuzz;
+mod haproxy;
 mod nats;
 mod test;
 mod web;
@@ -27,7 +28,7 @@ use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask <run [-- casebook serve args] | build-web [--wasm-opt] | test [--long] | api-fuzz | cluster | bench [--quick] [--scenario NAME] [--runs N] [--criterion]>";
+const USAGE: &str = "usage: cargo xtask <run [-- casebook serve args] | build-web [--wasm-opt] | test [--long] | api-fuzz | cluster | haproxy | bench [--quick] [--scenario NAME] [--runs N] [--criterion]>";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -43,6 +44,12 @@ fn main() -> ExitCode {
             .and_then(|()| api_fuzz::run(&root, &root.join("target/debug/casebook")))
             .map(|()| ExitCode::SUCCESS),
         Some("cluster") => nats::cluster(&root).map(|()| ExitCode::SUCCESS),
+        // What `cargo xtask test` sets up for tests/tests/cluster_haproxy.rs,
+        // for running that test alone (CASEBOOK_HAPROXY=<printed path>).
+        Some("haproxy") => haproxy::install(&root).map(|bin| {
+            println!("{}", bin.display());
+            ExitCode::SUCCESS
+        }),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)

@@ -104,6 +104,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let bin = root.join("target/debug/casebook");
     // The cluster tests start real NATS servers: this one, pinned.
     let nats = crate::nats::install(root)?;
+    // tests/tests/cluster_haproxy.rs runs the README's HAProxy example.
+    let haproxy = crate::haproxy::install(root)?;
     // Before the Rust tests too: tests/tests/oidc.rs runs the OpenID
     // Provider from tests/js (oidc-provider.mjs).
     let js = root.join("tests/js");
@@ -118,7 +120,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         .current_dir(root)
         .arg("test")
         .env("CASEBOOK_BIN", &bin)
-        .env("CASEBOOK_NATS_SERVER", &nats);
+        .env("CASEBOOK_NATS_SERVER", &nats)
+        .env("CASEBOOK_HAPROXY", &haproxy);
     if long {
         rust_tests
             .env("CASEBOOK_CRASH_CYCLES", LONG_CRASH_CYCLES)
