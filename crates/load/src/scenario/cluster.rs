@@ -8,14 +8,14 @@
 //! `cargo xtask bench` installs (`CASEBOOK_NATS_SERVER`); without it the
 //! scenario fails, it never skips. Not run against the reference server.
 
+use super::rooms::{push_typing, type_until};
 use super::{bounded, Scale};
-use crate::client::{Tracker, Typist};
+use crate::client::Typist;
 use crate::report::{CpuWindow, Report, Value};
 use crate::target::{Kind, Target};
 use anyhow::{anyhow, bail, Context, Result};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -158,56 +158,29 @@ pub async fn run(kind: &Kind, scale: Scale) -> Result<Option<Report>> {
         .collect::<Result<Vec<_>>>()
         .context("joining typists")?;
 
-    let tracker = Arc::new(Tracker::new(typists.len()));
-    let (stop_tx, stop) = tokio::sync::watch::channel(false);
-    let (cpu_a, cpu_b) = (CpuWindow::start(a.pid()), CpuWindow::start(b.pid()));
-    let until = Instant::now() + scale.window();
     let receivers = (PER_ROOM - 1) as u32;
-    let tasks: Vec<_> = typists
-        .into_iter()
-        .map(|t| tokio::spawn(t.run(Arc::clone(&tracker), receivers, RATE, until, stop.clone())))
-        .collect();
-    tokio::time::sleep_until(until).await;
-    let (used_a, used_b) = (cpu_a.stop(), cpu_b.stop());
-    tracker.drain(Duration::from_secs(30)).await;
-    let _ = stop_tx.send(true);
-    let mut texts = Vec::new();
-    for task in tasks {
-        texts.push(match task.await {
-            Ok(Ok(text)) => Some(text),
-            _ => None,
-        });
-    }
-    let failures = texts.iter().filter(|t| t.is_none()).count();
-    let converged = texts.iter().all(|t| t.is_some() && *t == texts[0]);
-    let tracked = tracker.finish();
+    let (cpu_a, cpu_b) = (CpuWindow::start(a.pid()), CpuWindow::start(b.pid()));
+    let (typed, (used_a, used_b)) = type_until(typists, receivers, RATE, scale.window(), || {
+        (cpu_a.stop(), cpu_b.stop())
+    })
+    .await;
+    let converged = typed
+        .texts
+        .iter()
+        .all(|t| t.is_some() && *t == typed.texts[0]);
     let mut report = Report::new("meeting-cluster", "casebook");
-    report.push(
-        "clients",
-        Value::Text(format!(
+    push_typing(
+        &mut report,
+        format!(
             "1 room × {PER_ROOM} × {RATE} edits/s for {:?}, half on each of 2 nodes (3 NATS servers, R3, fsync always)",
             scale.window()
-        )),
-    );
-    report.push("edit → each other client", Value::latency(&tracked.each));
-    report.push(
-        "edit → all others in the room",
-        Value::latency(&tracked.all),
-    );
-    report.push(
-        "edits sent / seen by all",
-        Value::Text(format!(
-            "{} / {}",
-            tracked.sent,
-            tracked.sent - tracked.incomplete
-        )),
-    );
-    report.push(
-        "rooms converged",
-        Value::Text(format!(
-            "{} of 1 ({failures} clients failed)",
-            usize::from(converged)
-        )),
+        ),
+        &typed.tracked,
+        format!(
+            "{} of 1 ({} clients failed)",
+            usize::from(converged),
+            typed.failures()
+        ),
     );
     report.push(
         "server CPU (cores)",

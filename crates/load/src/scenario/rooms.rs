@@ -4,7 +4,7 @@
 //! room, and edit → the last of them. At the end every room must converge.
 
 use super::{bounded, Scale};
-use crate::client::{Tracker, Typist};
+use crate::client::{Tracked, Tracker, Typist};
 use crate::report::{CpuWindow, Report, Value};
 use crate::target::{Kind, Target};
 use anyhow::{Context, Result};
@@ -36,47 +36,96 @@ pub async fn run(
         .collect::<Result<Vec<_>>>()
         .context("joining typists")?;
 
+    let receivers = (per_room - 1) as u32;
+    let cpu = CpuWindow::start(target.pid());
+    let (typed, used) = type_until(typists, receivers, rate, scale.window(), || cpu.stop()).await;
+    let converged = typed
+        .texts
+        .chunks(per_room)
+        .filter(|room| room.iter().all(|t| t.is_some() && *t == room[0]))
+        .count();
+    let tracked = &typed.tracked;
+    let mut report = Report::new(name, kind.name());
+    push_typing(
+        &mut report,
+        format!(
+            "{} rooms × {per_room} × {rate} edits/s for {:?}",
+            rooms,
+            scale.window()
+        ),
+        tracked,
+        format!(
+            "{converged} of {rooms} ({} clients failed)",
+            typed.failures()
+        ),
+    );
+    report.push(
+        "server CPU s per 1,000 edits",
+        Value::number(
+            used.server_seconds_per_1k(tracked.sent - tracked.incomplete),
+            "s",
+        ),
+    );
+    report.push_resources(used, target.pid());
+    Ok(report)
+}
+
+/// A window of typing: every typist's latencies and counts, and each one's
+/// final text (`None`: that client failed).
+pub(super) struct Typed {
+    pub tracked: Tracked,
+    pub texts: Vec<Option<String>>,
+}
+
+impl Typed {
+    pub fn failures(&self) -> usize {
+        self.texts.iter().filter(|t| t.is_none()).count()
+    }
+}
+
+/// Every typist types at `rate` edits/s for `window`; `at_end` runs when the
+/// window ends (stopping CPU windows) and its answer is returned. Then the
+/// last edits may arrive (bounded: 30 s, so that a loaded machine is not
+/// mistaken for divergence; it ends as soon as all arrived) and everyone
+/// stops. `receivers`: how many others see each edit.
+pub(super) async fn type_until<T>(
+    typists: Vec<Typist>,
+    receivers: u32,
+    rate: f64,
+    window: Duration,
+    at_end: impl FnOnce() -> T,
+) -> (Typed, T) {
     let tracker = Arc::new(Tracker::new(typists.len()));
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
-    let cpu = CpuWindow::start(target.pid());
-    let until = Instant::now() + scale.window();
-    let receivers = (per_room - 1) as u32;
+    let until = Instant::now() + window;
     let tasks: Vec<_> = typists
         .into_iter()
         .map(|t| tokio::spawn(t.run(Arc::clone(&tracker), receivers, rate, until, stop.clone())))
         .collect();
     tokio::time::sleep_until(until).await;
-    let used = cpu.stop();
-    // Let the last edits arrive (bounded: 30 s, so that a loaded machine
-    // is not mistaken for divergence; it ends as soon as all arrived),
-    // then stop everyone.
+    let ended = at_end();
     tracker.drain(Duration::from_secs(30)).await;
     let _ = stop_tx.send(true);
     let mut texts = Vec::new();
-    let mut failures = 0;
     for task in tasks {
-        match task.await {
-            Ok(Ok(text)) => texts.push(Some(text)),
-            _ => {
-                failures += 1;
-                texts.push(None);
-            }
-        }
+        texts.push(match task.await {
+            Ok(Ok(text)) => Some(text),
+            _ => None,
+        });
     }
-    let converged = texts
-        .chunks(per_room)
-        .filter(|room| room.iter().all(|t| t.is_some() && *t == room[0]))
-        .count();
     let tracked = tracker.finish();
-    let mut report = Report::new(name, kind.name());
-    report.push(
-        "clients",
-        Value::Text(format!(
-            "{} rooms × {per_room} × {rate} edits/s for {:?}",
-            rooms,
-            scale.window()
-        )),
-    );
+    (Typed { tracked, texts }, ended)
+}
+
+/// The rows every typing scenario reports: who typed, both latencies, the
+/// edits sent and seen, and whether the rooms converged.
+pub(super) fn push_typing(
+    report: &mut Report,
+    clients: String,
+    tracked: &Tracked,
+    converged: String,
+) {
+    report.push("clients", Value::Text(clients));
     report.push("edit → each other client", Value::latency(&tracked.each));
     report.push(
         "edit → all others in the room",
@@ -90,19 +139,5 @@ pub async fn run(
             tracked.sent - tracked.incomplete
         )),
     );
-    report.push(
-        "rooms converged",
-        Value::Text(format!(
-            "{converged} of {rooms} ({failures} clients failed)"
-        )),
-    );
-    report.push(
-        "server CPU s per 1,000 edits",
-        Value::number(
-            used.server_seconds_per_1k(tracked.sent - tracked.incomplete),
-            "s",
-        ),
-    );
-    report.push_resources(used, target.pid());
-    Ok(report)
+    report.push("rooms converged", Value::Text(converged));
 }
