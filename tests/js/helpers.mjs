@@ -79,7 +79,9 @@ process.on('exit', () => {
   }
 })
 
-/** A running `casebook serve` on its own temp data directory. */
+/** A running `casebook serve` on its own temp data directory. `extraArgs`
+ * is a list of flags, or a function of the server's base URL that gives
+ * them (for flags that name the server's own address). */
 export class Server {
   static async start ({ extraArgs = [], web = webDir() } = {}) {
     const bin = casebookBin()
@@ -98,7 +100,7 @@ export class Server {
       '--bind', `127.0.0.1:${server.port}`,
       '--data-dir', server.dataDir,
       '--web-dir', web,
-      ...extraArgs
+      ...(typeof extraArgs === 'function' ? extraArgs(server.base) : extraArgs)
     ], {
       env: {
         ...process.env,

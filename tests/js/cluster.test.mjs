@@ -1,0 +1,215 @@
+// Cluster mode (issue 14) in headless Chromium: two `casebook serve` nodes
+// on loopback, each with its own data directory, joined to one real NATS
+// JetStream cluster (three nats-server processes, replicas 3, fsync on
+// every write; see nats.mjs). The facilitator works on node A; the author
+// and a participant (on a phone, in Japanese) open their invite links on
+// node B. Text typed on either node (Japanese and emoji included) appears
+// on the other, also when typed on both at once; the meeting runs across
+// the nodes (phase moves made on A seen on B, a question asked on B picked
+// on A, the author's answer on B written into the Q&A section on both);
+// after reloads on the other node every text is still exact.
+//
+// Screenshots: tests/js/screenshots/cluster-*.png (the facilitator on A and
+// the author on B on a laptop, the participant on B on a 390×844 phone in
+// Japanese).
+//
+// Needs web/dist (cargo xtask build-web), Chromium (see browser.test.mjs)
+// and the pinned nats-server (CASEBOOK_NATS_SERVER, else
+// target/nats-venv/bin/nats-server): without it the test fails, never skips.
+
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import {
+  Server, SCREENSHOTS, PHONE, waitFor, webDir, skipBrowser, launchChromium, openAs as openPage,
+  selectWords, expectPhase, cardId, screenshot
+} from './helpers.mjs'
+import { NatsCluster, natsServerBin } from './nats.mjs'
+
+const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
+
+let nats
+let nodeA
+let nodeB
+let browser
+const cleanups = []
+
+before(async () => {
+  if (skipBrowser()) return
+  const index = join(webDir(), 'index.html')
+  if (!existsSync(index)) {
+    throw new Error(`${index} is missing: build the web bundle with \`cargo xtask build-web\` (or set CASEBOOK_WEB_DIR)`)
+  }
+  natsServerBin() // fails, saying how to install it, when it is missing
+  nats = await NatsCluster.start()
+  // One after the other: the first creates the streams and buckets and
+  // stores the cluster's secrets; the second uses them.
+  nodeA = await Server.start({ extraArgs: (base) => nats.nodeFlags('node-a', base) })
+  nodeB = await Server.start({ extraArgs: (base) => nats.nodeFlags('node-b', base) })
+  browser = await launchChromium()
+  mkdirSync(SCREENSHOTS, { recursive: true })
+})
+
+after(async () => {
+  for (const cleanup of cleanups.reverse()) {
+    try { await cleanup() } catch {}
+  }
+  if (browser) await browser.close().catch(() => {})
+  for (const node of [nodeA, nodeB]) if (node) await node.stop()
+  if (nats) await nats.stop()
+})
+
+/** Runs the test body; on failure appends the tail of both nodes' logs. */
+const withLogs = (body) => async (t) => {
+  try {
+    await body(t)
+  } catch (e) {
+    if (e && typeof e === 'object') {
+      for (const [name, node] of [['node A', nodeA], ['node B', nodeB]]) {
+        const tail = (node?.log() || '').split('\n').slice(-60).join('\n')
+        e.message += `\n--- ${name} log (last 60 lines) ---\n${tail}`
+      }
+    }
+    throw e
+  }
+}
+
+/** `link` (made by node A) pointed at `node` instead. */
+function on (node, link) {
+  const url = new URL(link)
+  const base = new URL(node.base)
+  url.host = base.host
+  return url.toString()
+}
+
+const value = (page, section) => page.locator(`#text-${section}`).inputValue()
+
+/** Waits until every page's section `section` satisfies `ok`; returns the last value. */
+async function seen (pages, section, ok, what) {
+  let last
+  for (const page of pages) {
+    await waitFor(async () => ok(last = await value(page, section)), {
+      what: `${what} on ${page.url()}`, describe: () => JSON.stringify(last)
+    })
+  }
+  return last
+}
+
+/** Puts the caret at the end (or start) of a section's editor and types `text`. */
+async function typeInto (page, section, text, { at = 'end' } = {}) {
+  const editor = page.locator(`#text-${section}`)
+  await editor.click()
+  await page.keyboard.press(at === 'end' ? 'Control+End' : 'Control+Home')
+  await page.keyboard.type(text, { delay: 10 })
+}
+
+test('two tabs on two cluster nodes co-edit one postmortem and run its meeting', { skip, timeout: 180_000 }, withLogs(async (t) => {
+  const pm = await nodeA.createPostmortem('2026-12-07 決済遅延 two nodes')
+  const facilitator = await openPage(browser, cleanups, pm.links.facilitator, 'SRE 佐藤')
+  const author = await openPage(browser, cleanups, on(nodeB, pm.links.author), 'Aiko 藍子')
+  const participant = await openPage(browser, cleanups, on(nodeB, pm.links.participant), 'Ben 🐝',
+    { viewport: PHONE, locale: 'ja-JP' })
+  assert.ok(facilitator.url().startsWith(nodeA.base), facilitator.url())
+  for (const page of [author, participant]) assert.ok(page.url().startsWith(nodeB.base), page.url())
+  const onA = [facilitator]
+  const onB = [author, participant]
+  const everyone = [...onA, ...onB]
+  await expectPhase(everyone, 'drafting')
+  await t.test('everyone sees everyone, whichever node they are on', async () => {
+    for (const page of everyone) {
+      let names
+      await waitFor(async () => {
+        names = await page.locator('#presence').textContent()
+        return ['SRE 佐藤', 'Aiko 藍子', 'Ben 🐝'].every((n) => names.includes(n))
+      }, { what: `all three names in #presence on ${page.url()}`, describe: () => names })
+    }
+  })
+
+  const FROM_A = 'Checkout runs MySQL on EC2 in one region. 決済が 40 分止まった 🔥'
+  const FROM_B = ' Payments time out when the primary fails over. 切り替えは手動 🙏'
+  const SYSTEM = FROM_A + FROM_B
+
+  await t.test('text typed on A appears on B, and text typed on B appears on A', async () => {
+    await typeInto(facilitator, 'system', FROM_A)
+    await seen(onB, 'system', (v) => v === FROM_A, 'the text typed on A')
+    await typeInto(author, 'system', FROM_B)
+    assert.equal(await seen(everyone, 'system', (v) => v === SYSTEM, 'the text typed on B'), SYSTEM)
+  })
+
+  const TYPED_A = ' 障害は 8 分で検知 🚑'
+  const TYPED_B = 'Checkout 😀 '
+  const SUMMARY = TYPED_B + '[初稿]' + TYPED_A
+  await t.test('typing on both nodes at once: each run whole and in its place, on every page', async () => {
+    await typeInto(facilitator, 'summary', '[初稿]')
+    await seen(onB, 'summary', (v) => v === '[初稿]', 'the first words of the summary')
+    await typeInto(facilitator, 'summary', '', { at: 'end' })
+    await typeInto(author, 'summary', '', { at: 'start' })
+    await Promise.all([
+      facilitator.keyboard.type(TYPED_A, { delay: 20 }),
+      author.keyboard.type(TYPED_B, { delay: 20 })
+    ])
+    assert.equal(await seen(everyone, 'summary', (v) => v.length >= SUMMARY.length, 'both typed runs'), SUMMARY)
+    for (const page of everyone) assert.equal(await value(page, 'summary'), SUMMARY)
+  })
+
+  await t.test('after a reload on the other node the text is still exact', async () => {
+    await participant.reload()
+    await participant.locator('#connection[data-state="synced"]').waitFor()
+    await seen([participant], 'system', (v) => v === SYSTEM, 'the system section after a reload on B')
+    await facilitator.reload()
+    await facilitator.locator('#connection[data-state="synced"]').waitFor()
+    await seen([facilitator], 'system', (v) => v === SYSTEM, 'the system section after a reload on A')
+  })
+
+  let question
+  const QUESTION = 'なぜ RDS ではなく EC2 上の MySQL? Why not RDS? 🤔'
+  await t.test('silent reading: the phase move on A is seen on B; a question asked on B appears on A', async () => {
+    await facilitator.locator('#phase-next').click()
+    await expectPhase(everyone, 'silent_reading')
+    await selectWords(participant, 'system', 'MySQL on EC2')
+    await participant.locator('#ask-question').click()
+    await participant.locator('#comment-text').fill(QUESTION)
+    await participant.locator('#post-comment').click()
+    await participant.locator('#comment-text').waitFor({ state: 'detached' })
+    question = await cardId(facilitator, 'Why not RDS?')
+    assert.equal(await cardId(author, 'Why not RDS?'), question)
+    // Its highlight on the words selected on B, on A too.
+    await waitFor(async () => (await facilitator.locator(`mark[data-comment="${question}"]`).allTextContents()).join('') === 'MySQL on EC2',
+      { what: 'the question\'s highlight on A' })
+    await screenshot(participant, 'cluster-b-phone-ja-reading')
+  })
+
+  const ANSWER = 'RDS lacked a plugin we needed; 移行は来期 📅'
+  await t.test('Q&A: the question asked on B is picked on A; the answer on B lands in the document on both', async () => {
+    await facilitator.locator('#phase-next').click()
+    await expectPhase(everyone, 'q_and_a')
+    await facilitator.locator('#next-question').click()
+    for (const page of everyone) await page.locator(`#spotlight [data-card="${question}"]`).waitFor()
+    assert.equal(await author.locator('#spotlight .comment-text').textContent(), QUESTION)
+    await author.locator('#answer-text').fill(ANSWER)
+    await author.locator('#record-answer').click()
+    for (const page of everyone) {
+      await page.locator(`[data-card="${question}"] .badge-answered`).first().waitFor()
+    }
+    const qa = await seen(everyone, 'qa', (v) => v.includes(ANSWER) && v.includes(QUESTION), 'the answer in the Q&A section')
+    // Exactly once, though two nodes heard the command.
+    assert.equal(qa.split(ANSWER).length - 1, 1, qa)
+    for (const page of everyone) assert.equal(await value(page, 'qa'), qa)
+    await screenshot(facilitator, 'cluster-a-laptop-q-and-a')
+    await screenshot(author, 'cluster-b-laptop-q-and-a')
+    await participant.locator('#text-qa').scrollIntoViewIfNeeded()
+    await screenshot(participant, 'cluster-b-phone-ja-q-and-a')
+
+    // A reload on each node: the answer and the co-edited text, exact.
+    for (const page of [facilitator, author]) {
+      await page.reload()
+      await page.locator('#connection[data-state="synced"]').waitFor()
+      await seen([page], 'qa', (v) => v === qa, 'the Q&A section after a reload')
+      await seen([page], 'system', (v) => v === SYSTEM, 'the system section after a reload')
+      await page.locator(`.phase-bar .phase.current[data-phase="q_and_a"]`).waitFor()
+    }
+  })
+
+  for (const page of everyone) assert.deepEqual(page.errors, [], `errors on ${page.url()}`)
+}))
