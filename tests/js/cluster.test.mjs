@@ -7,7 +7,8 @@
 // on the other, also when typed on both at once; the meeting runs across
 // the nodes (phase moves made on A seen on B, a question asked on B picked
 // on A, the author's answer on B written into the Q&A section on both);
-// after reloads on the other node every text is still exact.
+// after reloads on the other node every text is still exact; kudos posted
+// on both nodes at once are each in the Kudos section exactly once.
 //
 // Screenshots: tests/js/screenshots/cluster-*.png (the facilitator on A and
 // the author on B on a laptop, the participant on B on a 390×844 phone in
@@ -209,6 +210,27 @@ test('two tabs on two cluster nodes co-edit one postmortem and run its meeting',
       await seen([page], 'system', (v) => v === SYSTEM, 'the system section after a reload')
       await page.locator(`.phase-bar .phase.current[data-phase="q_and_a"]`).waitFor()
     }
+  })
+
+  await t.test('kudos posted on both nodes at once: each card on every wall and in the Kudos section exactly once', async () => {
+    await facilitator.locator('#phase-next').click()
+    await expectPhase(everyone, 'proposals')
+    await facilitator.locator('#phase-next').click()
+    await expectPhase(everyone, 'kudos')
+    await participant.locator('#kudos-to').fill('佐藤さん')
+    await participant.locator('#kudos-text').fill('見事な切り戻し 🎉')
+    await facilitator.locator('#kudos-to').fill('Aiko')
+    await facilitator.locator('#kudos-text').fill('a clear timeline, written during the incident')
+    await Promise.all([participant.locator('#post-kudos').click(), facilitator.locator('#post-kudos').click()])
+    for (const page of everyone) {
+      await waitFor(async () => (await page.locator('#kudos-wall .kudos-card').count()) === 2, { what: `two kudos cards on ${page.url()}` })
+    }
+    const kudos = await seen(everyone, 'kudos', (v) => v.includes('見事な切り戻し 🎉') && v.includes('a clear timeline'), 'both kudos in the Kudos section')
+    assert.equal(kudos.split('見事な切り戻し 🎉').length - 1, 1, kudos)
+    assert.equal(kudos.split('a clear timeline').length - 1, 1, kudos)
+    for (const page of everyone) assert.equal(await value(page, 'kudos'), kudos)
+    await participant.locator('#kudos-wall').scrollIntoViewIfNeeded()
+    await screenshot(participant, 'cluster-b-phone-ja-kudos')
   })
 
   for (const page of everyone) assert.deepEqual(page.errors, [], `errors on ${page.url()}`)
