@@ -6,9 +6,11 @@
 // node B. Text typed on either node (Japanese and emoji included) appears
 // on the other, also when typed on both at once; the meeting runs across
 // the nodes (phase moves made on A seen on B, a question asked on B picked
-// on A, the author's answer on B written into the Q&A section on both);
-// after reloads on the other node every text is still exact; kudos posted
-// on both nodes at once are each in the Kudos section exactly once.
+// on A, a reader done on B counted on A, the author's answer on B written
+// into the Q&A section on both); after reloads on the other node every
+// text is still exact; kudos posted on both nodes at once are each in the
+// Kudos section exactly once. The typing latency across the nodes is
+// printed (a diagnostic, not asserted).
 //
 // Screenshots: tests/js/screenshots/cluster-*.png (the facilitator on A and
 // the author on B on a laptop, the participant on B on a 390×844 phone in
@@ -133,9 +135,13 @@ test('two tabs on two cluster nodes co-edit one postmortem and run its meeting',
 
   await t.test('text typed on A appears on B, and text typed on B appears on A', async () => {
     await typeInto(facilitator, 'system', FROM_A)
+    let typed = Date.now()
     await seen(onB, 'system', (v) => v === FROM_A, 'the text typed on A')
+    t.diagnostic(`A → B: the last key typed on A shown on both pages of B within ${Date.now() - typed} ms`)
     await typeInto(author, 'system', FROM_B)
+    typed = Date.now()
     assert.equal(await seen(everyone, 'system', (v) => v === SYSTEM, 'the text typed on B'), SYSTEM)
+    t.diagnostic(`B → A: the last key typed on B shown on every page within ${Date.now() - typed} ms`)
   })
 
   const TYPED_A = ' 障害は 8 分で検知 🚑'
@@ -165,7 +171,7 @@ test('two tabs on two cluster nodes co-edit one postmortem and run its meeting',
 
   let question
   const QUESTION = 'なぜ RDS ではなく EC2 上の MySQL? Why not RDS? 🤔'
-  await t.test('silent reading: the phase move on A is seen on B; a question asked on B appears on A', async () => {
+  await t.test('silent reading: the phase move on A is seen on B; a question asked and reading done on B are seen on A', async () => {
     await facilitator.locator('#phase-next').click()
     await expectPhase(everyone, 'silent_reading')
     await selectWords(participant, 'system', 'MySQL on EC2')
@@ -178,6 +184,11 @@ test('two tabs on two cluster nodes co-edit one postmortem and run its meeting',
     // Its highlight on the words selected on B, on A too.
     await waitFor(async () => (await facilitator.locator(`mark[data-comment="${question}"]`).allTextContents()).join('') === 'MySQL on EC2',
       { what: 'the question\'s highlight on A' })
+    // Done reading on B: the facilitator on A counts the reader (the
+    // meeting room's people cross the nodes too).
+    await participant.locator('#done-reading').click()
+    await participant.locator('#done-reading[aria-pressed="true"]').waitFor()
+    await facilitator.locator('#reading-progress', { hasText: /^1 of 1 done$/ }).waitFor()
     await screenshot(participant, 'cluster-b-phone-ja-reading')
   })
 
