@@ -4,7 +4,8 @@
 // every write; see nats.mjs). The facilitator works on node A; the author
 // and a participant (on a phone, in Japanese) open their invite links on
 // node B. Text typed on either node (Japanese and emoji included) appears
-// on the other, also when typed on both at once; the meeting runs across
+// on the other, also when typed on both at once; an image pasted on B is
+// shown on A; the meeting runs across
 // the nodes (phase moves made on A seen on B, a question asked on B picked
 // on A, a reader done on B counted on A, the author's answer on B written
 // into the Q&A section on both); after reloads on the other node every
@@ -107,6 +108,30 @@ async function typeInto (page, section, text, { at = 'end' } = {}) {
   await page.keyboard.type(text, { delay: 10 })
 }
 
+/** Pastes a small PNG (a latency graph drawn on a canvas, 240×80) at the
+ * end of a section's editor, as images.test.mjs does. */
+async function pastePng (page, section, name) {
+  await page.locator(`#text-${section}`).evaluate(async (el, name) => {
+    const canvas = document.createElement('canvas')
+    canvas.width = 240
+    canvas.height = 80
+    const g = canvas.getContext('2d')
+    g.fillStyle = '#ffffff'
+    g.fillRect(0, 0, 240, 80)
+    g.strokeStyle = '#d1242f'
+    g.lineWidth = 3
+    g.beginPath()
+    ;[10, 12, 11, 14, 60, 72, 70, 18, 12, 11].forEach((v, i) => g.lineTo(10 + i * 24, 75 - v))
+    g.stroke()
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'))
+    const transfer = new DataTransfer()
+    transfer.items.add(new File([blob], name, { type: 'image/png' }))
+    el.focus()
+    el.setSelectionRange(el.value.length, el.value.length)
+    el.dispatchEvent(new ClipboardEvent('paste', { bubbles: true, cancelable: true, clipboardData: transfer }))
+  }, name)
+}
+
 test('two tabs on two cluster nodes co-edit one postmortem and run its meeting', { skip, timeout: 180_000 }, withLogs(async (t) => {
   const pm = await nodeA.createPostmortem('2026-12-07 決済遅延 two nodes')
   const facilitator = await openPage(browser, cleanups, pm.links.facilitator, 'SRE 佐藤')
@@ -158,6 +183,17 @@ test('two tabs on two cluster nodes co-edit one postmortem and run its meeting',
     ])
     assert.equal(await seen(everyone, 'summary', (v) => v.length >= SUMMARY.length, 'both typed runs'), SUMMARY)
     for (const page of everyone) assert.equal(await value(page, 'summary'), SUMMARY)
+  })
+
+  await t.test('an image pasted on B is stored once for the cluster and shown on A', async () => {
+    await pastePng(author, 'impact', 'p99-latency.png')
+    const markdown = /!\[p99 latency\]\(\/api\/postmortems\/[a-z0-9]+\/images\/[0-9a-f]{64}\)/
+    await seen(everyone, 'impact', (v) => markdown.test(v), 'the pasted image\'s Markdown')
+    // Node A serves the bytes node B stored.
+    await facilitator.locator('#sec-impact .preview-toggle').click()
+    await waitFor(() => facilitator.locator('#sec-impact .preview img').evaluateAll((imgs) =>
+      imgs.length === 1 && imgs.every((i) => i.complete && i.naturalWidth === 240)), { what: 'the image loaded on A' })
+    await facilitator.locator('#sec-impact .preview-toggle').click()
   })
 
   await t.test('after a reload on the other node the text is still exact', async () => {
