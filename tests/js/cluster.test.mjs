@@ -10,8 +10,10 @@
 // on A, a reader done on B counted on A, the author's answer on B written
 // into the Q&A section on both); after reloads on the other node every
 // text is still exact; kudos posted on both nodes at once are each in the
-// Kudos section exactly once. The typing latency across the nodes is
-// printed (a diagnostic, not asserted).
+// Kudos section exactly once. Node B killed (kill -9) mid-meeting and
+// started again on its port: its tabs reconnect, what A typed meanwhile and
+// what the author typed offline on B are both kept. The typing latency
+// across the nodes is printed (a diagnostic, not asserted).
 //
 // Screenshots: tests/js/screenshots/cluster-*.png (the facilitator on A and
 // the author on B on a laptop, the participant on B on a 390×844 phone in
@@ -259,6 +261,27 @@ test('two tabs on two cluster nodes co-edit one postmortem and run its meeting',
     }
   })
 
+  await t.test('node B killed (kill -9) mid-meeting and started again: its tabs reconnect, nothing typed is lost', async () => {
+    const BEFORE = 'The failover script was never run in staging. 手順書なし 🧯'
+    const ON_A = '⏳ A, while B was down: '
+    const ON_B = ' (B offline 📴)'
+    await typeInto(author, 'causes', BEFORE)
+    await seen(onA, 'causes', (v) => v === BEFORE, 'the causes typed on B')
+    const port = nodeB.port
+    await nodeB.stop()
+    for (const page of onB) await page.locator('#connection:not([data-state="synced"])').waitFor()
+    // The meeting goes on on A; the author keeps typing on B, offline.
+    await typeInto(facilitator, 'causes', ON_A, { at: 'start' })
+    await typeInto(author, 'causes', ON_B)
+    const restart = Date.now()
+    nodeB = await Server.start({ port, extraArgs: (base) => nats.nodeFlags('node-b', base) })
+    const expected = ON_A + BEFORE + ON_B
+    for (const page of onB) await page.locator('#connection[data-state="synced"]').waitFor()
+    t.diagnostic(`node B started again and its tabs synced ${Date.now() - restart} ms after the start`)
+    assert.equal(await seen(everyone, 'causes', (v) => v === expected, 'the edits made while B was down'), expected)
+    await expectPhase(everyone, 'q_and_a')
+  })
+
   await t.test('kudos posted on both nodes at once: each card on every wall and in the Kudos section exactly once', async () => {
     await facilitator.locator('#phase-next').click()
     await expectPhase(everyone, 'proposals')
@@ -280,5 +303,9 @@ test('two tabs on two cluster nodes co-edit one postmortem and run its meeting',
     await screenshot(participant, 'cluster-b-phone-ja-kudos')
   })
 
-  for (const page of everyone) assert.deepEqual(page.errors, [], `errors on ${page.url()}`)
+  // The browser logs each socket reconnect and request refused while node B
+  // was down: that is part of the story on B's pages; nothing else may fail.
+  const refused = /^console: (WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/sync\/.*' failed: .*|Failed to load resource: )net::ERR_CONNECTION_REFUSED$/
+  assert.deepEqual(facilitator.errors, [], 'errors on A')
+  for (const page of onB) assert.deepEqual(page.errors.filter((e) => !refused.test(e)), [], `errors on ${page.url()}`)
 }))
