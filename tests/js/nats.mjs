@@ -115,6 +115,31 @@ export class NatsCluster {
     ]
   }
 
+  /** The index of the server leading `stream` (its Raft leader), from
+   * `/jsz` of any live server. */
+  async streamLeader (stream) {
+    for (const server of this.servers.filter((s) => !s.exited)) {
+      const jsz = await fetch(`http://127.0.0.1:${server.monitorPort}/jsz?accounts=true&streams=true`,
+        { headers: { Connection: 'close' } }).then((r) => r.json()).catch(() => null)
+      for (const account of jsz?.account_details || []) {
+        for (const detail of account.stream_detail || []) {
+          const at = this.servers.findIndex((s) => s.name === detail.cluster?.leader)
+          if (detail.name === stream && at >= 0) return at
+        }
+      }
+    }
+    throw new Error(`no server names a leader of ${stream}`)
+  }
+
+  /** Kills server `i` with SIGKILL and waits until it is gone. */
+  async kill9 (i) {
+    const server = this.servers[i]
+    if (!server.child || server.exited) return
+    const gone = new Promise((resolveExit) => server.child.once('exit', resolveExit))
+    server.child.kill('SIGKILL')
+    await gone
+  }
+
   /** Kills every server (SIGKILL) and removes the temp folder. Idempotent. */
   async stop () {
     for (const server of this.servers || []) {
