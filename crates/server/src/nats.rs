@@ -29,8 +29,9 @@
 //! with the same `Nats-Msg-Id`, which the stream de-duplicates, until
 //! [`PUBLISH_DEADLINE`]. A batch that failed poisons its documents until they
 //! are loaded again, so no later update is stored after a missing one.
-//! Reads (a document's or a meeting's log, a bucket) that get no answer are
-//! tried again until `READ_DEADLINE`, so a command waits out an election.
+//! Reads of a document's or a meeting's log, and of one bucket entry, that
+//! get no answer are tried again until `READ_DEADLINE`, so a command waits
+//! out an election.
 //!
 //! Any node serves any document: [`Store::follow_doc`] feeds a loaded room
 //! the updates other nodes stored (an ordered consumer from just after what
