@@ -79,9 +79,12 @@ process.on('exit', () => {
   }
 })
 
-/** A running `casebook serve` on its own temp data directory. */
+/** A running `casebook serve` on its own temp data directory. `extraArgs`
+ * is a list of flags, or a function of the server's base URL that gives
+ * them (for flags that name the server's own address). `port` is a free
+ * one unless given (to start a killed server again where its pages are). */
 export class Server {
-  static async start ({ extraArgs = [], web = webDir() } = {}) {
+  static async start ({ extraArgs = [], web = webDir(), port } = {}) {
     const bin = casebookBin()
     if (!existsSync(bin)) {
       throw new Error(`${bin} is missing: build it with \`cargo build -p casebook-server\` (or set CASEBOOK_BIN)`)
@@ -90,7 +93,7 @@ export class Server {
     server.temp = mkdtempSync(join(tmpdir(), 'casebook-js-'))
     server.dataDir = join(server.temp, 'data')
     server.logPath = join(server.temp, 'server.log')
-    server.port = await freePort()
+    server.port = port ?? await freePort()
     server.base = `http://127.0.0.1:${server.port}`
     const logFile = createWriteStream(server.logPath)
     const child = spawn(bin, [
@@ -98,7 +101,7 @@ export class Server {
       '--bind', `127.0.0.1:${server.port}`,
       '--data-dir', server.dataDir,
       '--web-dir', web,
-      ...extraArgs
+      ...(typeof extraArgs === 'function' ? extraArgs(server.base) : extraArgs)
     ], {
       env: {
         ...process.env,

@@ -14,7 +14,9 @@
 //! - two nodes appending to one meeting log with the same view: the second
 //!   is refused (the store's optimistic concurrency);
 //! - a node refuses to start on servers that do not fsync every write,
-//!   unless told to, and then warns.
+//!   unless told to, and then warns;
+//! - a log read while its stream elects a new leader (the NATS server
+//!   leading it killed) waits for the new leader instead of failing.
 //!
 //! A missing `nats-server` fails these tests (see `casebook_e2e::cluster`).
 
@@ -369,5 +371,29 @@ async fn a_node_refuses_servers_that_do_not_fsync_every_write() -> Result<()> {
         node.log()
     );
     node.create_postmortem("lazy but told").await?;
+    Ok(())
+}
+
+/// A log read while the stream's leader is being elected (the NATS server
+/// leading it was just killed) waits for the new leader instead of failing:
+/// a meeting command or page read then answers after a pause, not with a
+/// 500 (seen as such by tests/js/cluster.test.mjs before the fix).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_read_during_a_leader_election_waits_for_the_new_leader() -> Result<()> {
+    let mut nats = NatsCluster::start().await?;
+    let settings = store_settings(&nats, "one");
+    let store = tokio::task::spawn_blocking(move || -> Result<NatsStore> {
+        let store = NatsStore::connect(&settings)?;
+        store.append_meeting_events("pm1", 0, &[b"{\"n\":1}".to_vec(), b"{\"n\":2}".to_vec()])?;
+        Ok(store)
+    })
+    .await??;
+    let leader = nats.stream_leader("CB_MEETINGS").await?;
+    nats.kill9(leader);
+    let read = tokio::task::spawn_blocking(move || store.meeting_events("pm1")).await?;
+    assert_eq!(
+        read.map_err(|e| anyhow::anyhow!("read refused during the election: {e}"))?,
+        vec![b"{\"n\":1}".to_vec(), b"{\"n\":2}".to_vec()]
+    );
     Ok(())
 }

@@ -29,6 +29,9 @@
 //! with the same `Nats-Msg-Id`, which the stream de-duplicates, until
 //! [`PUBLISH_DEADLINE`]. A batch that failed poisons its documents until they
 //! are loaded again, so no later update is stored after a missing one.
+//! Reads of a document's or a meeting's log, and of one bucket entry, that
+//! get no answer are tried again until `READ_DEADLINE`, so a command waits
+//! out an election.
 //!
 //! Any node serves any document: [`Store::follow_doc`] feeds a loaded room
 //! the updates other nodes stored (an ordered consumer from just after what
@@ -88,6 +91,40 @@ const FOLLOW_STALL: Duration = Duration::from_secs(2);
 const INSTANCE_HEADER: &str = "Casebook-Instance";
 const DOCS_STREAM: &str = "CB_DOCS";
 const MEETINGS_STREAM: &str = "CB_MEETINGS";
+
+/// One attempt of `NatsStore::read_subject` (its error: what NATS said).
+async fn read_subject_once(
+    stream: &stream::Stream,
+    subject: &str,
+) -> Result<Vec<(u64, Bytes)>, String> {
+    let subject = subject.to_owned();
+    let last = match stream.get_last_raw_message_by_subject(&subject).await {
+        Ok(message) => message.sequence,
+        Err(e) if e.kind() == stream::LastRawMessageErrorKind::NoMessageFound => {
+            return Ok(Vec::new())
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    let consumer = stream
+        .create_consumer(consumer::pull::OrderedConfig {
+            filter_subject: subject.clone(),
+            deliver_policy: consumer::DeliverPolicy::All,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut messages = consumer.messages().await.map_err(|e| e.to_string())?;
+    let mut all = Vec::new();
+    while let Some(message) = messages.next().await {
+        let message = message.map_err(|e| e.to_string())?;
+        let seq = message.info().map_err(|e| e.to_string())?.stream_sequence;
+        all.push((seq, message.payload.clone()));
+        if seq >= last {
+            break;
+        }
+    }
+    Ok(all)
+}
 
 fn nats_error(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Nats(format!("{what}: {e}"))
@@ -332,7 +369,10 @@ impl NatsStore {
     }
 
     /// Every message of one subject of a stream, in order, with its stream
-    /// sequence. Blocking.
+    /// sequence. Blocking. Read again while NATS does not answer, until
+    /// [`READ_DEADLINE`]: after a NATS server died, its streams elect a new
+    /// leader in seconds, and a command or a page waits that out rather
+    /// than failing (found by tests/js/cluster.test.mjs).
     fn read_subject(
         &self,
         stream: &stream::Stream,
@@ -340,38 +380,7 @@ impl NatsStore {
     ) -> Result<Vec<(u64, Bytes)>, StoreError> {
         let stream = stream.clone();
         self.run(async move {
-            let last = match stream.get_last_raw_message_by_subject(&subject).await {
-                Ok(message) => message.sequence,
-                Err(e) if e.kind() == stream::LastRawMessageErrorKind::NoMessageFound => {
-                    return Ok(Vec::new())
-                }
-                Err(e) => return Err(nats_error("reading a log", e)),
-            };
-            let consumer = stream
-                .create_consumer(consumer::pull::OrderedConfig {
-                    filter_subject: subject.clone(),
-                    deliver_policy: consumer::DeliverPolicy::All,
-                    ..Default::default()
-                })
-                .await
-                .map_err(|e| nats_error("reading a log", e))?;
-            let mut messages = consumer
-                .messages()
-                .await
-                .map_err(|e| nats_error("reading a log", e))?;
-            let mut all = Vec::new();
-            while let Some(message) = messages.next().await {
-                let message = message.map_err(|e| nats_error("reading a log", e))?;
-                let seq = message
-                    .info()
-                    .map_err(|e| nats_error("reading a log", e))?
-                    .stream_sequence;
-                all.push((seq, message.payload.clone()));
-                if seq >= last {
-                    break;
-                }
-            }
-            Ok(all)
+            retry_reads("reading a log", || read_subject_once(&stream, &subject)).await
         })
     }
 

@@ -148,7 +148,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         .arg("test")
         .env("CASEBOOK_BIN", &bin)
         .env("CASEBOOK_WEB_DIR", &web_dir)
-        .env("CHROMIUM", CHROMIUM);
+        .env("CHROMIUM", CHROMIUM)
+        // cluster.test.mjs starts real NATS servers: the same pinned binary.
+        .env("CASEBOOK_NATS_SERVER", &nats);
     run_step("Yjs client and browser tests (tests/js)", &mut js_tests)?;
     println!("xtask test: every step passed");
     Ok(())
