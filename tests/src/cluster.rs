@@ -7,6 +7,7 @@
 //! `target/nats-venv/bin/nats-server`. When it is missing the cluster tests
 //! fail, they never skip.
 
+use crate::relay::Relay;
 use crate::{free_port, Process, Server};
 use anyhow::{anyhow, bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -90,7 +91,7 @@ impl NatsCluster {
                     "server_name: n{i}\nlisten: 127.0.0.1:{client_port}\nhttp: 127.0.0.1:{monitor_port}\n\
                      max_payload: 8MB\n\
                      jetstream {{ store_dir: \"{store}\", sync_interval: {sync_interval}, max_memory_store: 64MB, max_file_store: 1GB }}\n\
-                     cluster {{ name: casebook-test, listen: 127.0.0.1:{route_port}, routes: [{routes}] }}\n",
+                     cluster {{ name: casebook-test, listen: 127.0.0.1:{route_port}, routes: [{routes}], no_advertise: true }}\n",
                     store = dir.join("store").display(),
                     routes = routes.join(", "),
                 ),
@@ -167,6 +168,25 @@ impl NatsCluster {
             .map(|s| format!("nats://127.0.0.1:{}", s.client_port))
             .collect::<Vec<_>>()
             .join(",")
+    }
+
+    /// A [`Relay`] in front of each server's client port, for a node that
+    /// joins through them ([`NatsCluster::node_flags_through`]): cutting them
+    /// cuts that node off from every NATS server. (The servers advertise no
+    /// client URLs, `no_advertise`, so a client cannot go around them.)
+    pub async fn relays(&self) -> Result<Relays> {
+        let mut relays = Vec::new();
+        for server in &self.servers {
+            relays.push(Relay::start(([127, 0, 0, 1], server.client_port).into()).await?);
+        }
+        Ok(Relays(relays))
+    }
+
+    /// The `casebook serve` flags that join this cluster through `relays`.
+    pub fn node_flags_through(&self, name: &str, relays: &Relays) -> Vec<String> {
+        let mut flags = self.node_flags(name);
+        flags[1] = relays.urls();
+        flags
     }
 
     /// Every server's monitoring URL, comma-separated (`--nats-monitor-url`).
@@ -265,6 +285,35 @@ impl NatsCluster {
         let bin = nats_server_bin()?;
         self.spawn(i, &bin)?;
         self.wait_healthy(i).await
+    }
+}
+
+/// One [`Relay`] per NATS server, cut, blackholed and healed together.
+pub struct Relays(Vec<Relay>);
+
+impl Relays {
+    /// The relays' client URLs, comma-separated (`--nats-url`).
+    pub fn urls(&self) -> String {
+        self.0
+            .iter()
+            .map(|r| format!("nats://{}", r.addr()))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Drops every connection through them and refuses new ones.
+    pub fn cut(&self) {
+        self.0.iter().for_each(Relay::cut);
+    }
+
+    /// Holds every byte through them, connections left open.
+    pub fn blackhole(&self) {
+        self.0.iter().for_each(Relay::blackhole);
+    }
+
+    /// Lets bytes flow again.
+    pub fn heal(&self) {
+        self.0.iter().for_each(Relay::heal);
     }
 }
 

@@ -9,6 +9,7 @@
 //! (`cargo xtask test` builds it first).
 
 pub mod cluster;
+pub mod relay;
 
 use anyhow::{anyhow, bail, Context, Result};
 use casebook_core::document::{new_doc, BODY};
@@ -547,6 +548,11 @@ impl Process {
     /// The server's log (stderr) since its last start.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.endpoint.data_dir.with_extension("log")).unwrap_or_default()
+    }
+
+    /// The running process's id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// Kills the process with SIGKILL: no shutdown code runs.
