@@ -46,6 +46,9 @@ struct NatsServer {
 pub struct NatsCluster {
     servers: Vec<NatsServer>,
     http: reqwest::Client,
+    /// With [`NatsCluster::start_partitionable`]: `(from, to, relay)`, the
+    /// relay server `from`'s route to server `to` goes through.
+    route_relays: Vec<(usize, usize, Relay)>,
     _temp: tempfile::TempDir,
 }
 
@@ -58,11 +61,22 @@ impl NatsCluster {
     /// Starts three servers whose JetStream fsyncs at `sync_interval` (a
     /// duration such as `2m` is NATS's lazy default).
     pub async fn start_syncing(sync_interval: &str) -> Result<NatsCluster> {
+        Self::start_retrying(sync_interval, false).await
+    }
+
+    /// Starts three servers whose routes to each other go through relays, one
+    /// per ordered pair, so that [`NatsCluster::isolate`] can partition one
+    /// server from its peers while clients still reach it.
+    pub async fn start_partitionable() -> Result<NatsCluster> {
+        Self::start_retrying("always", true).await
+    }
+
+    async fn start_retrying(sync_interval: &str, relay_routes: bool) -> Result<NatsCluster> {
         // Ports are picked free, but a test running beside this one can take
         // one before nats-server binds it: start again on fresh ports then.
         let mut attempt = 1;
         loop {
-            match Self::start_once(sync_interval).await {
+            match Self::start_once(sync_interval, relay_routes).await {
                 Err(e) if attempt < 3 && e.to_string().contains("address already in use") => {
                     attempt += 1;
                 }
@@ -71,16 +85,41 @@ impl NatsCluster {
         }
     }
 
-    async fn start_once(sync_interval: &str) -> Result<NatsCluster> {
+    async fn start_once(sync_interval: &str, relay_routes: bool) -> Result<NatsCluster> {
         let bin = nats_server_bin()?;
         let temp = tempfile::tempdir()?;
         let route_ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
-        let routes: Vec<String> = route_ports
-            .iter()
-            .map(|p| format!("nats://127.0.0.1:{p}"))
-            .collect();
+        let mut route_relays = Vec::new();
+        if relay_routes {
+            for from in 0..3 {
+                for to in (0..3).filter(|&to| to != from) {
+                    let upstream = ([127, 0, 0, 1], route_ports[to]).into();
+                    route_relays.push((from, to, Relay::start(upstream).await?));
+                }
+            }
+        }
         let mut servers = Vec::new();
         for (i, route_port) in route_ports.iter().enumerate() {
+            // Through relays, a server's routes name only its relays, and it
+            // advertises a route address where nothing listens: a peer that
+            // hears of it from another (gossip) cannot go around the relays.
+            let (routes, advertise) = if relay_routes {
+                let routes: Vec<String> = route_relays
+                    .iter()
+                    .filter(|(from, _, _)| *from == i)
+                    .map(|(_, _, relay)| format!("nats://{}", relay.addr()))
+                    .collect();
+                (
+                    routes,
+                    format!(", advertise: \"127.0.0.1:{}\"", free_port()),
+                )
+            } else {
+                let routes = route_ports
+                    .iter()
+                    .map(|p| format!("nats://127.0.0.1:{p}"))
+                    .collect();
+                (routes, String::new())
+            };
             let dir = temp.path().join(format!("n{i}"));
             std::fs::create_dir_all(&dir)?;
             let (client_port, monitor_port) = (free_port(), free_port());
@@ -91,7 +130,7 @@ impl NatsCluster {
                     "server_name: n{i}\nlisten: 127.0.0.1:{client_port}\nhttp: 127.0.0.1:{monitor_port}\n\
                      max_payload: 8MB\n\
                      jetstream {{ store_dir: \"{store}\", sync_interval: {sync_interval}, max_memory_store: 64MB, max_file_store: 1GB }}\n\
-                     cluster {{ name: casebook-test, listen: 127.0.0.1:{route_port}, routes: [{routes}], no_advertise: true }}\n",
+                     cluster {{ name: casebook-test, listen: 127.0.0.1:{route_port}, routes: [{routes}], no_advertise: true{advertise} }}\n",
                     store = dir.join("store").display(),
                     routes = routes.join(", "),
                 ),
@@ -108,6 +147,7 @@ impl NatsCluster {
         let mut cluster = NatsCluster {
             servers,
             http: reqwest::Client::new(),
+            route_relays,
             _temp: temp,
         };
         for i in 0..3 {
@@ -187,6 +227,42 @@ impl NatsCluster {
         let mut flags = self.node_flags(name);
         flags[1] = relays.urls();
         flags
+    }
+
+    /// The client URLs of the servers `which`, comma-separated.
+    pub fn urls_of(&self, which: &[usize]) -> String {
+        which
+            .iter()
+            .map(|&i| format!("nats://127.0.0.1:{}", self.servers[i].client_port))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Partitions server `i` from its peers (every route to or from it cut);
+    /// its clients still reach it. Needs [`NatsCluster::start_partitionable`].
+    pub fn isolate(&self, i: usize) {
+        assert!(
+            !self.route_relays.is_empty(),
+            "isolate needs start_partitionable"
+        );
+        for (_, _, relay) in self
+            .route_relays
+            .iter()
+            .filter(|(f, t, _)| *f == i || *t == i)
+        {
+            relay.cut();
+        }
+    }
+
+    /// Ends [`NatsCluster::isolate`]: server `i`'s routes may connect again.
+    pub fn rejoin(&self, i: usize) {
+        for (_, _, relay) in self
+            .route_relays
+            .iter()
+            .filter(|(f, t, _)| *f == i || *t == i)
+        {
+            relay.heal();
+        }
     }
 
     /// Every server's monitoring URL, comma-separated (`--nats-monitor-url`).
@@ -299,6 +375,11 @@ impl Relays {
             .map(|r| format!("nats://{}", r.addr()))
             .collect::<Vec<_>>()
             .join(",")
+    }
+
+    /// The relay in front of server `i`.
+    pub fn relay(&self, i: usize) -> &Relay {
+        &self.0[i]
     }
 
     /// Drops every connection through them and refuses new ones.

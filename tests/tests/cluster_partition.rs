@@ -291,3 +291,118 @@ async fn a_node_cut_off_from_every_nats_server_loses_nothing_and_says_so() -> Re
 async fn a_node_whose_nats_connections_go_silent_loses_nothing_and_says_so() -> Result<()> {
     a_node_cut_off_from_nats_loses_nothing(Partition::Blackhole).await
 }
+
+/// A NATS server partitioned from its two peers while node A is connected to
+/// it, node B to the majority: A moves to the majority within seconds and
+/// its clients go on editing (no socket closes); what A's viewer is shown is
+/// on the majority; after the partition heals every node, one connected to
+/// the healed server alone included, holds the same text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_on_a_minority_nats_server_loses_nothing() -> Result<()> {
+    let nats = NatsCluster::start_partitionable().await?;
+    let relays = nats.relays().await?;
+    // A starts while only n2 can be reached, so its connection is to n2.
+    relays.relay(0).cut();
+    relays.relay(1).cut();
+    let flags = nats.node_flags_through("a", &relays);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let a = Process::start_with(&flags).await?;
+    relays.heal();
+    let mut flags = nats.node_flags("b");
+    flags[1] = nats.urls_of(&[0, 1]);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let b = casebook_e2e::Server::start_with(&flags).await?;
+    let pm = b.create_postmortem("minority 少数派").await?;
+    let writer_a = Client::connect(&a.ws_url(&pm.id, pm.token("author"))).await?;
+    let viewer_a = Client::connect(&a.ws_url(&pm.id, pm.token("viewer"))).await?;
+    let writer_b = Client::connect(&b.ws_url(&pm.id, pm.token("author"))).await?;
+    let viewer_b = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
+    let before_a: Vec<String> = (0..5).map(|i| format!("<a{i}>")).collect();
+    let before_b: Vec<String> = (0..5).map(|i| format!("<b{i}>")).collect();
+    type_chunks(&writer_a, &before_a).await;
+    type_chunks(&writer_b, &before_b).await;
+    for viewer in [&viewer_a, &viewer_b] {
+        viewer
+            .wait_until(WAIT, |c| {
+                holds_exactly(&c.text(), &[&before_a, &before_b]).is_ok()
+            })
+            .await?;
+    }
+
+    let leader = nats.stream_leader("CB_DOCS").await?;
+    nats.isolate(2);
+    let began = Instant::now();
+    let during_a: Vec<String> = (0..20).map(|i| format!("<a.min{i}>")).collect();
+    let during_b: Vec<String> = (0..20).map(|i| format!("<b.min{i}>")).collect();
+    tokio::join!(
+        type_chunks(&writer_a, &during_a),
+        type_chunks(&writer_b, &during_b)
+    );
+    // A leaves the server that cannot store (`nats::reconnect`) and goes
+    // on through the majority: its edits reach B, its sockets stay open.
+    viewer_b
+        .wait_until(Duration::from_secs(45), |c| {
+            during_a
+                .iter()
+                .all(|chunk| c.text().contains(chunk.as_str()))
+        })
+        .await
+        .map_err(|e| anyhow!("A's edits never reached B: {e}; A's log:\n{}", a.log()))?;
+    casebook_e2e::report(&format!(
+        "partition (minority): n2 isolated (CB_DOCS leader was n{leader}); A's edits typed meanwhile were shown on B after {} ms",
+        began.elapsed().as_millis()
+    ));
+    assert!(writer_a.closed().is_none(), "{:?}", writer_a.closed());
+    viewer_a
+        .wait_until(WAIT, |c| {
+            holds_exactly(
+                &c.text(),
+                &[
+                    &[before_a.clone(), during_a.clone()].concat(),
+                    &[before_b.clone(), during_b.clone()].concat(),
+                ],
+            )
+            .is_ok()
+        })
+        .await?;
+    // Whatever A's viewer was shown is on the majority already: a fresh
+    // client on B reads it, with A's writer not reconnected.
+    let seen_a = viewer_a.text();
+    let on_majority = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
+    for chunk in chunks_of(&seen_a) {
+        assert!(
+            on_majority.text().contains(&chunk),
+            "A's viewer was shown {chunk:?}, which the majority does not hold: {:?}",
+            on_majority.text()
+        );
+    }
+    nats.rejoin(2);
+    let typed_a = [before_a.clone(), during_a.clone()].concat();
+    let typed_b = [before_b.clone(), during_b.clone()].concat();
+    let c = nats.node("c", &[]).await?;
+    // D reaches the healed server alone: it caught up.
+    let mut flags = nats.node_flags("d");
+    flags[1] = nats.urls_of(&[2]);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let d = casebook_e2e::Server::start_with(&flags).await?;
+    let mut texts = Vec::new();
+    for (name, node) in [("A", &*a), ("B", &*b), ("C", &*c), ("D", &*d)] {
+        let fresh = Client::connect(&node.ws_url(&pm.id, pm.token("viewer"))).await?;
+        fresh
+            .wait_until(WAIT, |c| {
+                holds_exactly(&c.text(), &[&typed_a, &typed_b]).is_ok()
+            })
+            .await
+            .map_err(|e| anyhow!("node {name}: {e}"))?;
+        texts.push(fresh.text());
+    }
+    assert!(texts.windows(2).all(|t| t[0] == t[1]), "{texts:?}");
+    writer_a.wait_text(&texts[0], WAIT).await?;
+    writer_b.wait_text(&texts[0], WAIT).await?;
+    assert!(
+        !a.log().contains("panicked"),
+        "node A panicked:\n{}",
+        a.log()
+    );
+    Ok(())
+}
