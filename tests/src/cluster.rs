@@ -238,13 +238,14 @@ impl NatsCluster {
             .join(",")
     }
 
-    /// Partitions server `i` from its peers (every route to or from it cut);
-    /// its clients still reach it. Needs [`NatsCluster::start_partitionable`].
-    pub fn isolate(&self, i: usize) {
-        assert!(
-            !self.route_relays.is_empty(),
-            "isolate needs start_partitionable"
-        );
+    /// Partitions server `i` from its peers (every route to or from it cut)
+    /// and waits until its `/routez` lists no route (none went around the
+    /// relays); its clients still reach it. Needs
+    /// [`NatsCluster::start_partitionable`].
+    pub async fn isolate(&self, i: usize) -> Result<()> {
+        if self.route_relays.is_empty() {
+            bail!("isolate needs NatsCluster::start_partitionable");
+        }
         for (_, _, relay) in self
             .route_relays
             .iter()
@@ -252,6 +253,19 @@ impl NatsCluster {
         {
             relay.cut();
         }
+        let url = format!("http://127.0.0.1:{}/routez", self.servers[i].monitor_port);
+        let started = Instant::now();
+        let mut routes = serde_json::Value::Null;
+        while started.elapsed() < Duration::from_secs(10) {
+            if let Ok(answer) = self.http.get(&url).send().await {
+                routes = answer.json().await.unwrap_or_default();
+                if routes["num_routes"] == 0 {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        bail!("server n{i} still has routes after its relays were cut: {routes}")
     }
 
     /// Ends [`NatsCluster::isolate`]: server `i`'s routes may connect again.

@@ -634,7 +634,15 @@ impl Client {
     pub async fn connect_with_doc(url: &str, doc: Doc) -> Result<Self> {
         let (socket, _) = tokio_tungstenite::connect_async(url)
             .await
-            .map_err(|e| anyhow!("connect {url}: {e}"))?;
+            .map_err(|e| match e {
+                // The server's refusal says why in its body.
+                tokio_tungstenite::tungstenite::Error::Http(answer) => anyhow!(
+                    "connect {url}: HTTP {}: {}",
+                    answer.status(),
+                    String::from_utf8_lossy(answer.body().as_deref().unwrap_or_default())
+                ),
+                e => anyhow!("connect {url}: {e}"),
+            })?;
         let (mut sink, mut stream) = socket.split();
         let (out, mut outgoing) = mpsc::unbounded_channel::<WsMessage>();
         let (synced_tx, synced) = watch::channel(false);

@@ -75,10 +75,10 @@ async fn probe(
     Ok((status, text, started.elapsed()))
 }
 
-/// Connects `doc` (a replica with edits) again through `node`, retrying
-/// while the node is still getting back to NATS, and waits for the
-/// handshake.
-async fn reconnect(url: &str, doc: yrs::Doc) -> Result<Client> {
+/// Connects `doc` (a replica, maybe with edits) through `url`, retrying
+/// while the node is still getting back to NATS (as the web client does),
+/// and waits for the handshake.
+async fn reconnect(who: &str, url: &str, doc: yrs::Doc) -> Result<Client> {
     let deadline = Instant::now() + WAIT;
     loop {
         let attempt = async {
@@ -89,7 +89,9 @@ async fn reconnect(url: &str, doc: yrs::Doc) -> Result<Client> {
         match attempt.await {
             Ok(client) => return Ok(client),
             Err(e) if Instant::now() < deadline => {
-                casebook_e2e::report(&format!("partition: reconnecting after the heal: {e}"));
+                casebook_e2e::report(&format!(
+                    "partition: {who} connects again after the heal: {e}"
+                ));
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
             Err(e) => return Err(e),
@@ -245,7 +247,12 @@ async fn a_node_cut_off_from_nats_loses_nothing(partition: Partition) -> Result<
     let healed = Instant::now();
     // The writer comes back with its replica: what it typed meanwhile goes
     // out in the handshake.
-    let writer_a = reconnect(&a.ws_url(&pm.id, pm.token("author")), writer_a.doc.clone()).await?;
+    let writer_a = reconnect(
+        "A's writer",
+        &a.ws_url(&pm.id, pm.token("author")),
+        writer_a.doc.clone(),
+    )
+    .await?;
     casebook_e2e::report(&format!(
         "partition ({partition:?}): A's writer synced again {} ms after the heal",
         healed.elapsed().as_millis()
@@ -261,7 +268,15 @@ async fn a_node_cut_off_from_nats_loses_nothing(partition: Partition) -> Result<
     let c = nats.node("c", &[]).await?;
     let mut texts = Vec::new();
     for (name, node) in [("A", &*a), ("B", &*b), ("C", &*c)] {
-        let fresh = Client::connect(&node.ws_url(&pm.id, pm.token("viewer"))).await?;
+        // (A node just back may answer 500 while its NATS server catches
+        // up: a browser tries again, and so does this.)
+        let fresh = reconnect(
+            &format!("a fresh client on node {name}"),
+            &node.ws_url(&pm.id, pm.token("viewer")),
+            casebook_core::document::new_doc(),
+        )
+        .await
+        .map_err(|e| anyhow!("node {name}: {e}"))?;
         fresh
             .wait_until(WAIT, |c| {
                 holds_exactly(&c.text(), &[&typed_a, &typed_b]).is_ok()
@@ -330,7 +345,7 @@ async fn a_node_on_a_minority_nats_server_loses_nothing() -> Result<()> {
     }
 
     let leader = nats.stream_leader("CB_DOCS").await?;
-    nats.isolate(2);
+    nats.isolate(2).await?;
     let began = Instant::now();
     let during_a: Vec<String> = (0..20).map(|i| format!("<a.min{i}>")).collect();
     let during_b: Vec<String> = (0..20).map(|i| format!("<b.min{i}>")).collect();
@@ -364,7 +379,8 @@ async fn a_node_on_a_minority_nats_server_loses_nothing() -> Result<()> {
             )
             .is_ok()
         })
-        .await?;
+        .await
+        .map_err(|e| anyhow!("A's viewer: {e}; A's log:\n{}", a.log()))?;
     // Whatever A's viewer was shown is on the majority already: a fresh
     // client on B reads it, with A's writer not reconnected.
     let seen_a = viewer_a.text();
@@ -387,7 +403,15 @@ async fn a_node_on_a_minority_nats_server_loses_nothing() -> Result<()> {
     let d = casebook_e2e::Server::start_with(&flags).await?;
     let mut texts = Vec::new();
     for (name, node) in [("A", &*a), ("B", &*b), ("C", &*c), ("D", &*d)] {
-        let fresh = Client::connect(&node.ws_url(&pm.id, pm.token("viewer"))).await?;
+        // (A node just back may answer 500 while its NATS server catches
+        // up: a browser tries again, and so does this.)
+        let fresh = reconnect(
+            &format!("a fresh client on node {name}"),
+            &node.ws_url(&pm.id, pm.token("viewer")),
+            casebook_core::document::new_doc(),
+        )
+        .await
+        .map_err(|e| anyhow!("node {name}: {e}"))?;
         fresh
             .wait_until(WAIT, |c| {
                 holds_exactly(&c.text(), &[&typed_a, &typed_b]).is_ok()
@@ -404,5 +428,57 @@ async fn a_node_on_a_minority_nats_server_loses_nothing() -> Result<()> {
         "node A panicked:\n{}",
         a.log()
     );
+    Ok(())
+}
+
+/// A cut shorter than a publish is retried (`nats::PUBLISH_DEADLINE`): the
+/// edits typed on the cut-off node meanwhile are shown to nobody until NATS
+/// stored them after the heal, then to everyone; no socket closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_cut_holds_edits_back_and_closes_no_socket() -> Result<()> {
+    let nats = NatsCluster::start().await?;
+    let relays = nats.relays().await?;
+    let flags = nats.node_flags_through("a", &relays);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let a = casebook_e2e::Server::start_with(&flags).await?;
+    let b = nats.node("b", &[]).await?;
+    let pm = b.create_postmortem("blip 瞬断").await?;
+    let writer_a = Client::connect(&a.ws_url(&pm.id, pm.token("author"))).await?;
+    let viewer_a = Client::connect(&a.ws_url(&pm.id, pm.token("viewer"))).await?;
+    let viewer_b = Client::connect(&b.ws_url(&pm.id, pm.token("viewer"))).await?;
+    let before: Vec<String> = (0..5).map(|i| format!("<a{i}>")).collect();
+    type_chunks(&writer_a, &before).await;
+    viewer_b
+        .wait_until(WAIT, |c| holds_exactly(&c.text(), &[&before]).is_ok())
+        .await?;
+
+    relays.cut();
+    let cut = Instant::now();
+    let during: Vec<String> = (0..10).map(|i| format!("<a.blip{i}>")).collect();
+    type_chunks(&writer_a, &during).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    for (who, viewer) in [("A's viewer", &viewer_a), ("B's viewer", &viewer_b)] {
+        let text = viewer.text();
+        assert!(
+            !during.iter().any(|c| text.contains(c.as_str())),
+            "{who} was shown an edit NATS had not stored: {text:?}"
+        );
+    }
+    relays.heal();
+    let lasted = cut.elapsed();
+    let typed = [before.clone(), during.clone()].concat();
+    for viewer in [&viewer_a, &viewer_b] {
+        viewer
+            .wait_until(WAIT, |c| holds_exactly(&c.text(), &[&typed]).is_ok())
+            .await?;
+    }
+    casebook_e2e::report(&format!(
+        "partition (short cut): the edits typed during a {} ms cut were shown on both nodes {} ms after it began",
+        lasted.as_millis(),
+        cut.elapsed().as_millis()
+    ));
+    for client in [&writer_a, &viewer_a, &viewer_b] {
+        assert!(client.closed().is_none(), "{:?}", client.closed());
+    }
     Ok(())
 }

@@ -28,7 +28,9 @@
 //! publish that got no answer (a stream leader being elected) is sent again
 //! with the same `Nats-Msg-Id`, which the stream de-duplicates, until
 //! [`PUBLISH_DEADLINE`]. A batch that failed poisons its documents until they
-//! are loaded again, so no later update is stored after a missing one.
+//! are loaded again, so no later update is stored after a missing one. Calls
+//! that keep failing move the client to another server ([`reconnect`]): the
+//! one it is on may be cut off from its peers.
 //!
 //! Any node serves any document: [`Store::follow_doc`] feeds a loaded room
 //! the updates other nodes stored (an ordered consumer from just after what
