@@ -20,6 +20,11 @@
 //!   text: every chunk typed on either side exactly once, each writer's in
 //!   the order typed.
 //!
+//! Also: a cut shorter than the retries holds A's edits back until the heal
+//! and closes no socket; a NATS server partitioned from its peers (every
+//! route through a relay) while A is connected to it: A moves to the
+//! majority (`nats::reconnect`) and nothing is lost.
+//!
 //! A missing `nats-server` fails these tests (see `casebook_e2e::cluster`).
 
 use anyhow::{anyhow, bail, Result};
