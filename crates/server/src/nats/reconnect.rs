@@ -76,3 +76,38 @@ pub fn round_robin(
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_connection_goes_to_the_next_server_in_turn() {
+        let servers: Vec<Server> = (1..=3)
+            .map(|i| Server {
+                addr: format!("nats://127.0.0.1:{i}")
+                    .parse()
+                    .expect("a server address"),
+                failed_attempts: 0,
+                did_connect: false,
+                is_discovered: false,
+                last_error: None,
+            })
+            .collect();
+        let pick = round_robin();
+        let picked: Vec<String> = (0..6)
+            .map(|_| {
+                let choice = pick(servers.clone(), ServerInfo::default()).into_inner();
+                choice.expect("a server").addr.as_url_str().to_owned()
+            })
+            .collect();
+        let expected: Vec<String> = [1, 2, 3, 1, 2, 3]
+            .iter()
+            .map(|i| format!("nats://127.0.0.1:{i}"))
+            .collect();
+        assert_eq!(picked, expected);
+        assert!(pick(Vec::new(), ServerInfo::default())
+            .into_inner()
+            .is_none());
+    }
+}
