@@ -7,6 +7,7 @@
 //! `target/nats-venv/bin/nats-server`. When it is missing the cluster tests
 //! fail, they never skip.
 
+use crate::relay::Relay;
 use crate::{free_port, Process, Server};
 use anyhow::{anyhow, bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -45,6 +46,9 @@ struct NatsServer {
 pub struct NatsCluster {
     servers: Vec<NatsServer>,
     http: reqwest::Client,
+    /// With [`NatsCluster::start_partitionable`]: `(from, to, relay)`, the
+    /// relay server `from`'s route to server `to` goes through.
+    route_relays: Vec<(usize, usize, Relay)>,
     _temp: tempfile::TempDir,
 }
 
@@ -57,11 +61,22 @@ impl NatsCluster {
     /// Starts three servers whose JetStream fsyncs at `sync_interval` (a
     /// duration such as `2m` is NATS's lazy default).
     pub async fn start_syncing(sync_interval: &str) -> Result<NatsCluster> {
+        Self::start_retrying(sync_interval, false).await
+    }
+
+    /// Starts three servers whose routes to each other go through relays, one
+    /// per ordered pair, so that [`NatsCluster::isolate`] can partition one
+    /// server from its peers while clients still reach it.
+    pub async fn start_partitionable() -> Result<NatsCluster> {
+        Self::start_retrying("always", true).await
+    }
+
+    async fn start_retrying(sync_interval: &str, relay_routes: bool) -> Result<NatsCluster> {
         // Ports are picked free, but a test running beside this one can take
         // one before nats-server binds it: start again on fresh ports then.
         let mut attempt = 1;
         loop {
-            match Self::start_once(sync_interval).await {
+            match Self::start_once(sync_interval, relay_routes).await {
                 Err(e) if attempt < 3 && e.to_string().contains("address already in use") => {
                     attempt += 1;
                 }
@@ -70,16 +85,41 @@ impl NatsCluster {
         }
     }
 
-    async fn start_once(sync_interval: &str) -> Result<NatsCluster> {
+    async fn start_once(sync_interval: &str, relay_routes: bool) -> Result<NatsCluster> {
         let bin = nats_server_bin()?;
         let temp = tempfile::tempdir()?;
         let route_ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
-        let routes: Vec<String> = route_ports
-            .iter()
-            .map(|p| format!("nats://127.0.0.1:{p}"))
-            .collect();
+        let mut route_relays = Vec::new();
+        if relay_routes {
+            for from in 0..3 {
+                for to in (0..3).filter(|&to| to != from) {
+                    let upstream = ([127, 0, 0, 1], route_ports[to]).into();
+                    route_relays.push((from, to, Relay::start(upstream).await?));
+                }
+            }
+        }
         let mut servers = Vec::new();
         for (i, route_port) in route_ports.iter().enumerate() {
+            // Through relays, a server's routes name only its relays, and it
+            // advertises a route address where nothing listens: a peer that
+            // hears of it from another (gossip) cannot go around the relays.
+            let (routes, advertise) = if relay_routes {
+                let routes: Vec<String> = route_relays
+                    .iter()
+                    .filter(|(from, _, _)| *from == i)
+                    .map(|(_, _, relay)| format!("nats://{}", relay.addr()))
+                    .collect();
+                (
+                    routes,
+                    format!(", advertise: \"127.0.0.1:{}\"", free_port()),
+                )
+            } else {
+                let routes = route_ports
+                    .iter()
+                    .map(|p| format!("nats://127.0.0.1:{p}"))
+                    .collect();
+                (routes, String::new())
+            };
             let dir = temp.path().join(format!("n{i}"));
             std::fs::create_dir_all(&dir)?;
             let (client_port, monitor_port) = (free_port(), free_port());
@@ -90,7 +130,7 @@ impl NatsCluster {
                     "server_name: n{i}\nlisten: 127.0.0.1:{client_port}\nhttp: 127.0.0.1:{monitor_port}\n\
                      max_payload: 8MB\n\
                      jetstream {{ store_dir: \"{store}\", sync_interval: {sync_interval}, max_memory_store: 64MB, max_file_store: 1GB }}\n\
-                     cluster {{ name: casebook-test, listen: 127.0.0.1:{route_port}, routes: [{routes}] }}\n",
+                     cluster {{ name: casebook-test, listen: 127.0.0.1:{route_port}, routes: [{routes}], no_advertise: true{advertise} }}\n",
                     store = dir.join("store").display(),
                     routes = routes.join(", "),
                 ),
@@ -107,6 +147,7 @@ impl NatsCluster {
         let mut cluster = NatsCluster {
             servers,
             http: reqwest::Client::new(),
+            route_relays,
             _temp: temp,
         };
         for i in 0..3 {
@@ -167,6 +208,75 @@ impl NatsCluster {
             .map(|s| format!("nats://127.0.0.1:{}", s.client_port))
             .collect::<Vec<_>>()
             .join(",")
+    }
+
+    /// A [`Relay`] in front of each server's client port, for a node that
+    /// joins through them ([`NatsCluster::node_flags_through`]): cutting them
+    /// cuts that node off from every NATS server. (The servers advertise no
+    /// client URLs, `no_advertise`, so a client cannot go around them.)
+    pub async fn relays(&self) -> Result<Relays> {
+        let mut relays = Vec::new();
+        for server in &self.servers {
+            relays.push(Relay::start(([127, 0, 0, 1], server.client_port).into()).await?);
+        }
+        Ok(Relays(relays))
+    }
+
+    /// The `casebook serve` flags that join this cluster through `relays`.
+    pub fn node_flags_through(&self, name: &str, relays: &Relays) -> Vec<String> {
+        let mut flags = self.node_flags(name);
+        flags[1] = relays.urls();
+        flags
+    }
+
+    /// The client URLs of the servers `which`, comma-separated.
+    pub fn urls_of(&self, which: &[usize]) -> String {
+        which
+            .iter()
+            .map(|&i| format!("nats://127.0.0.1:{}", self.servers[i].client_port))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Partitions server `i` from its peers (every route to or from it cut)
+    /// and waits until its `/routez` lists no route (none went around the
+    /// relays); its clients still reach it. Needs
+    /// [`NatsCluster::start_partitionable`].
+    pub async fn isolate(&self, i: usize) -> Result<()> {
+        if self.route_relays.is_empty() {
+            bail!("isolate needs NatsCluster::start_partitionable");
+        }
+        for (_, _, relay) in self
+            .route_relays
+            .iter()
+            .filter(|(f, t, _)| *f == i || *t == i)
+        {
+            relay.cut();
+        }
+        let url = format!("http://127.0.0.1:{}/routez", self.servers[i].monitor_port);
+        let started = Instant::now();
+        let mut routes = serde_json::Value::Null;
+        while started.elapsed() < Duration::from_secs(10) {
+            if let Ok(answer) = self.http.get(&url).send().await {
+                routes = answer.json().await.unwrap_or_default();
+                if routes["num_routes"] == 0 {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        bail!("server n{i} still has routes after its relays were cut: {routes}")
+    }
+
+    /// Ends [`NatsCluster::isolate`]: server `i`'s routes may connect again.
+    pub fn rejoin(&self, i: usize) {
+        for (_, _, relay) in self
+            .route_relays
+            .iter()
+            .filter(|(f, t, _)| *f == i || *t == i)
+        {
+            relay.heal();
+        }
     }
 
     /// Every server's monitoring URL, comma-separated (`--nats-monitor-url`).
@@ -265,6 +375,40 @@ impl NatsCluster {
         let bin = nats_server_bin()?;
         self.spawn(i, &bin)?;
         self.wait_healthy(i).await
+    }
+}
+
+/// One [`Relay`] per NATS server, cut, blackholed and healed together.
+pub struct Relays(Vec<Relay>);
+
+impl Relays {
+    /// The relays' client URLs, comma-separated (`--nats-url`).
+    pub fn urls(&self) -> String {
+        self.0
+            .iter()
+            .map(|r| format!("nats://{}", r.addr()))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The relay in front of server `i`.
+    pub fn relay(&self, i: usize) -> &Relay {
+        &self.0[i]
+    }
+
+    /// Drops every connection through them and refuses new ones.
+    pub fn cut(&self) {
+        self.0.iter().for_each(Relay::cut);
+    }
+
+    /// Holds every byte through them, connections left open.
+    pub fn blackhole(&self) {
+        self.0.iter().for_each(Relay::blackhole);
+    }
+
+    /// Lets bytes flow again.
+    pub fn heal(&self) {
+        self.0.iter().for_each(Relay::heal);
     }
 }
 

@@ -9,6 +9,7 @@
 //! (`cargo xtask test` builds it first).
 
 pub mod cluster;
+pub mod relay;
 
 use anyhow::{anyhow, bail, Context, Result};
 use casebook_core::document::{new_doc, BODY};
@@ -549,6 +550,11 @@ impl Process {
         std::fs::read_to_string(self.endpoint.data_dir.with_extension("log")).unwrap_or_default()
     }
 
+    /// The running process's id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Kills the process with SIGKILL: no shutdown code runs.
     pub fn kill9(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -628,7 +634,15 @@ impl Client {
     pub async fn connect_with_doc(url: &str, doc: Doc) -> Result<Self> {
         let (socket, _) = tokio_tungstenite::connect_async(url)
             .await
-            .map_err(|e| anyhow!("connect {url}: {e}"))?;
+            .map_err(|e| match e {
+                // The server's refusal says why in its body.
+                tokio_tungstenite::tungstenite::Error::Http(answer) => anyhow!(
+                    "connect {url}: HTTP {}: {}",
+                    answer.status(),
+                    String::from_utf8_lossy(answer.body().as_deref().unwrap_or_default())
+                ),
+                e => anyhow!("connect {url}: {e}"),
+            })?;
         let (mut sink, mut stream) = socket.split();
         let (out, mut outgoing) = mpsc::unbounded_channel::<WsMessage>();
         let (synced_tx, synced) = watch::channel(false);

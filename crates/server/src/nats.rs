@@ -31,7 +31,8 @@
 //! are loaded again, so no later update is stored after a missing one.
 //! Reads of a document's or a meeting's log, and of one bucket entry, that
 //! get no answer are tried again until `READ_DEADLINE`, so a command waits
-//! out an election.
+//! out an election. Calls that keep failing move the client to another
+//! server ([`reconnect`]): the one it is on may be cut off from its peers.
 //!
 //! Any node serves any document: [`Store::follow_doc`] feeds a loaded room
 //! the updates other nodes stored (an ordered consumer from just after what
@@ -59,6 +60,9 @@ use std::time::{Duration, Instant};
 
 pub mod compaction;
 pub mod entries;
+pub mod reconnect;
+
+use reconnect::Reconnect;
 
 /// How a node joins a cluster (the `--nats-*` flags).
 #[derive(Debug, Clone)]
@@ -180,6 +184,8 @@ pub struct NatsStore {
     instance: String,
     next_msg: AtomicU64,
     in_flight: Mutex<Vec<InFlight>>,
+    /// Moves the client off a server that answers but cannot store.
+    reconnect: Reconnect,
     /// Documents whose last batch failed: refused until loaded again.
     poisoned: Mutex<HashSet<String>>,
     /// Per postmortem: events known (count) and the stream sequence of the
@@ -227,6 +233,7 @@ impl NatsStore {
                     .name(format!("casebook {}", settings.node_name))
                     .retry_on_initial_connect()
                     .max_reconnects(None)
+                    .reconnect_to_server_callback(reconnect::round_robin())
                     .connect(urls.as_slice());
                 let client = tokio::time::timeout(Duration::from_secs(30), client)
                     .await
@@ -331,6 +338,7 @@ impl NatsStore {
             })?;
         Ok(NatsStore {
             runtime: Some(runtime),
+            reconnect: Reconnect::new(js.client()),
             js,
             docs,
             meetings,
@@ -421,10 +429,14 @@ impl NatsStore {
         let bucket = bucket.clone();
         // While a NATS server is down or just back, the bucket's leader may
         // be being elected (503 no responders): retried, not failed.
-        self.run(retry_reads("reading a bucket", move || {
-            let (bucket, key) = (bucket.clone(), key.clone());
-            async move { bucket.get(key).await }
-        }))
+        self.run(retry_reads(
+            "reading a bucket",
+            self.reconnect.clone(),
+            move || {
+                let (bucket, key) = (bucket.clone(), key.clone());
+                async move { bucket.get(key).await }
+            },
+        ))
     }
 
     fn kv_put(&self, bucket: &kv::Store, key: String, value: Vec<u8>) -> Result<(), StoreError> {
@@ -446,15 +458,18 @@ const READ_DEADLINE: Duration = Duration::from_secs(10);
 /// Runs `read` until it succeeds or [`READ_DEADLINE`] passes.
 async fn retry_reads<T, E: std::fmt::Display, F: Future<Output = Result<T, E>>>(
     what: &'static str,
+    reconnect: Reconnect,
     read: impl Fn() -> F,
 ) -> Result<T, StoreError> {
-    let deadline = Instant::now() + READ_DEADLINE;
+    let started = Instant::now();
+    let deadline = started + READ_DEADLINE;
     let mut backoff = Duration::from_millis(100);
     loop {
         match read().await {
             Ok(value) => return Ok(value),
             Err(e) if Instant::now() + backoff < deadline => {
                 tracing::debug!(error = %e, "{what}: trying again");
+                reconnect.failed(started).await;
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(1));
             }
@@ -486,7 +501,9 @@ async fn publish_in_order(
     instance: &str,
     publishes: Vec<InFlight>,
     deadline: Instant,
+    reconnect: &Reconnect,
 ) -> Result<(), StoreError> {
+    let started = Instant::now();
     for mut publish in publishes {
         let mut backoff = Duration::from_millis(100);
         loop {
@@ -511,6 +528,7 @@ async fn publish_in_order(
                 Ok(()) => break,
                 Err(e) if Instant::now() + backoff < deadline => {
                     tracing::warn!(doc = %publish.doc_id, error = %e, "update not acknowledged yet; publishing it again");
+                    reconnect.failed(started).await;
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_secs(1));
                 }
@@ -560,6 +578,11 @@ impl Store for NatsStore {
             match self.read_subject(&self.docs, doc_subject(doc_id)) {
                 Err(e) if started.elapsed() < READ_DEADLINE => {
                     tracing::debug!(doc = %doc_id, error = %e, "loading the document again");
+                    let reconnect = self.reconnect.clone();
+                    let _ = self.run(async move {
+                        reconnect.failed(started).await;
+                        Ok(())
+                    });
                     std::thread::sleep(Duration::from_millis(250));
                 }
                 read => break read?,
@@ -632,6 +655,7 @@ impl Store for NatsStore {
         let docs: HashSet<String> = publishes.iter().map(|p| p.doc_id.clone()).collect();
         let js = self.js.clone();
         let instance = self.instance.clone();
+        let reconnect = self.reconnect.clone();
         let result = self.run(async move {
             let deadline = Instant::now() + PUBLISH_DEADLINE;
             // Acknowledgements in order; from the first one missing on, the
@@ -649,7 +673,7 @@ impl Store for NatsStore {
                 }
             }
             again.extend(publishes);
-            publish_in_order(&js, &instance, again, deadline).await
+            publish_in_order(&js, &instance, again, deadline, &reconnect).await
         });
         if result.is_err() {
             self.poisoned().extend(docs);
@@ -728,8 +752,10 @@ impl Store for NatsStore {
             self.instance,
             self.next_msg.fetch_add(1, Ordering::Relaxed)
         );
+        let reconnect = self.reconnect.clone();
         let seq = self.run(async move {
-            let deadline = Instant::now() + PUBLISH_DEADLINE;
+            let started = Instant::now();
+            let deadline = started + PUBLISH_DEADLINE;
             let mut backoff = Duration::from_millis(100);
             loop {
                 let sent = js
@@ -757,6 +783,7 @@ impl Store for NatsStore {
                     }
                     Err(e) if Instant::now() + backoff < deadline => {
                         tracing::warn!(error = %e, "meeting events not acknowledged yet; publishing them again");
+                        reconnect.failed(started).await;
                         tokio::time::sleep(backoff).await;
                         backoff = (backoff * 2).min(Duration::from_secs(1));
                     }
