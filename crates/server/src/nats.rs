@@ -387,8 +387,12 @@ impl NatsStore {
         subject: String,
     ) -> Result<Vec<(u64, Bytes)>, StoreError> {
         let stream = stream.clone();
+        let reconnect = self.reconnect.clone();
         self.run(async move {
-            retry_reads("reading a log", || read_subject_once(&stream, &subject)).await
+            retry_reads("reading a log", reconnect, || {
+                read_subject_once(&stream, &subject)
+            })
+            .await
         })
     }
 
