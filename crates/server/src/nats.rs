@@ -6,6 +6,9 @@
 //! - postmortem records, invites and the server's secrets are KV buckets
 //!   (`cb-postmortems`, `cb-invites`, `cb-secrets`; a secret is made with
 //!   `create`, so the first node to start wins and every node uses it);
+//!   invites and secrets are read from their bucket's stream leader, so a
+//!   revocation that has answered is seen by every node at once (other
+//!   reads may come from any replica; see `NatsStore::kv_get_leader`);
 //! - each document's update log is the subject `cb.doc.<hex id>` of the
 //!   stream `CB_DOCS`, one message per accepted update, tagged with the
 //!   publishing node's instance id;
@@ -418,6 +421,31 @@ impl NatsStore {
         }))
     }
 
+    /// [`NatsStore::kv_get`] answered by the bucket's stream leader, never
+    /// by a replica: it reflects every write acknowledged before it was
+    /// asked. For what a revocation changes (invites) and the secrets.
+    ///
+    /// The buckets allow direct gets (`allow_direct`, which async-nats sets
+    /// for every bucket it makes), and `kv::Store::get` then asks any
+    /// replica, one that may not have applied the newest write yet: an
+    /// invite revoked through one node was seen accepted for a moment
+    /// through another. `STREAM.MSG.GET` (async-nats'
+    /// `get_last_raw_message_by_subject`) always reaches the stream leader,
+    /// which acknowledged that write. The buckets' configuration is
+    /// unchanged, so existing clusters need nothing done.
+    fn kv_get_leader(&self, bucket: &kv::Store, key: String) -> Result<Option<Bytes>, StoreError> {
+        let key = if key.is_empty() || key.starts_with('.') || key.ends_with('.') {
+            "none".to_owned()
+        } else {
+            key
+        };
+        let bucket = bucket.clone();
+        self.run(retry_reads("reading a bucket", move || {
+            let (bucket, key) = (bucket.clone(), key.clone());
+            async move { leader_get(&bucket, &key).await }
+        }))
+    }
+
     fn kv_put(&self, bucket: &kv::Store, key: String, value: Vec<u8>) -> Result<(), StoreError> {
         let bucket = bucket.clone();
         self.run(async move {
@@ -451,6 +479,31 @@ async fn retry_reads<T, E: std::fmt::Display, F: Future<Output = Result<T, E>>>(
             }
             Err(e) => return Err(nats_error(what, e)),
         }
+    }
+}
+
+/// The value of `key` in `bucket`, asked of the bucket's stream leader
+/// (`STREAM.MSG.GET`, never a direct get); see [`NatsStore::kv_get_leader`].
+async fn leader_get(
+    bucket: &kv::Store,
+    key: &str,
+) -> Result<Option<Bytes>, stream::LastRawMessageError> {
+    let subject = format!("{}{key}", bucket.prefix);
+    match bucket
+        .stream
+        .get_last_raw_message_by_subject(&subject)
+        .await
+    {
+        Ok(message) => {
+            let gone = message
+                .headers
+                .get("KV-Operation")
+                .is_some_and(|op| matches!(op.as_str(), "DEL" | "PURGE"))
+                || message.headers.get("Nats-Marker-Reason").is_some();
+            Ok((!gone).then_some(message.payload))
+        }
+        Err(e) if e.kind() == stream::LastRawMessageErrorKind::NoMessageFound => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
@@ -665,7 +718,7 @@ impl Store for NatsStore {
     }
 
     fn invite(&self, postmortem: &str, id: &str) -> Result<Option<InviteRecord>, StoreError> {
-        let Some(raw) = self.kv_get(
+        let Some(raw) = self.kv_get_leader(
             &self.invites,
             format!("{}.{}", token(postmortem), token(id)),
         )?
@@ -891,7 +944,7 @@ impl Store for NatsStore {
     }
 
     fn secret(&self, name: &str, make: &dyn Fn() -> Vec<u8>) -> Result<Vec<u8>, StoreError> {
-        if let Some(value) = self.kv_get(&self.secrets, token(name))? {
+        if let Some(value) = self.kv_get_leader(&self.secrets, token(name))? {
             return Ok(value.to_vec());
         }
         let value = make();
@@ -904,12 +957,11 @@ impl Store for NatsStore {
                 Ok(_) => Ok(None),
                 // Another node made it first ("already exists", or "wrong
                 // last sequence" when both raced): use the stored one.
-                // The read may reach a replica that has not stored the
-                // winner's value yet (seen when two nodes started at once):
-                // asked again for a few seconds.
+                // Read from the leader, which stored the winner's value;
+                // asked again for a few seconds while it is elected.
                 Err(e) => {
                     for _ in 0..20 {
-                        if let Ok(Some(stored)) = bucket.get(key.clone()).await {
+                        if let Ok(Some(stored)) = leader_get(&bucket, &key).await {
                             return Ok(Some(stored));
                         }
                         tokio::time::sleep(Duration::from_millis(100)).await;
