@@ -549,6 +549,11 @@ impl Process {
         std::fs::read_to_string(self.endpoint.data_dir.with_extension("log")).unwrap_or_default()
     }
 
+    /// The process id while it runs (to read its CPU time in /proc).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Kills the process with SIGKILL: no shutdown code runs.
     pub fn kill9(&mut self) {
         if let Some(mut child) = self.child.take() {
