@@ -522,6 +522,77 @@ fn run_on<T: Send + 'static>(
         .map_err(|_| nats_error("NATS call", "the NATS runtime stopped"))?
 }
 
+/// How [`publish_until_acked`] logs a retry: what it publishes, as a
+/// warning or (routine work) at debug level.
+#[derive(Clone, Copy)]
+enum Retries {
+    Warn(&'static str),
+    Debug(&'static str),
+}
+
+/// How [`publish_until_acked`] failed.
+enum PublishFailed {
+    /// The stream refused it with an error the caller said is final.
+    Refused(jetstream::context::PublishError),
+    /// Not acknowledged before the deadline; the last error.
+    GaveUp(String),
+}
+
+/// Publishes one message until the stream acknowledges it, written once for
+/// the documents' updates, the meeting events and the compaction snapshots.
+///
+/// `message` builds it afresh for each attempt, always with the same
+/// `Nats-Msg-Id`, so the stream stores it once however often it is sent.
+/// `sent` is an attempt already sent, whose acknowledgement is awaited
+/// first. A failed attempt is sent again after a back-off (100 ms, doubling
+/// to 1 s: a hot loop would starve the cluster's own recovery) until
+/// `deadline`; an error `is_final` accepts ends it at once.
+async fn publish_until_acked(
+    js: &jetstream::Context,
+    subject: &str,
+    message: impl Fn() -> jetstream::message::PublishMessage,
+    mut sent: Option<jetstream::context::PublishAckFuture>,
+    deadline: Instant,
+    retries: Retries,
+    is_final: impl Fn(&jetstream::context::PublishError) -> bool,
+) -> Result<jetstream::publish::PublishAck, PublishFailed> {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let ack = match sent.take() {
+            Some(ack) => Ok(ack),
+            None => js.send_publish(subject.to_owned(), message()).await,
+        };
+        // (Each acknowledgement also times out by itself after `ACK_WAIT`.)
+        let acked = match ack {
+            Ok(ack) => tokio::time::timeout(ACK_WAIT * 2, ack)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(jetstream::context::PublishError::new(
+                        jetstream::context::PublishErrorKind::TimedOut,
+                    ))
+                }),
+            Err(e) => Err(e),
+        };
+        match acked {
+            Ok(ack) => return Ok(ack),
+            Err(e) if is_final(&e) => return Err(PublishFailed::Refused(e)),
+            Err(e) if Instant::now() + backoff < deadline => {
+                match retries {
+                    Retries::Warn(what) => {
+                        tracing::warn!(subject, error = %e, "{what} not acknowledged yet; publishing it again")
+                    }
+                    Retries::Debug(what) => {
+                        tracing::debug!(subject, error = %e, "{what} not acknowledged yet; publishing it again")
+                    }
+                }
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(1));
+            }
+            Err(e) => return Err(PublishFailed::GaveUp(e.to_string())),
+        }
+    }
+}
+
 /// Publishes `publishes` (whose `ack` is `None` or failed) again, one at a
 /// time and in order, with their `Nats-Msg-Id`, until acknowledged or the
 /// deadline passes.
@@ -532,35 +603,27 @@ async fn publish_in_order(
     deadline: Instant,
 ) -> Result<(), StoreError> {
     for mut publish in publishes {
-        let mut backoff = Duration::from_millis(100);
-        loop {
-            let ack = match publish.ack.take() {
-                Some(ack) => Ok(ack),
-                None => {
-                    js.send_publish(
-                        publish.subject.clone(),
-                        jetstream::message::PublishMessage::build()
-                            .payload(publish.payload.clone())
-                            .message_id(&publish.msg_id)
-                            .header(INSTANCE_HEADER, instance),
-                    )
-                    .await
-                }
-            };
-            let acked = match ack {
-                Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
-            match acked {
-                Ok(()) => break,
-                Err(e) if Instant::now() + backoff < deadline => {
-                    tracing::warn!(doc = %publish.doc_id, error = %e, "update not acknowledged yet; publishing it again");
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(1));
-                }
-                Err(e) => return Err(nats_error("storing an update", e)),
-            }
-        }
+        let message = || {
+            jetstream::message::PublishMessage::build()
+                .payload(publish.payload.clone())
+                .message_id(&publish.msg_id)
+                .header(INSTANCE_HEADER, instance)
+        };
+        let sent = publish.ack.take();
+        publish_until_acked(
+            js,
+            &publish.subject,
+            message,
+            sent,
+            deadline,
+            Retries::Warn("update"),
+            |_| false,
+        )
+        .await
+        .map_err(|e| match e {
+            PublishFailed::Refused(e) => nats_error("storing an update", e),
+            PublishFailed::GaveUp(e) => nats_error("storing an update", e),
+        })?;
     }
     Ok(())
 }
@@ -773,39 +836,33 @@ impl Store for NatsStore {
             self.next_msg.fetch_add(1, Ordering::Relaxed)
         );
         let seq = self.run(async move {
+            let message = || {
+                jetstream::message::PublishMessage::build()
+                    .payload(payload.clone())
+                    .message_id(&msg_id)
+                    .header(INSTANCE_HEADER, instance.as_str())
+                    .expected_last_subject_sequence(last)
+            };
             let deadline = Instant::now() + PUBLISH_DEADLINE;
-            let mut backoff = Duration::from_millis(100);
-            loop {
-                let sent = js
-                    .send_publish(
-                        subject.clone(),
-                        jetstream::message::PublishMessage::build()
-                            .payload(payload.clone())
-                            .message_id(&msg_id)
-                            .header(INSTANCE_HEADER, instance.as_str())
-                            .expected_last_subject_sequence(last),
-                    )
-                    .await;
-                let acked = match sent {
-                    Ok(ack) => ack.await,
-                    Err(e) => Err(e),
-                };
-                match acked {
-                    Ok(ack) => return Ok(ack.sequence),
-                    Err(e)
-                        if e.kind() == jetstream::context::PublishErrorKind::WrongLastSequence =>
-                    {
-                        return Err(StoreError::Conflict(format!(
-                            "meeting of another node moved on: {e}"
-                        )))
-                    }
-                    Err(e) if Instant::now() + backoff < deadline => {
-                        tracing::warn!(error = %e, "meeting events not acknowledged yet; publishing them again");
-                        tokio::time::sleep(backoff).await;
-                        backoff = (backoff * 2).min(Duration::from_secs(1));
-                    }
-                    Err(e) => return Err(nats_error("storing meeting events", e)),
-                }
+            let wrong_last = |e: &jetstream::context::PublishError| {
+                e.kind() == jetstream::context::PublishErrorKind::WrongLastSequence
+            };
+            match publish_until_acked(
+                &js,
+                &subject,
+                message,
+                None,
+                deadline,
+                Retries::Warn("meeting events"),
+                wrong_last,
+            )
+            .await
+            {
+                Ok(ack) => Ok(ack.sequence),
+                Err(PublishFailed::Refused(e)) => Err(StoreError::Conflict(format!(
+                    "meeting of another node moved on: {e}"
+                ))),
+                Err(PublishFailed::GaveUp(e)) => Err(nats_error("storing meeting events", e)),
             }
         })?;
         self.heads().insert(
