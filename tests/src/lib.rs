@@ -550,7 +550,7 @@ impl Process {
         std::fs::read_to_string(self.endpoint.data_dir.with_extension("log")).unwrap_or_default()
     }
 
-    /// The running process's id.
+    /// The process id while it runs (to read its CPU time in /proc).
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
     }

@@ -355,6 +355,8 @@ pub enum Key {
     YourTeam,
     TeamPrompt,
     SaveTeam,
+    // Connected, but the server has not confirmed storing recent edits.
+    NotSavedYet,
 }
 
 /// The text of `key` in `lang`.
@@ -968,6 +970,8 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, TeamPrompt) => "公開されるケースの参加者一覧で、名前の横に表示されます。",
         (En, SaveTeam) => "Save",
         (Ja, SaveTeam) => "保存",
+        (En, NotSavedYet) => "not saved yet — your edits are kept and sent again",
+        (Ja, NotSavedYet) => "未保存（編集内容は保持され、再送されます）",
     }
 }
 

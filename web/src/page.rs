@@ -239,6 +239,7 @@ fn Live(
         Status::Synced => Key::Synced,
         Status::Offline => Key::Offline,
         Status::Revoked => Key::LinkRevoked,
+        Status::Unsaved => Key::NotSavedYet,
     };
     let (can_undo, can_redo) = (client.can_undo(), client.can_redo());
     let (undo, redo) = (client.clone(), client.clone());

@@ -6,6 +6,9 @@
 //! - postmortem records, invites and the server's secrets are KV buckets
 //!   (`cb-postmortems`, `cb-invites`, `cb-secrets`; a secret is made with
 //!   `create`, so the first node to start wins and every node uses it);
+//!   invites and secrets are read from their bucket's stream leader, so a
+//!   revocation that has answered is seen by every node at once (other
+//!   reads may come from any replica; see `NatsStore::kv_get_leader`);
 //! - each document's update log is the subject `cb.doc.<hex id>` of the
 //!   stream `CB_DOCS`, one message per accepted update, tagged with the
 //!   publishing node's instance id;
@@ -443,6 +446,35 @@ impl NatsStore {
         ))
     }
 
+    /// [`NatsStore::kv_get`] answered by the bucket's stream leader, never
+    /// by a replica: it reflects every write acknowledged before it was
+    /// asked. For what a revocation changes (invites) and the secrets.
+    ///
+    /// The buckets allow direct gets (`allow_direct`, which async-nats sets
+    /// for every bucket it makes), and `kv::Store::get` then asks any
+    /// replica, one that may not have applied the newest write yet: an
+    /// invite revoked through one node was seen accepted for a moment
+    /// through another. `STREAM.MSG.GET` (async-nats'
+    /// `get_last_raw_message_by_subject`) always reaches the stream leader,
+    /// which acknowledged that write. The buckets' configuration is
+    /// unchanged, so existing clusters need nothing done.
+    fn kv_get_leader(&self, bucket: &kv::Store, key: String) -> Result<Option<Bytes>, StoreError> {
+        let key = if key.is_empty() || key.starts_with('.') || key.ends_with('.') {
+            "none".to_owned()
+        } else {
+            key
+        };
+        let bucket = bucket.clone();
+        self.run(retry_reads(
+            "reading a bucket",
+            self.reconnect.clone(),
+            move || {
+                let (bucket, key) = (bucket.clone(), key.clone());
+                async move { leader_get(&bucket, &key).await }
+            },
+        ))
+    }
+
     fn kv_put(&self, bucket: &kv::Store, key: String, value: Vec<u8>) -> Result<(), StoreError> {
         let bucket = bucket.clone();
         self.run(async move {
@@ -482,6 +514,31 @@ async fn retry_reads<T, E: std::fmt::Display, F: Future<Output = Result<T, E>>>(
     }
 }
 
+/// The value of `key` in `bucket`, asked of the bucket's stream leader
+/// (`STREAM.MSG.GET`, never a direct get); see [`NatsStore::kv_get_leader`].
+async fn leader_get(
+    bucket: &kv::Store,
+    key: &str,
+) -> Result<Option<Bytes>, stream::LastRawMessageError> {
+    let subject = format!("{}{key}", bucket.prefix);
+    match bucket
+        .stream
+        .get_last_raw_message_by_subject(&subject)
+        .await
+    {
+        Ok(message) => {
+            let gone = message
+                .headers
+                .get("KV-Operation")
+                .is_some_and(|op| matches!(op.as_str(), "DEL" | "PURGE"))
+                || message.headers.get("Nats-Marker-Reason").is_some();
+            Ok((!gone).then_some(message.payload))
+        }
+        Err(e) if e.kind() == stream::LastRawMessageErrorKind::NoMessageFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Runs `work` on `handle` and waits for it from any thread (a plain
 /// channel: this never needs to be outside a runtime).
 fn run_on<T: Send + 'static>(
@@ -497,6 +554,80 @@ fn run_on<T: Send + 'static>(
         .map_err(|_| nats_error("NATS call", "the NATS runtime stopped"))?
 }
 
+/// How [`publish_until_acked`] logs a retry: what it publishes, as a
+/// warning or (routine work) at debug level.
+#[derive(Clone, Copy)]
+enum Retries {
+    Warn(&'static str),
+    Debug(&'static str),
+}
+
+/// How [`publish_until_acked`] failed.
+enum PublishFailed {
+    /// The stream refused it with an error the caller said is final.
+    Refused(jetstream::context::PublishError),
+    /// Not acknowledged before the deadline; the last error.
+    GaveUp(String),
+}
+
+/// Publishes one message until the stream acknowledges it, written once for
+/// the documents' updates, the meeting events and the compaction snapshots.
+///
+/// `message` builds it afresh for each attempt, always with the same
+/// `Nats-Msg-Id`, so the stream stores it once however often it is sent.
+/// `sent` is an attempt already sent, whose acknowledgement is awaited
+/// first. A failed attempt is sent again after a back-off (100 ms, doubling
+/// to 1 s: a hot loop would starve the cluster's own recovery) until
+/// `deadline`; an error `is_final` accepts ends it at once.
+async fn publish_until_acked(
+    js: &jetstream::Context,
+    subject: &str,
+    message: impl Fn() -> jetstream::message::PublishMessage,
+    mut sent: Option<jetstream::context::PublishAckFuture>,
+    deadline: Instant,
+    retries: Retries,
+    is_final: impl Fn(&jetstream::context::PublishError) -> bool,
+    reconnect: &Reconnect,
+) -> Result<jetstream::publish::PublishAck, PublishFailed> {
+    let started = Instant::now();
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let ack = match sent.take() {
+            Some(ack) => Ok(ack),
+            None => js.send_publish(subject.to_owned(), message()).await,
+        };
+        // (Each acknowledgement also times out by itself after `ACK_WAIT`.)
+        let acked = match ack {
+            Ok(ack) => tokio::time::timeout(ACK_WAIT * 2, ack)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(jetstream::context::PublishError::new(
+                        jetstream::context::PublishErrorKind::TimedOut,
+                    ))
+                }),
+            Err(e) => Err(e),
+        };
+        match acked {
+            Ok(ack) => return Ok(ack),
+            Err(e) if is_final(&e) => return Err(PublishFailed::Refused(e)),
+            Err(e) if Instant::now() + backoff < deadline => {
+                match retries {
+                    Retries::Warn(what) => {
+                        tracing::warn!(subject, error = %e, "{what} not acknowledged yet; publishing it again")
+                    }
+                    Retries::Debug(what) => {
+                        tracing::debug!(subject, error = %e, "{what} not acknowledged yet; publishing it again")
+                    }
+                }
+                reconnect.failed(started).await;
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(1));
+            }
+            Err(e) => return Err(PublishFailed::GaveUp(e.to_string())),
+        }
+    }
+}
+
 /// Publishes `publishes` (whose `ack` is `None` or failed) again, one at a
 /// time and in order, with their `Nats-Msg-Id`, until acknowledged or the
 /// deadline passes.
@@ -507,38 +638,29 @@ async fn publish_in_order(
     deadline: Instant,
     reconnect: &Reconnect,
 ) -> Result<(), StoreError> {
-    let started = Instant::now();
     for mut publish in publishes {
-        let mut backoff = Duration::from_millis(100);
-        loop {
-            let ack = match publish.ack.take() {
-                Some(ack) => Ok(ack),
-                None => {
-                    js.send_publish(
-                        publish.subject.clone(),
-                        jetstream::message::PublishMessage::build()
-                            .payload(publish.payload.clone())
-                            .message_id(&publish.msg_id)
-                            .header(INSTANCE_HEADER, instance),
-                    )
-                    .await
-                }
-            };
-            let acked = match ack {
-                Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
-            match acked {
-                Ok(()) => break,
-                Err(e) if Instant::now() + backoff < deadline => {
-                    tracing::warn!(doc = %publish.doc_id, error = %e, "update not acknowledged yet; publishing it again");
-                    reconnect.failed(started).await;
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(1));
-                }
-                Err(e) => return Err(nats_error("storing an update", e)),
-            }
-        }
+        let message = || {
+            jetstream::message::PublishMessage::build()
+                .payload(publish.payload.clone())
+                .message_id(&publish.msg_id)
+                .header(INSTANCE_HEADER, instance)
+        };
+        let sent = publish.ack.take();
+        publish_until_acked(
+            js,
+            &publish.subject,
+            message,
+            sent,
+            deadline,
+            Retries::Warn("update"),
+            |_| false,
+            reconnect,
+        )
+        .await
+        .map_err(|e| match e {
+            PublishFailed::Refused(e) => nats_error("storing an update", e),
+            PublishFailed::GaveUp(e) => nats_error("storing an update", e),
+        })?;
     }
     Ok(())
 }
@@ -702,7 +824,7 @@ impl Store for NatsStore {
     }
 
     fn invite(&self, postmortem: &str, id: &str) -> Result<Option<InviteRecord>, StoreError> {
-        let Some(raw) = self.kv_get(
+        let Some(raw) = self.kv_get_leader(
             &self.invites,
             format!("{}.{}", token(postmortem), token(id)),
         )?
@@ -758,41 +880,34 @@ impl Store for NatsStore {
         );
         let reconnect = self.reconnect.clone();
         let seq = self.run(async move {
-            let started = Instant::now();
-            let deadline = started + PUBLISH_DEADLINE;
-            let mut backoff = Duration::from_millis(100);
-            loop {
-                let sent = js
-                    .send_publish(
-                        subject.clone(),
-                        jetstream::message::PublishMessage::build()
-                            .payload(payload.clone())
-                            .message_id(&msg_id)
-                            .header(INSTANCE_HEADER, instance.as_str())
-                            .expected_last_subject_sequence(last),
-                    )
-                    .await;
-                let acked = match sent {
-                    Ok(ack) => ack.await,
-                    Err(e) => Err(e),
-                };
-                match acked {
-                    Ok(ack) => return Ok(ack.sequence),
-                    Err(e)
-                        if e.kind() == jetstream::context::PublishErrorKind::WrongLastSequence =>
-                    {
-                        return Err(StoreError::Conflict(format!(
-                            "meeting of another node moved on: {e}"
-                        )))
-                    }
-                    Err(e) if Instant::now() + backoff < deadline => {
-                        tracing::warn!(error = %e, "meeting events not acknowledged yet; publishing them again");
-                        reconnect.failed(started).await;
-                        tokio::time::sleep(backoff).await;
-                        backoff = (backoff * 2).min(Duration::from_secs(1));
-                    }
-                    Err(e) => return Err(nats_error("storing meeting events", e)),
-                }
+            let message = || {
+                jetstream::message::PublishMessage::build()
+                    .payload(payload.clone())
+                    .message_id(&msg_id)
+                    .header(INSTANCE_HEADER, instance.as_str())
+                    .expected_last_subject_sequence(last)
+            };
+            let deadline = Instant::now() + PUBLISH_DEADLINE;
+            let wrong_last = |e: &jetstream::context::PublishError| {
+                e.kind() == jetstream::context::PublishErrorKind::WrongLastSequence
+            };
+            match publish_until_acked(
+                &js,
+                &subject,
+                message,
+                None,
+                deadline,
+                Retries::Warn("meeting events"),
+                wrong_last,
+                &reconnect,
+            )
+            .await
+            {
+                Ok(ack) => Ok(ack.sequence),
+                Err(PublishFailed::Refused(e)) => Err(StoreError::Conflict(format!(
+                    "meeting of another node moved on: {e}"
+                ))),
+                Err(PublishFailed::GaveUp(e)) => Err(nats_error("storing meeting events", e)),
             }
         })?;
         self.heads().insert(
@@ -931,7 +1046,7 @@ impl Store for NatsStore {
     }
 
     fn secret(&self, name: &str, make: &dyn Fn() -> Vec<u8>) -> Result<Vec<u8>, StoreError> {
-        if let Some(value) = self.kv_get(&self.secrets, token(name))? {
+        if let Some(value) = self.kv_get_leader(&self.secrets, token(name))? {
             return Ok(value.to_vec());
         }
         let value = make();
@@ -944,12 +1059,11 @@ impl Store for NatsStore {
                 Ok(_) => Ok(None),
                 // Another node made it first ("already exists", or "wrong
                 // last sequence" when both raced): use the stored one.
-                // The read may reach a replica that has not stored the
-                // winner's value yet (seen when two nodes started at once):
-                // asked again for a few seconds.
+                // Read from the leader, which stored the winner's value;
+                // asked again for a few seconds while it is elected.
                 Err(e) => {
                     for _ in 0..20 {
-                        if let Ok(Some(stored)) = bucket.get(key.clone()).await {
+                        if let Ok(Some(stored)) = leader_get(&bucket, &key).await {
                             return Ok(Some(stored));
                         }
                         tokio::time::sleep(Duration::from_millis(100)).await;

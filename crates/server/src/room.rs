@@ -395,10 +395,13 @@ impl Room {
                             after.defer(move || room.flush_outbox());
                         }
                     }
-                    Err(e) => room.fail(CloseReason::new(
+                    // A failed batch fails each of its updates (thousands
+                    // while a cluster has no quorum): closed and logged once.
+                    Err(e) if !room.lock().failed => room.fail(CloseReason::new(
                         casebook_core::close::INTERNAL_ERROR,
                         format!("storage error: {e}"),
                     )),
+                    Err(_) => {}
                 }
                 drop(permit);
             }),

@@ -13,12 +13,21 @@ impl Client {
         match event {
             Event::Connecting => inner.status.set(Status::Connecting),
             Event::Opened => {
+                let mut check = inner.save_check.get();
+                check.reopened(now_ms());
+                inner.save_check.set(check);
                 self.publish_presence();
                 self.send_offline_edits();
             }
             Event::Synced(update) => {
                 self.apply_remote(&update);
-                inner.status.set(Status::Synced);
+                let mut check = inner.save_check.get();
+                check.answered();
+                inner.save_check.set(check);
+                if inner.status.get_untracked() != Status::Unsaved {
+                    inner.status.set(Status::Synced);
+                }
+                self.show_saved();
                 self.refresh_peers();
             }
             Event::Update(update) => self.apply_remote(&update),
@@ -57,6 +66,7 @@ impl Client {
             .then(|| offline::unsent_edits(&inner.doc.transact(), server.as_ref(), offline));
         if let Some(Some(diff)) = unsent {
             self.send(&protocol::update(diff));
+            self.sent_edits();
         }
     }
 
@@ -94,6 +104,14 @@ impl Client {
         for update in updates {
             self.send(&protocol::update(update));
         }
+        self.sent_edits();
+    }
+
+    /// Edits went out: the server is asked whether it stored them.
+    fn sent_edits(&self) {
+        let mut check = self.0.save_check.get();
+        check.sent(now_ms());
+        self.0.save_check.set(check);
     }
 
     pub(super) fn send(&self, message: &Message) {

@@ -20,6 +20,7 @@ mod awareness;
 mod connection;
 mod editors;
 mod offline;
+mod saving;
 
 use crate::backdrop::{Mark, RemoteCursor};
 use crate::editor::{SectionEditor, LOCAL, REMOTE};
@@ -56,6 +57,9 @@ pub enum Status {
     /// The facilitator revoked the link this page was opened with: the
     /// server closed the socket (4003) and will refuse it; no reconnecting.
     Revoked,
+    /// Connected, but edits sent a while ago are not confirmed stored yet
+    /// (see [`saving`]).
+    Unsaved,
 }
 
 impl Status {
@@ -66,6 +70,7 @@ impl Status {
             Status::Synced => "synced",
             Status::Offline => "offline",
             Status::Revoked => "revoked",
+            Status::Unsaved => "unsaved",
         }
     }
 }
@@ -92,6 +97,8 @@ struct Inner {
     outbox: Arc<Mutex<Vec<Vec<u8>>>>,
     /// A save of the local replica is scheduled.
     save_scheduled: Cell<bool>,
+    /// Whether the server confirmed storing what we sent ([`saving`]).
+    save_check: Cell<saving::SaveCheck>,
     can_edit: bool,
     status: RwSignal<Status>,
     peers: RwSignal<Vec<Peer>>,
@@ -192,6 +199,7 @@ impl Client {
                 offline_edits: Cell::new(false),
                 outbox,
                 save_scheduled: Cell::new(false),
+                save_check: Cell::default(),
                 can_edit,
                 status: RwSignal::new(Status::Connecting),
                 peers: RwSignal::new(Vec::new()),
@@ -298,6 +306,11 @@ impl Client {
                 }
             },
             RENEW_EVERY,
+        );
+        let weak = Rc::downgrade(&*self.0);
+        let _ = set_interval_with_handle(
+            move || with_client(&weak, |c| c.check_saved()),
+            saving::CHECK_EVERY,
         );
         let weak = Rc::downgrade(&*self.0);
         let handle = window_event_listener(leptos::ev::pagehide, move |_| {

@@ -29,13 +29,16 @@
 //! A document whose state is larger than the servers' `max_payload` is not
 //! compacted (logged): its log keeps growing as before.
 
-use super::{doc_subject, nats_error, token, NatsStore, ACK_WAIT, DOCS_STREAM, PUBLISH_DEADLINE};
+use super::{
+    doc_subject, nats_error, publish_until_acked, token, NatsStore, PublishFailed, Retries,
+    DOCS_STREAM, PUBLISH_DEADLINE,
+};
 use crate::store::StoreError;
 use async_nats::jetstream::{self, consumer, stream};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use yrs::updates::decoder::Decode;
 use yrs::{ReadTxn, StateVector, Transact, Update};
 
@@ -98,36 +101,32 @@ impl NatsStore {
         let js = self.js.clone();
         let msg_id = format!("snap-{}-{last}", token(doc_id));
         let payload = Bytes::from(state);
+        let reconnect = self.reconnect.clone();
         self.run(async move {
+            let header = last.to_string();
+            let message = || {
+                jetstream::message::PublishMessage::build()
+                    .payload(payload.clone())
+                    .message_id(&msg_id)
+                    .header(SNAPSHOT_HEADER, header.as_str())
+            };
             let deadline = Instant::now() + PUBLISH_DEADLINE;
-            let mut backoff = Duration::from_millis(100);
-            loop {
-                let sent = js
-                    .send_publish(
-                        subject.clone(),
-                        jetstream::message::PublishMessage::build()
-                            .payload(payload.clone())
-                            .message_id(&msg_id)
-                            .header(SNAPSHOT_HEADER, last.to_string().as_str()),
-                    )
-                    .await;
-                let acked = match sent {
-                    Ok(ack) => tokio::time::timeout(ACK_WAIT * 2, ack)
-                        .await
-                        .map_err(|_| "no acknowledgement".to_owned())
-                        .and_then(|a| a.map_err(|e| e.to_string())),
-                    Err(e) => Err(e.to_string()),
-                };
-                match acked {
-                    Ok(_) => return Ok(()),
-                    Err(e) if Instant::now() + backoff < deadline => {
-                        tracing::debug!(error = %e, "snapshot not acknowledged yet; publishing it again");
-                        tokio::time::sleep(backoff).await;
-                        backoff = (backoff * 2).min(Duration::from_secs(1));
-                    }
-                    Err(e) => return Err(nats_error("storing a snapshot", e)),
-                }
-            }
+            publish_until_acked(
+                &js,
+                &subject,
+                message,
+                None,
+                deadline,
+                Retries::Debug("snapshot"),
+                |_| false,
+                &reconnect,
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| match e {
+                PublishFailed::Refused(e) => nats_error("storing a snapshot", e),
+                PublishFailed::GaveUp(e) => nats_error("storing a snapshot", e),
+            })
         })?;
         Ok(Snapshotted::Stored { upto: last })
     }
