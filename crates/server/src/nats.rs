@@ -562,6 +562,17 @@ enum Retries {
     Debug(&'static str),
 }
 
+/// How long, and how, [`publish_until_acked`] tries again.
+struct Retrying<'a> {
+    /// No attempt starts after it.
+    deadline: Instant,
+    /// What a retry logs.
+    log: Retries,
+    /// Told of each failed attempt: calls that keep failing move the client
+    /// to another server.
+    reconnect: &'a Reconnect,
+}
+
 /// How [`publish_until_acked`] failed.
 enum PublishFailed {
     /// The stream refused it with an error the caller said is final.
@@ -577,18 +588,21 @@ enum PublishFailed {
 /// `Nats-Msg-Id`, so the stream stores it once however often it is sent.
 /// `sent` is an attempt already sent, whose acknowledgement is awaited
 /// first. A failed attempt is sent again after a back-off (100 ms, doubling
-/// to 1 s: a hot loop would starve the cluster's own recovery) until
-/// `deadline`; an error `is_final` accepts ends it at once.
+/// to 1 s: a hot loop would starve the cluster's own recovery) until the
+/// `retrying` deadline; an error `is_final` accepts ends it at once.
 async fn publish_until_acked(
     js: &jetstream::Context,
     subject: &str,
     message: impl Fn() -> jetstream::message::PublishMessage,
     mut sent: Option<jetstream::context::PublishAckFuture>,
-    deadline: Instant,
-    retries: Retries,
+    retrying: Retrying<'_>,
     is_final: impl Fn(&jetstream::context::PublishError) -> bool,
-    reconnect: &Reconnect,
 ) -> Result<jetstream::publish::PublishAck, PublishFailed> {
+    let Retrying {
+        deadline,
+        log: retries,
+        reconnect,
+    } = retrying;
     let started = Instant::now();
     let mut backoff = Duration::from_millis(100);
     loop {
@@ -651,10 +665,12 @@ async fn publish_in_order(
             &publish.subject,
             message,
             sent,
-            deadline,
-            Retries::Warn("update"),
+            Retrying {
+                deadline,
+                log: Retries::Warn("update"),
+                reconnect,
+            },
             |_| false,
-            reconnect,
         )
         .await
         .map_err(|e| match e {
@@ -896,10 +912,12 @@ impl Store for NatsStore {
                 &subject,
                 message,
                 None,
-                deadline,
-                Retries::Warn("meeting events"),
+                Retrying {
+                    deadline,
+                    log: Retries::Warn("meeting events"),
+                    reconnect: &reconnect,
+                },
                 wrong_last,
-                &reconnect,
             )
             .await
             {

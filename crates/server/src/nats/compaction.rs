@@ -31,7 +31,7 @@
 
 use super::{
     doc_subject, nats_error, publish_until_acked, token, NatsStore, PublishFailed, Retries,
-    DOCS_STREAM, PUBLISH_DEADLINE,
+    Retrying, DOCS_STREAM, PUBLISH_DEADLINE,
 };
 use crate::store::StoreError;
 use async_nats::jetstream::{self, consumer, stream};
@@ -116,10 +116,12 @@ impl NatsStore {
                 &subject,
                 message,
                 None,
-                deadline,
-                Retries::Debug("snapshot"),
+                Retrying {
+                    deadline,
+                    log: Retries::Debug("snapshot"),
+                    reconnect: &reconnect,
+                },
                 |_| false,
-                &reconnect,
             )
             .await
             .map(|_| ())
