@@ -4,7 +4,7 @@
 use crate::api::{self, ApiError, PostmortemDetails};
 use crate::case_panel::CasePanel;
 use crate::i18n::{t, Key, Lang};
-use crate::meeting::{MeetingBar, MeetingSidebar};
+use crate::meeting::{LazyMeetingBar, LazyMeetingSidebar};
 use crate::presence::{
     save_name, save_team, saved_color, saved_name, saved_team, Presence, PresenceList,
 };
@@ -269,7 +269,7 @@ fn Live(
             {crate::signin::signed_in().then(|| view! { <SignOut lang/> })}
         </div>
         <div id="meeting-bar">
-            <MeetingBar pm_id=pm_id.clone() token=token.clone() client=client.clone() lang/>
+            <LazyMeetingBar pm_id=pm_id.clone() token=token.clone() client=client.clone() lang/>
         </div>
         <div class="workspace">
             <div class="rail">
@@ -281,7 +281,7 @@ fn Live(
             </a>
             <SectionList client=client.clone() token=token.clone() can_arrange lang/>
             <aside class="sidebar" id="sidebar">
-                <MeetingSidebar pm_id token client=client.clone() lang/>
+                <LazyMeetingSidebar pm_id token client=client.clone() lang/>
             </aside>
         </div>
     }
