@@ -4,7 +4,7 @@
 use crate::api::{self, ApiError, PostmortemDetails};
 use crate::case_panel::CasePanel;
 use crate::i18n::{t, Key, Lang};
-use crate::meeting::{MeetingBar, MeetingSidebar};
+use crate::meeting::{LazyMeetingBar, LazyMeetingSidebar};
 use crate::presence::{
     save_name, save_team, saved_color, saved_name, saved_team, Presence, PresenceList,
 };
@@ -241,6 +241,16 @@ fn Live(
         Status::Revoked => Key::LinkRevoked,
         Status::Unsaved => Key::NotSavedYet,
     };
+    // The meeting UI's modules (meeting/split.rs) are fetched once the
+    // document has answered (or failed to), so that they do not compete with
+    // the document's own sync for the network.
+    let settled = RwSignal::new(false);
+    Effect::new(move |_| {
+        // Set once: setting it again would mount the meeting UI again.
+        if status.get() != Status::Connecting && !settled.get_untracked() {
+            settled.set(true);
+        }
+    });
     let (can_undo, can_redo) = (client.can_undo(), client.can_redo());
     let (undo, redo) = (client.clone(), client.clone());
     view! {
@@ -270,7 +280,12 @@ fn Live(
             {crate::signin::signed_in().then(|| view! { <SignOut lang/> })}
         </div>
         <div id="meeting-bar">
-            <MeetingBar pm_id=pm_id.clone() token=token.clone() client=client.clone() lang/>
+            {
+                let (pm_id, token, client) = (pm_id.clone(), token.clone(), client.clone());
+                move || settled.get().then(|| view! {
+                    <LazyMeetingBar pm_id=pm_id.clone() token=token.clone() client=client.clone() lang/>
+                })
+            }
         </div>
         <div class="workspace">
             <div class="rail">
@@ -282,7 +297,12 @@ fn Live(
             </a>
             <SectionList client=client.clone() token=token.clone() can_arrange lang/>
             <aside class="sidebar" id="sidebar">
-                <MeetingSidebar pm_id token client=client.clone() lang/>
+                {
+                    let client = client.clone();
+                    move || settled.get().then(|| view! {
+                        <LazyMeetingSidebar pm_id=pm_id.clone() token=token.clone() client=client.clone() lang/>
+                    })
+                }
             </aside>
         </div>
     }

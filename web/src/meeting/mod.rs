@@ -37,6 +37,7 @@ mod reanchor;
 mod revision;
 mod room;
 mod sidebar;
+mod split;
 mod spotlight;
 mod strip;
 mod survey;
@@ -46,6 +47,7 @@ mod timer_suggestion;
 pub use link::names_a_comment;
 pub use phase_bar::MeetingBar;
 pub use sidebar::MeetingSidebar;
+pub use split::{LazyMeetingBar, LazyMeetingSidebar};
 
 use crate::api::ApiError;
 use crate::i18n::{t, Key, Lang};
