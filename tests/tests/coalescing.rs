@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-use yrs::{GetString, Text, Transact};
+use yrs::{GetString, Text, Transact, TransactionMut};
 
 const WAIT: Duration = Duration::from_secs(20);
 /// Below the room's broadcast capacity (256), so no socket can lag behind
@@ -58,9 +58,10 @@ async fn a_burst_reaches_every_other_socket_once_in_order_and_intact() {
     let body = doc.get_or_insert_text(BODY);
     let sent: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
     let recorder = Arc::clone(&sent);
-    let _sub = doc
-        .observe_update_v1(move |_, event| recorder.lock().unwrap().push(event.update.clone()))
-        .unwrap();
+    doc.observe_update_v1("sent", move |_: &TransactionMut, event| {
+        recorder.lock().unwrap().push(event.update.clone())
+    })
+    .unwrap();
     for i in 0..BURST {
         let len = body.len(&doc.transact());
         let chunk = if i == BURST / 2 {
