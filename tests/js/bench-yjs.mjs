@@ -10,8 +10,9 @@
 //
 // --syscalls runs each server under `perf stat` (its syscall tracepoints and
 // context switches, counted only over the typing window through perf's
-// control fifo) and prints syscalls per 1,000 edits seen by all: a measure
-// the machine's load does not change, unlike CPU seconds.
+// control fifo) and prints syscalls per 1,000 edits seen by all: less
+// dependent on the machine's load than CPU seconds (load still changes how
+// much the server batches).
 //
 // Every client types one character at a random place `rate` times a second.
 // Each edit is keyed by (client id, clock) when it is made; every other client

@@ -12,7 +12,7 @@
 //! `--criterion` also runs the criterion micro-benchmarks of the hot paths
 //! (they take a few minutes). `--syscalls` has the `yjs-*` scenarios count
 //! each server's syscalls and context switches per 1,000 edits under
-//! `perf stat` (a figure the machine's load does not change).
+//! `perf stat` (less dependent on the machine's load than CPU seconds).
 
 use crate::cargo;
 use crate::test::{ensure_chromium, CHROMIUM};
