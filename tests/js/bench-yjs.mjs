@@ -6,7 +6,13 @@
 //
 //   node bench-yjs.mjs --casebook-bin ../../target/release/casebook \
 //     [--reference ../../crates/load/reference] [--rooms 10] [--clients 10]
-//     [--rate 5] [--seconds 15] [--name yjs-meeting]
+//     [--rate 5] [--seconds 15] [--name yjs-meeting] [--syscalls]
+//
+// --syscalls runs each server under `perf stat` (its syscall tracepoints and
+// context switches, counted only over the typing window through perf's
+// control fifo) and prints syscalls per 1,000 edits seen by all: less
+// dependent on the machine's load than CPU seconds (load still changes how
+// much the server batches).
 //
 // Every client types one character at a random place `rate` times a second.
 // Each edit is keyed by (client id, clock) when it is made; every other client
@@ -22,7 +28,8 @@ import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import WebSocket from 'ws'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer } from 'node:net'
@@ -32,7 +39,7 @@ const ADMIN = 'bench-yjs-admin'
 process.setMaxListeners(0)
 
 function args () {
-  const out = { rooms: 10, clients: 10, rate: 5, seconds: 15, name: 'yjs-meeting', casebookBin: null, reference: null, json: false }
+  const out = { rooms: 10, clients: 10, rate: 5, seconds: 15, name: 'yjs-meeting', casebookBin: null, reference: null, json: false, syscalls: false }
   const argv = process.argv.slice(2)
   for (let i = 0; i < argv.length; i++) {
     const value = () => argv[++i]
@@ -44,6 +51,7 @@ function args () {
       case '--name': out.name = value(); break
       case '--casebook-bin': out.casebookBin = value(); break
       case '--reference': out.reference = value(); break
+      case '--syscalls': out.syscalls = true; break
       default: throw new Error(`unknown argument ${argv[i]}`)
     }
   }
@@ -106,17 +114,64 @@ async function waitHealthy (url, child) {
   throw new Error(`${url} did not answer within 10 s`)
 }
 
-async function startCasebook (bin) {
+// What --syscalls counts: every syscall, the ones a socket's traffic and the
+// log make, and the scheduler's context switches.
+const SYSCALLS = ['sendto', 'write', 'writev', 'recvfrom', 'read', 'epoll_wait', 'epoll_pwait', 'futex', 'fdatasync', 'pwrite64']
+const COUNTED = ['raw_syscalls:sys_enter', ...SYSCALLS.map((s) => `syscalls:sys_enter_${s}`), 'context-switches']
+
+/**
+ * Starts `cmd args` — under `perf stat` when counting, its events disabled
+ * until `counter.enable()` and inherited by every thread. `pid` is the
+ * server's own (perf's child), so CPU and RSS stay the server's.
+ */
+async function spawnServer (cmd, argv, options, counting) {
+  if (!counting) {
+    const child = spawn(cmd, argv, options)
+    return { child, pid: child.pid, counter: null }
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'casebook-bench-perf-'))
+  const ctl = join(dir, 'ctl')
+  const out = join(dir, 'out.csv')
+  if (spawnSync('mkfifo', [ctl]).status !== 0) throw new Error('mkfifo failed')
+  const child = spawn('perf', ['stat', '-x', ',', '-o', out, '--control', `fifo:${ctl}`, '-D', '-1',
+    '-e', COUNTED.join(','), '--', cmd, ...argv], options)
+  let pid = null
+  for (let i = 0; i < 400 && !pid; i++) {
+    try { pid = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0]) || null } catch {}
+    if (!pid) await sleep(25)
+  }
+  if (!pid) throw new Error('perf stat did not start the server (is perf installed and allowed?)')
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  const counter = {
+    enable () { writeFileSync(ctl, 'enable\n') },
+    disable () { writeFileSync(ctl, 'disable\n') },
+    /** After the server is killed: event → count over the enabled time. */
+    async counts () {
+      await exited
+      const counts = new Map()
+      for (const line of readFileSync(out, 'utf8').split('\n')) {
+        const f = line.split(',')
+        if (f.length > 3 && COUNTED.includes(f[2])) counts.set(f[2], Number(f[0]))
+      }
+      rmSync(dir, { recursive: true, force: true })
+      return counts
+    }
+  }
+  return { child, pid, counter }
+}
+
+async function startCasebook (bin, counting) {
   const port = await freePort()
   const temp = mkdtempSync(join(tmpdir(), 'casebook-bench-yjs-'))
-  const child = spawn(bin, [
+  const { child, pid, counter } = await spawnServer(bin, [
     'serve', '--bind', `127.0.0.1:${port}`, '--data-dir', join(temp, 'data'),
     '--web-dir', '/nonexistent', '--max-messages-per-sec', '0'
-  ], { env: { ...process.env, CASEBOOK_ADMIN_TOKEN: ADMIN, CASEBOOK_LOG: 'warn' }, stdio: 'ignore' })
+  ], { env: { ...process.env, CASEBOOK_ADMIN_TOKEN: ADMIN, CASEBOOK_LOG: 'warn' }, stdio: 'ignore' }, counting)
   await waitHealthy(`http://127.0.0.1:${port}/healthz`, child)
   return {
     name: 'casebook',
-    pid: child.pid,
+    pid,
+    counter,
     wsBase: `ws://127.0.0.1:${port}/sync`,
     async room (title) {
       const r = await fetch(`http://127.0.0.1:${port}/api/postmortems`, {
@@ -128,23 +183,24 @@ async function startCasebook (bin) {
       const created = await r.json()
       return { id: created.id, params: { token: created.tokens.author } }
     },
-    stop () { child.kill('SIGKILL'); rmSync(temp, { recursive: true, force: true }) }
+    stop () { process.kill(pid, 'SIGKILL'); rmSync(temp, { recursive: true, force: true }) }
   }
 }
 
-async function startReference (dir) {
+async function startReference (dir, counting) {
   const script = join(dir, 'node_modules/@y/websocket-server/src/server.js')
   if (!existsSync(script)) throw new Error(`${script} is missing: npm ci in ${dir}`)
   const port = await freePort()
-  const child = spawn('node', [script], { env: { ...process.env, HOST: '127.0.0.1', PORT: String(port) }, stdio: 'ignore' })
+  const { child, pid, counter } = await spawnServer(process.execPath, [script], { env: { ...process.env, HOST: '127.0.0.1', PORT: String(port) }, stdio: 'ignore' }, counting)
   await waitHealthy(`http://127.0.0.1:${port}/`, child)
   let n = 0
   return {
     name: 'reference (node)',
-    pid: child.pid,
+    pid,
+    counter,
     wsBase: `ws://127.0.0.1:${port}`,
     async room (title) { return { id: `${title}-${n++}-${Math.floor(Math.random() * 1e9)}`, params: {} } },
-    stop () { child.kill('SIGKILL') }
+    stop () { process.kill(pid, 'SIGKILL') }
   }
 }
 
@@ -226,9 +282,11 @@ async function measure (server, o) {
   const threads0 = threadCpu(server.pid)
   const own0 = process.cpuUsage()
   const t0 = performance.now()
+  server.counter?.enable()
   start(true)
   await sleep(o.seconds * 1000)
   stop()
+  server.counter?.disable()
   const wall = (performance.now() - t0) / 1000
   const cpu = processCpu(server.pid) - cpu0
   const own = process.cpuUsage(own0)
@@ -287,6 +345,17 @@ function table (o, ours, theirs) {
   row('JS clients\' CPU (cores)', (r) => r.clientCores, 'cores')
   const [ra, rb] = row('server peak RSS', (r) => r.rss, 'MiB', 1)
   target('≥ 3× lower than the reference\'s', both ? ra * 3 <= rb : null)
+  if ([ours, theirs].some((r) => r?.syscalls)) {
+    // Counted over the typing window, divided like the CPU: by edits seen by all.
+    const per1k = (r, event) => r?.syscalls ? (r.syscalls.get(event) ?? 0) / (r.seenByAll / 1000) : NaN
+    row('syscalls per 1,000 edits seen by all', (r) => per1k(r, 'raw_syscalls:sys_enter'), '', 0)
+    for (const name of SYSCALLS) {
+      const event = `syscalls:sys_enter_${name}`
+      if ((ours?.syscalls?.get(event) ?? 0) + (theirs?.syscalls?.get(event) ?? 0) === 0) continue
+      row(`  of which ${name}`, (r) => per1k(r, event), '', 0)
+    }
+    row('context switches per 1,000 edits', (r) => per1k(r, 'context-switches'), '', 0)
+  }
   for (const r of [ours, theirs].filter(Boolean)) {
     lines.push(`  ${r.server}: edits ${r.sent} sent / ${r.seenByAll} seen by all; ${r.converged} of ${o.rooms} rooms converged; CPU by thread: ` +
       r.threads.map(([n, s]) => `${n} ${(100 * s / r.cpuSeconds).toFixed(0)} %`).join(', '))
@@ -298,12 +367,14 @@ const o = args()
 let ours = null
 let theirs = null
 if (o.casebookBin) {
-  const server = await startCasebook(o.casebookBin)
+  const server = await startCasebook(o.casebookBin, o.syscalls)
   try { ours = await measure(server, o) } finally { server.stop() }
+  if (server.counter) ours.syscalls = await server.counter.counts()
 }
 if (o.reference) {
-  const server = await startReference(o.reference)
+  const server = await startReference(o.reference, o.syscalls)
   try { theirs = await measure(server, o) } finally { server.stop() }
+  if (server.counter) theirs.syscalls = await server.counter.counts()
 }
 console.log(table(o, ours, theirs))
 process.exit(0)

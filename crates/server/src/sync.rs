@@ -19,7 +19,7 @@ use crate::metrics::RoomKind;
 use crate::room::meeting_doc_id;
 use crate::room::{CloseReason, ConnId, Room, RoomEvent, Rooms};
 use crate::store::PostmortemRecord;
-use crate::upgrade::{send_binary, NotAnUpgrade, Socket, Upgrade};
+use crate::upgrade::{feed_binary, send_binary, NotAnUpgrade, Socket, Upgrade, WRITE_BATCH};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -153,9 +153,10 @@ async fn connect(
         .max_message_size(Some(max))
         .max_frame_size(Some(max))
         // tungstenite's 128 KiB defaults would cost every idle socket that much;
-        // reads grow past this as needed, and every send is flushed at once.
+        // reads grow past this as needed, and what one wake-up of the socket
+        // forwards is written together and flushed at once (`send_all`).
         .read_buffer_size(SOCKET_READ_BUFFER)
-        .write_buffer_size(0);
+        .write_buffer_size(WRITE_BATCH);
     let failed = {
         let (rooms, room) = (Arc::clone(&rooms), Arc::clone(&room));
         move || rooms.leave(&room, conn)
@@ -253,10 +254,8 @@ async fn serve(
     let Peer { conn, role, .. } = *peer;
     let mut budget = limits.message_budget();
     let (mut events, first) = room.subscribe();
-    for frame in first {
-        if let Err(close) = send(socket, frame, limits).await {
-            return close;
-        }
+    if let Err(close) = send_all(socket, first, limits).await {
+        return close;
     }
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let keepalive_frame = Bytes::from(protocol::encode(&Message::Awareness(AwarenessUpdate {
@@ -269,37 +268,21 @@ async fn serve(
         // more, so a fast writer cannot outrun its own backlog.
         tokio::select! {
             biased;
-            event = events.recv() => match event.as_deref() {
-                Ok(RoomEvent::Frame { from, frame }) if *from != Some(conn) => {
-                    if let Err(close) = send(socket, frame.clone(), limits).await {
-                        return close;
-                    }
+            event = events.recv() => {
+                // Every event already queued goes out with this one: their
+                // frames are written together and flushed once, so a socket
+                // woken late (a busy server, a group commit of many updates)
+                // makes one write for what piled up instead of one per
+                // frame. Nothing waits for more; the order is the room's.
+                let mut frames = Vec::new();
+                let stop = take_queued(event, &mut events, peer, room, &mut frames);
+                if let Err(close) = send_all(socket, frames, limits).await {
+                    return close;
                 }
-                Ok(RoomEvent::Frames(frames)) => {
-                    for (from, frame) in frames {
-                        if *from != Some(conn) {
-                            if let Err(close) = send(socket, frame.clone(), limits).await {
-                                return close;
-                            }
-                        }
-                    }
+                if let Some(stop) = stop {
+                    return stop;
                 }
-                Ok(RoomEvent::Direct { to, frame }) if *to == conn => {
-                    if let Err(close) = send(socket, frame.clone(), limits).await {
-                        return close;
-                    }
-                }
-                Ok(RoomEvent::Close(reason)) => return Some(reason.clone()),
-                Ok(RoomEvent::CloseInvite { invite, reason }) if peer.invite.as_ref() == Some(invite) => {
-                    return Some(reason.clone());
-                }
-                Ok(_) => {}
-                Err(&broadcast::error::RecvError::Lagged(missed)) => {
-                    tracing::info!(doc = %room.id, conn, missed, "socket fell behind the room");
-                    return Some(CloseReason::new(close::FELL_BEHIND, "fell behind the room; reconnect to resync"));
-                }
-                Err(broadcast::error::RecvError::Closed) => return None,
-            },
+            }
             incoming = socket.next() => {
                 let message = match incoming {
                     None => return None,
@@ -348,6 +331,120 @@ async fn serve(
     }
 }
 
+/// Most room events one wake-up of a socket forwards together.
+const MAX_COALESCED: usize = 64;
+
+/// Takes `first` and then every room event already queued for this socket
+/// (at most [`MAX_COALESCED`], without waiting), in the room's order, and
+/// puts the frames the socket owes into `frames`. `Some(close)` when the
+/// socket is to stop after sending `frames`, with how to close it (`None`:
+/// the room is gone); events after the one that stops it stay unread.
+fn take_queued(
+    first: Result<Arc<RoomEvent>, broadcast::error::RecvError>,
+    events: &mut broadcast::Receiver<Arc<RoomEvent>>,
+    peer: &Peer,
+    room: &Room,
+    frames: &mut Vec<Bytes>,
+) -> Option<Option<CloseReason>> {
+    let mut next = Some(first);
+    let mut taken = 0;
+    while let Some(event) = next.take() {
+        if let Some(stop) = owed(event, peer, room, frames) {
+            return Some(stop);
+        }
+        taken += 1;
+        if taken < MAX_COALESCED {
+            next = match events.try_recv() {
+                Ok(event) => Some(Ok(event)),
+                Err(broadcast::error::TryRecvError::Empty) => None,
+                Err(broadcast::error::TryRecvError::Lagged(missed)) => {
+                    Some(Err(broadcast::error::RecvError::Lagged(missed)))
+                }
+                Err(broadcast::error::TryRecvError::Closed) => {
+                    Some(Err(broadcast::error::RecvError::Closed))
+                }
+            };
+        }
+    }
+    None
+}
+
+/// What one room event means for a socket: the frames it owes go into
+/// `frames`; `Some(close)` when it is to stop (see [`take_queued`]).
+fn owed(
+    event: Result<Arc<RoomEvent>, broadcast::error::RecvError>,
+    peer: &Peer,
+    room: &Room,
+    frames: &mut Vec<Bytes>,
+) -> Option<Option<CloseReason>> {
+    let conn = peer.conn;
+    match event.as_deref() {
+        Ok(RoomEvent::Frame { from, frame }) if *from != Some(conn) => frames.push(frame.clone()),
+        Ok(RoomEvent::Frames(queued)) => frames.extend(
+            queued
+                .iter()
+                .filter(|(from, _)| *from != Some(conn))
+                .map(|(_, frame)| frame.clone()),
+        ),
+        Ok(RoomEvent::Direct { to, frame }) if *to == conn => frames.push(frame.clone()),
+        Ok(RoomEvent::Close(reason)) => return Some(Some(reason.clone())),
+        Ok(RoomEvent::CloseInvite { invite, reason }) if peer.invite.as_ref() == Some(invite) => {
+            return Some(Some(reason.clone()));
+        }
+        Ok(_) => {}
+        Err(&broadcast::error::RecvError::Lagged(missed)) => {
+            tracing::info!(doc = %room.id, conn, missed, "socket fell behind the room");
+            return Some(Some(CloseReason::new(
+                close::FELL_BEHIND,
+                "fell behind the room; reconnect to resync",
+            )));
+        }
+        Err(broadcast::error::RecvError::Closed) => return Some(None),
+    }
+    None
+}
+
+/// Sends y-sync messages in order, fed into the socket's write buffer and
+/// flushed once, so those that fit in [`WRITE_BATCH`] go out in one write.
+/// Each message and the flush has `--send-timeout-secs`, as one [`send`] has.
+async fn send_all(
+    socket: &mut Socket,
+    frames: Vec<Bytes>,
+    limits: &Limits,
+) -> Result<(), Option<CloseReason>> {
+    match frames.len() {
+        0 => return Ok(()),
+        1 => {
+            return send(
+                socket,
+                frames.into_iter().next().unwrap_or_default(),
+                limits,
+            )
+            .await
+        }
+        _ => {}
+    }
+    for frame in frames {
+        within_send_timeout(feed_binary(socket, frame), limits).await?;
+    }
+    within_send_timeout(socket.flush(), limits).await
+}
+
+/// `sending` under `--send-timeout-secs`: `Err(None)`: the connection is
+/// gone; `Err(Some(FELL_BEHIND))`: the client did not take it in time.
+async fn within_send_timeout(
+    sending: impl std::future::Future<Output = Result<(), WsError>>,
+    limits: &Limits,
+) -> Result<(), Option<CloseReason>> {
+    match limits.send_timeout() {
+        None => sending.await.map_err(|_| None),
+        Some(limit) => match tokio::time::timeout(limit, sending).await {
+            Ok(sent) => sent.map_err(|_| None),
+            Err(_) => Err(Some(not_reading())),
+        },
+    }
+}
+
 /// Sends one y-sync message (see [`send_binary`]: large ones go out in
 /// frames). `Err(None)`: the connection is gone; `Err(Some(FELL_BEHIND))`: the
 /// client has not taken the message within `--send-timeout-secs` (stalled or
@@ -358,14 +455,7 @@ async fn send(
     frame: Bytes,
     limits: &Limits,
 ) -> Result<(), Option<CloseReason>> {
-    let sending = send_binary(socket, frame);
-    match limits.send_timeout() {
-        None => sending.await.map_err(|_| None),
-        Some(limit) => match tokio::time::timeout(limit, sending).await {
-            Ok(sent) => sent.map_err(|_| None),
-            Err(_) => Err(Some(not_reading())),
-        },
-    }
+    within_send_timeout(send_binary(socket, frame), limits).await
 }
 
 /// The close reason for a socket that does not take what it is sent.

@@ -29,6 +29,11 @@ pub type Socket = WebSocketStream<TokioIo<Upgraded>>;
 /// Largest frame a socket sends; a longer message goes out as continuation frames.
 pub const MAX_SEND_FRAME: usize = 64 * 1024;
 
+/// Bytes of fed frames a socket keeps before writing them (its
+/// `write_buffer_size`): the messages one wake-up of a socket forwards go out
+/// in one write when they fit, and the buffer of an idle socket stays small.
+pub const WRITE_BATCH: usize = 16 * 1024;
+
 /// A request that asks for a WebSocket (RFC 6455 handshake headers checked).
 pub struct Upgrade {
     accept: String,
@@ -143,8 +148,17 @@ impl Upgrade {
 /// as a fragmented message (first frame, continuations, final frame), which
 /// every WebSocket client reassembles.
 pub async fn send_binary(socket: &mut Socket, message: Bytes) -> Result<(), WsError> {
+    feed_binary(socket, message).await?;
+    socket.flush().await
+}
+
+/// [`send_binary`] without the flush: the message joins the socket's write
+/// buffer, which goes to the connection once it holds more than
+/// [`WRITE_BATCH`] bytes (a frame of [`MAX_SEND_FRAME`] at once) or on the
+/// next flush. Several messages fed and then flushed go out in one write.
+pub async fn feed_binary(socket: &mut Socket, message: Bytes) -> Result<(), WsError> {
     if message.len() <= MAX_SEND_FRAME {
-        return socket.send(Message::Binary(message)).await;
+        return socket.feed(Message::Binary(message)).await;
     }
     let mut start = 0;
     while start < message.len() {
@@ -155,7 +169,7 @@ pub async fn send_binary(socket: &mut Socket, message: Bytes) -> Result<(), WsEr
             OpCode::Data(Data::Continue)
         };
         let frame = Frame::message(message.slice(start..end), opcode, end == message.len());
-        socket.send(Message::Frame(frame)).await?;
+        socket.feed(Message::Frame(frame)).await?;
         start = end;
     }
     Ok(())

@@ -10,7 +10,9 @@
 //! The load tool's `meeting-cluster` scenario (issue 14) runs two nodes on
 //! three pinned `nats-server`s, installed here (`nats.rs`).
 //! `--criterion` also runs the criterion micro-benchmarks of the hot paths
-//! (they take a few minutes).
+//! (they take a few minutes). `--syscalls` has the `yjs-*` scenarios count
+//! each server's syscalls and context switches per 1,000 edits under
+//! `perf stat` (less dependent on the machine's load than CPU seconds).
 
 use crate::cargo;
 use crate::test::{ensure_chromium, CHROMIUM};
@@ -35,6 +37,7 @@ fn is_xtask_scenario(name: &str) -> bool {
 
 pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let criterion = args.iter().any(|a| a == "--criterion");
+    let syscalls = args.iter().any(|a| a == "--syscalls");
     let quick = args.iter().any(|a| a == "--quick");
     let runs: usize = match args.iter().position(|a| a == "--runs") {
         Some(at) => args
@@ -60,7 +63,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let mut load_args: Vec<&String> = Vec::new();
     let mut it = args.iter().peekable();
     while let Some(arg) = it.next() {
-        if arg == "--criterion" {
+        if arg == "--criterion" || arg == "--syscalls" {
             continue;
         }
         if arg == "--scenario" && it.peek().is_some_and(|s| is_xtask_scenario(s)) {
@@ -92,7 +95,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
             } else {
                 (*rooms, 15)
             };
-            run_yjs(root, name, rooms, *clients, *rate, seconds)?;
+            run_yjs(root, name, rooms, *clients, *rate, seconds, syscalls)?;
         }
     }
     if navigation {
@@ -148,6 +151,7 @@ fn run_yjs(
     clients: usize,
     rate: f64,
     seconds: u64,
+    syscalls: bool,
 ) -> Result<()> {
     if !has_npm() {
         println!("xtask: npm not found: skipping {name} (it runs y-websocket clients in Node)");
@@ -175,6 +179,7 @@ fn run_yjs(
         .arg(root.join("target/release/casebook"))
         .arg("--reference")
         .arg(&reference)
+        .args(syscalls.then_some("--syscalls"))
         .current_dir(&js)
         .status()
         .context("could not start node")?;
