@@ -387,6 +387,9 @@ pub fn targets(scenario: &str, row: &str) -> Vec<Target> {
                 Check::P99AtMostMs(10.0),
             )]
         }
+        ("meeting-cluster", "failover: longest edit → all") => {
+            vec![t("failover ≤ 8 s (issue 14)", Check::AtMost(8.0))]
+        }
         ("big-room", "edit → all observers") => vec![
             t("p99 ≤ 40 ms", Check::P99AtMostMs(40.0)),
             t(
