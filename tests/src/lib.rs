@@ -9,6 +9,7 @@
 //! (`cargo xtask test` builds it first).
 
 pub mod cluster;
+pub mod images;
 pub mod relay;
 
 use anyhow::{anyhow, bail, Context, Result};

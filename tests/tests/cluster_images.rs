@@ -14,25 +14,14 @@
 //! A missing `nats-server` fails these tests (see `casebook_e2e::cluster`).
 
 use anyhow::Result;
-use base64::Engine;
 use casebook_e2e::cluster::NatsCluster;
+use casebook_e2e::images::{self, gif, jpeg, png, webp};
 use casebook_e2e::{Client, Created, Endpoint};
 use std::time::{Duration, Instant};
 use yrs::{GetString, Text, Transact};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn b64(text: &str) -> Vec<u8> {
-    base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .expect("a fixture in base64")
-}
-fn png() -> Vec<u8> {
-    b64("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
-}
-fn gif() -> Vec<u8> {
-    b64("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
-}
 /// Another GIF: the same pixel with another palette.
 fn other_gif() -> Vec<u8> {
     let mut bytes = gif();
@@ -43,25 +32,11 @@ fn other_gif() -> Vec<u8> {
     bytes[white..white + 3].copy_from_slice(&[0xee, 0x33, 0x11]);
     bytes
 }
-fn webp() -> Vec<u8> {
-    b64("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
-}
-fn jpeg() -> Vec<u8> {
-    b64("/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=")
-}
 
-/// Uploads `bytes` into `pm` through `server`; the status and the answer.
+/// Uploads `bytes` into `pm` through `server` as its author; the status and
+/// the answer.
 async fn upload(server: &Endpoint, pm: &Created, bytes: Vec<u8>) -> (u16, serde_json::Value) {
-    let response = server
-        .http
-        .post(server.url(&format!("/api/postmortems/{}/images?alt=graph", pm.id)))
-        .bearer_auth(pm.token("author"))
-        .body(bytes)
-        .send()
-        .await
-        .expect("the server answers");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or_default())
+    images::upload(server, &pm.id, pm.token("author"), None, bytes).await
 }
 
 /// The status `server` answers for the image `answer` names.

@@ -17,6 +17,7 @@
 
 use anyhow::Result;
 use casebook_e2e::cluster::NatsCluster;
+use casebook_e2e::images;
 use casebook_e2e::{
     gap_free_chunks, printed, report, run_casebook, server_text, Client, Created, Endpoint, Server,
 };
@@ -39,19 +40,11 @@ async fn casebook(args: Vec<String>) -> Output {
     .expect("casebook ran")
 }
 
-const GIF: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x01D\x00;";
-
-/// Uploads the GIF into `pm`; its address.
+/// Uploads a GIF into `pm`; its address.
 async fn upload(server: &Endpoint, pm: &Created) -> Result<String> {
-    let uploaded = server
-        .http
-        .post(server.url(&format!("/api/postmortems/{}/images?alt=graph", pm.id)))
-        .bearer_auth(pm.token("author"))
-        .body(GIF.to_vec())
-        .send()
-        .await?;
-    assert_eq!(uploaded.status(), 201);
-    let uploaded: serde_json::Value = uploaded.json().await?;
+    let (status, uploaded) =
+        images::upload(server, &pm.id, pm.token("author"), None, images::gif()).await;
+    assert_eq!(status, 201, "{uploaded}");
     Ok(uploaded["url"].as_str().expect("an address").to_owned())
 }
 
@@ -67,7 +60,7 @@ async fn holds(server: &Endpoint, pm: &Created, phase: &str, label: &str, image:
     assert!(versions.to_string().contains(label), "{versions}");
     let served = server.http.get(server.url(image)).send().await.unwrap();
     assert_eq!(served.status(), 200);
-    assert_eq!(served.bytes().await.unwrap().as_ref(), GIF);
+    assert_eq!(served.bytes().await.unwrap().as_ref(), images::gif());
     let (status, invites) = sre.get("/invites").await;
     assert_eq!(status, 200, "{invites}");
     assert!(

@@ -6,29 +6,10 @@
 
 use base64::Engine;
 use casebook_core::api::UploadedImage;
+use casebook_e2e::images::{self, gif, jpeg, png, webp};
 use casebook_e2e::{run_casebook, Client, Created, Endpoint, Process, Server};
 use std::time::Duration;
 use yrs::{Text, Transact};
-
-fn b64(text: &str) -> Vec<u8> {
-    base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .expect("a fixture in base64")
-}
-
-/// A 1×1 PNG, GIF, WebP and JPEG, as a screenshot tool would write them.
-fn png() -> Vec<u8> {
-    b64("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
-}
-fn gif() -> Vec<u8> {
-    b64("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
-}
-fn webp() -> Vec<u8> {
-    b64("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
-}
-fn jpeg() -> Vec<u8> {
-    b64("/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=")
-}
 
 /// Uploads `bytes` declared as `declared` with `token`; the status and the
 /// answer's JSON.
@@ -39,17 +20,7 @@ async fn upload(
     declared: &str,
     bytes: Vec<u8>,
 ) -> (u16, serde_json::Value) {
-    let response = server
-        .http
-        .post(server.url(&format!("/api/postmortems/{pm}/images?alt=p99%20latency")))
-        .bearer_auth(token)
-        .header("content-type", declared)
-        .body(bytes)
-        .send()
-        .await
-        .expect("the server answers");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or_default())
+    images::upload(server, pm, token, Some(declared), bytes).await
 }
 
 async fn fetch(server: &Endpoint, url: &str) -> reqwest::Response {
