@@ -29,7 +29,7 @@
 
 use anyhow::{anyhow, bail, Result};
 use casebook_e2e::cluster::{NatsCluster, Relays};
-use casebook_e2e::{type_chunks, Client, Endpoint, Process};
+use casebook_e2e::{type_chunks, Client, Created, Endpoint, Process};
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -137,6 +137,34 @@ impl Partition {
             Partition::Blackhole => relays.blackhole(),
         }
     }
+}
+
+/// A fresh client on each of `nodes` reads a text that holds every writer's
+/// chunks exactly once, in order, and they all read the same text; that
+/// text. (A node just back may answer 500 while its NATS server catches up:
+/// a browser tries again, and so does this.)
+async fn every_node_holds(
+    nodes: &[(&str, &Endpoint)],
+    pm: &Created,
+    writers: &[&[String]],
+) -> Result<Vec<String>> {
+    let mut texts = Vec::new();
+    for (name, node) in nodes {
+        let fresh = reconnect(
+            &format!("a fresh client on node {name}"),
+            &node.ws_url(&pm.id, pm.token("viewer")),
+            casebook_core::document::new_doc(),
+        )
+        .await
+        .map_err(|e| anyhow!("node {name}: {e}"))?;
+        fresh
+            .wait_until(WAIT, |c| holds_exactly(&c.text(), writers).is_ok())
+            .await
+            .map_err(|e| anyhow!("node {name}: {e}"))?;
+        texts.push(fresh.text());
+    }
+    assert!(texts.windows(2).all(|t| t[0] == t[1]), "{texts:?}");
+    Ok(texts)
 }
 
 async fn a_node_cut_off_from_nats_loses_nothing(partition: Partition) -> Result<()> {
@@ -271,27 +299,12 @@ async fn a_node_cut_off_from_nats_loses_nothing(partition: Partition) -> Result<
     let typed_a = [before_a.clone(), during_a.clone(), more_a.clone()].concat();
     let typed_b = [before_b.clone(), during_b.clone()].concat();
     let c = nats.node("c", &[]).await?;
-    let mut texts = Vec::new();
-    for (name, node) in [("A", &*a), ("B", &*b), ("C", &*c)] {
-        // (A node just back may answer 500 while its NATS server catches
-        // up: a browser tries again, and so does this.)
-        let fresh = reconnect(
-            &format!("a fresh client on node {name}"),
-            &node.ws_url(&pm.id, pm.token("viewer")),
-            casebook_core::document::new_doc(),
-        )
-        .await
-        .map_err(|e| anyhow!("node {name}: {e}"))?;
-        fresh
-            .wait_until(WAIT, |c| {
-                holds_exactly(&c.text(), &[&typed_a, &typed_b]).is_ok()
-            })
-            .await
-            .map_err(|e| anyhow!("node {name}: {e}"))?;
-        texts.push(fresh.text());
-    }
-    assert_eq!(texts[0], texts[1]);
-    assert_eq!(texts[1], texts[2]);
+    let texts = every_node_holds(
+        &[("A", &a), ("B", &b), ("C", &c)],
+        &pm,
+        &[&typed_a, &typed_b],
+    )
+    .await?;
     writer_a.wait_text(&texts[0], WAIT).await?;
     writer_b.wait_text(&texts[0], WAIT).await?;
     assert!(
@@ -406,26 +419,12 @@ async fn a_node_on_a_minority_nats_server_loses_nothing() -> Result<()> {
     flags[1] = nats.urls_of(&[2]);
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
     let d = casebook_e2e::Server::start_with(&flags).await?;
-    let mut texts = Vec::new();
-    for (name, node) in [("A", &*a), ("B", &*b), ("C", &*c), ("D", &*d)] {
-        // (A node just back may answer 500 while its NATS server catches
-        // up: a browser tries again, and so does this.)
-        let fresh = reconnect(
-            &format!("a fresh client on node {name}"),
-            &node.ws_url(&pm.id, pm.token("viewer")),
-            casebook_core::document::new_doc(),
-        )
-        .await
-        .map_err(|e| anyhow!("node {name}: {e}"))?;
-        fresh
-            .wait_until(WAIT, |c| {
-                holds_exactly(&c.text(), &[&typed_a, &typed_b]).is_ok()
-            })
-            .await
-            .map_err(|e| anyhow!("node {name}: {e}"))?;
-        texts.push(fresh.text());
-    }
-    assert!(texts.windows(2).all(|t| t[0] == t[1]), "{texts:?}");
+    let texts = every_node_holds(
+        &[("A", &a), ("B", &b), ("C", &c), ("D", &d)],
+        &pm,
+        &[&typed_a, &typed_b],
+    )
+    .await?;
     writer_a.wait_text(&texts[0], WAIT).await?;
     writer_b.wait_text(&texts[0], WAIT).await?;
     assert!(

@@ -425,14 +425,7 @@ impl NatsStore {
     }
 
     fn kv_get(&self, bucket: &kv::Store, key: String) -> Result<Option<Bytes>, StoreError> {
-        // An empty id (or part of one) names nothing, but NATS would refuse
-        // the key: a key that is no hex token is read instead (the health
-        // check reads the empty id to prove the store answers).
-        let key = if key.is_empty() || key.starts_with('.') || key.ends_with('.') {
-            "none".to_owned()
-        } else {
-            key
-        };
+        let key = readable_key(key);
         let bucket = bucket.clone();
         // While a NATS server is down or just back, the bucket's leader may
         // be being elected (503 no responders): retried, not failed.
@@ -459,11 +452,7 @@ impl NatsStore {
     /// which acknowledged that write. The buckets' configuration is
     /// unchanged, so existing clusters need nothing done.
     fn kv_get_leader(&self, bucket: &kv::Store, key: String) -> Result<Option<Bytes>, StoreError> {
-        let key = if key.is_empty() || key.starts_with('.') || key.ends_with('.') {
-            "none".to_owned()
-        } else {
-            key
-        };
+        let key = readable_key(key);
         let bucket = bucket.clone();
         self.run(retry_reads(
             "reading a bucket",
@@ -511,6 +500,17 @@ async fn retry_reads<T, E: std::fmt::Display, F: Future<Output = Result<T, E>>>(
             }
             Err(e) => return Err(nats_error(what, e)),
         }
+    }
+}
+
+/// `key`, or a key that names nothing when NATS would refuse it: an empty
+/// id (or part of one) names nothing, so a key that is no hex token is read
+/// instead (the health check reads the empty id to prove the store answers).
+fn readable_key(key: String) -> String {
+    if key.is_empty() || key.starts_with('.') || key.ends_with('.') {
+        "none".to_owned()
+    } else {
+        key
     }
 }
 
