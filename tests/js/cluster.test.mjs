@@ -30,7 +30,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   Server, SCREENSHOTS, PHONE, waitFor, webDir, skipBrowser, launchChromium, openAs as openPage,
-  selectWords, expectPhase, cardId, screenshot
+  selectWords, expectPhase, cardId, screenshot, giveFile
 } from './helpers.mjs'
 import { NatsCluster, natsServerBin } from './nats.mjs'
 
@@ -111,30 +111,6 @@ async function typeInto (page, section, text, { at = 'end' } = {}) {
   await page.keyboard.type(text, { delay: 10 })
 }
 
-/** Pastes a small PNG (a latency graph drawn on a canvas, 240×80) at the
- * end of a section's editor, as images.test.mjs does. */
-async function pastePng (page, section, name) {
-  await page.locator(`#text-${section}`).evaluate(async (el, name) => {
-    const canvas = document.createElement('canvas')
-    canvas.width = 240
-    canvas.height = 80
-    const g = canvas.getContext('2d')
-    g.fillStyle = '#ffffff'
-    g.fillRect(0, 0, 240, 80)
-    g.strokeStyle = '#d1242f'
-    g.lineWidth = 3
-    g.beginPath()
-    ;[10, 12, 11, 14, 60, 72, 70, 18, 12, 11].forEach((v, i) => g.lineTo(10 + i * 24, 75 - v))
-    g.stroke()
-    const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'))
-    const transfer = new DataTransfer()
-    transfer.items.add(new File([blob], name, { type: 'image/png' }))
-    el.focus()
-    el.setSelectionRange(el.value.length, el.value.length)
-    el.dispatchEvent(new ClipboardEvent('paste', { bubbles: true, cancelable: true, clipboardData: transfer }))
-  }, name)
-}
-
 test('two tabs on two cluster nodes co-edit one postmortem and run its meeting', { skip, timeout: 180_000 }, withLogs(async (t) => {
   const pm = await nodeA.createPostmortem('2026-12-07 決済遅延 two nodes')
   const facilitator = await openPage(browser, cleanups, pm.links.facilitator, 'SRE 佐藤')
@@ -189,7 +165,7 @@ test('two tabs on two cluster nodes co-edit one postmortem and run its meeting',
   })
 
   await t.test('an image pasted on B is stored once for the cluster and shown on A', async () => {
-    await pastePng(author, 'impact', 'p99-latency.png')
+    await giveFile(author, 'impact', { name: 'p99-latency.png' })
     const markdown = /!\[p99 latency\]\(\/api\/postmortems\/[a-z0-9]+\/images\/[0-9a-f]{64}\)/
     await seen(everyone, 'impact', (v) => markdown.test(v), 'the pasted image\'s Markdown')
     // Node A serves the bytes node B stored.

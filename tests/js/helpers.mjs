@@ -160,14 +160,7 @@ export class Server {
 
   /** Kills the server (SIGKILL) and removes its data directory. Idempotent. */
   async stop () {
-    const child = this.child
-    if (child && !this.exited) {
-      const gone = new Promise((resolveExit) => child.once('exit', resolveExit))
-      child.kill('SIGKILL')
-      let timer
-      await Promise.race([gone, new Promise((resolveTimeout) => { timer = setTimeout(resolveTimeout, 5000) })])
-      clearTimeout(timer)
-    }
+    if (this.child && !this.exited) await killAndWait(this.child)
     if (this.temp && process.env.CASEBOOK_KEEP_DATA !== '1') {
       rmSync(this.temp, { recursive: true, force: true })
       this.temp = undefined
@@ -467,4 +460,50 @@ export async function commandOk (server, pm, token, body) {
 export async function screenshot (page, name) {
   await page.waitForTimeout(300)
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) })
+}
+
+/** Puts a file into a section's editor the way a person does: a paste
+ * (`ClipboardEvent` with the file in its DataTransfer) or a drop. The file
+ * is a small latency graph drawn on a canvas (a real PNG), or `svg` text. */
+export async function giveFile (page, section, { how = 'paste', name = 'p99-latency.png', svg } = {}) {
+  await page.locator(`#text-${section}`).evaluate(async (el, [how, name, svg]) => {
+    let file
+    if (svg) {
+      file = new File([svg], name, { type: 'image/svg+xml' })
+    } else {
+      const canvas = document.createElement('canvas')
+      canvas.width = 240
+      canvas.height = 80
+      const g = canvas.getContext('2d')
+      g.fillStyle = '#ffffff'
+      g.fillRect(0, 0, 240, 80)
+      g.strokeStyle = '#d1242f'
+      g.lineWidth = 3
+      g.beginPath()
+      ;[10, 12, 11, 14, 60, 72, 70, 18, 12, 11].forEach((v, i) => g.lineTo(10 + i * 24, 75 - v))
+      g.stroke()
+      const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'))
+      file = new File([blob], name, { type: 'image/png' })
+    }
+    const transfer = new DataTransfer()
+    transfer.items.add(file)
+    el.focus()
+    el.setSelectionRange(el.value.length, el.value.length)
+    const init = { bubbles: true, cancelable: true }
+    if (how === 'paste') {
+      el.dispatchEvent(new ClipboardEvent('paste', { ...init, clipboardData: transfer }))
+    } else {
+      el.dispatchEvent(new DragEvent('dragover', { ...init, dataTransfer: transfer }))
+      el.dispatchEvent(new DragEvent('drop', { ...init, dataTransfer: transfer }))
+    }
+  }, [how, name, svg])
+}
+
+/** Kills `child` with SIGKILL and waits until it exited (at most 5 s). */
+export async function killAndWait (child) {
+  const gone = new Promise((resolveExit) => child.once('exit', resolveExit))
+  child.kill('SIGKILL')
+  let timer
+  await Promise.race([gone, new Promise((resolveTimeout) => { timer = setTimeout(resolveTimeout, 5000) })])
+  clearTimeout(timer)
 }

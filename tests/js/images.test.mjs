@@ -12,7 +12,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
   withServerLog, waitFor, browserSuite, skipBrowser, openAs as openPage, seed, connectClient,
-  PHONE, screenshot
+  PHONE, screenshot, giveFile
 } from './helpers.mjs'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
@@ -26,43 +26,6 @@ browserSuite(cleanups, (s, b) => { server = s; browser = b })
 const openAs = (link, name, options = {}) => openPage(browser, cleanups, link, name, options)
 
 const shot = screenshot
-
-/** Puts a file into a section's editor the way a person does: a paste
- * (`ClipboardEvent` with the file in its DataTransfer) or a drop. The file
- * is a small latency graph drawn on a canvas (a real PNG), or `svg` text. */
-async function giveFile (page, section, { how = 'paste', name = 'p99-latency.png', svg } = {}) {
-  await page.locator(`#text-${section}`).evaluate(async (el, [how, name, svg]) => {
-    let file
-    if (svg) {
-      file = new File([svg], name, { type: 'image/svg+xml' })
-    } else {
-      const canvas = document.createElement('canvas')
-      canvas.width = 240
-      canvas.height = 80
-      const g = canvas.getContext('2d')
-      g.fillStyle = '#ffffff'
-      g.fillRect(0, 0, 240, 80)
-      g.strokeStyle = '#d1242f'
-      g.lineWidth = 3
-      g.beginPath()
-      ;[10, 12, 11, 14, 60, 72, 70, 18, 12, 11].forEach((v, i) => g.lineTo(10 + i * 24, 75 - v))
-      g.stroke()
-      const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'))
-      file = new File([blob], name, { type: 'image/png' })
-    }
-    const transfer = new DataTransfer()
-    transfer.items.add(file)
-    el.focus()
-    el.setSelectionRange(el.value.length, el.value.length)
-    const init = { bubbles: true, cancelable: true }
-    if (how === 'paste') {
-      el.dispatchEvent(new ClipboardEvent('paste', { ...init, clipboardData: transfer }))
-    } else {
-      el.dispatchEvent(new DragEvent('dragover', { ...init, dataTransfer: transfer }))
-      el.dispatchEvent(new DragEvent('drop', { ...init, dataTransfer: transfer }))
-    }
-  }, [how, name, svg])
-}
 
 /** Switches one section to its rendered preview. */
 async function preview (page, section) {

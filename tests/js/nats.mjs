@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { HERE, freePort, waitFor } from './helpers.mjs'
+import { HERE, freePort, killAndWait, waitFor } from './helpers.mjs'
 
 /** The `nats-server` binary; throws, saying how to install it, when missing. */
 export function natsServerBin () {
@@ -143,14 +143,7 @@ export class NatsCluster {
   /** Kills every server (SIGKILL) and removes the temp folder. Idempotent. */
   async stop () {
     for (const server of this.servers || []) {
-      const child = server.child
-      if (child && !server.exited) {
-        const gone = new Promise((resolveExit) => child.once('exit', resolveExit))
-        child.kill('SIGKILL')
-        let timer
-        await Promise.race([gone, new Promise((resolveTimeout) => { timer = setTimeout(resolveTimeout, 5000) })])
-        clearTimeout(timer)
-      }
+      if (server.child && !server.exited) await killAndWait(server.child)
     }
     if (this.temp && process.env.CASEBOOK_KEEP_DATA !== '1') {
       rmSync(this.temp, { recursive: true, force: true })

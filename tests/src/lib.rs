@@ -951,6 +951,38 @@ pub async fn type_chunks(client: &Client, chunks: &[String]) {
     }
 }
 
+/// A client typing `[0]`, `[1]`, … at the end of the body every `every`
+/// in a task of its own, until [`Typing::stop`].
+pub struct Typing {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<Client>,
+}
+
+impl Typing {
+    pub fn start(client: Client, every: Duration) -> Typing {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let task = tokio::spawn({
+            let stop = Arc::clone(&stop);
+            async move {
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    client.push(&format!("[{n}]"));
+                    n += 1;
+                    tokio::time::sleep(every).await;
+                }
+                client
+            }
+        });
+        Typing { stop, task }
+    }
+
+    /// Stops typing; the client, with everything it typed.
+    pub async fn stop(self) -> Client {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.task.await.expect("the typing task ran")
+    }
+}
+
 /// The state of the body as seen by a fresh client (what the server has).
 pub async fn server_text(server: &Endpoint, created: &Created) -> Result<String> {
     let probe = Client::connect(&server.ws_url(&created.id, created.token("viewer"))).await?;

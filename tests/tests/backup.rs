@@ -4,12 +4,10 @@
 //! data directory it cannot read, and says why, without touching it.
 
 use casebook_e2e::{
-    gap_free_chunks, printed, report, run_casebook, server_text, Client, Process, Server,
+    gap_free_chunks, printed, report, run_casebook, server_text, Client, Process, Server, Typing,
 };
 use serde_json::json;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -42,19 +40,7 @@ async fn a_backup_taken_while_clients_edit_restores_to_a_consistent_working_copy
     let writer = Client::connect(&server.ws_url(&busy.id, busy.token("author")))
         .await
         .unwrap();
-    let stop = Arc::new(AtomicBool::new(false));
-    let typing = tokio::spawn({
-        let stop = Arc::clone(&stop);
-        async move {
-            let mut n = 0;
-            while !stop.load(Ordering::Relaxed) {
-                writer.push(&format!("[{n}]"));
-                n += 1;
-                tokio::time::sleep(Duration::from_millis(3)).await;
-            }
-            writer
-        }
-    });
+    let typing = Typing::start(writer, Duration::from_millis(3));
     watcher
         .wait_until(WAIT, |c| c.text().len() > 200)
         .await
@@ -82,8 +68,7 @@ async fn a_backup_taken_while_clients_edit_restores_to_a_consistent_working_copy
         "{}",
         printed(&output)
     );
-    stop.store(true, Ordering::Relaxed);
-    let writer = typing.await.unwrap();
+    let writer = typing.stop().await;
     let final_text = writer.text();
     watcher.wait_text(&final_text, WAIT).await.unwrap();
 

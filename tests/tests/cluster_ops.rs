@@ -20,12 +20,11 @@ use casebook_e2e::cluster::NatsCluster;
 use casebook_e2e::images;
 use casebook_e2e::{
     gap_free_chunks, printed, report, run_casebook, server_text, Client, Created, Endpoint, Server,
+    Typing,
 };
 use serde_json::json;
 use std::ffi::OsStr;
 use std::process::Output;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -144,19 +143,7 @@ async fn backups_go_from_a_single_node_into_a_cluster_and_back() -> Result<()> {
     let second = a.create_postmortem("クラスタ cluster").await?;
     let watcher = Client::connect(&b.ws_url(&second.id, second.token("viewer"))).await?;
     let typist = Client::connect(&a.ws_url(&second.id, second.token("author"))).await?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let typing = tokio::spawn({
-        let stop = Arc::clone(&stop);
-        async move {
-            let mut n = 0;
-            while !stop.load(Ordering::Relaxed) {
-                typist.push(&format!("[{n}]"));
-                n += 1;
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-            typist
-        }
-    });
+    let typing = Typing::start(typist, Duration::from_millis(10));
     watcher.wait_until(WAIT, |c| c.text().len() > 100).await?;
     let seen_before = gap_free_chunks(&watcher.text());
     let two = temp.path().join("two");
@@ -167,8 +154,7 @@ async fn backups_go_from_a_single_node_into_a_cluster_and_back() -> Result<()> {
         b.url(""),
     ])
     .await;
-    stop.store(true, Ordering::Relaxed);
-    let typist = typing.await?;
+    let typist = typing.stop().await;
     assert!(output.status.success(), "{}", printed(&output));
     let final_text = typist.text();
     watcher.wait_text(&final_text, WAIT).await?;
