@@ -98,10 +98,15 @@ function processCpu (pid) {
   return (Number(fields[11]) + Number(fields[12])) / TICKS
 }
 
-function peakRss (pid) {
+// A `kB` field of /proc/PID/status, in MiB.
+function statusMiB (pid, field) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const line = status.split('\n').find((l) => l.startsWith('VmHWM'))
-  return Number(line.split(/\s+/)[1]) / 1024
+  const line = status.split('\n').find((l) => l.startsWith(`${field}:`))
+  return line ? Number(line.split(/\s+/)[1]) / 1024 : NaN
+}
+
+function peakRss (pid) {
+  return statusMiB(pid, 'VmHWM')
 }
 
 async function waitHealthy (url, child) {
@@ -295,6 +300,10 @@ async function measure (server, o) {
   // Let the last edits arrive (up to 30 s).
   for (let i = 0; i < 600 && [...pending.values()].some((e) => e.counted); i++) await sleep(50)
   const rss = peakRss(server.pid)
+  // What the resident pages are now: the program's own (file-backed: its
+  // code as the kernel maps it in, shared with the page cache) and the rest.
+  const rssFile = statusMiB(server.pid, 'RssFile')
+  const rssAnon = statusMiB(server.pid, 'RssAnon')
   const converged = rooms.filter((clients) => clients.every((c) => c.body.toString() === clients[0].body.toString())).length
   for (const { doc, provider } of all) { provider.destroy(); doc.destroy() }
 
@@ -318,6 +327,8 @@ async function measure (server, o) {
     clientCores,
     cpuPer1k: cpu / (seenByAll / 1000),
     rss,
+    rssFile,
+    rssAnon,
     threads: [...perThread].filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1])
   }
 }
@@ -345,6 +356,8 @@ function table (o, ours, theirs) {
   row('JS clients\' CPU (cores)', (r) => r.clientCores, 'cores')
   const [ra, rb] = row('server peak RSS', (r) => r.rss, 'MiB', 1)
   target('≥ 3× lower than the reference\'s', both ? ra * 3 <= rb : null)
+  row('  at the end: program file pages', (r) => r.rssFile, 'MiB', 1)
+  row('  at the end: heap and the rest', (r) => r.rssAnon, 'MiB', 1)
   if ([ours, theirs].some((r) => r?.syscalls)) {
     // Counted over the typing window, divided like the CPU: by edits seen by all.
     const per1k = (r, event) => r?.syscalls ? (r.syscalls.get(event) ?? 0) / (r.seenByAll / 1000) : NaN

@@ -149,7 +149,11 @@ impl App {
             None => None,
         };
         let metrics = Arc::new(Metrics::new());
-        let commit = GroupCommit::start(Arc::clone(&store), Arc::clone(&metrics));
+        let commit = GroupCommit::start(
+            Arc::clone(&store),
+            Arc::clone(&metrics),
+            settings.rooms.commit_wait,
+        );
         let expire_every = (settings.rooms.awareness_timeout / 6)
             .clamp(Duration::from_secs(1), Duration::from_secs(5));
         let rooms = Rooms::new(

@@ -50,6 +50,9 @@ pub struct ServeArgs {
     /// Seconds after which a presence (awareness) state that was not renewed is dropped.
     #[arg(long, env = "CASEBOOK_AWARENESS_TIMEOUT_SECS", default_value_t = 30)]
     awareness_timeout_secs: u64,
+    /// Milliseconds the group commit may wait for more updates before a flush, while updates arrive faster than one per twice this (one flush then serves several; a lone typist is never held). 0: flush at once.
+    #[arg(long, env = "CASEBOOK_COMMIT_WAIT_MS", default_value_t = 2)]
+    commit_wait_ms: u64,
     /// Log entries after which a document's snapshot is rewritten.
     #[arg(long, env = "CASEBOOK_SNAPSHOT_EVERY", default_value_t = 1000)]
     snapshot_every: u64,
@@ -205,6 +208,7 @@ impl ServeArgs {
                 snapshot_every: self.snapshot_every,
                 broadcast_capacity: self.socket_backlog.max(1),
                 awareness_timeout: Duration::from_secs(self.awareness_timeout_secs.max(1)),
+                commit_wait: Duration::from_millis(self.commit_wait_ms.min(1000)),
             },
             header_read_timeout: Duration::from_secs(self.header_read_timeout_secs.max(1)),
             metrics_bind: self.metrics_bind,

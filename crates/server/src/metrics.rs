@@ -630,7 +630,11 @@ mod tests {
         let store: Arc<dyn crate::store::Store> =
             Arc::new(crate::store::SledStore::open(dir.path()).unwrap());
         let metrics = Arc::new(Metrics::new());
-        let commit = crate::commit::GroupCommit::start(Arc::clone(&store), Arc::clone(&metrics));
+        let commit = crate::commit::GroupCommit::start(
+            Arc::clone(&store),
+            Arc::clone(&metrics),
+            Duration::ZERO,
+        );
         let rooms = Rooms::new(store, commit, Default::default(), Arc::clone(&metrics));
         // A family is exported once it has a member: record one of each.
         drop(metrics.socket_opened(RoomKind::Document, casebook_core::Role::Author));

@@ -80,6 +80,9 @@ pub struct RoomConfig {
     pub awareness_timeout: Duration,
     /// Events a socket may fall behind before it is closed.
     pub broadcast_capacity: usize,
+    /// How long the group commit may hold a batch for company while updates
+    /// come fast (`crate::commit`).
+    pub commit_wait: Duration,
 }
 
 impl Default for RoomConfig {
@@ -89,6 +92,7 @@ impl Default for RoomConfig {
             snapshot_every: 1000,
             awareness_timeout: Duration::from_secs(30),
             broadcast_capacity: 256,
+            commit_wait: Duration::from_millis(2),
         }
     }
 }

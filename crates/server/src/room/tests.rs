@@ -14,7 +14,7 @@ pub(crate) fn rooms(config: RoomConfig) -> (Arc<Rooms>, Arc<dyn Store>, tempfile
     let dir = tempfile::tempdir().expect("a temp dir");
     let store: Arc<dyn Store> = Arc::new(SledStore::open(dir.path()).expect("sled opens"));
     let metrics = Arc::new(crate::metrics::Metrics::new());
-    let commit = GroupCommit::start(Arc::clone(&store), Arc::clone(&metrics));
+    let commit = GroupCommit::start(Arc::clone(&store), Arc::clone(&metrics), config.commit_wait);
     (
         Rooms::new(Arc::clone(&store), commit, config, metrics),
         store,
