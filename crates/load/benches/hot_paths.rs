@@ -6,6 +6,9 @@
 //!   which every writer's update passes before it is applied), and the scope
 //!   of deleting the whole 100 KB text at once;
 //! - encoding sync step 2 for an empty joiner of that document (a join);
+//! - encoding the step 2 that answers the browser's save check (an
+//!   up-to-date writer: only the delete set) on a document typed and
+//!   deleted a keystroke at a time;
 //! - appending one update to `SledStore` and flushing (one group commit of
 //!   one update), and a batch of 256 with one flush.
 //!
@@ -143,6 +146,54 @@ fn sync_step2(c: &mut Criterion) {
     });
 }
 
+/// About 100 KB typed a keystroke at a time at scattered places, with one
+/// keystroke in four deleted again at a scattered place: an edit history
+/// like a meeting's, whose delete set is thousands of ranges.
+fn edited_document() -> Doc {
+    let doc = new_doc();
+    let body = doc.get_or_insert_text(BODY);
+    let mut spot = 1u32;
+    for i in 0..120_000u32 {
+        let mut txn = doc.transact_mut();
+        let len = body.len(&txn);
+        // A cursor that jumps now and then and otherwise moves on.
+        if i % 40 == 0 {
+            spot = (i.wrapping_mul(2_654_435_761) >> 7) % (len + 1);
+        }
+        if i % 4 == 3 && len > 0 {
+            let at = (i.wrapping_mul(40_503) >> 3) % len;
+            body.remove_range(&mut txn, at, 1);
+        } else {
+            body.insert(&mut txn, spot.min(len), "e");
+            spot = spot.min(len) + 1;
+        }
+    }
+    doc
+}
+
+/// The step 2 that answers the browser's save check (`web/src/sync/saving.rs`):
+/// once a second per writer with unconfirmed edits, for a client that is up
+/// to date, so it carries nothing but the document's whole delete set.
+fn save_check(c: &mut Criterion) {
+    let doc = edited_document();
+    let up_to_date = doc.transact().state_vector();
+    let answer = protocol::encode(&protocol::sync_step2(&doc.transact(), &up_to_date));
+    let full = protocol::encode(&protocol::sync_step2(
+        &doc.transact(),
+        &StateVector::default(),
+    ));
+    println!(
+        "save check on a document of {} characters: step 2 of {} bytes (the whole state: {} bytes)",
+        doc.get_or_insert_text(BODY).len(&doc.transact()),
+        answer.len(),
+        full.len()
+    );
+    c.bench_function(
+        "encode the save check's step 2 for an up-to-date writer (edited 90 KB doc)",
+        |b| b.iter(|| protocol::encode(&protocol::sync_step2(&doc.transact(), &up_to_date))),
+    );
+}
+
 fn storage_append(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = SledStore::open(dir.path()).expect("sled opens");
@@ -174,6 +225,6 @@ fn storage_append(c: &mut Criterion) {
 criterion_group! {
     name = hot_paths;
     config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(3));
-    targets = decode_and_apply, scope_check, sync_step2, storage_append
+    targets = decode_and_apply, scope_check, sync_step2, save_check, storage_append
 }
 criterion_main!(hot_paths);
