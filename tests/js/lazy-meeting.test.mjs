@@ -1,8 +1,8 @@
-// The meeting UI's modules (pkg/document/*.wasm, fetched after the
-// postmortem page has synced; web/src/meeting/split.rs) when the network
-// fails them: the page says so in the phase bar's place, the document stays
-// editable, and the meeting UI comes once the modules can be fetched again,
-// without a reload. In headless Chromium against the real server and the
+// The meeting UI's and the case panel's modules (pkg/document/*.wasm,
+// fetched after the postmortem page has synced; web/src/meeting/split.rs)
+// when the network fails them: the page says so in the phase bar's place,
+// the document stays editable, and the meeting UI and the readiness
+// checklist come once the modules can be fetched again, without a reload. In headless Chromium against the real server and the
 // built web bundle; the failure is `page.route` aborting the module
 // requests. Screenshots: screenshots/lazy-meeting-failed-{en-laptop,ja-phone}.png.
 //
@@ -81,6 +81,7 @@ for (const { who, viewport, locale, text, notice } of [
     await page.locator(NOTICE).waitFor()
     assert.match(await page.locator(NOTICE).textContent(), notice)
     assert.equal(await page.locator('#phase-bar').count(), 0)
+    assert.equal(await page.locator('#readiness').count(), 0)
     await waitFor(() => failing.aborted >= 4, { what: 'the modules asked for again after failing' })
 
     // Typing meanwhile is kept: on the page and on the server.
@@ -94,6 +95,7 @@ for (const { who, viewport, locale, text, notice } of [
     failing.now = false
     await page.locator('#phase-bar').waitFor()
     await page.locator('.meeting-sidebar').waitFor()
+    await page.locator('#readiness').waitFor()
     await waitFor(async () => (await page.locator(NOTICE).count()) === 0, { what: 'the notice gone' })
     await expectPhase([page], 'drafting')
     await page.locator('#phase-next').click()

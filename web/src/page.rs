@@ -2,9 +2,8 @@
 //! and everyone here.
 
 use crate::api::{self, ApiError, PostmortemDetails};
-use crate::case_panel::CasePanel;
 use crate::i18n::{t, Key, Lang};
-use crate::meeting::{LazyMeetingBar, LazyMeetingSidebar};
+use crate::meeting::{LazyCasePanel, LazyMeetingBar, LazyMeetingSidebar};
 use crate::presence::{
     save_name, save_team, saved_color, saved_name, saved_team, Presence, PresenceList,
 };
@@ -249,9 +248,9 @@ fn Live(
         Status::Revoked => Key::LinkRevoked,
         Status::Unsaved => Key::NotSavedYet,
     };
-    // The meeting UI's modules (meeting/split.rs) are fetched once the
-    // document has answered (or failed to), so that they do not compete with
-    // the document's own sync for the network.
+    // The meeting UI's and the case panel's modules (meeting/split.rs) are
+    // fetched once the document has answered (or failed to), so that they
+    // do not compete with the document's own sync for the network.
     let settled = RwSignal::new(false);
     Effect::new(move |_| {
         // Set once: setting it again would mount the meeting UI again.
@@ -298,7 +297,12 @@ fn Live(
         <div class="workspace">
             <div class="rail">
                 <OutlineNav client=client.clone() can_arrange lang/>
-                <CasePanel pm_id=pm_id.clone() token=token.clone() client=client.clone() lang/>
+                {
+                    let (pm_id, token, client) = (pm_id.clone(), token.clone(), client.clone());
+                    move || settled.get().then(|| view! {
+                        <LazyCasePanel pm_id=pm_id.clone() token=token.clone() client=client.clone() lang/>
+                    })
+                }
             </div>
             <a class="skip-link" id="skip-to-comments" href="#comments-heading" on:click=skip_to_comments>
                 {move || t(lang.get(), Key::SkipToComments)}

@@ -1,6 +1,7 @@
-//! The meeting UI (phase bar, stage, sidebar) as split points: on the
-//! postmortem page its code is in wasm modules of its own, fetched once the
-//! document has synced instead of being part of the first download
+//! The meeting UI (phase bar, stage, sidebar) and the case panel (the
+//! readiness checklist) as split points: on the postmortem page their code
+//! is in wasm modules of its own, fetched once the document has synced
+//! instead of being part of the first download
 //! (docs/performance-2026-12-07-bundle.md). `cargo xtask build-web` cuts
 //! them out with `wasm_split_cli_support` (the tool cargo-leptos runs with
 //! `--split`); in a build that is not split (native tests, and the `home`
@@ -18,6 +19,7 @@
 
 use super::commands::sleep;
 use super::{MeetingBar, MeetingSidebar};
+use crate::case_panel::CasePanel;
 use crate::i18n::{t, Key, Lang};
 use crate::socket::Backoff;
 use crate::sync::Client;
@@ -63,6 +65,20 @@ fn meeting_sidebar(
     Ok(view! { <MeetingSidebar pm_id token client lang/> }.into_any())
 }
 
+/// The case panel beside the outline: the body of the `case_panel` module.
+#[cfg_attr(
+    feature = "split",
+    leptos::wasm_split::wasm_split(case_panel, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn case_panel(
+    pm_id: String,
+    token: String,
+    client: Client,
+    lang: RwSignal<Lang>,
+) -> Result<AnyView, LoadFailed> {
+    Ok(view! { <CasePanel pm_id token client lang/> }.into_any())
+}
+
 /// What [`lazy`] loads: the module's view, built from the page's
 /// props.
 #[derive(Clone)]
@@ -87,6 +103,7 @@ async fn load_until_loaded(part: Part, props: Props, failed: RwSignal<bool>) -> 
         let attempt = match part {
             Part::Bar => load(meeting_bar(pm_id, token, client, lang)).await,
             Part::Sidebar => load(meeting_sidebar(pm_id, token, client, lang)).await,
+            Part::CasePanel => load(case_panel(pm_id, token, client, lang)).await,
         };
         match attempt {
             Ok(view) => {
@@ -121,6 +138,7 @@ async fn load(built: Result<AnyView, LoadFailed>) -> Result<AnyView, LoadFailed>
 enum Part {
     Bar,
     Sidebar,
+    CasePanel,
 }
 
 /// A part of the meeting UI, loaded on demand: nothing while its module is
@@ -172,6 +190,25 @@ pub fn LazyMeetingSidebar(
 ) -> impl IntoView {
     lazy(
         Part::Sidebar,
+        Props {
+            pm_id,
+            token,
+            client,
+            lang,
+        },
+    )
+}
+
+/// [`CasePanel`], loaded on demand like [`LazyMeetingBar`].
+#[component]
+pub fn LazyCasePanel(
+    pm_id: String,
+    token: String,
+    client: Client,
+    lang: RwSignal<Lang>,
+) -> impl IntoView {
+    lazy(
+        Part::CasePanel,
         Props {
             pm_id,
             token,
