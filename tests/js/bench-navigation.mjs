@@ -13,17 +13,33 @@
 //   warm: the same context navigating again (HTTP cache and the local replica
 //         from the previous visit).
 //
-// Usage: node bench-navigation.mjs [--runs N] [--mbps M [--rtt-ms R]]
-// (env as in helpers.mjs: CASEBOOK_BIN, CASEBOOK_WEB_DIR, CHROMIUM). Prints a
-// table and one JSON line. `--mbps` has Chromium emulate a network of M
-// Mbit/s down and up with R ms round trips (default 40), instead of raw
-// loopback, where the bundle's size hardly shows.
+// Each cold run is also broken down into the steps it is made of, from the
+// browser's own timings (Navigation and Resource Timing: the HTML, the JS
+// glue, the .wasm) and the `casebook:*` marks the page sets
+// (web/src/marks.rs: wasm instantiated and main started, first render
+// mounted, the document's socket opening and open, the first sync answer
+// applied); the table gives the median moment of each and the median time
+// since the step before it.
+//
+// Usage: see USAGE below, or `node bench-navigation.mjs --help`.
 
 import { Server, launchChromium } from './helpers.mjs'
 
 // Issue 15: cold navigation p50 ≤ 200 ms on loopback.
 const TARGET_MS = 200
+const USAGE = `Usage: node bench-navigation.mjs [--runs N] [--mbps M [--rtt-ms R]]
+  --runs N     cold runs and warm runs, N of each (default 15)
+  --mbps M     emulate a network of M Mbit/s down and up instead of raw loopback
+               (where the bundle's size hardly shows)
+  --rtt-ms R   round trip of the emulated network (default 40)
+Env as in helpers.mjs: CASEBOOK_BIN, CASEBOOK_WEB_DIR, CHROMIUM.
+Prints tables (navigation → synced and editable, cold and warm; where a cold
+run's time goes) and one JSON line.`
 const args = process.argv.slice(2)
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(USAGE)
+  process.exit(0)
+}
 const runsAt = args.indexOf('--runs')
 const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 15
 if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a positive number')
@@ -91,15 +107,76 @@ function summary (name, values) {
   }
 }
 
-/** Navigates `page` to `url`; returns ms from navigation start to ready,
- * and to the end of the wasm download (where the rest of the time goes). */
-async function measure (page, url, wasmAt = []) {
+/** The steps of a navigation, in order: a name and where its moment (ms
+ * since navigation start) is read from in the page's timeline. */
+const STEPS = [
+  ['HTML downloaded', { navigation: 'responseEnd' }],
+  ['JS glue downloaded', { resource: '/pkg/casebook_document.js', at: 'responseEnd' }],
+  ['wasm downloaded', { resource: '/pkg/casebook_document_bg.wasm', at: 'responseEnd' }],
+  ['wasm compiled, instantiated, main started', { mark: 'casebook:main' }],
+  ['first render mounted ("Loading…")', { mark: 'casebook:mounted' }],
+  ['GET /auth/me answered (who is signed in)', { resource: '/auth/me', at: 'responseEnd', first: true }],
+  ['GET /api/postmortems/{id} answered (title, role)', { resource: '/api/postmortems/', at: 'responseEnd', first: true }],
+  ['socket opening (the editor being rendered)', { mark: 'casebook:socket-opening' }],
+  ['editor rendered', { mark: 'casebook:editor-rendered' }],
+  ['socket open', { mark: 'casebook:socket-open' }],
+  ['first sync answer applied', { mark: 'casebook:synced' }],
+  ['synced and editable on screen', { ready: true }]
+]
+/** After the page is ready (not steps of it: when the meeting's modules,
+ * fetched once the document has synced, are asked for and there). */
+const AFTER = [
+  ['meeting modules asked for', { resource: '/pkg/document/', at: 'startTime', first: true }],
+  ['meeting modules downloaded', { resource: '/pkg/document/', at: 'responseEnd' }]
+]
+
+/** Reads every step's moment in the page (undefined where it is missing). */
+function timeline ([steps, readyAt]) {
+  const resources = performance.getEntriesByType('resource')
+  const nav = performance.getEntriesByType('navigation')[0]
+  return steps.map(([, s]) => {
+    if (s.ready) return readyAt
+    if (s.navigation) return nav?.[s.navigation]
+    if (s.mark) return performance.getEntriesByName(s.mark, 'mark')[0]?.startTime
+    // `first`: the earliest request for the path; otherwise the last to
+    // reach the moment (all of the meeting's modules downloaded).
+    const found = resources.filter((e) => new URL(e.name).pathname.startsWith(s.resource))
+    if (found.length === 0) return undefined
+    if (s.first) return found.reduce((a, b) => (b.startTime < a.startTime ? b : a))[s.at]
+    return Math.max(...found.map((e) => e[s.at]))
+  })
+}
+
+/** Navigates `page` to `url`; returns ms from navigation start to ready.
+ * With `steps`, pushes this run's moments of STEPS and AFTER onto it. */
+async function measure (page, url, steps) {
   await page.goto(url, { waitUntil: 'commit' })
   const handle = await page.waitForFunction(() => window.__readyAt, null, { timeout: 20_000, polling: 10 })
-  const wasm = await page.evaluate(() =>
-    performance.getEntriesByType('resource').find((e) => e.name.endsWith('.wasm'))?.responseEnd)
-  if (wasm !== undefined) wasmAt.push(wasm)
-  return handle.jsonValue()
+  const readyAt = await handle.jsonValue()
+  if (steps) {
+    // The meeting's modules come after ready: give them a moment to land.
+    await page.waitForFunction(() => performance.getEntriesByType('resource')
+      .filter((e) => e.name.includes('/pkg/document/')).every((e) => e.responseEnd > 0), null, { timeout: 20_000 })
+      .catch(() => {})
+    await page.waitForTimeout(300)
+    steps.push(await page.evaluate(timeline, [[...STEPS, ...AFTER], readyAt]))
+  }
+  return readyAt
+}
+
+const median = (values) => percentile([...values].sort((a, b) => a - b), 50)
+
+/** The breakdown table: per step, its median moment and the median time
+ * since the step before it (per run, then the median). */
+function breakdown (runsSteps) {
+  const names = [...STEPS, ...AFTER].map(([name]) => name)
+  return names.map((name, i) => {
+    const at = runsSteps.map((r) => r[i]).filter((v) => v !== undefined && v !== null)
+    const since = i === 0 || i >= STEPS.length
+      ? at
+      : runsSteps.filter((r) => r[i] != null && r[i - 1] != null).map((r) => r[i] - r[i - 1])
+    return { step: name, runs: at.length, at_p50: median(at), since_previous_p50: median(since), after_ready: i >= STEPS.length }
+  })
 }
 
 const server = await Server.start()
@@ -119,11 +196,11 @@ try {
   }
 
   const cold = []
-  const coldWasm = []
+  const coldSteps = []
   for (let i = 0; i < runs; i++) {
     const context = await browser.newContext()
     await context.addInitScript(probe)
-    cold.push(await measure(await newPage(context), url, coldWasm))
+    cold.push(await measure(await newPage(context), url, coldSteps))
     await context.close()
   }
 
@@ -136,8 +213,8 @@ try {
   await context.close()
 
   const rows = [summary('cold (new context)', cold), summary('warm (same context)', warm)]
-  const wasmRow = summary('cold: until the wasm is downloaded', coldWasm)
-  const fmt = (v) => v.toFixed(1).padStart(7)
+  const steps = breakdown(coldSteps)
+  const fmt = (v) => (v === undefined || Number.isNaN(v) ? '—' : v.toFixed(1)).padStart(7)
   console.log(`\n## navigation → document synced and editable (headless Chromium, ${network}; target ≤ ${TARGET_MS} ms)`)
   console.log('| run kind | runs | p50 ms | p90 ms | min ms | max ms | target |')
   console.log('| --- | --- | --- | --- | --- | --- | --- |')
@@ -145,8 +222,14 @@ try {
     const met = r.p50 <= TARGET_MS ? 'p50 met' : 'p50 **missed**'
     console.log(`| ${r.name} | ${r.runs} | ${fmt(r.p50)} | ${fmt(r.p90)} | ${fmt(r.min)} | ${fmt(r.max)} | ${met} |`)
   }
-  console.log(`| ${wasmRow.name} | ${wasmRow.runs} | ${fmt(wasmRow.p50)} | ${fmt(wasmRow.p90)} | ${fmt(wasmRow.min)} | ${fmt(wasmRow.max)} | |`)
-  console.log(JSON.stringify({ scenario: 'navigation', network, target_ms: TARGET_MS, results: [...rows, wasmRow] }))
+  console.log(`\n## where a cold run's time goes (medians over ${coldSteps.length} runs, ms since navigation start)`)
+  console.log('| step | runs | at p50 | since the step before, p50 |')
+  console.log('| --- | --- | --- | --- |')
+  for (const r of steps) {
+    const since = r.after_ready ? '(after ready)' : fmt(r.since_previous_p50)
+    console.log(`| ${r.step} | ${r.runs} | ${fmt(r.at_p50)} | ${since} |`)
+  }
+  console.log(JSON.stringify({ scenario: 'navigation', network, target_ms: TARGET_MS, results: rows, breakdown: steps }))
 } finally {
   if (browser) await browser.close().catch(() => {})
   await server.stop()

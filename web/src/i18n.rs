@@ -357,6 +357,8 @@ pub enum Key {
     SaveTeam,
     // Connected, but the server has not confirmed storing recent edits.
     NotSavedYet,
+    // The meeting UI's module (loaded after the page) could not be fetched.
+    MeetingPanelLoadFailed,
 }
 
 /// The text of `key` in `lang`.
@@ -972,6 +974,8 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Ja, SaveTeam) => "保存",
         (En, NotSavedYet) => "not saved yet — your edits are kept and sent again",
         (Ja, NotSavedYet) => "未保存（編集内容は保持され、再送されます）",
+        (En, MeetingPanelLoadFailed) => "Loading the meeting panel failed — retrying… The document can be edited meanwhile.",
+        (Ja, MeetingPanelLoadFailed) => "会議パネルを読み込めませんでした。再試行しています…（その間も文書は編集できます）",
     }
 }
 

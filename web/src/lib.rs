@@ -36,6 +36,7 @@ mod import;
 mod incident;
 mod insights;
 mod library;
+mod marks;
 mod meeting;
 mod page;
 mod persist;
@@ -103,6 +104,7 @@ fn home_page(route: Route, token: Option<String>, lang: RwSignal<Lang>) -> Optio
 
 /// Mounts the document bundle's page: `/p/{id}`.
 pub fn start_document() {
+    marks::mark(marks::MAIN);
     mount_to_body(|| {
         app(|route, token, lang| match route {
             Route::Postmortem(id) => {
@@ -111,6 +113,7 @@ pub fn start_document() {
             _ => None,
         })
     });
+    marks::mark(marks::MOUNTED);
 }
 
 /// Which page the address asks for.

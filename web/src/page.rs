@@ -2,9 +2,8 @@
 //! and everyone here.
 
 use crate::api::{self, ApiError, PostmortemDetails};
-use crate::case_panel::CasePanel;
 use crate::i18n::{t, Key, Lang};
-use crate::meeting::{LazyMeetingBar, LazyMeetingSidebar};
+use crate::meeting::{LazyCasePanel, LazyMeetingBar, LazyMeetingSidebar};
 use crate::presence::{
     save_name, save_team, saved_color, saved_name, saved_team, Presence, PresenceList,
 };
@@ -58,16 +57,22 @@ pub fn PostmortemPage(id: String, token: Option<String>, lang: RwSignal<Lang>) -
 #[component]
 fn Opened(id: String, token: String, lang: RwSignal<Lang>) -> impl IntoView {
     let details: RwSignal<Option<Result<PostmortemDetails, ApiError>>> = RwSignal::new(None);
+    // Who is signed in and the postmortem are asked for at once (two
+    // requests in flight, not one after the other); the room waits for both.
+    let who_known = RwSignal::new(false);
+    spawn_local(async move {
+        // Signed in: the provider's name is the one shown.
+        if let Some(me) = crate::signin::who().await {
+            save_name(&me.name);
+            if let Some(team) = &me.team {
+                save_team(team);
+            }
+        }
+        who_known.set(true);
+    });
     {
         let token = token.clone();
         spawn_local(async move {
-            // Signed in: the provider's name is the one shown.
-            if let Some(me) = crate::signin::who().await {
-                save_name(&me.name);
-                if let Some(team) = &me.team {
-                    save_team(team);
-                }
-            }
             let answer = api::postmortem(&id, &token).await;
             if let Err(e) = &answer {
                 if crate::signin::again_if_ended(e) {
@@ -81,7 +86,7 @@ fn Opened(id: String, token: String, lang: RwSignal<Lang>) -> impl IntoView {
             details.set(Some(answer))
         });
     }
-    (move || match details.get() {
+    (move || match details.get().filter(|_| who_known.get()) {
         None => view! { <p class="muted">{move || t(lang.get(), Key::Loading)}</p> }.into_any(),
         Some(Err(ApiError::Unauthorized)) => {
             view! { <Notice lang key=Key::RoleLinkRefused/> }.into_any()
@@ -224,6 +229,8 @@ fn Live(
     let presence = Presence::new(name.get_untracked().unwrap_or_default(), saved_color());
     let client = Client::new(pm_id.clone(), url, can_edit, presence);
     client.connect();
+    // Effects run once the view is in the DOM: the editor's first render.
+    Effect::new(|_| crate::marks::mark(crate::marks::EDITOR_RENDERED));
     follow_reading(&client);
     let status = client.status();
     let peers = client.peers();
@@ -241,9 +248,9 @@ fn Live(
         Status::Revoked => Key::LinkRevoked,
         Status::Unsaved => Key::NotSavedYet,
     };
-    // The meeting UI's modules (meeting/split.rs) are fetched once the
-    // document has answered (or failed to), so that they do not compete with
-    // the document's own sync for the network.
+    // The meeting UI's and the case panel's modules (meeting/split.rs) are
+    // fetched once the document has answered (or failed to), so that they
+    // do not compete with the document's own sync for the network.
     let settled = RwSignal::new(false);
     Effect::new(move |_| {
         // Set once: setting it again would mount the meeting UI again.
@@ -290,7 +297,12 @@ fn Live(
         <div class="workspace">
             <div class="rail">
                 <OutlineNav client=client.clone() can_arrange lang/>
-                <CasePanel pm_id=pm_id.clone() token=token.clone() client=client.clone() lang/>
+                {
+                    let (pm_id, token, client) = (pm_id.clone(), token.clone(), client.clone());
+                    move || settled.get().then(|| view! {
+                        <LazyCasePanel pm_id=pm_id.clone() token=token.clone() client=client.clone() lang/>
+                    })
+                }
             </div>
             <a class="skip-link" id="skip-to-comments" href="#comments-heading" on:click=skip_to_comments>
                 {move || t(lang.get(), Key::SkipToComments)}

@@ -51,7 +51,10 @@ pub const BUNDLES: [Bundle; 2] = [
         // 2026-12-07: 540 KB with the meeting UI split out into modules
         // loaded after the page (275 KB gzipped more, not counted here;
         // docs/performance-2026-12-07-bundle.md).
-        budget: 550_000,
+        // 2026-12-07, later: 411 KB with the case panel (the readiness
+        // checklist) split out too (434 KB of modules after the page;
+        // docs/performance-2026-12-07-navigation.md).
+        budget: 420_000,
         target: 300_000,
     },
     Bundle {

@@ -17,9 +17,9 @@ mod backoff;
 mod handshake;
 mod ws;
 
-pub use backoff::Reconnect;
+pub use backoff::{Backoff, Reconnect};
 
-use backoff::{is_silent, Backoff, SILENCE_CHECK_EVERY};
+use backoff::{is_silent, SILENCE_CHECK_EVERY};
 
 use casebook_core::protocol::{self, Message, SyncMessage};
 use leptos::prelude::{set_interval_with_handle, set_timeout, IntervalHandle};

@@ -11,8 +11,12 @@ impl Client {
     pub(super) fn on_event(&self, event: Event) {
         let inner = &self.0;
         match event {
-            Event::Connecting => inner.status.set(Status::Connecting),
+            Event::Connecting => {
+                crate::marks::mark(crate::marks::SOCKET_OPENING);
+                inner.status.set(Status::Connecting)
+            }
             Event::Opened => {
+                crate::marks::mark(crate::marks::SOCKET_OPEN);
                 let mut check = inner.save_check.get();
                 check.reopened(now_ms());
                 inner.save_check.set(check);
@@ -29,6 +33,7 @@ impl Client {
                 }
                 self.show_saved();
                 self.refresh_peers();
+                crate::marks::mark(crate::marks::SYNCED);
             }
             Event::Update(update) => self.apply_remote(&update),
             Event::Awareness(Message::Awareness(update)) => {

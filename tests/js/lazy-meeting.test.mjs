@@ -1,0 +1,107 @@
+// The meeting UI's and the case panel's modules (pkg/document/*.wasm,
+// fetched after the postmortem page has synced; web/src/meeting/split.rs)
+// when the network fails them: the page says so in the phase bar's place,
+// the document stays editable, and the meeting UI and the readiness
+// checklist come once the modules can be fetched again, without a reload. In headless Chromium against the real server and the
+// built web bundle; the failure is `page.route` aborting the module
+// requests. Screenshots: screenshots/lazy-meeting-failed-{en-laptop,ja-phone}.png.
+//
+// Needs web/dist (cargo xtask build-web) and Chromium (see browser.test.mjs).
+
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import {
+  withServerLog, waitFor, browserSuite, skipBrowser, newContext, newPage, connectClient,
+  screenshot, expectPhase, LAPTOP, PHONE
+} from './helpers.mjs'
+
+const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
+
+let server
+let browser
+const cleanups = []
+
+browserSuite(cleanups, (s, b) => { server = s; browser = b })
+
+/** A page whose requests for the meeting's modules fail (aborted, as a
+ * dropped connection) while `failing.now` is true; counts the aborts. */
+async function pageWithFailingModules ({ viewport, locale }) {
+  const context = await newContext(browser, cleanups, { viewport, locale })
+  // The failed fetches are logged to the console by the modules' loader:
+  // expected here. Uncaught page errors are still collected.
+  const page = await newPage(context, { consoleErrors: false })
+  const failing = { now: true, aborted: 0 }
+  await page.route(/\/pkg\/document\/[^/]+\.wasm$/, (route) => {
+    if (!failing.now) return route.continue()
+    failing.aborted += 1
+    return route.abort('failed')
+  })
+  return { page, failing }
+}
+
+/** What the server's copy of the draft says in `section`. */
+async function serverText (pm, section) {
+  const reader = connectClient(server, pm.id, pm.tokens.viewer)
+  try {
+    await reader.synced()
+    return reader.doc.getText(`section:${section}`).toString()
+  } finally {
+    reader.destroy()
+  }
+}
+
+const NOTICE = '.meeting-load-failed'
+
+for (const { who, viewport, locale, text, notice } of [
+  {
+    who: 'a facilitator on a laptop in English',
+    viewport: LAPTOP,
+    locale: 'en-US',
+    text: 'Checkout latency rose to 4 s while the primary failed over.',
+    notice: /Loading the meeting panel failed — retrying/
+  },
+  {
+    who: 'a facilitator on a phone in Japanese',
+    viewport: PHONE,
+    locale: 'ja-JP',
+    text: 'プライマリのフェイルオーバー中に決済の遅延が4秒まで悪化した。',
+    notice: /会議パネルを読み込めませんでした。再試行しています/
+  }
+]) {
+  test(`${who}: a meeting module that fails to load is retried, and the document stays editable meanwhile`, { skip }, withServerLog(() => server, async () => {
+    const pm = await server.createPostmortem('Lazy modules 読み込み失敗')
+    const { page, failing } = await pageWithFailingModules({ viewport, locale })
+    await page.goto(pm.links.facilitator)
+    await page.locator('#display-name').fill(locale === 'ja-JP' ? '佐藤' : 'Sam')
+    await page.locator('#join').click()
+    await page.locator('#connection[data-state="synced"]').waitFor()
+
+    // The modules fail: a notice in the phase bar's place, in the page's
+    // language, and the page keeps trying (more than one attempt).
+    await page.locator(NOTICE).waitFor()
+    assert.match(await page.locator(NOTICE).textContent(), notice)
+    assert.equal(await page.locator('#phase-bar').count(), 0)
+    assert.equal(await page.locator('#readiness').count(), 0)
+    await waitFor(() => failing.aborted >= 4, { what: 'the modules asked for again after failing' })
+
+    // Typing meanwhile is kept: on the page and on the server.
+    await page.locator('#text-summary').fill(text)
+    await waitFor(async () => (await serverText(pm, 'summary')) === text, { what: 'the summary on the server' })
+    await page.evaluate(() => window.scrollTo(0, 0)) // the notice is at the top
+    await screenshot(page, `lazy-meeting-failed-${locale === 'ja-JP' ? 'ja-phone' : 'en-laptop'}`)
+
+    // The network is back: the meeting UI comes without a reload, the notice
+    // goes, and the bar works (Next moves the phase).
+    failing.now = false
+    await page.locator('#phase-bar').waitFor()
+    await page.locator('.meeting-sidebar').waitFor()
+    await page.locator('#readiness').waitFor()
+    await waitFor(async () => (await page.locator(NOTICE).count()) === 0, { what: 'the notice gone' })
+    await expectPhase([page], 'drafting')
+    await page.locator('#phase-next').click()
+    await expectPhase([page], 'silent_reading')
+    assert.equal(await page.locator('#text-summary').inputValue(), text)
+    assert.equal(await serverText(pm, 'summary'), text)
+    assert.deepEqual(page.errors, [], 'no uncaught errors (a failed load used to trap the wasm module)')
+  }))
+}
