@@ -347,7 +347,14 @@ export async function joinMeeting (page, link, name, { phaseBar = true } = {}) {
     await page.locator('#join').click()
   }
   await page.locator('#connection[data-state="synced"]').waitFor()
-  if (phaseBar) await page.locator('#phase-bar').waitFor()
+  if (phaseBar) {
+    // The meeting UI comes in three modules fetched once the document has
+    // synced, in any order: the sidebar (the comment composer and its
+    // Alt+Q) may come after the phase bar.
+    await page.locator('#phase-bar').waitFor()
+    await page.locator('#sidebar .meeting-sidebar').waitFor({ state: 'attached' })
+    await page.locator('.case-panel').waitFor({ state: 'attached' })
+  }
   return page
 }
 
