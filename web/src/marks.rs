@@ -1,9 +1,10 @@
 //! `performance.mark`s at the few moments a cold navigation to the
 //! postmortem page is made of, so that `tests/js/bench-navigation.mjs` can
 //! say where its time goes (download and compile are the browser's own
-//! Resource Timing; these are what only the page knows). One call each, at
-//! most a few per page load; they are named `casebook:*` and carry nothing
-//! about the document.
+//! Resource Timing; these are what only the page knows). Each is set once
+//! per page load, and the socket's three again at each reconnect (the
+//! bench reads the first of each); they are named `casebook:*` and carry
+//! nothing about the document.
 
 /// The wasm module is instantiated and the page's code runs.
 pub const MAIN: &str = "casebook:main";
