@@ -73,6 +73,13 @@ const withLogs = (body) => async (t) => {
     await body(t)
   } catch (e) {
     if (e && typeof e === 'object') {
+      // Each node's errors and warnings first: a failure's cause is often
+      // far above the tail.
+      for (const [name, node] of [['node A', nodeA], ['node B', nodeB]]) {
+        const lines = (node?.log() || '').split('\n')
+        const notable = lines.filter((l) => / (ERROR|WARN) /.test(l)).slice(-20).join('\n')
+        e.message += `\n--- ${name} log, errors and warnings (last 20) ---\n${notable}`
+      }
       for (const [name, node] of [['node A', nodeA], ['node B', nodeB]]) {
         const tail = (node?.log() || '').split('\n').slice(-60).join('\n')
         e.message += `\n--- ${name} log (last 60 lines) ---\n${tail}`
@@ -286,6 +293,7 @@ test('two tabs on two cluster nodes co-edit one postmortem and run its meeting',
   // The browser logs each socket reconnect and request refused while node B
   // was down: that is part of the story on B's pages; nothing else may fail.
   const refused = /^console: (WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/sync\/.*' failed: .*|Failed to load resource: )net::ERR_CONNECTION_REFUSED$/
-  assert.deepEqual(facilitator.errors, [], 'errors on A')
-  for (const page of onB) assert.deepEqual(page.errors.filter((e) => !refused.test(e)), [], `errors on ${page.url()}`)
+  const answered = (page) => page.serverErrors.length ? ` (5xx answers: ${page.serverErrors.join('; ')})` : ''
+  assert.deepEqual(facilitator.errors, [], `errors on A${answered(facilitator)}`)
+  for (const page of onB) assert.deepEqual(page.errors.filter((e) => !refused.test(e)), [], `errors on ${page.url()}${answered(page)}`)
 }))

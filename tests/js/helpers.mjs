@@ -327,11 +327,20 @@ export async function newContext (browser, cleanups, { viewport = LAPTOP, locale
 
 /** A new page in `context` with the default timeout, its errors collected in
  * `page.errors` (uncaught page errors, and console errors unless
- * `consoleErrors` is false). */
+ * `consoleErrors` is false), and the server's 5xx answers in
+ * `page.serverErrors` (method, path and status: the console's "Failed to
+ * load resource" does not say which request it was). */
 export async function newPage (context, { consoleErrors = true } = {}) {
   const page = await context.newPage()
   page.setDefaultTimeout(WAIT_MS)
   page.errors = []
+  page.serverErrors = []
+  page.on('response', (r) => {
+    if (r.status() >= 500) {
+      const url = new URL(r.url())
+      page.serverErrors.push(`${r.request().method()} ${url.pathname} ${r.status()} at ${new Date().toISOString()}`)
+    }
+  })
   page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`))
   if (consoleErrors) page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()}`) })
   return page

@@ -397,3 +397,97 @@ async fn a_log_read_during_a_leader_election_waits_for_the_new_leader() -> Resul
     );
     Ok(())
 }
+
+/// Every call of the store on the buckets and the object store, made right
+/// after the NATS server leading that bucket's stream was killed (each
+/// bucket is a stream of its own, elected separately): each waits for the
+/// new leader and answers, as the logs do. Before, listing the versions
+/// bucket answered a page 500 during the election (found by
+/// tests/js/cluster.test.mjs on CI), and so did every listing, put and
+/// image call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_bucket_and_image_call_during_a_leader_election_waits_for_the_new_leader(
+) -> Result<()> {
+    use casebook_server::store::{InviteRecord, PostmortemRecord, PutImage};
+    let mut nats = NatsCluster::start().await?;
+    let settings = store_settings(&nats, "one");
+    let store = tokio::task::spawn_blocking(move || -> Result<NatsStore> {
+        let store = NatsStore::connect(&settings)?;
+        // Something in every bucket, so each stream has a leader.
+        store.append_version("pm", 0, b"v0")?;
+        store.put_image("pm", "img0", b"png 0", 0)?;
+        Ok(store)
+    })
+    .await??;
+    let store = std::sync::Arc::new(store);
+    let streams = [
+        "KV_cb-postmortems",
+        "KV_cb-invites",
+        "KV_cb-versions",
+        "OBJ_cb-images",
+    ];
+    let mut leaders = Vec::new();
+    for stream in streams {
+        let leader = nats.stream_leader(stream).await?;
+        if !leaders.contains(&leader) {
+            leaders.push(leader);
+        }
+    }
+    for (round, leader) in leaders.into_iter().enumerate() {
+        nats.kill9(leader);
+        let store = std::sync::Arc::clone(&store);
+        tokio::task::spawn_blocking(move || -> Result<()> {
+            let during = |what: &str, e: StoreError| {
+                anyhow::anyhow!("{what} refused during the election (round {round}): {e}")
+            };
+            let id = format!("pm{round}");
+            let record = PostmortemRecord {
+                id: id.clone(),
+                title: format!("障害 {round} 😀"),
+                created_at: 1_700_000_000 + round as u64,
+                incident: None,
+            };
+            store
+                .create_postmortem(&record)
+                .map_err(|e| during("storing a postmortem", e))?;
+            let listed = store
+                .postmortems()
+                .map_err(|e| during("listing the postmortems", e))?;
+            assert!(listed.iter().any(|r| r.id == id), "{listed:?}");
+            let invite = InviteRecord {
+                id: format!("inv{round}"),
+                postmortem: id.clone(),
+                role: casebook_core::Role::Participant,
+                created_at: 1,
+                expires_at: u64::MAX,
+                revoked_at: None,
+            };
+            store
+                .put_invite(&invite)
+                .map_err(|e| during("storing an invite", e))?;
+            let invites = store.invites(&id).map_err(|e| during("listing invites", e))?;
+            assert_eq!(invites, vec![invite]);
+            store
+                .append_version("pm", round as u64 + 1, format!("v{}", round + 1).as_bytes())
+                .map_err(|e| during("keeping a version", e))?;
+            let versions = store.versions("pm").map_err(|e| during("listing versions", e))?;
+            assert_eq!(versions.len(), round + 2, "{versions:?}");
+            let name = format!("img{}", round + 1);
+            let put = store
+                .put_image("pm", &name, b"png", 0)
+                .map_err(|e| during("storing an image", e))?;
+            assert!(matches!(put, PutImage::Stored | PutImage::AlreadyStored));
+            let read = store.image("pm", &name).map_err(|e| during("reading an image", e))?;
+            assert_eq!(read.as_deref(), Some(&b"png"[..]));
+            let ids = store.image_ids("pm").map_err(|e| during("listing images", e))?;
+            assert!(ids.contains(&name), "{ids:?}");
+            store
+                .delete_image("pm", &name)
+                .map_err(|e| during("deleting an image", e))?;
+            Ok(())
+        })
+        .await??;
+        nats.start_again(leader).await?;
+    }
+    Ok(())
+}

@@ -32,9 +32,10 @@
 //! with the same `Nats-Msg-Id`, which the stream de-duplicates, until
 //! [`PUBLISH_DEADLINE`]. A batch that failed poisons its documents until they
 //! are loaded again, so no later update is stored after a missing one.
-//! Reads of a document's or a meeting's log, and of one bucket entry, that
-//! get no answer are tried again until `READ_DEADLINE`, so a command waits
-//! out an election. Calls that keep failing move the client to another
+//! Every other call (reads of the logs, the buckets and the images; puts
+//! and deletes, which may be made twice) that gets no answer is tried again
+//! until `CALL_DEADLINE` (see `retried`), so a command or a page waits out
+//! an election. Calls that keep failing move the client to another
 //! server ([`reconnect`]): the one it is on may be cut off from its peers.
 //!
 //! Any node serves any document: [`Store::follow_doc`] feeds a loaded room
@@ -381,7 +382,7 @@ impl NatsStore {
 
     /// Every message of one subject of a stream, in order, with its stream
     /// sequence. Blocking. Read again while NATS does not answer, until
-    /// [`READ_DEADLINE`]: after a NATS server died, its streams elect a new
+    /// [`CALL_DEADLINE`]: after a NATS server died, its streams elect a new
     /// leader in seconds, and a command or a page waits that out rather
     /// than failing (found by tests/js/cluster.test.mjs).
     fn read_subject(
@@ -392,36 +393,34 @@ impl NatsStore {
         let stream = stream.clone();
         let reconnect = self.reconnect.clone();
         self.run(async move {
-            retry_reads("reading a log", reconnect, || {
+            retried("reading a log", reconnect, || {
                 read_subject_once(&stream, &subject)
             })
             .await
         })
     }
 
+    /// Every entry of `bucket`, listed and read again from the start while
+    /// NATS does not answer (see [`retried`]).
     fn kv_values(&self, bucket: &kv::Store) -> Result<Vec<(String, Bytes)>, StoreError> {
         let bucket = bucket.clone();
-        self.run(async move {
-            let mut keys = match bucket.keys().await {
-                Ok(keys) => keys,
-                Err(e) => return Err(nats_error("listing a bucket", e)),
-            };
-            let mut names = Vec::new();
-            while let Some(key) = keys.next().await {
-                names.push(key.map_err(|e| nats_error("listing a bucket", e))?);
-            }
-            let mut all = Vec::new();
-            for name in names {
-                if let Some(value) = bucket
-                    .get(name.clone())
-                    .await
-                    .map_err(|e| nats_error("reading a bucket", e))?
-                {
-                    all.push((name, value));
+        self.run(retried("reading a bucket", self.reconnect.clone(), move || {
+            let bucket = bucket.clone();
+            async move {
+                let mut keys = bucket.keys().await.map_err(|e| e.to_string())?;
+                let mut names = Vec::new();
+                while let Some(key) = keys.next().await {
+                    names.push(key.map_err(|e| e.to_string())?);
                 }
+                let mut all = Vec::new();
+                for name in names {
+                    if let Some(value) = bucket.get(name.clone()).await.map_err(|e| e.to_string())? {
+                        all.push((name, value));
+                    }
+                }
+                Ok::<_, String>(all)
             }
-            Ok(all)
-        })
+        }))
     }
 
     fn kv_get(&self, bucket: &kv::Store, key: String) -> Result<Option<Bytes>, StoreError> {
@@ -429,7 +428,7 @@ impl NatsStore {
         let bucket = bucket.clone();
         // While a NATS server is down or just back, the bucket's leader may
         // be being elected (503 no responders): retried, not failed.
-        self.run(retry_reads(
+        self.run(retried(
             "reading a bucket",
             self.reconnect.clone(),
             move || {
@@ -454,7 +453,7 @@ impl NatsStore {
     fn kv_get_leader(&self, bucket: &kv::Store, key: String) -> Result<Option<Bytes>, StoreError> {
         let key = readable_key(key);
         let bucket = bucket.clone();
-        self.run(retry_reads(
+        self.run(retried(
             "reading a bucket",
             self.reconnect.clone(),
             move || {
@@ -464,33 +463,42 @@ impl NatsStore {
         ))
     }
 
+    /// Stores `value` under `key`; sent again while NATS does not answer
+    /// (a put that was stored but not acknowledged stores the same value
+    /// twice, which reads as once).
     fn kv_put(&self, bucket: &kv::Store, key: String, value: Vec<u8>) -> Result<(), StoreError> {
         let bucket = bucket.clone();
-        self.run(async move {
-            bucket
-                .put(key, value.into())
-                .await
-                .map(|_| ())
-                .map_err(|e| nats_error("writing a bucket", e))
-        })
+        let value = Bytes::from(value);
+        self.run(retried("writing a bucket", self.reconnect.clone(), move || {
+            let (bucket, key, value) = (bucket.clone(), key.clone(), value.clone());
+            async move { bucket.put(key, value).await.map(|_| ()) }
+        }))
     }
 }
 
-/// How long a read is retried while the stream that answers it elects a
+/// How long a call is retried while the stream that answers it elects a
 /// leader (a NATS server killed or restarted: seconds).
-const READ_DEADLINE: Duration = Duration::from_secs(10);
+const CALL_DEADLINE: Duration = Duration::from_secs(10);
 
-/// Runs `read` until it succeeds or [`READ_DEADLINE`] passes.
-async fn retry_reads<T, E: std::fmt::Display, F: Future<Output = Result<T, E>>>(
+/// Runs `call` until it succeeds or [`CALL_DEADLINE`] passes. For every
+/// call that may be made twice: reads, and writes whose second attempt
+/// changes nothing the first did not (a put of the same value, the upload
+/// of an object already stored, a delete). Each bucket and the object
+/// store is a stream of its own, whose leader a killed NATS server makes
+/// the cluster elect again: every call of this store that is not a
+/// publish with a `Nats-Msg-Id` goes through here, so a page waits out the
+/// election rather than answering 500 (found by tests/js/cluster.test.mjs,
+/// first for the logs, then for the versions bucket).
+async fn retried<T, E: std::fmt::Display, F: Future<Output = Result<T, E>>>(
     what: &'static str,
     reconnect: Reconnect,
-    read: impl Fn() -> F,
+    call: impl Fn() -> F,
 ) -> Result<T, StoreError> {
     let started = Instant::now();
-    let deadline = started + READ_DEADLINE;
+    let deadline = started + CALL_DEADLINE;
     let mut backoff = Duration::from_millis(100);
     loop {
-        match read().await {
+        match call().await {
             Ok(value) => return Ok(value),
             Err(e) if Instant::now() + backoff < deadline => {
                 tracing::debug!(error = %e, "{what}: trying again");
@@ -714,11 +722,11 @@ impl Store for NatsStore {
     }
 
     fn load_doc(&self, doc_id: &str) -> Result<StoredDoc, StoreError> {
-        // Retried like a bucket read (see `retry_reads`).
+        // Retried like a bucket read (see `retried`).
         let started = Instant::now();
         let tail = loop {
             match self.read_subject(&self.docs, doc_subject(doc_id)) {
-                Err(e) if started.elapsed() < READ_DEADLINE => {
+                Err(e) if started.elapsed() < CALL_DEADLINE => {
                     tracing::debug!(doc = %doc_id, error = %e, "loading the document again");
                     let reconnect = self.reconnect.clone();
                     let _ = self.run(async move {
@@ -985,82 +993,91 @@ impl Store for NatsStore {
         let name = format!("{prefix}{id}");
         let images = self.images.clone();
         let bytes = bytes.to_vec();
-        self.run(async move {
-            let mut list = images
-                .list()
-                .await
-                .map_err(|e| nats_error("listing images", e))?;
-            let mut held = 0u64;
-            while let Some(info) = list.next().await {
-                let info = info.map_err(|e| nats_error("listing images", e))?;
-                if info.deleted || !info.name.starts_with(&prefix) {
-                    continue;
+        // Tried again from the listing: an upload stored but not
+        // acknowledged is then found already stored.
+        self.run(retried("storing an image", self.reconnect.clone(), move || {
+            let (images, prefix, name, bytes) =
+                (images.clone(), prefix.clone(), name.clone(), bytes.clone());
+            async move {
+                let mut list = images.list().await.map_err(|e| e.to_string())?;
+                let mut held = 0u64;
+                while let Some(info) = list.next().await {
+                    let info = info.map_err(|e| e.to_string())?;
+                    if info.deleted || !info.name.starts_with(&prefix) {
+                        continue;
+                    }
+                    if info.name == name {
+                        return Ok(PutImage::AlreadyStored);
+                    }
+                    held += 1;
                 }
-                if info.name == name {
-                    return Ok(PutImage::AlreadyStored);
+                if max_images > 0 && held >= max_images {
+                    return Ok(PutImage::Full);
                 }
-                held += 1;
+                images
+                    .put(name.as_str(), &mut bytes.as_slice())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok::<_, String>(PutImage::Stored)
             }
-            if max_images > 0 && held >= max_images {
-                return Ok(PutImage::Full);
-            }
-            images
-                .put(name.as_str(), &mut bytes.as_slice())
-                .await
-                .map_err(|e| nats_error("storing an image", e))?;
-            Ok(PutImage::Stored)
-        })
+        }))
     }
 
     fn image(&self, postmortem: &str, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let name = format!("{}.{}", token(postmortem), id);
         let images = self.images.clone();
-        self.run(async move {
-            use tokio::io::AsyncReadExt;
-            let mut object = match images.get(name.as_str()).await {
-                Ok(object) => object,
-                Err(e) if e.kind() == object_store::GetErrorKind::NotFound => return Ok(None),
-                Err(e) => return Err(nats_error("reading an image", e)),
-            };
-            let mut bytes = Vec::new();
-            object
-                .read_to_end(&mut bytes)
-                .await
-                .map_err(|e| nats_error("reading an image", e))?;
-            Ok(Some(bytes))
-        })
+        self.run(retried("reading an image", self.reconnect.clone(), move || {
+            let (images, name) = (images.clone(), name.clone());
+            async move {
+                use tokio::io::AsyncReadExt;
+                let mut object = match images.get(name.as_str()).await {
+                    Ok(object) => object,
+                    Err(e) if e.kind() == object_store::GetErrorKind::NotFound => return Ok(None),
+                    Err(e) => return Err(e.to_string()),
+                };
+                let mut bytes = Vec::new();
+                object
+                    .read_to_end(&mut bytes)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(Some(bytes))
+            }
+        }))
     }
 
     fn image_ids(&self, postmortem: &str) -> Result<Vec<String>, StoreError> {
         let prefix = format!("{}.", token(postmortem));
         let images = self.images.clone();
-        self.run(async move {
-            let mut list = images
-                .list()
-                .await
-                .map_err(|e| nats_error("listing images", e))?;
-            let mut ids = Vec::new();
-            while let Some(info) = list.next().await {
-                let info = info.map_err(|e| nats_error("listing images", e))?;
-                if let Some(id) = info.name.strip_prefix(&prefix).filter(|_| !info.deleted) {
-                    ids.push(id.to_owned());
+        self.run(retried("listing images", self.reconnect.clone(), move || {
+            let (images, prefix) = (images.clone(), prefix.clone());
+            async move {
+                let mut list = images.list().await.map_err(|e| e.to_string())?;
+                let mut ids = Vec::new();
+                while let Some(info) = list.next().await {
+                    let info = info.map_err(|e| e.to_string())?;
+                    if let Some(id) = info.name.strip_prefix(&prefix).filter(|_| !info.deleted) {
+                        ids.push(id.to_owned());
+                    }
                 }
+                Ok::<_, String>(ids)
             }
-            Ok(ids)
-        })
+        }))
     }
 
     fn delete_image(&self, postmortem: &str, id: &str) -> Result<(), StoreError> {
         let _one = self.image_writes.lock().unwrap_or_else(|p| p.into_inner());
         let name = format!("{}.{}", token(postmortem), id);
         let images = self.images.clone();
-        self.run(async move {
-            match images.delete(name.as_str()).await {
-                Ok(()) => Ok(()),
-                Err(e) if e.kind() == object_store::DeleteErrorKind::NotFound => Ok(()),
-                Err(e) => Err(nats_error("deleting an image", e)),
+        self.run(retried("deleting an image", self.reconnect.clone(), move || {
+            let (images, name) = (images.clone(), name.clone());
+            async move {
+                match images.delete(name.as_str()).await {
+                    Ok(()) => Ok(()),
+                    Err(e) if e.kind() == object_store::DeleteErrorKind::NotFound => Ok(()),
+                    Err(e) => Err(e),
+                }
             }
-        })
+        }))
     }
 
     fn secret(&self, name: &str, make: &dyn Fn() -> Vec<u8>) -> Result<Vec<u8>, StoreError> {
