@@ -52,6 +52,16 @@ pub fn assert_state_round_trips(doc: &Doc) {
     assert_eq!(text(&copy), text(doc));
 }
 
+/// Whether the server refuses `update_v1` for holding a Yjs subdocument
+/// before applying anything (`casebook_core::scope`): yrs never frees a
+/// document that took one in, which the leak checker reports.
+pub fn holds_a_subdocument(doc: &Doc, update_v1: &[u8]) -> bool {
+    matches!(
+        casebook_core::scope::touched(&doc.transact(), &[update_v1]),
+        Err(casebook_core::scope::Refusal::Subdocument)
+    )
+}
+
 /// Applies an update the way the server does: a panic inside yrs is caught
 /// (the server then reloads the room from disk) and reported as `None`, and
 /// so is an update that leaves changes pending (the server refuses it and

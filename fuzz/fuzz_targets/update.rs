@@ -5,6 +5,9 @@
 //! update that decodes and rebuilds that text (also when the update refers
 //! into the middle of a surrogate pair, which yrs splits into two U+FFFD as
 //! Yjs does; `fuzz/regressions/update-origin-inside-surrogate-pair.bin`).
+//! An update holding a subdocument is skipped: the server refuses it before
+//! yrs sees it (`core::scope`; yrs leaks a document that took one in,
+//! `fuzz/regressions/update-yrs-subdocument-leak.bin`).
 #![no_main]
 
 #[path = "common.rs"]
@@ -21,6 +24,9 @@ fuzz_target!(|bytes: &[u8]| {
         return;
     };
     let doc = common::live_doc();
+    if common::holds_a_subdocument(&doc, bytes) {
+        return;
+    }
     if !matches!(common::apply(&doc, update), Some(Ok(()))) {
         return;
     }

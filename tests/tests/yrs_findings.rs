@@ -20,6 +20,11 @@ const USE_AFTER_FREE: &[u8] =
 const SYNC_ABORT: &[u8] =
     include_bytes!("../../fuzz/regressions/sync_message-yrs-panic-cannot-unwind.bin");
 
+/// An update holding a subdocument, on which yrs leaked the whole document
+/// (the `update` target under LeakSanitizer).
+const SUBDOCUMENT_LEAK: &[u8] =
+    include_bytes!("../../fuzz/regressions/update-yrs-subdocument-leak.bin");
+
 /// A fresh viewer's copy of the document: it synced, so the server's sync
 /// step 2 (its whole state) decoded and applied.
 async fn fresh_text(server: &Endpoint, pm: &Created) -> String {
@@ -206,4 +211,44 @@ async fn an_item_whose_right_origin_is_not_after_its_origin_is_refused() {
     drop((author, reader, attacker));
     server.restart().await.unwrap();
     assert_eq!(fresh_text(&server, &pm).await, expected);
+}
+
+/// The leak the `update` fuzz target found: yrs never frees a document
+/// that took in a subdocument (vendor/yrs/PATCHES.md, "Not changed").
+/// Casebook documents have none, so the server refuses one before yrs sees
+/// it, from every writer: the fuzzer's bytes and a subdocument made by yrs
+/// itself (an outline entry, which the facilitator may write) close the
+/// sender with 1003 and leave the text as it was.
+#[tokio::test]
+async fn a_subdocument_is_refused_before_yrs_takes_it_in() {
+    let server = Server::start().await.unwrap();
+    let pm = server.create_postmortem("subdocuments").await.unwrap();
+    let expected = "障害の概要 😀 まだ無事";
+    for role in ["author", "facilitator"] {
+        let writer = Client::connect(&server.ws_url(&pm.id, pm.token(role)))
+            .await
+            .unwrap();
+        if role == "author" {
+            writer.push(expected);
+        }
+        writer.wait_synced().await.unwrap();
+        let made_by_yrs = {
+            use yrs::{Map, Transact};
+            let replica = casebook_core::document::new_doc();
+            let mut txn = replica.transact_mut();
+            txn.get_or_insert_map(casebook_core::outline::SECTION_TITLES)
+                .insert(&mut txn, "summary", yrs::Doc::new());
+            txn.encode_update_v1()
+        };
+        for update in [SUBDOCUMENT_LEAK.to_vec(), made_by_yrs] {
+            let attacker = Client::connect(&server.ws_url(&pm.id, pm.token(role)))
+                .await
+                .unwrap();
+            attacker.send_raw(update_frame(update)).unwrap();
+            let closed = attacker.wait_closed(WAIT).await.unwrap();
+            assert_eq!(closed.code, close::UNSUPPORTED_DATA, "{role}: {closed:?}");
+            assert!(closed.reason.contains("subdocument"), "{role}: {closed:?}");
+            assert_eq!(fresh_text(&server, &pm).await, expected, "{role}");
+        }
+    }
 }

@@ -91,6 +91,11 @@ pub enum Refusal {
     Unplaceable,
     #[error("undecodable update: {0}")]
     Undecodable(String),
+    /// A Yjs subdocument (`Y.Doc` inside the document): Casebook's document
+    /// has none, and yrs keeps a document that received one alive forever
+    /// (a reference cycle the `update` fuzz target found as a leak).
+    #[error("the update holds a subdocument, which Casebook documents do not have; nothing was applied")]
+    Subdocument,
 }
 
 fn action_text(action: Action) -> &'static str {
@@ -188,7 +193,7 @@ pub fn touched<T: ReadTxn>(txn: &T, updates: &[&[u8]]) -> Result<Touched, Refusa
     let mut blocks = Blocks::default();
     let mut deletions = Vec::with_capacity(updates.len());
     for update in updates {
-        let (new, deleted) = decode(update).map_err(|e| Refusal::Undecodable(e.to_string()))?;
+        let (new, deleted) = decode(update)?;
         for (client, mut list) in new {
             blocks.0.entry(client).or_default().append(&mut list);
         }
@@ -300,7 +305,27 @@ type Decoded = (Vec<(u64, Vec<Block>)>, IdSet);
 
 /// Reads an update's block headers and its deletions, as yrs'
 /// `Update::decode` reads them (an item with empty content takes no clock).
-fn decode(update: &[u8]) -> Result<Decoded, yrs::encoding::read::Error> {
+/// An item holding a subdocument is refused.
+fn decode(update: &[u8]) -> Result<Decoded, Refusal> {
+    decode_blocks(update).map_err(|e| match e {
+        Undecoded::Read(e) => Refusal::Undecodable(e.to_string()),
+        Undecoded::Subdocument => Refusal::Subdocument,
+    })
+}
+
+/// Why [`decode_blocks`] stopped.
+enum Undecoded {
+    Read(yrs::encoding::read::Error),
+    Subdocument,
+}
+
+impl From<yrs::encoding::read::Error> for Undecoded {
+    fn from(e: yrs::encoding::read::Error) -> Self {
+        Undecoded::Read(e)
+    }
+}
+
+fn decode_blocks(update: &[u8]) -> Result<Decoded, Undecoded> {
     let mut decoder = DecoderV1::new(Cursor::new(update));
     let clients: u32 = decoder.read_var()?;
     let mut all = Vec::new();
@@ -335,7 +360,11 @@ fn decode(update: &[u8]) -> Result<Decoded, yrs::encoding::read::Error> {
                             place
                         }
                     };
-                    (ItemContent::decode(&mut decoder, info)?.len_utf16(), place)
+                    let content = ItemContent::decode(&mut decoder, info)?;
+                    if matches!(content, ItemContent::Doc(..)) {
+                        return Err(Undecoded::Subdocument);
+                    }
+                    (content.len_utf16(), place)
                 }
             };
             if len == 0 {

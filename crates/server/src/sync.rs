@@ -530,7 +530,9 @@ fn presence_named(mut update: AwarenessUpdate, name: &str) -> AwarenessUpdate {
 fn refused(refusal: Refusal) -> CloseReason {
     let code = match refusal {
         Refusal::NotAllowed { .. } | Refusal::ServerOnly(_) => close::POLICY_VIOLATION,
-        Refusal::Unplaceable | Refusal::Undecodable(_) => close::UNSUPPORTED_DATA,
+        Refusal::Unplaceable | Refusal::Undecodable(_) | Refusal::Subdocument => {
+            close::UNSUPPORTED_DATA
+        }
     };
     CloseReason::new(code, refusal.to_string())
 }

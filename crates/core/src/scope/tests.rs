@@ -301,3 +301,30 @@ fn the_refusal_names_the_role_the_phase_and_what_was_touched() {
     );
     assert!(refused.len() <= 123, "a close reason fits a control frame");
 }
+
+/// A Yjs subdocument is refused before it reaches yrs, from any role in any
+/// phase: yrs never frees a document that took one in (the `update` fuzz
+/// target's leak, whose input is the second update here).
+#[test]
+fn a_subdocument_is_refused_whatever_the_role() {
+    let server = server();
+    let subdocument = change(&replica(&server), |txn| {
+        txn.get_or_insert_map(SECTION_TITLES)
+            .insert(txn, "custom-notes", Doc::new());
+    });
+    let found_by_the_fuzzer: &[u8] = &[
+        0x01, 0x01, 0x9b, 0xff, 0xfe, 0xfe, 0x0f, 0xf9, 0xfe, 0xfe, 0x05, 0x09, 0x01, 0x00, 0x01,
+        0x01, 0x7e, 0x01, 0x01, 0x00, 0x01, 0x01, 0x03, 0x01, 0x04, 0xbc, 0x00, 0x00, 0x3d, 0x02,
+        0x00, 0x00,
+    ];
+    for update in [subdocument.as_slice(), found_by_the_fuzzer] {
+        for role in [Role::Facilitator, Role::Author] {
+            let refused = check(&server.transact(), &[update], role, Phase::Drafting);
+            assert!(matches!(refused, Err(Refusal::Subdocument)), "{refused:?}");
+        }
+    }
+    assert!(Refusal::Subdocument.to_string().len() <= 123);
+    // Nothing else in a writer's everyday updates is taken for one.
+    let typed = change(&replica(&server), typing);
+    assert!(check(&server.transact(), &[&typed], Role::Participant, Phase::Drafting).is_ok());
+}
