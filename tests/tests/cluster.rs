@@ -465,21 +465,29 @@ async fn every_bucket_and_image_call_during_a_leader_election_waits_for_the_new_
             store
                 .put_invite(&invite)
                 .map_err(|e| during("storing an invite", e))?;
-            let invites = store.invites(&id).map_err(|e| during("listing invites", e))?;
+            let invites = store
+                .invites(&id)
+                .map_err(|e| during("listing invites", e))?;
             assert_eq!(invites, vec![invite]);
             store
                 .append_version("pm", round as u64 + 1, format!("v{}", round + 1).as_bytes())
                 .map_err(|e| during("keeping a version", e))?;
-            let versions = store.versions("pm").map_err(|e| during("listing versions", e))?;
+            let versions = store
+                .versions("pm")
+                .map_err(|e| during("listing versions", e))?;
             assert_eq!(versions.len(), round + 2, "{versions:?}");
             let name = format!("img{}", round + 1);
             let put = store
                 .put_image("pm", &name, b"png", 0)
                 .map_err(|e| during("storing an image", e))?;
             assert!(matches!(put, PutImage::Stored | PutImage::AlreadyStored));
-            let read = store.image("pm", &name).map_err(|e| during("reading an image", e))?;
+            let read = store
+                .image("pm", &name)
+                .map_err(|e| during("reading an image", e))?;
             assert_eq!(read.as_deref(), Some(&b"png"[..]));
-            let ids = store.image_ids("pm").map_err(|e| during("listing images", e))?;
+            let ids = store
+                .image_ids("pm")
+                .map_err(|e| during("listing images", e))?;
             assert!(ids.contains(&name), "{ids:?}");
             store
                 .delete_image("pm", &name)

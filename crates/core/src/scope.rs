@@ -94,7 +94,9 @@ pub enum Refusal {
     /// A Yjs subdocument (`Y.Doc` inside the document): Casebook's document
     /// has none, and yrs keeps a document that received one alive forever
     /// (a reference cycle the `update` fuzz target found as a leak).
-    #[error("the update holds a subdocument, which Casebook documents do not have; nothing was applied")]
+    #[error(
+        "the update holds a subdocument, which Casebook documents do not have; nothing was applied"
+    )]
     Subdocument,
 }
 

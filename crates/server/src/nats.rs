@@ -404,23 +404,29 @@ impl NatsStore {
     /// NATS does not answer (see [`retried`]).
     fn kv_values(&self, bucket: &kv::Store) -> Result<Vec<(String, Bytes)>, StoreError> {
         let bucket = bucket.clone();
-        self.run(retried("reading a bucket", self.reconnect.clone(), move || {
-            let bucket = bucket.clone();
-            async move {
-                let mut keys = bucket.keys().await.map_err(|e| e.to_string())?;
-                let mut names = Vec::new();
-                while let Some(key) = keys.next().await {
-                    names.push(key.map_err(|e| e.to_string())?);
-                }
-                let mut all = Vec::new();
-                for name in names {
-                    if let Some(value) = bucket.get(name.clone()).await.map_err(|e| e.to_string())? {
-                        all.push((name, value));
+        self.run(retried(
+            "reading a bucket",
+            self.reconnect.clone(),
+            move || {
+                let bucket = bucket.clone();
+                async move {
+                    let mut keys = bucket.keys().await.map_err(|e| e.to_string())?;
+                    let mut names = Vec::new();
+                    while let Some(key) = keys.next().await {
+                        names.push(key.map_err(|e| e.to_string())?);
                     }
+                    let mut all = Vec::new();
+                    for name in names {
+                        if let Some(value) =
+                            bucket.get(name.clone()).await.map_err(|e| e.to_string())?
+                        {
+                            all.push((name, value));
+                        }
+                    }
+                    Ok::<_, String>(all)
                 }
-                Ok::<_, String>(all)
-            }
-        }))
+            },
+        ))
     }
 
     fn kv_get(&self, bucket: &kv::Store, key: String) -> Result<Option<Bytes>, StoreError> {
@@ -469,10 +475,14 @@ impl NatsStore {
     fn kv_put(&self, bucket: &kv::Store, key: String, value: Vec<u8>) -> Result<(), StoreError> {
         let bucket = bucket.clone();
         let value = Bytes::from(value);
-        self.run(retried("writing a bucket", self.reconnect.clone(), move || {
-            let (bucket, key, value) = (bucket.clone(), key.clone(), value.clone());
-            async move { bucket.put(key, value).await.map(|_| ()) }
-        }))
+        self.run(retried(
+            "writing a bucket",
+            self.reconnect.clone(),
+            move || {
+                let (bucket, key, value) = (bucket.clone(), key.clone(), value.clone());
+                async move { bucket.put(key, value).await.map(|_| ()) }
+            },
+        ))
     }
 }
 
@@ -995,89 +1005,108 @@ impl Store for NatsStore {
         let bytes = bytes.to_vec();
         // Tried again from the listing: an upload stored but not
         // acknowledged is then found already stored.
-        self.run(retried("storing an image", self.reconnect.clone(), move || {
-            let (images, prefix, name, bytes) =
-                (images.clone(), prefix.clone(), name.clone(), bytes.clone());
-            async move {
-                let mut list = images.list().await.map_err(|e| e.to_string())?;
-                let mut held = 0u64;
-                while let Some(info) = list.next().await {
-                    let info = info.map_err(|e| e.to_string())?;
-                    if info.deleted || !info.name.starts_with(&prefix) {
-                        continue;
+        self.run(retried(
+            "storing an image",
+            self.reconnect.clone(),
+            move || {
+                let (images, prefix, name, bytes) =
+                    (images.clone(), prefix.clone(), name.clone(), bytes.clone());
+                async move {
+                    let mut list = images.list().await.map_err(|e| e.to_string())?;
+                    let mut held = 0u64;
+                    while let Some(info) = list.next().await {
+                        let info = info.map_err(|e| e.to_string())?;
+                        if info.deleted || !info.name.starts_with(&prefix) {
+                            continue;
+                        }
+                        if info.name == name {
+                            return Ok(PutImage::AlreadyStored);
+                        }
+                        held += 1;
                     }
-                    if info.name == name {
-                        return Ok(PutImage::AlreadyStored);
+                    if max_images > 0 && held >= max_images {
+                        return Ok(PutImage::Full);
                     }
-                    held += 1;
+                    images
+                        .put(name.as_str(), &mut bytes.as_slice())
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Ok::<_, String>(PutImage::Stored)
                 }
-                if max_images > 0 && held >= max_images {
-                    return Ok(PutImage::Full);
-                }
-                images
-                    .put(name.as_str(), &mut bytes.as_slice())
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok::<_, String>(PutImage::Stored)
-            }
-        }))
+            },
+        ))
     }
 
     fn image(&self, postmortem: &str, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let name = format!("{}.{}", token(postmortem), id);
         let images = self.images.clone();
-        self.run(retried("reading an image", self.reconnect.clone(), move || {
-            let (images, name) = (images.clone(), name.clone());
-            async move {
-                use tokio::io::AsyncReadExt;
-                let mut object = match images.get(name.as_str()).await {
-                    Ok(object) => object,
-                    Err(e) if e.kind() == object_store::GetErrorKind::NotFound => return Ok(None),
-                    Err(e) => return Err(e.to_string()),
-                };
-                let mut bytes = Vec::new();
-                object
-                    .read_to_end(&mut bytes)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok(Some(bytes))
-            }
-        }))
+        self.run(retried(
+            "reading an image",
+            self.reconnect.clone(),
+            move || {
+                let (images, name) = (images.clone(), name.clone());
+                async move {
+                    use tokio::io::AsyncReadExt;
+                    let mut object = match images.get(name.as_str()).await {
+                        Ok(object) => object,
+                        Err(e) if e.kind() == object_store::GetErrorKind::NotFound => {
+                            return Ok(None)
+                        }
+                        Err(e) => return Err(e.to_string()),
+                    };
+                    let mut bytes = Vec::new();
+                    object
+                        .read_to_end(&mut bytes)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Ok(Some(bytes))
+                }
+            },
+        ))
     }
 
     fn image_ids(&self, postmortem: &str) -> Result<Vec<String>, StoreError> {
         let prefix = format!("{}.", token(postmortem));
         let images = self.images.clone();
-        self.run(retried("listing images", self.reconnect.clone(), move || {
-            let (images, prefix) = (images.clone(), prefix.clone());
-            async move {
-                let mut list = images.list().await.map_err(|e| e.to_string())?;
-                let mut ids = Vec::new();
-                while let Some(info) = list.next().await {
-                    let info = info.map_err(|e| e.to_string())?;
-                    if let Some(id) = info.name.strip_prefix(&prefix).filter(|_| !info.deleted) {
-                        ids.push(id.to_owned());
+        self.run(retried(
+            "listing images",
+            self.reconnect.clone(),
+            move || {
+                let (images, prefix) = (images.clone(), prefix.clone());
+                async move {
+                    let mut list = images.list().await.map_err(|e| e.to_string())?;
+                    let mut ids = Vec::new();
+                    while let Some(info) = list.next().await {
+                        let info = info.map_err(|e| e.to_string())?;
+                        if let Some(id) = info.name.strip_prefix(&prefix).filter(|_| !info.deleted)
+                        {
+                            ids.push(id.to_owned());
+                        }
                     }
+                    Ok::<_, String>(ids)
                 }
-                Ok::<_, String>(ids)
-            }
-        }))
+            },
+        ))
     }
 
     fn delete_image(&self, postmortem: &str, id: &str) -> Result<(), StoreError> {
         let _one = self.image_writes.lock().unwrap_or_else(|p| p.into_inner());
         let name = format!("{}.{}", token(postmortem), id);
         let images = self.images.clone();
-        self.run(retried("deleting an image", self.reconnect.clone(), move || {
-            let (images, name) = (images.clone(), name.clone());
-            async move {
-                match images.delete(name.as_str()).await {
-                    Ok(()) => Ok(()),
-                    Err(e) if e.kind() == object_store::DeleteErrorKind::NotFound => Ok(()),
-                    Err(e) => Err(e),
+        self.run(retried(
+            "deleting an image",
+            self.reconnect.clone(),
+            move || {
+                let (images, name) = (images.clone(), name.clone());
+                async move {
+                    match images.delete(name.as_str()).await {
+                        Ok(()) => Ok(()),
+                        Err(e) if e.kind() == object_store::DeleteErrorKind::NotFound => Ok(()),
+                        Err(e) => Err(e),
+                    }
                 }
-            }
-        }))
+            },
+        ))
     }
 
     fn secret(&self, name: &str, make: &dyn Fn() -> Vec<u8>) -> Result<Vec<u8>, StoreError> {

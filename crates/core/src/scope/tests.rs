@@ -326,5 +326,11 @@ fn a_subdocument_is_refused_whatever_the_role() {
     assert!(Refusal::Subdocument.to_string().len() <= 123);
     // Nothing else in a writer's everyday updates is taken for one.
     let typed = change(&replica(&server), typing);
-    assert!(check(&server.transact(), &[&typed], Role::Participant, Phase::Drafting).is_ok());
+    assert!(check(
+        &server.transact(),
+        &[&typed],
+        Role::Participant,
+        Phase::Drafting
+    )
+    .is_ok());
 }
