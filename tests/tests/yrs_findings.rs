@@ -233,7 +233,7 @@ async fn a_subdocument_is_refused_before_yrs_takes_it_in() {
         }
         writer.wait_synced().await.unwrap();
         let made_by_yrs = {
-            use yrs::{Map, Transact};
+            use yrs::{Map, Transact, WriteTxn};
             let replica = casebook_core::document::new_doc();
             let mut txn = replica.transact_mut();
             txn.get_or_insert_map(casebook_core::outline::SECTION_TITLES)
