@@ -29,11 +29,13 @@ fuzz_target!(|frame: &[u8]| {
                 protocol::decode_frame(&answer).expect("our answer decodes");
             }
             Message::Sync(SyncMessage::SyncStep2(raw)) | Message::Sync(SyncMessage::Update(raw)) => {
-                if common::holds_a_subdocument(&doc, &raw) {
-                    // Refused before yrs sees it, as the server does.
-                    return;
-                }
                 if let Ok(Some(update)) = protocol::decode_update(&raw) {
+                    // In the server's order: decoded (a panic inside yrs'
+                    // decoder caught there), then refused for a subdocument
+                    // before yrs applies it.
+                    if common::holds_a_subdocument(&doc, &raw) {
+                        return;
+                    }
                     if !matches!(common::apply(&doc, update), Some(Ok(()))) {
                         // The server refuses it and reloads the room from its
                         // log: this copy of the document is gone.

@@ -20,6 +20,12 @@ const USE_AFTER_FREE: &[u8] =
 const SYNC_ABORT: &[u8] =
     include_bytes!("../../fuzz/regressions/sync_message-yrs-panic-cannot-unwind.bin");
 
+/// A frame whose update deletes a range ending past `u32::MAX`: a debug
+/// build's yrs panicked on it, a release build's took an inverted range
+/// (vendor/yrs/PATCHES.md, 7).
+const DELETE_SET_OVERFLOW: &[u8] =
+    include_bytes!("../../fuzz/regressions/sync_message-delete-set-clock-overflow.bin");
+
 /// An update holding a subdocument, on which yrs leaked the whole document
 /// (the `update` target under LeakSanitizer).
 const SUBDOCUMENT_LEAK: &[u8] =
@@ -64,6 +70,18 @@ async fn the_fuzzers_yrs_crashes_are_refused_and_the_server_keeps_serving() {
     attacker.send_raw(SYNC_ABORT.to_vec()).unwrap();
     let closed = attacker.wait_closed(WAIT).await.unwrap();
     assert_eq!(closed.code, close::UNSUPPORTED_DATA, "{closed:?}");
+    assert_eq!(fresh_text(&server, &pm).await, expected);
+
+    // The deleted range past the last clock: refused as malformed, by
+    // yrs' decoder itself (not a caught panic), in debug and release alike.
+    let attacker = Client::connect(&url).await.unwrap();
+    attacker.send_raw(DELETE_SET_OVERFLOW.to_vec()).unwrap();
+    let closed = attacker.wait_closed(WAIT).await.unwrap();
+    assert_eq!(closed.code, close::UNSUPPORTED_DATA, "{closed:?}");
+    assert!(
+        closed.reason.contains("block clock overflows"),
+        "{closed:?}"
+    );
     assert_eq!(fresh_text(&server, &pm).await, expected);
 
     // The author (reconnecting if the room reloaded) still edits, and a

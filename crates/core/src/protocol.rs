@@ -221,6 +221,39 @@ mod tests {
     use crate::document::{new_doc, BODY};
     use yrs::{Text, Transact};
 
+    /// Found by the `sync_message` fuzz target: a deleted range whose
+    /// clock plus length passes `u32::MAX`. yrs added them unchecked, so a
+    /// debug build panicked (caught: `Rejected`) and a release build took
+    /// an inverted range; both now get yrs' own malformed-update error
+    /// (vendor/yrs/PATCHES.md, 7).
+    #[test]
+    fn a_deleted_range_past_the_last_clock_is_malformed() {
+        // No blocks; a delete set of one client (1) with one range: clock
+        // u32::MAX - 1, length 5.
+        let mut update = vec![0x00, 0x01, 0x01, 0x01];
+        update.extend([0xfe, 0xff, 0xff, 0xff, 0x0f, 0x05]);
+        let refused = decode_update(&update);
+        assert!(
+            matches!(
+                refused,
+                Err(FrameError::Malformed(
+                    yrs::encoding::read::Error::Malformed(
+                        yrs::encoding::read::MalformedKind::ClockOverflow
+                    )
+                ))
+            ),
+            "{refused:?}"
+        );
+        // The same range ending exactly at u32::MAX is a deletion like any.
+        let mut fits = vec![0x00, 0x01, 0x01, 0x01];
+        fits.extend([0xfe, 0xff, 0xff, 0xff, 0x0f, 0x01]);
+        assert!(
+            matches!(decode_update(&fits), Ok(Some(_))),
+            "{:?}",
+            decode_update(&fits)
+        );
+    }
+
     /// Regression for the fuzzers' first finds: four bytes declaring ~88
     /// million clients made yrs reserve 5.5 GB before reading any of them.
     #[test]

@@ -27,7 +27,13 @@ impl Decode for Range<u32> {
     fn decode<D: Decoder>(decoder: &mut D) -> Result<Self, Error> {
         let clock = decoder.read_ds_clock()?;
         let len = decoder.read_ds_len()?;
-        Ok(clock..(clock + len))
+        // PATCHED (vendor/yrs/PATCHES.md, 7): a deleted range that ends past
+        // `u32::MAX` is malformed (it overflowed here, or wrapped into an
+        // inverted range without overflow checks).
+        let end = clock
+            .checked_add(len)
+            .ok_or(Error::Malformed(crate::encoding::read::MalformedKind::ClockOverflow))?;
+        Ok(clock..end)
     }
 }
 
