@@ -246,10 +246,15 @@ async fn a_subdocument_is_refused_before_yrs_takes_it_in() {
         let writer = Client::connect(&server.ws_url(&pm.id, pm.token(role)))
             .await
             .unwrap();
-        if role == "author" {
-            writer.push(expected);
-        }
         writer.wait_synced().await.unwrap();
+        if role == "author" {
+            // Stored once another client is shown it.
+            writer.push(expected);
+            let reader = Client::connect(&server.ws_url(&pm.id, pm.token("viewer")))
+                .await
+                .unwrap();
+            reader.wait_text(expected, WAIT).await.unwrap();
+        }
         let made_by_yrs = {
             use yrs::{Map, Transact, WriteTxn};
             let replica = casebook_core::document::new_doc();
