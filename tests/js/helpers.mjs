@@ -396,6 +396,9 @@ export async function seed (server, pm, sections) {
 export async function selectWords (page, section, words) {
   const textarea = page.locator(`#text-${section}`)
   await waitFor(async () => (await textarea.inputValue()).includes(words), { what: `"${words}" in ${section}` })
+  // A section shown rendered stands as plain text until its rendering
+  // module has come (web/src/meeting/split.rs): wait for the rendered text.
+  await waitFor(async () => (await page.locator(`#sec-${section} .preview-loading`).count()) === 0, { what: `${section} rendered` })
   if (await page.locator(`#sec-${section} .reading`).isVisible()) return selectRendered(page, section, words)
   await textarea.evaluate((el, w) => {
     const start = el.value.indexOf(w)
