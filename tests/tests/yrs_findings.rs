@@ -37,6 +37,16 @@ async fn fresh_text(server: &Endpoint, pm: &Created) -> String {
     server_text(server, pm).await.unwrap()
 }
 
+/// Sends `frame` from a new socket at `url`: the server closes it with
+/// 1003 and a reason that says `why`.
+async fn refused_with(url: &str, frame: Vec<u8>, why: &str) {
+    let attacker = Client::connect(url).await.unwrap();
+    attacker.send_raw(frame).unwrap();
+    let closed = attacker.wait_closed(WAIT).await.unwrap();
+    assert_eq!(closed.code, close::UNSUPPORTED_DATA, "{url}: {closed:?}");
+    assert!(closed.reason.contains(why), "{url}: {closed:?}");
+}
+
 #[tokio::test]
 async fn the_fuzzers_yrs_crashes_are_refused_and_the_server_keeps_serving() {
     let server = Server::start().await.unwrap();
@@ -51,37 +61,19 @@ async fn the_fuzzers_yrs_crashes_are_refused_and_the_server_keeps_serving() {
     reader.wait_text(expected, WAIT).await.unwrap();
 
     // The use-after-free update: refused whole by the patched decoder.
-    let attacker = Client::connect(&url).await.unwrap();
-    attacker
-        .send_raw(update_frame(USE_AFTER_FREE.to_vec()))
-        .unwrap();
-    let closed = attacker.wait_closed(WAIT).await.unwrap();
-    assert_eq!(closed.code, close::UNSUPPORTED_DATA, "{closed:?}");
-    assert!(
-        closed.reason.contains("the same client is listed twice"),
-        "{closed:?}"
-    );
+    let refused = update_frame(USE_AFTER_FREE.to_vec());
+    refused_with(&url, refused, "the same client is listed twice").await;
     assert_eq!(fresh_text(&server, &pm).await, expected);
 
     // The frame that aborted the sync fuzzer: its first update leaves yrs
     // waiting for changes the document does not have, so the sender is
     // refused and the room reloads from its log.
-    let attacker = Client::connect(&url).await.unwrap();
-    attacker.send_raw(SYNC_ABORT.to_vec()).unwrap();
-    let closed = attacker.wait_closed(WAIT).await.unwrap();
-    assert_eq!(closed.code, close::UNSUPPORTED_DATA, "{closed:?}");
+    refused_with(&url, SYNC_ABORT.to_vec(), "").await;
     assert_eq!(fresh_text(&server, &pm).await, expected);
 
     // The deleted range past the last clock: refused as malformed, by
     // yrs' decoder itself (not a caught panic), in debug and release alike.
-    let attacker = Client::connect(&url).await.unwrap();
-    attacker.send_raw(DELETE_SET_OVERFLOW.to_vec()).unwrap();
-    let closed = attacker.wait_closed(WAIT).await.unwrap();
-    assert_eq!(closed.code, close::UNSUPPORTED_DATA, "{closed:?}");
-    assert!(
-        closed.reason.contains("block clock overflows"),
-        "{closed:?}"
-    );
+    refused_with(&url, DELETE_SET_OVERFLOW.to_vec(), "block clock overflows").await;
     assert_eq!(fresh_text(&server, &pm).await, expected);
 
     // The author (reconnecting if the room reloaded) still edits, and a
@@ -264,13 +256,8 @@ async fn a_subdocument_is_refused_before_yrs_takes_it_in() {
             txn.encode_update_v1()
         };
         for update in [SUBDOCUMENT_LEAK.to_vec(), made_by_yrs] {
-            let attacker = Client::connect(&server.ws_url(&pm.id, pm.token(role)))
-                .await
-                .unwrap();
-            attacker.send_raw(update_frame(update)).unwrap();
-            let closed = attacker.wait_closed(WAIT).await.unwrap();
-            assert_eq!(closed.code, close::UNSUPPORTED_DATA, "{role}: {closed:?}");
-            assert!(closed.reason.contains("subdocument"), "{role}: {closed:?}");
+            let url = server.ws_url(&pm.id, pm.token(role));
+            refused_with(&url, update_frame(update), "subdocument").await;
             assert_eq!(fresh_text(&server, &pm).await, expected, "{role}");
         }
     }
