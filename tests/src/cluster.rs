@@ -177,11 +177,20 @@ impl NatsCluster {
     }
 
     async fn wait_healthy(&self, i: usize) -> Result<()> {
+        self.wait_health(i, "?js-enabled-only=true").await
+    }
+
+    /// Waits until server `i` has caught up with every stream it holds a
+    /// replica of (`/healthz` without options: 503 until its streams are
+    /// current). A server just started again is healthy before that; kill
+    /// another one meanwhile and its streams have no quorum.
+    pub async fn wait_caught_up(&self, i: usize) -> Result<()> {
+        self.wait_health(i, "").await
+    }
+
+    async fn wait_health(&self, i: usize, query: &str) -> Result<()> {
         let server = &self.servers[i];
-        let url = format!(
-            "http://127.0.0.1:{}/healthz?js-enabled-only=true",
-            server.monitor_port
-        );
+        let url = format!("http://127.0.0.1:{}/healthz{query}", server.monitor_port);
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(30) {
             if !self.running(i) {
