@@ -12,7 +12,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
   withServerLog, waitFor, browserSuite, skipBrowser, openAs as openPage, seed, apiRequest,
-  connectClient, selectWords, PHONE, LAPTOP, screenshot, commandOk
+  connectClient, selectWords, PHONE, LAPTOP, screenshot, commandOk, expectPhase
 } from './helpers.mjs'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
@@ -71,6 +71,10 @@ test('the history lists versions, opens one read-only and shows a word-level dif
   await replace(pm, 'impact', 'could not pay', 'were unable to pay')
   // The facilitator asks about the summary in silent reading (answered later).
   const sre = await openAs(pm.links.facilitator, 'SRE 佐藤', { locale: 'ja-JP' })
+  // The page opens in silent reading once the meeting has synced: the
+  // sections rendered (the words are selected there, not in the editor).
+  await expectPhase([sre], 'silent_reading')
+  await sre.locator('#sec-summary .reading').waitFor()
   await selectWords(sre, 'summary', '40分間')
   await sre.keyboard.press('Alt+KeyQ')
   await sre.locator('#comment-text').fill('40分間のうち何分で検知しましたか？')
