@@ -4,7 +4,11 @@
 // the document stays editable, and the meeting UI and the readiness
 // checklist come once the modules can be fetched again, without a reload. In headless Chromium against the real server and the
 // built web bundle; the failure is `page.route` aborting the module
-// requests. Screenshots: screenshots/lazy-meeting-failed-{en-laptop,ja-phone}.png.
+// requests. The rendered sections (Markdown) are a module of their own too:
+// until it comes, a reader in silent reading is shown each section's
+// Markdown as plain text. Screenshots:
+// screenshots/lazy-meeting-failed-{en-laptop,ja-phone}.png,
+// lazy-rendering-{waiting,loaded}.png.
 //
 // Needs web/dist (cargo xtask build-web) and Chromium (see browser.test.mjs).
 
@@ -12,7 +16,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
   withServerLog, waitFor, browserSuite, skipBrowser, newContext, newPage, connectClient,
-  screenshot, expectPhase, LAPTOP, PHONE
+  screenshot, expectPhase, seed, commandOk, LAPTOP, PHONE
 } from './helpers.mjs'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
@@ -23,16 +27,17 @@ const cleanups = []
 
 browserSuite(cleanups, (s, b) => { server = s; browser = b })
 
-/** A page whose requests for the meeting's modules fail (aborted, as a
- * dropped connection) while `failing.now` is true; counts the aborts. */
-async function pageWithFailingModules ({ viewport, locale }) {
+/** A page whose requests for the meeting's modules (those whose file name
+ * matches `only`, else all) fail (aborted, as a dropped connection) while
+ * `failing.now` is true; counts the aborts. */
+async function pageWithFailingModules ({ viewport, locale, only = /./ }) {
   const context = await newContext(browser, cleanups, { viewport, locale })
   // The failed fetches are logged to the console by the modules' loader:
   // expected here. Uncaught page errors are still collected.
   const page = await newPage(context, { consoleErrors: false })
   const failing = { now: true, aborted: 0 }
   await page.route(/\/pkg\/document\/[^/]+\.wasm$/, (route) => {
-    if (!failing.now) return route.continue()
+    if (!failing.now || !only.test(new URL(route.request().url()).pathname)) return route.continue()
     failing.aborted += 1
     return route.abort('failed')
   })
@@ -105,3 +110,43 @@ for (const { who, viewport, locale, text, notice } of [
     assert.deepEqual(page.errors, [], 'no uncaught errors (a failed load used to trap the wasm module)')
   }))
 }
+
+test('a reader in silent reading is shown the Markdown as plain text until the rendering module comes, then the rendered section', { skip }, withServerLog(() => server, async () => {
+  const pm = await server.createPostmortem('Lazy rendering 描画モジュール')
+  const summary = '決済APIの**p99**が4秒に 🔥\n\n- primary failed over\n- <script>alert(1)</script> stays text'
+  await seed(server, pm, { summary })
+  await commandOk(server, pm, pm.tokens.facilitator, { type: 'move_phase', to: 'silent_reading' })
+  // Only the rendering module fails: the meeting UI (which shows the
+  // sections rendered in silent reading) comes.
+  const { page, failing } = await pageWithFailingModules({ viewport: LAPTOP, locale: 'ja-JP', only: /split_rendered_section/ })
+  page.on('dialog', () => assert.fail('a dialog opened: the Markdown ran as HTML'))
+  await page.goto(pm.links.participant)
+  await page.locator('#display-name').fill('Ben')
+  await page.locator('#join').click()
+  await page.locator('#connection[data-state="synced"]').waitFor()
+
+  // Waiting for the module: the Markdown, exactly, as text; the editor is
+  // not shown (silent reading), and nothing is rendered yet.
+  const waiting = page.locator('#sec-summary .preview-loading')
+  await waiting.waitFor()
+  await waitFor(() => failing.aborted >= 2, { what: 'the modules asked for again after failing' })
+  assert.equal(await waiting.textContent(), summary)
+  assert.equal(await page.locator('#sec-summary .reading').count(), 0)
+  assert.equal(await page.locator('#sec-summary script').count(), 0)
+  assert.equal(await page.locator('#text-summary').isVisible(), false)
+  // An empty section says so, as the rendered one does.
+  assert.equal(await page.locator('#sec-system .preview-loading').getAttribute('data-empty'), 'まだ何も書かれていません。')
+  await screenshot(page, 'lazy-rendering-waiting')
+
+  // The module comes: the section rendered, the stand-in gone.
+  failing.now = false
+  const rendered = page.locator('#sec-summary .reading')
+  await rendered.locator('strong', { hasText: 'p99' }).waitFor()
+  assert.equal(await rendered.locator('li').count(), 2)
+  assert.match(await rendered.locator('li').nth(1).textContent(), /<script>alert\(1\)<\/script> stays text/)
+  assert.equal(await page.locator('#sec-summary script').count(), 0)
+  assert.equal(await page.locator('#sec-summary .preview-loading').count(), 0)
+  assert.equal(await page.locator('#text-summary').inputValue(), summary)
+  await screenshot(page, 'lazy-rendering-loaded')
+  assert.deepEqual(page.errors, [])
+}))

@@ -47,7 +47,7 @@ mod timer_suggestion;
 pub use link::names_a_comment;
 pub use phase_bar::MeetingBar;
 pub use sidebar::MeetingSidebar;
-pub use split::{LazyCasePanel, LazyMeetingBar, LazyMeetingSidebar};
+pub use split::{LazyCasePanel, LazyMeetingBar, LazyMeetingSidebar, LazyRenderedSection};
 
 use crate::api::ApiError;
 use crate::i18n::{t, Key, Lang};

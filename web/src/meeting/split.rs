@@ -1,7 +1,9 @@
-//! The meeting UI (phase bar, stage, sidebar) and the case panel (the
-//! readiness checklist) as split points: on the postmortem page their code
-//! is in wasm modules of its own, fetched once the document has synced
-//! instead of being part of the first download
+//! The meeting UI (phase bar, stage, sidebar), the case panel (the
+//! readiness checklist) and the rendered sections (Markdown) as split
+//! points: on the postmortem page their code is in wasm modules of its own,
+//! fetched once the document has synced (the rendered sections: when a
+//! section is first shown rendered, in silent reading or at a reader's
+//! switch) instead of being part of the first download
 //! (docs/performance-2026-12-07-bundle.md). `cargo xtask build-web` cuts
 //! them out with `wasm_split_cli_support` (the tool cargo-leptos runs with
 //! `--split`); in a build that is not split (native tests, and the `home`
@@ -21,6 +23,7 @@ use super::commands::sleep;
 use super::{MeetingBar, MeetingSidebar};
 use crate::case_panel::CasePanel;
 use crate::i18n::{t, Key, Lang};
+use crate::sections::RenderedSection;
 use crate::socket::Backoff;
 use crate::sync::Client;
 use leptos::prelude::*;
@@ -79,6 +82,22 @@ fn case_panel(
     Ok(view! { <CasePanel pm_id token client lang/> }.into_any())
 }
 
+/// A section shown rendered: the body of the `rendered_section` module.
+/// Markdown (pulldown-cmark, its entity and Unicode tables, and the
+/// sanitiser) is used by nothing else on the page's first render, which
+/// shows the sections' editors.
+#[cfg_attr(
+    feature = "split",
+    leptos::wasm_split::wasm_split(rendered_section, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn rendered_section(
+    client: Client,
+    id: String,
+    lang: RwSignal<Lang>,
+) -> Result<AnyView, LoadFailed> {
+    Ok(view! { <RenderedSection client id lang/> }.into_any())
+}
+
 /// What [`lazy`] loads: the module's view, built from the page's
 /// props.
 #[derive(Clone)]
@@ -89,23 +108,16 @@ struct Props {
     lang: RwSignal<Lang>,
 }
 
-/// Loads `part` until it loads, waiting the [`Backoff`] between attempts;
-/// `failed` says whether the last attempt failed.
-async fn load_until_loaded(part: Part, props: Props, failed: RwSignal<bool>) -> AnyView {
+/// Loads a split point (`attempt`) until it loads, waiting the
+/// [`Backoff`] between attempts; `failed` says whether the last attempt
+/// failed.
+async fn load_until_loaded<F>(attempt: impl Fn() -> F, failed: RwSignal<bool>) -> AnyView
+where
+    F: std::future::Future<Output = Result<AnyView, LoadFailed>>,
+{
     let mut backoff = Backoff::default();
     loop {
-        let Props {
-            pm_id,
-            token,
-            client,
-            lang,
-        } = props.clone();
-        let attempt = match part {
-            Part::Bar => load(meeting_bar(pm_id, token, client, lang)).await,
-            Part::Sidebar => load(meeting_sidebar(pm_id, token, client, lang)).await,
-            Part::CasePanel => load(case_panel(pm_id, token, client, lang)).await,
-        };
-        match attempt {
+        match attempt().await {
             Ok(view) => {
                 failed.set(false);
                 return view;
@@ -149,7 +161,22 @@ enum Part {
 fn lazy(part: Part, props: Props) -> impl IntoView {
     let lang = props.lang;
     let failed = RwSignal::new(false);
-    let view = send_wrapper::SendWrapper::new(load_until_loaded(part, props, failed));
+    let attempt = move || {
+        let Props {
+            pm_id,
+            token,
+            client,
+            lang,
+        } = props.clone();
+        async move {
+            match part {
+                Part::Bar => load(meeting_bar(pm_id, token, client, lang)).await,
+                Part::Sidebar => load(meeting_sidebar(pm_id, token, client, lang)).await,
+                Part::CasePanel => load(case_panel(pm_id, token, client, lang)).await,
+            }
+        }
+    };
+    let view = send_wrapper::SendWrapper::new(load_until_loaded(attempt, failed));
     let notice = part == Part::Bar;
     view! {
         <Show when=move || notice && failed.get()>
@@ -216,4 +243,30 @@ pub fn LazyCasePanel(
             lang,
         },
     )
+}
+
+/// [`RenderedSection`], loaded on demand. Until its module is there (or
+/// while it cannot be fetched) the section's Markdown stands in its place
+/// as plain text, so a reader is never shown an empty section.
+#[component]
+pub fn LazyRenderedSection(client: Client, id: String, lang: RwSignal<Lang>) -> impl IntoView {
+    let failed = RwSignal::new(false);
+    let attempt = {
+        let (client, id) = (client.clone(), id.clone());
+        move || load(rendered_section(client.clone(), id.clone(), lang))
+    };
+    let view = send_wrapper::SendWrapper::new(load_until_loaded(attempt, failed));
+    let version = client.version();
+    let fallback = move || {
+        let (client, id) = (client.clone(), id.clone());
+        view! {
+            <div class="preview-loading" data-empty=move || t(lang.get(), Key::EmptySection)>
+                {move || {
+                    version.track();
+                    client.section_markdown(&id)
+                }}
+            </div>
+        }
+    };
+    view! { <Suspense fallback>{Suspend::new(view)}</Suspense> }
 }

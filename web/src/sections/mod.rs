@@ -11,6 +11,7 @@
 //! their own, move any up or down (`casebook_core::outline`).
 
 use crate::i18n::{t, Key, Lang};
+use crate::meeting::LazyRenderedSection;
 use crate::sync::Client;
 use casebook_core::outline::{OutlineError, Section};
 use leptos::prelude::*;
@@ -25,7 +26,7 @@ use arrange::RenameForm;
 use head::SectionHead;
 pub use outline_nav::OutlineNav;
 use outline_nav::Readers;
-use rendered::RenderedSection;
+pub(crate) use rendered::RenderedSection;
 use textarea::SectionTextarea;
 
 fn japanese(lang: RwSignal<Lang>) -> bool {
@@ -128,7 +129,7 @@ fn SectionView(
             {move || error.get().map(|k| view! { <p class="error" role="alert">{move || t(lang.get(), k)}</p> })}
             <SectionTextarea client section token hidden=preview lang/>
             {move || preview.get().then(|| view! {
-                <RenderedSection client=rendered_client.clone() id=rendered_id.clone() lang/>
+                <LazyRenderedSection client=rendered_client.clone() id=rendered_id.clone() lang/>
             })}
         </section>
     }

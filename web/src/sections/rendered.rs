@@ -10,7 +10,7 @@ use casebook_core::reading::{to_reading_html, Highlight};
 use leptos::prelude::*;
 
 #[component]
-pub(super) fn RenderedSection(client: Client, id: String, lang: RwSignal<Lang>) -> impl IntoView {
+pub(crate) fn RenderedSection(client: Client, id: String, lang: RwSignal<Lang>) -> impl IntoView {
     let editable = client.editable();
     let version = client.version();
     let marks = client.marks();
