@@ -74,10 +74,21 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let label = RwSignal::new(String::new());
     let saving = RwSignal::new(false);
+    // Whether the list is open, and which of its fetches is the latest: an
+    // answer is shown only if no fetch was started after it (one started
+    // before a version was kept may answer after one started after).
+    let is_open = RwSignal::new(false);
+    let latest = StoredValue::new(0u64);
     let load = move || {
+        let this = latest.get_value() + 1;
+        latest.set_value(this);
         spawn_local(async move {
             let token = session.command_token().await;
-            match call::<VersionList>("GET", &path(&session.pm(), ""), &token, None).await {
+            let answer = call::<VersionList>("GET", &path(&session.pm(), ""), &token, None).await;
+            if latest.get_value() != this {
+                return;
+            }
+            match answer {
                 Ok(list) => {
                     error.set(None);
                     versions.set(Some(list.versions));
@@ -137,11 +148,13 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
     };
     // The server counts the versions it keeps in the meeting room: when the
     // count moves (a phase change, an answer, someone's save), an open list
-    // is fetched again, for everyone, without a reload.
+    // is fetched again, for everyone, without a reload. That includes a list
+    // whose first fetch is still on its way: it may have been answered
+    // before the version was kept.
     let kept = Memo::new(move |_| session.room.with(|r| r.versions));
     Effect::new(move |previous: Option<u64>| {
         let now = kept.get();
-        if previous.is_some_and(|p| p != now) && versions.get_untracked().is_some() {
+        if previous.is_some_and(|p| p != now) && is_open.get_untracked() {
             load();
         }
         now
@@ -162,6 +175,7 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
         <details class="history-panel" id="history"
             on:toggle=move |ev| {
                 let open = event_target::<web_sys::HtmlDetailsElement>(&ev).open();
+                is_open.set(open);
                 if open { load(); }
             }
         >
