@@ -397,11 +397,13 @@ export async function selectWords (page, section, words) {
   const textarea = page.locator(`#text-${section}`)
   await waitFor(async () => (await textarea.inputValue()).includes(words), { what: `"${words}" in ${section}` })
   // In silent reading the section is shown rendered once the meeting has
-  // switched the page to it: wait for the rendered text rather than select
-  // in the editor it replaces.
+  // switched the page to it, as plain text until its rendering module has
+  // come (web/src/meeting/split.rs): wait for the rendered text rather than
+  // select in the editor it replaces.
   if ((await page.locator('.phase-bar .phase.current').getAttribute('data-phase').catch(() => null)) === 'silent_reading') {
     await page.locator(`#sec-${section} .reading`).waitFor()
   }
+  await waitFor(async () => (await page.locator(`#sec-${section} .preview-loading`).count()) === 0, { what: `${section} rendered` })
   if (await page.locator(`#sec-${section} .reading`).isVisible()) return selectRendered(page, section, words)
   await textarea.evaluate((el, w) => {
     const start = el.value.indexOf(w)
