@@ -115,11 +115,13 @@ const STEPS = [
   ['wasm downloaded', { resource: '/pkg/casebook_document_bg.wasm', at: 'responseEnd' }],
   ['wasm compiled, instantiated, main started', { mark: 'casebook:main' }],
   ['first render mounted ("Loading…")', { mark: 'casebook:mounted' }],
+  ['socket opening (early, beside the requests)', { mark: 'casebook:socket-opening' }],
   ['GET /auth/me answered (who is signed in)', { resource: '/auth/me', at: 'responseEnd', first: true }],
   ['GET /api/postmortems/{id} answered (title, role)', { resource: '/api/postmortems/', at: 'responseEnd', first: true }],
-  ['socket opening (the editor being rendered)', { mark: 'casebook:socket-opening' }],
+  ['postmortem answer in the page', { mark: 'casebook:postmortem' }],
+  ['replica made (the editor\'s render begins)', { mark: 'casebook:replica' }],
+  ['socket adopted, open, hello said', { mark: 'casebook:socket-open' }],
   ['editor rendered', { mark: 'casebook:editor-rendered' }],
-  ['socket open', { mark: 'casebook:socket-open' }],
   ['first sync answer applied', { mark: 'casebook:synced' }],
   ['synced and editable on screen', { ready: true }]
 ]

@@ -268,6 +268,57 @@ test('a reload while offline loses nothing that was typed', { skip, timeout: 180
   assert.deepEqual(pageErrors(page), [])
 }))
 
+test('a returning page opens its document socket while it asks for the postmortem, and edits through that one socket', { skip, timeout: 120_000 }, withServerLog(() => server, async () => {
+  const pm = await server.createPostmortem('Early socket 早めの接続')
+  const raw = await rawClient(pm)
+  raw.section('summary').insert(0, 'Before you came 先に書いた ✍️')
+  const page = await newPage()
+  await joinAs(page, pm.links.author, 'Returning')
+  await waitFor(async () => (await sectionValue(page, 'summary')) === 'Before you came 先に書いた ✍️', { what: 'the first visit synced' })
+
+  // The second visit (the name is remembered): the postmortem's answer is
+  // held back until the document's socket has been opened and has heard
+  // the server, and an edit made meanwhile by someone else has gone out.
+  const documentSockets = []
+  const hellos = [] // the page's sync step 1 messages (type 0, step 0)
+  page.on('websocket', (ws) => {
+    if (new URL(ws.url()).pathname !== `/sync/${pm.id}`) return
+    documentSockets.push(ws)
+    ws.on('framesent', ({ payload }) => { if (typeof payload !== 'string' && payload[0] === 0 && payload[1] === 0) hellos.push(Date.now()) })
+  })
+  let released = false
+  await page.route(`**/api/postmortems/${pm.id}`, async (route) => {
+    if (released) return route.continue()
+    await waitFor(() => documentSockets.length === 1, { what: 'the document socket opened while the postmortem was asked for' })
+    const heard = new Promise((resolve) => documentSockets[0].on('framereceived', resolve))
+    await heard
+    raw.section('summary').insert(raw.section('summary').length, ', while you loaded 読み込み中 🚀')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    released = true
+    await route.continue()
+  })
+  await page.reload()
+  const WHOLE = 'Before you came 先に書いた ✍️, while you loaded 読み込み中 🚀'
+  await page.locator('#connection[data-state="synced"]').waitFor()
+  assert.ok(released)
+  await waitFor(async () => (await sectionValue(page, 'summary')) === WHOLE, {
+    what: 'both edits on the page', describe: () => errorsOf(page)
+  })
+  // It said its hello once, as the socket opened, stating the replica it
+  // kept from the first visit; the replica, once made, had that state.
+  assert.equal(hellos.length, 1)
+  // The page types through the socket it opened early: no second one.
+  await section(page, 'summary').click()
+  await page.keyboard.press('End')
+  await page.keyboard.type(' 👍 ok', { delay: 10 })
+  await waitFor(() => raw.section('summary').toString() === WHOLE + ' 👍 ok', {
+    what: 'the page\'s typing on the server', describe: () => raw.section('summary').toString()
+  })
+  assert.equal(documentSockets.length, 1)
+  assert.equal(documentSockets[0].isClosed(), false)
+  assert.deepEqual(pageErrors(page), [])
+}))
+
 test('undo in one page takes back its own edit and never another page\'s', { skip, timeout: 120_000 }, withServerLog(() => server, async () => {
   const pm = await server.createPostmortem('Undo 元に戻す')
   const raw = await rawClient(pm)

@@ -10,8 +10,14 @@
 pub const MAIN: &str = "casebook:main";
 /// The page's first render is in the DOM (the editor, not yet synced).
 pub const MOUNTED: &str = "casebook:mounted";
-/// The document's socket is being opened.
+/// The document's socket is being opened (early, beside the first
+/// requests, for a returning visitor; else with the editor).
 pub const SOCKET_OPENING: &str = "casebook:socket-opening";
+/// The postmortem's answer (title, role) is in the page.
+pub const POSTMORTEM: &str = "casebook:postmortem";
+/// The document's replica is made (kept edits restored), before the
+/// editor's render.
+pub const REPLICA: &str = "casebook:replica";
 /// The editor (outline, sections, case panel) is in the DOM.
 pub const EDITOR_RENDERED: &str = "casebook:editor-rendered";
 /// The document's socket is open (the handshake sent).

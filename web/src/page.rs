@@ -60,6 +60,15 @@ fn Opened(id: String, token: String, lang: RwSignal<Lang>) -> impl IntoView {
     // Who is signed in and the postmortem are asked for at once (two
     // requests in flight, not one after the other); the room waits for both.
     let who_known = RwSignal::new(false);
+    // The document's socket is opened now too, in parallel with both: its
+    // handshake with the server is most of the wait for an editable page,
+    // and it needs only the address. The editor adopts it once it is
+    // rendered (`socket::open_early`). Not for a first visit that asks the
+    // name first, which may take a while.
+    if saved_name().is_some() {
+        crate::socket::open_early(&sync_url(&id, "", &token), crate::sync::kept_state(&id));
+        crate::marks::mark(crate::marks::SOCKET_OPENING);
+    }
     spawn_local(async move {
         // Signed in: the provider's name is the one shown.
         if let Some(me) = crate::signin::who().await {
@@ -75,6 +84,7 @@ fn Opened(id: String, token: String, lang: RwSignal<Lang>) -> impl IntoView {
         spawn_local(async move {
             let answer = api::postmortem(&id, &token).await;
             if let Err(e) = &answer {
+                crate::socket::discard_early();
                 if crate::signin::again_if_ended(e) {
                     return;
                 }
@@ -83,6 +93,7 @@ fn Opened(id: String, token: String, lang: RwSignal<Lang>) -> impl IntoView {
                     crate::access::forget(&id, &token);
                 }
             }
+            crate::marks::mark(crate::marks::POSTMORTEM);
             details.set(Some(answer))
         });
     }
@@ -228,6 +239,7 @@ fn Live(
 ) -> impl IntoView {
     let presence = Presence::new(name.get_untracked().unwrap_or_default(), saved_color());
     let client = Client::new(pm_id.clone(), url, can_edit, presence);
+    crate::marks::mark(crate::marks::REPLICA);
     client.connect();
     // Effects run once the view is in the DOM: the editor's first render.
     Effect::new(|_| crate::marks::mark(crate::marks::EDITOR_RENDERED));

@@ -18,6 +18,7 @@ mod handshake;
 mod ws;
 
 pub use backoff::{Backoff, Reconnect};
+pub use ws::{discard_early, open_early};
 
 use backoff::{is_silent, SILENCE_CHECK_EVERY};
 
@@ -152,12 +153,26 @@ impl Connection {
         let weak = Rc::downgrade(shared);
         let (w1, w2, w3) = (weak.clone(), weak.clone(), weak);
         let url = shared.url.borrow().clone();
-        let Some(socket) = Socket::open(
-            &url,
-            move || with_connection(&w1, |c| c.opened()),
-            move |e: MessageEvent| with_connection(&w2, |c| c.received(e)),
-            move |e: CloseEvent| with_connection(&w3, |c| c.closed(e.code())),
-        ) else {
+        let on_open = move || with_connection(&w1, |c| c.opened());
+        let on_message = move |e: MessageEvent| with_connection(&w2, |c| c.received(e));
+        let on_close = move |e: CloseEvent| with_connection(&w3, |c| c.closed(e.code()));
+        // The page may have opened this address already (`open_early`):
+        // then what that socket heard is heard now, after its `open`.
+        if let Some(adopted) =
+            Socket::adopt(&url, on_open.clone(), on_message.clone(), on_close.clone())
+        {
+            shared.last_heard_ms.set(js_sys::Date::now());
+            *shared.socket.borrow_mut() = Some(adopted.socket);
+            (shared.on_event)(Event::Connecting);
+            if adopted.open {
+                self.opened_having_said(adopted.said_hello);
+            }
+            for message in adopted.heard {
+                self.received(message);
+            }
+            return;
+        }
+        let Some(socket) = Socket::open(&url, on_open, on_message, on_close) else {
             warn(&format!(
                 "casebook: could not open the {}",
                 shared.kind.name()
@@ -199,8 +214,17 @@ impl Connection {
     }
 
     fn opened(&self) {
+        self.opened_having_said(None);
+    }
+
+    /// The socket is open; `said`: the state an early hello stated (see
+    /// `ws::open_early`). Our hello goes out unless that one stated ours.
+    fn opened_having_said(&self, said: Option<StateVector>) {
         let hello = handshake::hello(&self.0.doc.transact());
-        self.send(&hello);
+        let stated = matches!(&hello, Message::Sync(SyncMessage::SyncStep1(ours)) if said.as_ref() == Some(ours));
+        if !stated {
+            self.send(&hello);
+        }
         (self.0.on_event)(Event::Opened);
     }
 

@@ -22,6 +22,8 @@ mod editors;
 mod offline;
 mod saving;
 
+pub use offline::kept_state;
+
 use crate::backdrop::{Mark, RemoteCursor};
 use crate::editor::{SectionEditor, LOCAL, REMOTE};
 use crate::persist;

@@ -29,6 +29,16 @@ pub(super) fn restore_kept(doc: &Doc, pm_id: &str) {
     }
 }
 
+/// The state of the replica this browser kept for `pm_id` (empty when it
+/// kept none, or it is unreadable): what the page will have once it is
+/// restored, for a hello said before the replica exists (`open_early`).
+pub fn kept_state(pm_id: &str) -> StateVector {
+    persist::load(pm_id)
+        .and_then(|kept| Update::decode_v1(&kept).ok())
+        .map(|update| update.state_vector())
+        .unwrap_or_default()
+}
+
 /// What to send when a socket opens again: if edits were made while
 /// offline, everything the server lacked when we last heard from it
 /// (`server`, its state vector then). Without that state vector there is
