@@ -142,7 +142,9 @@ function timeline ([steps, readyAt]) {
     if (s.mark) return performance.getEntriesByName(s.mark, 'mark')[0]?.startTime
     // `first`: the earliest request for the path; otherwise the last to
     // reach the moment (all of the meeting's modules downloaded).
-    const found = resources.filter((e) => new URL(e.name).pathname.startsWith(s.resource))
+    // A published build's files are under /v/{hash}/ (build-web): read as
+    // /pkg/ here, the names the steps use.
+    const found = resources.filter((e) => new URL(e.name).pathname.replace(/^\/v\/[0-9a-f]+\//, '/pkg/').startsWith(s.resource))
     if (found.length === 0) return undefined
     if (s.first) return found.reduce((a, b) => (b.startTime < a.startTime ? b : a))[s.at]
     return Math.max(...found.map((e) => e[s.at]))
@@ -158,7 +160,7 @@ async function measure (page, url, steps) {
   if (steps) {
     // The meeting's modules come after ready: give them a moment to land.
     await page.waitForFunction(() => performance.getEntriesByType('resource')
-      .filter((e) => e.name.includes('/pkg/document/')).every((e) => e.responseEnd > 0), null, { timeout: 20_000 })
+      .filter((e) => /\/v\/[0-9a-f]+\/document\//.test(e.name)).every((e) => e.responseEnd > 0), null, { timeout: 20_000 })
       .catch(() => {})
     await page.waitForTimeout(300)
     steps.push(await page.evaluate(timeline, [[...STEPS, ...AFTER], readyAt]))

@@ -147,7 +147,7 @@ test('every page loads its bundle compressed (brotli or gzip), with the right ty
     page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()}`) })
     await page.context().addInitScript(() => localStorage.setItem('casebook.name', 'Bundle reader'))
     const assets = []
-    page.on('response', (r) => { if (new URL(r.url()).pathname.startsWith('/pkg/')) assets.push(r) })
+    page.on('response', (r) => { if (new URL(r.url()).pathname.startsWith('/v/')) assets.push(r) })
     await page.goto(server.url(path))
     await page.locator(ready).first().waitFor()
     const kinds = {}
@@ -159,14 +159,35 @@ test('every page loads its bundle compressed (brotli or gzip), with the right ty
       assert.match(headers['content-encoding'] ?? '', /^(br|gzip)$/, `${name} is sent compressed`)
       assert.match(headers.vary ?? '', /accept-encoding/i, name)
       assert.ok(headers['last-modified'], `${name} keeps Last-Modified`)
-      const kind = name.endsWith('.wasm') ? 'wasm' : 'js'
-      assert.equal(headers['content-type'].split(';')[0], kind === 'wasm' ? 'application/wasm' : 'text/javascript', name)
+      // A published build's file never changes: kept without asking again.
+      assert.equal(headers['cache-control'], 'public, max-age=31536000, immutable', name)
+      const kind = name.endsWith('.wasm') ? 'wasm' : name.endsWith('.css') ? 'css' : 'js'
+      const type = { wasm: 'application/wasm', css: 'text/css', js: 'text/javascript' }[kind]
+      assert.equal(headers['content-type'].split(';')[0], type, name)
       // Chromium decodes it: the body is the module itself.
       const body = await r.body()
       if (kind === 'wasm') assert.deepEqual([...body.subarray(0, 4)], [0, 0x61, 0x73, 0x6d], `${name} decodes to a wasm module`)
       kinds[kind] = name
     }
-    assert.ok(kinds.wasm && kinds.js, `${path} loaded a wasm module and its JS: ${JSON.stringify(kinds)}`)
+    assert.ok(kinds.wasm && kinds.js && kinds.css, `${path} loaded a wasm module, its JS and the style sheets: ${JSON.stringify(kinds)}`)
+    // Loaded again (a returning visitor): the page is asked for, none of
+    // the build's files are.
+    const cdp = await page.context().newCDPSession(page)
+    await cdp.send('Network.enable')
+    const fromNetwork = []
+    const fromCache = new Set()
+    cdp.on('Network.requestServedFromCache', ({ requestId }) => fromCache.add(requestId))
+    const seen = []
+    cdp.on('Network.responseReceived', ({ requestId, response }) => seen.push({ requestId, response }))
+    await page.reload()
+    await page.locator(ready).first().waitFor()
+    await page.waitForTimeout(300)
+    for (const { requestId, response } of seen) {
+      const name = new URL(response.url).pathname
+      if (name.startsWith('/v/') && !response.fromDiskCache && !fromCache.has(requestId)) fromNetwork.push(`${name} ${response.status}`)
+    }
+    assert.deepEqual(fromNetwork, [], `${path} loaded again asks the server for none of the build's files`)
+    assert.ok(seen.some(({ response }) => response.mimeType === 'text/html' && !response.fromDiskCache), `${path}: the page itself is asked for again`)
     wasmOf[path.split('?')[0].startsWith('/p/') ? 'document' : path.split('?')[0]] = kinds.wasm
     assert.deepEqual(page.errors, [], `no uncaught page errors on ${path}`)
   }

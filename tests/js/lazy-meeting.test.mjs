@@ -1,4 +1,4 @@
-// The meeting UI's and the case panel's modules (pkg/document/*.wasm,
+// The meeting UI's and the case panel's modules (v/{build}/document/*.wasm,
 // fetched after the postmortem page has synced; web/src/meeting/split.rs)
 // when the network fails them: the page says so in the phase bar's place,
 // the document stays editable, and the meeting UI and the readiness
@@ -8,15 +8,20 @@
 // until it comes, a reader in silent reading is shown each section's
 // Markdown as plain text. Screenshots:
 // screenshots/lazy-meeting-failed-{en-laptop,ja-phone}.png,
-// lazy-rendering-{waiting,loaded}.png.
+// lazy-rendering-{waiting,loaded}.png. Also: a page left open across a
+// deploy keeps loading its own build's modules (build-web publishes each
+// build under v/{hash}/).
 //
 // Needs web/dist (cargo xtask build-web) and Chromium (see browser.test.mjs).
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import {
   withServerLog, waitFor, browserSuite, skipBrowser, newContext, newPage, connectClient,
-  screenshot, expectPhase, seed, commandOk, LAPTOP, PHONE
+  screenshot, expectPhase, seed, commandOk, LAPTOP, PHONE, Server, webDir
 } from './helpers.mjs'
 
 const skip = skipBrowser() ? 'CASEBOOK_SKIP_BROWSER=1' : false
@@ -36,7 +41,7 @@ async function pageWithFailingModules ({ viewport, locale, only = /./ }) {
   // expected here. Uncaught page errors are still collected.
   const page = await newPage(context, { consoleErrors: false })
   const failing = { now: true, aborted: 0 }
-  await page.route(/\/pkg\/document\/[^/]+\.wasm$/, (route) => {
+  await page.route(/\/v\/[0-9a-f]+\/document\/[^/]+\.wasm$/, (route) => {
     if (!failing.now || !only.test(new URL(route.request().url()).pathname)) return route.continue()
     failing.aborted += 1
     return route.abort('failed')
@@ -150,3 +155,55 @@ test('a reader in silent reading is shown the Markdown as plain text until the r
   await screenshot(page, 'lazy-rendering-loaded')
   assert.deepEqual(page.errors, [])
 }))
+
+test('a page open across a deploy loads its own build\'s modules, not the new build\'s; a reload gets the new build', { skip }, async () => {
+  // A copy of the built bundle, deployed over while a page is open.
+  const dist = mkdtempSync(join(tmpdir(), 'casebook-deploy-'))
+  cpSync(webDir(), dist, { recursive: true })
+  const deployed = await Server.start({ web: dist })
+  cleanups.push(() => deployed.stop(), () => rmSync(dist, { recursive: true, force: true }))
+  await withServerLog(() => deployed, async () => {
+    const pm = await deployed.createPostmortem('Deploy 配備')
+    const { page, failing } = await pageWithFailingModules({ viewport: LAPTOP, locale: 'en-US' })
+    const asked = []
+    page.on('request', (r) => { const path = new URL(r.url()).pathname; if (path.startsWith('/v/')) asked.push(path) })
+    await page.goto(pm.links.facilitator)
+    await page.locator('#display-name').fill('Dee')
+    await page.locator('#join').click()
+    await page.locator('#connection[data-state="synced"]').waitFor()
+    await page.locator(NOTICE).waitFor() // its meeting modules not loaded yet
+
+    // The deploy: a new build (its modules do not fit the code this page
+    // runs; here they are not even wasm) and the pages pointing at it.
+    const html = readFileSync(join(dist, 'document.html'), 'utf8')
+    const running = html.match(/\/v\/([0-9a-f]+)\//)[1]
+    const next = 'feedfacefeedface'
+    cpSync(join(dist, 'v', running), join(dist, 'v', next), { recursive: true })
+    const modules = join(dist, 'v', next, 'document')
+    for (const file of readdirSync(modules)) {
+      if (file.endsWith('.wasm')) writeFileSync(join(modules, file), 'another build')
+      else unlinkSync(join(modules, file)) // the .gz / .br copies
+    }
+    writeFileSync(join(dist, 'document.html'), html.replaceAll(`/v/${running}/`, `/v/${next}/`))
+    asked.length = 0
+
+    // The network is back: the open page's modules come from its own build.
+    failing.now = false
+    await page.locator('#phase-bar').waitFor()
+    await page.locator('.meeting-sidebar').waitFor()
+    await page.locator('#readiness').waitFor()
+    await page.locator('#phase-next').click()
+    await expectPhase([page], 'silent_reading')
+    const modulesAsked = asked.filter((path) => path.includes('/document/'))
+    assert.ok(modulesAsked.length >= 3, JSON.stringify(asked))
+    assert.deepEqual(modulesAsked.filter((path) => !path.startsWith(`/v/${running}/`)), [])
+    assert.deepEqual(page.errors, [])
+
+    // A reload is the new build's page.
+    asked.length = 0
+    await page.reload()
+    await page.locator('#connection[data-state="synced"]').waitFor()
+    assert.ok(asked.includes(`/v/${next}/casebook_document.js`), JSON.stringify(asked))
+    assert.deepEqual(asked.filter((path) => path.startsWith(`/v/${running}/`)), [])
+  })()
+})

@@ -8,8 +8,8 @@
 
 use casebook_e2e::Server;
 use reqwest::header::{
-    ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE, IF_MODIFIED_SINCE,
-    LAST_MODIFIED, VARY,
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
+    IF_MODIFIED_SINCE, LAST_MODIFIED, VARY,
 };
 use std::io::{Read, Write};
 use std::path::Path;
@@ -95,6 +95,8 @@ async fn bundle_files_are_sent_precompressed_with_their_type_and_cache_headers()
     assert_eq!(headers[CONTENT_ENCODING], "gzip");
     assert_eq!(headers[CONTENT_TYPE], "application/wasm");
     assert_eq!(headers[VARY], "accept-encoding");
+    // Not a published build's file: asked for again each time.
+    assert_eq!(headers[CACHE_CONTROL], "no-cache");
     let last_modified = headers
         .get(LAST_MODIFIED)
         .expect("Last-Modified is kept")
@@ -179,4 +181,80 @@ async fn bundle_files_are_sent_precompressed_with_their_type_and_cache_headers()
         "each page's policy hashes its own script"
     );
     assert_eq!(policies[1], policies[2]);
+}
+
+/// `build-web` publishes each build under `v/{hash}/` and the pages point
+/// there: those files are sent precompressed as the others, and kept by
+/// the browser for a year without asking; a file missing there is a plain
+/// 404 that no browser keeps, and everything else is asked for each time.
+#[tokio::test]
+async fn a_published_builds_files_are_immutable_and_nothing_else_is() {
+    let web = tempfile::tempdir().unwrap();
+    let wasm = module_bytes();
+    write(
+        web.path(),
+        "document.html",
+        b"<!doctype html><title>d</title>",
+    );
+    write(web.path(), "v/0123abcd/casebook_document_bg.wasm", &wasm);
+    write(
+        web.path(),
+        "v/0123abcd/casebook_document_bg.wasm.br",
+        &brotli(&wasm),
+    );
+    write(web.path(), "v/0123abcd/document/split_a.wasm", &wasm);
+    write(web.path(), "v/0123abcd/style.css", b"body { margin: 0 }");
+    write(web.path(), "style.css", b"body { margin: 0 }");
+    let dir = web.path().to_str().unwrap();
+    let server = Server::start_with(&["--web-dir", dir]).await.unwrap();
+    let http = reqwest::Client::new();
+    let get = |path: &str| {
+        http.get(server.url(path))
+            .header(ACCEPT_ENCODING, "gzip, deflate, br")
+            .send()
+    };
+    const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+    let response = get("/v/0123abcd/casebook_document_bg.wasm").await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()[CACHE_CONTROL], IMMUTABLE);
+    assert_eq!(response.headers()[CONTENT_ENCODING], "br");
+    assert_eq!(response.headers()[CONTENT_TYPE], "application/wasm");
+    assert_eq!(response.headers()[VARY], "accept-encoding");
+    let last_modified = response.headers()[LAST_MODIFIED].clone();
+    assert_eq!(unbrotli(&response.bytes().await.unwrap()), wasm);
+
+    for path in ["/v/0123abcd/document/split_a.wasm", "/v/0123abcd/style.css"] {
+        let response = get(path).await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()[CACHE_CONTROL], IMMUTABLE, "{path}");
+    }
+    // A revalidation (a browser that kept it without the header) too.
+    let response = http
+        .get(server.url("/v/0123abcd/casebook_document_bg.wasm"))
+        .header(ACCEPT_ENCODING, "br")
+        .header(IF_MODIFIED_SINCE, last_modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 304);
+    assert_eq!(response.headers()[CACHE_CONTROL], IMMUTABLE);
+
+    // Another build's file, or one never built: not kept.
+    for path in [
+        "/v/feedface/casebook_document_bg.wasm",
+        "/v/0123abcd/document/split_b.wasm",
+        "/v/",
+    ] {
+        let response = get(path).await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        assert!(response.headers().get(CACHE_CONTROL).is_none(), "{path}");
+    }
+    // The unversioned style sheet and the page: asked for each time.
+    let response = get("/style.css").await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()[CACHE_CONTROL], "no-cache");
+    let response = get("/p/some-id").await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()[CACHE_CONTROL], "no-cache");
 }

@@ -170,9 +170,11 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 pub fn router(state: AppState) -> Router {
     let assets = web::assets(&state.config.web_dir);
+    let versioned = web::versioned_assets(&state.config.web_dir);
     let metrics = Arc::clone(&state.metrics);
     routes()
         .0
+        .nest_service(web::VERSIONED, versioned)
         .fallback_service(assets)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(axum::middleware::from_fn(headers::add))

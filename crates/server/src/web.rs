@@ -8,25 +8,63 @@
 //! and a request for `X` with `Accept-Encoding: br` or `gzip` gets that file
 //! with `Content-Encoding` and `X`'s content type (the 1.5 MB wasm goes out as
 //! ~0.5 MB). Files without a compressed copy are sent as they are.
+//!
+//! Caching: `build-web` publishes each build's files under `v/{hash}/`, a
+//! name taken from their content, and the pages point there. Those never
+//! change, so they are sent as `immutable` for a year: a returning browser
+//! asks for none of them again, and a page open across a deploy keeps
+//! loading its own build's modules (the three newest builds are kept).
+//! Every other file, and every page, must be asked again (`no-cache`,
+//! answered 304 while unchanged), so a deploy is seen at once.
 
 use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use axum::{middleware, Router};
 use std::path::Path;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeader;
 
+/// Where `build-web` publishes each build's files, under `{hash}/`.
+pub const VERSIONED: &str = "/v";
+
+/// How long a browser may keep a file under [`VERSIONED`] without asking.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
 /// The static files of `dir`, precompressed where a `.br` / `.gz` copy
 /// exists. Every answer says `Vary: Accept-Encoding`, so a cache keeps the
 /// encodings apart; `Last-Modified` (and 304 answers) come from `ServeDir`.
-pub fn assets(dir: &Path) -> SetResponseHeader<ServeDir, HeaderValue> {
+/// A file found is to be asked for again each time (`no-cache`).
+pub fn assets(dir: &Path) -> Router {
+    files(dir).layer(middleware::map_response(|r| cache_for(r, "no-cache")))
+}
+
+/// The files of `dir/v` (served at [`VERSIONED`]): as [`assets`], but kept
+/// by the browser for a year without asking. Only a file found is: a 404
+/// there is not kept.
+pub fn versioned_assets(dir: &Path) -> Router {
+    files(&dir.join(VERSIONED.trim_start_matches('/')))
+        .layer(middleware::map_response(|r| cache_for(r, IMMUTABLE)))
+}
+
+fn files(dir: &Path) -> Router {
     let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
-    SetResponseHeader::overriding(
+    Router::new().fallback_service(SetResponseHeader::overriding(
         files,
         header::VARY,
         HeaderValue::from_static("accept-encoding"),
-    )
+    ))
+}
+
+async fn cache_for(mut response: Response, policy: &'static str) -> Response {
+    let status = response.status();
+    if status.is_success() || status == StatusCode::NOT_MODIFIED {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    response
 }
 
 /// `/`: the admin page (postmortems, import).

@@ -126,7 +126,7 @@ fn build(root: &Path, optimise: bool) -> Result<PathBuf> {
         fs::copy(root.join("web").join(file), dist.join(file))
             .with_context(|| format!("could not copy web/{file} into {}", dist.display()))?;
     }
-    for &Bundle { name, html, .. } in &BUNDLES {
+    for &Bundle { name, .. } in &BUNDLES {
         let wasm = root.join(format!("target/{TARGET}/{PROFILE}/casebook_{name}.wasm"));
         let bundle = pkg.join(format!("casebook_{name}_bg.wasm"));
         if !optimise && is_newer(&bundle, &wasm) {
@@ -154,8 +154,6 @@ fn build(root: &Path, optimise: bool) -> Result<PathBuf> {
                 return Err(e);
             }
         }
-        fs::copy(root.join("web").join(html), dist.join(html))
-            .with_context(|| format!("could not copy web/{html} into {}", dist.display()))?;
         files.push(bundle);
         files.push(pkg.join(format!("casebook_{name}.js")));
         files.push(pkg.join(split_link(name)));
@@ -164,6 +162,16 @@ fn build(root: &Path, optimise: bool) -> Result<PathBuf> {
     for file in &files {
         precompress(file)?;
     }
+    // The pages last, once the files they point to are there.
+    let version = publish(&dist, &files)?;
+    for bundle in &BUNDLES {
+        let template = root.join("web").join(bundle.html);
+        let html = fs::read_to_string(&template)
+            .with_context(|| format!("could not read {}", template.display()))?;
+        fs::write(dist.join(bundle.html), pointing_at(&html, &version))
+            .with_context(|| format!("could not write {} into {}", bundle.html, dist.display()))?;
+    }
+    println!("xtask: the pages load build {version} (web/dist/v/{version}/)");
     for bundle in &BUNDLES {
         let size = BundleSize::of(&pkg, bundle.name)?;
         println!(
@@ -292,6 +300,111 @@ fn split(wasm: &Path, pkg: &Path, name: &str) -> Result<PathBuf> {
         split.split_modules.len()
     );
     Ok(main)
+}
+
+/// How many published builds `web/dist/v/` keeps: the new one and the two
+/// before it, whose modules pages opened before a deploy still fetch.
+const BUILDS_KEPT: usize = 3;
+
+/// Publishes `files` (each under `dist/pkg/` or `dist/` itself), their
+/// `.gz` and `.br` copies, under `dist/v/{version}/`, where `version` is
+/// taken from their names and content; returns `version`. A build already
+/// published is left as it is (and counts as the newest); the oldest are
+/// removed, keeping [`BUILDS_KEPT`]. `casebook serve` sends what is there as
+/// immutable, so a published build never changes: it is written under a
+/// temporary name and renamed whole.
+fn publish(dist: &Path, files: &[PathBuf]) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let pkg = dist.join("pkg");
+    let mut named = Vec::new();
+    for file in files {
+        let relative = file
+            .strip_prefix(&pkg)
+            .or_else(|_| file.strip_prefix(dist))
+            .with_context(|| format!("{} is not in {}", file.display(), dist.display()))?;
+        named.push((relative.to_path_buf(), file));
+    }
+    named.sort();
+    let mut hash = Sha256::new();
+    for (relative, file) in &named {
+        let bytes = fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
+        hash.update(relative.to_string_lossy().as_bytes());
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(&bytes);
+    }
+    let version: String = hash.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let builds = dist.join("v");
+    let published = builds.join(&version);
+    if !published.is_dir() {
+        let staging = builds.join(format!(".{version}.partial"));
+        let _ = fs::remove_dir_all(&staging);
+        for (relative, file) in &named {
+            for suffix in ["", ".gz", ".br"] {
+                let mut from = file.as_os_str().to_owned();
+                from.push(suffix);
+                let from = PathBuf::from(from);
+                if suffix.is_empty() || from.exists() {
+                    let mut to = staging.join(relative).into_os_string();
+                    to.push(suffix);
+                    let to = PathBuf::from(to);
+                    if let Some(parent) = to.parent() {
+                        fs::create_dir_all(parent)
+                            .with_context(|| format!("could not create {}", parent.display()))?;
+                    }
+                    fs::copy(&from, &to).with_context(|| {
+                        format!("could not copy {} to {}", from.display(), to.display())
+                    })?;
+                }
+            }
+        }
+        fs::rename(&staging, &published)
+            .with_context(|| format!("could not publish {}", published.display()))?;
+    }
+    // Its marker's time says how new it is.
+    fs::write(published.join(".published"), &version)?;
+    for old in oldest_builds(&builds, BUILDS_KEPT)? {
+        fs::remove_dir_all(&old).with_context(|| format!("could not remove {}", old.display()))?;
+    }
+    Ok(version)
+}
+
+/// The builds under `builds` beyond the `keep` newest (by their
+/// `.published` marker; one without is oldest), and unfinished ones.
+fn oldest_builds(builds: &Path, keep: usize) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut unfinished = Vec::new();
+    for entry in
+        fs::read_dir(builds).with_context(|| format!("could not list {}", builds.display()))?
+    {
+        let path = entry?.path();
+        if !path.is_dir() {
+            continue;
+        }
+        if path.extension().is_some_and(|e| e == "partial") {
+            unfinished.push(path);
+            continue;
+        }
+        let at = fs::metadata(path.join(".published"))
+            .and_then(|m| m.modified())
+            .ok();
+        found.push((at, path));
+    }
+    // Newest first; ties (same second) by name, for a stable order.
+    found.sort_by(|a, b| b.cmp(a));
+    unfinished.extend(found.into_iter().skip(keep).map(|(_, path)| path));
+    Ok(unfinished)
+}
+
+/// An HTML page of `web/` pointed at published build `version`: its
+/// `/pkg/…` files and the two style sheets are loaded from `/v/{version}/`.
+fn pointing_at(html: &str, version: &str) -> String {
+    let base = format!("/v/{version}/");
+    html.replace("\"/pkg/", &format!("\"{base}"))
+        .replace("\"/style.css\"", &format!("\"{base}style.css\""))
+        .replace("\"/meeting.css\"", &format!("\"{base}meeting.css\""))
 }
 
 /// Drops the custom sections (function names, producers) of a split module,
@@ -540,5 +653,113 @@ mod tests {
         assert_eq!(over.len(), 1, "{over:?}");
         assert!(over[0].starts_with("document is "), "{over:?}");
         assert!(over_budget(&[(document, document.budget), (home, 0)]).is_empty());
+    }
+
+    #[test]
+    fn the_pages_load_everything_from_the_published_build() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        for bundle in &BUNDLES {
+            let html = fs::read_to_string(root.join("web").join(bundle.html)).unwrap();
+            let pointed = pointing_at(&html, "0123abcd");
+            assert!(!pointed.contains("\"/pkg/"), "{pointed}");
+            assert!(!pointed.contains("\"/style.css\""), "{pointed}");
+            for file in [
+                format!("/v/0123abcd/casebook_{}.js", bundle.name),
+                format!("/v/0123abcd/casebook_{}_bg.wasm", bundle.name),
+                "/v/0123abcd/style.css".to_owned(),
+                "/v/0123abcd/meeting.css".to_owned(),
+            ] {
+                assert!(
+                    pointed.contains(&format!("\"{file}\"")),
+                    "{file} in {pointed}"
+                );
+            }
+        }
+    }
+
+    /// A scratch `web/dist` with a page's files, as `build` leaves them
+    /// before publishing; `n` changes the JS.
+    fn scratch_dist(dir: &Path, n: u32) -> Vec<PathBuf> {
+        let pkg = dir.join("pkg");
+        fs::create_dir_all(pkg.join("document")).unwrap();
+        let files = [
+            (pkg.join("casebook_document.js"), format!("export {n};")),
+            (pkg.join("document/split_a.wasm"), "\0asm".to_owned()),
+            (dir.join("style.css"), "body {}".to_owned()),
+        ];
+        for (file, text) in &files {
+            fs::write(file, text).unwrap();
+        }
+        fs::write(pkg.join("casebook_document.js.gz"), b"gz").unwrap();
+        files.into_iter().map(|(file, _)| file).collect()
+    }
+
+    #[test]
+    fn a_build_is_published_whole_under_its_content_and_the_three_newest_are_kept() {
+        let dist = std::env::temp_dir().join(format!("casebook-publish-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dist);
+        // Each build published a minute after the one before.
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let published_at = |version: &str, minute: u64| {
+            let marker = dist.join("v").join(version).join(".published");
+            let marker = fs::File::options().write(true).open(marker).unwrap();
+            marker
+                .set_modified(hour_ago + std::time::Duration::from_secs(60 * minute))
+                .unwrap();
+        };
+        let files = scratch_dist(&dist, 0);
+        let first = publish(&dist, &files).unwrap();
+        published_at(&first, 0);
+        let build = dist.join("v").join(&first);
+        assert_eq!(
+            fs::read_to_string(build.join("casebook_document.js")).unwrap(),
+            "export 0;"
+        );
+        assert_eq!(
+            fs::read(build.join("casebook_document.js.gz")).unwrap(),
+            b"gz"
+        );
+        assert_eq!(
+            fs::read_to_string(build.join("document/split_a.wasm")).unwrap(),
+            "\0asm"
+        );
+        assert_eq!(
+            fs::read_to_string(build.join("style.css")).unwrap(),
+            "body {}"
+        );
+        assert_eq!(
+            publish(&dist, &files).unwrap(),
+            first,
+            "the same content, the same build"
+        );
+        published_at(&first, 0);
+
+        // A half-written build left by an interrupted one goes at the next.
+        fs::create_dir_all(dist.join("v/.deadbeef.partial")).unwrap();
+        let mut versions = vec![first];
+        for n in 1..=3u32 {
+            let version = publish(&dist, &scratch_dist(&dist, n)).unwrap();
+            assert!(!versions.contains(&version));
+            published_at(&version, u64::from(n));
+            versions.push(version);
+        }
+        // Publishing the first again makes it the newest: the second goes.
+        assert_eq!(
+            publish(&dist, &scratch_dist(&dist, 0)).unwrap(),
+            versions[0]
+        );
+        let mut left: Vec<String> = fs::read_dir(dist.join("v"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let mut kept = vec![
+            versions[0].clone(),
+            versions[2].clone(),
+            versions[3].clone(),
+        ];
+        kept.sort();
+        assert_eq!(left, kept);
+        let _ = fs::remove_dir_all(&dist);
     }
 }
