@@ -116,18 +116,28 @@ impl Socket {
     ) -> Option<Socket> {
         let ws = WebSocket::new(url).ok()?;
         ws.set_binary_type(BinaryType::Arraybuffer);
+        Some(Socket::handled(ws, on_open, on_message, on_close))
+    }
+
+    /// `ws` with these handlers (replacing any it had).
+    fn handled(
+        ws: WebSocket,
+        on_open: impl FnMut() + 'static,
+        on_message: impl FnMut(MessageEvent) + 'static,
+        on_close: impl FnMut(CloseEvent) + 'static,
+    ) -> Socket {
         let on_open = Closure::<dyn FnMut()>::new(on_open);
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(on_message);
         let on_close = Closure::<dyn FnMut(CloseEvent)>::new(on_close);
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        Some(Socket {
+        Socket {
             ws,
             _on_open: on_open,
             _on_message: on_message,
             _on_close: on_close,
-        })
+        }
     }
 
     /// The socket opened early for `url`, with these handlers from now on,
@@ -147,22 +157,11 @@ impl Socket {
         let heard = std::mem::take(&mut *early.heard.borrow_mut());
         let said_hello = early.said_hello.get().then(|| early.hello.clone());
         let ws = early.ws.take()?;
-        let on_open = Closure::<dyn FnMut()>::new(on_open);
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(on_message);
-        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(on_close);
-        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         Some(Adopted {
             open: state == WebSocket::OPEN,
             said_hello,
             heard,
-            socket: Socket {
-                ws,
-                _on_open: on_open,
-                _on_message: on_message,
-                _on_close: on_close,
-            },
+            socket: Socket::handled(ws, on_open, on_message, on_close),
         })
     }
 
