@@ -487,8 +487,14 @@ impl NatsStore {
 }
 
 /// How long a call is retried while the stream that answers it elects a
-/// leader (a NATS server killed or restarted: seconds).
-const CALL_DEADLINE: Duration = Duration::from_secs(10);
+/// leader (a NATS server killed or restarted: seconds). A listing also
+/// needs the JetStream meta leader ("JetStream system temporarily
+/// unavailable" while it is elected), and on a loaded 2-core machine one
+/// such election after the meta leader's `kill -9` took longer than 10 s
+/// (cluster.rs, `every_bucket_and_image_call_…`). Below
+/// [`PUBLISH_DEADLINE`], so a node cut off from NATS answers 500 before it
+/// closes its writers.
+const CALL_DEADLINE: Duration = Duration::from_secs(15);
 
 /// Runs `call` until it succeeds or [`CALL_DEADLINE`] passes. For every
 /// call that may be made twice: reads, and writes whose second attempt
