@@ -343,6 +343,12 @@ test('undo in one page takes back its own edit and never another page\'s', { ski
   // The toolbar button does the same.
   await a.locator('#undo').click()
   assert.equal(await converged([a, b], raw, 'countermeasures', (v) => !v.includes('alpha')), 'beta 🅱️')
+  // Ctrl+Y redoes too, and Caps Lock (an upper-case key) changes nothing.
+  await section(a, 'countermeasures').focus()
+  await a.keyboard.press('Control+y')
+  assert.equal(await converged([a, b], raw, 'countermeasures', (v) => v.includes('alpha')), 'alpha 対策 beta 🅱️')
+  await a.keyboard.press('Control+Z')
+  assert.equal(await converged([a, b], raw, 'countermeasures', (v) => !v.includes('alpha')), 'beta 🅱️')
   assert.deepEqual(pageErrors(a, b), [])
 }))
 

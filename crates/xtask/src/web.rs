@@ -57,7 +57,10 @@ pub const BUNDLES: [Bundle; 2] = [
         // 2026-12-07, last: 333 KB with the rendered sections (Markdown)
         // split out as well (525 KB of modules after the page;
         // docs/performance-2026-12-07-bundle.md).
-        budget: 345_000,
+        // 2026-12-07, latest: 325 KB with the undo shortcuts matched in
+        // ASCII (`to_ascii_lowercase`): the Unicode case tables, 13 KB raw,
+        // are no longer in the first download.
+        budget: 335_000,
         target: 300_000,
     },
     Bundle {

@@ -157,7 +157,7 @@ fn undo_keys(client: Client) -> impl Fn(KeyboardEvent) + Clone + 'static {
         if !(ev.ctrl_key() || ev.meta_key()) || ev.alt_key() {
             return;
         }
-        match ev.key().to_lowercase().as_str() {
+        match ev.key().to_ascii_lowercase().as_str() {
             "z" if ev.shift_key() => {
                 ev.prevent_default();
                 client.redo();
