@@ -286,9 +286,15 @@ test('a returning page opens its document socket while it asks for the postmorte
     documentSockets.push(ws)
     ws.on('framesent', ({ payload }) => { if (typeof payload !== 'string' && payload[0] === 0 && payload[1] === 0) hellos.push(Date.now()) })
   })
+  // Only the reloaded page's first request for the postmortem is held (the
+  // page asks for it again later, and the first visit's page may have asked
+  // too just before the reload).
+  let reloading = false
+  let held = false
   let released = false
   await page.route(`**/api/postmortems/${pm.id}`, async (route) => {
-    if (released) return route.continue()
+    if (!reloading || held) return route.continue()
+    held = true
     await waitFor(() => documentSockets.length === 1, { what: 'the document socket opened while the postmortem was asked for' })
     const heard = new Promise((resolve) => documentSockets[0].on('framereceived', resolve))
     await heard
@@ -297,12 +303,15 @@ test('a returning page opens its document socket while it asks for the postmorte
     released = true
     await route.continue()
   })
+  reloading = true
   await page.reload()
   const WHOLE = 'Before you came 先に書いた ✍️, while you loaded 読み込み中 🚀'
   await page.locator('#connection[data-state="synced"]').waitFor()
   assert.ok(released)
-  await waitFor(async () => (await sectionValue(page, 'summary')) === WHOLE, {
-    what: 'both edits on the page', describe: () => errorsOf(page)
+  let shown = ''
+  await waitFor(async () => (shown = await sectionValue(page, 'summary')) === WHOLE, {
+    what: 'both edits on the page',
+    describe: () => `page: ${JSON.stringify(shown)}; server: ${JSON.stringify(raw.section('summary').toString())}; sockets: ${documentSockets.length}, hellos: ${hellos.length}\n${errorsOf(page)}`
   })
   // It said its hello once, as the socket opened, stating the replica it
   // kept from the first visit; the replica, once made, had that state.

@@ -210,7 +210,8 @@ test('a History list opened as the meeting starts lists the version kept while i
   await participant.route(`**/api/postmortems/${pm.id}/versions`, async (route) => {
     if (route.request().method() !== 'GET') return route.continue()
     if (!stale) {
-      stale = { route, response: await route.fetch() }
+      stale = { route } // claimed before the await: one request is held
+      stale.response = await route.fetch()
       fetched()
       return
     }
