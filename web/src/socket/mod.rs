@@ -158,31 +158,30 @@ impl Connection {
         let on_close = move |e: CloseEvent| with_connection(&w3, |c| c.closed(e.code()));
         // The page may have opened this address already (`open_early`):
         // then what that socket heard is heard now, after its `open`.
-        if let Some(adopted) =
-            Socket::adopt(&url, on_open.clone(), on_message.clone(), on_close.clone())
-        {
-            shared.last_heard_ms.set(js_sys::Date::now());
-            *shared.socket.borrow_mut() = Some(adopted.socket);
-            (shared.on_event)(Event::Connecting);
-            if adopted.open {
-                self.opened_having_said(adopted.said_hello);
-            }
-            for message in adopted.heard {
-                self.received(message);
-            }
-            return;
-        }
-        let Some(socket) = Socket::open(&url, on_open, on_message, on_close) else {
-            warn(&format!(
-                "casebook: could not open the {}",
-                shared.kind.name()
-            ));
-            self.reconnect(Reconnect::Later);
-            return;
+        let adopted = Socket::adopt(&url, on_open.clone(), on_message.clone(), on_close.clone());
+        let (socket, open, said_hello, heard) = match adopted {
+            Some(early) => (early.socket, early.open, early.said_hello, early.heard),
+            None => match Socket::open(&url, on_open, on_message, on_close) {
+                Some(socket) => (socket, false, None, Vec::new()),
+                None => {
+                    warn(&format!(
+                        "casebook: could not open the {}",
+                        shared.kind.name()
+                    ));
+                    self.reconnect(Reconnect::Later);
+                    return;
+                }
+            },
         };
         shared.last_heard_ms.set(js_sys::Date::now());
         *shared.socket.borrow_mut() = Some(socket);
         (shared.on_event)(Event::Connecting);
+        if open {
+            self.opened_having_said(said_hello);
+        }
+        for message in heard {
+            self.received(message);
+        }
     }
 
     /// Opens again at `url` (another token), at once, unless it is the
