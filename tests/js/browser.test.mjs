@@ -286,14 +286,18 @@ test('a returning page opens its document socket while it asks for the postmorte
     documentSockets.push(ws)
     ws.on('framesent', ({ payload }) => { if (typeof payload !== 'string' && payload[0] === 0 && payload[1] === 0) hellos.push(Date.now()) })
   })
-  // Only the reloaded page's first request for the postmortem is held (the
-  // page asks for it again later, and the first visit's page may have asked
-  // too just before the reload).
+  // Only the reloaded page's first request for the postmortem is held: the
+  // page asks for it again later, and the first visit's page asks for it
+  // from the meeting panel and the incident fields too, which load lazily
+  // and may ask just as the reload starts. A request routed after the
+  // reload's navigation has committed is the new page's.
   let reloading = false
+  let committed = false
+  page.on('framenavigated', (frame) => { if (reloading && frame === page.mainFrame()) committed = true })
   let held = false
   let released = false
   await page.route(`**/api/postmortems/${pm.id}`, async (route) => {
-    if (!reloading || held) return route.continue()
+    if (!committed || held) return route.continue()
     held = true
     await waitFor(() => documentSockets.length === 1, { what: 'the document socket opened while the postmortem was asked for' })
     const heard = new Promise((resolve) => documentSockets[0].on('framereceived', resolve))
