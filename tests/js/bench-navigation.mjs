@@ -21,14 +21,24 @@
 // applied); the table gives the median moment of each and the median time
 // since the step before it.
 //
+// With `--trace K` (xtask passes 3), K more cold runs are made under a Chrome
+// trace, and a third table says what the page's main thread did in each
+// stretch (before the page's code runs, until the postmortem's answer is in
+// it, until ready): wasm compiled lazily on first call, wasm decoded, JS
+// compiled, style and layout, paint, GC, the page's own script, the
+// browser's own work (navigation, IPC), and idle time spent waiting.
+//
 // Usage: see USAGE below, or `node bench-navigation.mjs --help`.
 
 import { Server, launchChromium } from './helpers.mjs'
 
 // Issue 15: cold navigation p50 ≤ 200 ms on loopback.
 const TARGET_MS = 200
-const USAGE = `Usage: node bench-navigation.mjs [--runs N] [--mbps M [--rtt-ms R]]
+const USAGE = `Usage: node bench-navigation.mjs [--runs N] [--mbps M [--rtt-ms R]] [--trace K]
   --runs N     cold runs and warm runs, N of each (default 15)
+  --trace K    also K more cold runs under a Chrome trace, and a table of
+               what the page's main thread did between the steps (tracing
+               slows the page, so these runs are not in the other tables)
   --mbps M     emulate a network of M Mbit/s down and up instead of raw loopback
                (where the bundle's size hardly shows)
   --rtt-ms R   round trip of the emulated network (default 40)
@@ -53,6 +63,7 @@ const option = (name, fallback) => {
 const mbps = option('--mbps', undefined)
 const rttMs = option('--rtt-ms', 40)
 const network = mbps === undefined ? 'loopback' : `emulated ${mbps} Mbit/s, ${rttMs} ms RTT`
+const traced = args.includes('--trace') ? option('--trace', 3) : 0
 
 /** A new page of `context`, on the emulated network when one is asked for. */
 async function newPage (context) {
@@ -183,6 +194,83 @@ function breakdown (runsSteps) {
   })
 }
 
+// What the page's main thread did, from a Chrome trace (`--trace`).
+const TRACE_CATEGORIES = ['devtools.timeline', 'v8', 'v8.wasm', 'blink.user_timing', 'toplevel']
+/** Activities of the main thread, by the trace events that make them up.
+ * Nested events of one activity count once; an activity inside another
+ * (a lazy compile inside the page's code) is taken out of the outer one in
+ * the "script" column, which is the rest of what ran as JavaScript or wasm. */
+const WORK = [
+  ['wasm compiled lazily (first call)', ['wasm.CompileLazy']],
+  ['wasm streamed in, decoded', ['v8.wasm.compileConsume', 'wasm.OnBytesReceived', 'wasm.FinishStreaming', 'v8.wasm.compileConsumeDone']],
+  ['JS parsed, compiled', ['EvaluateScript', 'v8.compile', 'V8.CompileCode', 'v8.compileModule', 'v8.produceModuleCache']],
+  ['style, layout', ['UpdateLayoutTree', 'Layout', 'RecalculateStyles', 'HitTest']],
+  ['paint, layers', ['Paint', 'PrePaint', 'Layerize', 'Commit', 'UpdateLayer', 'PaintImage']],
+  ['GC', ['MinorGC', 'MajorGC', 'V8.GC_SCAVENGER', 'V8.GC_MARK_COMPACTOR', 'BlinkGC.AtomicPhase', 'ThreadState::performIdleLazySweep', 'V8.GCScavenger', 'V8.GCFinalizeMC', 'V8.GCIncrementalMarking', 'CppGC.AtomicMark']],
+  ['script (the page\'s JS and wasm, the rest)', ['FunctionCall', 'RunMicrotasks', 'BlinkScheduler_PerformMicrotaskCheckpoint', 'v8.callFunction', 'TimerFire', 'EventDispatch', 'FireAnimationFrame', 'v8.run', 'v8.evaluateModule']]
+]
+/** Busy time in none of the WORK activities: navigation, IPC, loading. */
+const OTHER = 'the browser\'s own (navigation, IPC)'
+const WINDOWS = [
+  ['navigation start → main started', null, 'casebook:main'],
+  ['main started → postmortem answer in the page', 'casebook:main', 'casebook:postmortem'],
+  ['postmortem answer → synced and editable', 'casebook:postmortem', 'ready']
+]
+
+/** `intervals` ([start, end] pairs) clipped to [lo, hi], sorted and merged. */
+function merged (intervals, lo = -Infinity, hi = Infinity) {
+  const out = []
+  const clipped = intervals.map(([a, b]) => [Math.max(a, lo), Math.min(b, hi)]).filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0])
+  for (const [a, b] of clipped) {
+    const last = out[out.length - 1]
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b)
+    else out.push([a, b])
+  }
+  return out
+}
+const length = (intervals) => intervals.reduce((sum, [a, b]) => sum + b - a, 0)
+/** The parts of `intervals` that lie inside `within` (both merged). */
+function inside (intervals, within) {
+  return within.flatMap(([lo, hi]) => merged(intervals, lo, hi))
+}
+
+/** Per window: ms of each WORK activity on the page's main thread, and idle. */
+function mainThreadWork (events, readyAt) {
+  const marks = events.filter((e) => e.cat?.includes('blink.user_timing') && e.name?.startsWith('casebook:'))
+  const start = events.find((e) => e.name === 'navigationStart' && e.args?.data?.isLoadingMainFrame && /\/p\//.test(e.args?.data?.documentLoaderURL ?? ''))
+  if (marks.length === 0 || !start) throw new Error('the trace has no casebook marks or no navigation start')
+  const { pid, tid } = marks[0]
+  const ms = (ts) => (ts - start.ts) / 1000
+  const at = (name) => (name === null ? 0 : name === 'ready' ? readyAt : ms(marks.find((m) => m.name === name)?.ts ?? NaN))
+  const main = events.filter((e) => e.pid === pid && e.tid === tid && e.ph === 'X' && e.dur > 0)
+  const spans = (names) => main.filter((e) => names.includes(e.name)).map((e) => [ms(e.ts), ms(e.ts + e.dur)])
+  return WINDOWS.map(([between, from, to]) => {
+    const [lo, hi] = [at(from), at(to)]
+    // Busy: inside any event of the main thread (not every piece of work
+    // is wrapped in a task event: a microtask checkpoint may stand alone).
+    const busy = length(merged(main.map((e) => [ms(e.ts), ms(e.ts + e.dur)]), lo, hi))
+    const activities = WORK.map(([, names]) => merged(spans(names), lo, hi))
+    // The script column: what ran as script, less the other activities
+    // that happened inside it (a lazy compile, a forced layout, a GC).
+    const script = activities.pop()
+    const nested = inside(activities.flat(), script)
+    const work = [...activities.map(length), length(script) - length(merged(nested))]
+    const other = Math.max(0, busy - work.reduce((a, b) => a + b, 0))
+    return { between, length: hi - lo, work: [...work, other], idle: Math.max(0, hi - lo - busy) }
+  })
+}
+
+/** Medians over traced runs, window by window. */
+function workTable (traces) {
+  return WINDOWS.map(([between], w) => ({
+    between,
+    length: median(traces.map((t) => t[w].length)),
+    columns: [...WORK.map(([name]) => name), OTHER],
+    work: [...WORK, OTHER].map((_, k) => median(traces.map((t) => t[w].work[k]))),
+    idle: median(traces.map((t) => t[w].idle))
+  }))
+}
+
 const server = await Server.start()
 let browser
 try {
@@ -216,6 +304,17 @@ try {
   for (let i = 0; i < runs; i++) warm.push(await measure(page, url))
   await context.close()
 
+  const traces = []
+  for (let i = 0; i < traced; i++) {
+    const context = await browser.newContext()
+    await context.addInitScript(probe)
+    const page = await newPage(context)
+    await browser.startTracing(page, { categories: TRACE_CATEGORIES })
+    const readyAt = await measure(page, url)
+    traces.push(mainThreadWork(JSON.parse((await browser.stopTracing()).toString('utf8')).traceEvents, readyAt))
+    await context.close()
+  }
+
   const rows = [summary('cold (new context)', cold), summary('warm (same context)', warm)]
   const steps = breakdown(coldSteps)
   const fmt = (v) => (v === undefined || Number.isNaN(v) ? '—' : v.toFixed(1)).padStart(7)
@@ -233,7 +332,14 @@ try {
     const since = r.after_ready ? '(after ready)' : fmt(r.since_previous_p50)
     console.log(`| ${r.step} | ${r.runs} | ${fmt(r.at_p50)} | ${since} |`)
   }
-  console.log(JSON.stringify({ scenario: 'navigation', network, target_ms: TARGET_MS, results: rows, breakdown: steps }))
+  const work = traces.length > 0 ? workTable(traces) : undefined
+  if (work) {
+    console.log(`\n## what the page's main thread did (medians over ${traces.length} traced cold runs, ms; tracing slows the page)`)
+    console.log(`| between | length | ${WORK.map(([name]) => name).join(' | ')} | ${OTHER} | idle (waiting) |`)
+    console.log(`| --- | --- | ${WORK.map(() => '---').join(' | ')} | --- | --- |`)
+    for (const r of work) console.log(`| ${r.between} | ${fmt(r.length)} | ${r.work.map(fmt).join(' | ')} | ${fmt(r.idle)} |`)
+  }
+  console.log(JSON.stringify({ scenario: 'navigation', network, target_ms: TARGET_MS, results: rows, breakdown: steps, main_thread: work }))
 } finally {
   if (browser) await browser.close().catch(() => {})
   await server.stop()

@@ -205,6 +205,10 @@ fn run_navigation(root: &Path, navigations: usize) -> Result<()> {
         .arg("bench-navigation.mjs")
         .arg("--runs")
         .arg(navigations.to_string())
+        // A few more cold runs under a Chrome trace: what the page's main
+        // thread did between the steps (where the time goes).
+        .arg("--trace")
+        .arg(navigations.clamp(1, 3).to_string())
         .current_dir(&js)
         .env("CASEBOOK_BIN", root.join("target/release/casebook"))
         .env("CASEBOOK_WEB_DIR", &web_dir)
