@@ -22,6 +22,7 @@ mod fuzz;
 mod haproxy;
 mod nats;
 mod test;
+mod wasm_parts;
 mod web;
 
 use anyhow::{bail, Context, Result};

@@ -205,8 +205,47 @@ fn build(root: &Path, optimise: bool) -> Result<PathBuf> {
             );
         }
     }
+    for bundle in &BUNDLES {
+        let main = with_names(root, bundle.name)?;
+        let wasm = fs::read(&main).with_context(|| format!("could not read {}", main.display()))?;
+        let parts = crate::wasm_parts::of(&wasm)
+            .with_context(|| format!("could not read {}", main.display()))?;
+        let mut lines = crate::wasm_parts::describe(&parts, 12).into_iter();
+        if let Some(first) = lines.next() {
+            println!(
+                "xtask: web bundle {}: where the first download's wasm goes (raw): {first}",
+                bundle.name
+            );
+        }
+        for line in lines {
+            println!("xtask:   {line}");
+        }
+    }
     println!("xtask: web bundles ready in {}", dist.display());
     Ok(dist)
+}
+
+/// The first download's module of bundle `name` as wasm-bindgen makes it
+/// for `web/dist`, but with its name section kept (for
+/// [`crate::wasm_parts`]), under `target/`. Takes a fraction of a second.
+fn with_names(root: &Path, name: &str) -> Result<PathBuf> {
+    let split = root.join(format!(
+        "target/{TARGET}/{PROFILE}/casebook_{name}_split.wasm"
+    ));
+    let out = root.join(format!("target/{TARGET}/{PROFILE}/named"));
+    run(Command::new("wasm-bindgen")
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--keep-lld-exports",
+            "--no-demangle",
+        ])
+        .args(["--out-name", &format!("casebook_{name}")])
+        .arg("--out-dir")
+        .arg(&out)
+        .arg(&split))?;
+    Ok(out.join(format!("casebook_{name}_bg.wasm")))
 }
 
 /// Fails, naming each one, if a bundle in `<dist>/pkg` weighs more than its
