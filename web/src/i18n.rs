@@ -1196,61 +1196,6 @@ pub fn survey_answers(lang: Lang, answers: usize) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use casebook_core::phase::Phase;
-
-    #[test]
-    fn the_meeting_clock_in_words_rounds_minutes_up() {
-        assert_eq!(
-            meeting_left(Lang::En, 29 * 60_000 + 1),
-            "Meeting: 30 min left"
-        );
-        assert_eq!(meeting_left(Lang::Ja, 60_000), "会議の残り 1分");
-        assert_eq!(meeting_left(Lang::En, -90_000), "Meeting: 2 min over");
-        assert_eq!(meeting_left(Lang::Ja, -90_000), "会議は2分超過");
-        assert_eq!(
-            up_next(Lang::En, "Q&A", Some(480_000)),
-            "Up next: Q&A, 8 min"
-        );
-        assert_eq!(up_next(Lang::Ja, "修正", None), "次は修正");
-    }
-
-    #[test]
-    fn phase_names_are_the_read_pages() {
-        assert_eq!(t(Lang::Ja, Key::PhaseQAndA), "質疑応答");
-        assert_eq!(
-            t(Lang::Ja, Key::PhasePublished),
-            Phase::Published.label(true)
-        );
-    }
-
-    #[test]
-    fn a_card_is_named_by_kind_author_and_its_words() {
-        assert_eq!(
-            card_name(Lang::En, "Question", "Pat", "Why not\nRDS?"),
-            "Question from Pat: Why not RDS?"
-        );
-        let long = "あ".repeat(100);
-        let name = card_name(Lang::Ja, "質問", "佐藤", &long);
-        assert!(name.starts_with("佐藤さんの質問: あ"));
-        assert!(name.ends_with("…") && name.chars().count() < 100);
-    }
-
-    #[test]
-    fn instructions_name_the_phase_minutes() {
-        let en = instruction(Lang::En, Instruction::ReadAndAsk, Some(15));
-        assert!(en.starts_with(
-            "Read for 15 minutes; select words you would ask about and press Question"
-        ));
-        let ja = instruction(Lang::Ja, Instruction::WatchReaders, Some(12));
-        assert!(ja.starts_with("全員が12分間黙読します。"), "{ja}");
-        let one = instruction(Lang::En, Instruction::WatchReaders, Some(1));
-        assert!(one.starts_with("Everyone reads for 1 minute:"), "{one}");
-    }
-}
-
 /// "+12 / −3 characters": how much a section changed.
 pub fn changed_counts(lang: Lang, added: u32, removed: u32) -> String {
     match lang {
@@ -1304,5 +1249,60 @@ pub fn meeting_change_summary(
         Lang::Ja => {
             format!("{sections}セクションで +{added}字 / −{removed}字（元の下書き：{draft}字）")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use casebook_core::phase::Phase;
+
+    #[test]
+    fn the_meeting_clock_in_words_rounds_minutes_up() {
+        assert_eq!(
+            meeting_left(Lang::En, 29 * 60_000 + 1),
+            "Meeting: 30 min left"
+        );
+        assert_eq!(meeting_left(Lang::Ja, 60_000), "会議の残り 1分");
+        assert_eq!(meeting_left(Lang::En, -90_000), "Meeting: 2 min over");
+        assert_eq!(meeting_left(Lang::Ja, -90_000), "会議は2分超過");
+        assert_eq!(
+            up_next(Lang::En, "Q&A", Some(480_000)),
+            "Up next: Q&A, 8 min"
+        );
+        assert_eq!(up_next(Lang::Ja, "修正", None), "次は修正");
+    }
+
+    #[test]
+    fn phase_names_are_the_read_pages() {
+        assert_eq!(t(Lang::Ja, Key::PhaseQAndA), "質疑応答");
+        assert_eq!(
+            t(Lang::Ja, Key::PhasePublished),
+            Phase::Published.label(true)
+        );
+    }
+
+    #[test]
+    fn a_card_is_named_by_kind_author_and_its_words() {
+        assert_eq!(
+            card_name(Lang::En, "Question", "Pat", "Why not\nRDS?"),
+            "Question from Pat: Why not RDS?"
+        );
+        let long = "あ".repeat(100);
+        let name = card_name(Lang::Ja, "質問", "佐藤", &long);
+        assert!(name.starts_with("佐藤さんの質問: あ"));
+        assert!(name.ends_with("…") && name.chars().count() < 100);
+    }
+
+    #[test]
+    fn instructions_name_the_phase_minutes() {
+        let en = instruction(Lang::En, Instruction::ReadAndAsk, Some(15));
+        assert!(en.starts_with(
+            "Read for 15 minutes; select words you would ask about and press Question"
+        ));
+        let ja = instruction(Lang::Ja, Instruction::WatchReaders, Some(12));
+        assert!(ja.starts_with("全員が12分間黙読します。"), "{ja}");
+        let one = instruction(Lang::En, Instruction::WatchReaders, Some(1));
+        assert!(one.starts_with("Everyone reads for 1 minute:"), "{one}");
     }
 }

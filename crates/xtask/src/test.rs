@@ -75,6 +75,22 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     // The fuzz crate is its own workspace (cargo fuzz builds it with
     // nightly flags much later in the run): check it here, so a target that
     // no longer compiles against core fails in the first minutes.
+    // The web crate's unit tests build natively (the step below runs them);
+    // the wasm32 lint above does not see them.
+    step(
+        root,
+        "clippy (web unit tests, native)",
+        "cargo",
+        &[
+            "clippy",
+            "-p",
+            "casebook-web",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
     step(
         root,
         "clippy (fuzz targets)",
